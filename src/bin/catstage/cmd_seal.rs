@@ -1,0 +1,60 @@
+//! `catstage seal`.
+
+use crate::output::Styles;
+use crate::{CmdResult, FINDINGS, Failure, OK};
+use catstage::diag::render_text;
+use catstage::seal::{SealError, seal};
+use std::io::{self, Write};
+use std::path::PathBuf;
+
+/// Recompute the END trailers and summary entries of deliberately hand-edited files.
+///
+/// Only for files you edited on purpose: sealing gives a file a valid checksum again.
+/// seal refuses a file with any problem besides its trailer (a syntax error, a value out
+/// of range, a line cut short, bytes after END), touches no file it was not given except
+/// the summary entries of the files it seals, and prints each file's SHA-256 before and
+/// after.
+#[derive(clap::Args, Debug)]
+#[command(after_help = "\
+Examples:
+  vi /stage/SLABA/VSAD004 && catstage seal /stage/SLABA VSAD004
+  catstage seal /stage/SLABA FULL                # after editing a group record
+
+Exit status: 0 sealed, 1 refused (problems besides trailers; nothing written), 2 could not run.")]
+pub struct Args {
+    /// The staging area.
+    #[arg(value_name = "STAGING")]
+    pub staging: PathBuf,
+    /// The files to seal, by their names in the staging area (FULL, UPDATE, VSAD004...).
+    #[arg(value_name = "FILE", required = true)]
+    pub files: Vec<String>,
+}
+
+pub fn run(args: Args, styles: &Styles) -> CmdResult {
+    match seal(&args.staging, &args.files) {
+        Ok(sealed) => {
+            let mut out = io::stdout().lock();
+            let width = sealed.iter().map(|s| s.name.len()).max().unwrap_or(0);
+            for s in &sealed {
+                let what = if s.old == s.new { "unchanged" } else { "sealed" };
+                writeln!(out, "{:width$}  {what:9}  old {}  new {}", s.name, s.old, s.new)?;
+            }
+            Ok(OK)
+        }
+        Err(SealError::Refused(diags)) => {
+            let mut out = io::stdout().lock();
+            for d in &diags {
+                render_text(&mut out, d, styles.stdout)?;
+            }
+            writeln!(
+                out,
+                "seal refused: {} problem(s) besides trailers; nothing was written. Fix them (or re-copy the \
+                 files) first: seal only re-seals deliberate edits.",
+                diags.len()
+            )?;
+            Ok(FINDINGS)
+        }
+        Err(SealError::Usage(m)) => Err(Failure::msg(m)),
+        Err(SealError::Io(e)) => Err(Failure::Io(e)),
+    }
+}

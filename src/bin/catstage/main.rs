@@ -1,0 +1,118 @@
+//! The `catstage` command: one thin layer over the library, one file per subcommand.
+
+mod cmd_explain;
+mod cmd_generate;
+mod cmd_seal;
+mod cmd_validate;
+mod cmd_meta;
+mod output;
+
+use clap::{Parser, Subcommand};
+use std::io;
+use std::process::ExitCode;
+
+/// Exit status: nothing wrong.
+pub const OK: u8 = 0;
+/// Exit status: findings (errors in what was checked, differences for diff).
+pub const FINDINGS: u8 = 1;
+/// Exit status: could not run.
+pub const TROUBLE: u8 = 2;
+
+const AFTER_HELP: &str = "\
+Exit status: 0 when all is well, 1 when the check found errors (or differences),
+2 when catstage could not run (bad usage, unreadable path, not a directory).
+
+Examples:
+  catstage validate /stage/SLABA                 check a staging area before importing it
+  catstage validate /stage/SLABA --format json   the same, for scripts
+  catstage explain CS004                         what a finding means and how to fix it
+  catstage generate -o /tmp/area --volumes 500   a synthetic staging area for tests
+
+The file format is specified in formats/ of the source distribution.";
+
+/// Check, compare, rewrite and carry the staging areas of HPE NonStop tape-catalog
+/// replication (BackPak and DSM/TC catalog sync) before anything is imported.
+#[derive(Parser, Debug)]
+#[command(name = "catstage", version, about, long_about = None, after_help = AFTER_HELP)]
+#[command(propagate_version = true, disable_help_subcommand = true)]
+pub struct Cli {
+    /// When to colour text output: auto (only on a terminal, unless NO_COLOR is set),
+    /// always, never.
+    #[arg(long, global = true, value_name = "WHEN", default_value = "auto")]
+    pub color: output::ColorChoice,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Check a staging area: structure, checksums, summary/file consistency.
+    Validate(cmd_validate::Args),
+    /// Explain a diagnostic code: what it means, why it matters, how to fix it.
+    Explain(cmd_explain::Args),
+    /// Generate a deterministic synthetic staging area, or the next export of one.
+    Generate(cmd_generate::Args),
+    /// Recompute the END trailers and summary entries of deliberately edited files.
+    Seal(cmd_seal::Args),
+    /// Print a shell completion script.
+    Completions(cmd_meta::CompletionsArgs),
+    /// Print the manual page (roff).
+    Manpage(cmd_meta::ManpageArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let style = output::Styles::new(cli.color);
+    let result = match cli.command {
+        Command::Validate(a) => cmd_validate::run(a, &style),
+        Command::Explain(a) => cmd_explain::run(a),
+        Command::Generate(a) => cmd_generate::run(a, &style),
+        Command::Seal(a) => cmd_seal::run(a, &style),
+        Command::Completions(a) => cmd_meta::completions(a),
+        Command::Manpage(a) => cmd_meta::manpage(a),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        // A closed pipe (`catstage validate … | head`) is not an error.
+        Err(Failure::Io(e)) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::from(OK),
+        Err(f) => {
+            output::error(&style, &f.to_string());
+            ExitCode::from(TROUBLE)
+        }
+    }
+}
+
+/// Why a command could not run (exit status 2).
+#[derive(Debug)]
+pub enum Failure {
+    /// A message for the operator.
+    Message(String),
+    /// An I/O error.
+    Io(io::Error),
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::Message(m) => f.write_str(m),
+            Failure::Io(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl From<io::Error> for Failure {
+    fn from(e: io::Error) -> Self {
+        Failure::Io(e)
+    }
+}
+
+impl Failure {
+    /// A failure with a message.
+    pub fn msg(m: impl Into<String>) -> Self {
+        Failure::Message(m.into())
+    }
+}
+
+/// The result of a command: an exit status, or why it could not run.
+pub type CmdResult = Result<u8, Failure>;

@@ -1,0 +1,77 @@
+//! Terminal conventions: colour only on a terminal (and never with NO_COLOR), progress
+//! bars only on a terminal, errors on stderr.
+
+use catstage::diag::Style;
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::IsTerminal;
+
+/// `--color`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    /// Colour when writing to a terminal and NO_COLOR is not set.
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+/// `--format`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Format {
+    /// For people.
+    #[default]
+    Text,
+    /// For machines: a stable, versioned JSON document.
+    Json,
+}
+
+/// Resolved output styles for stdout and stderr.
+pub struct Styles {
+    /// Style of stdout.
+    pub stdout: Style,
+    /// Style of stderr.
+    pub stderr: Style,
+    /// Whether stderr is a terminal (for progress bars).
+    pub stderr_tty: bool,
+}
+
+impl Styles {
+    /// Resolves `--color`.
+    pub fn new(choice: ColorChoice) -> Self {
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let decide = |tty: bool| match choice {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => tty && !no_color,
+        };
+        let stderr_tty = std::io::stderr().is_terminal();
+        Styles {
+            stdout: Style { color: decide(std::io::stdout().is_terminal()) },
+            stderr: Style { color: decide(stderr_tty) },
+            stderr_tty,
+        }
+    }
+
+    /// A progress bar over `total` bytes on stderr, hidden unless stderr is a terminal
+    /// and the work is large enough to be worth one.
+    pub fn progress(&self, total: u64, what: &str) -> ProgressBar {
+        if !self.stderr_tty || total < 64 * 1024 * 1024 {
+            return ProgressBar::hidden();
+        }
+        let bar = ProgressBar::new(total);
+        if let Ok(style) = ProgressStyle::with_template(
+            "{prefix} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+        ) {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        bar.set_prefix(what.to_string());
+        bar
+    }
+}
+
+/// Prints `catstage: error: message` on stderr.
+pub fn error(styles: &Styles, message: &str) {
+    let head = if styles.stderr.color { "\x1b[1;31merror\x1b[0m" } else { "error" };
+    eprintln!("catstage: {head}: {message}");
+}

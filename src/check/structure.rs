@@ -1,0 +1,238 @@
+//! Structural checks across the files of one staging area (`CS020`–`CS030`): the current
+//! set against the volume files.
+
+use crate::diag::{Code, Diagnostic};
+use crate::model::{CurrentSet, ExportType, Label, Summary};
+use crate::staging::{AreaRead, VolumeFacts};
+use std::collections::BTreeMap;
+
+/// Above this many findings of one code, they are rolled up into one finding with a count.
+pub const ROLLUP_ABOVE: usize = 10;
+
+/// Runs the cross-file checks. Returns the current set (when `FULL` could be read) and
+/// pushes every finding, the files' own included, into `out`.
+pub fn check(read: &AreaRead, out: &mut Vec<Diagnostic>) -> Option<CurrentSet> {
+    out.extend(read.diagnostics.iter().cloned());
+    for s in [&read.full, &read.update].into_iter().flatten() {
+        out.extend(s.diagnostics.iter().cloned());
+    }
+    for v in &read.volumes {
+        out.extend(v.diagnostics.iter().cloned());
+    }
+    let full = read.full.as_ref().and_then(|p| p.summary.as_ref());
+    let update = read.update.as_ref().and_then(|p| p.summary.as_ref());
+    if read.full.is_none() {
+        out.push(Diagnostic::new(
+            Code::MissingSummary,
+            Some("FULL".to_string()),
+            "the staging area has no FULL summary, so no volume can be checked against it",
+        ));
+    } else if full.is_none() {
+        out.push(
+            Diagnostic::new(
+                Code::MissingSummary,
+                Some("FULL".to_string()),
+                "FULL cannot be read (see its errors), so no volume was checked against it",
+            )
+            .with_hint("repair or re-copy FULL first; the checks of the volume files against it did not run"),
+        );
+    }
+    let set = CurrentSet::derive(full, update)?;
+    let full = full?;
+    let mut findings = Vec::new();
+    if let Some(u) = update {
+        if set.update_stale {
+            findings.push(
+                Diagnostic::new(
+                    Code::StaleUpdate,
+                    Some("UPDATE".to_string()),
+                    format!(
+                        "UPDATE builds on FULL export {} but FULL holds export {}; its entries are ignored",
+                        u.export.base.as_deref().unwrap_or("?"),
+                        full.export.id
+                    ),
+                )
+                .at_line(2),
+            );
+        }
+        if u.export.store != full.export.store {
+            findings.push(
+                Diagnostic::new(
+                    Code::StoreMismatch,
+                    Some("UPDATE".to_string()),
+                    format!("UPDATE belongs to data store {:?}, FULL to {:?}", u.export.store, full.export.store),
+                )
+                .at_line(2),
+            );
+        }
+    }
+    let winning_summary: &Summary = if set.update_current { update.unwrap_or(full) } else { full };
+    let by_label: BTreeMap<Label, &VolumeFacts> = read.volumes.iter().map(|v| (v.label, v)).collect();
+    let summaries_damaged = [&read.full, &read.update].into_iter().flatten().any(|p| p.has_errors());
+    let stale_labels: Vec<Label> = match update {
+        Some(u) if set.update_stale => u.entries.iter().map(|e| e.label).collect(),
+        _ => Vec::new(),
+    };
+
+    for (label, w) in &set.entries {
+        let e = &w.entry;
+        let summary_name = if w.from == ExportType::Full { "FULL" } else { "UPDATE" };
+        if set.group(&e.group).is_none() {
+            findings.push(Diagnostic::new(
+                Code::UnknownGroup,
+                Some(summary_name.to_string()),
+                format!(
+                    "the entry of {label} names group {:?}, which the winning summary ({}) does not define",
+                    e.group,
+                    if set.update_current { "UPDATE" } else { "FULL" }
+                ),
+            ));
+        }
+        let Some(v) = by_label.get(label) else {
+            findings.push(Diagnostic::new(
+                Code::MissingVolumeFile,
+                Some(e.file.clone()),
+                format!("{summary_name} lists volume {label}, but its file {} is not in the staging area", e.file),
+            ));
+            continue;
+        };
+        if v.sha256 != e.sha256 || v.size != e.size {
+            findings.push(Diagnostic::new(
+                Code::VolumeHashMismatch,
+                Some(v.file.clone()),
+                format!(
+                    "{} is not the file {summary_name} lists: its SHA-256 is {} ({} bytes), the entry says {} ({} bytes)",
+                    v.file,
+                    v.sha256.short(),
+                    v.size,
+                    e.sha256.short(),
+                    e.size
+                ),
+            ));
+            continue;
+        }
+        check_entry_facts(v, w, summary_name, winning_summary, full, &mut findings);
+    }
+    for v in &read.volumes {
+        if let Some(h) = &v.head {
+            if h.volume.label != v.label {
+                findings.push(
+                    Diagnostic::new(
+                        Code::LabelMismatch,
+                        Some(v.file.clone()),
+                        format!("the file {} holds volume {}, not {}", v.file, h.volume.label, v.label),
+                    )
+                    .at_line(3),
+                );
+            }
+            if h.export.store != full.export.store {
+                findings.push(
+                    Diagnostic::new(
+                        Code::StoreMismatch,
+                        Some(v.file.clone()),
+                        format!(
+                            "{} belongs to data store {:?}, the summaries to {:?}",
+                            v.file, h.export.store, full.export.store
+                        ),
+                    )
+                    .at_line(2),
+                );
+            }
+        }
+        if !set.entries.contains_key(&v.label) {
+            let why = if stale_labels.contains(&v.label) {
+                "only the stale UPDATE lists it"
+            } else if summaries_damaged {
+                "no current summary lists it (or its entry could not be read: see the summaries' errors)"
+            } else {
+                "no current summary lists it"
+            };
+            findings.push(Diagnostic::new(
+                Code::OrphanVolumeFile,
+                Some(v.file.clone()),
+                format!("{} is an orphan: {why}, so an import ignores it", v.file),
+            ));
+        }
+    }
+    out.extend(rollup(findings));
+    Some(set)
+}
+
+fn check_entry_facts(
+    v: &VolumeFacts,
+    w: &crate::model::WinningEntry,
+    summary_name: &str,
+    winning: &Summary,
+    full: &Summary,
+    findings: &mut Vec<Diagnostic>,
+) {
+    let Some(h) = &v.head else { return };
+    let e = &w.entry;
+    let mut differences = Vec::new();
+    if h.volume.group != e.group {
+        differences.push(format!("group {:?} (entry: {:?})", h.volume.group, e.group));
+    }
+    if h.export.id != e.export {
+        differences.push(format!("export {:?} (entry: {:?})", h.export.id, e.export));
+    }
+    if h.volume.unloaded != e.unloaded {
+        let show = |t: Option<crate::model::Timestamp>| t.map_or("none".to_string(), |t| t.to_string());
+        differences.push(format!("unloaded {} (entry: {})", show(h.volume.unloaded), show(e.unloaded)));
+    }
+    if v.tapefiles != e.tapefiles {
+        differences.push(format!("{} tape files (entry: {})", v.tapefiles, e.tapefiles));
+    }
+    if v.diskfiles != e.diskfiles {
+        differences.push(format!("{} disk files (entry: {})", v.diskfiles, e.diskfiles));
+    }
+    // The export that wrote the file is known when it is the summary's own export.
+    let writer = if e.export == winning.export.id {
+        Some(&winning.export)
+    } else if e.export == full.export.id {
+        Some(&full.export)
+    } else {
+        None
+    };
+    if let Some(x) = writer {
+        if x.catalogfiles != h.export.catalogfiles {
+            differences.push(format!(
+                "catalogfiles={} while export {} ran with catalogfiles={}",
+                crate::model::bool_str(h.export.catalogfiles),
+                x.id,
+                crate::model::bool_str(x.catalogfiles)
+            ));
+        }
+    }
+    if !differences.is_empty() {
+        findings.push(Diagnostic::new(
+            Code::EntryMismatch,
+            Some(v.file.clone()),
+            format!("{} disagrees with its entry in {summary_name}: {}", v.file, differences.join(", ")),
+        ));
+    }
+}
+
+/// Rolls up findings of one code beyond [`ROLLUP_ABOVE`] into one finding that counts
+/// them and names the first few files.
+pub fn rollup(findings: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    let mut by_code: BTreeMap<Code, Vec<Diagnostic>> = BTreeMap::new();
+    for d in findings {
+        by_code.entry(d.code).or_default().push(d);
+    }
+    let mut out = Vec::new();
+    for (code, list) in by_code {
+        if list.len() <= ROLLUP_ABOVE {
+            out.extend(list);
+            continue;
+        }
+        let count = list.len() as u64;
+        let examples: Vec<String> =
+            list.iter().take(crate::diag::EXAMPLES).map(|d| d.file.clone().unwrap_or_default()).collect();
+        let first = &list[0];
+        let message = format!("{count} files: {} (first: {})", code.name(), first.message);
+        let mut d = Diagnostic::new(code, None, message).with_count(count, examples).with_hint(first.hint.clone());
+        d.severity = first.severity;
+        out.push(d);
+    }
+    out
+}

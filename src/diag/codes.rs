@@ -1,0 +1,168 @@
+//! The stable diagnostic codes. A code is never renumbered or reused: add new ones.
+
+use serde::Serialize;
+
+/// How serious a finding is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Something an import would get wrong; exit status 1.
+    Error,
+    /// Worth an operator's attention; fails only under `--deny-warnings`.
+    Warning,
+}
+
+impl Severity {
+    /// The lower-case word used in text and JSON output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
+macro_rules! codes {
+    ($( $(#[$doc:meta])* $variant:ident = $num:literal, $name:literal, $sev:ident, $hint:literal; )*) => {
+        /// A stable diagnostic code, `CS` followed by three digits.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Code {
+            $( $(#[$doc])* $variant, )*
+        }
+
+        impl Code {
+            /// Every code, in numeric order.
+            pub const ALL: &'static [Code] = &[$(Code::$variant),*];
+
+            /// The number after `CS`.
+            pub fn number(self) -> u16 {
+                match self { $(Code::$variant => $num,)* }
+            }
+
+            /// The kebab-case name, e.g. `checksum-mismatch`.
+            pub fn name(self) -> &'static str {
+                match self { $(Code::$variant => $name,)* }
+            }
+
+            /// The severity a finding of this code has unless the check says otherwise.
+            pub fn default_severity(self) -> Severity {
+                match self { $(Code::$variant => Severity::$sev,)* }
+            }
+
+            /// What to do about it, in one sentence, when the finding has no better hint.
+            pub fn default_hint(self) -> &'static str {
+                match self { $(Code::$variant => $hint,)* }
+            }
+        }
+    };
+}
+
+codes! {
+    /// A line is not `tag key=value ...` as the format's grammar says.
+    SyntaxError = 1, "syntax-error", Error,
+        "the file was damaged or written by a broken tool; re-export it from the primary or restore it from the last good copy";
+    /// Wrong header, unknown kind or major version.
+    UnsupportedVersion = 2, "unsupported-version", Error,
+        "check that the file belongs in this staging area and that this catstage understands its major version";
+    /// No valid `END` line: the file was cut short.
+    TruncatedFile = 3, "truncated-file", Error,
+        "the file was cut short (an interrupted transfer or a full disk); copy it again from the primary";
+    /// The `END` line's digest does not match the file's content.
+    ChecksumMismatch = 4, "checksum-mismatch", Error,
+        "the content changed after it was written; copy the file again, or if it was edited on purpose run `catstage seal`";
+    /// The `END` line's `lines` does not match the file.
+    LineCountMismatch = 5, "line-count-mismatch", Error,
+        "lines were added or lost; copy the file again, or if it was edited on purpose run `catstage seal`";
+    /// Bytes after the `END` line's LF.
+    TrailingData = 6, "trailing-data", Error,
+        "something was appended to the file or two files were concatenated; copy it again from the primary";
+    /// A record out of place or out of canonical order.
+    RecordOrder = 7, "record-order", Error,
+        "records must appear in the order formats/ specifies; re-export the file rather than editing it by hand";
+    /// A value that is not of its key's type or out of range.
+    InvalidValue = 8, "invalid-value", Error,
+        "see formats/ for the key's type and range; correct the source catalog and export again";
+    /// A required key is absent.
+    MissingField = 9, "missing-field", Error,
+        "the record lacks a key its specification requires; re-export the file";
+    /// A key appears twice in one record.
+    DuplicateField = 10, "duplicate-field", Error,
+        "a key may appear once per record; re-export the file";
+    /// Another spelling of valid content (CRLF, BOM, spacing, case, key order, quoting).
+    NonCanonical = 11, "non-canonical", Error,
+        "each content has exactly one byte form; a tool or an editor rewrote the file: copy it again in binary mode";
+    /// A record tag this reader does not know.
+    UnknownRecord = 12, "unknown-record", Error,
+        "the file was written by a tool that speaks another format, or it is damaged; upgrade catstage or re-export";
+    /// The staging area has no `FULL` summary.
+    MissingSummary = 20, "missing-summary", Error,
+        "a staging area needs the FULL summary of its last FULL export; copy it from the primary or run a FULL export";
+    /// `UPDATE` builds on another FULL export than the one present.
+    StaleUpdate = 21, "stale-update", Warning,
+        "UPDATE builds on another FULL export and is ignored; find out which of the two exports is newer before deleting anything";
+    /// A winning summary entry whose volume file is absent.
+    MissingVolumeFile = 22, "missing-volume-file", Error,
+        "the transfer lost the volume file; copy it again from the primary";
+    /// A volume file that differs from its winning summary entry.
+    VolumeHashMismatch = 23, "volume-hash-mismatch", Error,
+        "the volume file is not the one the summary lists (damaged, or from another export); copy it and the summaries again";
+    /// A volume file in no entry of the current set.
+    OrphanVolumeFile = 24, "orphan-volume-file", Warning,
+        "no current summary lists this volume, so an import ignores it; delete it if the volume was removed on purpose";
+    /// File name, entry and volume record disagree on the label.
+    LabelMismatch = 25, "label-mismatch", Error,
+        "the file was renamed or its content belongs to another volume; re-export the volume";
+    /// A file that is not part of the format.
+    ForeignFile = 26, "foreign-file", Warning,
+        "only FULL, UPDATE and V<label> files belong in a staging area; move other files elsewhere";
+    /// A symlink, directory, device or other non-regular entry.
+    NotARegularFile = 27, "not-a-regular-file", Error,
+        "a staging area holds regular files only; remove the entry (catstage never follows it)";
+    /// A file of another data store.
+    StoreMismatch = 28, "store-mismatch", Error,
+        "files of two data stores were mixed; keep one data store per staging area";
+    /// An entry or volume names a group the winning summary does not define.
+    UnknownGroup = 29, "unknown-group", Error,
+        "the volume's group is missing from the summary's configuration; re-export with the group defined";
+    /// A volume file's facts disagree with its winning summary entry.
+    EntryMismatch = 30, "entry-mismatch", Error,
+        "the summary entry was not updated with the volume file; re-export, or after a deliberate edit run `catstage seal`";
+    /// A label twice in one current set.
+    DuplicateLabel = 201, "duplicate-label", Error,
+        "a label must be unique within a data store; find which volume carries the wrong label and relabel it";
+    /// The same disk file twice under one tape file.
+    DuplicateDiskfile = 205, "duplicate-diskfile", Warning,
+        "the same disk file appears twice in one tape file; check the BACKUP run and the catalog listing that produced it";
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "CS{:03}", self.number())
+    }
+}
+
+impl Code {
+    /// Looks a code up by `CS004`, `cs004`, `4`, or its name `checksum-mismatch`.
+    pub fn lookup(text: &str) -> Option<Code> {
+        let t = text.trim();
+        let digits = t
+            .strip_prefix("CS")
+            .or_else(|| t.strip_prefix("cs"))
+            .unwrap_or(t);
+        if let Ok(n) = digits.parse::<u16>() {
+            return Code::ALL.iter().copied().find(|c| c.number() == n);
+        }
+        Code::ALL.iter().copied().find(|c| c.name() == t)
+    }
+
+    /// The long explanation printed by `catstage explain`.
+    pub fn explanation(self) -> &'static str {
+        super::explain::text(self)
+    }
+}
+
+impl Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}

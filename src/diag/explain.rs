@@ -1,0 +1,43 @@
+//! The long explanations behind `catstage explain CODE`, one Markdown file per code in
+//! `docs/codes/`, compiled into the binary so that they travel with it.
+
+use super::Code;
+
+macro_rules! explanations {
+    ($($variant:ident => $file:literal,)*) => {
+        /// The explanation of `code`: what it means, why it matters, how to fix it.
+        pub fn text(code: Code) -> &'static str {
+            match code {
+                $(Code::$variant => include_str!(concat!("../../docs/codes/", $file, ".md")),)*
+            }
+        }
+    };
+}
+
+explanations! {
+    SyntaxError => "CS001",
+    UnsupportedVersion => "CS002",
+    TruncatedFile => "CS003",
+    ChecksumMismatch => "CS004",
+    LineCountMismatch => "CS005",
+    TrailingData => "CS006",
+    RecordOrder => "CS007",
+    InvalidValue => "CS008",
+    MissingField => "CS009",
+    DuplicateField => "CS010",
+    NonCanonical => "CS011",
+    UnknownRecord => "CS012",
+    MissingSummary => "CS020",
+    StaleUpdate => "CS021",
+    MissingVolumeFile => "CS022",
+    VolumeHashMismatch => "CS023",
+    OrphanVolumeFile => "CS024",
+    LabelMismatch => "CS025",
+    ForeignFile => "CS026",
+    NotARegularFile => "CS027",
+    StoreMismatch => "CS028",
+    UnknownGroup => "CS029",
+    EntryMismatch => "CS030",
+    DuplicateLabel => "CS201",
+    DuplicateDiskfile => "CS205",
+}

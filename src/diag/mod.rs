@@ -1,0 +1,260 @@
+//! Diagnostics: stable codes, findings with a position, a message and a hint, and their
+//! rendering for people (compiler style) and machines (JSON).
+//!
+//! Checks never print: they push [`Diagnostic`]s into a [`FileDiagnostics`] (one file's
+//! findings, with repeats rolled up) or a plain `Vec`, and the binary renders them.
+
+mod codes;
+pub(crate) mod explain;
+pub mod render;
+mod snippet;
+
+pub use codes::{Code, Severity};
+pub use render::{Style, render_json_diagnostic, render_text};
+pub use snippet::{Snippet, display_bytes};
+
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// One finding.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Diagnostic {
+    /// The stable code.
+    pub code: Code,
+    /// Error or warning.
+    pub severity: Severity,
+    /// The file: its name inside the staging area, or a path as the user named it.
+    pub file: Option<String>,
+    /// 1-based line, when the finding has a place in the file.
+    pub line: Option<u64>,
+    /// 1-based column in bytes, when the finding has a place in the line.
+    pub column: Option<u64>,
+    /// What is wrong, in the operator's words.
+    pub message: String,
+    /// What to do about it.
+    pub hint: String,
+    /// For a finding that repeats: how many times, in all.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub count: Option<u64>,
+    /// For a finding that repeats: the first few instances.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub examples: Vec<String>,
+    /// The offending line, made printable, for text rendering.
+    #[serde(skip)]
+    pub snippet: Option<Snippet>,
+}
+
+impl Diagnostic {
+    /// A finding about `file` as a whole, with the code's default severity and hint.
+    pub fn new(code: Code, file: impl Into<Option<String>>, message: impl Into<String>) -> Self {
+        Diagnostic {
+            code,
+            severity: code.default_severity(),
+            file: file.into(),
+            line: None,
+            column: None,
+            message: message.into(),
+            hint: code.default_hint().to_string(),
+            count: None,
+            examples: Vec::new(),
+            snippet: None,
+        }
+    }
+
+    /// Places the finding at `line`:`column` of `source_line` (the line's bytes, no LF).
+    pub fn at(mut self, line: u64, column: u64, source_line: &[u8]) -> Self {
+        self.line = Some(line);
+        self.column = Some(column);
+        self.snippet = Some(Snippet::new(source_line, column));
+        self
+    }
+
+    /// Places the finding at `line` without a column or source text.
+    pub fn at_line(mut self, line: u64) -> Self {
+        self.line = Some(line);
+        self
+    }
+
+    /// Replaces the default hint.
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = hint.into();
+        self
+    }
+
+    /// Overrides the code's default severity.
+    pub fn with_severity(mut self, severity: Severity) -> Self {
+        self.severity = severity;
+        self
+    }
+
+    /// Marks the finding as standing for `count` instances, the first few in `examples`.
+    pub fn with_count(mut self, count: u64, examples: Vec<String>) -> Self {
+        self.count = Some(count);
+        self.examples = examples;
+        self
+    }
+
+    /// True for errors.
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+/// How many findings of one code one file reports in full before the rest are rolled up.
+pub const FULL_REPORTS_PER_CODE: usize = 10;
+/// How many instances a rolled-up finding lists as examples.
+pub const EXAMPLES: usize = 5;
+
+/// The findings about one file, with repeats rolled up: the first
+/// [`FULL_REPORTS_PER_CODE`] findings of each code are kept whole, the others are counted
+/// and the first [`EXAMPLES`] of them kept as `line:column` examples, so that a file with a
+/// million bad lines gives a short report in bounded memory.
+#[derive(Debug)]
+pub struct FileDiagnostics {
+    file: String,
+    items: Vec<Diagnostic>,
+    overflow: BTreeMap<Code, Overflow>,
+}
+
+#[derive(Debug, Default)]
+struct Overflow {
+    count: u64,
+    severity: Option<Severity>,
+    examples: Vec<String>,
+}
+
+impl FileDiagnostics {
+    /// An empty report about `file`.
+    pub fn new(file: impl Into<String>) -> Self {
+        FileDiagnostics {
+            file: file.into(),
+            items: Vec::new(),
+            overflow: BTreeMap::new(),
+        }
+    }
+
+    /// The file's name as reported.
+    pub fn file(&self) -> &str {
+        &self.file
+    }
+
+    /// Records a finding about the whole file.
+    pub fn file_level(&mut self, code: Code, message: impl Into<String>) -> &mut Diagnostic {
+        let d = Diagnostic::new(code, Some(self.file.clone()), message);
+        self.items.push(d);
+        let last = self.items.len() - 1;
+        &mut self.items[last]
+    }
+
+    /// Records a finding at `line`:`column` of `source` (the line's bytes, without LF).
+    pub fn at(&mut self, code: Code, line: u64, column: u64, source: &[u8], message: impl FnOnce() -> String) {
+        self.at_with(code, line, column, source, message, None, None);
+    }
+
+    /// Like [`FileDiagnostics::at`], with a specific hint and severity.
+    #[allow(clippy::too_many_arguments)]
+    pub fn at_with(
+        &mut self,
+        code: Code,
+        line: u64,
+        column: u64,
+        source: &[u8],
+        message: impl FnOnce() -> String,
+        hint: Option<String>,
+        severity: Option<Severity>,
+    ) {
+        let shown = self.items.iter().filter(|d| d.code == code).count();
+        if shown < FULL_REPORTS_PER_CODE {
+            let mut d = Diagnostic::new(code, Some(self.file.clone()), message()).at(line, column, source);
+            if let Some(h) = hint {
+                d.hint = h;
+            }
+            if let Some(s) = severity {
+                d.severity = s;
+            }
+            self.items.push(d);
+        } else {
+            let o = self.overflow.entry(code).or_default();
+            o.count += 1;
+            if o.severity.is_none() {
+                o.severity = severity;
+            }
+            if o.examples.len() < EXAMPLES {
+                o.examples.push(format!("{line}:{column}"));
+            }
+        }
+    }
+
+    /// True when an error has been recorded.
+    pub fn has_errors(&self) -> bool {
+        self.items.iter().any(Diagnostic::is_error)
+            || self
+                .overflow
+                .iter()
+                .any(|(c, o)| o.severity.unwrap_or(c.default_severity()) == Severity::Error)
+    }
+
+    /// True when nothing has been recorded.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty() && self.overflow.is_empty()
+    }
+
+    /// True when a finding of `code` has been recorded.
+    pub fn contains(&self, code: Code) -> bool {
+        self.items.iter().any(|d| d.code == code) || self.overflow.contains_key(&code)
+    }
+
+    /// The findings, rolled-up repeats last.
+    pub fn into_vec(self) -> Vec<Diagnostic> {
+        let FileDiagnostics { file, mut items, overflow } = self;
+        for (code, o) in overflow {
+            let mut d = Diagnostic::new(
+                code,
+                Some(file.clone()),
+                format!("{} more {} findings in this file, not shown one by one", o.count, code.name()),
+            )
+            .with_count(o.count, o.examples);
+            if let Some(s) = o.severity {
+                d.severity = s;
+            }
+            items.push(d);
+        }
+        items
+    }
+}
+
+/// Counts of errors and warnings in a list of findings (a rolled-up finding counts once
+/// per instance).
+pub fn tally(diags: &[Diagnostic]) -> (u64, u64) {
+    let mut errors = 0;
+    let mut warnings = 0;
+    for d in diags {
+        let n = d.count.unwrap_or(1);
+        match d.severity {
+            Severity::Error => errors += n,
+            Severity::Warning => warnings += n,
+        }
+    }
+    (errors, warnings)
+}
+
+/// Sorts findings into report order: by file (summaries first, then by name), line,
+/// column, code. Findings about the staging area as a whole come first.
+pub fn sort(diags: &mut [Diagnostic]) {
+    fn file_rank(f: &Option<String>) -> (u8, &str) {
+        match f.as_deref() {
+            None => (0, ""),
+            Some("FULL") => (1, "FULL"),
+            Some("UPDATE") => (2, "UPDATE"),
+            Some(name) => (3, name),
+        }
+    }
+    diags.sort_by(|a, b| {
+        file_rank(&a.file)
+            .cmp(&file_rank(&b.file))
+            .then(a.line.unwrap_or(0).cmp(&b.line.unwrap_or(0)))
+            .then(a.column.unwrap_or(0).cmp(&b.column.unwrap_or(0)))
+            .then(a.code.cmp(&b.code))
+            .then(a.message.cmp(&b.message))
+    });
+}

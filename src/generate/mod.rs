@@ -1,0 +1,199 @@
+//! `catstage generate`: deterministic synthetic staging areas for tests and benchmarks,
+//! and later exports of them (`--from`).
+//!
+//! Every volume draws from its own random stream, seeded by the seed and its label, so a
+//! volume's bytes do not depend on how many volumes there are or on which of them a later
+//! export changes.
+
+mod content;
+mod next;
+mod rng;
+
+pub use content::{Params, ParamsError};
+pub use next::{NextParams, generate_next};
+pub use rng::{Rng, stream_of};
+
+use crate::model::{
+    Entry, ExportType, Label, Summary, SummaryExport, Version, VolumeHead,
+};
+use crate::staging::{NewArea, NewAreaError, Progress};
+use crate::write::{VolumeWriter, WrittenVolume, summary_bytes};
+use rayon::prelude::*;
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::Path;
+
+/// What generating wrote.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Generated {
+    /// Volume files written.
+    pub volumes: u64,
+    /// Total bytes written.
+    pub bytes: u64,
+    /// Disk file records written.
+    pub diskfiles: u64,
+    /// The FULL export id.
+    pub full_export: String,
+    /// The UPDATE export id, if one was written.
+    pub update_export: Option<String>,
+}
+
+/// Why generating failed.
+#[derive(Debug)]
+pub enum GenerateError {
+    /// The arguments do not make sense (exit status 2).
+    Params(ParamsError),
+    /// The output directory cannot be used.
+    Output(NewAreaError),
+    /// The source area of `--from` cannot be used.
+    Source(String),
+    /// Writing failed.
+    Io(io::Error),
+}
+
+impl std::fmt::Display for GenerateError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            GenerateError::Params(e) => e.fmt(f),
+            GenerateError::Output(e) => e.fmt(f),
+            GenerateError::Source(e) => f.write_str(e),
+            GenerateError::Io(e) => write!(f, "writing the staging area failed: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for GenerateError {}
+
+impl From<io::Error> for GenerateError {
+    fn from(e: io::Error) -> Self {
+        GenerateError::Io(e)
+    }
+}
+
+/// Writes one volume file into `dir` (a directory being built, so a plain create is
+/// enough) and flushes it to disk.
+pub(crate) fn write_volume_file(
+    dir: &Path,
+    head: &VolumeHead,
+    diskfiles: &mut dyn FnMut(&mut VolumeWriter<BufWriter<File>>) -> io::Result<()>,
+) -> io::Result<WrittenVolume> {
+    let file = File::create(dir.join(head.volume.label.file_name()))?;
+    let mut w = VolumeWriter::new(BufWriter::with_capacity(256 * 1024, file), head)?;
+    diskfiles(&mut w)?;
+    let (bw, written) = w.finish()?;
+    let file = bw.into_inner().map_err(|e| e.into_error())?;
+    file.sync_all()?;
+    Ok(written)
+}
+
+/// The summary entry of a volume file just written.
+pub(crate) fn entry_for(head: &VolumeHead, w: &WrittenVolume) -> Entry {
+    Entry {
+        label: head.volume.label,
+        group: head.volume.group.clone(),
+        file: head.volume.label.file_name(),
+        sha256: w.sealed.sha256,
+        size: w.sealed.size,
+        export: head.export.id.clone(),
+        unloaded: head.volume.unloaded,
+        tapefiles: w.tapefiles,
+        diskfiles: w.diskfiles,
+        extra: Default::default(),
+    }
+}
+
+/// Writes a summary file into `dir`, flushed to disk.
+pub(crate) fn write_summary_file(dir: &Path, summary: &Summary) -> io::Result<u64> {
+    let name = summary.export.kind.as_str();
+    let bytes = summary_bytes(summary);
+    let mut f = File::create(dir.join(name))?;
+    f.write_all(&bytes)?;
+    f.sync_all()?;
+    Ok(bytes.len() as u64)
+}
+
+/// Generates a new staging area in `out` (which must not exist or be empty).
+pub fn generate(params: &Params, out: &Path, progress: Option<Progress<'_>>) -> Result<Generated, GenerateError> {
+    params.check().map_err(GenerateError::Params)?;
+    let area = NewArea::create(out).map_err(GenerateError::Output)?;
+    let dir = area.dir().to_path_buf();
+    let groups = params.groups();
+    let created = params.created();
+    let full_id = created.export_id_form();
+    let labels: Vec<Label> = (0..params.volumes).map(|i| params.label(i)).collect::<Result<_, _>>().map_err(GenerateError::Params)?;
+
+    let results: Vec<(Entry, u64)> = labels
+        .par_iter()
+        .enumerate()
+        .map(|(i, label)| {
+            let vol = params.volume(i as u64, *label, &full_id, &created, &groups);
+            let mut disks = vol.diskfiles(params);
+            let written = write_volume_file(&dir, &vol.head, &mut |w| disks.write_all(w))?;
+            if let Some(p) = progress {
+                p(written.sealed.size);
+            }
+            Ok((entry_for(&vol.head, &written), written.sealed.size))
+        })
+        .collect::<io::Result<_>>()?;
+    let mut bytes: u64 = results.iter().map(|r| r.1).sum();
+    let diskfiles = results.iter().map(|r| r.0.diskfiles).sum();
+    let entries: Vec<Entry> = results.into_iter().map(|r| r.0).collect();
+
+    let full = Summary {
+        version: Version::CURRENT,
+        export: SummaryExport {
+            id: full_id.clone(),
+            kind: ExportType::Full,
+            base: None,
+            store: params.store.clone(),
+            node: params.node,
+            catalogfiles: params.catalogfiles,
+            created,
+            extra: Default::default(),
+        },
+        groups: groups.clone(),
+        nodemaps: Vec::new(),
+        entries,
+    };
+    bytes += write_summary_file(&dir, &full)?;
+
+    let mut update_export = None;
+    if params.update > 0 {
+        let when = created.plus_seconds(8 * 3600).map_err(|e| GenerateError::Source(e.message))?;
+        let update_id = when.export_id_form();
+        let chosen = params.choose(params.update, params.volumes, stream_of("update"));
+        let results: Vec<Entry> = chosen
+            .par_iter()
+            .map(|&i| {
+                let label = labels[i as usize];
+                let vol = params.volume(i, label, &full_id, &created, &groups);
+                let changed = vol.changed(&update_id, &when, params.seed);
+                let mut disks = vol.diskfiles(params);
+                let written = write_volume_file(&dir, &changed, &mut |w| disks.write_all(w))?;
+                Ok(entry_for(&changed, &written))
+            })
+            .collect::<io::Result<_>>()?;
+        let mut entries = results;
+        entries.sort_by(|a, b| a.label.cmp(&b.label));
+        let update = Summary {
+            version: Version::CURRENT,
+            export: SummaryExport {
+                id: update_id.clone(),
+                kind: ExportType::Update,
+                base: Some(full_id.clone()),
+                store: params.store.clone(),
+                node: params.node,
+                catalogfiles: params.catalogfiles,
+                created: when,
+                extra: Default::default(),
+            },
+            groups,
+            nodemaps: Vec::new(),
+            entries,
+        };
+        bytes += write_summary_file(&dir, &update)?;
+        update_export = Some(update_id);
+    }
+    area.commit()?;
+    Ok(Generated { volumes: params.volumes, bytes, diskfiles, full_export: full_id, update_export })
+}

@@ -1,0 +1,251 @@
+//! Matching a lexed line against its record's schema (known keys, their canonical order,
+//! which are required) and decoding typed values, reporting every problem with a column.
+
+use super::lex::{Field, Lexed, unescape};
+use crate::diag::{Code, FileDiagnostics};
+use crate::model::{Extra, ValueError};
+use std::borrow::Cow;
+
+/// The most keys a record type knows.
+pub const MAX_KEYS: usize = 12;
+const ABSENT: u16 = u16::MAX;
+
+/// A record type: its tag and its known keys in canonical order.
+pub struct Schema {
+    /// The tag.
+    pub tag: &'static str,
+    /// Known keys, in canonical order.
+    pub keys: &'static [&'static str],
+    /// Whether each key is required.
+    pub required: &'static [bool],
+}
+
+/// A line matched against a schema: where each known key is, which fields are unknown.
+pub struct Rec<'a> {
+    /// The line, without LF.
+    pub line: &'a [u8],
+    /// Its 1-based number.
+    pub no: u64,
+    fields: &'a [Field],
+    schema: &'static Schema,
+    idx: [u16; MAX_KEYS],
+    extra: Vec<u16>,
+    /// False once any value of the record was refused.
+    pub ok: bool,
+}
+
+impl<'a> Rec<'a> {
+    /// Matches the fields of `lexed` against `schema`, reporting duplicate keys (`CS010`),
+    /// keys out of canonical order (`CS011`) and missing required keys (`CS009`). Returns
+    /// `None` when a key is duplicated or missing, as the record cannot be built then.
+    pub fn matched(
+        line: &'a [u8],
+        no: u64,
+        lexed: &'a Lexed,
+        schema: &'static Schema,
+        diags: &mut FileDiagnostics,
+    ) -> Option<Rec<'a>> {
+        let mut rec = Rec {
+            line,
+            no,
+            fields: &lexed.fields,
+            schema,
+            idx: [ABSENT; MAX_KEYS],
+            extra: Vec::new(),
+            ok: true,
+        };
+        let keys = schema.keys;
+        let mut next = 0usize;
+        let mut fatal = false;
+        let mut order_reported = false;
+        for (fi, f) in lexed.fields.iter().enumerate() {
+            let key = f.key.of(line);
+            let j = if next < keys.len() && keys[next].as_bytes() == key {
+                Some(next)
+            } else {
+                keys.iter().position(|k| k.as_bytes() == key)
+            };
+            match j {
+                Some(j) => {
+                    if rec.idx[j] != ABSENT {
+                        diags.at(Code::DuplicateField, no, f.key.column(), line, || {
+                            format!("`{}` appears twice in this {} record", keys[j], schema.tag)
+                        });
+                        fatal = true;
+                        continue;
+                    }
+                    if !order_reported {
+                        if let Some(&u) = rec.extra.first() {
+                            let unknown = String::from_utf8_lossy(lexed.fields[u as usize].key.of(line)).into_owned();
+                            diags.at(Code::NonCanonical, no, f.key.column(), line, || {
+                                format!("`{}` follows the unknown key `{unknown}`; unknown keys come after every known key", keys[j])
+                            });
+                            order_reported = true;
+                        } else if j < next {
+                            diags.at(Code::NonCanonical, no, f.key.column(), line, || {
+                                format!(
+                                    "`{}` is out of order: the keys of {} come in the order {}",
+                                    keys[j],
+                                    schema.tag,
+                                    keys.join(" ")
+                                )
+                            });
+                            order_reported = true;
+                        }
+                    }
+                    rec.idx[j] = fi as u16;
+                    next = next.max(j + 1);
+                }
+                None => {
+                    let dup = rec.extra.iter().any(|&u| lexed.fields[u as usize].key.of(line) == key);
+                    if dup {
+                        diags.at(Code::DuplicateField, no, f.key.column(), line, || {
+                            format!("`{}` appears twice in this {} record", String::from_utf8_lossy(key), schema.tag)
+                        });
+                        fatal = true;
+                        continue;
+                    }
+                    rec.extra.push(fi as u16);
+                }
+            }
+        }
+        for (j, &req) in schema.required.iter().enumerate() {
+            if req && rec.idx[j] == ABSENT {
+                diags.at(Code::MissingField, no, line.len() as u64 + 1, line, || {
+                    format!("the {} record has no `{}`, which is required", schema.tag, keys[j])
+                });
+                fatal = true;
+            }
+        }
+        (!fatal).then_some(rec)
+    }
+
+    fn field(&self, j: usize) -> Option<&'a Field> {
+        let i = self.idx[j];
+        (i != ABSENT).then(|| &self.fields[i as usize])
+    }
+
+    /// True when key `j` is present.
+    pub fn has(&self, j: usize) -> bool {
+        self.idx[j] != ABSENT
+    }
+
+    /// The column of key `j`'s value (or of the line's end when absent).
+    pub fn column(&self, j: usize) -> u64 {
+        self.field(j).map_or(self.line.len() as u64 + 1, |f| f.value.column())
+    }
+
+    /// The text of key `j`, unescaped.
+    pub fn text(&self, j: usize) -> Option<Cow<'a, str>> {
+        let f = self.field(j)?;
+        let raw = f.value.of(self.line);
+        if f.escaped {
+            Some(Cow::Owned(unescape(raw)))
+        } else {
+            // The lexer checked that bare values are ASCII and quoted ones UTF-8.
+            std::str::from_utf8(raw).ok().map(Cow::Borrowed)
+        }
+    }
+
+    /// The text of key `j` when it can be borrowed from the line (no escapes).
+    pub fn borrowed(&self, j: usize) -> Option<&'a str> {
+        let f = self.field(j)?;
+        if f.escaped {
+            return None;
+        }
+        std::str::from_utf8(f.value.of(self.line)).ok()
+    }
+
+    /// Reports `err` against key `j`'s value.
+    pub fn refuse(&mut self, j: usize, err: &ValueError, diags: &mut FileDiagnostics) {
+        let code = if err.non_canonical { Code::NonCanonical } else { Code::InvalidValue };
+        let key = self.schema.keys[j];
+        let tag = self.schema.tag;
+        diags.at(code, self.no, self.column(j), self.line, || format!("{tag} {key}: {}", err.message));
+        self.ok = false;
+    }
+
+    /// Decodes required key `j` with `f`, reporting a refusal.
+    pub fn req<T>(
+        &mut self,
+        j: usize,
+        diags: &mut FileDiagnostics,
+        f: impl FnOnce(&str) -> Result<T, ValueError>,
+    ) -> Option<T> {
+        let text = self.text(j)?;
+        match f(&text) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.refuse(j, &e, diags);
+                None
+            }
+        }
+    }
+
+    /// Decodes optional key `j` with `f`: `None` when absent, `Some(None)` when refused.
+    pub fn opt<T>(
+        &mut self,
+        j: usize,
+        diags: &mut FileDiagnostics,
+        f: impl FnOnce(&str) -> Result<T, ValueError>,
+    ) -> Option<T> {
+        if !self.has(j) {
+            return None;
+        }
+        self.req(j, diags, f)
+    }
+
+    /// Required text checked by `check`, owned.
+    pub fn req_string(
+        &mut self,
+        j: usize,
+        diags: &mut FileDiagnostics,
+        check: impl FnOnce(&str) -> Result<(), ValueError>,
+    ) -> Option<String> {
+        self.req(j, diags, |s| check(s).map(|()| s.to_string()))
+    }
+
+    /// Optional text checked by `check`, owned.
+    pub fn opt_string(
+        &mut self,
+        j: usize,
+        diags: &mut FileDiagnostics,
+        check: impl FnOnce(&str) -> Result<(), ValueError>,
+    ) -> Option<String> {
+        self.opt(j, diags, |s| check(s).map(|()| s.to_string()))
+    }
+
+    /// The unknown keys and their values, owned.
+    pub fn extra(&self) -> Extra {
+        Extra(
+            self.extra
+                .iter()
+                .map(|&i| {
+                    let f = &self.fields[i as usize];
+                    let key = String::from_utf8_lossy(f.key.of(self.line)).into_owned();
+                    let raw = f.value.of(self.line);
+                    let value = if f.escaped { unescape(raw) } else { String::from_utf8_lossy(raw).into_owned() };
+                    (key, value)
+                })
+                .collect(),
+        )
+    }
+
+    /// The unknown keys and their values, borrowed where possible.
+    pub fn extra_ref(&self) -> Vec<(&'a str, Cow<'a, str>)> {
+        self.extra
+            .iter()
+            .map(|&i| {
+                let f = &self.fields[i as usize];
+                let key = std::str::from_utf8(f.key.of(self.line)).unwrap_or("");
+                let raw = f.value.of(self.line);
+                let value = if f.escaped {
+                    Cow::Owned(unescape(raw))
+                } else {
+                    Cow::Borrowed(std::str::from_utf8(raw).unwrap_or(""))
+                };
+                (key, value)
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,350 @@
+//! Parsing summary files (formats/summary.md).
+
+use super::frame::{Framed, LineHandler, frame};
+use super::header::{FileKind, parse_header};
+use super::lex::{Lexed, lex};
+use super::record::{Rec, Schema};
+use crate::diag::{Code, Diagnostic, FileDiagnostics};
+use crate::model::{
+    CatalogType, Entry, ExportType, Group, Label, Node, NodeMap, Sha256Digest, Summary, SummaryExport,
+    Timestamp, Version, check_catalog, check_export_id, check_id, check_keymanager, check_media, check_pool,
+    parse_bool, parse_uint,
+};
+use std::io::{self, Read};
+
+static EXPORT: Schema = Schema {
+    tag: "export",
+    keys: &["id", "type", "base", "store", "node", "catalogfiles", "created"],
+    required: &[true, true, false, true, true, true, true],
+};
+static GROUP: Schema = Schema {
+    tag: "group",
+    keys: &["id", "catalog", "media", "volcat", "pool", "keymanager"],
+    required: &[true, true, false, false, false, false],
+};
+static NODEMAP: Schema = Schema {
+    tag: "nodemap",
+    keys: &["old", "new", "diskfiles", "volumes"],
+    required: &[true, true, true, true],
+};
+static ENTRY: Schema = Schema {
+    tag: "entry",
+    keys: &["label", "group", "file", "sha256", "size", "export", "unloaded", "tapefiles", "diskfiles"],
+    required: &[true, true, true, true, true, true, false, true, true],
+};
+
+/// A parsed summary file: the summary (when its header and `export` record could be read,
+/// without the records that could not), what framing found, and every finding.
+#[derive(Debug)]
+pub struct ParsedSummary {
+    /// The summary, if it could be read at all.
+    pub summary: Option<Summary>,
+    /// Size, digests, trailer.
+    pub framed: Framed,
+    /// The findings, in line order.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl ParsedSummary {
+    /// True when an error was found.
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+/// Parses a summary file named `name` (the name findings are reported under). `expected`
+/// is the export type its file name implies (`FULL` or `UPDATE`), if any.
+pub fn read_summary<R: Read>(name: &str, reader: R, expected: Option<ExportType>) -> io::Result<ParsedSummary> {
+    let mut diags = FileDiagnostics::new(name);
+    let mut p = SummaryParser::new(expected);
+    let framed = frame(reader, &mut p, &mut diags)?;
+    let summary = p.finish(&mut diags);
+    Ok(ParsedSummary { summary, framed, diagnostics: diags.into_vec() })
+}
+
+/// [`read_summary`] over bytes in memory.
+pub fn parse_summary(name: &str, bytes: &[u8], expected: Option<ExportType>) -> ParsedSummary {
+    match read_summary(name, bytes, expected) {
+        Ok(p) => p,
+        // Reading from memory cannot fail.
+        Err(e) => ParsedSummary {
+            summary: None,
+            framed: Framed { size: 0, sha256: Sha256Digest::default(), lines: 0, content_sha256: None, content_len: 0, ends_with_lf: true, trailer_ok: false },
+            diagnostics: vec![Diagnostic::new(Code::TruncatedFile, Some(name.to_string()), e.to_string())],
+        },
+    }
+}
+
+struct SummaryParser {
+    expected: Option<ExportType>,
+    lexed: Lexed,
+    version: Option<Version>,
+    header_failed: bool,
+    rank: u8,
+    export: Option<SummaryExport>,
+    export_lines: u32,
+    groups: Vec<Group>,
+    nodemaps: Vec<NodeMap>,
+    entries: Vec<Entry>,
+    last_group: Option<String>,
+    last_nodemap: Option<Node>,
+    last_label: Option<Label>,
+}
+
+impl SummaryParser {
+    fn new(expected: Option<ExportType>) -> Self {
+        SummaryParser {
+            expected,
+            lexed: Lexed::default(),
+            version: None,
+            header_failed: false,
+            rank: 0,
+            export: None,
+            export_lines: 0,
+            groups: Vec::new(),
+            nodemaps: Vec::new(),
+            entries: Vec::new(),
+            last_group: None,
+            last_nodemap: None,
+            last_label: None,
+        }
+    }
+
+    fn finish(self, diags: &mut FileDiagnostics) -> Option<Summary> {
+        let version = self.version?;
+        if self.export_lines == 0 {
+            diags.file_level(Code::RecordOrder, "the summary has no export record");
+        }
+        Some(Summary {
+            version,
+            export: self.export?,
+            groups: self.groups,
+            nodemaps: self.nodemaps,
+            entries: self.entries,
+        })
+    }
+
+    /// Checks that a record of `rank` may come now.
+    fn place(&mut self, rank: u8, tag: &str, no: u64, line: &[u8], diags: &mut FileDiagnostics) {
+        if rank < self.rank {
+            diags.at(Code::RecordOrder, no, 1, line, || {
+                format!("a {tag} record is out of place: a summary holds export, then group, nodemap and entry records, in that order")
+            });
+        } else if rank > 1 && self.export_lines == 0 && self.rank < rank {
+            diags.at(Code::RecordOrder, no, 1, line, || {
+                "the export record must be the first record after the header".to_string()
+            });
+        }
+        self.rank = self.rank.max(rank);
+    }
+
+    fn export_record(&mut self, mut r: Rec<'_>, diags: &mut FileDiagnostics) {
+        let id = r.req_string(0, diags, check_export_id);
+        let kind = r.req(1, diags, ExportType::parse);
+        if let (Some(kind), Some(expected)) = (kind, self.expected) {
+            if kind != expected {
+                let e = crate::model::ValueError::invalid(format!(
+                    "the file {} must hold a {} summary, not {}",
+                    expected.as_str(),
+                    expected.as_str(),
+                    kind.as_str()
+                ));
+                r.refuse(1, &e, diags);
+            }
+        }
+        let base = r.opt_string(2, diags, check_export_id);
+        match (kind, r.has(2)) {
+            (Some(ExportType::Full), true) => {
+                let e = crate::model::ValueError::invalid("a FULL export has no base");
+                r.refuse(2, &e, diags);
+            }
+            (Some(ExportType::Update), false) => {
+                diags.at(Code::MissingField, r.no, r.line.len() as u64 + 1, r.line, || {
+                    "an UPDATE summary names its base, the FULL export it builds on".to_string()
+                });
+                r.ok = false;
+            }
+            _ => {}
+        }
+        let store = r.req_string(3, diags, check_id);
+        let node = r.req(4, diags, Node::parse);
+        let catalogfiles = r.req(5, diags, parse_bool);
+        let created = r.req(6, diags, Timestamp::parse);
+        if let (Some(id), Some(kind), Some(store), Some(node), Some(catalogfiles), Some(created), true) =
+            (id, kind, store, node, catalogfiles, created, r.ok)
+        {
+            self.export = Some(SummaryExport { id, kind, base, store, node, catalogfiles, created, extra: r.extra() });
+        }
+    }
+
+    fn group_record(&mut self, mut r: Rec<'_>, diags: &mut FileDiagnostics) {
+        let id = r.req_string(0, diags, check_id);
+        let catalog = r.req(1, diags, CatalogType::parse);
+        let media = r.opt_string(2, diags, check_media);
+        let volcat = r.opt_string(3, diags, check_catalog);
+        let pool = r.opt_string(4, diags, check_pool);
+        let keymanager = r.opt_string(5, diags, check_keymanager);
+        if catalog == Some(CatalogType::Dsmtc) {
+            for j in [2, 3, 4] {
+                if !r.has(j) {
+                    let key = ["media", "volcat", "pool"][j - 2];
+                    diags.at(Code::MissingField, r.no, r.line.len() as u64 + 1, r.line, || {
+                        format!("a DSMTC group names its {key}")
+                    });
+                    r.ok = false;
+                }
+            }
+        }
+        let Some(id) = id else { return };
+        if let Some(last) = &self.last_group {
+            if id.as_bytes() <= last.as_bytes() {
+                let what = if id == *last { "is defined twice" } else { "is out of order: groups are sorted by id" };
+                diags.at(Code::RecordOrder, r.no, r.column(0), r.line, || format!("group {id} {what}"));
+                return;
+            }
+        }
+        self.last_group = Some(id.clone());
+        if let (Some(catalog), true) = (catalog, r.ok) {
+            self.groups.push(Group { id, catalog, media, volcat, pool, keymanager, extra: r.extra() });
+        }
+    }
+
+    fn nodemap_record(&mut self, mut r: Rec<'_>, diags: &mut FileDiagnostics) {
+        let old = r.req(0, diags, Node::parse);
+        let new = r.req(1, diags, Node::parse);
+        let diskfiles = r.req(2, diags, |s| parse_uint(s, 0, u64::MAX));
+        let volumes = r.req(3, diags, |s| parse_uint(s, 0, u64::MAX));
+        let Some(old) = old else { return };
+        if let Some(last) = self.last_nodemap {
+            if old <= last {
+                let what = if old == last { "is listed twice" } else { "is out of order: node maps are sorted by old node" };
+                diags.at(Code::RecordOrder, r.no, r.column(0), r.line, || format!("node map of {old} {what}"));
+                return;
+            }
+        }
+        self.last_nodemap = Some(old);
+        if let (Some(new), Some(diskfiles), Some(volumes), true) = (new, diskfiles, volumes, r.ok) {
+            self.nodemaps.push(NodeMap { old, new, diskfiles, volumes, extra: r.extra() });
+        }
+    }
+
+    fn entry_record(&mut self, mut r: Rec<'_>, diags: &mut FileDiagnostics) {
+        let label = r.req(0, diags, Label::parse);
+        let group = r.req_string(1, diags, check_id);
+        let file = r.req_string(2, diags, |_| Ok(()));
+        let sha256 = r.req(3, diags, Sha256Digest::parse);
+        let size = r.req(4, diags, |s| parse_uint(s, 0, u64::MAX));
+        let export = r.req_string(5, diags, check_export_id);
+        let unloaded = r.opt(6, diags, Timestamp::parse);
+        let tapefiles = r.req(7, diags, |s| parse_uint(s, 0, u64::MAX));
+        let diskfiles = r.req(8, diags, |s| parse_uint(s, 0, u64::MAX));
+        let Some(label) = label else { return };
+        if let Some(file) = &file {
+            if *file != label.file_name() {
+                diags.at(Code::LabelMismatch, r.no, r.column(2), r.line, || {
+                    format!("the entry of {label} names the file {file}; the file of {label} is {}", label.file_name())
+                });
+                r.ok = false;
+            }
+        }
+        if let Some(last) = self.last_label {
+            if label == last {
+                diags.at(Code::DuplicateLabel, r.no, r.column(0), r.line, || {
+                    format!("{label} has two entries in this summary")
+                });
+                return;
+            }
+            if label < last {
+                diags.at(Code::RecordOrder, r.no, r.column(0), r.line, || {
+                    format!("the entry of {label} is out of order: entries are sorted by label (it follows {last})")
+                });
+                return;
+            }
+        }
+        self.last_label = Some(label);
+        if let (Some(group), Some(file), Some(sha256), Some(size), Some(export), Some(tapefiles), Some(diskfiles), true) =
+            (group, file, sha256, size, export, tapefiles, diskfiles, r.ok)
+        {
+            self.entries.push(Entry {
+                label,
+                group,
+                file,
+                sha256,
+                size,
+                export,
+                unloaded,
+                tapefiles,
+                diskfiles,
+                extra: r.extra(),
+            });
+        }
+    }
+}
+
+impl LineHandler for SummaryParser {
+    fn line(&mut self, no: u64, line: &[u8], diags: &mut FileDiagnostics) {
+        if no == 1 {
+            match parse_header(line, FileKind::Summary) {
+                Ok((v, note)) => {
+                    self.version = Some(v);
+                    if let Some(n) = note {
+                        diags.at(n.code, no, n.column as u64, line, || n.message.clone());
+                    }
+                }
+                Err(e) => {
+                    self.header_failed = true;
+                    diags.at(e.code, no, e.column as u64, line, || e.message.clone());
+                }
+            }
+            return;
+        }
+        if self.header_failed {
+            return;
+        }
+        let mut lexed = std::mem::take(&mut self.lexed);
+        match lex(line, &mut lexed) {
+            Err(e) => diags.at(e.code, no, e.column, line, || e.message.clone()),
+            Ok(note) => {
+                if let Some(n) = note {
+                    diags.at(n.code, no, n.column, line, || n.message.clone());
+                }
+                self.record(no, line, &lexed, diags);
+            }
+        }
+        self.lexed = lexed;
+    }
+}
+
+impl SummaryParser {
+    fn record(&mut self, no: u64, line: &[u8], lexed: &Lexed, diags: &mut FileDiagnostics) {
+        let tag = lexed.tag.of(line);
+        let (schema, rank): (&'static Schema, u8) = match tag {
+            b"export" => (&EXPORT, 1),
+            b"group" => (&GROUP, 2),
+            b"nodemap" => (&NODEMAP, 3),
+            b"entry" => (&ENTRY, 4),
+            _ => {
+                let tag = String::from_utf8_lossy(tag);
+                diags.at(Code::UnknownRecord, no, 1, line, || {
+                    format!("unknown record `{tag}`: a summary holds export, group, nodemap and entry records")
+                });
+                return;
+            }
+        };
+        self.place(rank, schema.tag, no, line, diags);
+        if rank == 1 {
+            self.export_lines += 1;
+            if self.export_lines > 1 {
+                diags.at(Code::RecordOrder, no, 1, line, || "a second export record: a summary has one".to_string());
+                return;
+            }
+        }
+        let Some(r) = Rec::matched(line, no, lexed, schema, diags) else { return };
+        match rank {
+            1 => self.export_record(r, diags),
+            2 => self.group_record(r, diags),
+            3 => self.nodemap_record(r, diags),
+            _ => self.entry_record(r, diags),
+        }
+    }
+}

@@ -1,0 +1,608 @@
+//! Parsing volume files (formats/volume.md) in one streaming pass. The head (everything
+//! but the disk files) is built in memory; disk files go to a [`VolumeVisitor`] one at a
+//! time, borrowed from the read buffer, so memory does not grow with their number.
+
+use super::frame::{Framed, LineHandler, frame_with};
+use super::header::{FileKind, parse_header};
+use super::lex::{Lexed, lex};
+use super::record::{Rec, Schema};
+use crate::diag::{Code, Diagnostic, FileDiagnostics, Severity};
+use crate::model::{
+    DiskFile, DiskFileRef, DiskFileType, EntryStatus, Label, LabelType, Sha256Digest, TapeFile, TapeFileKey,
+    TapeFileKeyRef, TapeFileMode, TapeVolume, TapeVolumeStatus, Timestamp, ValueError, Version, VolumeExport,
+    VolumeFile, VolumeHead, VolumeRecord, VolumeStatus, check_catalog, check_diskfile_name, check_export_id,
+    check_fileid, check_id, check_keymanager, check_media, check_owner, check_pool, check_text, parse_bool,
+    parse_uint,
+};
+use std::io::{self, Read};
+
+static EXPORT: Schema = Schema { tag: "export", keys: &["id", "store", "catalogfiles"], required: &[true; 3] };
+static VOLUME: Schema = Schema {
+    tag: "volume",
+    keys: &["label", "group", "status", "written", "unloaded", "owner", "encrypted", "keymanager", "size", "comment"],
+    required: &[true, true, true, false, false, false, true, false, true, false],
+};
+static TAPEVOLUME: Schema = Schema {
+    tag: "tapevolume",
+    keys: &["volcat", "pool", "status", "media", "labeltype", "volset", "volindex"],
+    required: &[true; 7],
+};
+static TAPEFILE: Schema = Schema {
+    tag: "tapefile",
+    keys: &["fileid", "gen", "version", "copy", "section", "fileseq", "created", "expires", "status", "mode"],
+    required: &[true, true, true, true, true, true, true, false, true, true],
+};
+static DISKFILE: Schema = Schema {
+    tag: "diskfile",
+    keys: &["name", "fileid", "gen", "version", "copy", "dumped", "type", "code", "eof", "status"],
+    required: &[true; 10],
+};
+
+/// Longest comment, in bytes.
+pub const MAX_COMMENT: usize = 255;
+
+/// Receives what a volume file holds while it is read.
+pub trait VolumeVisitor {
+    /// Called once with the head, when it is complete and could be read.
+    fn head(&mut self, _head: &VolumeHead) {}
+    /// Called for each disk file that could be read, with its line (without LF).
+    fn diskfile(&mut self, _line_no: u64, _d: &DiskFileRef<'_>, _line: &[u8]) {}
+}
+
+/// A visitor that wants nothing.
+pub struct Ignore;
+impl VolumeVisitor for Ignore {}
+
+/// What reading a volume file found.
+#[derive(Debug)]
+pub struct ParsedVolume {
+    /// The head, if the header, `export` and `volume` records could be read.
+    pub head: Option<VolumeHead>,
+    /// Size, digests, trailer.
+    pub framed: Framed,
+    /// Number of `tapefile` lines.
+    pub tapefiles: u64,
+    /// Number of `diskfile` lines.
+    pub diskfiles: u64,
+    /// The findings, in line order.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl ParsedVolume {
+    /// True when an error was found.
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+/// Reads a volume file named `name`, streaming, handing the head and the disk files to
+/// `visitor`.
+pub fn read_volume<R: Read, V: VolumeVisitor>(name: &str, reader: R, visitor: &mut V) -> io::Result<ParsedVolume> {
+    read_volume_with(name, reader, visitor, &mut Vec::new())
+}
+
+/// [`read_volume`] with a read buffer reused from file to file.
+pub fn read_volume_with<R: Read, V: VolumeVisitor>(
+    name: &str,
+    reader: R,
+    visitor: &mut V,
+    buf: &mut Vec<u8>,
+) -> io::Result<ParsedVolume> {
+    let mut diags = FileDiagnostics::new(name);
+    let mut p = VolumeParser::new(visitor);
+    let framed = frame_with(reader, &mut p, &mut diags, buf)?;
+    p.finish(&mut diags);
+    Ok(ParsedVolume {
+        head: p.head,
+        framed,
+        tapefiles: p.tapefile_lines,
+        diskfiles: p.diskfile_lines,
+        diagnostics: diags.into_vec(),
+    })
+}
+
+/// Parses a whole volume file in memory, keeping its disk files.
+pub fn parse_volume(name: &str, bytes: &[u8]) -> (Option<VolumeFile>, ParsedVolume) {
+    struct Collect(Vec<DiskFile>);
+    impl VolumeVisitor for Collect {
+        fn diskfile(&mut self, _: u64, d: &DiskFileRef<'_>, _: &[u8]) {
+            self.0.push(d.to_owned());
+        }
+    }
+    let mut c = Collect(Vec::new());
+    let parsed = match read_volume(name, bytes, &mut c) {
+        Ok(p) => p,
+        // Reading from memory cannot fail.
+        Err(e) => ParsedVolume {
+            head: None,
+            framed: Framed { size: 0, sha256: Sha256Digest::default(), lines: 0, content_sha256: None, content_len: 0, ends_with_lf: true, trailer_ok: false },
+            tapefiles: 0,
+            diskfiles: 0,
+            diagnostics: vec![Diagnostic::new(Code::TruncatedFile, Some(name.to_string()), e.to_string())],
+        },
+    };
+    let file = parsed.head.clone().map(|head| VolumeFile { head, diskfiles: c.0 });
+    (file, parsed)
+}
+
+struct VolumeParser<'v, V: VolumeVisitor> {
+    visitor: &'v mut V,
+    lexed: Lexed,
+    version: Option<Version>,
+    header_failed: bool,
+    rank: u8,
+    export: Option<VolumeExport>,
+    volume: Option<VolumeRecord>,
+    tapevolume: Option<TapeVolume>,
+    export_lines: u32,
+    volume_lines: u32,
+    tapevolume_lines: u32,
+    missing_reported: bool,
+    head: Option<VolumeHead>,
+    head_done: bool,
+    tapefiles: Vec<TapeFile>,
+    tapefile_lines: u64,
+    diskfile_lines: u64,
+    /// The previous disk file's key and line, for the sort order.
+    prev: Option<PrevDisk>,
+    /// Index of the tape file the previous disk file belonged to.
+    last_tapefile: usize,
+    /// True when a tape file record could not be read: disk files may then belong to it,
+    /// and are not reported as dangling.
+    tapefile_refused: bool,
+}
+
+struct PrevDisk {
+    fileid: String,
+    generation: u16,
+    version: u8,
+    copy: u8,
+    name: String,
+    line: Vec<u8>,
+}
+
+impl<'v, V: VolumeVisitor> VolumeParser<'v, V> {
+    fn new(visitor: &'v mut V) -> Self {
+        VolumeParser {
+            visitor,
+            lexed: Lexed::default(),
+            version: None,
+            header_failed: false,
+            rank: 0,
+            export: None,
+            volume: None,
+            tapevolume: None,
+            export_lines: 0,
+            volume_lines: 0,
+            tapevolume_lines: 0,
+            missing_reported: false,
+            head: None,
+            head_done: false,
+            tapefiles: Vec::new(),
+            tapefile_lines: 0,
+            diskfile_lines: 0,
+            prev: None,
+            last_tapefile: 0,
+            tapefile_refused: false,
+        }
+    }
+
+    fn finish(&mut self, diags: &mut FileDiagnostics) {
+        if self.version.is_none() {
+            return;
+        }
+        self.report_missing(diags, None);
+        self.complete_head();
+    }
+
+    /// Reports a missing `export` or `volume` record once, at the first record that needs
+    /// them (or at the end of the file).
+    fn report_missing(&mut self, diags: &mut FileDiagnostics, at: Option<(u64, &[u8])>) {
+        if self.missing_reported {
+            return;
+        }
+        let mut missing = Vec::new();
+        if self.export_lines == 0 {
+            missing.push("export");
+        }
+        if self.volume_lines == 0 {
+            missing.push("volume");
+        }
+        if missing.is_empty() {
+            return;
+        }
+        self.missing_reported = true;
+        let message = format!("the volume file has no {} record", missing.join(" or "));
+        match at {
+            Some((no, line)) => diags.at(Code::RecordOrder, no, 1, line, || {
+                format!("{message}: a volume file starts with export and volume records")
+            }),
+            None => {
+                diags.file_level(Code::RecordOrder, message);
+            }
+        }
+    }
+
+    fn complete_head(&mut self) {
+        if self.head_done {
+            return;
+        }
+        self.head_done = true;
+        if let (Some(version), Some(export), Some(volume)) = (self.version, self.export.take(), self.volume.take()) {
+            let head = VolumeHead {
+                version,
+                export,
+                volume,
+                tapevolume: self.tapevolume.take(),
+                tapefiles: std::mem::take(&mut self.tapefiles),
+            };
+            self.visitor.head(&head);
+            self.head = Some(head);
+        }
+    }
+}
+
+impl<V: VolumeVisitor> LineHandler for VolumeParser<'_, V> {
+    fn line(&mut self, no: u64, line: &[u8], diags: &mut FileDiagnostics) {
+        if no == 1 {
+            match parse_header(line, FileKind::Volume) {
+                Ok((v, note)) => {
+                    self.version = Some(v);
+                    if let Some(n) = note {
+                        diags.at(n.code, no, n.column as u64, line, || n.message.clone());
+                    }
+                }
+                Err(e) => {
+                    self.header_failed = true;
+                    diags.at(e.code, no, e.column as u64, line, || e.message.clone());
+                }
+            }
+            return;
+        }
+        if self.header_failed {
+            return;
+        }
+        let mut lexed = std::mem::take(&mut self.lexed);
+        match lex(line, &mut lexed) {
+            Err(e) => {
+                // Count the record anyway when its tag is readable, so that counts stay
+                // comparable with the summary entry.
+                if line.starts_with(b"diskfile ") {
+                    self.diskfile_lines += 1;
+                } else if line.starts_with(b"tapefile ") {
+                    self.tapefile_lines += 1;
+                }
+                diags.at(e.code, no, e.column, line, || e.message.clone());
+            }
+            Ok(note) => {
+                if let Some(n) = note {
+                    diags.at(n.code, no, n.column, line, || n.message.clone());
+                }
+                self.record(no, line, &lexed, diags);
+            }
+        }
+        self.lexed = lexed;
+    }
+}
+
+impl<V: VolumeVisitor> VolumeParser<'_, V> {
+    fn record(&mut self, no: u64, line: &[u8], lexed: &Lexed, diags: &mut FileDiagnostics) {
+        let tag = lexed.tag.of(line);
+        let (schema, rank): (&'static Schema, u8) = match tag {
+            b"diskfile" => (&DISKFILE, 5),
+            b"tapefile" => (&TAPEFILE, 4),
+            b"tapevolume" => (&TAPEVOLUME, 3),
+            b"volume" => (&VOLUME, 2),
+            b"export" => (&EXPORT, 1),
+            _ => {
+                let tag = String::from_utf8_lossy(tag);
+                diags.at(Code::UnknownRecord, no, 1, line, || {
+                    format!(
+                        "unknown record `{tag}`: a volume file holds export, volume, tapevolume, tapefile and \
+                         diskfile records"
+                    )
+                });
+                return;
+            }
+        };
+        match rank {
+            4 => self.tapefile_lines += 1,
+            5 => self.diskfile_lines += 1,
+            _ => {}
+        }
+        if rank < self.rank {
+            diags.at(Code::RecordOrder, no, 1, line, || {
+                format!(
+                    "a {} record is out of place: a volume file holds export, volume, tapevolume, tapefile \
+                     and diskfile records, in that order",
+                    schema.tag
+                )
+            });
+            // A late head record cannot join the head any more.
+            if self.head_done {
+                return;
+            }
+        }
+        self.rank = self.rank.max(rank);
+        if rank >= 2 && !(rank == 2 && self.export_lines == 0 && self.volume_lines == 0) {
+            if rank > 2 || self.export_lines == 0 {
+                self.report_missing(diags, Some((no, line)));
+            }
+        }
+        let count = match rank {
+            1 => {
+                self.export_lines += 1;
+                self.export_lines
+            }
+            2 => {
+                self.volume_lines += 1;
+                self.volume_lines
+            }
+            3 => {
+                self.tapevolume_lines += 1;
+                self.tapevolume_lines
+            }
+            _ => 1,
+        };
+        if count > 1 {
+            diags.at(Code::RecordOrder, no, 1, line, || {
+                format!("a second {} record: a volume file has at most one", schema.tag)
+            });
+            return;
+        }
+        if rank == 4 && self.tapevolume_lines == 0 {
+            diags.at(Code::RecordOrder, no, 1, line, || {
+                "a tapefile record without a tapevolume record before it".to_string()
+            });
+        }
+        if rank == 5 && !self.head_done {
+            self.complete_head();
+        }
+        let Some(r) = Rec::matched(line, no, lexed, schema, diags) else { return };
+        match rank {
+            1 => self.export_record(r, diags),
+            2 => self.volume_record(r, diags),
+            3 => self.tapevolume_record(r, diags),
+            4 => self.tapefile_record(r, diags),
+            _ => self.diskfile_record(r, diags),
+        }
+    }
+
+    fn export_record(&mut self, mut r: Rec<'_>, diags: &mut FileDiagnostics) {
+        let id = r.req_string(0, diags, check_export_id);
+        let store = r.req_string(1, diags, check_id);
+        let catalogfiles = r.req(2, diags, parse_bool);
+        if let (Some(id), Some(store), Some(catalogfiles), true) = (id, store, catalogfiles, r.ok) {
+            self.export = Some(VolumeExport { id, store, catalogfiles, extra: r.extra() });
+        }
+    }
+
+    fn volume_record(&mut self, mut r: Rec<'_>, diags: &mut FileDiagnostics) {
+        let label = r.req(0, diags, Label::parse);
+        let group = r.req_string(1, diags, check_id);
+        let status = r.req(2, diags, VolumeStatus::parse);
+        let written = r.opt(3, diags, Timestamp::parse);
+        let unloaded = r.opt(4, diags, Timestamp::parse);
+        let owner = r.opt_string(5, diags, check_owner);
+        let encrypted = r.req(6, diags, parse_bool);
+        let keymanager = r.opt_string(7, diags, check_keymanager);
+        let size = r.req(8, diags, |s| parse_uint(s, 0, u64::MAX));
+        let comment = r.opt_string(9, diags, |s| check_text(s, MAX_COMMENT));
+        match (encrypted, r.has(7)) {
+            (Some(true), false) => {
+                diags.at(Code::MissingField, r.no, r.line.len() as u64 + 1, r.line, || {
+                    "an encrypted volume names the key manager that holds its key (keymanager)".to_string()
+                });
+                r.ok = false;
+            }
+            (Some(false), true) => {
+                r.refuse(7, &ValueError::invalid("a volume that is not encrypted has no key manager"), diags);
+            }
+            _ => {}
+        }
+        if let (Some(label), Some(group), Some(status), Some(encrypted), Some(size), true) =
+            (label, group, status, encrypted, size, r.ok)
+        {
+            self.volume = Some(VolumeRecord {
+                label,
+                group,
+                status,
+                written,
+                unloaded,
+                owner,
+                encrypted,
+                keymanager,
+                size,
+                comment,
+                extra: r.extra(),
+            });
+        }
+    }
+
+    fn tapevolume_record(&mut self, mut r: Rec<'_>, diags: &mut FileDiagnostics) {
+        let volcat = r.req_string(0, diags, check_catalog);
+        let pool = r.req_string(1, diags, check_pool);
+        let status = r.req(2, diags, TapeVolumeStatus::parse);
+        let media = r.req_string(3, diags, check_media);
+        let labeltype = r.req(4, diags, LabelType::parse);
+        let volset = r.req(5, diags, Label::parse);
+        let volindex = r.req(6, diags, |s| parse_uint(s, 1, 9999));
+        if let (Some(volcat), Some(pool), Some(status), Some(media), Some(labeltype), Some(volset), Some(volindex), true) =
+            (volcat, pool, status, media, labeltype, volset, volindex, r.ok)
+        {
+            self.tapevolume =
+                Some(TapeVolume { volcat, pool, status, media, labeltype, volset, volindex: volindex as u16, extra: r.extra() });
+        }
+    }
+
+    fn tapefile_record(&mut self, mut r: Rec<'_>, diags: &mut FileDiagnostics) {
+        let fileid = r.req_string(0, diags, check_fileid);
+        let generation = r.req(1, diags, |s| parse_uint(s, 1, 32_767));
+        let version = r.req(2, diags, |s| parse_uint(s, 0, 100));
+        let copy = r.req(3, diags, |s| parse_uint(s, 1, 99));
+        let section = r.req(4, diags, |s| parse_uint(s, 1, 9999));
+        let fileseq = r.req(5, diags, |s| parse_uint(s, 1, 9999));
+        let created = r.req(6, diags, Timestamp::parse);
+        let expires = r.opt(7, diags, Timestamp::parse);
+        let status = r.req(8, diags, EntryStatus::parse);
+        let mode = r.req(9, diags, TapeFileMode::parse);
+        let (Some(fileid), Some(generation), Some(version), Some(copy)) = (fileid, generation, version, copy) else {
+            self.tapefile_refused = true;
+            return;
+        };
+        let key = TapeFileKey { fileid, generation: generation as u16, version: version as u8, copy: copy as u8 };
+        if let Some(last) = self.tapefiles.last() {
+            if key <= last.key {
+                let what = if key == last.key {
+                    "appears twice on this volume"
+                } else {
+                    "is out of order: tape files are sorted by FILEID, generation, version and copy"
+                };
+                diags.at(Code::RecordOrder, r.no, r.column(0), r.line, || format!("tape file {key} {what}"));
+                self.tapefile_refused = true;
+                return;
+            }
+        }
+        if let (Some(section), Some(fileseq), Some(created), Some(status), Some(mode), true) =
+            (section, fileseq, created, status, mode, r.ok)
+        {
+            self.tapefiles.push(TapeFile {
+                key,
+                section: section as u16,
+                fileseq: fileseq as u16,
+                created,
+                expires,
+                status,
+                mode,
+                extra: r.extra(),
+            });
+        } else {
+            self.tapefile_refused = true;
+        }
+    }
+
+    fn diskfile_record(&mut self, mut r: Rec<'_>, diags: &mut FileDiagnostics) {
+        let name = r.borrowed(0);
+        if let Some(n) = name {
+            if let Err(e) = check_diskfile_name(n) {
+                r.refuse(0, &e, diags);
+            }
+        }
+        let fileid = r.borrowed(1);
+        if let Some(f) = fileid {
+            if let Err(e) = check_fileid(f) {
+                r.refuse(1, &e, diags);
+            }
+        }
+        let generation = r.req(2, diags, |s| parse_uint(s, 1, 32_767));
+        let version = r.req(3, diags, |s| parse_uint(s, 0, 100));
+        let copy = r.req(4, diags, |s| parse_uint(s, 1, 99));
+        let dumped = r.req(5, diags, Timestamp::parse);
+        let kind = r.req(6, diags, DiskFileType::parse);
+        let code = r.req(7, diags, |s| parse_uint(s, 0, 65_535));
+        let eof = r.req(8, diags, |s| parse_uint(s, 0, u64::MAX));
+        let status = r.req(9, diags, EntryStatus::parse);
+        let (Some(name), Some(fileid), Some(generation), Some(version), Some(copy), Some(dumped), Some(kind), Some(code), Some(eof), Some(status), true) =
+            (name, fileid, generation, version, copy, dumped, kind, code, eof, status, r.ok)
+        else {
+            return;
+        };
+        let d = DiskFileRef {
+            name,
+            tapefile: TapeFileKeyRef { fileid, generation: generation as u16, version: version as u8, copy: copy as u8 },
+            dumped,
+            kind,
+            code: code as u16,
+            eof,
+            status,
+            extra: r.extra_ref(),
+        };
+        if !self.diskfile_in_order(&d, &r, diags) {
+            return;
+        }
+        if let Some(head) = &self.head {
+            if !head.export.catalogfiles {
+                diags.at(Code::InvalidValue, r.no, 1, r.line, || {
+                    "a diskfile record in a file exported with catalogfiles=no (CATALOGFILES NO excludes DISKFILE entries)"
+                        .to_string()
+                });
+            }
+            let found = match head.tapefiles.get(self.last_tapefile) {
+                Some(t) if t.key.as_ref() == d.tapefile => true,
+                _ => match head.tapefiles.binary_search_by(|t| t.key.as_ref().cmp(&d.tapefile)) {
+                    Ok(i) => {
+                        self.last_tapefile = i;
+                        true
+                    }
+                    Err(_) => false,
+                },
+            };
+            if !found && !self.tapefile_refused {
+                diags.at(Code::InvalidValue, r.no, r.column(1), r.line, || {
+                    format!("diskfile {name} belongs to tape file {}, which is not on this volume", d.tapefile)
+                });
+            }
+        }
+        self.visitor.diskfile(r.no, &d, r.line);
+    }
+
+    /// Checks the disk file sort order against the previous one; false when out of order.
+    fn diskfile_in_order(&mut self, d: &DiskFileRef<'_>, r: &Rec<'_>, diags: &mut FileDiagnostics) -> bool {
+        if let Some(p) = &mut self.prev {
+            let prev_key = (
+                TapeFileKeyRef { fileid: &p.fileid, generation: p.generation, version: p.version, copy: p.copy },
+                p.name.as_str(),
+            );
+            match d.sort_key().cmp(&prev_key) {
+                std::cmp::Ordering::Less => {
+                    diags.at(Code::RecordOrder, r.no, 1, r.line, || {
+                        format!(
+                            "diskfile {} is out of order: disk files are sorted by tape file (FILEID, generation, \
+                             version, copy), then name; it follows {}",
+                            d.name, p.name
+                        )
+                    });
+                    return false;
+                }
+                std::cmp::Ordering::Equal => {
+                    if r.line < p.line.as_slice() {
+                        diags.at(Code::RecordOrder, r.no, 1, r.line, || {
+                            format!("the entries of diskfile {} are out of order: equal keys are sorted by their whole line", d.name)
+                        });
+                        return false;
+                    }
+                    diags.at_with(
+                        Code::DuplicateDiskfile,
+                        r.no,
+                        1,
+                        r.line,
+                        || format!("diskfile {} appears twice in tape file {}", d.name, d.tapefile),
+                        None,
+                        Some(Severity::Warning),
+                    );
+                }
+                std::cmp::Ordering::Greater => {}
+            }
+            p.fileid.clear();
+            p.fileid.push_str(d.tapefile.fileid);
+            p.generation = d.tapefile.generation;
+            p.version = d.tapefile.version;
+            p.copy = d.tapefile.copy;
+            p.name.clear();
+            p.name.push_str(d.name);
+            p.line.clear();
+            p.line.extend_from_slice(r.line);
+        } else {
+            self.prev = Some(PrevDisk {
+                fileid: d.tapefile.fileid.to_string(),
+                generation: d.tapefile.generation,
+                version: d.tapefile.version,
+                copy: d.tapefile.copy,
+                name: d.name.to_string(),
+                line: r.line.to_vec(),
+            });
+        }
+        true
+    }
+}
+

@@ -1,0 +1,272 @@
+//! `catstage seal`: after a deliberate hand edit, recompute the `END` trailers of the
+//! named files and their summary entries.
+//!
+//! Sealing gives a file a valid checksum, so it must never launder damage: it refuses a
+//! named file that has any problem besides its trailer, never touches a file it was not
+//! given except the summary entries of the files it seals, and refuses to rewrite a
+//! summary that has problems of its own unless that summary was named too.
+
+use crate::diag::{Code, Diagnostic};
+use crate::model::{ExportType, Label, Sha256Digest, Summary};
+use crate::parse::{Framed, Ignore, read_summary, read_volume};
+use crate::staging::{DirArea, EntryKind, LockMode, Source, StagingLock, write_atomic};
+use crate::write::{summary_bytes, trailer_line};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::path::Path;
+
+/// One file seal changed (or found already sealed).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SealedFile {
+    /// Its name in the staging area.
+    pub name: String,
+    /// SHA-256 of the whole file before.
+    pub old: Sha256Digest,
+    /// SHA-256 of the whole file after.
+    pub new: Sha256Digest,
+}
+
+/// Why seal refused or failed.
+#[derive(Debug)]
+pub enum SealError {
+    /// The request cannot be carried out (exit status 2): not a staging area, a file that
+    /// is not there, the lock is held.
+    Usage(String),
+    /// A file has problems besides its trailer; nothing was written (exit status 1).
+    Refused(Vec<Diagnostic>),
+    /// Writing failed.
+    Io(io::Error),
+}
+
+impl std::fmt::Display for SealError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SealError::Usage(m) => f.write_str(m),
+            SealError::Refused(d) => write!(f, "refused: {} problems besides trailers", d.len()),
+            SealError::Io(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for SealError {}
+
+impl From<io::Error> for SealError {
+    fn from(e: io::Error) -> Self {
+        SealError::Io(e)
+    }
+}
+
+/// Problems a seal repairs: the trailer's own.
+fn repairable(d: &Diagnostic, framed: &Framed) -> bool {
+    match d.code {
+        Code::ChecksumMismatch | Code::LineCountMismatch => true,
+        // A missing END line is repaired; a last line cut short is not (it would be lost).
+        Code::TruncatedFile => framed.ends_with_lf && d.line.is_none(),
+        // Upper-case hex in the END line.
+        Code::NonCanonical => d.line == Some(framed.lines + 1),
+        _ => false,
+    }
+}
+
+/// Rewrites `dir/name` as its content followed by a fresh trailer; returns the new whole
+/// digest and size.
+fn reseal_file(dir: &Path, name: &str, framed: &Framed) -> io::Result<(Sha256Digest, u64)> {
+    // Hash the content again while copying it, in case it changed since it was read.
+    let mut src = File::open(dir.join(name))?.take(framed.content_len);
+    write_atomic(dir, name, |w| {
+        let mut h = Sha256::new();
+        let mut buf = vec![0u8; 256 * 1024];
+        let mut lines: u64 = 0;
+        loop {
+            let n = src.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            h.update(&buf[..n]);
+            lines += memchr::memchr_iter(b'\n', &buf[..n]).count() as u64;
+            w.write_all(&buf[..n])?;
+        }
+        let content = Sha256Digest(h.clone().finalize().into());
+        if lines != framed.lines {
+            return Err(io::Error::other(format!("{name} changed while it was being sealed")));
+        }
+        let trailer = trailer_line(lines, &content);
+        h.update(&trailer);
+        w.write_all(&trailer)?;
+        Ok((Sha256Digest(h.finalize().into()), framed.content_len + trailer.len() as u64))
+    })
+}
+
+/// Seals `files` (names in the staging area `dir`).
+pub fn seal(dir: &Path, files: &[String]) -> Result<Vec<SealedFile>, SealError> {
+    let area = DirArea::open(dir).map_err(|e| SealError::Usage(e.to_string()))?;
+    let _lock = StagingLock::acquire(dir, LockMode::Exclusive).map_err(|e| SealError::Usage(e.to_string()))?;
+    let mut named: BTreeMap<String, EntryKind> = BTreeMap::new();
+    for f in files {
+        let Some(e) = area.entries().iter().find(|e| e.name == *f) else {
+            return Err(SealError::Usage(format!("{f}: no such file in {}", dir.display())));
+        };
+        match e.kind {
+            EntryKind::Summary(_) | EntryKind::Volume(_) => {
+                named.insert(f.clone(), e.kind);
+            }
+            EntryKind::Foreign => {
+                return Err(SealError::Usage(format!("{f} is not a staging file (FULL, UPDATE or V<label>)")));
+            }
+            EntryKind::NotRegular(what) => return Err(SealError::Usage(format!("{f} is {what}"))),
+        }
+    }
+
+    let mut refusals = Vec::new();
+    let mut damaged: Vec<&'static str> = Vec::new();
+    // The summaries, parsed whole.
+    let mut summaries: BTreeMap<ExportType, (Summary, Framed, bool)> = BTreeMap::new();
+    for kind in [ExportType::Full, ExportType::Update] {
+        let name = kind.as_str();
+        if !area.entries().iter().any(|e| e.name == name && matches!(e.kind, EntryKind::Summary(_))) {
+            continue;
+        }
+        let parsed = read_summary(name, area.open(name)?, Some(kind))?;
+        let is_named = named.contains_key(name);
+        let clean_but_trailer = parsed.diagnostics.iter().all(|d| repairable(d, &parsed.framed));
+        let problems: Vec<Diagnostic> = parsed.diagnostics.clone();
+        match parsed.summary {
+            Some(s) if clean_but_trailer => {
+                let dirty = !problems.is_empty();
+                summaries.insert(kind, (s, parsed.framed, dirty));
+            }
+            _ => {
+                if is_named {
+                    refusals.extend(problems.into_iter().filter(|d| !repairable(d, &parsed.framed)));
+                } else {
+                    // Refused below if any volume is to be sealed: its entry could not
+                    // be placed safely.
+                    damaged.push(name);
+                }
+            }
+        }
+    }
+    let full_id = summaries.get(&ExportType::Full).map(|(s, _, _)| s.export.id.clone());
+    let update_current = summaries
+        .get(&ExportType::Update)
+        .is_some_and(|(s, _, _)| s.export.base.is_some() && s.export.base == full_id);
+
+    // The volume files, parsed streaming.
+    let mut volume_updates: Vec<(Label, String, Framed, crate::parse::ParsedVolume)> = Vec::new();
+    for (name, kind) in &named {
+        let EntryKind::Volume(label) = *kind else { continue };
+        let parsed = read_volume(name, area.open(name)?, &mut Ignore)?;
+        let bad: Vec<Diagnostic> =
+            parsed.diagnostics.iter().filter(|d| !repairable(d, &parsed.framed)).cloned().collect();
+        if !bad.is_empty() {
+            refusals.extend(bad);
+            continue;
+        }
+        match &parsed.head {
+            Some(h) if h.volume.label != label => refusals.push(Diagnostic::new(
+                Code::LabelMismatch,
+                Some(name.clone()),
+                format!("{name} holds volume {}, not {label}; seal does not relabel files", h.volume.label),
+            )),
+            Some(_) => volume_updates.push((label, name.clone(), parsed.framed, parsed)),
+            None => {}
+        }
+    }
+    if !volume_updates.is_empty() {
+        for name in &damaged {
+            refusals.push(Diagnostic::new(
+                Code::VolumeHashMismatch,
+                Some((*name).to_string()),
+                format!(
+                    "{name} has problems of its own, so the entries of the files to seal cannot be updated safely; \
+                     run `catstage validate`, and seal {name} too if it was edited on purpose"
+                ),
+            ));
+        }
+    }
+    // Which summary holds each volume's winning entry.
+    let mut to_rewrite: BTreeMap<ExportType, bool> = BTreeMap::new();
+    for (label, name, _, _) in &volume_updates {
+        let in_update = update_current
+            && summaries.get(&ExportType::Update).is_some_and(|(s, _, _)| s.entry(label).is_some());
+        let in_full = summaries.get(&ExportType::Full).is_some_and(|(s, _, _)| s.entry(label).is_some());
+        let kind = if in_update {
+            ExportType::Update
+        } else if in_full {
+            ExportType::Full
+        } else {
+            let why = if summaries.contains_key(&ExportType::Full) {
+                "no current summary lists it; seal re-seals files a summary lists"
+            } else {
+                "FULL is missing or damaged; seal it first, or name it too"
+            };
+            refusals.push(Diagnostic::new(
+                Code::OrphanVolumeFile,
+                Some(name.clone()),
+                format!("{name} cannot be sealed: {why}"),
+            ));
+            continue;
+        };
+        to_rewrite.insert(kind, true);
+    }
+    for name in named.keys() {
+        if let Some(EntryKind::Summary(kind)) = named.get(name) {
+            if !summaries.contains_key(kind) && refusals.is_empty() {
+                refusals.push(Diagnostic::new(Code::SyntaxError, Some(name.clone()), format!("{name} cannot be read")));
+            }
+            to_rewrite.insert(*kind, true);
+        }
+    }
+    if !refusals.is_empty() {
+        return Err(SealError::Refused(refusals));
+    }
+
+    let mut out = Vec::new();
+    // Volume files first: a crash between them and the summaries leaves entries stale
+    // (CS023), which sealing the same files again repairs.
+    for (label, name, framed, parsed) in &volume_updates {
+        let old = parsed.framed.sha256;
+        let (new, size) = if parsed.framed.trailer_ok {
+            (old, parsed.framed.size)
+        } else {
+            reseal_file(dir, name, framed)?
+        };
+        let head = parsed.head.as_ref().ok_or_else(|| io::Error::other("no head"))?;
+        for kind in [ExportType::Update, ExportType::Full] {
+            if kind == ExportType::Update && !update_current {
+                continue;
+            }
+            if let Some((s, _, _)) = summaries.get_mut(&kind) {
+                if let Ok(i) = s.entries.binary_search_by(|e| e.label.cmp(label)) {
+                    let e = &mut s.entries[i];
+                    e.sha256 = new;
+                    e.size = size;
+                    e.group = head.volume.group.clone();
+                    e.export = head.export.id.clone();
+                    e.unloaded = head.volume.unloaded;
+                    e.tapefiles = parsed.tapefiles;
+                    e.diskfiles = parsed.diskfiles;
+                    break;
+                }
+            }
+        }
+        out.push(SealedFile { name: name.clone(), old, new });
+    }
+    for kind in [ExportType::Update, ExportType::Full] {
+        if !to_rewrite.contains_key(&kind) {
+            continue;
+        }
+        let Some((s, framed, _)) = summaries.get(&kind) else { continue };
+        let name = kind.as_str();
+        let old = framed.sha256;
+        let bytes = summary_bytes(s);
+        let new = Sha256Digest(Sha256::digest(&bytes).into());
+        if new != old {
+            crate::staging::write_atomic_bytes(dir, name, &bytes)?;
+        }
+        out.push(SealedFile { name: name.to_string(), old, new });
+    }
+    Ok(out)
+}

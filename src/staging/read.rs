@@ -1,0 +1,168 @@
+//! Reading a whole staging area: both summaries, then every volume file in parallel on
+//! all cores, streaming, keeping per volume only its head and a few counts.
+
+use super::{EntryKind, Source};
+use crate::diag::{Code, Diagnostic};
+use crate::model::{DiskFileRef, ExportType, Label, Node, Sha256Digest, VolumeHead};
+use crate::parse::{ParsedSummary, VolumeVisitor, read_summary, read_volume_with};
+use rayon::prelude::*;
+use std::io::{self, Read};
+use std::time::SystemTime;
+
+/// Called with byte counts as files are read, for progress bars.
+pub type Progress<'a> = &'a (dyn Fn(u64) + Sync);
+
+/// What one volume file holds, as far as the checks need to know.
+#[derive(Debug, Clone)]
+pub struct VolumeFacts {
+    /// The file's name.
+    pub file: String,
+    /// The label its name implies.
+    pub label: Label,
+    /// The head, if it could be read.
+    pub head: Option<VolumeHead>,
+    /// SHA-256 of the whole file.
+    pub sha256: Sha256Digest,
+    /// Size in bytes.
+    pub size: u64,
+    /// Number of `tapefile` lines.
+    pub tapefiles: u64,
+    /// Number of `diskfile` lines.
+    pub diskfiles: u64,
+    /// Disk files per node name, sorted by node.
+    pub nodes: Vec<(Node, u64)>,
+    /// True when the file itself has errors.
+    pub has_errors: bool,
+    /// The file's own findings.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Modification time, when known.
+    pub modified: Option<SystemTime>,
+}
+
+/// Everything read from a staging area.
+#[derive(Debug)]
+pub struct AreaRead {
+    /// `FULL`, if present and a regular file.
+    pub full: Option<ParsedSummary>,
+    /// `UPDATE`, if present and a regular file.
+    pub update: Option<ParsedSummary>,
+    /// Every volume file, sorted by name.
+    pub volumes: Vec<VolumeFacts>,
+    /// Findings about the entries themselves: foreign files, non-regular entries.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+#[derive(Default)]
+struct FactsVisitor {
+    nodes: Vec<(Node, u64)>,
+}
+
+impl VolumeVisitor for FactsVisitor {
+    fn diskfile(&mut self, _: u64, d: &DiskFileRef<'_>, _: &[u8]) {
+        let node = d.node();
+        if let Some(slot) = self.nodes.iter_mut().find(|(n, _)| n.as_str() == node) {
+            slot.1 += 1;
+        } else if let Ok(n) = Node::parse(node) {
+            self.nodes.push((n, 1));
+        }
+    }
+}
+
+struct Counting<'a, R> {
+    inner: R,
+    progress: Option<Progress<'a>>,
+}
+
+impl<R: Read> Read for Counting<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Some(p) = self.progress {
+            p(n as u64);
+        }
+        Ok(n)
+    }
+}
+
+/// Reads one volume file and gathers its facts.
+pub fn read_volume_facts(
+    src: &dyn Source,
+    file: &str,
+    label: Label,
+    modified: Option<SystemTime>,
+    buf: &mut Vec<u8>,
+    progress: Option<Progress<'_>>,
+) -> io::Result<VolumeFacts> {
+    let reader = Counting { inner: src.open(file)?, progress };
+    let mut v = FactsVisitor::default();
+    let parsed = read_volume_with(file, reader, &mut v, buf)
+        .map_err(|e| io::Error::new(e.kind(), format!("{file}: {e}")))?;
+    v.nodes.sort();
+    Ok(VolumeFacts {
+        file: file.to_string(),
+        label,
+        has_errors: parsed.has_errors(),
+        head: parsed.head,
+        sha256: parsed.framed.sha256,
+        size: parsed.framed.size,
+        tapefiles: parsed.tapefiles,
+        diskfiles: parsed.diskfiles,
+        nodes: v.nodes,
+        diagnostics: parsed.diagnostics,
+        modified,
+    })
+}
+
+/// Reads every file of the staging area. An I/O error (a file that cannot be read) stops
+/// the reading: the area could not be checked.
+pub fn read_area(src: &dyn Source, progress: Option<Progress<'_>>) -> io::Result<AreaRead> {
+    let mut diagnostics = Vec::new();
+    let mut full = None;
+    let mut update = None;
+    let mut volumes = Vec::new();
+    for e in src.entries() {
+        match e.kind {
+            EntryKind::Summary(kind) => {
+                let reader = Counting { inner: src.open(&e.name)?, progress };
+                let parsed = read_summary(&e.name, reader, Some(kind))
+                    .map_err(|err| io::Error::new(err.kind(), format!("{}: {err}", e.name)))?;
+                match kind {
+                    ExportType::Full => full = Some(parsed),
+                    ExportType::Update => update = Some(parsed),
+                }
+            }
+            EntryKind::Volume(label) => volumes.push((e.name.clone(), label, e.size, e.modified)),
+            EntryKind::Foreign => {
+                let mut d = Diagnostic::new(
+                    Code::ForeignFile,
+                    Some(e.name.clone()),
+                    format!("{} is not a staging file: only FULL, UPDATE and V<label> belong here", e.name),
+                );
+                if e.name.starts_with(super::TEMP_PREFIX) {
+                    d = d.with_hint(
+                        "a temporary file left by an interrupted catstage write; delete it when no catstage \
+                         process is running",
+                    );
+                }
+                diagnostics.push(d);
+            }
+            EntryKind::NotRegular(what) => {
+                let code = Code::NotARegularFile;
+                diagnostics.push(Diagnostic::new(
+                    code,
+                    Some(e.name.clone()),
+                    format!("{} is {what}; a staging area holds regular files only (catstage does not follow it)", e.name),
+                ));
+            }
+        }
+    }
+    // Largest files first, so that the last file to finish is a small one.
+    volumes.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)));
+    let mut facts: Vec<VolumeFacts> = volumes
+        .par_iter()
+        .map_init(Vec::new, |buf, (name, label, _, modified)| {
+            read_volume_facts(src, name, *label, *modified, buf, progress)
+        })
+        .collect::<io::Result<Vec<_>>>()?;
+    facts.sort_by(|a, b| a.file.cmp(&b.file));
+    Ok(AreaRead { full, update, volumes: facts, diagnostics })
+}
