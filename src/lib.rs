@@ -3,14 +3,15 @@
 //!
 //! The staging area format is specified in `formats/` of the source distribution.
 #![forbid(unsafe_code)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+pub mod check;
 pub mod diag;
+pub mod generate;
 pub mod model;
 pub mod parse;
-pub mod write;
-pub mod check;
-pub mod staging;
-pub mod validate;
-pub mod generate;
 pub mod rewrite;
 pub mod seal;
+pub mod staging;
+pub mod validate;
+pub mod write;

@@ -90,30 +90,41 @@ fn reseal_file(dir: &Path, name: &str, framed: &Framed) -> io::Result<(Sha256Dig
         }
         let content = Sha256Digest(h.clone().finalize().into());
         if lines != framed.lines {
-            return Err(io::Error::other(format!("{name} changed while it was being sealed")));
+            return Err(io::Error::other(format!(
+                "{name} changed while it was being sealed"
+            )));
         }
         let trailer = trailer_line(lines, &content);
         h.update(&trailer);
         w.write_all(&trailer)?;
-        Ok((Sha256Digest(h.finalize().into()), framed.content_len + trailer.len() as u64))
+        Ok((
+            Sha256Digest(h.finalize().into()),
+            framed.content_len + trailer.len() as u64,
+        ))
     })
 }
 
 /// Seals `files` (names in the staging area `dir`).
 pub fn seal(dir: &Path, files: &[String]) -> Result<Vec<SealedFile>, SealError> {
     let area = DirArea::open(dir).map_err(|e| SealError::Usage(e.to_string()))?;
-    let _lock = StagingLock::acquire(dir, LockMode::Exclusive).map_err(|e| SealError::Usage(e.to_string()))?;
+    let _lock = StagingLock::acquire(dir, LockMode::Exclusive)
+        .map_err(|e| SealError::Usage(e.to_string()))?;
     let mut named: BTreeMap<String, EntryKind> = BTreeMap::new();
     for f in files {
         let Some(e) = area.entries().iter().find(|e| e.name == *f) else {
-            return Err(SealError::Usage(format!("{f}: no such file in {}", dir.display())));
+            return Err(SealError::Usage(format!(
+                "{f}: no such file in {}",
+                dir.display()
+            )));
         };
         match e.kind {
             EntryKind::Summary(_) | EntryKind::Volume(_) => {
                 named.insert(f.clone(), e.kind);
             }
             EntryKind::Foreign => {
-                return Err(SealError::Usage(format!("{f} is not a staging file (FULL, UPDATE or V<label>)")));
+                return Err(SealError::Usage(format!(
+                    "{f} is not a staging file (FULL, UPDATE or V<label>)"
+                )));
             }
             EntryKind::NotRegular(what) => return Err(SealError::Usage(format!("{f} is {what}"))),
         }
@@ -125,12 +136,19 @@ pub fn seal(dir: &Path, files: &[String]) -> Result<Vec<SealedFile>, SealError> 
     let mut summaries: BTreeMap<ExportType, (Summary, Framed, bool)> = BTreeMap::new();
     for kind in [ExportType::Full, ExportType::Update] {
         let name = kind.as_str();
-        if !area.entries().iter().any(|e| e.name == name && matches!(e.kind, EntryKind::Summary(_))) {
+        if !area
+            .entries()
+            .iter()
+            .any(|e| e.name == name && matches!(e.kind, EntryKind::Summary(_)))
+        {
             continue;
         }
         let parsed = read_summary(name, area.open(name)?, Some(kind))?;
         let is_named = named.contains_key(name);
-        let clean_but_trailer = parsed.diagnostics.iter().all(|d| repairable(d, &parsed.framed));
+        let clean_but_trailer = parsed
+            .diagnostics
+            .iter()
+            .all(|d| repairable(d, &parsed.framed));
         let problems: Vec<Diagnostic> = parsed.diagnostics.clone();
         match parsed.summary {
             Some(s) if clean_but_trailer => {
@@ -139,7 +157,11 @@ pub fn seal(dir: &Path, files: &[String]) -> Result<Vec<SealedFile>, SealError> 
             }
             _ => {
                 if is_named {
-                    refusals.extend(problems.into_iter().filter(|d| !repairable(d, &parsed.framed)));
+                    refusals.extend(
+                        problems
+                            .into_iter()
+                            .filter(|d| !repairable(d, &parsed.framed)),
+                    );
                 } else {
                     // Refused below if any volume is to be sealed: its entry could not
                     // be placed safely.
@@ -148,7 +170,9 @@ pub fn seal(dir: &Path, files: &[String]) -> Result<Vec<SealedFile>, SealError> 
             }
         }
     }
-    let full_id = summaries.get(&ExportType::Full).map(|(s, _, _)| s.export.id.clone());
+    let full_id = summaries
+        .get(&ExportType::Full)
+        .map(|(s, _, _)| s.export.id.clone());
     let update_current = summaries
         .get(&ExportType::Update)
         .is_some_and(|(s, _, _)| s.export.base.is_some() && s.export.base == full_id);
@@ -156,10 +180,16 @@ pub fn seal(dir: &Path, files: &[String]) -> Result<Vec<SealedFile>, SealError> 
     // The volume files, parsed streaming.
     let mut volume_updates: Vec<(Label, String, Framed, crate::parse::ParsedVolume)> = Vec::new();
     for (name, kind) in &named {
-        let EntryKind::Volume(label) = *kind else { continue };
+        let EntryKind::Volume(label) = *kind else {
+            continue;
+        };
         let parsed = read_volume(name, area.open(name)?, &mut Ignore)?;
-        let bad: Vec<Diagnostic> =
-            parsed.diagnostics.iter().filter(|d| !repairable(d, &parsed.framed)).cloned().collect();
+        let bad: Vec<Diagnostic> = parsed
+            .diagnostics
+            .iter()
+            .filter(|d| !repairable(d, &parsed.framed))
+            .cloned()
+            .collect();
         if !bad.is_empty() {
             refusals.extend(bad);
             continue;
@@ -168,7 +198,10 @@ pub fn seal(dir: &Path, files: &[String]) -> Result<Vec<SealedFile>, SealError> 
             Some(h) if h.volume.label != label => refusals.push(Diagnostic::new(
                 Code::LabelMismatch,
                 Some(name.clone()),
-                format!("{name} holds volume {}, not {label}; seal does not relabel files", h.volume.label),
+                format!(
+                    "{name} holds volume {}, not {label}; seal does not relabel files",
+                    h.volume.label
+                ),
             )),
             Some(_) => volume_updates.push((label, name.clone(), parsed.framed, parsed)),
             None => {}
@@ -190,8 +223,12 @@ pub fn seal(dir: &Path, files: &[String]) -> Result<Vec<SealedFile>, SealError> 
     let mut to_rewrite: BTreeMap<ExportType, bool> = BTreeMap::new();
     for (label, name, _, _) in &volume_updates {
         let in_update = update_current
-            && summaries.get(&ExportType::Update).is_some_and(|(s, _, _)| s.entry(label).is_some());
-        let in_full = summaries.get(&ExportType::Full).is_some_and(|(s, _, _)| s.entry(label).is_some());
+            && summaries
+                .get(&ExportType::Update)
+                .is_some_and(|(s, _, _)| s.entry(label).is_some());
+        let in_full = summaries
+            .get(&ExportType::Full)
+            .is_some_and(|(s, _, _)| s.entry(label).is_some());
         let kind = if in_update {
             ExportType::Update
         } else if in_full {
@@ -214,7 +251,11 @@ pub fn seal(dir: &Path, files: &[String]) -> Result<Vec<SealedFile>, SealError> 
     for name in named.keys() {
         if let Some(EntryKind::Summary(kind)) = named.get(name) {
             if !summaries.contains_key(kind) && refusals.is_empty() {
-                refusals.push(Diagnostic::new(Code::SyntaxError, Some(name.clone()), format!("{name} cannot be read")));
+                refusals.push(Diagnostic::new(
+                    Code::SyntaxError,
+                    Some(name.clone()),
+                    format!("{name} cannot be read"),
+                ));
             }
             to_rewrite.insert(*kind, true);
         }
@@ -233,32 +274,41 @@ pub fn seal(dir: &Path, files: &[String]) -> Result<Vec<SealedFile>, SealError> 
         } else {
             reseal_file(dir, name, framed)?
         };
-        let head = parsed.head.as_ref().ok_or_else(|| io::Error::other("no head"))?;
+        let head = parsed
+            .head
+            .as_ref()
+            .ok_or_else(|| io::Error::other("no head"))?;
         for kind in [ExportType::Update, ExportType::Full] {
             if kind == ExportType::Update && !update_current {
                 continue;
             }
-            if let Some((s, _, _)) = summaries.get_mut(&kind) {
-                if let Ok(i) = s.entries.binary_search_by(|e| e.label.cmp(label)) {
-                    let e = &mut s.entries[i];
-                    e.sha256 = new;
-                    e.size = size;
-                    e.group = head.volume.group.clone();
-                    e.export = head.export.id.clone();
-                    e.unloaded = head.volume.unloaded;
-                    e.tapefiles = parsed.tapefiles;
-                    e.diskfiles = parsed.diskfiles;
-                    break;
-                }
+            if let Some((s, _, _)) = summaries.get_mut(&kind)
+                && let Ok(i) = s.entries.binary_search_by(|e| e.label.cmp(label))
+            {
+                let e = &mut s.entries[i];
+                e.sha256 = new;
+                e.size = size;
+                e.group = head.volume.group.clone();
+                e.export = head.export.id.clone();
+                e.unloaded = head.volume.unloaded;
+                e.tapefiles = parsed.tapefiles;
+                e.diskfiles = parsed.diskfiles;
+                break;
             }
         }
-        out.push(SealedFile { name: name.clone(), old, new });
+        out.push(SealedFile {
+            name: name.clone(),
+            old,
+            new,
+        });
     }
     for kind in [ExportType::Update, ExportType::Full] {
         if !to_rewrite.contains_key(&kind) {
             continue;
         }
-        let Some((s, framed, _)) = summaries.get(&kind) else { continue };
+        let Some((s, framed, _)) = summaries.get(&kind) else {
+            continue;
+        };
         let name = kind.as_str();
         let old = framed.sha256;
         let bytes = summary_bytes(s);
@@ -266,7 +316,11 @@ pub fn seal(dir: &Path, files: &[String]) -> Result<Vec<SealedFile>, SealError> 
         if new != old {
             crate::staging::write_atomic_bytes(dir, name, &bytes)?;
         }
-        out.push(SealedFile { name: name.to_string(), old, new });
+        out.push(SealedFile {
+            name: name.to_string(),
+            old,
+            new,
+        });
     }
     Ok(out)
 }

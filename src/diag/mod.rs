@@ -147,7 +147,14 @@ impl FileDiagnostics {
     }
 
     /// Records a finding at `line`:`column` of `source` (the line's bytes, without LF).
-    pub fn at(&mut self, code: Code, line: u64, column: u64, source: &[u8], message: impl FnOnce() -> String) {
+    pub fn at(
+        &mut self,
+        code: Code,
+        line: u64,
+        column: u64,
+        source: impl AsRef<[u8]>,
+        message: impl FnOnce() -> String,
+    ) {
         self.at_with(code, line, column, source, message, None, None);
     }
 
@@ -158,14 +165,18 @@ impl FileDiagnostics {
         code: Code,
         line: u64,
         column: u64,
-        source: &[u8],
+        source: impl AsRef<[u8]>,
         message: impl FnOnce() -> String,
         hint: Option<String>,
         severity: Option<Severity>,
     ) {
         let shown = self.items.iter().filter(|d| d.code == code).count();
         if shown < FULL_REPORTS_PER_CODE {
-            let mut d = Diagnostic::new(code, Some(self.file.clone()), message()).at(line, column, source);
+            let mut d = Diagnostic::new(code, Some(self.file.clone()), message()).at(
+                line,
+                column,
+                source.as_ref(),
+            );
             if let Some(h) = hint {
                 d.hint = h;
             }
@@ -206,12 +217,20 @@ impl FileDiagnostics {
 
     /// The findings, rolled-up repeats last.
     pub fn into_vec(self) -> Vec<Diagnostic> {
-        let FileDiagnostics { file, mut items, overflow } = self;
+        let FileDiagnostics {
+            file,
+            mut items,
+            overflow,
+        } = self;
         for (code, o) in overflow {
             let mut d = Diagnostic::new(
                 code,
                 Some(file.clone()),
-                format!("{} more {} findings in this file, not shown one by one", o.count, code.name()),
+                format!(
+                    "{} more {} findings in this file, not shown one by one",
+                    o.count,
+                    code.name()
+                ),
             )
             .with_count(o.count, o.examples);
             if let Some(s) = o.severity {

@@ -60,9 +60,21 @@ pub fn render_text(out: &mut dyn Write, d: &Diagnostic, style: Style) -> io::Res
         )?;
     }
     if !d.examples.is_empty() {
-        writeln!(out, "  {:>gutter$} = {}: {}", "", style.paint("1", "examples"), d.examples.join(", "))?;
+        writeln!(
+            out,
+            "  {:>gutter$} = {}: {}",
+            "",
+            style.paint("1", "examples"),
+            d.examples.join(", ")
+        )?;
     }
-    writeln!(out, "  {:>gutter$} = {}: {}", "", style.paint("1;36", "hint"), d.hint)?;
+    writeln!(
+        out,
+        "  {:>gutter$} = {}: {}",
+        "",
+        style.paint("1;36", "hint"),
+        d.hint
+    )?;
     Ok(())
 }
 

@@ -13,9 +13,7 @@ pub use content::{Params, ParamsError};
 pub use next::{NextParams, generate_next};
 pub use rng::{Rng, stream_of};
 
-use crate::model::{
-    Entry, ExportType, Label, Summary, SummaryExport, Version, VolumeHead,
-};
+use crate::model::{Entry, ExportType, Label, Summary, SummaryExport, Version, VolumeHead};
 use crate::staging::{NewArea, NewAreaError, Progress};
 use crate::write::{VolumeWriter, WrittenVolume, summary_bytes};
 use rayon::prelude::*;
@@ -113,14 +111,21 @@ pub(crate) fn write_summary_file(dir: &Path, summary: &Summary) -> io::Result<u6
 }
 
 /// Generates a new staging area in `out` (which must not exist or be empty).
-pub fn generate(params: &Params, out: &Path, progress: Option<Progress<'_>>) -> Result<Generated, GenerateError> {
+pub fn generate(
+    params: &Params,
+    out: &Path,
+    progress: Option<Progress<'_>>,
+) -> Result<Generated, GenerateError> {
     params.check().map_err(GenerateError::Params)?;
     let area = NewArea::create(out).map_err(GenerateError::Output)?;
     let dir = area.dir().to_path_buf();
     let groups = params.groups();
     let created = params.created();
     let full_id = created.export_id_form();
-    let labels: Vec<Label> = (0..params.volumes).map(|i| params.label(i)).collect::<Result<_, _>>().map_err(GenerateError::Params)?;
+    let labels: Vec<Label> = (0..params.volumes)
+        .map(|i| params.label(i))
+        .collect::<Result<_, _>>()
+        .map_err(GenerateError::Params)?;
 
     let results: Vec<(Entry, u64)> = labels
         .par_iter()
@@ -159,7 +164,9 @@ pub fn generate(params: &Params, out: &Path, progress: Option<Progress<'_>>) -> 
 
     let mut update_export = None;
     if params.update > 0 {
-        let when = created.plus_seconds(8 * 3600).map_err(|e| GenerateError::Source(e.message))?;
+        let when = created
+            .plus_seconds(8 * 3600)
+            .map_err(|e| GenerateError::Source(e.message))?;
         let update_id = when.export_id_form();
         let chosen = params.choose(params.update, params.volumes, stream_of("update"));
         let results: Vec<Entry> = chosen
@@ -174,7 +181,7 @@ pub fn generate(params: &Params, out: &Path, progress: Option<Progress<'_>>) -> 
             })
             .collect::<io::Result<_>>()?;
         let mut entries = results;
-        entries.sort_by(|a, b| a.label.cmp(&b.label));
+        entries.sort_by_key(|a| a.label);
         let update = Summary {
             version: Version::CURRENT,
             export: SummaryExport {
@@ -195,5 +202,11 @@ pub fn generate(params: &Params, out: &Path, progress: Option<Progress<'_>>) -> 
         update_export = Some(update_id);
     }
     area.commit()?;
-    Ok(Generated { volumes: params.volumes, bytes, diskfiles, full_export: full_id, update_export })
+    Ok(Generated {
+        volumes: params.volumes,
+        bytes,
+        diskfiles,
+        full_export: full_id,
+        update_export,
+    })
 }

@@ -1,7 +1,7 @@
 //! The summary files `FULL` and `UPDATE` (formats/summary.md).
 
-use super::{Extra, ExportType, Label, Node, Sha256Digest, Timestamp, Version};
 use super::values::CatalogType;
+use super::{ExportType, Extra, Label, Node, Sha256Digest, Timestamp, Version};
 
 /// A whole summary file.
 #[derive(Clone, Debug, PartialEq, Eq)]

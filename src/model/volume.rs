@@ -5,8 +5,8 @@
 //! [`DiskFile`] is the owned form for tests and small files.
 
 use super::{
-    DiskFileType, EntryStatus, Extra, Label, LabelType, TapeFileMode, TapeVolumeStatus, Timestamp, Version,
-    VolumeStatus,
+    DiskFileType, EntryStatus, Extra, Label, LabelType, TapeFileMode, TapeVolumeStatus, Timestamp,
+    Version, VolumeStatus,
 };
 use std::borrow::Cow;
 
@@ -100,20 +100,34 @@ pub struct TapeFileKeyRef<'a> {
 impl TapeFileKey {
     /// The borrowed form.
     pub fn as_ref(&self) -> TapeFileKeyRef<'_> {
-        TapeFileKeyRef { fileid: &self.fileid, generation: self.generation, version: self.version, copy: self.copy }
+        TapeFileKeyRef {
+            fileid: &self.fileid,
+            generation: self.generation,
+            version: self.version,
+            copy: self.copy,
+        }
     }
 }
 
 impl TapeFileKeyRef<'_> {
     /// The owned form.
     pub fn to_owned(&self) -> TapeFileKey {
-        TapeFileKey { fileid: self.fileid.to_string(), generation: self.generation, version: self.version, copy: self.copy }
+        TapeFileKey {
+            fileid: self.fileid.to_string(),
+            generation: self.generation,
+            version: self.version,
+            copy: self.copy,
+        }
     }
 }
 
 impl std::fmt::Display for TapeFileKeyRef<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} gen {} version {} copy {}", self.fileid, self.generation, self.version, self.copy)
+        write!(
+            f,
+            "{} gen {} version {} copy {}",
+            self.fileid, self.generation, self.version, self.copy
+        )
     }
 }
 
@@ -197,7 +211,12 @@ impl DiskFile {
             code: self.code,
             eof: self.eof,
             status: self.status,
-            extra: self.extra.0.iter().map(|(k, v)| (k.as_str(), Cow::Borrowed(v.as_str()))).collect(),
+            extra: self
+                .extra
+                .0
+                .iter()
+                .map(|(k, v)| (k.as_str(), Cow::Borrowed(v.as_str())))
+                .collect(),
         }
     }
 
@@ -218,7 +237,12 @@ impl DiskFileRef<'_> {
             code: self.code,
             eof: self.eof,
             status: self.status,
-            extra: Extra(self.extra.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()),
+            extra: Extra(
+                self.extra
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+            ),
         }
     }
 
@@ -234,7 +258,10 @@ impl DiskFileRef<'_> {
 }
 
 fn node_of(name: &str) -> &str {
-    name.split_once('.').map_or(name, |(node, _)| node)
+    match name.bytes().position(|c| c == b'.') {
+        Some(i) => name.get(..i).unwrap_or(name),
+        None => name,
+    }
 }
 
 /// Everything in a volume file before its disk files.

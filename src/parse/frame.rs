@@ -18,8 +18,10 @@ const BUFFER: usize = 512 * 1024;
 
 /// Receives the lines of a file before its trailer, header first.
 pub trait LineHandler {
-    /// One line, without its LF. `number` is 1-based.
-    fn line(&mut self, number: u64, line: &[u8], diags: &mut FileDiagnostics);
+    /// One line, without its LF. `number` is 1-based. `text` is the same line as text
+    /// when it is valid UTF-8 (checked a buffer at a time, which is much cheaper than line
+    /// by line); `None` means it may not be.
+    fn line(&mut self, number: u64, line: &[u8], text: Option<&str>, diags: &mut FileDiagnostics);
 }
 
 /// What framing found out about a file.
@@ -57,7 +59,11 @@ fn is_end_line(line: &[u8]) -> bool {
 /// Reads `reader` to its end, passing each line before the trailer to `handler`, and
 /// reports framing problems (`CS001` overlong lines, `CS003`–`CS006`, `CS011` in the
 /// trailer) into `diags`.
-pub fn frame<R: Read, H: LineHandler>(reader: R, handler: &mut H, diags: &mut FileDiagnostics) -> io::Result<Framed> {
+pub fn frame<R: Read, H: LineHandler>(
+    reader: R,
+    handler: &mut H,
+    diags: &mut FileDiagnostics,
+) -> io::Result<Framed> {
     frame_with(reader, handler, diags, &mut Vec::new())
 }
 
@@ -87,8 +93,13 @@ pub fn frame_with<R: Read, H: LineHandler>(
     let mut content_len: Option<u64> = None;
 
     loop {
-        while let Some(i) = memchr::memchr(b'\n', &buf[pos..filled]) {
-            let line = &buf[pos..pos + i];
+        // The complete lines in the buffer, checked as UTF-8 in one go.
+        let region_start = pos;
+        let region_end = memchr::memrchr(b'\n', &buf[pos..filled]).map_or(pos, |i| pos + i + 1);
+        let region = &buf[region_start..region_end];
+        let text = std::str::from_utf8(region).ok();
+        while let Some(i) = memchr::memchr(b'\n', &region[pos - region_start..]) {
+            let line = &region[pos - region_start..pos - region_start + i];
             line_no += 1;
             match state {
                 State::Overlong => state = State::Lines,
@@ -108,7 +119,9 @@ pub fn frame_with<R: Read, H: LineHandler>(
                     if i >= MAX_LINE {
                         report_overlong(diags, line_no, line);
                     } else {
-                        handler.line(line_no, line, diags);
+                        let t =
+                            text.and_then(|t| t.get(pos - region_start..pos - region_start + i));
+                        handler.line(line_no, line, t, diags);
                     }
                 }
             }
@@ -150,9 +163,18 @@ pub fn frame_with<R: Read, H: LineHandler>(
             let message = if is_end_line(partial) {
                 "the END line lacks its final LF".to_string()
             } else {
-                format!("the file ends in the middle of line {} (no LF): it was cut short", line_no + 1)
+                format!(
+                    "the file ends in the middle of line {} (no LF): it was cut short",
+                    line_no + 1
+                )
             };
-            diags.at(Code::TruncatedFile, line_no + 1, filled as u64 + 1, partial, || message);
+            diags.at(
+                Code::TruncatedFile,
+                line_no + 1,
+                filled as u64 + 1,
+                partial,
+                || message,
+            );
         }
     }
     if lines_before_end.is_none() && !truncation_reported {
@@ -198,19 +220,34 @@ fn read_some<R: Read>(reader: &mut R, buf: &mut [u8]) -> io::Result<usize> {
 }
 
 fn report_overlong(diags: &mut FileDiagnostics, line_no: u64, line: &[u8]) {
-    diags.at(Code::SyntaxError, line_no, MAX_LINE as u64, &line[..line.len().min(MAX_LINE)], || {
-        format!("line {line_no} is longer than {MAX_LINE} bytes, the format's limit")
-    });
+    diags.at(
+        Code::SyntaxError,
+        line_no,
+        MAX_LINE as u64,
+        &line[..line.len().min(MAX_LINE)],
+        || format!("line {line_no} is longer than {MAX_LINE} bytes, the format's limit"),
+    );
 }
 
 /// Checks the trailer line against the content; true when all is well.
-fn check_trailer(line: &[u8], line_no: u64, lines: u64, digest: &Sha256Digest, diags: &mut FileDiagnostics) -> bool {
+fn check_trailer(
+    line: &[u8],
+    line_no: u64,
+    lines: u64,
+    digest: &Sha256Digest,
+    diags: &mut FileDiagnostics,
+) -> bool {
     match parse_trailer(line) {
         Err(e) => {
             diags.at(e.code, line_no, e.column as u64, line, || e.message.clone());
             false
         }
-        Ok(Trailer { lines: declared, sha256, upper_case_hex, crlf }) => {
+        Ok(Trailer {
+            lines: declared,
+            sha256,
+            upper_case_hex,
+            crlf,
+        }) => {
             let mut ok = true;
             if crlf {
                 diags.at(Code::NonCanonical, line_no, line.len() as u64, line, || {

@@ -5,7 +5,7 @@ use crate::diag::Code;
 use crate::model::{Sha256Digest, Version};
 use nom::IResult;
 use nom::Parser;
-use nom::bytes::complete::{tag, take_while1, take_while_m_n};
+use nom::bytes::complete::{tag, take_while_m_n, take_while1};
 use nom::character::complete::digit1;
 use nom::combinator::opt;
 
@@ -57,7 +57,10 @@ fn decimal(digits: &[u8], max: u64) -> Option<u64> {
     (v <= max).then_some(v)
 }
 
-fn header_parts(i: &[u8]) -> IResult<&[u8], (&[u8], &[u8], &[u8])> {
+/// The kind, major and minor of a header.
+type HeaderParts<'a> = (&'a [u8], &'a [u8], &'a [u8]);
+
+fn header_parts(i: &[u8]) -> IResult<&[u8], HeaderParts<'_>> {
     let (i, _) = tag(&b"CATSTAGE "[..])(i)?;
     let (i, kind) = take_while1(|c: u8| c.is_ascii_uppercase())(i)?;
     let (i, _) = tag(&b" "[..])(i)?;
@@ -70,7 +73,10 @@ fn header_parts(i: &[u8]) -> IResult<&[u8], (&[u8], &[u8], &[u8])> {
 /// Checks a header line (without LF) against the expected kind. A byte-order mark or a CR
 /// does not stop the header from being understood: they come back as a non-canonical
 /// finding beside the version.
-pub fn parse_header(line: &[u8], expected: FileKind) -> Result<(Version, Option<LineError>), LineError> {
+pub fn parse_header(
+    line: &[u8],
+    expected: FileKind,
+) -> Result<(Version, Option<LineError>), LineError> {
     let mut body = line;
     let mut note = None;
     let mut shift = 0;
@@ -80,7 +86,8 @@ pub fn parse_header(line: &[u8], expected: FileKind) -> Result<(Version, Option<
         note = Some(LineError {
             code: Code::NonCanonical,
             column: 1,
-            message: "the file starts with a UTF-8 byte-order mark; the format has none".to_string(),
+            message: "the file starts with a UTF-8 byte-order mark; the format has none"
+                .to_string(),
         });
     }
     if let Some(rest) = body.strip_suffix(b"\r") {
@@ -95,9 +102,14 @@ pub fn parse_header(line: &[u8], expected: FileKind) -> Result<(Version, Option<
         let message = if body.starts_with(b"CATSTAGE") {
             "the header is not `CATSTAGE <KIND> <major>.<minor>`".to_string()
         } else {
-            "this is not a catstage file: the first line must be `CATSTAGE <KIND> <major>.<minor>`".to_string()
+            "this is not a catstage file: the first line must be `CATSTAGE <KIND> <major>.<minor>`"
+                .to_string()
         };
-        return Err(LineError { code: Code::UnsupportedVersion, column: 1, message });
+        return Err(LineError {
+            code: Code::UnsupportedVersion,
+            column: 1,
+            message,
+        });
     };
     if !rest.is_empty() {
         return Err(LineError {
@@ -113,7 +125,10 @@ pub fn parse_header(line: &[u8], expected: FileKind) -> Result<(Version, Option<
             code: Code::UnsupportedVersion,
             column: shift + 10,
             message: if known {
-                format!("this is a {kind_str} file where a {} file belongs", expected.word())
+                format!(
+                    "this is a {kind_str} file where a {} file belongs",
+                    expected.word()
+                )
             } else {
                 format!("unknown file kind {kind_str}")
             },
@@ -124,17 +139,26 @@ pub fn parse_header(line: &[u8], expected: FileKind) -> Result<(Version, Option<
         return Err(LineError {
             code: Code::UnsupportedVersion,
             column: major_col,
-            message: "the version is two decimal numbers without leading zeros, e.g. 1.0".to_string(),
+            message: "the version is two decimal numbers without leading zeros, e.g. 1.0"
+                .to_string(),
         });
     };
     if major != 1 {
         return Err(LineError {
             code: Code::UnsupportedVersion,
             column: major_col,
-            message: format!("version {major}.{minor} is not supported: this catstage reads major version 1"),
+            message: format!(
+                "version {major}.{minor} is not supported: this catstage reads major version 1"
+            ),
         });
     }
-    Ok((Version { major: major as u16, minor: minor as u16 }, note))
+    Ok((
+        Version {
+            major: major as u16,
+            minor: minor as u16,
+        },
+        note,
+    ))
 }
 
 /// A parsed trailer.
@@ -150,7 +174,10 @@ pub struct Trailer {
     pub crlf: bool,
 }
 
-fn trailer_parts(i: &[u8]) -> IResult<&[u8], (&[u8], &[u8], Option<&[u8]>)> {
+/// The line count, the digest and a CR, if any, of a trailer.
+type TrailerParts<'a> = (&'a [u8], &'a [u8], Option<&'a [u8]>);
+
+fn trailer_parts(i: &[u8]) -> IResult<&[u8], TrailerParts<'_>> {
     let (i, _) = tag(&b"END lines="[..])(i)?;
     let (i, lines) = number(i)?;
     let (i, _) = tag(&b" sha256="[..])(i)?;
@@ -170,12 +197,18 @@ pub fn parse_trailer(line: &[u8]) -> Result<Trailer, LineError> {
         Ok(v) => v,
         Err(nom::Err::Error(e) | nom::Err::Failure(e)) => {
             let column = line.len() - e.input.len() + 1;
-            return Err(bad(column, "expected `END lines=<n> sha256=<64 hex digits>`"));
+            return Err(bad(
+                column,
+                "expected `END lines=<n> sha256=<64 hex digits>`",
+            ));
         }
         Err(nom::Err::Incomplete(_)) => return Err(bad(line.len() + 1, "it is incomplete")),
     };
     if !rest.is_empty() {
-        return Err(bad(line.len() - rest.len() + 1, "unexpected text after the digest"));
+        return Err(bad(
+            line.len() - rest.len() + 1,
+            "unexpected text after the digest",
+        ));
     }
     let Some(lines) = decimal(lines, u64::MAX) else {
         return Err(bad(11, "the line count has a leading zero or is too large"));
@@ -184,7 +217,12 @@ pub fn parse_trailer(line: &[u8]) -> Result<Trailer, LineError> {
     let lower: Vec<u8> = hex.to_ascii_lowercase();
     let sha256 = Sha256Digest::parse(std::str::from_utf8(&lower).unwrap_or(""))
         .map_err(|e| bad(20, &e.message))?;
-    Ok(Trailer { lines, sha256, upper_case_hex, crlf: cr.is_some() })
+    Ok(Trailer {
+        lines,
+        sha256,
+        upper_case_hex,
+        crlf: cr.is_some(),
+    })
 }
 
 #[cfg(test)]
@@ -193,10 +231,25 @@ mod tests {
 
     #[test]
     fn headers() {
-        assert_eq!(parse_header(b"CATSTAGE VOLUME 1.0", FileKind::Volume), Ok((Version { major: 1, minor: 0 }, None)));
-        assert_eq!(parse_header(b"CATSTAGE VOLUME 1.7", FileKind::Volume), Ok((Version { major: 1, minor: 7 }, None)));
-        for bad in [&b"CATSTAGE VOLUME 2.0"[..], b"CATSTAGE SUMMARY 1.0", b"CATSTAGE VOLUME 01.0", b"hello", b""] {
-            assert_eq!(parse_header(bad, FileKind::Volume).unwrap_err().code, Code::UnsupportedVersion);
+        assert_eq!(
+            parse_header(b"CATSTAGE VOLUME 1.0", FileKind::Volume),
+            Ok((Version { major: 1, minor: 0 }, None))
+        );
+        assert_eq!(
+            parse_header(b"CATSTAGE VOLUME 1.7", FileKind::Volume),
+            Ok((Version { major: 1, minor: 7 }, None))
+        );
+        for bad in [
+            &b"CATSTAGE VOLUME 2.0"[..],
+            b"CATSTAGE SUMMARY 1.0",
+            b"CATSTAGE VOLUME 01.0",
+            b"hello",
+            b"",
+        ] {
+            assert_eq!(
+                parse_header(bad, FileKind::Volume).unwrap_err().code,
+                Code::UnsupportedVersion
+            );
         }
         let (_, note) = parse_header(b"\xEF\xBB\xBFCATSTAGE VOLUME 1.0", FileKind::Volume).unwrap();
         assert_eq!(note.unwrap().code, Code::NonCanonical);
@@ -210,10 +263,19 @@ mod tests {
         let t = parse_trailer(format!("END lines=3 sha256={hex}").as_bytes()).unwrap();
         assert_eq!(t.lines, 3);
         assert!(!t.upper_case_hex);
-        let t = parse_trailer(format!("END lines=3 sha256={}", hex.to_uppercase()).as_bytes()).unwrap();
+        let t =
+            parse_trailer(format!("END lines=3 sha256={}", hex.to_uppercase()).as_bytes()).unwrap();
         assert!(t.upper_case_hex);
-        for bad in [format!("END lines=03 sha256={hex}"), "END lines=3".into(), format!("END  lines=3 sha256={hex}")] {
-            assert_eq!(parse_trailer(bad.as_bytes()).unwrap_err().code, Code::TruncatedFile, "{bad}");
+        for bad in [
+            format!("END lines=03 sha256={hex}"),
+            "END lines=3".into(),
+            format!("END  lines=3 sha256={hex}"),
+        ] {
+            assert_eq!(
+                parse_trailer(bad.as_bytes()).unwrap_err().code,
+                Code::TruncatedFile,
+                "{bad}"
+            );
         }
     }
 }

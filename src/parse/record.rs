@@ -23,7 +23,7 @@ pub struct Schema {
 /// A line matched against a schema: where each known key is, which fields are unknown.
 pub struct Rec<'a> {
     /// The line, without LF.
-    pub line: &'a [u8],
+    pub line: &'a str,
     /// Its 1-based number.
     pub no: u64,
     fields: &'a [Field],
@@ -39,7 +39,7 @@ impl<'a> Rec<'a> {
     /// keys out of canonical order (`CS011`) and missing required keys (`CS009`). Returns
     /// `None` when a key is duplicated or missing, as the record cannot be built then.
     pub fn matched(
-        line: &'a [u8],
+        line: &'a str,
         no: u64,
         lexed: &'a Lexed,
         schema: &'static Schema,
@@ -60,36 +60,46 @@ impl<'a> Rec<'a> {
         let mut order_reported = false;
         for (fi, f) in lexed.fields.iter().enumerate() {
             let key = f.key.of(line);
-            let j = if next < keys.len() && keys[next].as_bytes() == key {
+            let j = if next < keys.len() && keys[next] == key {
                 Some(next)
             } else {
-                keys.iter().position(|k| k.as_bytes() == key)
+                keys.iter().position(|k| *k == key)
             };
             match j {
                 Some(j) => {
                     if rec.idx[j] != ABSENT {
-                        diags.at(Code::DuplicateField, no, f.key.column(), line, || {
-                            format!("`{}` appears twice in this {} record", keys[j], schema.tag)
-                        });
+                        diags.at(
+                            Code::DuplicateField,
+                            no,
+                            f.key.column(),
+                            line.as_bytes(),
+                            || format!("`{}` appears twice in this {} record", keys[j], schema.tag),
+                        );
                         fatal = true;
                         continue;
                     }
                     if !order_reported {
                         if let Some(&u) = rec.extra.first() {
-                            let unknown = String::from_utf8_lossy(lexed.fields[u as usize].key.of(line)).into_owned();
-                            diags.at(Code::NonCanonical, no, f.key.column(), line, || {
+                            let unknown = lexed.fields[u as usize].key.of(line).to_string();
+                            diags.at(Code::NonCanonical, no, f.key.column(), line.as_bytes(), || {
                                 format!("`{}` follows the unknown key `{unknown}`; unknown keys come after every known key", keys[j])
                             });
                             order_reported = true;
                         } else if j < next {
-                            diags.at(Code::NonCanonical, no, f.key.column(), line, || {
-                                format!(
-                                    "`{}` is out of order: the keys of {} come in the order {}",
-                                    keys[j],
-                                    schema.tag,
-                                    keys.join(" ")
-                                )
-                            });
+                            diags.at(
+                                Code::NonCanonical,
+                                no,
+                                f.key.column(),
+                                line.as_bytes(),
+                                || {
+                                    format!(
+                                        "`{}` is out of order: the keys of {} come in the order {}",
+                                        keys[j],
+                                        schema.tag,
+                                        keys.join(" ")
+                                    )
+                                },
+                            );
                             order_reported = true;
                         }
                     }
@@ -97,11 +107,18 @@ impl<'a> Rec<'a> {
                     next = next.max(j + 1);
                 }
                 None => {
-                    let dup = rec.extra.iter().any(|&u| lexed.fields[u as usize].key.of(line) == key);
+                    let dup = rec
+                        .extra
+                        .iter()
+                        .any(|&u| lexed.fields[u as usize].key.of(line) == key);
                     if dup {
-                        diags.at(Code::DuplicateField, no, f.key.column(), line, || {
-                            format!("`{}` appears twice in this {} record", String::from_utf8_lossy(key), schema.tag)
-                        });
+                        diags.at(
+                            Code::DuplicateField,
+                            no,
+                            f.key.column(),
+                            line.as_bytes(),
+                            || format!("`{key}` appears twice in this {} record", schema.tag),
+                        );
                         fatal = true;
                         continue;
                     }
@@ -111,9 +128,18 @@ impl<'a> Rec<'a> {
         }
         for (j, &req) in schema.required.iter().enumerate() {
             if req && rec.idx[j] == ABSENT {
-                diags.at(Code::MissingField, no, line.len() as u64 + 1, line, || {
-                    format!("the {} record has no `{}`, which is required", schema.tag, keys[j])
-                });
+                diags.at(
+                    Code::MissingField,
+                    no,
+                    line.len() as u64 + 1,
+                    line.as_bytes(),
+                    || {
+                        format!(
+                            "the {} record has no `{}`, which is required",
+                            schema.tag, keys[j]
+                        )
+                    },
+                );
                 fatal = true;
             }
         }
@@ -132,36 +158,39 @@ impl<'a> Rec<'a> {
 
     /// The column of key `j`'s value (or of the line's end when absent).
     pub fn column(&self, j: usize) -> u64 {
-        self.field(j).map_or(self.line.len() as u64 + 1, |f| f.value.column())
+        self.field(j)
+            .map_or(self.line.len() as u64 + 1, |f| f.value.column())
     }
 
     /// The text of key `j`, unescaped.
     pub fn text(&self, j: usize) -> Option<Cow<'a, str>> {
         let f = self.field(j)?;
         let raw = f.value.of(self.line);
-        if f.escaped {
-            Some(Cow::Owned(unescape(raw)))
+        Some(if f.escaped {
+            Cow::Owned(unescape(raw))
         } else {
-            // The lexer checked that bare values are ASCII and quoted ones UTF-8.
-            std::str::from_utf8(raw).ok().map(Cow::Borrowed)
-        }
+            Cow::Borrowed(raw)
+        })
     }
 
     /// The text of key `j` when it can be borrowed from the line (no escapes).
     pub fn borrowed(&self, j: usize) -> Option<&'a str> {
         let f = self.field(j)?;
-        if f.escaped {
-            return None;
-        }
-        std::str::from_utf8(f.value.of(self.line)).ok()
+        (!f.escaped).then(|| f.value.of(self.line))
     }
 
     /// Reports `err` against key `j`'s value.
     pub fn refuse(&mut self, j: usize, err: &ValueError, diags: &mut FileDiagnostics) {
-        let code = if err.non_canonical { Code::NonCanonical } else { Code::InvalidValue };
+        let code = if err.non_canonical {
+            Code::NonCanonical
+        } else {
+            Code::InvalidValue
+        };
         let key = self.schema.keys[j];
         let tag = self.schema.tag;
-        diags.at(code, self.no, self.column(j), self.line, || format!("{tag} {key}: {}", err.message));
+        diags.at(code, self.no, self.column(j), self.line.as_bytes(), || {
+            format!("{tag} {key}: {}", err.message)
+        });
         self.ok = false;
     }
 
@@ -222,9 +251,13 @@ impl<'a> Rec<'a> {
                 .iter()
                 .map(|&i| {
                     let f = &self.fields[i as usize];
-                    let key = String::from_utf8_lossy(f.key.of(self.line)).into_owned();
+                    let key = f.key.of(self.line).to_string();
                     let raw = f.value.of(self.line);
-                    let value = if f.escaped { unescape(raw) } else { String::from_utf8_lossy(raw).into_owned() };
+                    let value = if f.escaped {
+                        unescape(raw)
+                    } else {
+                        raw.to_string()
+                    };
                     (key, value)
                 })
                 .collect(),
@@ -237,12 +270,12 @@ impl<'a> Rec<'a> {
             .iter()
             .map(|&i| {
                 let f = &self.fields[i as usize];
-                let key = std::str::from_utf8(f.key.of(self.line)).unwrap_or("");
+                let key = f.key.of(self.line);
                 let raw = f.value.of(self.line);
                 let value = if f.escaped {
                     Cow::Owned(unescape(raw))
                 } else {
-                    Cow::Borrowed(std::str::from_utf8(raw).unwrap_or(""))
+                    Cow::Borrowed(raw)
                 };
                 (key, value)
             })

@@ -2,19 +2,27 @@
 
 use super::frame::{Framed, LineHandler, frame};
 use super::header::{FileKind, parse_header};
-use super::lex::{Lexed, lex};
+use super::lex::{Lexed, as_text, lex};
 use super::record::{Rec, Schema};
 use crate::diag::{Code, Diagnostic, FileDiagnostics};
 use crate::model::{
-    CatalogType, Entry, ExportType, Group, Label, Node, NodeMap, Sha256Digest, Summary, SummaryExport,
-    Timestamp, Version, check_catalog, check_export_id, check_id, check_keymanager, check_media, check_pool,
-    parse_bool, parse_uint,
+    CatalogType, Entry, ExportType, Group, Label, Node, NodeMap, Sha256Digest, Summary,
+    SummaryExport, Timestamp, Version, check_catalog, check_export_id, check_id, check_keymanager,
+    check_media, check_pool, parse_bool, parse_uint,
 };
 use std::io::{self, Read};
 
 static EXPORT: Schema = Schema {
     tag: "export",
-    keys: &["id", "type", "base", "store", "node", "catalogfiles", "created"],
+    keys: &[
+        "id",
+        "type",
+        "base",
+        "store",
+        "node",
+        "catalogfiles",
+        "created",
+    ],
     required: &[true, true, false, true, true, true, true],
 };
 static GROUP: Schema = Schema {
@@ -29,7 +37,17 @@ static NODEMAP: Schema = Schema {
 };
 static ENTRY: Schema = Schema {
     tag: "entry",
-    keys: &["label", "group", "file", "sha256", "size", "export", "unloaded", "tapefiles", "diskfiles"],
+    keys: &[
+        "label",
+        "group",
+        "file",
+        "sha256",
+        "size",
+        "export",
+        "unloaded",
+        "tapefiles",
+        "diskfiles",
+    ],
     required: &[true, true, true, true, true, true, false, true, true],
 };
 
@@ -54,12 +72,20 @@ impl ParsedSummary {
 
 /// Parses a summary file named `name` (the name findings are reported under). `expected`
 /// is the export type its file name implies (`FULL` or `UPDATE`), if any.
-pub fn read_summary<R: Read>(name: &str, reader: R, expected: Option<ExportType>) -> io::Result<ParsedSummary> {
+pub fn read_summary<R: Read>(
+    name: &str,
+    reader: R,
+    expected: Option<ExportType>,
+) -> io::Result<ParsedSummary> {
     let mut diags = FileDiagnostics::new(name);
     let mut p = SummaryParser::new(expected);
     let framed = frame(reader, &mut p, &mut diags)?;
     let summary = p.finish(&mut diags);
-    Ok(ParsedSummary { summary, framed, diagnostics: diags.into_vec() })
+    Ok(ParsedSummary {
+        summary,
+        framed,
+        diagnostics: diags.into_vec(),
+    })
 }
 
 /// [`read_summary`] over bytes in memory.
@@ -69,8 +95,20 @@ pub fn parse_summary(name: &str, bytes: &[u8], expected: Option<ExportType>) -> 
         // Reading from memory cannot fail.
         Err(e) => ParsedSummary {
             summary: None,
-            framed: Framed { size: 0, sha256: Sha256Digest::default(), lines: 0, content_sha256: None, content_len: 0, ends_with_lf: true, trailer_ok: false },
-            diagnostics: vec![Diagnostic::new(Code::TruncatedFile, Some(name.to_string()), e.to_string())],
+            framed: Framed {
+                size: 0,
+                sha256: Sha256Digest::default(),
+                lines: 0,
+                content_sha256: None,
+                content_len: 0,
+                ends_with_lf: true,
+                trailer_ok: false,
+            },
+            diagnostics: vec![Diagnostic::new(
+                Code::TruncatedFile,
+                Some(name.to_string()),
+                e.to_string(),
+            )],
         },
     }
 }
@@ -125,7 +163,7 @@ impl SummaryParser {
     }
 
     /// Checks that a record of `rank` may come now.
-    fn place(&mut self, rank: u8, tag: &str, no: u64, line: &[u8], diags: &mut FileDiagnostics) {
+    fn place(&mut self, rank: u8, tag: &str, no: u64, line: &str, diags: &mut FileDiagnostics) {
         if rank < self.rank {
             diags.at(Code::RecordOrder, no, 1, line, || {
                 format!("a {tag} record is out of place: a summary holds export, then group, nodemap and entry records, in that order")
@@ -141,16 +179,16 @@ impl SummaryParser {
     fn export_record(&mut self, mut r: Rec<'_>, diags: &mut FileDiagnostics) {
         let id = r.req_string(0, diags, check_export_id);
         let kind = r.req(1, diags, ExportType::parse);
-        if let (Some(kind), Some(expected)) = (kind, self.expected) {
-            if kind != expected {
-                let e = crate::model::ValueError::invalid(format!(
-                    "the file {} must hold a {} summary, not {}",
-                    expected.as_str(),
-                    expected.as_str(),
-                    kind.as_str()
-                ));
-                r.refuse(1, &e, diags);
-            }
+        if let (Some(kind), Some(expected)) = (kind, self.expected)
+            && kind != expected
+        {
+            let e = crate::model::ValueError::invalid(format!(
+                "the file {} must hold a {} summary, not {}",
+                expected.as_str(),
+                expected.as_str(),
+                kind.as_str()
+            ));
+            r.refuse(1, &e, diags);
         }
         let base = r.opt_string(2, diags, check_export_id);
         match (kind, r.has(2)) {
@@ -159,9 +197,13 @@ impl SummaryParser {
                 r.refuse(2, &e, diags);
             }
             (Some(ExportType::Update), false) => {
-                diags.at(Code::MissingField, r.no, r.line.len() as u64 + 1, r.line, || {
-                    "an UPDATE summary names its base, the FULL export it builds on".to_string()
-                });
+                diags.at(
+                    Code::MissingField,
+                    r.no,
+                    r.line.len() as u64 + 1,
+                    r.line.as_bytes(),
+                    || "an UPDATE summary names its base, the FULL export it builds on".to_string(),
+                );
                 r.ok = false;
             }
             _ => {}
@@ -170,10 +212,26 @@ impl SummaryParser {
         let node = r.req(4, diags, Node::parse);
         let catalogfiles = r.req(5, diags, parse_bool);
         let created = r.req(6, diags, Timestamp::parse);
-        if let (Some(id), Some(kind), Some(store), Some(node), Some(catalogfiles), Some(created), true) =
-            (id, kind, store, node, catalogfiles, created, r.ok)
+        if let (
+            Some(id),
+            Some(kind),
+            Some(store),
+            Some(node),
+            Some(catalogfiles),
+            Some(created),
+            true,
+        ) = (id, kind, store, node, catalogfiles, created, r.ok)
         {
-            self.export = Some(SummaryExport { id, kind, base, store, node, catalogfiles, created, extra: r.extra() });
+            self.export = Some(SummaryExport {
+                id,
+                kind,
+                base,
+                store,
+                node,
+                catalogfiles,
+                created,
+                extra: r.extra(),
+            });
         }
     }
 
@@ -188,24 +246,46 @@ impl SummaryParser {
             for j in [2, 3, 4] {
                 if !r.has(j) {
                     let key = ["media", "volcat", "pool"][j - 2];
-                    diags.at(Code::MissingField, r.no, r.line.len() as u64 + 1, r.line, || {
-                        format!("a DSMTC group names its {key}")
-                    });
+                    diags.at(
+                        Code::MissingField,
+                        r.no,
+                        r.line.len() as u64 + 1,
+                        r.line.as_bytes(),
+                        || format!("a DSMTC group names its {key}"),
+                    );
                     r.ok = false;
                 }
             }
         }
         let Some(id) = id else { return };
-        if let Some(last) = &self.last_group {
-            if id.as_bytes() <= last.as_bytes() {
-                let what = if id == *last { "is defined twice" } else { "is out of order: groups are sorted by id" };
-                diags.at(Code::RecordOrder, r.no, r.column(0), r.line, || format!("group {id} {what}"));
-                return;
-            }
+        if let Some(last) = &self.last_group
+            && id.as_bytes() <= last.as_bytes()
+        {
+            let what = if id == *last {
+                "is defined twice"
+            } else {
+                "is out of order: groups are sorted by id"
+            };
+            diags.at(
+                Code::RecordOrder,
+                r.no,
+                r.column(0),
+                r.line.as_bytes(),
+                || format!("group {id} {what}"),
+            );
+            return;
         }
         self.last_group = Some(id.clone());
         if let (Some(catalog), true) = (catalog, r.ok) {
-            self.groups.push(Group { id, catalog, media, volcat, pool, keymanager, extra: r.extra() });
+            self.groups.push(Group {
+                id,
+                catalog,
+                media,
+                volcat,
+                pool,
+                keymanager,
+                extra: r.extra(),
+            });
         }
     }
 
@@ -215,16 +295,32 @@ impl SummaryParser {
         let diskfiles = r.req(2, diags, |s| parse_uint(s, 0, u64::MAX));
         let volumes = r.req(3, diags, |s| parse_uint(s, 0, u64::MAX));
         let Some(old) = old else { return };
-        if let Some(last) = self.last_nodemap {
-            if old <= last {
-                let what = if old == last { "is listed twice" } else { "is out of order: node maps are sorted by old node" };
-                diags.at(Code::RecordOrder, r.no, r.column(0), r.line, || format!("node map of {old} {what}"));
-                return;
-            }
+        if let Some(last) = self.last_nodemap
+            && old <= last
+        {
+            let what = if old == last {
+                "is listed twice"
+            } else {
+                "is out of order: node maps are sorted by old node"
+            };
+            diags.at(
+                Code::RecordOrder,
+                r.no,
+                r.column(0),
+                r.line.as_bytes(),
+                || format!("node map of {old} {what}"),
+            );
+            return;
         }
         self.last_nodemap = Some(old);
         if let (Some(new), Some(diskfiles), Some(volumes), true) = (new, diskfiles, volumes, r.ok) {
-            self.nodemaps.push(NodeMap { old, new, diskfiles, volumes, extra: r.extra() });
+            self.nodemaps.push(NodeMap {
+                old,
+                new,
+                diskfiles,
+                volumes,
+                extra: r.extra(),
+            });
         }
     }
 
@@ -239,32 +335,54 @@ impl SummaryParser {
         let tapefiles = r.req(7, diags, |s| parse_uint(s, 0, u64::MAX));
         let diskfiles = r.req(8, diags, |s| parse_uint(s, 0, u64::MAX));
         let Some(label) = label else { return };
-        if let Some(file) = &file {
-            if *file != label.file_name() {
-                diags.at(Code::LabelMismatch, r.no, r.column(2), r.line, || {
-                    format!("the entry of {label} names the file {file}; the file of {label} is {}", label.file_name())
-                });
-                r.ok = false;
-            }
+        if let Some(file) = &file
+            && *file != label.file_name()
+        {
+            diags.at(
+                Code::LabelMismatch,
+                r.no,
+                r.column(2),
+                r.line.as_bytes(),
+                || {
+                    format!(
+                        "the entry of {label} names the file {file}; the file of {label} is {}",
+                        label.file_name()
+                    )
+                },
+            );
+            r.ok = false;
         }
         if let Some(last) = self.last_label {
             if label == last {
-                diags.at(Code::DuplicateLabel, r.no, r.column(0), r.line, || {
-                    format!("{label} has two entries in this summary")
-                });
+                diags.at(
+                    Code::DuplicateLabel,
+                    r.no,
+                    r.column(0),
+                    r.line.as_bytes(),
+                    || format!("{label} has two entries in this summary"),
+                );
                 return;
             }
             if label < last {
-                diags.at(Code::RecordOrder, r.no, r.column(0), r.line, || {
+                diags.at(Code::RecordOrder, r.no, r.column(0), r.line.as_bytes(), || {
                     format!("the entry of {label} is out of order: entries are sorted by label (it follows {last})")
                 });
                 return;
             }
         }
         self.last_label = Some(label);
-        if let (Some(group), Some(file), Some(sha256), Some(size), Some(export), Some(tapefiles), Some(diskfiles), true) =
-            (group, file, sha256, size, export, tapefiles, diskfiles, r.ok)
-        {
+        if let (
+            Some(group),
+            Some(file),
+            Some(sha256),
+            Some(size),
+            Some(export),
+            Some(tapefiles),
+            Some(diskfiles),
+            true,
+        ) = (
+            group, file, sha256, size, export, tapefiles, diskfiles, r.ok,
+        ) {
             self.entries.push(Entry {
                 label,
                 group,
@@ -282,7 +400,7 @@ impl SummaryParser {
 }
 
 impl LineHandler for SummaryParser {
-    fn line(&mut self, no: u64, line: &[u8], diags: &mut FileDiagnostics) {
+    fn line(&mut self, no: u64, line: &[u8], text: Option<&str>, diags: &mut FileDiagnostics) {
         if no == 1 {
             match parse_header(line, FileKind::Summary) {
                 Ok((v, note)) => {
@@ -301,6 +419,13 @@ impl LineHandler for SummaryParser {
         if self.header_failed {
             return;
         }
+        let line = match text.map_or_else(|| as_text(line), Ok) {
+            Ok(l) => l,
+            Err(e) => {
+                diags.at(e.code, no, e.column, line, || e.message.clone());
+                return;
+            }
+        };
         let mut lexed = std::mem::take(&mut self.lexed);
         match lex(line, &mut lexed) {
             Err(e) => diags.at(e.code, no, e.column, line, || e.message.clone()),
@@ -316,15 +441,14 @@ impl LineHandler for SummaryParser {
 }
 
 impl SummaryParser {
-    fn record(&mut self, no: u64, line: &[u8], lexed: &Lexed, diags: &mut FileDiagnostics) {
+    fn record(&mut self, no: u64, line: &str, lexed: &Lexed, diags: &mut FileDiagnostics) {
         let tag = lexed.tag.of(line);
         let (schema, rank): (&'static Schema, u8) = match tag {
-            b"export" => (&EXPORT, 1),
-            b"group" => (&GROUP, 2),
-            b"nodemap" => (&NODEMAP, 3),
-            b"entry" => (&ENTRY, 4),
+            "export" => (&EXPORT, 1),
+            "group" => (&GROUP, 2),
+            "nodemap" => (&NODEMAP, 3),
+            "entry" => (&ENTRY, 4),
             _ => {
-                let tag = String::from_utf8_lossy(tag);
                 diags.at(Code::UnknownRecord, no, 1, line, || {
                     format!("unknown record `{tag}`: a summary holds export, group, nodemap and entry records")
                 });
@@ -335,11 +459,15 @@ impl SummaryParser {
         if rank == 1 {
             self.export_lines += 1;
             if self.export_lines > 1 {
-                diags.at(Code::RecordOrder, no, 1, line, || "a second export record: a summary has one".to_string());
+                diags.at(Code::RecordOrder, no, 1, line, || {
+                    "a second export record: a summary has one".to_string()
+                });
                 return;
             }
         }
-        let Some(r) = Rec::matched(line, no, lexed, schema, diags) else { return };
+        let Some(r) = Rec::matched(line, no, lexed, schema, diags) else {
+            return;
+        };
         match rank {
             1 => self.export_record(r, diags),
             2 => self.group_record(r, diags),

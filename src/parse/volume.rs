@@ -2,39 +2,70 @@
 //! but the disk files) is built in memory; disk files go to a [`VolumeVisitor`] one at a
 //! time, borrowed from the read buffer, so memory does not grow with their number.
 
+use super::fast::fast_diskfile;
 use super::frame::{Framed, LineHandler, frame_with};
 use super::header::{FileKind, parse_header};
-use super::lex::{Lexed, lex};
+use super::lex::{Lexed, as_text, lex};
 use super::record::{Rec, Schema};
 use crate::diag::{Code, Diagnostic, FileDiagnostics, Severity};
 use crate::model::{
-    DiskFile, DiskFileRef, DiskFileType, EntryStatus, Label, LabelType, Sha256Digest, TapeFile, TapeFileKey,
-    TapeFileKeyRef, TapeFileMode, TapeVolume, TapeVolumeStatus, Timestamp, ValueError, Version, VolumeExport,
-    VolumeFile, VolumeHead, VolumeRecord, VolumeStatus, check_catalog, check_diskfile_name, check_export_id,
-    check_fileid, check_id, check_keymanager, check_media, check_owner, check_pool, check_text, parse_bool,
-    parse_uint,
+    DiskFile, DiskFileRef, DiskFileType, EntryStatus, Label, LabelType, Sha256Digest, TapeFile,
+    TapeFileKey, TapeFileKeyRef, TapeFileMode, TapeVolume, TapeVolumeStatus, Timestamp, ValueError,
+    Version, VolumeExport, VolumeFile, VolumeHead, VolumeRecord, VolumeStatus, check_catalog,
+    check_diskfile_name, check_export_id, check_fileid, check_id, check_keymanager, check_media,
+    check_owner, check_pool, check_text, parse_bool, parse_uint,
 };
 use std::io::{self, Read};
 
-static EXPORT: Schema = Schema { tag: "export", keys: &["id", "store", "catalogfiles"], required: &[true; 3] };
+static EXPORT: Schema = Schema {
+    tag: "export",
+    keys: &["id", "store", "catalogfiles"],
+    required: &[true; 3],
+};
 static VOLUME: Schema = Schema {
     tag: "volume",
-    keys: &["label", "group", "status", "written", "unloaded", "owner", "encrypted", "keymanager", "size", "comment"],
-    required: &[true, true, true, false, false, false, true, false, true, false],
+    keys: &[
+        "label",
+        "group",
+        "status",
+        "written",
+        "unloaded",
+        "owner",
+        "encrypted",
+        "keymanager",
+        "size",
+        "comment",
+    ],
+    required: &[
+        true, true, true, false, false, false, true, false, true, false,
+    ],
 };
 static TAPEVOLUME: Schema = Schema {
     tag: "tapevolume",
-    keys: &["volcat", "pool", "status", "media", "labeltype", "volset", "volindex"],
+    keys: &[
+        "volcat",
+        "pool",
+        "status",
+        "media",
+        "labeltype",
+        "volset",
+        "volindex",
+    ],
     required: &[true; 7],
 };
 static TAPEFILE: Schema = Schema {
     tag: "tapefile",
-    keys: &["fileid", "gen", "version", "copy", "section", "fileseq", "created", "expires", "status", "mode"],
+    keys: &[
+        "fileid", "gen", "version", "copy", "section", "fileseq", "created", "expires", "status",
+        "mode",
+    ],
     required: &[true, true, true, true, true, true, true, false, true, true],
 };
 static DISKFILE: Schema = Schema {
     tag: "diskfile",
-    keys: &["name", "fileid", "gen", "version", "copy", "dumped", "type", "code", "eof", "status"],
+    keys: &[
+        "name", "fileid", "gen", "version", "copy", "dumped", "type", "code", "eof", "status",
+    ],
     required: &[true; 10],
 };
 
@@ -77,7 +108,11 @@ impl ParsedVolume {
 
 /// Reads a volume file named `name`, streaming, handing the head and the disk files to
 /// `visitor`.
-pub fn read_volume<R: Read, V: VolumeVisitor>(name: &str, reader: R, visitor: &mut V) -> io::Result<ParsedVolume> {
+pub fn read_volume<R: Read, V: VolumeVisitor>(
+    name: &str,
+    reader: R,
+    visitor: &mut V,
+) -> io::Result<ParsedVolume> {
     read_volume_with(name, reader, visitor, &mut Vec::new())
 }
 
@@ -115,13 +150,28 @@ pub fn parse_volume(name: &str, bytes: &[u8]) -> (Option<VolumeFile>, ParsedVolu
         // Reading from memory cannot fail.
         Err(e) => ParsedVolume {
             head: None,
-            framed: Framed { size: 0, sha256: Sha256Digest::default(), lines: 0, content_sha256: None, content_len: 0, ends_with_lf: true, trailer_ok: false },
+            framed: Framed {
+                size: 0,
+                sha256: Sha256Digest::default(),
+                lines: 0,
+                content_sha256: None,
+                content_len: 0,
+                ends_with_lf: true,
+                trailer_ok: false,
+            },
             tapefiles: 0,
             diskfiles: 0,
-            diagnostics: vec![Diagnostic::new(Code::TruncatedFile, Some(name.to_string()), e.to_string())],
+            diagnostics: vec![Diagnostic::new(
+                Code::TruncatedFile,
+                Some(name.to_string()),
+                e.to_string(),
+            )],
         },
     };
-    let file = parsed.head.clone().map(|head| VolumeFile { head, diskfiles: c.0 });
+    let file = parsed.head.clone().map(|head| VolumeFile {
+        head,
+        diskfiles: c.0,
+    });
     (file, parsed)
 }
 
@@ -191,21 +241,28 @@ impl<'v, V: VolumeVisitor> VolumeParser<'v, V> {
         if self.version.is_none() {
             return;
         }
-        self.report_missing(diags, None);
+        let (e, v) = (self.export_lines == 0, self.volume_lines == 0);
+        self.report_missing(diags, None, e, v);
         self.complete_head();
     }
 
     /// Reports a missing `export` or `volume` record once, at the first record that needs
     /// them (or at the end of the file).
-    fn report_missing(&mut self, diags: &mut FileDiagnostics, at: Option<(u64, &[u8])>) {
+    fn report_missing(
+        &mut self,
+        diags: &mut FileDiagnostics,
+        at: Option<(u64, &[u8])>,
+        export: bool,
+        volume: bool,
+    ) {
         if self.missing_reported {
             return;
         }
         let mut missing = Vec::new();
-        if self.export_lines == 0 {
+        if export {
             missing.push("export");
         }
-        if self.volume_lines == 0 {
+        if volume {
             missing.push("volume");
         }
         if missing.is_empty() {
@@ -228,7 +285,9 @@ impl<'v, V: VolumeVisitor> VolumeParser<'v, V> {
             return;
         }
         self.head_done = true;
-        if let (Some(version), Some(export), Some(volume)) = (self.version, self.export.take(), self.volume.take()) {
+        if let (Some(version), Some(export), Some(volume)) =
+            (self.version, self.export.take(), self.volume.take())
+        {
             let head = VolumeHead {
                 version,
                 export,
@@ -243,7 +302,7 @@ impl<'v, V: VolumeVisitor> VolumeParser<'v, V> {
 }
 
 impl<V: VolumeVisitor> LineHandler for VolumeParser<'_, V> {
-    fn line(&mut self, no: u64, line: &[u8], diags: &mut FileDiagnostics) {
+    fn line(&mut self, no: u64, line: &[u8], text: Option<&str>, diags: &mut FileDiagnostics) {
         if no == 1 {
             match parse_header(line, FileKind::Volume) {
                 Ok((v, note)) => {
@@ -262,16 +321,25 @@ impl<V: VolumeVisitor> LineHandler for VolumeParser<'_, V> {
         if self.header_failed {
             return;
         }
+        // Nearly every line of a large file is a canonical disk file: read it directly.
+        if let Some(d) = text.and_then(fast_diskfile) {
+            if self.place(5, &DISKFILE, no, line, diags) {
+                self.diskfile_checked(no, line, d, diags);
+            }
+            return;
+        }
+        let line = match text.map_or_else(|| as_text(line), Ok) {
+            Ok(l) => l,
+            Err(e) => {
+                self.unreadable(line);
+                diags.at(e.code, no, e.column, line, || e.message.clone());
+                return;
+            }
+        };
         let mut lexed = std::mem::take(&mut self.lexed);
         match lex(line, &mut lexed) {
             Err(e) => {
-                // Count the record anyway when its tag is readable, so that counts stay
-                // comparable with the summary entry.
-                if line.starts_with(b"diskfile ") {
-                    self.diskfile_lines += 1;
-                } else if line.starts_with(b"tapefile ") {
-                    self.tapefile_lines += 1;
-                }
+                self.unreadable(line.as_bytes());
                 diags.at(e.code, no, e.column, line, || e.message.clone());
             }
             Ok(note) => {
@@ -286,25 +354,16 @@ impl<V: VolumeVisitor> LineHandler for VolumeParser<'_, V> {
 }
 
 impl<V: VolumeVisitor> VolumeParser<'_, V> {
-    fn record(&mut self, no: u64, line: &[u8], lexed: &Lexed, diags: &mut FileDiagnostics) {
-        let tag = lexed.tag.of(line);
-        let (schema, rank): (&'static Schema, u8) = match tag {
-            b"diskfile" => (&DISKFILE, 5),
-            b"tapefile" => (&TAPEFILE, 4),
-            b"tapevolume" => (&TAPEVOLUME, 3),
-            b"volume" => (&VOLUME, 2),
-            b"export" => (&EXPORT, 1),
-            _ => {
-                let tag = String::from_utf8_lossy(tag);
-                diags.at(Code::UnknownRecord, no, 1, line, || {
-                    format!(
-                        "unknown record `{tag}`: a volume file holds export, volume, tapevolume, tapefile and \
-                         diskfile records"
-                    )
-                });
-                return;
-            }
-        };
+    /// Checks that a record of `rank` may come here, counts it, and completes the head
+    /// before the first disk file. False when the record must be skipped.
+    fn place(
+        &mut self,
+        rank: u8,
+        schema: &Schema,
+        no: u64,
+        line: &[u8],
+        diags: &mut FileDiagnostics,
+    ) -> bool {
         match rank {
             4 => self.tapefile_lines += 1,
             5 => self.diskfile_lines += 1,
@@ -320,14 +379,14 @@ impl<V: VolumeVisitor> VolumeParser<'_, V> {
             });
             // A late head record cannot join the head any more.
             if self.head_done {
-                return;
+                return false;
             }
         }
         self.rank = self.rank.max(rank);
-        if rank >= 2 && !(rank == 2 && self.export_lines == 0 && self.volume_lines == 0) {
-            if rank > 2 || self.export_lines == 0 {
-                self.report_missing(diags, Some((no, line)));
-            }
+        let export_missing = rank >= 2 && self.export_lines == 0;
+        let volume_missing = rank >= 3 && self.volume_lines == 0;
+        if export_missing || volume_missing {
+            self.report_missing(diags, Some((no, line)), export_missing, volume_missing);
         }
         let count = match rank {
             1 => {
@@ -346,9 +405,12 @@ impl<V: VolumeVisitor> VolumeParser<'_, V> {
         };
         if count > 1 {
             diags.at(Code::RecordOrder, no, 1, line, || {
-                format!("a second {} record: a volume file has at most one", schema.tag)
+                format!(
+                    "a second {} record: a volume file has at most one",
+                    schema.tag
+                )
             });
-            return;
+            return false;
         }
         if rank == 4 && self.tapevolume_lines == 0 {
             diags.at(Code::RecordOrder, no, 1, line, || {
@@ -358,7 +420,43 @@ impl<V: VolumeVisitor> VolumeParser<'_, V> {
         if rank == 5 && !self.head_done {
             self.complete_head();
         }
-        let Some(r) = Rec::matched(line, no, lexed, schema, diags) else { return };
+        true
+    }
+
+    /// Counts a record whose line could not be lexed, by its tag, so that counts stay
+    /// comparable with the summary entry.
+    fn unreadable(&mut self, line: &[u8]) {
+        if line.starts_with(b"diskfile ") {
+            self.diskfile_lines += 1;
+        } else if line.starts_with(b"tapefile ") {
+            self.tapefile_lines += 1;
+        }
+    }
+
+    fn record(&mut self, no: u64, line: &str, lexed: &Lexed, diags: &mut FileDiagnostics) {
+        let tag = lexed.tag.of(line);
+        let (schema, rank): (&'static Schema, u8) = match tag {
+            "diskfile" => (&DISKFILE, 5),
+            "tapefile" => (&TAPEFILE, 4),
+            "tapevolume" => (&TAPEVOLUME, 3),
+            "volume" => (&VOLUME, 2),
+            "export" => (&EXPORT, 1),
+            _ => {
+                diags.at(Code::UnknownRecord, no, 1, line, || {
+                    format!(
+                        "unknown record `{tag}`: a volume file holds export, volume, tapevolume, tapefile and \
+                         diskfile records"
+                    )
+                });
+                return;
+            }
+        };
+        if !self.place(rank, schema, no, line.as_bytes(), diags) {
+            return;
+        }
+        let Some(r) = Rec::matched(line, no, lexed, schema, diags) else {
+            return;
+        };
         match rank {
             1 => self.export_record(r, diags),
             2 => self.volume_record(r, diags),
@@ -373,7 +471,12 @@ impl<V: VolumeVisitor> VolumeParser<'_, V> {
         let store = r.req_string(1, diags, check_id);
         let catalogfiles = r.req(2, diags, parse_bool);
         if let (Some(id), Some(store), Some(catalogfiles), true) = (id, store, catalogfiles, r.ok) {
-            self.export = Some(VolumeExport { id, store, catalogfiles, extra: r.extra() });
+            self.export = Some(VolumeExport {
+                id,
+                store,
+                catalogfiles,
+                extra: r.extra(),
+            });
         }
     }
 
@@ -390,13 +493,24 @@ impl<V: VolumeVisitor> VolumeParser<'_, V> {
         let comment = r.opt_string(9, diags, |s| check_text(s, MAX_COMMENT));
         match (encrypted, r.has(7)) {
             (Some(true), false) => {
-                diags.at(Code::MissingField, r.no, r.line.len() as u64 + 1, r.line, || {
-                    "an encrypted volume names the key manager that holds its key (keymanager)".to_string()
-                });
+                diags.at(
+                    Code::MissingField,
+                    r.no,
+                    r.line.len() as u64 + 1,
+                    r.line.as_bytes(),
+                    || {
+                        "an encrypted volume names the key manager that holds its key (keymanager)"
+                            .to_string()
+                    },
+                );
                 r.ok = false;
             }
             (Some(false), true) => {
-                r.refuse(7, &ValueError::invalid("a volume that is not encrypted has no key manager"), diags);
+                r.refuse(
+                    7,
+                    &ValueError::invalid("a volume that is not encrypted has no key manager"),
+                    diags,
+                );
             }
             _ => {}
         }
@@ -427,11 +541,28 @@ impl<V: VolumeVisitor> VolumeParser<'_, V> {
         let labeltype = r.req(4, diags, LabelType::parse);
         let volset = r.req(5, diags, Label::parse);
         let volindex = r.req(6, diags, |s| parse_uint(s, 1, 9999));
-        if let (Some(volcat), Some(pool), Some(status), Some(media), Some(labeltype), Some(volset), Some(volindex), true) =
-            (volcat, pool, status, media, labeltype, volset, volindex, r.ok)
-        {
-            self.tapevolume =
-                Some(TapeVolume { volcat, pool, status, media, labeltype, volset, volindex: volindex as u16, extra: r.extra() });
+        if let (
+            Some(volcat),
+            Some(pool),
+            Some(status),
+            Some(media),
+            Some(labeltype),
+            Some(volset),
+            Some(volindex),
+            true,
+        ) = (
+            volcat, pool, status, media, labeltype, volset, volindex, r.ok,
+        ) {
+            self.tapevolume = Some(TapeVolume {
+                volcat,
+                pool,
+                status,
+                media,
+                labeltype,
+                volset,
+                volindex: volindex as u16,
+                extra: r.extra(),
+            });
         }
     }
 
@@ -446,22 +577,35 @@ impl<V: VolumeVisitor> VolumeParser<'_, V> {
         let expires = r.opt(7, diags, Timestamp::parse);
         let status = r.req(8, diags, EntryStatus::parse);
         let mode = r.req(9, diags, TapeFileMode::parse);
-        let (Some(fileid), Some(generation), Some(version), Some(copy)) = (fileid, generation, version, copy) else {
+        let (Some(fileid), Some(generation), Some(version), Some(copy)) =
+            (fileid, generation, version, copy)
+        else {
             self.tapefile_refused = true;
             return;
         };
-        let key = TapeFileKey { fileid, generation: generation as u16, version: version as u8, copy: copy as u8 };
-        if let Some(last) = self.tapefiles.last() {
-            if key <= last.key {
-                let what = if key == last.key {
-                    "appears twice on this volume"
-                } else {
-                    "is out of order: tape files are sorted by FILEID, generation, version and copy"
-                };
-                diags.at(Code::RecordOrder, r.no, r.column(0), r.line, || format!("tape file {key} {what}"));
-                self.tapefile_refused = true;
-                return;
-            }
+        let key = TapeFileKey {
+            fileid,
+            generation: generation as u16,
+            version: version as u8,
+            copy: copy as u8,
+        };
+        if let Some(last) = self.tapefiles.last()
+            && key <= last.key
+        {
+            let what = if key == last.key {
+                "appears twice on this volume"
+            } else {
+                "is out of order: tape files are sorted by FILEID, generation, version and copy"
+            };
+            diags.at(
+                Code::RecordOrder,
+                r.no,
+                r.column(0),
+                r.line.as_bytes(),
+                || format!("tape file {key} {what}"),
+            );
+            self.tapefile_refused = true;
+            return;
         }
         if let (Some(section), Some(fileseq), Some(created), Some(status), Some(mode), true) =
             (section, fileseq, created, status, mode, r.ok)
@@ -483,16 +627,16 @@ impl<V: VolumeVisitor> VolumeParser<'_, V> {
 
     fn diskfile_record(&mut self, mut r: Rec<'_>, diags: &mut FileDiagnostics) {
         let name = r.borrowed(0);
-        if let Some(n) = name {
-            if let Err(e) = check_diskfile_name(n) {
-                r.refuse(0, &e, diags);
-            }
+        if let Some(n) = name
+            && let Err(e) = check_diskfile_name(n)
+        {
+            r.refuse(0, &e, diags);
         }
         let fileid = r.borrowed(1);
-        if let Some(f) = fileid {
-            if let Err(e) = check_fileid(f) {
-                r.refuse(1, &e, diags);
-            }
+        if let Some(f) = fileid
+            && let Err(e) = check_fileid(f)
+        {
+            r.refuse(1, &e, diags);
         }
         let generation = r.req(2, diags, |s| parse_uint(s, 1, 32_767));
         let version = r.req(3, diags, |s| parse_uint(s, 0, 100));
@@ -502,14 +646,32 @@ impl<V: VolumeVisitor> VolumeParser<'_, V> {
         let code = r.req(7, diags, |s| parse_uint(s, 0, 65_535));
         let eof = r.req(8, diags, |s| parse_uint(s, 0, u64::MAX));
         let status = r.req(9, diags, EntryStatus::parse);
-        let (Some(name), Some(fileid), Some(generation), Some(version), Some(copy), Some(dumped), Some(kind), Some(code), Some(eof), Some(status), true) =
-            (name, fileid, generation, version, copy, dumped, kind, code, eof, status, r.ok)
+        let (
+            Some(name),
+            Some(fileid),
+            Some(generation),
+            Some(version),
+            Some(copy),
+            Some(dumped),
+            Some(kind),
+            Some(code),
+            Some(eof),
+            Some(status),
+            true,
+        ) = (
+            name, fileid, generation, version, copy, dumped, kind, code, eof, status, r.ok,
+        )
         else {
             return;
         };
         let d = DiskFileRef {
             name,
-            tapefile: TapeFileKeyRef { fileid, generation: generation as u16, version: version as u8, copy: copy as u8 },
+            tapefile: TapeFileKeyRef {
+                fileid,
+                generation: generation as u16,
+                version: version as u8,
+                copy: copy as u8,
+            },
             dumped,
             kind,
             code: code as u16,
@@ -517,19 +679,34 @@ impl<V: VolumeVisitor> VolumeParser<'_, V> {
             status,
             extra: r.extra_ref(),
         };
-        if !self.diskfile_in_order(&d, &r, diags) {
+        self.diskfile_checked(r.no, r.line.as_bytes(), d, diags);
+    }
+
+    /// The checks of a disk file that need its neighbours: sort order, its tape file, the
+    /// export's CATALOGFILES setting; then the visitor.
+    fn diskfile_checked(
+        &mut self,
+        no: u64,
+        line: &[u8],
+        d: DiskFileRef<'_>,
+        diags: &mut FileDiagnostics,
+    ) {
+        if !self.diskfile_in_order(&d, no, line, diags) {
             return;
         }
         if let Some(head) = &self.head {
             if !head.export.catalogfiles {
-                diags.at(Code::InvalidValue, r.no, 1, r.line, || {
+                diags.at(Code::InvalidValue, no, 1, line, || {
                     "a diskfile record in a file exported with catalogfiles=no (CATALOGFILES NO excludes DISKFILE entries)"
                         .to_string()
                 });
             }
             let found = match head.tapefiles.get(self.last_tapefile) {
                 Some(t) if t.key.as_ref() == d.tapefile => true,
-                _ => match head.tapefiles.binary_search_by(|t| t.key.as_ref().cmp(&d.tapefile)) {
+                _ => match head
+                    .tapefiles
+                    .binary_search_by(|t| t.key.as_ref().cmp(&d.tapefile))
+                {
                     Ok(i) => {
                         self.last_tapefile = i;
                         true
@@ -538,24 +715,39 @@ impl<V: VolumeVisitor> VolumeParser<'_, V> {
                 },
             };
             if !found && !self.tapefile_refused {
-                diags.at(Code::InvalidValue, r.no, r.column(1), r.line, || {
-                    format!("diskfile {name} belongs to tape file {}, which is not on this volume", d.tapefile)
+                let column = memchr::memmem::find(line, b" fileid=").map_or(1, |i| i as u64 + 9);
+                diags.at(Code::InvalidValue, no, column, line, || {
+                    format!(
+                        "diskfile {} belongs to tape file {}, which is not on this volume",
+                        d.name, d.tapefile
+                    )
                 });
             }
         }
-        self.visitor.diskfile(r.no, &d, r.line);
+        self.visitor.diskfile(no, &d, line);
     }
 
     /// Checks the disk file sort order against the previous one; false when out of order.
-    fn diskfile_in_order(&mut self, d: &DiskFileRef<'_>, r: &Rec<'_>, diags: &mut FileDiagnostics) -> bool {
+    fn diskfile_in_order(
+        &mut self,
+        d: &DiskFileRef<'_>,
+        no: u64,
+        line: &[u8],
+        diags: &mut FileDiagnostics,
+    ) -> bool {
         if let Some(p) = &mut self.prev {
             let prev_key = (
-                TapeFileKeyRef { fileid: &p.fileid, generation: p.generation, version: p.version, copy: p.copy },
+                TapeFileKeyRef {
+                    fileid: &p.fileid,
+                    generation: p.generation,
+                    version: p.version,
+                    copy: p.copy,
+                },
                 p.name.as_str(),
             );
             match d.sort_key().cmp(&prev_key) {
                 std::cmp::Ordering::Less => {
-                    diags.at(Code::RecordOrder, r.no, 1, r.line, || {
+                    diags.at(Code::RecordOrder, no, 1, line, || {
                         format!(
                             "diskfile {} is out of order: disk files are sorted by tape file (FILEID, generation, \
                              version, copy), then name; it follows {}",
@@ -565,18 +757,23 @@ impl<V: VolumeVisitor> VolumeParser<'_, V> {
                     return false;
                 }
                 std::cmp::Ordering::Equal => {
-                    if r.line < p.line.as_slice() {
-                        diags.at(Code::RecordOrder, r.no, 1, r.line, || {
+                    if line < p.line.as_slice() {
+                        diags.at(Code::RecordOrder, no, 1, line, || {
                             format!("the entries of diskfile {} are out of order: equal keys are sorted by their whole line", d.name)
                         });
                         return false;
                     }
                     diags.at_with(
                         Code::DuplicateDiskfile,
-                        r.no,
+                        no,
                         1,
-                        r.line,
-                        || format!("diskfile {} appears twice in tape file {}", d.name, d.tapefile),
+                        line,
+                        || {
+                            format!(
+                                "diskfile {} appears twice in tape file {}",
+                                d.name, d.tapefile
+                            )
+                        },
                         None,
                         Some(Severity::Warning),
                     );
@@ -591,7 +788,7 @@ impl<V: VolumeVisitor> VolumeParser<'_, V> {
             p.name.clear();
             p.name.push_str(d.name);
             p.line.clear();
-            p.line.extend_from_slice(r.line);
+            p.line.extend_from_slice(line);
         } else {
             self.prev = Some(PrevDisk {
                 fileid: d.tapefile.fileid.to_string(),
@@ -599,10 +796,9 @@ impl<V: VolumeVisitor> VolumeParser<'_, V> {
                 version: d.tapefile.version,
                 copy: d.tapefile.copy,
                 name: d.name.to_string(),
-                line: r.line.to_vec(),
+                line: line.to_vec(),
             });
         }
         true
     }
 }
-

@@ -118,7 +118,10 @@ pub fn run(args: Args, styles: &Styles) -> CmdResult {
         g
     };
     if !args.quiet {
-        let update = result.update_export.map(|u| format!(", UPDATE export {u}")).unwrap_or_default();
+        let update = result
+            .update_export
+            .map(|u| format!(", UPDATE export {u}"))
+            .unwrap_or_default();
         println!(
             "{}: {} volumes, {} disk files, {} bytes (FULL export {}{update}) in {:.1?}",
             args.output.display(),

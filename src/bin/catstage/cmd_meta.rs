@@ -1,6 +1,6 @@
 //! `catstage completions` and `catstage manpage`, generated from the CLI definition.
 
-use crate::{CmdResult, Cli, OK};
+use crate::{Cli, CmdResult, OK};
 use clap::CommandFactory;
 use std::io;
 

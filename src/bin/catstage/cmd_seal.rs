@@ -36,8 +36,16 @@ pub fn run(args: Args, styles: &Styles) -> CmdResult {
             let mut out = io::stdout().lock();
             let width = sealed.iter().map(|s| s.name.len()).max().unwrap_or(0);
             for s in &sealed {
-                let what = if s.old == s.new { "unchanged" } else { "sealed" };
-                writeln!(out, "{:width$}  {what:9}  old {}  new {}", s.name, s.old, s.new)?;
+                let what = if s.old == s.new {
+                    "unchanged"
+                } else {
+                    "sealed"
+                };
+                writeln!(
+                    out,
+                    "{:width$}  {what:9}  old {}  new {}",
+                    s.name, s.old, s.new
+                )?;
             }
             Ok(OK)
         }

@@ -38,7 +38,8 @@ pub struct Args {
 
 pub fn run(args: Args, styles: &Styles) -> CmdResult {
     let area = DirArea::open(&args.staging).map_err(|e| Failure::msg(e.to_string()))?;
-    let _lock = StagingLock::acquire(&args.staging, LockMode::Shared).map_err(|e| Failure::msg(e.to_string()))?;
+    let _lock = StagingLock::acquire(&args.staging, LockMode::Shared)
+        .map_err(|e| Failure::msg(e.to_string()))?;
     let total: u64 = area.entries().iter().map(|e| e.size).sum();
     let bar = styles.progress(total, "validate");
     let tick = |n: u64| bar.inc(n);

@@ -2,9 +2,9 @@
 
 mod cmd_explain;
 mod cmd_generate;
+mod cmd_meta;
 mod cmd_seal;
 mod cmd_validate;
-mod cmd_meta;
 mod output;
 
 use clap::{Parser, Subcommand};
@@ -41,10 +41,12 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "WHEN", default_value = "auto")]
     pub color: output::ColorChoice,
 
+    /// The subcommand.
     #[command(subcommand)]
     pub command: Command,
 }
 
+/// The subcommands.
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Check a staging area: structure, checksums, summary/file consistency.

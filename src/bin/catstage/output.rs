@@ -47,8 +47,12 @@ impl Styles {
         };
         let stderr_tty = std::io::stderr().is_terminal();
         Styles {
-            stdout: Style { color: decide(std::io::stdout().is_terminal()) },
-            stderr: Style { color: decide(stderr_tty) },
+            stdout: Style {
+                color: decide(std::io::stdout().is_terminal()),
+            },
+            stderr: Style {
+                color: decide(stderr_tty),
+            },
             stderr_tty,
         }
     }
@@ -72,6 +76,10 @@ impl Styles {
 
 /// Prints `catstage: error: message` on stderr.
 pub fn error(styles: &Styles, message: &str) {
-    let head = if styles.stderr.color { "\x1b[1;31merror\x1b[0m" } else { "error" };
+    let head = if styles.stderr.color {
+        "\x1b[1;31merror\x1b[0m"
+    } else {
+        "error"
+    };
     eprintln!("catstage: {head}: {message}");
 }
