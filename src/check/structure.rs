@@ -186,6 +186,10 @@ fn check_entry_facts(
 ) {
     let Some(h) = &v.head else { return };
     let e = &w.entry;
+    if h.volume.label != e.label {
+        // Reported as a label mismatch (CS025); the other facts follow from it.
+        return;
+    }
     let mut differences = Vec::new();
     if h.volume.group != e.group {
         differences.push(format!("group {:?} (entry: {:?})", h.volume.group, e.group));

@@ -116,6 +116,7 @@ pub fn parse_summary(name: &str, bytes: &[u8], expected: Option<ExportType>) -> 
 struct SummaryParser {
     expected: Option<ExportType>,
     lexed: Lexed,
+    crlf_reported: bool,
     version: Option<Version>,
     header_failed: bool,
     rank: u8,
@@ -134,6 +135,7 @@ impl SummaryParser {
         SummaryParser {
             expected,
             lexed: Lexed::default(),
+            crlf_reported: false,
             version: None,
             header_failed: false,
             rank: 0,
@@ -406,6 +408,7 @@ impl LineHandler for SummaryParser {
                 Ok((v, note)) => {
                     self.version = Some(v);
                     if let Some(n) = note {
+                        self.crlf_reported |= n.message.contains("CR LF");
                         diags.at(n.code, no, n.column as u64, line, || n.message.clone());
                     }
                 }
@@ -431,7 +434,18 @@ impl LineHandler for SummaryParser {
             Err(e) => diags.at(e.code, no, e.column, line, || e.message.clone()),
             Ok(note) => {
                 if let Some(n) = note {
-                    diags.at(n.code, no, n.column, line, || n.message.clone());
+                    // A transfer in text mode converts every line: say so once.
+                    let crlf = n.message.contains("CR LF");
+                    if !(crlf && self.crlf_reported) {
+                        diags.at(n.code, no, n.column, line, || {
+                            if crlf {
+                                format!("{} (reported once per file)", n.message)
+                            } else {
+                                n.message.clone()
+                            }
+                        });
+                    }
+                    self.crlf_reported |= crlf;
                 }
                 self.record(no, line, &lexed, diags);
             }

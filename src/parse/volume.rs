@@ -178,6 +178,7 @@ pub fn parse_volume(name: &str, bytes: &[u8]) -> (Option<VolumeFile>, ParsedVolu
 struct VolumeParser<'v, V: VolumeVisitor> {
     visitor: &'v mut V,
     lexed: Lexed,
+    crlf_reported: bool,
     version: Option<Version>,
     header_failed: bool,
     rank: u8,
@@ -216,6 +217,7 @@ impl<'v, V: VolumeVisitor> VolumeParser<'v, V> {
         VolumeParser {
             visitor,
             lexed: Lexed::default(),
+            crlf_reported: false,
             version: None,
             header_failed: false,
             rank: 0,
@@ -308,6 +310,7 @@ impl<V: VolumeVisitor> LineHandler for VolumeParser<'_, V> {
                 Ok((v, note)) => {
                     self.version = Some(v);
                     if let Some(n) = note {
+                        self.crlf_reported |= n.message.contains("CR LF");
                         diags.at(n.code, no, n.column as u64, line, || n.message.clone());
                     }
                 }
@@ -344,7 +347,18 @@ impl<V: VolumeVisitor> LineHandler for VolumeParser<'_, V> {
             }
             Ok(note) => {
                 if let Some(n) = note {
-                    diags.at(n.code, no, n.column, line, || n.message.clone());
+                    // A transfer in text mode converts every line: say so once.
+                    let crlf = n.message.contains("CR LF");
+                    if !(crlf && self.crlf_reported) {
+                        diags.at(n.code, no, n.column, line, || {
+                            if crlf {
+                                format!("{} (reported once per file)", n.message)
+                            } else {
+                                n.message.clone()
+                            }
+                        });
+                    }
+                    self.crlf_reported |= crlf;
                 }
                 self.record(no, line, &lexed, diags);
             }
@@ -430,6 +444,7 @@ impl<V: VolumeVisitor> VolumeParser<'_, V> {
             self.diskfile_lines += 1;
         } else if line.starts_with(b"tapefile ") {
             self.tapefile_lines += 1;
+            self.tapefile_refused = true;
         }
     }
 
@@ -455,6 +470,8 @@ impl<V: VolumeVisitor> VolumeParser<'_, V> {
             return;
         }
         let Some(r) = Rec::matched(line, no, lexed, schema, diags) else {
+            // Disk files may belong to a tape file that could not be read.
+            self.tapefile_refused |= rank == 4;
             return;
         };
         match rank {

@@ -62,14 +62,23 @@ pub fn run(args: Args, styles: &Styles) -> CmdResult {
             }
             writeln!(
                 out,
-                "{}: {} volumes, {} errors, {} warnings",
+                "{}: {}, {}, {}",
                 args.staging.display(),
-                report.volumes,
-                report.errors,
-                report.warnings
+                plural(report.volumes as u64, "volume"),
+                plural(report.errors, "error"),
+                plural(report.warnings, "warning")
             )?;
         }
     }
     out.flush()?;
     Ok(if failed { FINDINGS } else { OK })
+}
+
+/// `1 volume`, `2 volumes`.
+pub fn plural(n: u64, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
 }

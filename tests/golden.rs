@@ -1,0 +1,140 @@
+//! Golden tests: the bundled fixture, and one fixture per diagnostic code with its exact
+//! expected text and JSON output. `CATSTAGE_BLESS=1 cargo test` rewrites them.
+
+use crate::support::{self, cases, golden, root, run, slab, stdout};
+use catstage::diag::Code;
+use std::collections::BTreeSet;
+use std::path::Path;
+
+/// Writes a case's area (when blessing) or checks the committed one equals its recipe.
+fn materialize(dir: &Path, case: &cases::Case) {
+    let area = dir.join("area");
+    if support::blessing() {
+        let _ = std::fs::remove_dir_all(&area);
+        support::write_area(&area, &case.files);
+        for (name, target) in &case.symlinks {
+            std::os::unix::fs::symlink(target, area.join(name)).unwrap();
+        }
+        for d in &case.dirs {
+            std::fs::create_dir_all(area.join(d)).unwrap();
+            std::fs::write(
+                area.join(d).join("KEEP"),
+                b"a directory inside a staging area\n",
+            )
+            .unwrap();
+        }
+        return;
+    }
+    let on_disk = support::read_area(&area);
+    assert_eq!(
+        on_disk.keys().collect::<Vec<_>>(),
+        case.files.keys().collect::<Vec<_>>(),
+        "{}: files differ from the recipe (CATSTAGE_BLESS=1 rewrites them)",
+        dir.display()
+    );
+    for (name, bytes) in &case.files {
+        assert!(
+            on_disk[name] == *bytes,
+            "{}/{name} differs from its recipe (CATSTAGE_BLESS=1 rewrites it)",
+            area.display()
+        );
+    }
+}
+
+fn check_outputs(dir: &Path) -> serde_json::Value {
+    let rel = dir.strip_prefix(root()).unwrap().join("area");
+    let rel = rel.to_str().unwrap();
+    let text = run(&["validate", rel]);
+    let json = run(&["validate", rel, "--format", "json"]);
+    golden(&dir.join("expected.txt"), &stdout(&text));
+    golden(&dir.join("expected.json"), &stdout(&json));
+    let doc: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let errors = doc["summary"]["errors"].as_u64().unwrap();
+    let want = if errors > 0 { 1 } else { 0 };
+    assert_eq!(
+        text.status.code(),
+        Some(want),
+        "{}: exit status of text run",
+        dir.display()
+    );
+    assert_eq!(
+        json.status.code(),
+        Some(want),
+        "{}: exit status of JSON run",
+        dir.display()
+    );
+    doc
+}
+
+#[test]
+fn fixture_slab_a_daily_is_current_and_validates_clean() {
+    let dir = root().join("fixtures/slab-a-daily");
+    let files = slab::files();
+    if support::blessing() {
+        let _ = std::fs::remove_dir_all(&dir);
+        support::write_area(&dir, &files);
+    }
+    assert!(
+        support::read_area(&dir) == files,
+        "fixtures/slab-a-daily differs from its recipe in tests/support/slab.rs"
+    );
+    let o = run(&["validate", "fixtures/slab-a-daily"]);
+    assert_eq!(
+        stdout(&o),
+        "fixtures/slab-a-daily: 30 volumes, 0 errors, 0 warnings\n"
+    );
+    assert_eq!(o.status.code(), Some(0));
+}
+
+#[test]
+fn ok_fixtures_validate_clean() {
+    for case in cases::ok_cases() {
+        let dir = root().join("fixtures/ok").join(case.name);
+        materialize(&dir, &case);
+        let doc = check_outputs(&dir);
+        assert_eq!(doc["diagnostics"], serde_json::json!([]), "{}", case.name);
+    }
+}
+
+#[test]
+fn err_fixtures_report_their_code() {
+    let mut covered = BTreeSet::new();
+    for case in cases::err_cases() {
+        let dir = root().join("fixtures/err").join(case.name);
+        materialize(&dir, &case);
+        let doc = check_outputs(&dir);
+        let number: u16 = case.name[..4].parse().unwrap();
+        let code = Code::ALL.iter().find(|c| c.number() == number).unwrap();
+        let codes: Vec<&str> = doc["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["code"].as_str().unwrap())
+            .collect();
+        assert!(
+            codes.contains(&code.to_string().as_str()),
+            "{}: expected {code} among {codes:?}",
+            case.name
+        );
+        covered.insert(*code);
+    }
+    // No stale fixture directories beside the recipes.
+    let names: BTreeSet<String> = cases::err_cases()
+        .iter()
+        .map(|c| c.name.to_string())
+        .collect();
+    for e in std::fs::read_dir(root().join("fixtures/err")).unwrap() {
+        let n = e.unwrap().file_name().to_string_lossy().into_owned();
+        assert!(
+            names.contains(&n),
+            "fixtures/err/{n} has no recipe in tests/support/cases.rs"
+        );
+    }
+    for c in Code::ALL {
+        assert!(
+            covered.contains(c),
+            "{c} ({}) has no fixture under fixtures/err",
+            c.name()
+        );
+    }
+}

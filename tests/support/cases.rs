@@ -1,0 +1,365 @@
+//! Recipes of the fixtures under `fixtures/ok/` and `fixtures/err/`: each case is a small
+//! staging area derived from slab-a-daily, changed the way damage, a broken tool or a hand
+//! edit would change it. Directory names start with the number of the code the case is
+//! about (`0004_checksum-mismatch` is about CS004).
+
+use super::*;
+use std::collections::BTreeMap;
+
+/// One fixture: a staging area, plus entries that files cannot express.
+pub struct Case {
+    /// Directory name under `fixtures/ok` or `fixtures/err`.
+    pub name: &'static str,
+    /// The regular files.
+    pub files: BTreeMap<String, Vec<u8>>,
+    /// Symbolic links to create: (name, target).
+    pub symlinks: Vec<(&'static str, &'static str)>,
+    /// Sub-directories to create, each holding one file.
+    pub dirs: Vec<&'static str>,
+}
+
+const MINI: [&str; 5] = ["VSAD001", "VSAD002", "VSAD013", "VSARD01", "VSARD03"];
+
+/// The base of every case: five volumes of slab-a-daily with their FULL summary.
+pub fn mini() -> BTreeMap<String, Vec<u8>> {
+    let slab = slab::files();
+    let mut area: BTreeMap<String, Vec<u8>> = slab
+        .iter()
+        .filter(|(n, _)| MINI.contains(&n.as_str()))
+        .map(|(n, b)| (n.clone(), b.clone()))
+        .collect();
+    let full = edit_lines(&slab["FULL"], |l| {
+        l.retain(|line| {
+            !line.starts_with("entry ")
+                || MINI.iter().any(|f| line.contains(&format!(" file={f} ")))
+        })
+    });
+    area.insert("FULL".into(), full);
+    area
+}
+
+/// `line` with `from` replaced by `to`; `from` must be there.
+fn rep(line: &str, from: &str, to: &str) -> String {
+    assert!(line.contains(from), "{line:?} lacks {from:?}");
+    line.replacen(from, to, 1)
+}
+
+fn case(name: &'static str, f: impl FnOnce(&mut BTreeMap<String, Vec<u8>>)) -> Case {
+    let mut files = mini();
+    f(&mut files);
+    Case {
+        name,
+        files,
+        symlinks: vec![],
+        dirs: vec![],
+    }
+}
+
+/// Replaces the first occurrence of `from` by `to` in line `n` (0-based) of `file`,
+/// reseals the file and updates its FULL entry, so that only the edit is wrong.
+fn edit_sealed(a: &mut BTreeMap<String, Vec<u8>>, file: &str, n: usize, from: &str, to: &str) {
+    let new = edit_lines(&a[file], |l| {
+        assert!(
+            l[n].contains(from),
+            "{file} line {n}: {:?} lacks {from:?}",
+            l[n]
+        );
+        l[n] = l[n].replacen(from, to, 1);
+    });
+    a.insert(file.into(), new);
+    if file != "FULL" && file != "UPDATE" {
+        rehash_entry(a, "FULL", file);
+    }
+}
+
+fn set_line(a: &mut BTreeMap<String, Vec<u8>>, file: &str, f: impl FnOnce(&mut Vec<String>)) {
+    let new = edit_lines(&a[file], f);
+    a.insert(file.into(), new);
+    if file != "FULL" && file != "UPDATE" {
+        rehash_entry(a, "FULL", file);
+    }
+}
+
+/// Staging areas that validate clean.
+pub fn ok_cases() -> Vec<Case> {
+    vec![
+        case("0001_mini", |_| {}),
+        case("0002_update-current", |a| {
+            // An UPDATE export rewrote SAD002: a later unload, a new export id.
+            let v = edit_lines(&a["VSAD002"], |l| {
+                l[1] = rep(&l[1], "id=2022-01-05_17:44:48", "id=2022-01-06_01:44:48");
+                l[2] = rep(
+                    &l[2],
+                    "unloaded=2021-12-30T23:01:03-05:00",
+                    "unloaded=2022-01-05T23:10:00-05:00",
+                );
+                l[3] = rep(&l[3], "status=ASSIGNED", "status=FULL");
+            });
+            a.insert("VSAD002".into(), v.clone());
+            let full = lines(content(&a["FULL"]));
+            let entry = full
+                .iter()
+                .find(|l| l.contains(" file=VSAD002 "))
+                .unwrap()
+                .clone();
+            let entry = rep(
+                &entry,
+                "export=2022-01-05_17:44:48",
+                "export=2022-01-06_01:44:48",
+            );
+            let entry = rep(
+                &entry,
+                "unloaded=2021-12-30T23:01:03-05:00",
+                "unloaded=2022-01-05T23:10:00-05:00",
+            );
+            let update = vec![
+                "CATSTAGE SUMMARY 1.0".to_string(),
+                rep(
+                    &rep(
+                        &full[1],
+                        "id=2022-01-05_17:44:48 type=FULL",
+                        "id=2022-01-06_01:44:48 type=UPDATE base=2022-01-05_17:44:48",
+                    ),
+                    "created=2022-01-05T17:44:48-05:00",
+                    "created=2022-01-06T01:44:48-05:00",
+                ),
+                full[2].clone(),
+                full[3].clone(),
+                entry,
+            ];
+            a.insert("UPDATE".into(), reseal(&unlines(&update)));
+            rehash_entry(a, "UPDATE", "VSAD002");
+        }),
+        case("0003_forward-compatible", |a| {
+            // A writer of version 1.4 added keys this reader does not know.
+            set_line(a, "VSAD001", |l| {
+                l[0] = "CATSTAGE VOLUME 1.4".into();
+                l[2].push_str(" site=\"Montréal DR\" retention=35");
+                l[4].push_str(" lba=1234");
+                let last = l.len() - 1;
+                l[last].push_str(" checksum=crc32:0a1b2c3d");
+            });
+            let v = edit_lines(&a["FULL"], |l| {
+                l[0] = "CATSTAGE SUMMARY 1.2".into();
+                l[1].push_str(" tool=\"exporter 4.2\"");
+            });
+            a.insert("FULL".into(), v);
+        }),
+        case("0004_catalogfiles-no", |a| {
+            // A monthly FULL export made with CATALOGFILES NO (R22): no disk files.
+            for f in MINI {
+                set_line(a, f, |l| {
+                    l[1] = rep(&l[1], "catalogfiles=yes", "catalogfiles=no");
+                    l.retain(|x| !x.starts_with("diskfile "));
+                });
+            }
+            let v = edit_lines(&a["FULL"], |l| {
+                l[1] = rep(&l[1], "catalogfiles=yes", "catalogfiles=no");
+                for line in l.iter_mut().filter(|x| x.starts_with("entry ")) {
+                    let n = line.find(" diskfiles=").unwrap();
+                    line.truncate(n);
+                    line.push_str(" diskfiles=0");
+                }
+            });
+            a.insert("FULL".into(), v);
+            for f in MINI {
+                rehash_entry(a, "FULL", f);
+            }
+        }),
+    ]
+}
+
+/// Staging areas with exactly the problem their name says (and what follows from it).
+pub fn err_cases() -> Vec<Case> {
+    let mut cases = vec![
+        case("0001_syntax-error", |a| {
+            edit_sealed(a, "VSAD001", 5, " status=VALID", " status=VALID damaged")
+        }),
+        case("0002_unsupported-version", |a| {
+            edit_sealed(a, "VSAD002", 0, "VOLUME 1.0", "VOLUME 2.0")
+        }),
+        case("0003_truncated-file", |a| {
+            let v = a["VSARD01"].clone();
+            a.insert("VSARD01".into(), v[..v.len() * 2 / 3].to_vec());
+        }),
+        case("0004_checksum-mismatch", |a| {
+            let v = String::from_utf8(a["VSAD001"].clone())
+                .unwrap()
+                .replacen(" eof=", " eof=1", 1);
+            a.insert("VSAD001".into(), v.into_bytes());
+        }),
+        case("0005_line-count-mismatch", |a| {
+            let v = String::from_utf8(a["VSAD002"].clone()).unwrap();
+            let c = content(v.as_bytes()).to_vec();
+            let n = c.iter().filter(|&&b| b == b'\n').count();
+            let mut out = c.clone();
+            out.extend_from_slice(
+                format!("END lines={} sha256={}\n", n + 1, sha256_hex(&c)).as_bytes(),
+            );
+            a.insert("VSAD002".into(), out);
+            rehash_entry(a, "FULL", "VSAD002");
+        }),
+        case("0006_trailing-data", |a| {
+            let mut v = a["VSARD03"].clone();
+            v.extend_from_slice(b"CATSTAGE VOLUME 1.0\n");
+            a.insert("VSARD03".into(), v);
+        }),
+        case("0007_record-order", |a| {
+            set_line(a, "VSAD001", |l| l.swap(5, 6));
+        }),
+        case("0008_invalid-value", |a| {
+            edit_sealed(a, "VSAD001", 4, " gen=18 ", " gen=40000 ");
+            edit_sealed(
+                a,
+                "VSARD03",
+                2,
+                "unloaded=2021-12-31T23:03:10-05:00",
+                "unloaded=2021-12-31T23:03:10",
+            );
+        }),
+        case("0009_missing-field", |a| {
+            edit_sealed(a, "VSAD001", 4, " status=VALID", "")
+        }),
+        case("0010_duplicate-field", |a| {
+            edit_sealed(
+                a,
+                "VSARD01",
+                3,
+                " media=CART3480",
+                " media=CART3480 media=CART3480",
+            )
+        }),
+        case("0011_non-canonical-quoting", |a| {
+            edit_sealed(
+                a,
+                "VSAD002",
+                3,
+                "pool=SLAB_A_DAILY",
+                "pool=\"SLAB_A_DAILY\"",
+            );
+            edit_sealed(
+                a,
+                "VSAD001",
+                3,
+                "volcat=\\ETINIUM.SLABVC",
+                "volcat=\\etinium.SLABVC",
+            );
+        }),
+        case("0011_non-canonical-crlf", |a| {
+            let v = String::from_utf8(a["VSARD03"].clone())
+                .unwrap()
+                .replace('\n', "\r\n");
+            a.insert("VSARD03".into(), v.into_bytes());
+            rehash_entry(a, "FULL", "VSARD03");
+        }),
+        case("0011_non-canonical-key-order", |a| {
+            edit_sealed(a, "VSAD002", 4, " version=0 copy=1", " copy=1 version=0");
+        }),
+        case("0012_unknown-record", |a| {
+            set_line(a, "VSAD001", |l| l.insert(3, "retention days=35".into()))
+        }),
+        case("0020_missing-summary", |a| {
+            a.remove("FULL");
+        }),
+        case("0021_stale-update", |a| {
+            let full = lines(content(&a["FULL"]));
+            let update = vec![
+                "CATSTAGE SUMMARY 1.0".to_string(),
+                rep(
+                    &rep(
+                        &full[1],
+                        "id=2022-01-05_17:44:48 type=FULL",
+                        "id=2021-12-29_03:00:00 type=UPDATE base=2021-12-28_17:44:48",
+                    ),
+                    "created=2022-01-05T17:44:48-05:00",
+                    "created=2021-12-29T03:00:00-05:00",
+                ),
+                full[2].clone(),
+                full[3].clone(),
+            ];
+            a.insert("UPDATE".into(), reseal(&unlines(&update)));
+        }),
+        case("0022_missing-volume-file", |a| {
+            a.remove("VSAD013");
+        }),
+        case("0023_volume-hash-mismatch", |a| {
+            // A valid file, but not the one FULL lists: another export of the volume.
+            let v = edit_lines(&a["VSAD002"], |l| l[2] = rep(&l[2], "size=", "size=1"));
+            a.insert("VSAD002".into(), v);
+        }),
+        case("0024_orphan-volume-file", |a| {
+            let slab = slab::files();
+            a.insert("VSAD005".into(), slab["VSAD005"].clone());
+        }),
+        case("0025_label-mismatch", |a| {
+            let v = a["VSAD002"].clone();
+            a.insert("VSAD001".into(), v);
+            rehash_entry(a, "FULL", "VSAD001");
+        }),
+        case("0026_foreign-file", |a| {
+            a.insert("README".into(), b"notes about this staging area\n".to_vec());
+        }),
+        case("0028_store-mismatch", |a| {
+            edit_sealed(a, "VSARD01", 1, "store=SLAB_A-DAILY", "store=SLAB_B-DAILY")
+        }),
+        case("0029_unknown-group", |a| {
+            edit_sealed(
+                a,
+                "VSARD03",
+                2,
+                "group=VG_SLAB_A_BRCOM-DAILY",
+                "group=VG_SLAB_A_BRCOM-WEEKLY",
+            );
+            let v = edit_lines(&a["FULL"], |l| {
+                for line in l.iter_mut().filter(|x| x.contains(" file=VSARD03 ")) {
+                    *line = rep(
+                        line,
+                        "group=VG_SLAB_A_BRCOM-DAILY",
+                        "group=VG_SLAB_A_BRCOM-WEEKLY",
+                    );
+                }
+            });
+            a.insert("FULL".into(), v);
+        }),
+        case("0030_entry-mismatch", |a| {
+            let v = edit_lines(&a["FULL"], |l| {
+                for line in l.iter_mut().filter(|x| x.contains(" file=VSAD001 ")) {
+                    let n = line.find(" diskfiles=").unwrap();
+                    line.truncate(n);
+                    line.push_str(" diskfiles=999");
+                }
+            });
+            a.insert("FULL".into(), v);
+        }),
+        case("0201_duplicate-label", |a| {
+            let v = edit_lines(&a["FULL"], |l| {
+                let i = l.iter().position(|x| x.contains(" file=VSAD002 ")).unwrap();
+                let dup = l[i].clone();
+                l.insert(i + 1, dup);
+            });
+            a.insert("FULL".into(), v);
+        }),
+        case("0205_duplicate-diskfile", |a| {
+            set_line(a, "VSAD001", |l| {
+                let dup = l[5].clone();
+                l.insert(6, dup);
+            });
+            let v = edit_lines(&a["FULL"], |l| {
+                for line in l.iter_mut().filter(|x| x.contains(" file=VSAD001 ")) {
+                    let n = line.find(" diskfiles=").unwrap();
+                    let count: u64 = line[n + 11..].parse().unwrap();
+                    line.truncate(n);
+                    line.push_str(&format!(" diskfiles={}", count + 1));
+                }
+            });
+            a.insert("FULL".into(), v);
+            rehash_entry(a, "FULL", "VSAD001");
+        }),
+    ];
+    let mut nonreg = case("0027_not-a-regular-file", |_| {});
+    nonreg.symlinks.push(("VSAD099", "VSAD001"));
+    nonreg.dirs.push("OLD");
+    cases.push(nonreg);
+    cases.sort_by_key(|c| c.name);
+    cases
+}

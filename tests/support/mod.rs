@@ -1,0 +1,179 @@
+//! Helpers for the integration tests: running the real binary, building staging areas,
+//! editing files the way damage or a hand edit would, and golden files.
+
+#![allow(dead_code)]
+
+pub mod cases;
+pub mod slab;
+
+use sha2::Digest;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// True when the golden files should be rewritten (`CATSTAGE_BLESS=1`).
+pub fn blessing() -> bool {
+    std::env::var_os("CATSTAGE_BLESS").is_some_and(|v| v == "1")
+}
+
+/// The package root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The built `catstage` binary, run from the package root, without colour.
+pub fn catstage() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_catstage"));
+    c.current_dir(root());
+    c.env_remove("NO_COLOR");
+    c
+}
+
+/// Runs catstage with `args`.
+pub fn run(args: &[&str]) -> Output {
+    catstage().args(args).output().unwrap()
+}
+
+/// Stdout as text.
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+/// Stderr as text.
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).unwrap()
+}
+
+/// The exit status.
+pub fn code(o: &Output) -> i32 {
+    o.status.code().unwrap_or(-1)
+}
+
+/// Writes `files` into `dir` (created if needed).
+pub fn write_area(dir: &Path, files: &BTreeMap<String, Vec<u8>>) {
+    std::fs::create_dir_all(dir).unwrap();
+    for (name, bytes) in files {
+        std::fs::write(dir.join(name), bytes).unwrap();
+    }
+}
+
+/// Reads every regular file of `dir`.
+pub fn read_area(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_file() {
+            out.insert(
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).unwrap(),
+            );
+        }
+    }
+    out
+}
+
+/// Compares `actual` with the golden file `path`, or rewrites it when blessing.
+pub fn golden(path: &Path, actual: &str) {
+    if blessing() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(path).unwrap_or_else(|_| {
+        panic!(
+            "{} is missing; run with CATSTAGE_BLESS=1 to create it",
+            path.display()
+        )
+    });
+    if expected != actual {
+        panic!(
+            "{} differs from the output (run with CATSTAGE_BLESS=1 to accept):\n--- expected\n{expected}\n--- actual\n{actual}",
+            path.display()
+        );
+    }
+}
+
+/// SHA-256 of `bytes` in hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&sha2::Sha256::digest(bytes))
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// The content of a file before its END line (everything if it has none).
+pub fn content(bytes: &[u8]) -> &[u8] {
+    let mut start = 0;
+    while start < bytes.len() {
+        let end = bytes[start..]
+            .iter()
+            .position(|&c| c == b'\n')
+            .map_or(bytes.len(), |i| start + i + 1);
+        if bytes[start..end].starts_with(b"END ") {
+            return &bytes[..start];
+        }
+        start = end;
+    }
+    bytes
+}
+
+/// `bytes` with a fresh, correct END line.
+pub fn reseal(bytes: &[u8]) -> Vec<u8> {
+    let c = content(bytes);
+    let lines = c.iter().filter(|&&b| b == b'\n').count();
+    let mut out = c.to_vec();
+    out.extend_from_slice(format!("END lines={lines} sha256={}\n", sha256_hex(c)).as_bytes());
+    out
+}
+
+/// Lines of `bytes` as strings (without LF).
+pub fn lines(bytes: &[u8]) -> Vec<String> {
+    String::from_utf8_lossy(bytes)
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+/// Joins lines with LF, adding a final LF.
+pub fn unlines(lines: &[String]) -> Vec<u8> {
+    let mut s = lines.join("\n");
+    s.push('\n');
+    s.into_bytes()
+}
+
+/// Applies `f` to the lines of a file's content, then reseals it.
+pub fn edit_lines(bytes: &[u8], f: impl FnOnce(&mut Vec<String>)) -> Vec<u8> {
+    let mut l = lines(content(bytes));
+    f(&mut l);
+    reseal(&unlines(&l))
+}
+
+/// Makes the entry of volume file `file` in the summary `summary` match `area[file]`
+/// (sha256 and size), and reseals the summary.
+pub fn rehash_entry(area: &mut BTreeMap<String, Vec<u8>>, summary: &str, file: &str) {
+    let bytes = area[file].clone();
+    let sha = sha256_hex(&bytes);
+    let size = bytes.len();
+    let s = area[summary].clone();
+    let new = edit_lines(&s, |l| {
+        for line in l.iter_mut() {
+            if line.starts_with("entry ") && line.contains(&format!(" file={file} ")) {
+                let parts: Vec<String> = line
+                    .split(' ')
+                    .map(|p| {
+                        if p.starts_with("sha256=") {
+                            format!("sha256={sha}")
+                        } else if p.starts_with("size=") {
+                            format!("size={size}")
+                        } else {
+                            p.to_string()
+                        }
+                    })
+                    .collect();
+                *line = parts.join(" ");
+            }
+        }
+    });
+    area.insert(summary.to_string(), new);
+}

@@ -1,0 +1,8 @@
+//! The integration tests: one binary, running the real `catstage` executable against
+//! fixtures and temporary staging areas.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+mod support;
+
+mod golden;
