@@ -86,7 +86,7 @@ pub fn files() -> BTreeMap<String, Vec<u8>> {
             out.insert(format!("V{label}"), bytes);
         }
     }
-    entries.sort_by(|a, b| a.label.cmp(&b.label));
+    entries.sort_by_key(|e| e.label);
     let mut groups: Vec<Group> = [&DAILY, &BRCOM]
         .iter()
         .map(|spec| Group {
