@@ -31,9 +31,7 @@ struct Rewriter<'a, W: Write, H: FnMut(&VolumeHead) -> VolumeHead, E: LineEdit> 
     line: Vec<u8>,
 }
 
-impl<W: Write, H: FnMut(&VolumeHead) -> VolumeHead, E: LineEdit> VolumeVisitor
-    for Rewriter<'_, W, H, E>
-{
+impl<W: Write, H: FnMut(&VolumeHead) -> VolumeHead, E: LineEdit> VolumeVisitor for Rewriter<'_, W, H, E> {
     fn head(&mut self, head: &VolumeHead) {
         let Some(out) = self.out.take() else { return };
         let new = (self.head_fn)(head);
@@ -68,14 +66,7 @@ pub fn rewrite_volume<R: Read, W: Write>(
     edit: &mut impl LineEdit,
     buf: &mut Vec<u8>,
 ) -> io::Result<(ParsedVolume, Option<(W, WrittenVolume)>)> {
-    let mut r = Rewriter {
-        out: Some(dst),
-        writer: None,
-        head_fn,
-        edit,
-        error: None,
-        line: Vec::with_capacity(256),
-    };
+    let mut r = Rewriter { out: Some(dst), writer: None, head_fn, edit, error: None, line: Vec::with_capacity(256) };
     let parsed = read_volume_with(name, src, &mut r, buf)?;
     if let Some(e) = r.error {
         return Err(e);

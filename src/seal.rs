@@ -90,41 +90,30 @@ fn reseal_file(dir: &Path, name: &str, framed: &Framed) -> io::Result<(Sha256Dig
         }
         let content = Sha256Digest(h.clone().finalize().into());
         if lines != framed.lines {
-            return Err(io::Error::other(format!(
-                "{name} changed while it was being sealed"
-            )));
+            return Err(io::Error::other(format!("{name} changed while it was being sealed")));
         }
         let trailer = trailer_line(lines, &content);
         h.update(&trailer);
         w.write_all(&trailer)?;
-        Ok((
-            Sha256Digest(h.finalize().into()),
-            framed.content_len + trailer.len() as u64,
-        ))
+        Ok((Sha256Digest(h.finalize().into()), framed.content_len + trailer.len() as u64))
     })
 }
 
 /// Seals `files` (names in the staging area `dir`).
 pub fn seal(dir: &Path, files: &[String]) -> Result<Vec<SealedFile>, SealError> {
     let area = DirArea::open(dir).map_err(|e| SealError::Usage(e.to_string()))?;
-    let _lock = StagingLock::acquire(dir, LockMode::Exclusive)
-        .map_err(|e| SealError::Usage(e.to_string()))?;
+    let _lock = StagingLock::acquire(dir, LockMode::Exclusive).map_err(|e| SealError::Usage(e.to_string()))?;
     let mut named: BTreeMap<String, EntryKind> = BTreeMap::new();
     for f in files {
         let Some(e) = area.entries().iter().find(|e| e.name == *f) else {
-            return Err(SealError::Usage(format!(
-                "{f}: no such file in {}",
-                dir.display()
-            )));
+            return Err(SealError::Usage(format!("{f}: no such file in {}", dir.display())));
         };
         match e.kind {
             EntryKind::Summary(_) | EntryKind::Volume(_) => {
                 named.insert(f.clone(), e.kind);
             }
             EntryKind::Foreign => {
-                return Err(SealError::Usage(format!(
-                    "{f} is not a staging file (FULL, UPDATE or V<label>)"
-                )));
+                return Err(SealError::Usage(format!("{f} is not a staging file (FULL, UPDATE or V<label>)")));
             }
             EntryKind::NotRegular(what) => return Err(SealError::Usage(format!("{f} is {what}"))),
         }
@@ -136,19 +125,14 @@ pub fn seal(dir: &Path, files: &[String]) -> Result<Vec<SealedFile>, SealError> 
     let mut summaries: BTreeMap<ExportType, (Summary, Framed, bool)> = BTreeMap::new();
     for kind in [ExportType::Full, ExportType::Update] {
         let name = kind.as_str();
-        if !area
-            .entries()
-            .iter()
-            .any(|e| e.name == name && matches!(e.kind, EntryKind::Summary(_)))
-        {
+        if !area.entries().iter().any(|e| e.name == name && matches!(e.kind, EntryKind::Summary(_))) {
             continue;
         }
         let parsed = read_summary(name, area.open(name)?, Some(kind))?;
         let is_named = named.contains_key(name);
-        let clean_but_trailer = parsed
-            .diagnostics
-            .iter()
-            .all(|d| repairable(d, &parsed.framed));
+        // Only a file named by the operator may have its trailer repaired; a summary that
+        // is merely updated must be intact, or sealing would launder its damage.
+        let clean_but_trailer = parsed.diagnostics.iter().all(|d| is_named && repairable(d, &parsed.framed));
         let problems: Vec<Diagnostic> = parsed.diagnostics.clone();
         match parsed.summary {
             Some(s) if clean_but_trailer => {
@@ -157,11 +141,7 @@ pub fn seal(dir: &Path, files: &[String]) -> Result<Vec<SealedFile>, SealError> 
             }
             _ => {
                 if is_named {
-                    refusals.extend(
-                        problems
-                            .into_iter()
-                            .filter(|d| !repairable(d, &parsed.framed)),
-                    );
+                    refusals.extend(problems.into_iter().filter(|d| !repairable(d, &parsed.framed)));
                 } else {
                     // Refused below if any volume is to be sealed: its entry could not
                     // be placed safely.
@@ -170,12 +150,9 @@ pub fn seal(dir: &Path, files: &[String]) -> Result<Vec<SealedFile>, SealError> 
             }
         }
     }
-    let full_id = summaries
-        .get(&ExportType::Full)
-        .map(|(s, _, _)| s.export.id.clone());
-    let update_current = summaries
-        .get(&ExportType::Update)
-        .is_some_and(|(s, _, _)| s.export.base.is_some() && s.export.base == full_id);
+    let full_id = summaries.get(&ExportType::Full).map(|(s, _, _)| s.export.id.clone());
+    let update_current =
+        summaries.get(&ExportType::Update).is_some_and(|(s, _, _)| s.export.base.is_some() && s.export.base == full_id);
 
     // The volume files, parsed streaming.
     let mut volume_updates: Vec<(Label, String, Framed, crate::parse::ParsedVolume)> = Vec::new();
@@ -184,12 +161,8 @@ pub fn seal(dir: &Path, files: &[String]) -> Result<Vec<SealedFile>, SealError> 
             continue;
         };
         let parsed = read_volume(name, area.open(name)?, &mut Ignore)?;
-        let bad: Vec<Diagnostic> = parsed
-            .diagnostics
-            .iter()
-            .filter(|d| !repairable(d, &parsed.framed))
-            .cloned()
-            .collect();
+        let bad: Vec<Diagnostic> =
+            parsed.diagnostics.iter().filter(|d| !repairable(d, &parsed.framed)).cloned().collect();
         if !bad.is_empty() {
             refusals.extend(bad);
             continue;
@@ -198,10 +171,7 @@ pub fn seal(dir: &Path, files: &[String]) -> Result<Vec<SealedFile>, SealError> 
             Some(h) if h.volume.label != label => refusals.push(Diagnostic::new(
                 Code::LabelMismatch,
                 Some(name.clone()),
-                format!(
-                    "{name} holds volume {}, not {label}; seal does not relabel files",
-                    h.volume.label
-                ),
+                format!("{name} holds volume {}, not {label}; seal does not relabel files", h.volume.label),
             )),
             Some(_) => volume_updates.push((label, name.clone(), parsed.framed, parsed)),
             None => {}
@@ -222,13 +192,9 @@ pub fn seal(dir: &Path, files: &[String]) -> Result<Vec<SealedFile>, SealError> 
     // Which summary holds each volume's winning entry.
     let mut to_rewrite: BTreeMap<ExportType, bool> = BTreeMap::new();
     for (label, name, _, _) in &volume_updates {
-        let in_update = update_current
-            && summaries
-                .get(&ExportType::Update)
-                .is_some_and(|(s, _, _)| s.entry(label).is_some());
-        let in_full = summaries
-            .get(&ExportType::Full)
-            .is_some_and(|(s, _, _)| s.entry(label).is_some());
+        let in_update =
+            update_current && summaries.get(&ExportType::Update).is_some_and(|(s, _, _)| s.entry(label).is_some());
+        let in_full = summaries.get(&ExportType::Full).is_some_and(|(s, _, _)| s.entry(label).is_some());
         let kind = if in_update {
             ExportType::Update
         } else if in_full {
@@ -251,11 +217,7 @@ pub fn seal(dir: &Path, files: &[String]) -> Result<Vec<SealedFile>, SealError> 
     for name in named.keys() {
         if let Some(EntryKind::Summary(kind)) = named.get(name) {
             if !summaries.contains_key(kind) && refusals.is_empty() {
-                refusals.push(Diagnostic::new(
-                    Code::SyntaxError,
-                    Some(name.clone()),
-                    format!("{name} cannot be read"),
-                ));
+                refusals.push(Diagnostic::new(Code::SyntaxError, Some(name.clone()), format!("{name} cannot be read")));
             }
             to_rewrite.insert(*kind, true);
         }
@@ -269,15 +231,9 @@ pub fn seal(dir: &Path, files: &[String]) -> Result<Vec<SealedFile>, SealError> 
     // (CS023), which sealing the same files again repairs.
     for (label, name, framed, parsed) in &volume_updates {
         let old = parsed.framed.sha256;
-        let (new, size) = if parsed.framed.trailer_ok {
-            (old, parsed.framed.size)
-        } else {
-            reseal_file(dir, name, framed)?
-        };
-        let head = parsed
-            .head
-            .as_ref()
-            .ok_or_else(|| io::Error::other("no head"))?;
+        let (new, size) =
+            if parsed.framed.trailer_ok { (old, parsed.framed.size) } else { reseal_file(dir, name, framed)? };
+        let head = parsed.head.as_ref().ok_or_else(|| io::Error::other("no head"))?;
         for kind in [ExportType::Update, ExportType::Full] {
             if kind == ExportType::Update && !update_current {
                 continue;
@@ -296,11 +252,7 @@ pub fn seal(dir: &Path, files: &[String]) -> Result<Vec<SealedFile>, SealError> 
                 break;
             }
         }
-        out.push(SealedFile {
-            name: name.clone(),
-            old,
-            new,
-        });
+        out.push(SealedFile { name: name.clone(), old, new });
     }
     for kind in [ExportType::Update, ExportType::Full] {
         if !to_rewrite.contains_key(&kind) {
@@ -316,11 +268,7 @@ pub fn seal(dir: &Path, files: &[String]) -> Result<Vec<SealedFile>, SealError> 
         if new != old {
             crate::staging::write_atomic_bytes(dir, name, &bytes)?;
         }
-        out.push(SealedFile {
-            name: name.to_string(),
-            old,
-            new,
-        });
+        out.push(SealedFile { name: name.to_string(), old, new });
     }
     Ok(out)
 }

@@ -61,16 +61,8 @@ impl Report {
     pub fn json(&self) -> ValidateJson<'_> {
         ValidateJson {
             schema: "catstage.validate/1",
-            diagnostics: self
-                .diagnostics
-                .iter()
-                .map(render_json_diagnostic)
-                .collect(),
-            summary: JsonSummary {
-                errors: self.errors,
-                warnings: self.warnings,
-                volumes: self.volumes,
-            },
+            diagnostics: self.diagnostics.iter().map(render_json_diagnostic).collect(),
+            summary: JsonSummary { errors: self.errors, warnings: self.warnings, volumes: self.volumes },
         }
     }
 }

@@ -17,11 +17,7 @@ fn materialize(dir: &Path, case: &cases::Case) {
         }
         for d in &case.dirs {
             std::fs::create_dir_all(area.join(d)).unwrap();
-            std::fs::write(
-                area.join(d).join("KEEP"),
-                b"a directory inside a staging area\n",
-            )
-            .unwrap();
+            std::fs::write(area.join(d).join("KEEP"), b"a directory inside a staging area\n").unwrap();
         }
         return;
     }
@@ -51,18 +47,8 @@ fn check_outputs(dir: &Path) -> serde_json::Value {
     let doc: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     let errors = doc["summary"]["errors"].as_u64().unwrap();
     let want = if errors > 0 { 1 } else { 0 };
-    assert_eq!(
-        text.status.code(),
-        Some(want),
-        "{}: exit status of text run",
-        dir.display()
-    );
-    assert_eq!(
-        json.status.code(),
-        Some(want),
-        "{}: exit status of JSON run",
-        dir.display()
-    );
+    assert_eq!(text.status.code(), Some(want), "{}: exit status of text run", dir.display());
+    assert_eq!(json.status.code(), Some(want), "{}: exit status of JSON run", dir.display());
     doc
 }
 
@@ -79,10 +65,7 @@ fn fixture_slab_a_daily_is_current_and_validates_clean() {
         "fixtures/slab-a-daily differs from its recipe in tests/support/slab.rs"
     );
     let o = run(&["validate", "fixtures/slab-a-daily"]);
-    assert_eq!(
-        stdout(&o),
-        "fixtures/slab-a-daily: 30 volumes, 0 errors, 0 warnings\n"
-    );
+    assert_eq!(stdout(&o), "fixtures/slab-a-daily: 30 volumes, 0 errors, 0 warnings\n");
     assert_eq!(o.status.code(), Some(0));
 }
 
@@ -105,36 +88,18 @@ fn err_fixtures_report_their_code() {
         let doc = check_outputs(&dir);
         let number: u16 = case.name[..4].parse().unwrap();
         let code = Code::ALL.iter().find(|c| c.number() == number).unwrap();
-        let codes: Vec<&str> = doc["diagnostics"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|d| d["code"].as_str().unwrap())
-            .collect();
-        assert!(
-            codes.contains(&code.to_string().as_str()),
-            "{}: expected {code} among {codes:?}",
-            case.name
-        );
+        let codes: Vec<&str> =
+            doc["diagnostics"].as_array().unwrap().iter().map(|d| d["code"].as_str().unwrap()).collect();
+        assert!(codes.contains(&code.to_string().as_str()), "{}: expected {code} among {codes:?}", case.name);
         covered.insert(*code);
     }
     // No stale fixture directories beside the recipes.
-    let names: BTreeSet<String> = cases::err_cases()
-        .iter()
-        .map(|c| c.name.to_string())
-        .collect();
+    let names: BTreeSet<String> = cases::err_cases().iter().map(|c| c.name.to_string()).collect();
     for e in std::fs::read_dir(root().join("fixtures/err")).unwrap() {
         let n = e.unwrap().file_name().to_string_lossy().into_owned();
-        assert!(
-            names.contains(&n),
-            "fixtures/err/{n} has no recipe in tests/support/cases.rs"
-        );
+        assert!(names.contains(&n), "fixtures/err/{n} has no recipe in tests/support/cases.rs");
     }
     for c in Code::ALL {
-        assert!(
-            covered.contains(c),
-            "{c} ({}) has no fixture under fixtures/err",
-            c.name()
-        );
+        assert!(covered.contains(c), "{c} ({}) has no fixture under fixtures/err", c.name());
     }
 }

@@ -5,4 +5,7 @@
 
 mod support;
 
+mod cli;
+mod corruption;
 mod golden;
+mod roundtrip;

@@ -60,26 +60,15 @@ pub fn check(read: &AreaRead, out: &mut Vec<Diagnostic>) -> Option<CurrentSet> {
                 Diagnostic::new(
                     Code::StoreMismatch,
                     Some("UPDATE".to_string()),
-                    format!(
-                        "UPDATE belongs to data store {:?}, FULL to {:?}",
-                        u.export.store, full.export.store
-                    ),
+                    format!("UPDATE belongs to data store {:?}, FULL to {:?}", u.export.store, full.export.store),
                 )
                 .at_line(2),
             );
         }
     }
-    let winning_summary: &Summary = if set.update_current {
-        update.unwrap_or(full)
-    } else {
-        full
-    };
-    let by_label: BTreeMap<Label, &VolumeFacts> =
-        read.volumes.iter().map(|v| (v.label, v)).collect();
-    let summaries_damaged = [&read.full, &read.update]
-        .into_iter()
-        .flatten()
-        .any(|p| p.has_errors());
+    let winning_summary: &Summary = if set.update_current { update.unwrap_or(full) } else { full };
+    let by_label: BTreeMap<Label, &VolumeFacts> = read.volumes.iter().map(|v| (v.label, v)).collect();
+    let summaries_damaged = [&read.full, &read.update].into_iter().flatten().any(|p| p.has_errors());
     let stale_labels: Vec<Label> = match update {
         Some(u) if set.update_stale => u.entries.iter().map(|e| e.label).collect(),
         _ => Vec::new(),
@@ -87,11 +76,7 @@ pub fn check(read: &AreaRead, out: &mut Vec<Diagnostic>) -> Option<CurrentSet> {
 
     for (label, w) in &set.entries {
         let e = &w.entry;
-        let summary_name = if w.from == ExportType::Full {
-            "FULL"
-        } else {
-            "UPDATE"
-        };
+        let summary_name = if w.from == ExportType::Full { "FULL" } else { "UPDATE" };
         if set.group(&e.group).is_none() {
             findings.push(Diagnostic::new(
                 Code::UnknownGroup,
@@ -135,10 +120,7 @@ pub fn check(read: &AreaRead, out: &mut Vec<Diagnostic>) -> Option<CurrentSet> {
                     Diagnostic::new(
                         Code::LabelMismatch,
                         Some(v.file.clone()),
-                        format!(
-                            "the file {} holds volume {}, not {}",
-                            v.file, h.volume.label, v.label
-                        ),
+                        format!("the file {} holds volume {}, not {}", v.file, h.volume.label, v.label),
                     )
                     .at_line(3),
                 );
@@ -198,25 +180,14 @@ fn check_entry_facts(
         differences.push(format!("export {:?} (entry: {:?})", h.export.id, e.export));
     }
     if h.volume.unloaded != e.unloaded {
-        let show =
-            |t: Option<crate::model::Timestamp>| t.map_or("none".to_string(), |t| t.to_string());
-        differences.push(format!(
-            "unloaded {} (entry: {})",
-            show(h.volume.unloaded),
-            show(e.unloaded)
-        ));
+        let show = |t: Option<crate::model::Timestamp>| t.map_or("none".to_string(), |t| t.to_string());
+        differences.push(format!("unloaded {} (entry: {})", show(h.volume.unloaded), show(e.unloaded)));
     }
     if v.tapefiles != e.tapefiles {
-        differences.push(format!(
-            "{} tape files (entry: {})",
-            v.tapefiles, e.tapefiles
-        ));
+        differences.push(format!("{} tape files (entry: {})", v.tapefiles, e.tapefiles));
     }
     if v.diskfiles != e.diskfiles {
-        differences.push(format!(
-            "{} disk files (entry: {})",
-            v.diskfiles, e.diskfiles
-        ));
+        differences.push(format!("{} disk files (entry: {})", v.diskfiles, e.diskfiles));
     }
     // The export that wrote the file is known when it is the summary's own export.
     let writer = if e.export == winning.export.id {
@@ -240,11 +211,7 @@ fn check_entry_facts(
         findings.push(Diagnostic::new(
             Code::EntryMismatch,
             Some(v.file.clone()),
-            format!(
-                "{} disagrees with its entry in {summary_name}: {}",
-                v.file,
-                differences.join(", ")
-            ),
+            format!("{} disagrees with its entry in {summary_name}: {}", v.file, differences.join(", ")),
         ));
     }
 }
@@ -263,16 +230,11 @@ pub fn rollup(findings: Vec<Diagnostic>) -> Vec<Diagnostic> {
             continue;
         }
         let count = list.len() as u64;
-        let examples: Vec<String> = list
-            .iter()
-            .take(crate::diag::EXAMPLES)
-            .map(|d| d.file.clone().unwrap_or_default())
-            .collect();
+        let examples: Vec<String> =
+            list.iter().take(crate::diag::EXAMPLES).map(|d| d.file.clone().unwrap_or_default()).collect();
         let first = &list[0];
         let message = format!("{count} files: {} (first: {})", code.name(), first.message);
-        let mut d = Diagnostic::new(code, None, message)
-            .with_count(count, examples)
-            .with_hint(first.hint.clone());
+        let mut d = Diagnostic::new(code, None, message).with_count(count, examples).with_hint(first.hint.clone());
         d.severity = first.severity;
         out.push(d);
     }

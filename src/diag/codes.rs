@@ -145,10 +145,7 @@ impl Code {
     /// Looks a code up by `CS004`, `cs004`, `4`, or its name `checksum-mismatch`.
     pub fn lookup(text: &str) -> Option<Code> {
         let t = text.trim();
-        let digits = t
-            .strip_prefix("CS")
-            .or_else(|| t.strip_prefix("cs"))
-            .unwrap_or(t);
+        let digits = t.strip_prefix("CS").or_else(|| t.strip_prefix("cs")).unwrap_or(t);
         if let Ok(n) = digits.parse::<u16>() {
             return Code::ALL.iter().copied().find(|c| c.number() == n);
         }

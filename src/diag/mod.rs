@@ -126,11 +126,7 @@ struct Overflow {
 impl FileDiagnostics {
     /// An empty report about `file`.
     pub fn new(file: impl Into<String>) -> Self {
-        FileDiagnostics {
-            file: file.into(),
-            items: Vec::new(),
-            overflow: BTreeMap::new(),
-        }
+        FileDiagnostics { file: file.into(), items: Vec::new(), overflow: BTreeMap::new() }
     }
 
     /// The file's name as reported.
@@ -172,11 +168,7 @@ impl FileDiagnostics {
     ) {
         let shown = self.items.iter().filter(|d| d.code == code).count();
         if shown < FULL_REPORTS_PER_CODE {
-            let mut d = Diagnostic::new(code, Some(self.file.clone()), message()).at(
-                line,
-                column,
-                source.as_ref(),
-            );
+            let mut d = Diagnostic::new(code, Some(self.file.clone()), message()).at(line, column, source.as_ref());
             if let Some(h) = hint {
                 d.hint = h;
             }
@@ -199,10 +191,7 @@ impl FileDiagnostics {
     /// True when an error has been recorded.
     pub fn has_errors(&self) -> bool {
         self.items.iter().any(Diagnostic::is_error)
-            || self
-                .overflow
-                .iter()
-                .any(|(c, o)| o.severity.unwrap_or(c.default_severity()) == Severity::Error)
+            || self.overflow.iter().any(|(c, o)| o.severity.unwrap_or(c.default_severity()) == Severity::Error)
     }
 
     /// True when nothing has been recorded.
@@ -217,20 +206,12 @@ impl FileDiagnostics {
 
     /// The findings, rolled-up repeats last.
     pub fn into_vec(self) -> Vec<Diagnostic> {
-        let FileDiagnostics {
-            file,
-            mut items,
-            overflow,
-        } = self;
+        let FileDiagnostics { file, mut items, overflow } = self;
         for (code, o) in overflow {
             let mut d = Diagnostic::new(
                 code,
                 Some(file.clone()),
-                format!(
-                    "{} more {} findings in this file, not shown one by one",
-                    o.count,
-                    code.name()
-                ),
+                format!("{} more {} findings in this file, not shown one by one", o.count, code.name()),
             )
             .with_count(o.count, o.examples);
             if let Some(s) = o.severity {

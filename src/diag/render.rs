@@ -13,11 +13,7 @@ pub struct Style {
 
 impl Style {
     fn paint(self, code: &str, text: &str) -> String {
-        if self.color {
-            format!("\x1b[{code}m{text}\x1b[0m")
-        } else {
-            text.to_string()
-        }
+        if self.color { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_string() }
     }
 }
 
@@ -51,30 +47,12 @@ pub fn render_text(out: &mut dyn Write, d: &Diagnostic, style: Style) -> io::Res
     let gutter = d.line.map(|l| l.to_string().len()).unwrap_or(1).max(2);
     if let (Some(line), Some(snippet)) = (d.line, &d.snippet) {
         writeln!(out, "  {line:>gutter$} | {}", snippet.text)?;
-        writeln!(
-            out,
-            "  {:>gutter$} | {}{}",
-            "",
-            " ".repeat(snippet.caret),
-            style.paint(sev_color, "^")
-        )?;
+        writeln!(out, "  {:>gutter$} | {}{}", "", " ".repeat(snippet.caret), style.paint(sev_color, "^"))?;
     }
     if !d.examples.is_empty() {
-        writeln!(
-            out,
-            "  {:>gutter$} = {}: {}",
-            "",
-            style.paint("1", "examples"),
-            d.examples.join(", ")
-        )?;
+        writeln!(out, "  {:>gutter$} = {}: {}", "", style.paint("1", "examples"), d.examples.join(", "))?;
     }
-    writeln!(
-        out,
-        "  {:>gutter$} = {}: {}",
-        "",
-        style.paint("1;36", "hint"),
-        d.hint
-    )?;
+    writeln!(out, "  {:>gutter$} = {}: {}", "", style.paint("1;36", "hint"), d.hint)?;
     Ok(())
 }
 

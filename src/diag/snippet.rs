@@ -18,20 +18,13 @@ impl Snippet {
     /// window around the column, with `…` where text was left out.
     pub fn new(line: &[u8], column: u64) -> Self {
         let col = (column.saturating_sub(1) as usize).min(line.len());
-        let (start, prefix) = if col > WINDOW / 2 {
-            (col - WINDOW / 2, "…")
-        } else {
-            (0, "")
-        };
+        let (start, prefix) = if col > WINDOW / 2 { (col - WINDOW / 2, "…") } else { (0, "") };
         let end = (start + WINDOW).min(line.len());
         let suffix = if end < line.len() { "…" } else { "" };
         let before = display_bytes(&line[start..col]);
         let after = display_bytes(&line[col..end]);
         let caret = prefix.chars().count() + before.chars().count();
-        Snippet {
-            text: format!("{prefix}{before}{after}{suffix}"),
-            caret,
-        }
+        Snippet { text: format!("{prefix}{before}{after}{suffix}"), caret }
     }
 }
 

@@ -3,9 +3,9 @@
 
 use super::rng::{Rng, stream_of};
 use crate::model::{
-    CatalogType, DiskFileRef, DiskFileType, EntryStatus, Group, Label, LabelType, Node, TapeFile,
-    TapeFileKey, TapeFileKeyRef, TapeFileMode, TapeVolume, TapeVolumeStatus, Timestamp, Version,
-    VolumeExport, VolumeHead, VolumeRecord, VolumeStatus, check_id,
+    CatalogType, DiskFileRef, DiskFileType, EntryStatus, Group, Label, LabelType, Node, TapeFile, TapeFileKey,
+    TapeFileKeyRef, TapeFileMode, TapeVolume, TapeVolumeStatus, Timestamp, Version, VolumeExport, VolumeHead,
+    VolumeRecord, VolumeStatus, check_id,
 };
 use crate::write::VolumeWriter;
 use std::io::{self, Write};
@@ -92,11 +92,7 @@ impl Params {
     /// Checks the parameters.
     pub fn check(&self) -> Result<(), ParamsError> {
         let p = &self.label_prefix;
-        if p.len() > 5
-            || !p
-                .bytes()
-                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
-        {
+        if p.len() > 5 || !p.bytes().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()) {
             return Err(ParamsError(format!(
                 "--label-prefix {p:?}: a prefix has 0 to 5 characters A-Z 0-9 (labels have 6 characters in all)"
             )));
@@ -117,9 +113,7 @@ impl Params {
             return Err(ParamsError("--tapefiles must be 0 to 999".to_string()));
         }
         if self.encrypted_percent > 100 {
-            return Err(ParamsError(
-                "--encrypted is a percentage, 0 to 100".to_string(),
-            ));
+            return Err(ParamsError("--encrypted is a percentage, 0 to 100".to_string()));
         }
         if self.update > self.volumes {
             return Err(ParamsError(format!(
@@ -145,11 +139,7 @@ impl Params {
     }
 
     fn store_word(&self, allowed: impl Fn(u8) -> bool, max: usize) -> String {
-        let mut s: String = self
-            .store
-            .bytes()
-            .map(|c| if allowed(c) { c as char } else { '_' })
-            .collect();
+        let mut s: String = self.store.bytes().map(|c| if allowed(c) { c as char } else { '_' }).collect();
         if !s.bytes().next().is_some_and(|c| c.is_ascii_alphabetic()) {
             s.insert(0, 'S');
         }
@@ -211,9 +201,7 @@ impl Params {
         let encrypted = !scratch && rng.percent(self.encrypted_percent);
         let age = 3600 + rng.below(20 * 3600) as i64;
         let written = created.plus_seconds(-age).unwrap_or(*created);
-        let unloaded = written
-            .plus_seconds(600 + rng.below(5400) as i64)
-            .unwrap_or(written);
+        let unloaded = written.plus_seconds(600 + rng.below(5400) as i64).unwrap_or(written);
         let comment = rng.percent(5).then(|| "weekly rotation \"B\"".to_string());
         let mut head = VolumeHead {
             version: Version::CURRENT,
@@ -226,25 +214,13 @@ impl Params {
             volume: VolumeRecord {
                 label,
                 group: group.id.clone(),
-                status: if scratch {
-                    VolumeStatus::Scratch
-                } else {
-                    VolumeStatus::Active
-                },
+                status: if scratch { VolumeStatus::Scratch } else { VolumeStatus::Active },
                 written: (!scratch).then_some(written),
                 unloaded: (!scratch).then_some(unloaded),
                 owner: Some("SUPER.BACKUP".to_string()),
                 encrypted,
-                keymanager: if encrypted {
-                    group.keymanager.clone()
-                } else {
-                    None
-                },
-                size: if scratch {
-                    0
-                } else {
-                    1 + rng.below(400_000_000_000)
-                },
+                keymanager: if encrypted { group.keymanager.clone() } else { None },
+                size: if scratch { 0 } else { 1 + rng.below(400_000_000_000) },
                 comment,
                 extra: Default::default(),
             },
@@ -255,15 +231,8 @@ impl Params {
             head.tapevolume = Some(TapeVolume {
                 volcat: group.volcat.clone().unwrap_or_default(),
                 pool: group.pool.clone().unwrap_or_default(),
-                status: if scratch {
-                    TapeVolumeStatus::Scratch
-                } else {
-                    TapeVolumeStatus::Assigned
-                },
-                media: group
-                    .media
-                    .clone()
-                    .unwrap_or_else(|| "CART3480".to_string()),
+                status: if scratch { TapeVolumeStatus::Scratch } else { TapeVolumeStatus::Assigned },
+                media: group.media.clone().unwrap_or_else(|| "CART3480".to_string()),
                 labeltype: LabelType::Backup,
                 volset: label,
                 volindex: 1,
@@ -272,32 +241,17 @@ impl Params {
         }
         let mut plan = Vec::new();
         if !scratch && head.tapevolume.is_some() {
-            let word = self.store_word(
-                |c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_' || c == b'.',
-                40,
-            );
+            let word = self.store_word(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_' || c == b'.', 40);
             let gnum = groups.iter().position(|g| g.id == group.id).unwrap_or(0) + 1;
             let bucket = ordinal / 32_767;
             let generation = (ordinal % 32_767) as u16 + 1;
-            let total = if self.catalogfiles {
-                rng.exponential(self.diskfiles as f64)
-            } else {
-                0
-            };
+            let total = if self.catalogfiles { rng.exponential(self.diskfiles as f64) } else { 0 };
             let t = u64::from(self.tapefiles.max(1));
             for k in 1..=self.tapefiles {
-                let fileid = if bucket == 0 {
-                    format!("{word}-G{gnum}-F{k}")
-                } else {
-                    format!("{word}-G{gnum}-F{k}-B{bucket}")
-                };
+                let fileid =
+                    if bucket == 0 { format!("{word}-G{gnum}-F{k}") } else { format!("{word}-G{gnum}-F{k}-B{bucket}") };
                 let tf_created = written.plus_seconds(i64::from(k) * 300).unwrap_or(written);
-                let key = TapeFileKey {
-                    fileid,
-                    generation,
-                    version: 0,
-                    copy: 1,
-                };
+                let key = TapeFileKey { fileid, generation, version: 0, copy: 1 };
                 let share = total / t + u64::from(u64::from(k) <= total % t);
                 plan.push((key.clone(), share, (rng.below(100)) as u8, tf_created));
                 head.tapefiles.push(TapeFile {
@@ -305,8 +259,7 @@ impl Params {
                     section: 1,
                     fileseq: k as u16,
                     created: tf_created,
-                    expires: (!rng.percent(10))
-                        .then(|| tf_created.plus_seconds(30 * 86_400).unwrap_or(tf_created)),
+                    expires: (!rng.percent(10)).then(|| tf_created.plus_seconds(30 * 86_400).unwrap_or(tf_created)),
                     status: EntryStatus::Valid,
                     mode: TapeFileMode::Bkfi,
                     extra: Default::default(),
@@ -322,11 +275,7 @@ impl Params {
 impl GenVolume {
     /// The generator of this volume's disk files.
     pub fn diskfiles<'p>(&self, params: &'p Params) -> DiskFiles<'p> {
-        DiskFiles {
-            plan: self.plan.clone(),
-            rng: self.rng.clone(),
-            node: params.node.as_str(),
-        }
+        DiskFiles { plan: self.plan.clone(), rng: self.rng.clone(), node: params.node.as_str() }
     }
 
     /// The head as a later export rewrote it (see [`changed_head`]).
@@ -338,21 +287,12 @@ impl GenVolume {
 /// `head` as a later export `export_id` at `when` rewrote it: the volume was written and
 /// unloaded again, and its DSM/TC status moved on. Its tape and disk files stay.
 pub fn changed_head(head: &VolumeHead, export_id: &str, when: &Timestamp, seed: u64) -> VolumeHead {
-    let mut rng = Rng::new(
-        seed,
-        stream_of(export_id) ^ stream_of(head.volume.label.as_str()),
-    );
+    let mut rng = Rng::new(seed, stream_of(export_id) ^ stream_of(head.volume.label.as_str()));
     let mut head = head.clone();
     head.export.id = export_id.to_string();
-    let written = when
-        .plus_seconds(-(600 + rng.below(3 * 3600) as i64))
-        .unwrap_or(*when);
+    let written = when.plus_seconds(-(600 + rng.below(3 * 3600) as i64)).unwrap_or(*when);
     head.volume.written = Some(written);
-    head.volume.unloaded = Some(
-        written
-            .plus_seconds(300 + rng.below(1800) as i64)
-            .unwrap_or(written),
-    );
+    head.volume.unloaded = Some(written.plus_seconds(300 + rng.below(1800) as i64).unwrap_or(written));
     head.volume.size = head.volume.size.wrapping_add(1 + rng.below(1 << 30));
     if head.volume.status == VolumeStatus::Scratch {
         head.volume.status = VolumeStatus::Active;

@@ -111,21 +111,15 @@ pub(crate) fn write_summary_file(dir: &Path, summary: &Summary) -> io::Result<u6
 }
 
 /// Generates a new staging area in `out` (which must not exist or be empty).
-pub fn generate(
-    params: &Params,
-    out: &Path,
-    progress: Option<Progress<'_>>,
-) -> Result<Generated, GenerateError> {
+pub fn generate(params: &Params, out: &Path, progress: Option<Progress<'_>>) -> Result<Generated, GenerateError> {
     params.check().map_err(GenerateError::Params)?;
     let area = NewArea::create(out).map_err(GenerateError::Output)?;
     let dir = area.dir().to_path_buf();
     let groups = params.groups();
     let created = params.created();
     let full_id = created.export_id_form();
-    let labels: Vec<Label> = (0..params.volumes)
-        .map(|i| params.label(i))
-        .collect::<Result<_, _>>()
-        .map_err(GenerateError::Params)?;
+    let labels: Vec<Label> =
+        (0..params.volumes).map(|i| params.label(i)).collect::<Result<_, _>>().map_err(GenerateError::Params)?;
 
     let results: Vec<(Entry, u64)> = labels
         .par_iter()
@@ -164,9 +158,7 @@ pub fn generate(
 
     let mut update_export = None;
     if params.update > 0 {
-        let when = created
-            .plus_seconds(8 * 3600)
-            .map_err(|e| GenerateError::Source(e.message))?;
+        let when = created.plus_seconds(8 * 3600).map_err(|e| GenerateError::Source(e.message))?;
         let update_id = when.export_id_form();
         let chosen = params.choose(params.update, params.volumes, stream_of("update"));
         let results: Vec<Entry> = chosen
@@ -202,11 +194,5 @@ pub fn generate(
         update_export = Some(update_id);
     }
     area.commit()?;
-    Ok(Generated {
-        volumes: params.volumes,
-        bytes,
-        diskfiles,
-        full_export: full_id,
-        update_export,
-    })
+    Ok(Generated { volumes: params.volumes, bytes, diskfiles, full_export: full_id, update_export })
 }

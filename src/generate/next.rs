@@ -104,27 +104,14 @@ pub fn generate_next(
             "--remove needs --full: an UPDATE export never deletes volumes (R15)".to_string(),
         ));
     }
-    let (Some(set), Some(full)) = (
-        report.current.as_ref(),
-        report.read.full.as_ref().and_then(|f| f.summary.as_ref()),
-    ) else {
-        return Err(GenerateError::Source(format!(
-            "{}: no FULL summary",
-            from.display()
-        )));
+    let (Some(set), Some(full)) = (report.current.as_ref(), report.read.full.as_ref().and_then(|f| f.summary.as_ref()))
+    else {
+        return Err(GenerateError::Source(format!("{}: no FULL summary", from.display())));
     };
-    let update = report
-        .read
-        .update
-        .as_ref()
-        .and_then(|u| u.summary.as_ref())
-        .filter(|_| set.update_current);
+    let update = report.read.update.as_ref().and_then(|u| u.summary.as_ref()).filter(|_| set.update_current);
     let last = update.map_or(&full.export, |u| &u.export);
     let step = if p.full { 86_400 } else { 8 * 3600 };
-    let when: Timestamp = last
-        .created
-        .plus_seconds(step)
-        .map_err(|e| GenerateError::Source(e.message))?;
+    let when: Timestamp = last.created.plus_seconds(step).map_err(|e| GenerateError::Source(e.message))?;
     let new_id = when.export_id_form();
 
     let labels: Vec<Label> = set.entries.keys().copied().collect();
@@ -142,16 +129,9 @@ pub fn generate_next(
         update: 0,
     };
     let stream = super::stream_of(&new_id);
-    let removed: BTreeSet<Label> = base_params
-        .choose(p.remove, labels.len() as u64, stream ^ 1)
-        .into_iter()
-        .map(|i| labels[i as usize])
-        .collect();
-    let kept: Vec<Label> = labels
-        .iter()
-        .copied()
-        .filter(|l| !removed.contains(l))
-        .collect();
+    let removed: BTreeSet<Label> =
+        base_params.choose(p.remove, labels.len() as u64, stream ^ 1).into_iter().map(|i| labels[i as usize]).collect();
+    let kept: Vec<Label> = labels.iter().copied().filter(|l| !removed.contains(l)).collect();
     if p.update > kept.len() as u64 {
         return Err(GenerateError::Source(format!(
             "--update {} is more than the {} volumes left in the staging area",
@@ -159,29 +139,18 @@ pub fn generate_next(
             kept.len()
         )));
     }
-    let changed: BTreeSet<Label> = base_params
-        .choose(p.update, kept.len() as u64, stream ^ 2)
-        .into_iter()
-        .map(|i| kept[i as usize])
-        .collect();
+    let changed: BTreeSet<Label> =
+        base_params.choose(p.update, kept.len() as u64, stream ^ 2).into_iter().map(|i| kept[i as usize]).collect();
     let added = match (p.add, labels.last()) {
         (0, _) => Vec::new(),
         (n, Some(&max)) => labels_after(max, n)?,
         (n, None) => {
-            let params = Params {
-                label_prefix: "G".into(),
-                ..base_params.clone()
-            };
-            (0..n)
-                .map(|i| params.label(i))
-                .collect::<Result<_, _>>()
-                .map_err(GenerateError::Params)?
+            let params = Params { label_prefix: "G".into(), ..base_params.clone() };
+            (0..n).map(|i| params.label(i)).collect::<Result<_, _>>().map_err(GenerateError::Params)?
         }
     };
     if set.groups.is_empty() && !added.is_empty() {
-        return Err(GenerateError::Source(
-            "cannot add volumes: the staging area defines no volume group".into(),
-        ));
+        return Err(GenerateError::Source("cannot add volumes: the staging area defines no volume group".into()));
     }
 
     let area = NewArea::create(out).map_err(GenerateError::Output)?;
@@ -207,22 +176,13 @@ pub fn generate_next(
                     h
                 }
             };
-            let (parsed, written) = rewrite_volume(
-                &name,
-                src.open(&name)?,
-                BufWriter::new(file),
-                head_fn,
-                &mut KeepLines,
-                buf,
-            )?;
+            let (parsed, written) =
+                rewrite_volume(&name, src.open(&name)?, BufWriter::new(file), head_fn, &mut KeepLines, buf)?;
             let Some((bw, written)) = written else {
                 return Err(io::Error::other(format!("{name}: could not be read")));
             };
             bw.into_inner().map_err(|e| e.into_error())?.sync_all()?;
-            let head = parsed
-                .head
-                .map(|h| head_fn(&h))
-                .ok_or_else(|| io::Error::other(format!("{name}: no head")))?;
+            let head = parsed.head.map(|h| head_fn(&h)).ok_or_else(|| io::Error::other(format!("{name}: no head")))?;
             if let Some(pr) = progress {
                 pr(written.sealed.size);
             }
@@ -230,11 +190,8 @@ pub fn generate_next(
         })
         .collect::<io::Result<_>>()?;
     let mut bytes: u64 = results.iter().map(|r| r.1).sum();
-    let mut new_entries: BTreeMap<Label, Entry> = results
-        .into_iter()
-        .filter_map(|r| r.0)
-        .map(|e| (e.label, e))
-        .collect();
+    let mut new_entries: BTreeMap<Label, Entry> =
+        results.into_iter().filter_map(|r| r.0).map(|e| (e.label, e)).collect();
 
     // Added volumes, generated like `generate` would, in the existing groups.
     let groups = set.groups.clone();
@@ -280,9 +237,8 @@ pub fn generate_next(
         update_export = None;
     } else {
         bytes += copy_keeping_mtime(&src.path().join("FULL"), &dir.join("FULL"))?;
-        let mut cumulative: BTreeMap<Label, Entry> = update
-            .map(|u| u.entries.iter().map(|e| (e.label, e.clone())).collect())
-            .unwrap_or_default();
+        let mut cumulative: BTreeMap<Label, Entry> =
+            update.map(|u| u.entries.iter().map(|e| (e.label, e.clone())).collect()).unwrap_or_default();
         cumulative.extend(new_entries);
         let entries: Vec<Entry> = cumulative.into_values().collect();
         diskfiles = set.entries.values().map(|w| w.entry.diskfiles).sum::<u64>();
@@ -301,11 +257,7 @@ pub fn generate_next(
         volumes: (kept.len() + added.len()) as u64,
         bytes,
         diskfiles,
-        full_export: if p.full {
-            new_id
-        } else {
-            full.export.id.clone()
-        },
+        full_export: if p.full { new_id } else { full.export.id.clone() },
         update_export,
     })
 }

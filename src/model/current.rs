@@ -30,8 +30,7 @@ impl CurrentSet {
     /// Derives the current set from `FULL` and `UPDATE`. Without `FULL` there is none.
     pub fn derive(full: Option<&Summary>, update: Option<&Summary>) -> Option<CurrentSet> {
         let full = full?;
-        let current_update =
-            update.filter(|u| u.export.base.as_deref() == Some(full.export.id.as_str()));
+        let current_update = update.filter(|u| u.export.base.as_deref() == Some(full.export.id.as_str()));
         let mut set = CurrentSet {
             update_current: current_update.is_some(),
             update_stale: update.is_some() && current_update.is_none(),
@@ -39,23 +38,11 @@ impl CurrentSet {
             entries: BTreeMap::new(),
         };
         for e in &full.entries {
-            set.entries.insert(
-                e.label,
-                WinningEntry {
-                    entry: e.clone(),
-                    from: ExportType::Full,
-                },
-            );
+            set.entries.insert(e.label, WinningEntry { entry: e.clone(), from: ExportType::Full });
         }
         if let Some(u) = current_update {
             for e in &u.entries {
-                set.entries.insert(
-                    e.label,
-                    WinningEntry {
-                        entry: e.clone(),
-                        from: ExportType::Update,
-                    },
-                );
+                set.entries.insert(e.label, WinningEntry { entry: e.clone(), from: ExportType::Update });
             }
         }
         Some(set)

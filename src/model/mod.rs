@@ -12,14 +12,13 @@ pub use current::{CurrentSet, WinningEntry};
 pub use summary::{Entry, Group, NodeMap, Summary, SummaryExport};
 pub use time::Timestamp;
 pub use values::{
-    CatalogType, DiskFileType, EntryStatus, ExportType, Label, LabelType, Node, Sha256Digest,
-    TapeFileMode, TapeVolumeStatus, ValueError, VolumeStatus, bool_str, check_catalog,
-    check_diskfile_name, check_export_id, check_fileid, check_id, check_keymanager, check_media,
-    check_owner, check_pool, check_text, parse_bool, parse_uint,
+    CatalogType, DiskFileType, EntryStatus, ExportType, Label, LabelType, Node, Sha256Digest, TapeFileMode,
+    TapeVolumeStatus, ValueError, VolumeStatus, bool_str, check_catalog, check_diskfile_name, check_export_id,
+    check_fileid, check_id, check_keymanager, check_media, check_owner, check_pool, check_text, parse_bool, parse_uint,
 };
 pub use volume::{
-    DiskFile, DiskFileRef, TapeFile, TapeFileKey, TapeFileKeyRef, TapeVolume, VolumeExport,
-    VolumeFile, VolumeHead, VolumeRecord,
+    DiskFile, DiskFileRef, TapeFile, TapeFileKey, TapeFileKeyRef, TapeVolume, VolumeExport, VolumeFile, VolumeHead,
+    VolumeRecord,
 };
 
 /// A file format version, `major.minor`.

@@ -21,10 +21,7 @@ pub struct Summary {
 impl Summary {
     /// The entry of `label`, if any (entries are sorted).
     pub fn entry(&self, label: &Label) -> Option<&Entry> {
-        self.entries
-            .binary_search_by(|e| e.label.cmp(label))
-            .ok()
-            .map(|i| &self.entries[i])
+        self.entries.binary_search_by(|e| e.label.cmp(label)).ok().map(|i| &self.entries[i])
     }
 
     /// The group `id`, if defined.

@@ -54,27 +54,15 @@ impl Timestamp {
             return Err(ValueError::invalid(format!("there is no month {month:02}")));
         }
         if day < 1 || day > days_in_month(year, month) {
-            return Err(ValueError::invalid(format!(
-                "{year:04}-{month:02} has no day {day:02}"
-            )));
+            return Err(ValueError::invalid(format!("{year:04}-{month:02} has no day {day:02}")));
         }
         if hour > 23 || minute > 59 || second > 59 {
-            return Err(ValueError::invalid(format!(
-                "{hour:02}:{minute:02}:{second:02} is not a time of day"
-            )));
+            return Err(ValueError::invalid(format!("{hour:02}:{minute:02}:{second:02} is not a time of day")));
         }
         if offset_minutes.unsigned_abs() > 23 * 60 + 59 {
             return Err(ValueError::invalid("a UTC offset is at most 23:59"));
         }
-        Ok(Timestamp {
-            year,
-            month,
-            day,
-            hour,
-            minute,
-            second,
-            offset: offset_minutes,
-        })
+        Ok(Timestamp { year, month, day, hour, minute, second, offset: offset_minutes })
     }
 
     /// Parses the one canonical spelling `YYYY-MM-DDTHH:MM:SS±HH:MM`.
@@ -93,56 +81,36 @@ impl Timestamp {
             && (b[10] == b'T' || b[10] == b't')
             && b[13] == b':'
             && b[16] == b':';
-        let (Some(y), Some(mo), Some(d), Some(h), Some(mi), Some(sec), true) = (
-            digits(0..4),
-            digits(5..7),
-            digits(8..10),
-            digits(11..13),
-            digits(14..16),
-            digits(17..19),
-            shape_ok,
-        ) else {
-            return Err(ValueError::invalid(
-                "expected a time like 2022-01-04T23:02:56-05:00",
-            ));
+        let (Some(y), Some(mo), Some(d), Some(h), Some(mi), Some(sec), true) =
+            (digits(0..4), digits(5..7), digits(8..10), digits(11..13), digits(14..16), digits(17..19), shape_ok)
+        else {
+            return Err(ValueError::invalid("expected a time like 2022-01-04T23:02:56-05:00"));
         };
         let rest = &b[19..];
         // Another spelling of a valid time is non-canonical; find out what the time is first.
-        let mut non_canonical: Option<&str> = if b[10] == b't' {
-            Some("write the T in upper case")
-        } else {
-            None
-        };
+        let mut non_canonical: Option<&str> = if b[10] == b't' { Some("write the T in upper case") } else { None };
         let mut rest = rest;
         if let Some(frac) = rest.strip_prefix(b".") {
             let n = frac.iter().take_while(|c| c.is_ascii_digit()).count();
             if n == 0 {
-                return Err(ValueError::invalid(
-                    "a decimal point must be followed by digits",
-                ));
+                return Err(ValueError::invalid("a decimal point must be followed by digits"));
             }
             rest = &frac[n..];
             non_canonical.get_or_insert("times carry whole seconds, without a fraction");
         }
         let offset: i16 = match rest {
             [] => {
-                return Err(ValueError::invalid(
-                    "a time must carry its UTC offset, e.g. -05:00",
-                ));
+                return Err(ValueError::invalid("a time must carry its UTC offset, e.g. -05:00"));
             }
             [b'Z'] | [b'z'] => {
                 non_canonical.get_or_insert("write the UTC offset as +00:00, not Z");
                 0
             }
-            [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2]
-                if [h1, h2, m1, m2].iter().all(|c| c.is_ascii_digit()) =>
-            {
+            [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] if [h1, h2, m1, m2].iter().all(|c| c.is_ascii_digit()) => {
                 let oh = i16::from((h1 - b'0') * 10 + (h2 - b'0'));
                 let om = i16::from((m1 - b'0') * 10 + (m2 - b'0'));
                 if oh > 23 || om > 59 {
-                    return Err(ValueError::invalid(
-                        "a UTC offset has hours 00-23 and minutes 00-59",
-                    ));
+                    return Err(ValueError::invalid("a UTC offset has hours 00-23 and minutes 00-59"));
                 }
                 if *sign == b'-' && oh == 0 && om == 0 {
                     return Err(ValueError::invalid(
@@ -153,9 +121,7 @@ impl Timestamp {
                 if *sign == b'-' { -v } else { v }
             }
             _ => {
-                return Err(ValueError::invalid(
-                    "expected a UTC offset like -05:00 after the seconds",
-                ));
+                return Err(ValueError::invalid("expected a UTC offset like -05:00 after the seconds"));
             }
         };
         let t = Timestamp::new(y, mo as u8, d as u8, h as u8, mi as u8, sec as u8, offset)?;
@@ -175,10 +141,7 @@ impl Timestamp {
         let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(self.day) - 1;
         let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
         let days = era * 146_097 + doe - 719_468;
-        days * 86_400
-            + i64::from(self.hour) * 3600
-            + i64::from(self.minute) * 60
-            + i64::from(self.second)
+        days * 86_400 + i64::from(self.hour) * 3600 + i64::from(self.minute) * 60 + i64::from(self.second)
             - i64::from(self.offset) * 60
     }
 
@@ -216,15 +179,7 @@ impl Timestamp {
 
     /// The parts: year, month, day, hour, minute, second, offset in minutes east.
     pub fn parts(&self) -> (u16, u8, u8, u8, u8, u8, i16) {
-        (
-            self.year,
-            self.month,
-            self.day,
-            self.hour,
-            self.minute,
-            self.second,
-            self.offset,
-        )
+        (self.year, self.month, self.day, self.hour, self.minute, self.second, self.offset)
     }
 
     /// The UTC offset in minutes, east positive.
@@ -298,11 +253,7 @@ mod tests {
 
     #[test]
     fn other_spellings_are_non_canonical_and_bad_times_invalid() {
-        for s in [
-            "2022-01-05T04:02:56Z",
-            "2022-01-05t04:02:56+00:00",
-            "2022-01-05T04:02:56.5+00:00",
-        ] {
+        for s in ["2022-01-05T04:02:56Z", "2022-01-05t04:02:56+00:00", "2022-01-05T04:02:56.5+00:00"] {
             assert!(Timestamp::parse(s).unwrap_err().non_canonical, "{s}");
         }
         for s in [
@@ -320,16 +271,9 @@ mod tests {
 
     #[test]
     fn instants_round_trip() {
-        for s in [
-            "0001-01-01T00:00:00+00:00",
-            "1969-12-31T23:59:59-01:30",
-            "9999-12-31T23:59:59+14:00",
-        ] {
+        for s in ["0001-01-01T00:00:00+00:00", "1969-12-31T23:59:59-01:30", "9999-12-31T23:59:59+14:00"] {
             let t = Timestamp::parse(s).unwrap();
-            assert_eq!(
-                Timestamp::from_instant(t.instant(), t.offset_minutes()).unwrap(),
-                t
-            );
+            assert_eq!(Timestamp::from_instant(t.instant(), t.offset_minutes()).unwrap(), t);
         }
     }
 }

@@ -19,17 +19,11 @@ pub struct ValueError {
 impl ValueError {
     /// An invalid value.
     pub fn invalid(message: impl Into<String>) -> Self {
-        ValueError {
-            non_canonical: false,
-            message: message.into(),
-        }
+        ValueError { non_canonical: false, message: message.into() }
     }
     /// A valid value in a non-canonical spelling.
     pub fn non_canonical(message: impl Into<String>) -> Self {
-        ValueError {
-            non_canonical: true,
-            message: message.into(),
-        }
+        ValueError { non_canonical: true, message: message.into() }
     }
 }
 
@@ -50,25 +44,16 @@ fn upper_alnum(b: u8) -> bool {
 fn guardian_part(part: &str, max: usize, what: &str) -> Result<(), ValueError> {
     let b = part.as_bytes();
     if b.is_empty() || b.len() > max {
-        return Err(ValueError::invalid(format!(
-            "{what} must have 1 to {max} characters, not {}",
-            b.len()
-        )));
+        return Err(ValueError::invalid(format!("{what} must have 1 to {max} characters, not {}", b.len())));
     }
     if !b[0].is_ascii_alphabetic() {
-        return Err(ValueError::invalid(format!(
-            "{what} must start with a letter"
-        )));
+        return Err(ValueError::invalid(format!("{what} must start with a letter")));
     }
     if !b.iter().all(u8::is_ascii_alphanumeric) {
-        return Err(ValueError::invalid(format!(
-            "{what} may hold only letters and digits"
-        )));
+        return Err(ValueError::invalid(format!("{what} may hold only letters and digits")));
     }
     if b.iter().any(u8::is_ascii_lowercase) {
-        return Err(ValueError::non_canonical(format!(
-            "{what} is written in upper case"
-        )));
+        return Err(ValueError::non_canonical(format!("{what} is written in upper case")));
     }
     Ok(())
 }
@@ -131,10 +116,7 @@ impl Label {
     pub fn parse(s: &str) -> Result<Label, ValueError> {
         let b = s.as_bytes();
         if b.is_empty() || b.len() > 6 {
-            return Err(ValueError::invalid(format!(
-                "a label has 1 to 6 characters, not {}",
-                b.len()
-            )));
+            return Err(ValueError::invalid(format!("a label has 1 to 6 characters, not {}", b.len())));
         }
         if !b.iter().all(|&c| upper_alnum(c)) {
             return Err(ValueError::invalid("a label holds only A-Z and 0-9"));
@@ -179,19 +161,13 @@ pub fn check_catalog(s: &str) -> Result<(), ValueError> {
     Node::parse(node)?;
     let b = name.as_bytes();
     if b.is_empty() || b.len() > 30 {
-        return Err(ValueError::invalid(
-            "a catalog's logical name has 1 to 30 characters",
-        ));
+        return Err(ValueError::invalid("a catalog's logical name has 1 to 30 characters"));
     }
     if !b[0].is_ascii_alphabetic() || !b.iter().all(|&c| c.is_ascii_alphanumeric() || c == b'_') {
-        return Err(ValueError::invalid(
-            "a catalog's logical name is a letter followed by letters, digits or _",
-        ));
+        return Err(ValueError::invalid("a catalog's logical name is a letter followed by letters, digits or _"));
     }
     if b.iter().any(u8::is_ascii_lowercase) {
-        return Err(ValueError::non_canonical(
-            "a catalog name is written in upper case",
-        ));
+        return Err(ValueError::non_canonical("a catalog name is written in upper case"));
     }
     Ok(())
 }
@@ -200,21 +176,13 @@ pub fn check_catalog(s: &str) -> Result<(), ValueError> {
 /// length of its node part (`\NODE`).
 pub fn check_diskfile_name(s: &str) -> Result<usize, ValueError> {
     if s.len() > 35 {
-        return Err(ValueError::invalid(
-            "a disk file name has at most 35 characters",
-        ));
+        return Err(ValueError::invalid("a disk file name has at most 35 characters"));
     }
     let mut parts = s.split('.');
-    let (Some(node), Some(vol), Some(subvol), Some(file), None) = (
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-    ) else {
-        return Err(ValueError::invalid(
-            "a disk file name is \\NODE.$VOLUME.SUBVOL.FILE",
-        ));
+    let (Some(node), Some(vol), Some(subvol), Some(file), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(ValueError::invalid("a disk file name is \\NODE.$VOLUME.SUBVOL.FILE"));
     };
     Node::parse(node)?;
     let Some(vol) = vol.strip_prefix('$') else {
@@ -229,9 +197,7 @@ pub fn check_diskfile_name(s: &str) -> Result<usize, ValueError> {
 /// Checks a Guardian user name `GROUP.USER`.
 pub fn check_owner(s: &str) -> Result<(), ValueError> {
     let Some((group, user)) = s.split_once('.') else {
-        return Err(ValueError::invalid(
-            "an owner is a Guardian user name GROUP.USER",
-        ));
+        return Err(ValueError::invalid("an owner is a Guardian user name GROUP.USER"));
     };
     guardian_part(group, 8, "a user group name")?;
     guardian_part(user, 8, "a user name")
@@ -241,18 +207,13 @@ pub fn check_owner(s: &str) -> Result<(), ValueError> {
 pub fn check_pool(s: &str) -> Result<(), ValueError> {
     let b = s.as_bytes();
     if b.is_empty() || b.len() > 30 {
-        return Err(ValueError::invalid(format!(
-            "a pool name has 1 to 30 characters, not {}",
-            b.len()
-        )));
+        return Err(ValueError::invalid(format!("a pool name has 1 to 30 characters, not {}", b.len())));
     }
     if !b[0].is_ascii_alphabetic() {
         return Err(ValueError::invalid("a pool name starts with a letter"));
     }
     if !b.iter().all(|&c| c.is_ascii_alphanumeric() || c == b'_') {
-        return Err(ValueError::invalid(
-            "a pool name holds only letters, digits and _",
-        ));
+        return Err(ValueError::invalid("a pool name holds only letters, digits and _"));
     }
     Ok(())
 }
@@ -262,23 +223,13 @@ pub fn check_pool(s: &str) -> Result<(), ValueError> {
 pub fn check_fileid(s: &str) -> Result<(), ValueError> {
     let b = s.as_bytes();
     if b.is_empty() || b.len() > 60 {
-        return Err(ValueError::invalid(format!(
-            "a FILEID has 1 to 60 characters, not {}",
-            b.len()
-        )));
+        return Err(ValueError::invalid(format!("a FILEID has 1 to 60 characters, not {}", b.len())));
     }
     if !b[0].is_ascii_alphanumeric() {
-        return Err(ValueError::invalid(
-            "a FILEID starts with a letter or digit",
-        ));
+        return Err(ValueError::invalid("a FILEID starts with a letter or digit"));
     }
-    if !b
-        .iter()
-        .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
-    {
-        return Err(ValueError::invalid(
-            "a FILEID holds only letters, digits, -, _ and .",
-        ));
+    if !b.iter().all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.')) {
+        return Err(ValueError::invalid("a FILEID holds only letters, digits, -, _ and ."));
     }
     Ok(())
 }
@@ -298,20 +249,13 @@ pub fn check_export_id(s: &str) -> Result<(), ValueError> {
 fn check_printable(s: &str, max: usize, what: &str) -> Result<(), ValueError> {
     let b = s.as_bytes();
     if b.is_empty() || b.len() > max {
-        return Err(ValueError::invalid(format!(
-            "{what} has 1 to {max} characters, not {}",
-            b.len()
-        )));
+        return Err(ValueError::invalid(format!("{what} has 1 to {max} characters, not {}", b.len())));
     }
     if !b.iter().all(|&c| (0x20..0x7f).contains(&c)) {
-        return Err(ValueError::invalid(format!(
-            "{what} holds only printable ASCII characters"
-        )));
+        return Err(ValueError::invalid(format!("{what} holds only printable ASCII characters")));
     }
     if b[0] == b' ' || b[b.len() - 1] == b' ' {
-        return Err(ValueError::invalid(format!(
-            "{what} does not start or end with a space"
-        )));
+        return Err(ValueError::invalid(format!("{what} does not start or end with a space")));
     }
     Ok(())
 }
@@ -320,14 +264,9 @@ fn check_printable(s: &str, max: usize, what: &str) -> Result<(), ValueError> {
 pub fn check_keymanager(s: &str) -> Result<(), ValueError> {
     let b = s.as_bytes();
     if b.is_empty() || b.len() > 32 {
-        return Err(ValueError::invalid(
-            "a key manager id has 1 to 32 characters",
-        ));
+        return Err(ValueError::invalid("a key manager id has 1 to 32 characters"));
     }
-    if !b[0].is_ascii_alphanumeric()
-        || !b
-            .iter()
-            .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.'))
+    if !b[0].is_ascii_alphanumeric() || !b.iter().all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.'))
     {
         return Err(ValueError::invalid(
             "a key manager id holds letters, digits, _, - and ., starting with a letter or digit",
@@ -343,14 +282,10 @@ pub fn check_media(s: &str) -> Result<(), ValueError> {
         return Err(ValueError::invalid("a media type has 1 to 16 characters"));
     }
     if !b[0].is_ascii_alphabetic() || !b.iter().all(|&c| c.is_ascii_alphanumeric() || c == b'_') {
-        return Err(ValueError::invalid(
-            "a media type is a letter followed by letters, digits or _",
-        ));
+        return Err(ValueError::invalid("a media type is a letter followed by letters, digits or _"));
     }
     if b.iter().any(u8::is_ascii_lowercase) {
-        return Err(ValueError::non_canonical(
-            "a media type is written in upper case",
-        ));
+        return Err(ValueError::non_canonical("a media type is written in upper case"));
     }
     Ok(())
 }
@@ -358,10 +293,7 @@ pub fn check_media(s: &str) -> Result<(), ValueError> {
 /// Checks free text of at most `max` bytes (the lexer already refused control characters).
 pub fn check_text(s: &str, max: usize) -> Result<(), ValueError> {
     if s.len() > max {
-        return Err(ValueError::invalid(format!(
-            "at most {max} bytes, not {}",
-            s.len()
-        )));
+        return Err(ValueError::invalid(format!("at most {max} bytes, not {}", s.len())));
     }
     Ok(())
 }
@@ -375,14 +307,10 @@ impl Sha256Digest {
     pub fn parse(s: &str) -> Result<Sha256Digest, ValueError> {
         let b = s.as_bytes();
         if b.len() != 64 || !b.iter().all(u8::is_ascii_hexdigit) {
-            return Err(ValueError::invalid(
-                "a SHA-256 digest is 64 hexadecimal digits",
-            ));
+            return Err(ValueError::invalid("a SHA-256 digest is 64 hexadecimal digits"));
         }
         if b.iter().any(u8::is_ascii_uppercase) {
-            return Err(ValueError::non_canonical(
-                "digests are written in lower-case hexadecimal",
-            ));
+            return Err(ValueError::non_canonical("digests are written in lower-case hexadecimal"));
         }
         let mut out = [0u8; 32];
         for (i, pair) in b.chunks_exact(2).enumerate() {
@@ -627,27 +555,18 @@ pub fn parse_uint(s: &str, min: u64, max: u64) -> Result<u64, ValueError> {
     }
     let mut v: u64 = 0;
     for &c in b {
-        v = match v
-            .checked_mul(10)
-            .and_then(|v| v.checked_add(u64::from(c - b'0')))
-        {
+        v = match v.checked_mul(10).and_then(|v| v.checked_add(u64::from(c - b'0'))) {
             Some(v) => v,
             None => {
-                return Err(ValueError::invalid(format!(
-                    "{s} is too large (at most {max})"
-                )));
+                return Err(ValueError::invalid(format!("{s} is too large (at most {max})")));
             }
         };
     }
     if b.len() > 1 && b[0] == b'0' {
-        return Err(ValueError::non_canonical(
-            "numbers are written without leading zeros",
-        ));
+        return Err(ValueError::non_canonical("numbers are written without leading zeros"));
     }
     if v < min || v > max {
-        return Err(ValueError::invalid(format!(
-            "{v} is out of range ({min} to {max})"
-        )));
+        return Err(ValueError::invalid(format!("{v} is out of range ({min} to {max})")));
     }
     Ok(v)
 }

@@ -5,8 +5,8 @@
 //! [`DiskFile`] is the owned form for tests and small files.
 
 use super::{
-    DiskFileType, EntryStatus, Extra, Label, LabelType, TapeFileMode, TapeVolumeStatus, Timestamp,
-    Version, VolumeStatus,
+    DiskFileType, EntryStatus, Extra, Label, LabelType, TapeFileMode, TapeVolumeStatus, Timestamp, Version,
+    VolumeStatus,
 };
 use std::borrow::Cow;
 
@@ -100,12 +100,7 @@ pub struct TapeFileKeyRef<'a> {
 impl TapeFileKey {
     /// The borrowed form.
     pub fn as_ref(&self) -> TapeFileKeyRef<'_> {
-        TapeFileKeyRef {
-            fileid: &self.fileid,
-            generation: self.generation,
-            version: self.version,
-            copy: self.copy,
-        }
+        TapeFileKeyRef { fileid: &self.fileid, generation: self.generation, version: self.version, copy: self.copy }
     }
 }
 
@@ -123,11 +118,7 @@ impl TapeFileKeyRef<'_> {
 
 impl std::fmt::Display for TapeFileKeyRef<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{} gen {} version {} copy {}",
-            self.fileid, self.generation, self.version, self.copy
-        )
+        write!(f, "{} gen {} version {} copy {}", self.fileid, self.generation, self.version, self.copy)
     }
 }
 
@@ -211,12 +202,7 @@ impl DiskFile {
             code: self.code,
             eof: self.eof,
             status: self.status,
-            extra: self
-                .extra
-                .0
-                .iter()
-                .map(|(k, v)| (k.as_str(), Cow::Borrowed(v.as_str())))
-                .collect(),
+            extra: self.extra.0.iter().map(|(k, v)| (k.as_str(), Cow::Borrowed(v.as_str()))).collect(),
         }
     }
 
@@ -237,12 +223,7 @@ impl DiskFileRef<'_> {
             code: self.code,
             eof: self.eof,
             status: self.status,
-            extra: Extra(
-                self.extra
-                    .iter()
-                    .map(|(k, v)| (k.to_string(), v.to_string()))
-                    .collect(),
-            ),
+            extra: Extra(self.extra.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()),
         }
     }
 
@@ -282,10 +263,7 @@ pub struct VolumeHead {
 impl VolumeHead {
     /// The tape file with `key`, if this volume has it.
     pub fn tapefile(&self, key: &TapeFileKeyRef<'_>) -> Option<&TapeFile> {
-        self.tapefiles
-            .binary_search_by(|t| t.key.as_ref().cmp(key))
-            .ok()
-            .map(|i| &self.tapefiles[i])
+        self.tapefiles.binary_search_by(|t| t.key.as_ref().cmp(key)).ok().map(|i| &self.tapefiles[i])
     }
 }
 

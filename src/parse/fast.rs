@@ -71,13 +71,7 @@ impl<'a> Cursor<'a> {
             c.is_ascii_digit().then(|| u16::from(c - b'0'))
         };
         let two = |k: usize| -> Option<u16> { Some(d(k)? * 10 + d(k + 1)?) };
-        if t[4] != b'-'
-            || t[7] != b'-'
-            || t[10] != b'T'
-            || t[13] != b':'
-            || t[16] != b':'
-            || t[22] != b':'
-        {
+        if t[4] != b'-' || t[7] != b'-' || t[10] != b'T' || t[13] != b':' || t[16] != b':' || t[22] != b':' {
             return None;
         }
         let year = two(0)? * 100 + two(2)?;
@@ -91,16 +85,9 @@ impl<'a> Cursor<'a> {
         if oh > 23 || om > 59 {
             return None;
         }
-        let ts = Timestamp::new(
-            year,
-            two(5)? as u8,
-            two(8)? as u8,
-            two(11)? as u8,
-            two(14)? as u8,
-            two(17)? as u8,
-            offset,
-        )
-        .ok()?;
+        let ts =
+            Timestamp::new(year, two(5)? as u8, two(8)? as u8, two(11)? as u8, two(14)? as u8, two(17)? as u8, offset)
+                .ok()?;
         self.i += 25;
         Some(ts)
     }
@@ -154,10 +141,7 @@ fn fileid_byte(c: u8) -> bool {
 /// Reads a `diskfile` line if it is canonical and valid; `None` sends it to the general
 /// parser.
 pub fn fast_diskfile(line: &str) -> Option<DiskFileRef<'_>> {
-    let mut c = Cursor {
-        b: line.as_bytes(),
-        i: 0,
-    };
+    let mut c = Cursor { b: line.as_bytes(), i: 0 };
     c.lit(b"diskfile name=")?;
     let (ns, ne) = c.diskfile_name()?;
     c.lit(b" fileid=")?;
@@ -196,12 +180,7 @@ pub fn fast_diskfile(line: &str) -> Option<DiskFileRef<'_>> {
     };
     Some(DiskFileRef {
         name: line.get(ns..ne)?,
-        tapefile: TapeFileKeyRef {
-            fileid: line.get(fs..fe)?,
-            generation,
-            version,
-            copy,
-        },
+        tapefile: TapeFileKeyRef { fileid: line.get(fs..fe)?, generation, version, copy },
         dumped,
         kind,
         code,

@@ -59,11 +59,7 @@ fn is_end_line(line: &[u8]) -> bool {
 /// Reads `reader` to its end, passing each line before the trailer to `handler`, and
 /// reports framing problems (`CS001` overlong lines, `CS003`–`CS006`, `CS011` in the
 /// trailer) into `diags`.
-pub fn frame<R: Read, H: LineHandler>(
-    reader: R,
-    handler: &mut H,
-    diags: &mut FileDiagnostics,
-) -> io::Result<Framed> {
+pub fn frame<R: Read, H: LineHandler>(reader: R, handler: &mut H, diags: &mut FileDiagnostics) -> io::Result<Framed> {
     frame_with(reader, handler, diags, &mut Vec::new())
 }
 
@@ -119,8 +115,7 @@ pub fn frame_with<R: Read, H: LineHandler>(
                     if i >= MAX_LINE {
                         report_overlong(diags, line_no, line);
                     } else {
-                        let t =
-                            text.and_then(|t| t.get(pos - region_start..pos - region_start + i));
+                        let t = text.and_then(|t| t.get(pos - region_start..pos - region_start + i));
                         handler.line(line_no, line, t, diags);
                     }
                 }
@@ -163,18 +158,9 @@ pub fn frame_with<R: Read, H: LineHandler>(
             let message = if is_end_line(partial) {
                 "the END line lacks its final LF".to_string()
             } else {
-                format!(
-                    "the file ends in the middle of line {} (no LF): it was cut short",
-                    line_no + 1
-                )
+                format!("the file ends in the middle of line {} (no LF): it was cut short", line_no + 1)
             };
-            diags.at(
-                Code::TruncatedFile,
-                line_no + 1,
-                filled as u64 + 1,
-                partial,
-                || message,
-            );
+            diags.at(Code::TruncatedFile, line_no + 1, filled as u64 + 1, partial, || message);
         }
     }
     if lines_before_end.is_none() && !truncation_reported {
@@ -220,34 +206,19 @@ fn read_some<R: Read>(reader: &mut R, buf: &mut [u8]) -> io::Result<usize> {
 }
 
 fn report_overlong(diags: &mut FileDiagnostics, line_no: u64, line: &[u8]) {
-    diags.at(
-        Code::SyntaxError,
-        line_no,
-        MAX_LINE as u64,
-        &line[..line.len().min(MAX_LINE)],
-        || format!("line {line_no} is longer than {MAX_LINE} bytes, the format's limit"),
-    );
+    diags.at(Code::SyntaxError, line_no, MAX_LINE as u64, &line[..line.len().min(MAX_LINE)], || {
+        format!("line {line_no} is longer than {MAX_LINE} bytes, the format's limit")
+    });
 }
 
 /// Checks the trailer line against the content; true when all is well.
-fn check_trailer(
-    line: &[u8],
-    line_no: u64,
-    lines: u64,
-    digest: &Sha256Digest,
-    diags: &mut FileDiagnostics,
-) -> bool {
+fn check_trailer(line: &[u8], line_no: u64, lines: u64, digest: &Sha256Digest, diags: &mut FileDiagnostics) -> bool {
     match parse_trailer(line) {
         Err(e) => {
             diags.at(e.code, line_no, e.column as u64, line, || e.message.clone());
             false
         }
-        Ok(Trailer {
-            lines: declared,
-            sha256,
-            upper_case_hex,
-            crlf,
-        }) => {
+        Ok(Trailer { lines: declared, sha256, upper_case_hex, crlf }) => {
             let mut ok = true;
             if crlf {
                 diags.at(Code::NonCanonical, line_no, line.len() as u64, line, || {

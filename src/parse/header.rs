@@ -73,10 +73,7 @@ fn header_parts(i: &[u8]) -> IResult<&[u8], HeaderParts<'_>> {
 /// Checks a header line (without LF) against the expected kind. A byte-order mark or a CR
 /// does not stop the header from being understood: they come back as a non-canonical
 /// finding beside the version.
-pub fn parse_header(
-    line: &[u8],
-    expected: FileKind,
-) -> Result<(Version, Option<LineError>), LineError> {
+pub fn parse_header(line: &[u8], expected: FileKind) -> Result<(Version, Option<LineError>), LineError> {
     let mut body = line;
     let mut note = None;
     let mut shift = 0;
@@ -86,8 +83,7 @@ pub fn parse_header(
         note = Some(LineError {
             code: Code::NonCanonical,
             column: 1,
-            message: "the file starts with a UTF-8 byte-order mark; the format has none"
-                .to_string(),
+            message: "the file starts with a UTF-8 byte-order mark; the format has none".to_string(),
         });
     }
     if let Some(rest) = body.strip_suffix(b"\r") {
@@ -102,14 +98,9 @@ pub fn parse_header(
         let message = if body.starts_with(b"CATSTAGE") {
             "the header is not `CATSTAGE <KIND> <major>.<minor>`".to_string()
         } else {
-            "this is not a catstage file: the first line must be `CATSTAGE <KIND> <major>.<minor>`"
-                .to_string()
+            "this is not a catstage file: the first line must be `CATSTAGE <KIND> <major>.<minor>`".to_string()
         };
-        return Err(LineError {
-            code: Code::UnsupportedVersion,
-            column: 1,
-            message,
-        });
+        return Err(LineError { code: Code::UnsupportedVersion, column: 1, message });
     };
     if !rest.is_empty() {
         return Err(LineError {
@@ -125,10 +116,7 @@ pub fn parse_header(
             code: Code::UnsupportedVersion,
             column: shift + 10,
             message: if known {
-                format!(
-                    "this is a {kind_str} file where a {} file belongs",
-                    expected.word()
-                )
+                format!("this is a {kind_str} file where a {} file belongs", expected.word())
             } else {
                 format!("unknown file kind {kind_str}")
             },
@@ -139,26 +127,17 @@ pub fn parse_header(
         return Err(LineError {
             code: Code::UnsupportedVersion,
             column: major_col,
-            message: "the version is two decimal numbers without leading zeros, e.g. 1.0"
-                .to_string(),
+            message: "the version is two decimal numbers without leading zeros, e.g. 1.0".to_string(),
         });
     };
     if major != 1 {
         return Err(LineError {
             code: Code::UnsupportedVersion,
             column: major_col,
-            message: format!(
-                "version {major}.{minor} is not supported: this catstage reads major version 1"
-            ),
+            message: format!("version {major}.{minor} is not supported: this catstage reads major version 1"),
         });
     }
-    Ok((
-        Version {
-            major: major as u16,
-            minor: minor as u16,
-        },
-        note,
-    ))
+    Ok((Version { major: major as u16, minor: minor as u16 }, note))
 }
 
 /// A parsed trailer.
@@ -197,32 +176,20 @@ pub fn parse_trailer(line: &[u8]) -> Result<Trailer, LineError> {
         Ok(v) => v,
         Err(nom::Err::Error(e) | nom::Err::Failure(e)) => {
             let column = line.len() - e.input.len() + 1;
-            return Err(bad(
-                column,
-                "expected `END lines=<n> sha256=<64 hex digits>`",
-            ));
+            return Err(bad(column, "expected `END lines=<n> sha256=<64 hex digits>`"));
         }
         Err(nom::Err::Incomplete(_)) => return Err(bad(line.len() + 1, "it is incomplete")),
     };
     if !rest.is_empty() {
-        return Err(bad(
-            line.len() - rest.len() + 1,
-            "unexpected text after the digest",
-        ));
+        return Err(bad(line.len() - rest.len() + 1, "unexpected text after the digest"));
     }
     let Some(lines) = decimal(lines, u64::MAX) else {
         return Err(bad(11, "the line count has a leading zero or is too large"));
     };
     let upper_case_hex = hex.iter().any(u8::is_ascii_uppercase);
     let lower: Vec<u8> = hex.to_ascii_lowercase();
-    let sha256 = Sha256Digest::parse(std::str::from_utf8(&lower).unwrap_or(""))
-        .map_err(|e| bad(20, &e.message))?;
-    Ok(Trailer {
-        lines,
-        sha256,
-        upper_case_hex,
-        crlf: cr.is_some(),
-    })
+    let sha256 = Sha256Digest::parse(std::str::from_utf8(&lower).unwrap_or("")).map_err(|e| bad(20, &e.message))?;
+    Ok(Trailer { lines, sha256, upper_case_hex, crlf: cr.is_some() })
 }
 
 #[cfg(test)]
@@ -231,25 +198,10 @@ mod tests {
 
     #[test]
     fn headers() {
-        assert_eq!(
-            parse_header(b"CATSTAGE VOLUME 1.0", FileKind::Volume),
-            Ok((Version { major: 1, minor: 0 }, None))
-        );
-        assert_eq!(
-            parse_header(b"CATSTAGE VOLUME 1.7", FileKind::Volume),
-            Ok((Version { major: 1, minor: 7 }, None))
-        );
-        for bad in [
-            &b"CATSTAGE VOLUME 2.0"[..],
-            b"CATSTAGE SUMMARY 1.0",
-            b"CATSTAGE VOLUME 01.0",
-            b"hello",
-            b"",
-        ] {
-            assert_eq!(
-                parse_header(bad, FileKind::Volume).unwrap_err().code,
-                Code::UnsupportedVersion
-            );
+        assert_eq!(parse_header(b"CATSTAGE VOLUME 1.0", FileKind::Volume), Ok((Version { major: 1, minor: 0 }, None)));
+        assert_eq!(parse_header(b"CATSTAGE VOLUME 1.7", FileKind::Volume), Ok((Version { major: 1, minor: 7 }, None)));
+        for bad in [&b"CATSTAGE VOLUME 2.0"[..], b"CATSTAGE SUMMARY 1.0", b"CATSTAGE VOLUME 01.0", b"hello", b""] {
+            assert_eq!(parse_header(bad, FileKind::Volume).unwrap_err().code, Code::UnsupportedVersion);
         }
         let (_, note) = parse_header(b"\xEF\xBB\xBFCATSTAGE VOLUME 1.0", FileKind::Volume).unwrap();
         assert_eq!(note.unwrap().code, Code::NonCanonical);
@@ -263,19 +215,10 @@ mod tests {
         let t = parse_trailer(format!("END lines=3 sha256={hex}").as_bytes()).unwrap();
         assert_eq!(t.lines, 3);
         assert!(!t.upper_case_hex);
-        let t =
-            parse_trailer(format!("END lines=3 sha256={}", hex.to_uppercase()).as_bytes()).unwrap();
+        let t = parse_trailer(format!("END lines=3 sha256={}", hex.to_uppercase()).as_bytes()).unwrap();
         assert!(t.upper_case_hex);
-        for bad in [
-            format!("END lines=03 sha256={hex}"),
-            "END lines=3".into(),
-            format!("END  lines=3 sha256={hex}"),
-        ] {
-            assert_eq!(
-                parse_trailer(bad.as_bytes()).unwrap_err().code,
-                Code::TruncatedFile,
-                "{bad}"
-            );
+        for bad in [format!("END lines=03 sha256={hex}"), "END lines=3".into(), format!("END  lines=3 sha256={hex}")] {
+            assert_eq!(parse_trailer(bad.as_bytes()).unwrap_err().code, Code::TruncatedFile, "{bad}");
         }
     }
 }

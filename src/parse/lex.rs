@@ -51,8 +51,7 @@ impl Span {
     /// The text of `line` in this span (spans always fall on character boundaries).
     #[inline]
     pub fn of<'a>(&self, line: &'a str) -> &'a str {
-        line.get(self.start as usize..self.end as usize)
-            .unwrap_or("")
+        line.get(self.start as usize..self.end as usize).unwrap_or("")
     }
 
     /// The 1-based column of the span's first byte.
@@ -97,18 +96,10 @@ pub struct LexError {
 
 impl LexError {
     fn syntax(column: usize, message: impl Into<String>) -> Self {
-        LexError {
-            code: Code::SyntaxError,
-            column: column as u64 + 1,
-            message: message.into(),
-        }
+        LexError { code: Code::SyntaxError, column: column as u64 + 1, message: message.into() }
     }
     fn style(column: usize, message: impl Into<String>) -> Self {
-        LexError {
-            code: Code::NonCanonical,
-            column: column as u64 + 1,
-            message: message.into(),
-        }
+        LexError { code: Code::NonCanonical, column: column as u64 + 1, message: message.into() }
     }
 }
 
@@ -123,10 +114,7 @@ pub fn lex(line: &str, out: &mut Lexed) -> Result<Option<LexError>, LexError> {
     let mut body = line.as_bytes();
     if let Some(rest) = body.strip_suffix(b"\r") {
         body = rest;
-        note = Some(LexError::style(
-            line.len() - 1,
-            "the line ends with CR LF; the format uses LF alone",
-        ));
+        note = Some(LexError::style(line.len() - 1, "the line ends with CR LF; the format uses LF alone"));
     }
     if body.is_empty() {
         return Err(LexError::syntax(0, "empty line: every line is a record"));
@@ -135,22 +123,13 @@ pub fn lex(line: &str, out: &mut Lexed) -> Result<Option<LexError>, LexError> {
         if body[0] == b' ' || body[0] == b'\t' {
             return Err(LexError::style(0, "the line starts with whitespace"));
         }
-        return Err(LexError::syntax(
-            0,
-            "a record starts with its tag, in lower case (e.g. `tapefile`)",
-        ));
+        return Err(LexError::syntax(0, "a record starts with its tag, in lower case (e.g. `tapefile`)"));
     }
     let tag_end = run(body, 0, KEY);
     if tag_end > 32 || body[..tag_end].contains(&b'_') {
-        return Err(LexError::syntax(
-            0,
-            "a tag is 1 to 32 lower-case letters and digits",
-        ));
+        return Err(LexError::syntax(0, "a tag is 1 to 32 lower-case letters and digits"));
     }
-    out.tag = Span {
-        start: 0,
-        end: tag_end as u32,
-    };
+    out.tag = Span { start: 0, end: tag_end as u32 };
     let mut i = tag_end;
     loop {
         if i == body.len() {
@@ -168,24 +147,15 @@ pub fn lex(line: &str, out: &mut Lexed) -> Result<Option<LexError>, LexError> {
             ));
         }
         if (i - sp_start != 1 || body[sp_start] != b' ') && note.is_none() {
-            note = Some(LexError::style(
-                sp_start,
-                "fields are separated by exactly one space",
-            ));
+            note = Some(LexError::style(sp_start, "fields are separated by exactly one space"));
         }
         if i == body.len() {
-            note.get_or_insert(LexError::style(
-                sp_start,
-                "trailing whitespace at the end of the line",
-            ));
+            note.get_or_insert(LexError::style(sp_start, "trailing whitespace at the end of the line"));
             return Ok(note);
         }
         let key_at = i;
         if !body[i].is_ascii_lowercase() {
-            return Err(LexError::syntax(
-                key_at,
-                "expected a key (lower-case letters, digits and _) after the space",
-            ));
+            return Err(LexError::syntax(key_at, "expected a key (lower-case letters, digits and _) after the space"));
         }
         let key_end = run(body, i, KEY);
         if key_end - key_at > 32 {
@@ -194,16 +164,10 @@ pub fn lex(line: &str, out: &mut Lexed) -> Result<Option<LexError>, LexError> {
         i = key_end;
         if body.get(i) != Some(&b'=') {
             let key = &line[key_at..key_end];
-            return Err(LexError::syntax(
-                i,
-                format!("expected `=` after the key `{key}`"),
-            ));
+            return Err(LexError::syntax(i, format!("expected `=` after the key `{key}`")));
         }
         i += 1;
-        let key = Span {
-            start: key_at as u32,
-            end: key_end as u32,
-        };
+        let key = Span { start: key_at as u32, end: key_end as u32 };
         let value_at = i;
         let field = if body.get(i) == Some(&b'"') {
             let (end, field) = quoted(body, value_at, &mut note)?;
@@ -220,15 +184,7 @@ pub fn lex(line: &str, out: &mut Lexed) -> Result<Option<LexError>, LexError> {
                 return Err(LexError::syntax(value_at, message));
             }
             i = end;
-            Field {
-                key,
-                value: Span {
-                    start: value_at as u32,
-                    end: end as u32,
-                },
-                quoted: false,
-                escaped: false,
-            }
+            Field { key, value: Span { start: value_at as u32, end: end as u32 }, quoted: false, escaped: false }
         };
         out.fields.push(field);
         if let Some(&c) = body.get(i)
@@ -248,21 +204,14 @@ pub fn lex(line: &str, out: &mut Lexed) -> Result<Option<LexError>, LexError> {
 }
 
 /// Lexes a quoted value starting at `start` (the opening quote) of `line`.
-fn quoted(
-    line: &[u8],
-    start: usize,
-    note: &mut Option<LexError>,
-) -> Result<(usize, Field), LexError> {
+fn quoted(line: &[u8], start: usize, note: &mut Option<LexError>) -> Result<(usize, Field), LexError> {
     let mut i = start + 1;
     let mut escaped = false;
     let mut all_bare = true;
     let mut len = 0usize;
     loop {
         let Some(&c) = line.get(i) else {
-            return Err(LexError::syntax(
-                start,
-                "the quoted value has no closing quote",
-            ));
+            return Err(LexError::syntax(start, "the quoted value has no closing quote"));
         };
         match c {
             b'"' => break,
@@ -279,10 +228,7 @@ fn quoted(
                 _ => return Err(LexError::syntax(i, "the only escapes are \\\" and \\\\")),
             },
             0..=0x1f | 0x7f => {
-                return Err(LexError::syntax(
-                    i,
-                    "a control character cannot be written in this format",
-                ));
+                return Err(LexError::syntax(i, "a control character cannot be written in this format"));
             }
             _ => {
                 if !is_bare_byte(c) {
@@ -294,20 +240,10 @@ fn quoted(
         len += 1;
     }
     if all_bare && len > 0 && note.is_none() {
-        *note = Some(LexError::style(
-            start,
-            "this value needs no quotes: it is written bare",
-        ));
+        *note = Some(LexError::style(start, "this value needs no quotes: it is written bare"));
     }
-    let field = Field {
-        key: Span::default(),
-        value: Span {
-            start: (start + 1) as u32,
-            end: i as u32,
-        },
-        quoted: true,
-        escaped,
-    };
+    let field =
+        Field { key: Span::default(), value: Span { start: (start + 1) as u32, end: i as u32 }, quoted: true, escaped };
     Ok((i + 1, field))
 }
 
@@ -328,8 +264,7 @@ pub fn unescape(raw: &str) -> String {
 
 /// The line as text, or a syntax error at its first byte that is not UTF-8.
 pub fn as_text(line: &[u8]) -> Result<&str, LexError> {
-    std::str::from_utf8(line)
-        .map_err(|e| LexError::syntax(e.valid_up_to(), "invalid UTF-8: the format is UTF-8 text"))
+    std::str::from_utf8(line).map_err(|e| LexError::syntax(e.valid_up_to(), "invalid UTF-8: the format is UTF-8 text"))
 }
 
 #[cfg(test)]
@@ -344,11 +279,7 @@ mod tests {
             .iter()
             .map(|f| {
                 let raw = f.value.of(line);
-                let v = if f.escaped {
-                    unescape(raw)
-                } else {
-                    raw.to_string()
-                };
+                let v = if f.escaped { unescape(raw) } else { raw.to_string() };
                 (f.key.of(line).to_string(), v)
             })
             .collect()
@@ -375,10 +306,7 @@ mod tests {
                 ("q".into(), r#"a "b" \c"#.into()),
             ]
         );
-        assert_eq!(
-            fields(r#"x a="" b="é""#),
-            vec![("a".into(), "".into()), ("b".into(), "é".into())]
-        );
+        assert_eq!(fields(r#"x a="" b="é""#), vec![("a".into(), "".into()), ("b".into(), "é".into())]);
     }
 
     #[test]

@@ -45,36 +45,22 @@ impl<'a> Rec<'a> {
         schema: &'static Schema,
         diags: &mut FileDiagnostics,
     ) -> Option<Rec<'a>> {
-        let mut rec = Rec {
-            line,
-            no,
-            fields: &lexed.fields,
-            schema,
-            idx: [ABSENT; MAX_KEYS],
-            extra: Vec::new(),
-            ok: true,
-        };
+        let mut rec =
+            Rec { line, no, fields: &lexed.fields, schema, idx: [ABSENT; MAX_KEYS], extra: Vec::new(), ok: true };
         let keys = schema.keys;
         let mut next = 0usize;
         let mut fatal = false;
         let mut order_reported = false;
         for (fi, f) in lexed.fields.iter().enumerate() {
             let key = f.key.of(line);
-            let j = if next < keys.len() && keys[next] == key {
-                Some(next)
-            } else {
-                keys.iter().position(|k| *k == key)
-            };
+            let j =
+                if next < keys.len() && keys[next] == key { Some(next) } else { keys.iter().position(|k| *k == key) };
             match j {
                 Some(j) => {
                     if rec.idx[j] != ABSENT {
-                        diags.at(
-                            Code::DuplicateField,
-                            no,
-                            f.key.column(),
-                            line.as_bytes(),
-                            || format!("`{}` appears twice in this {} record", keys[j], schema.tag),
-                        );
+                        diags.at(Code::DuplicateField, no, f.key.column(), line.as_bytes(), || {
+                            format!("`{}` appears twice in this {} record", keys[j], schema.tag)
+                        });
                         fatal = true;
                         continue;
                     }
@@ -82,24 +68,21 @@ impl<'a> Rec<'a> {
                         if let Some(&u) = rec.extra.first() {
                             let unknown = lexed.fields[u as usize].key.of(line).to_string();
                             diags.at(Code::NonCanonical, no, f.key.column(), line.as_bytes(), || {
-                                format!("`{}` follows the unknown key `{unknown}`; unknown keys come after every known key", keys[j])
+                                format!(
+                                    "`{}` follows the unknown key `{unknown}`; unknown keys come after every known key",
+                                    keys[j]
+                                )
                             });
                             order_reported = true;
                         } else if j < next {
-                            diags.at(
-                                Code::NonCanonical,
-                                no,
-                                f.key.column(),
-                                line.as_bytes(),
-                                || {
-                                    format!(
-                                        "`{}` is out of order: the keys of {} come in the order {}",
-                                        keys[j],
-                                        schema.tag,
-                                        keys.join(" ")
-                                    )
-                                },
-                            );
+                            diags.at(Code::NonCanonical, no, f.key.column(), line.as_bytes(), || {
+                                format!(
+                                    "`{}` is out of order: the keys of {} come in the order {}",
+                                    keys[j],
+                                    schema.tag,
+                                    keys.join(" ")
+                                )
+                            });
                             order_reported = true;
                         }
                     }
@@ -107,18 +90,11 @@ impl<'a> Rec<'a> {
                     next = next.max(j + 1);
                 }
                 None => {
-                    let dup = rec
-                        .extra
-                        .iter()
-                        .any(|&u| lexed.fields[u as usize].key.of(line) == key);
+                    let dup = rec.extra.iter().any(|&u| lexed.fields[u as usize].key.of(line) == key);
                     if dup {
-                        diags.at(
-                            Code::DuplicateField,
-                            no,
-                            f.key.column(),
-                            line.as_bytes(),
-                            || format!("`{key}` appears twice in this {} record", schema.tag),
-                        );
+                        diags.at(Code::DuplicateField, no, f.key.column(), line.as_bytes(), || {
+                            format!("`{key}` appears twice in this {} record", schema.tag)
+                        });
                         fatal = true;
                         continue;
                     }
@@ -128,18 +104,9 @@ impl<'a> Rec<'a> {
         }
         for (j, &req) in schema.required.iter().enumerate() {
             if req && rec.idx[j] == ABSENT {
-                diags.at(
-                    Code::MissingField,
-                    no,
-                    line.len() as u64 + 1,
-                    line.as_bytes(),
-                    || {
-                        format!(
-                            "the {} record has no `{}`, which is required",
-                            schema.tag, keys[j]
-                        )
-                    },
-                );
+                diags.at(Code::MissingField, no, line.len() as u64 + 1, line.as_bytes(), || {
+                    format!("the {} record has no `{}`, which is required", schema.tag, keys[j])
+                });
                 fatal = true;
             }
         }
@@ -158,19 +125,14 @@ impl<'a> Rec<'a> {
 
     /// The column of key `j`'s value (or of the line's end when absent).
     pub fn column(&self, j: usize) -> u64 {
-        self.field(j)
-            .map_or(self.line.len() as u64 + 1, |f| f.value.column())
+        self.field(j).map_or(self.line.len() as u64 + 1, |f| f.value.column())
     }
 
     /// The text of key `j`, unescaped.
     pub fn text(&self, j: usize) -> Option<Cow<'a, str>> {
         let f = self.field(j)?;
         let raw = f.value.of(self.line);
-        Some(if f.escaped {
-            Cow::Owned(unescape(raw))
-        } else {
-            Cow::Borrowed(raw)
-        })
+        Some(if f.escaped { Cow::Owned(unescape(raw)) } else { Cow::Borrowed(raw) })
     }
 
     /// The text of key `j` when it can be borrowed from the line (no escapes).
@@ -181,16 +143,10 @@ impl<'a> Rec<'a> {
 
     /// Reports `err` against key `j`'s value.
     pub fn refuse(&mut self, j: usize, err: &ValueError, diags: &mut FileDiagnostics) {
-        let code = if err.non_canonical {
-            Code::NonCanonical
-        } else {
-            Code::InvalidValue
-        };
+        let code = if err.non_canonical { Code::NonCanonical } else { Code::InvalidValue };
         let key = self.schema.keys[j];
         let tag = self.schema.tag;
-        diags.at(code, self.no, self.column(j), self.line.as_bytes(), || {
-            format!("{tag} {key}: {}", err.message)
-        });
+        diags.at(code, self.no, self.column(j), self.line.as_bytes(), || format!("{tag} {key}: {}", err.message));
         self.ok = false;
     }
 
@@ -253,11 +209,7 @@ impl<'a> Rec<'a> {
                     let f = &self.fields[i as usize];
                     let key = f.key.of(self.line).to_string();
                     let raw = f.value.of(self.line);
-                    let value = if f.escaped {
-                        unescape(raw)
-                    } else {
-                        raw.to_string()
-                    };
+                    let value = if f.escaped { unescape(raw) } else { raw.to_string() };
                     (key, value)
                 })
                 .collect(),
@@ -272,11 +224,7 @@ impl<'a> Rec<'a> {
                 let f = &self.fields[i as usize];
                 let key = f.key.of(self.line);
                 let raw = f.value.of(self.line);
-                let value = if f.escaped {
-                    Cow::Owned(unescape(raw))
-                } else {
-                    Cow::Borrowed(raw)
-                };
+                let value = if f.escaped { Cow::Owned(unescape(raw)) } else { Cow::Borrowed(raw) };
                 (key, value)
             })
             .collect()

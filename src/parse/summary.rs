@@ -6,23 +6,15 @@ use super::lex::{Lexed, as_text, lex};
 use super::record::{Rec, Schema};
 use crate::diag::{Code, Diagnostic, FileDiagnostics};
 use crate::model::{
-    CatalogType, Entry, ExportType, Group, Label, Node, NodeMap, Sha256Digest, Summary,
-    SummaryExport, Timestamp, Version, check_catalog, check_export_id, check_id, check_keymanager,
-    check_media, check_pool, parse_bool, parse_uint,
+    CatalogType, Entry, ExportType, Group, Label, Node, NodeMap, Sha256Digest, Summary, SummaryExport, Timestamp,
+    Version, check_catalog, check_export_id, check_id, check_keymanager, check_media, check_pool, parse_bool,
+    parse_uint,
 };
 use std::io::{self, Read};
 
 static EXPORT: Schema = Schema {
     tag: "export",
-    keys: &[
-        "id",
-        "type",
-        "base",
-        "store",
-        "node",
-        "catalogfiles",
-        "created",
-    ],
+    keys: &["id", "type", "base", "store", "node", "catalogfiles", "created"],
     required: &[true, true, false, true, true, true, true],
 };
 static GROUP: Schema = Schema {
@@ -30,24 +22,11 @@ static GROUP: Schema = Schema {
     keys: &["id", "catalog", "media", "volcat", "pool", "keymanager"],
     required: &[true, true, false, false, false, false],
 };
-static NODEMAP: Schema = Schema {
-    tag: "nodemap",
-    keys: &["old", "new", "diskfiles", "volumes"],
-    required: &[true, true, true, true],
-};
+static NODEMAP: Schema =
+    Schema { tag: "nodemap", keys: &["old", "new", "diskfiles", "volumes"], required: &[true, true, true, true] };
 static ENTRY: Schema = Schema {
     tag: "entry",
-    keys: &[
-        "label",
-        "group",
-        "file",
-        "sha256",
-        "size",
-        "export",
-        "unloaded",
-        "tapefiles",
-        "diskfiles",
-    ],
+    keys: &["label", "group", "file", "sha256", "size", "export", "unloaded", "tapefiles", "diskfiles"],
     required: &[true, true, true, true, true, true, false, true, true],
 };
 
@@ -72,20 +51,12 @@ impl ParsedSummary {
 
 /// Parses a summary file named `name` (the name findings are reported under). `expected`
 /// is the export type its file name implies (`FULL` or `UPDATE`), if any.
-pub fn read_summary<R: Read>(
-    name: &str,
-    reader: R,
-    expected: Option<ExportType>,
-) -> io::Result<ParsedSummary> {
+pub fn read_summary<R: Read>(name: &str, reader: R, expected: Option<ExportType>) -> io::Result<ParsedSummary> {
     let mut diags = FileDiagnostics::new(name);
     let mut p = SummaryParser::new(expected);
     let framed = frame(reader, &mut p, &mut diags)?;
     let summary = p.finish(&mut diags);
-    Ok(ParsedSummary {
-        summary,
-        framed,
-        diagnostics: diags.into_vec(),
-    })
+    Ok(ParsedSummary { summary, framed, diagnostics: diags.into_vec() })
 }
 
 /// [`read_summary`] over bytes in memory.
@@ -104,11 +75,7 @@ pub fn parse_summary(name: &str, bytes: &[u8], expected: Option<ExportType>) -> 
                 ends_with_lf: true,
                 trailer_ok: false,
             },
-            diagnostics: vec![Diagnostic::new(
-                Code::TruncatedFile,
-                Some(name.to_string()),
-                e.to_string(),
-            )],
+            diagnostics: vec![Diagnostic::new(Code::TruncatedFile, Some(name.to_string()), e.to_string())],
         },
     }
 }
@@ -199,13 +166,9 @@ impl SummaryParser {
                 r.refuse(2, &e, diags);
             }
             (Some(ExportType::Update), false) => {
-                diags.at(
-                    Code::MissingField,
-                    r.no,
-                    r.line.len() as u64 + 1,
-                    r.line.as_bytes(),
-                    || "an UPDATE summary names its base, the FULL export it builds on".to_string(),
-                );
+                diags.at(Code::MissingField, r.no, r.line.len() as u64 + 1, r.line.as_bytes(), || {
+                    "an UPDATE summary names its base, the FULL export it builds on".to_string()
+                });
                 r.ok = false;
             }
             _ => {}
@@ -214,26 +177,10 @@ impl SummaryParser {
         let node = r.req(4, diags, Node::parse);
         let catalogfiles = r.req(5, diags, parse_bool);
         let created = r.req(6, diags, Timestamp::parse);
-        if let (
-            Some(id),
-            Some(kind),
-            Some(store),
-            Some(node),
-            Some(catalogfiles),
-            Some(created),
-            true,
-        ) = (id, kind, store, node, catalogfiles, created, r.ok)
+        if let (Some(id), Some(kind), Some(store), Some(node), Some(catalogfiles), Some(created), true) =
+            (id, kind, store, node, catalogfiles, created, r.ok)
         {
-            self.export = Some(SummaryExport {
-                id,
-                kind,
-                base,
-                store,
-                node,
-                catalogfiles,
-                created,
-                extra: r.extra(),
-            });
+            self.export = Some(SummaryExport { id, kind, base, store, node, catalogfiles, created, extra: r.extra() });
         }
     }
 
@@ -248,13 +195,9 @@ impl SummaryParser {
             for j in [2, 3, 4] {
                 if !r.has(j) {
                     let key = ["media", "volcat", "pool"][j - 2];
-                    diags.at(
-                        Code::MissingField,
-                        r.no,
-                        r.line.len() as u64 + 1,
-                        r.line.as_bytes(),
-                        || format!("a DSMTC group names its {key}"),
-                    );
+                    diags.at(Code::MissingField, r.no, r.line.len() as u64 + 1, r.line.as_bytes(), || {
+                        format!("a DSMTC group names its {key}")
+                    });
                     r.ok = false;
                 }
             }
@@ -263,31 +206,13 @@ impl SummaryParser {
         if let Some(last) = &self.last_group
             && id.as_bytes() <= last.as_bytes()
         {
-            let what = if id == *last {
-                "is defined twice"
-            } else {
-                "is out of order: groups are sorted by id"
-            };
-            diags.at(
-                Code::RecordOrder,
-                r.no,
-                r.column(0),
-                r.line.as_bytes(),
-                || format!("group {id} {what}"),
-            );
+            let what = if id == *last { "is defined twice" } else { "is out of order: groups are sorted by id" };
+            diags.at(Code::RecordOrder, r.no, r.column(0), r.line.as_bytes(), || format!("group {id} {what}"));
             return;
         }
         self.last_group = Some(id.clone());
         if let (Some(catalog), true) = (catalog, r.ok) {
-            self.groups.push(Group {
-                id,
-                catalog,
-                media,
-                volcat,
-                pool,
-                keymanager,
-                extra: r.extra(),
-            });
+            self.groups.push(Group { id, catalog, media, volcat, pool, keymanager, extra: r.extra() });
         }
     }
 
@@ -300,29 +225,14 @@ impl SummaryParser {
         if let Some(last) = self.last_nodemap
             && old <= last
         {
-            let what = if old == last {
-                "is listed twice"
-            } else {
-                "is out of order: node maps are sorted by old node"
-            };
-            diags.at(
-                Code::RecordOrder,
-                r.no,
-                r.column(0),
-                r.line.as_bytes(),
-                || format!("node map of {old} {what}"),
-            );
+            let what =
+                if old == last { "is listed twice" } else { "is out of order: node maps are sorted by old node" };
+            diags.at(Code::RecordOrder, r.no, r.column(0), r.line.as_bytes(), || format!("node map of {old} {what}"));
             return;
         }
         self.last_nodemap = Some(old);
         if let (Some(new), Some(diskfiles), Some(volumes), true) = (new, diskfiles, volumes, r.ok) {
-            self.nodemaps.push(NodeMap {
-                old,
-                new,
-                diskfiles,
-                volumes,
-                extra: r.extra(),
-            });
+            self.nodemaps.push(NodeMap { old, new, diskfiles, volumes, extra: r.extra() });
         }
     }
 
@@ -340,29 +250,16 @@ impl SummaryParser {
         if let Some(file) = &file
             && *file != label.file_name()
         {
-            diags.at(
-                Code::LabelMismatch,
-                r.no,
-                r.column(2),
-                r.line.as_bytes(),
-                || {
-                    format!(
-                        "the entry of {label} names the file {file}; the file of {label} is {}",
-                        label.file_name()
-                    )
-                },
-            );
+            diags.at(Code::LabelMismatch, r.no, r.column(2), r.line.as_bytes(), || {
+                format!("the entry of {label} names the file {file}; the file of {label} is {}", label.file_name())
+            });
             r.ok = false;
         }
         if let Some(last) = self.last_label {
             if label == last {
-                diags.at(
-                    Code::DuplicateLabel,
-                    r.no,
-                    r.column(0),
-                    r.line.as_bytes(),
-                    || format!("{label} has two entries in this summary"),
-                );
+                diags.at(Code::DuplicateLabel, r.no, r.column(0), r.line.as_bytes(), || {
+                    format!("{label} has two entries in this summary")
+                });
                 return;
             }
             if label < last {
@@ -382,9 +279,8 @@ impl SummaryParser {
             Some(tapefiles),
             Some(diskfiles),
             true,
-        ) = (
-            group, file, sha256, size, export, tapefiles, diskfiles, r.ok,
-        ) {
+        ) = (group, file, sha256, size, export, tapefiles, diskfiles, r.ok)
+        {
             self.entries.push(Entry {
                 label,
                 group,
@@ -438,11 +334,7 @@ impl LineHandler for SummaryParser {
                     let crlf = n.message.contains("CR LF");
                     if !(crlf && self.crlf_reported) {
                         diags.at(n.code, no, n.column, line, || {
-                            if crlf {
-                                format!("{} (reported once per file)", n.message)
-                            } else {
-                                n.message.clone()
-                            }
+                            if crlf { format!("{} (reported once per file)", n.message) } else { n.message.clone() }
                         });
                     }
                     self.crlf_reported |= crlf;
@@ -473,9 +365,7 @@ impl SummaryParser {
         if rank == 1 {
             self.export_lines += 1;
             if self.export_lines > 1 {
-                diags.at(Code::RecordOrder, no, 1, line, || {
-                    "a second export record: a summary has one".to_string()
-                });
+                diags.at(Code::RecordOrder, no, 1, line, || "a second export record: a summary has one".to_string());
                 return;
             }
         }

@@ -9,63 +9,32 @@ use super::lex::{Lexed, as_text, lex};
 use super::record::{Rec, Schema};
 use crate::diag::{Code, Diagnostic, FileDiagnostics, Severity};
 use crate::model::{
-    DiskFile, DiskFileRef, DiskFileType, EntryStatus, Label, LabelType, Sha256Digest, TapeFile,
-    TapeFileKey, TapeFileKeyRef, TapeFileMode, TapeVolume, TapeVolumeStatus, Timestamp, ValueError,
-    Version, VolumeExport, VolumeFile, VolumeHead, VolumeRecord, VolumeStatus, check_catalog,
-    check_diskfile_name, check_export_id, check_fileid, check_id, check_keymanager, check_media,
-    check_owner, check_pool, check_text, parse_bool, parse_uint,
+    DiskFile, DiskFileRef, DiskFileType, EntryStatus, Label, LabelType, Sha256Digest, TapeFile, TapeFileKey,
+    TapeFileKeyRef, TapeFileMode, TapeVolume, TapeVolumeStatus, Timestamp, ValueError, Version, VolumeExport,
+    VolumeFile, VolumeHead, VolumeRecord, VolumeStatus, check_catalog, check_diskfile_name, check_export_id,
+    check_fileid, check_id, check_keymanager, check_media, check_owner, check_pool, check_text, parse_bool, parse_uint,
 };
 use std::io::{self, Read};
 
-static EXPORT: Schema = Schema {
-    tag: "export",
-    keys: &["id", "store", "catalogfiles"],
-    required: &[true; 3],
-};
+static EXPORT: Schema = Schema { tag: "export", keys: &["id", "store", "catalogfiles"], required: &[true; 3] };
 static VOLUME: Schema = Schema {
     tag: "volume",
-    keys: &[
-        "label",
-        "group",
-        "status",
-        "written",
-        "unloaded",
-        "owner",
-        "encrypted",
-        "keymanager",
-        "size",
-        "comment",
-    ],
-    required: &[
-        true, true, true, false, false, false, true, false, true, false,
-    ],
+    keys: &["label", "group", "status", "written", "unloaded", "owner", "encrypted", "keymanager", "size", "comment"],
+    required: &[true, true, true, false, false, false, true, false, true, false],
 };
 static TAPEVOLUME: Schema = Schema {
     tag: "tapevolume",
-    keys: &[
-        "volcat",
-        "pool",
-        "status",
-        "media",
-        "labeltype",
-        "volset",
-        "volindex",
-    ],
+    keys: &["volcat", "pool", "status", "media", "labeltype", "volset", "volindex"],
     required: &[true; 7],
 };
 static TAPEFILE: Schema = Schema {
     tag: "tapefile",
-    keys: &[
-        "fileid", "gen", "version", "copy", "section", "fileseq", "created", "expires", "status",
-        "mode",
-    ],
+    keys: &["fileid", "gen", "version", "copy", "section", "fileseq", "created", "expires", "status", "mode"],
     required: &[true, true, true, true, true, true, true, false, true, true],
 };
 static DISKFILE: Schema = Schema {
     tag: "diskfile",
-    keys: &[
-        "name", "fileid", "gen", "version", "copy", "dumped", "type", "code", "eof", "status",
-    ],
+    keys: &["name", "fileid", "gen", "version", "copy", "dumped", "type", "code", "eof", "status"],
     required: &[true; 10],
 };
 
@@ -108,11 +77,7 @@ impl ParsedVolume {
 
 /// Reads a volume file named `name`, streaming, handing the head and the disk files to
 /// `visitor`.
-pub fn read_volume<R: Read, V: VolumeVisitor>(
-    name: &str,
-    reader: R,
-    visitor: &mut V,
-) -> io::Result<ParsedVolume> {
+pub fn read_volume<R: Read, V: VolumeVisitor>(name: &str, reader: R, visitor: &mut V) -> io::Result<ParsedVolume> {
     read_volume_with(name, reader, visitor, &mut Vec::new())
 }
 
@@ -161,17 +126,10 @@ pub fn parse_volume(name: &str, bytes: &[u8]) -> (Option<VolumeFile>, ParsedVolu
             },
             tapefiles: 0,
             diskfiles: 0,
-            diagnostics: vec![Diagnostic::new(
-                Code::TruncatedFile,
-                Some(name.to_string()),
-                e.to_string(),
-            )],
+            diagnostics: vec![Diagnostic::new(Code::TruncatedFile, Some(name.to_string()), e.to_string())],
         },
     };
-    let file = parsed.head.clone().map(|head| VolumeFile {
-        head,
-        diskfiles: c.0,
-    });
+    let file = parsed.head.clone().map(|head| VolumeFile { head, diskfiles: c.0 });
     (file, parsed)
 }
 
@@ -250,13 +208,7 @@ impl<'v, V: VolumeVisitor> VolumeParser<'v, V> {
 
     /// Reports a missing `export` or `volume` record once, at the first record that needs
     /// them (or at the end of the file).
-    fn report_missing(
-        &mut self,
-        diags: &mut FileDiagnostics,
-        at: Option<(u64, &[u8])>,
-        export: bool,
-        volume: bool,
-    ) {
+    fn report_missing(&mut self, diags: &mut FileDiagnostics, at: Option<(u64, &[u8])>, export: bool, volume: bool) {
         if self.missing_reported {
             return;
         }
@@ -287,9 +239,7 @@ impl<'v, V: VolumeVisitor> VolumeParser<'v, V> {
             return;
         }
         self.head_done = true;
-        if let (Some(version), Some(export), Some(volume)) =
-            (self.version, self.export.take(), self.volume.take())
-        {
+        if let (Some(version), Some(export), Some(volume)) = (self.version, self.export.take(), self.volume.take()) {
             let head = VolumeHead {
                 version,
                 export,
@@ -351,11 +301,7 @@ impl<V: VolumeVisitor> LineHandler for VolumeParser<'_, V> {
                     let crlf = n.message.contains("CR LF");
                     if !(crlf && self.crlf_reported) {
                         diags.at(n.code, no, n.column, line, || {
-                            if crlf {
-                                format!("{} (reported once per file)", n.message)
-                            } else {
-                                n.message.clone()
-                            }
+                            if crlf { format!("{} (reported once per file)", n.message) } else { n.message.clone() }
                         });
                     }
                     self.crlf_reported |= crlf;
@@ -370,14 +316,7 @@ impl<V: VolumeVisitor> LineHandler for VolumeParser<'_, V> {
 impl<V: VolumeVisitor> VolumeParser<'_, V> {
     /// Checks that a record of `rank` may come here, counts it, and completes the head
     /// before the first disk file. False when the record must be skipped.
-    fn place(
-        &mut self,
-        rank: u8,
-        schema: &Schema,
-        no: u64,
-        line: &[u8],
-        diags: &mut FileDiagnostics,
-    ) -> bool {
+    fn place(&mut self, rank: u8, schema: &Schema, no: u64, line: &[u8], diags: &mut FileDiagnostics) -> bool {
         match rank {
             4 => self.tapefile_lines += 1,
             5 => self.diskfile_lines += 1,
@@ -419,10 +358,7 @@ impl<V: VolumeVisitor> VolumeParser<'_, V> {
         };
         if count > 1 {
             diags.at(Code::RecordOrder, no, 1, line, || {
-                format!(
-                    "a second {} record: a volume file has at most one",
-                    schema.tag
-                )
+                format!("a second {} record: a volume file has at most one", schema.tag)
             });
             return false;
         }
@@ -488,12 +424,7 @@ impl<V: VolumeVisitor> VolumeParser<'_, V> {
         let store = r.req_string(1, diags, check_id);
         let catalogfiles = r.req(2, diags, parse_bool);
         if let (Some(id), Some(store), Some(catalogfiles), true) = (id, store, catalogfiles, r.ok) {
-            self.export = Some(VolumeExport {
-                id,
-                store,
-                catalogfiles,
-                extra: r.extra(),
-            });
+            self.export = Some(VolumeExport { id, store, catalogfiles, extra: r.extra() });
         }
     }
 
@@ -510,24 +441,13 @@ impl<V: VolumeVisitor> VolumeParser<'_, V> {
         let comment = r.opt_string(9, diags, |s| check_text(s, MAX_COMMENT));
         match (encrypted, r.has(7)) {
             (Some(true), false) => {
-                diags.at(
-                    Code::MissingField,
-                    r.no,
-                    r.line.len() as u64 + 1,
-                    r.line.as_bytes(),
-                    || {
-                        "an encrypted volume names the key manager that holds its key (keymanager)"
-                            .to_string()
-                    },
-                );
+                diags.at(Code::MissingField, r.no, r.line.len() as u64 + 1, r.line.as_bytes(), || {
+                    "an encrypted volume names the key manager that holds its key (keymanager)".to_string()
+                });
                 r.ok = false;
             }
             (Some(false), true) => {
-                r.refuse(
-                    7,
-                    &ValueError::invalid("a volume that is not encrypted has no key manager"),
-                    diags,
-                );
+                r.refuse(7, &ValueError::invalid("a volume that is not encrypted has no key manager"), diags);
             }
             _ => {}
         }
@@ -567,9 +487,8 @@ impl<V: VolumeVisitor> VolumeParser<'_, V> {
             Some(volset),
             Some(volindex),
             true,
-        ) = (
-            volcat, pool, status, media, labeltype, volset, volindex, r.ok,
-        ) {
+        ) = (volcat, pool, status, media, labeltype, volset, volindex, r.ok)
+        {
             self.tapevolume = Some(TapeVolume {
                 volcat,
                 pool,
@@ -594,18 +513,11 @@ impl<V: VolumeVisitor> VolumeParser<'_, V> {
         let expires = r.opt(7, diags, Timestamp::parse);
         let status = r.req(8, diags, EntryStatus::parse);
         let mode = r.req(9, diags, TapeFileMode::parse);
-        let (Some(fileid), Some(generation), Some(version), Some(copy)) =
-            (fileid, generation, version, copy)
-        else {
+        let (Some(fileid), Some(generation), Some(version), Some(copy)) = (fileid, generation, version, copy) else {
             self.tapefile_refused = true;
             return;
         };
-        let key = TapeFileKey {
-            fileid,
-            generation: generation as u16,
-            version: version as u8,
-            copy: copy as u8,
-        };
+        let key = TapeFileKey { fileid, generation: generation as u16, version: version as u8, copy: copy as u8 };
         if let Some(last) = self.tapefiles.last()
             && key <= last.key
         {
@@ -614,13 +526,7 @@ impl<V: VolumeVisitor> VolumeParser<'_, V> {
             } else {
                 "is out of order: tape files are sorted by FILEID, generation, version and copy"
             };
-            diags.at(
-                Code::RecordOrder,
-                r.no,
-                r.column(0),
-                r.line.as_bytes(),
-                || format!("tape file {key} {what}"),
-            );
+            diags.at(Code::RecordOrder, r.no, r.column(0), r.line.as_bytes(), || format!("tape file {key} {what}"));
             self.tapefile_refused = true;
             return;
         }
@@ -675,9 +581,7 @@ impl<V: VolumeVisitor> VolumeParser<'_, V> {
             Some(eof),
             Some(status),
             true,
-        ) = (
-            name, fileid, generation, version, copy, dumped, kind, code, eof, status, r.ok,
-        )
+        ) = (name, fileid, generation, version, copy, dumped, kind, code, eof, status, r.ok)
         else {
             return;
         };
@@ -701,13 +605,7 @@ impl<V: VolumeVisitor> VolumeParser<'_, V> {
 
     /// The checks of a disk file that need its neighbours: sort order, its tape file, the
     /// export's CATALOGFILES setting; then the visitor.
-    fn diskfile_checked(
-        &mut self,
-        no: u64,
-        line: &[u8],
-        d: DiskFileRef<'_>,
-        diags: &mut FileDiagnostics,
-    ) {
+    fn diskfile_checked(&mut self, no: u64, line: &[u8], d: DiskFileRef<'_>, diags: &mut FileDiagnostics) {
         if !self.diskfile_in_order(&d, no, line, diags) {
             return;
         }
@@ -720,10 +618,7 @@ impl<V: VolumeVisitor> VolumeParser<'_, V> {
             }
             let found = match head.tapefiles.get(self.last_tapefile) {
                 Some(t) if t.key.as_ref() == d.tapefile => true,
-                _ => match head
-                    .tapefiles
-                    .binary_search_by(|t| t.key.as_ref().cmp(&d.tapefile))
-                {
+                _ => match head.tapefiles.binary_search_by(|t| t.key.as_ref().cmp(&d.tapefile)) {
                     Ok(i) => {
                         self.last_tapefile = i;
                         true
@@ -734,10 +629,7 @@ impl<V: VolumeVisitor> VolumeParser<'_, V> {
             if !found && !self.tapefile_refused {
                 let column = memchr::memmem::find(line, b" fileid=").map_or(1, |i| i as u64 + 9);
                 diags.at(Code::InvalidValue, no, column, line, || {
-                    format!(
-                        "diskfile {} belongs to tape file {}, which is not on this volume",
-                        d.name, d.tapefile
-                    )
+                    format!("diskfile {} belongs to tape file {}, which is not on this volume", d.name, d.tapefile)
                 });
             }
         }
@@ -745,21 +637,10 @@ impl<V: VolumeVisitor> VolumeParser<'_, V> {
     }
 
     /// Checks the disk file sort order against the previous one; false when out of order.
-    fn diskfile_in_order(
-        &mut self,
-        d: &DiskFileRef<'_>,
-        no: u64,
-        line: &[u8],
-        diags: &mut FileDiagnostics,
-    ) -> bool {
+    fn diskfile_in_order(&mut self, d: &DiskFileRef<'_>, no: u64, line: &[u8], diags: &mut FileDiagnostics) -> bool {
         if let Some(p) = &mut self.prev {
             let prev_key = (
-                TapeFileKeyRef {
-                    fileid: &p.fileid,
-                    generation: p.generation,
-                    version: p.version,
-                    copy: p.copy,
-                },
+                TapeFileKeyRef { fileid: &p.fileid, generation: p.generation, version: p.version, copy: p.copy },
                 p.name.as_str(),
             );
             match d.sort_key().cmp(&prev_key) {
@@ -785,12 +666,7 @@ impl<V: VolumeVisitor> VolumeParser<'_, V> {
                         no,
                         1,
                         line,
-                        || {
-                            format!(
-                                "diskfile {} appears twice in tape file {}",
-                                d.name, d.tapefile
-                            )
-                        },
+                        || format!("diskfile {} appears twice in tape file {}", d.name, d.tapefile),
                         None,
                         Some(Severity::Warning),
                     );

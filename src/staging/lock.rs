@@ -78,24 +78,12 @@ impl StagingLock {
     /// without a lock, since no writer could take one either; a writer must lock.
     pub fn acquire(dir: &Path, mode: LockMode) -> Result<StagingLock, LockError> {
         let Some(path) = lock_path(dir) else {
-            return Ok(StagingLock {
-                _file: None,
-                path: None,
-            });
+            return Ok(StagingLock { _file: None, path: None });
         };
-        let file = match OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)
-        {
+        let file = match OpenOptions::new().read(true).write(true).create(true).truncate(false).open(&path) {
             Ok(f) => f,
             Err(e) if mode == LockMode::Shared && is_read_only(&e) => {
-                return Ok(StagingLock {
-                    _file: None,
-                    path: None,
-                });
+                return Ok(StagingLock { _file: None, path: None });
             }
             Err(e) => return Err(LockError::Io(path, e)),
         };
@@ -104,10 +92,7 @@ impl StagingLock {
             LockMode::Exclusive => file.try_lock(),
         };
         match r {
-            Ok(()) => Ok(StagingLock {
-                _file: Some(file),
-                path: Some(path),
-            }),
+            Ok(()) => Ok(StagingLock { _file: Some(file), path: Some(path) }),
             Err(TryLockError::WouldBlock) => Err(LockError::Busy(path)),
             Err(TryLockError::Error(e)) => Err(LockError::Io(path, e)),
         }
@@ -120,8 +105,5 @@ impl StagingLock {
 }
 
 fn is_read_only(e: &io::Error) -> bool {
-    matches!(
-        e.kind(),
-        io::ErrorKind::PermissionDenied | io::ErrorKind::ReadOnlyFilesystem
-    )
+    matches!(e.kind(), io::ErrorKind::PermissionDenied | io::ErrorKind::ReadOnlyFilesystem)
 }

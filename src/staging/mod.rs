@@ -50,8 +50,7 @@ pub fn is_staging_file_name(name: &str) -> bool {
     !b.is_empty()
         && b.len() <= 8
         && b[0].is_ascii_uppercase()
-        && b.iter()
-            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        && b.iter().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
 }
 
 /// Classifies a regular file by its name.
@@ -91,11 +90,7 @@ pub enum OpenError {
 impl std::fmt::Display for OpenError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            OpenError::NotFound(p) => write!(
-                f,
-                "{}: no such staging area (the directory does not exist)",
-                p.display()
-            ),
+            OpenError::NotFound(p) => write!(f, "{}: no such staging area (the directory does not exist)", p.display()),
             OpenError::NotADirectory(p) => {
                 write!(
                     f,
@@ -131,26 +126,16 @@ impl DirArea {
             return Err(OpenError::NotADirectory(path.to_path_buf()));
         }
         let mut entries = Vec::new();
-        let walk = walkdir::WalkDir::new(path)
-            .min_depth(1)
-            .max_depth(1)
-            .follow_links(false)
-            .sort_by_file_name();
+        let walk = walkdir::WalkDir::new(path).min_depth(1).max_depth(1).follow_links(false).sort_by_file_name();
         for item in walk {
             let item = item.map_err(|e| {
-                let err = e
-                    .into_io_error()
-                    .unwrap_or_else(|| io::Error::other("cannot list the directory"));
+                let err = e.into_io_error().unwrap_or_else(|| io::Error::other("cannot list the directory"));
                 OpenError::Io(path.to_path_buf(), err)
             })?;
             let name = item.file_name().to_string_lossy().into_owned();
             let ft = item.file_type();
             let meta = item.metadata().ok();
-            let kind = if ft.is_file() {
-                classify_name(&name)
-            } else {
-                EntryKind::NotRegular(describe_type(ft))
-            };
+            let kind = if ft.is_file() { classify_name(&name) } else { EntryKind::NotRegular(describe_type(ft)) };
             entries.push(AreaEntry {
                 name,
                 kind,
@@ -158,10 +143,7 @@ impl DirArea {
                 modified: meta.and_then(|m| m.modified().ok()),
             });
         }
-        Ok(DirArea {
-            path: path.to_path_buf(),
-            entries,
-        })
+        Ok(DirArea { path: path.to_path_buf(), entries })
     }
 
     /// The directory.
@@ -197,9 +179,7 @@ impl Source for DirArea {
         // Refuse to follow a link that replaced the file since it was listed.
         let meta = fs::symlink_metadata(&path)?;
         if !meta.file_type().is_file() {
-            return Err(io::Error::other(format!(
-                "{name} is no longer a regular file"
-            )));
+            return Err(io::Error::other(format!("{name} is no longer a regular file")));
         }
         Ok(Box::new(fs::File::open(path)?))
     }
@@ -237,10 +217,7 @@ impl MemArea {
         for e in fs::read_dir(path)? {
             let e = e?;
             if e.file_type()?.is_file() {
-                files.insert(
-                    e.file_name().to_string_lossy().into_owned(),
-                    fs::read(e.path())?,
-                );
+                files.insert(e.file_name().to_string_lossy().into_owned(), fs::read(e.path())?);
             }
         }
         Ok(MemArea::new(files))
@@ -260,10 +237,7 @@ impl Source for MemArea {
     fn open(&self, name: &str) -> io::Result<Box<dyn Read + Send + '_>> {
         match self.files.get(name) {
             Some(b) => Ok(Box::new(b.as_slice())),
-            None => Err(io::Error::new(
-                io::ErrorKind::NotFound,
-                format!("{name}: no such file"),
-            )),
+            None => Err(io::Error::new(io::ErrorKind::NotFound, format!("{name}: no such file"))),
         }
     }
 

@@ -45,8 +45,7 @@ impl NewArea {
     pub fn create(dest: &Path) -> Result<NewArea, NewAreaError> {
         match fs::symlink_metadata(dest) {
             Ok(m) if m.is_dir() => {
-                let mut it =
-                    fs::read_dir(dest).map_err(|e| NewAreaError::Io(dest.to_path_buf(), e))?;
+                let mut it = fs::read_dir(dest).map_err(|e| NewAreaError::Io(dest.to_path_buf(), e))?;
                 if it.next().is_some() {
                     return Err(NewAreaError::NotEmpty(dest.to_path_buf()));
                 }
@@ -55,10 +54,7 @@ impl NewArea {
             Err(e) if e.kind() == io::ErrorKind::NotFound => {}
             Err(e) => return Err(NewAreaError::Io(dest.to_path_buf(), e)),
         }
-        let name = dest
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "area".into());
+        let name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "area".into());
         let parent = match dest.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
@@ -68,11 +64,7 @@ impl NewArea {
             let _ = fs::remove_dir_all(&tmp);
         }
         fs::create_dir(&tmp).map_err(|e| NewAreaError::Io(tmp.clone(), e))?;
-        Ok(NewArea {
-            dest: dest.to_path_buf(),
-            tmp,
-            committed: false,
-        })
+        Ok(NewArea { dest: dest.to_path_buf(), tmp, committed: false })
     }
 
     /// The directory to write the files into.
@@ -91,11 +83,7 @@ impl NewArea {
         // An empty destination directory is replaced by the rename (rename(2) allows it).
         fs::rename(&self.tmp, &self.dest)?;
         if let Some(parent) = self.dest.parent() {
-            let parent = if parent.as_os_str().is_empty() {
-                Path::new(".")
-            } else {
-                parent
-            };
+            let parent = if parent.as_os_str().is_empty() { Path::new(".") } else { parent };
             fsync_dir(parent)?;
         }
         self.committed = true;

@@ -92,13 +92,10 @@ pub fn read_volume_facts(
     buf: &mut Vec<u8>,
     progress: Option<Progress<'_>>,
 ) -> io::Result<VolumeFacts> {
-    let reader = Counting {
-        inner: src.open(file)?,
-        progress,
-    };
+    let reader = Counting { inner: src.open(file)?, progress };
     let mut v = FactsVisitor::default();
-    let parsed = read_volume_with(file, reader, &mut v, buf)
-        .map_err(|e| io::Error::new(e.kind(), format!("{file}: {e}")))?;
+    let parsed =
+        read_volume_with(file, reader, &mut v, buf).map_err(|e| io::Error::new(e.kind(), format!("{file}: {e}")))?;
     v.nodes.sort();
     Ok(VolumeFacts {
         file: file.to_string(),
@@ -125,10 +122,7 @@ pub fn read_area(src: &dyn Source, progress: Option<Progress<'_>>) -> io::Result
     for e in src.entries() {
         match e.kind {
             EntryKind::Summary(kind) => {
-                let reader = Counting {
-                    inner: src.open(&e.name)?,
-                    progress,
-                };
+                let reader = Counting { inner: src.open(&e.name)?, progress };
                 let parsed = read_summary(&e.name, reader, Some(kind))
                     .map_err(|err| io::Error::new(err.kind(), format!("{}: {err}", e.name)))?;
                 match kind {
@@ -141,10 +135,7 @@ pub fn read_area(src: &dyn Source, progress: Option<Progress<'_>>) -> io::Result
                 let mut d = Diagnostic::new(
                     Code::ForeignFile,
                     Some(e.name.clone()),
-                    format!(
-                        "{} is not a staging file: only FULL, UPDATE and V<label> belong here",
-                        e.name
-                    ),
+                    format!("{} is not a staging file: only FULL, UPDATE and V<label> belong here", e.name),
                 );
                 if e.name.starts_with(super::TEMP_PREFIX) {
                     d = d.with_hint(
@@ -159,7 +150,10 @@ pub fn read_area(src: &dyn Source, progress: Option<Progress<'_>>) -> io::Result
                 diagnostics.push(Diagnostic::new(
                     code,
                     Some(e.name.clone()),
-                    format!("{} is {what}; a staging area holds regular files only (catstage does not follow it)", e.name),
+                    format!(
+                        "{} is {what}; a staging area holds regular files only (catstage does not follow it)",
+                        e.name
+                    ),
                 ));
             }
         }
@@ -173,10 +167,5 @@ pub fn read_area(src: &dyn Source, progress: Option<Progress<'_>>) -> io::Result
         })
         .collect::<io::Result<Vec<_>>>()?;
     facts.sort_by(|a, b| a.file.cmp(&b.file));
-    Ok(AreaRead {
-        full,
-        update,
-        volumes: facts,
-        diagnostics,
-    })
+    Ok(AreaRead { full, update, volumes: facts, diagnostics })
 }

@@ -36,13 +36,7 @@ const FLUSH_AT: usize = 256 * 1024;
 impl<W: Write> SealedWriter<W> {
     /// A writer into `inner`.
     pub fn new(inner: W) -> Self {
-        SealedWriter {
-            inner,
-            buf: Vec::with_capacity(FLUSH_AT + 4096),
-            hasher: Sha256::new(),
-            lines: 0,
-            size: 0,
-        }
+        SealedWriter { inner, buf: Vec::with_capacity(FLUSH_AT + 4096), hasher: Sha256::new(), lines: 0, size: 0 }
     }
 
     /// The buffer to append exactly one or more complete lines to, then call
@@ -84,13 +78,6 @@ impl<W: Write> SealedWriter<W> {
         self.inner.write_all(&trailer)?;
         self.size += trailer.len() as u64;
         let whole = Sha256Digest(self.hasher.finalize().into());
-        Ok((
-            self.inner,
-            Sealed {
-                sha256: whole,
-                size: self.size,
-                lines: self.lines,
-            },
-        ))
+        Ok((self.inner, Sealed { sha256: whole, size: self.size, lines: self.lines }))
     }
 }

@@ -82,11 +82,7 @@ impl<W: Write> VolumeWriter<W> {
             n += 1;
         }
         w.lines_added(n)?;
-        Ok(VolumeWriter {
-            w,
-            tapefiles: head.tapefiles.len() as u64,
-            diskfiles: 0,
-        })
+        Ok(VolumeWriter { w, tapefiles: head.tapefiles.len() as u64, diskfiles: 0 })
     }
 
     /// Appends one disk file.
@@ -105,14 +101,7 @@ impl<W: Write> VolumeWriter<W> {
     /// Writes the trailer.
     pub fn finish(self) -> io::Result<(W, WrittenVolume)> {
         let (inner, sealed) = self.w.finish()?;
-        Ok((
-            inner,
-            WrittenVolume {
-                sealed,
-                tapefiles: self.tapefiles,
-                diskfiles: self.diskfiles,
-            },
-        ))
+        Ok((inner, WrittenVolume { sealed, tapefiles: self.tapefiles, diskfiles: self.diskfiles }))
     }
 }
 

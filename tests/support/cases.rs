@@ -23,16 +23,10 @@ const MINI: [&str; 5] = ["VSAD001", "VSAD002", "VSAD013", "VSARD01", "VSARD03"];
 /// The base of every case: five volumes of slab-a-daily with their FULL summary.
 pub fn mini() -> BTreeMap<String, Vec<u8>> {
     let slab = slab::files();
-    let mut area: BTreeMap<String, Vec<u8>> = slab
-        .iter()
-        .filter(|(n, _)| MINI.contains(&n.as_str()))
-        .map(|(n, b)| (n.clone(), b.clone()))
-        .collect();
+    let mut area: BTreeMap<String, Vec<u8>> =
+        slab.iter().filter(|(n, _)| MINI.contains(&n.as_str())).map(|(n, b)| (n.clone(), b.clone())).collect();
     let full = edit_lines(&slab["FULL"], |l| {
-        l.retain(|line| {
-            !line.starts_with("entry ")
-                || MINI.iter().any(|f| line.contains(&format!(" file={f} ")))
-        })
+        l.retain(|line| !line.starts_with("entry ") || MINI.iter().any(|f| line.contains(&format!(" file={f} "))))
     });
     area.insert("FULL".into(), full);
     area
@@ -47,23 +41,14 @@ fn rep(line: &str, from: &str, to: &str) -> String {
 fn case(name: &'static str, f: impl FnOnce(&mut BTreeMap<String, Vec<u8>>)) -> Case {
     let mut files = mini();
     f(&mut files);
-    Case {
-        name,
-        files,
-        symlinks: vec![],
-        dirs: vec![],
-    }
+    Case { name, files, symlinks: vec![], dirs: vec![] }
 }
 
 /// Replaces the first occurrence of `from` by `to` in line `n` (0-based) of `file`,
 /// reseals the file and updates its FULL entry, so that only the edit is wrong.
 fn edit_sealed(a: &mut BTreeMap<String, Vec<u8>>, file: &str, n: usize, from: &str, to: &str) {
     let new = edit_lines(&a[file], |l| {
-        assert!(
-            l[n].contains(from),
-            "{file} line {n}: {:?} lacks {from:?}",
-            l[n]
-        );
+        assert!(l[n].contains(from), "{file} line {n}: {:?} lacks {from:?}", l[n]);
         l[n] = l[n].replacen(from, to, 1);
     });
     a.insert(file.into(), new);
@@ -88,30 +73,14 @@ pub fn ok_cases() -> Vec<Case> {
             // An UPDATE export rewrote SAD002: a later unload, a new export id.
             let v = edit_lines(&a["VSAD002"], |l| {
                 l[1] = rep(&l[1], "id=2022-01-05_17:44:48", "id=2022-01-06_01:44:48");
-                l[2] = rep(
-                    &l[2],
-                    "unloaded=2021-12-30T23:01:03-05:00",
-                    "unloaded=2022-01-05T23:10:00-05:00",
-                );
+                l[2] = rep(&l[2], "unloaded=2021-12-30T23:01:03-05:00", "unloaded=2022-01-05T23:10:00-05:00");
                 l[3] = rep(&l[3], "status=ASSIGNED", "status=FULL");
             });
             a.insert("VSAD002".into(), v.clone());
             let full = lines(content(&a["FULL"]));
-            let entry = full
-                .iter()
-                .find(|l| l.contains(" file=VSAD002 "))
-                .unwrap()
-                .clone();
-            let entry = rep(
-                &entry,
-                "export=2022-01-05_17:44:48",
-                "export=2022-01-06_01:44:48",
-            );
-            let entry = rep(
-                &entry,
-                "unloaded=2021-12-30T23:01:03-05:00",
-                "unloaded=2022-01-05T23:10:00-05:00",
-            );
+            let entry = full.iter().find(|l| l.contains(" file=VSAD002 ")).unwrap().clone();
+            let entry = rep(&entry, "export=2022-01-05_17:44:48", "export=2022-01-06_01:44:48");
+            let entry = rep(&entry, "unloaded=2021-12-30T23:01:03-05:00", "unloaded=2022-01-05T23:10:00-05:00");
             let update = vec![
                 "CATSTAGE SUMMARY 1.0".to_string(),
                 rep(
@@ -172,20 +141,14 @@ pub fn ok_cases() -> Vec<Case> {
 /// Staging areas with exactly the problem their name says (and what follows from it).
 pub fn err_cases() -> Vec<Case> {
     let mut cases = vec![
-        case("0001_syntax-error", |a| {
-            edit_sealed(a, "VSAD001", 5, " status=VALID", " status=VALID damaged")
-        }),
-        case("0002_unsupported-version", |a| {
-            edit_sealed(a, "VSAD002", 0, "VOLUME 1.0", "VOLUME 2.0")
-        }),
+        case("0001_syntax-error", |a| edit_sealed(a, "VSAD001", 5, " status=VALID", " status=VALID damaged")),
+        case("0002_unsupported-version", |a| edit_sealed(a, "VSAD002", 0, "VOLUME 1.0", "VOLUME 2.0")),
         case("0003_truncated-file", |a| {
             let v = a["VSARD01"].clone();
             a.insert("VSARD01".into(), v[..v.len() * 2 / 3].to_vec());
         }),
         case("0004_checksum-mismatch", |a| {
-            let v = String::from_utf8(a["VSAD001"].clone())
-                .unwrap()
-                .replacen(" eof=", " eof=1", 1);
+            let v = String::from_utf8(a["VSAD001"].clone()).unwrap().replacen(" eof=", " eof=1", 1);
             a.insert("VSAD001".into(), v.into_bytes());
         }),
         case("0005_line-count-mismatch", |a| {
@@ -193,9 +156,7 @@ pub fn err_cases() -> Vec<Case> {
             let c = content(v.as_bytes()).to_vec();
             let n = c.iter().filter(|&&b| b == b'\n').count();
             let mut out = c.clone();
-            out.extend_from_slice(
-                format!("END lines={} sha256={}\n", n + 1, sha256_hex(&c)).as_bytes(),
-            );
+            out.extend_from_slice(format!("END lines={} sha256={}\n", n + 1, sha256_hex(&c)).as_bytes());
             a.insert("VSAD002".into(), out);
             rehash_entry(a, "FULL", "VSAD002");
         }),
@@ -209,55 +170,25 @@ pub fn err_cases() -> Vec<Case> {
         }),
         case("0008_invalid-value", |a| {
             edit_sealed(a, "VSAD001", 4, " gen=18 ", " gen=40000 ");
-            edit_sealed(
-                a,
-                "VSARD03",
-                2,
-                "unloaded=2021-12-31T23:03:10-05:00",
-                "unloaded=2021-12-31T23:03:10",
-            );
+            edit_sealed(a, "VSARD03", 2, "unloaded=2021-12-31T23:03:10-05:00", "unloaded=2021-12-31T23:03:10");
         }),
-        case("0009_missing-field", |a| {
-            edit_sealed(a, "VSAD001", 4, " status=VALID", "")
-        }),
+        case("0009_missing-field", |a| edit_sealed(a, "VSAD001", 4, " status=VALID", "")),
         case("0010_duplicate-field", |a| {
-            edit_sealed(
-                a,
-                "VSARD01",
-                3,
-                " media=CART3480",
-                " media=CART3480 media=CART3480",
-            )
+            edit_sealed(a, "VSARD01", 3, " media=CART3480", " media=CART3480 media=CART3480")
         }),
         case("0011_non-canonical-quoting", |a| {
-            edit_sealed(
-                a,
-                "VSAD002",
-                3,
-                "pool=SLAB_A_DAILY",
-                "pool=\"SLAB_A_DAILY\"",
-            );
-            edit_sealed(
-                a,
-                "VSAD001",
-                3,
-                "volcat=\\ETINIUM.SLABVC",
-                "volcat=\\etinium.SLABVC",
-            );
+            edit_sealed(a, "VSAD002", 3, "pool=SLAB_A_DAILY", "pool=\"SLAB_A_DAILY\"");
+            edit_sealed(a, "VSAD001", 3, "volcat=\\ETINIUM.SLABVC", "volcat=\\etinium.SLABVC");
         }),
         case("0011_non-canonical-crlf", |a| {
-            let v = String::from_utf8(a["VSARD03"].clone())
-                .unwrap()
-                .replace('\n', "\r\n");
+            let v = String::from_utf8(a["VSARD03"].clone()).unwrap().replace('\n', "\r\n");
             a.insert("VSARD03".into(), v.into_bytes());
             rehash_entry(a, "FULL", "VSARD03");
         }),
         case("0011_non-canonical-key-order", |a| {
             edit_sealed(a, "VSAD002", 4, " version=0 copy=1", " copy=1 version=0");
         }),
-        case("0012_unknown-record", |a| {
-            set_line(a, "VSAD001", |l| l.insert(3, "retention days=35".into()))
-        }),
+        case("0012_unknown-record", |a| set_line(a, "VSAD001", |l| l.insert(3, "retention days=35".into()))),
         case("0020_missing-summary", |a| {
             a.remove("FULL");
         }),
@@ -299,24 +230,12 @@ pub fn err_cases() -> Vec<Case> {
         case("0026_foreign-file", |a| {
             a.insert("README".into(), b"notes about this staging area\n".to_vec());
         }),
-        case("0028_store-mismatch", |a| {
-            edit_sealed(a, "VSARD01", 1, "store=SLAB_A-DAILY", "store=SLAB_B-DAILY")
-        }),
+        case("0028_store-mismatch", |a| edit_sealed(a, "VSARD01", 1, "store=SLAB_A-DAILY", "store=SLAB_B-DAILY")),
         case("0029_unknown-group", |a| {
-            edit_sealed(
-                a,
-                "VSARD03",
-                2,
-                "group=VG_SLAB_A_BRCOM-DAILY",
-                "group=VG_SLAB_A_BRCOM-WEEKLY",
-            );
+            edit_sealed(a, "VSARD03", 2, "group=VG_SLAB_A_BRCOM-DAILY", "group=VG_SLAB_A_BRCOM-WEEKLY");
             let v = edit_lines(&a["FULL"], |l| {
                 for line in l.iter_mut().filter(|x| x.contains(" file=VSARD03 ")) {
-                    *line = rep(
-                        line,
-                        "group=VG_SLAB_A_BRCOM-DAILY",
-                        "group=VG_SLAB_A_BRCOM-WEEKLY",
-                    );
+                    *line = rep(line, "group=VG_SLAB_A_BRCOM-DAILY", "group=VG_SLAB_A_BRCOM-WEEKLY");
                 }
             });
             a.insert("FULL".into(), v);

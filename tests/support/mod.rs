@@ -63,10 +63,7 @@ pub fn read_area(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     for e in std::fs::read_dir(dir).unwrap() {
         let e = e.unwrap();
         if e.file_type().unwrap().is_file() {
-            out.insert(
-                e.file_name().to_string_lossy().into_owned(),
-                std::fs::read(e.path()).unwrap(),
-            );
+            out.insert(e.file_name().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap());
         }
     }
     out
@@ -79,12 +76,8 @@ pub fn golden(path: &Path, actual: &str) {
         std::fs::write(path, actual).unwrap();
         return;
     }
-    let expected = std::fs::read_to_string(path).unwrap_or_else(|_| {
-        panic!(
-            "{} is missing; run with CATSTAGE_BLESS=1 to create it",
-            path.display()
-        )
-    });
+    let expected = std::fs::read_to_string(path)
+        .unwrap_or_else(|_| panic!("{} is missing; run with CATSTAGE_BLESS=1 to create it", path.display()));
     if expected != actual {
         panic!(
             "{} differs from the output (run with CATSTAGE_BLESS=1 to accept):\n--- expected\n{expected}\n--- actual\n{actual}",
@@ -106,10 +99,7 @@ fn hex(b: &[u8]) -> String {
 pub fn content(bytes: &[u8]) -> &[u8] {
     let mut start = 0;
     while start < bytes.len() {
-        let end = bytes[start..]
-            .iter()
-            .position(|&c| c == b'\n')
-            .map_or(bytes.len(), |i| start + i + 1);
+        let end = bytes[start..].iter().position(|&c| c == b'\n').map_or(bytes.len(), |i| start + i + 1);
         if bytes[start..end].starts_with(b"END ") {
             return &bytes[..start];
         }
@@ -129,10 +119,7 @@ pub fn reseal(bytes: &[u8]) -> Vec<u8> {
 
 /// Lines of `bytes` as strings (without LF).
 pub fn lines(bytes: &[u8]) -> Vec<String> {
-    String::from_utf8_lossy(bytes)
-        .lines()
-        .map(str::to_string)
-        .collect()
+    String::from_utf8_lossy(bytes).lines().map(str::to_string).collect()
 }
 
 /// Joins lines with LF, adding a final LF.

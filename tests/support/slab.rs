@@ -34,8 +34,8 @@ const DAILY: GroupSpec = GroupSpec {
     prefix: "SAD",
     fileid: "SLABA-BAK11-DAILY",
     labels: [
-        "SAD001", "SAD002", "SAD003", "SAD004", "SAD005", "SAD006", "SAD007", "SAD008", "SAD009",
-        "SAD010", "SAD011", "SAD012", "SAD013", "SAD014", "SAD015",
+        "SAD001", "SAD002", "SAD003", "SAD004", "SAD005", "SAD006", "SAD007", "SAD008", "SAD009", "SAD010", "SAD011",
+        "SAD012", "SAD013", "SAD014", "SAD015",
     ],
 };
 
@@ -45,16 +45,14 @@ const BRCOM: GroupSpec = GroupSpec {
     prefix: "SARD",
     fileid: "SLABA-BRCOM-DAILY",
     labels: [
-        "SARD01", "SARD02", "SARD03", "SARD04", "SARD05", "SARD06", "SARD07", "SARD08", "SARD09",
-        "SARD10", "SARD11", "SARD12", "SARD13", "SARD14", "SARD15",
+        "SARD01", "SARD02", "SARD03", "SARD04", "SARD05", "SARD06", "SARD07", "SARD08", "SARD09", "SARD10", "SARD11",
+        "SARD12", "SARD13", "SARD14", "SARD15",
     ],
 };
 
 const DISK_VOLUMES: [&str; 3] = ["$DATA01", "$DATA02", "$AUDIT"];
 const SUBVOLS: [&str; 4] = ["SALES", "FINANCE", "HR", "INVENT"];
-const FILES: [&str; 8] = [
-    "ORDERS", "CUSTOMER", "LEDGER", "JOURNAL", "PAYROLL", "STOCK", "ITEMS", "PRICES",
-];
+const FILES: [&str; 8] = ["ORDERS", "CUSTOMER", "LEDGER", "JOURNAL", "PAYROLL", "STOCK", "ITEMS", "PRICES"];
 
 /// Encrypted volumes and the comments some volumes carry.
 const ENCRYPTED: [&str; 3] = ["SAD004", "SAD009", "SARD03"];
@@ -132,9 +130,7 @@ fn volume(spec: &GroupSpec, g: usize, i: usize, label: &str) -> VolumeFile {
     // The backup of a day starts at 22:15 (daily) or 22:40 (BRCOM); the second volume of
     // the set is mounted 23 minutes later.
     let start_min: u8 = if g == 0 { 15 } else { 40 };
-    let written = at(day, 22, start_min, 2)
-        .plus_seconds((section as i64 - 1) * 23 * 60)
-        .unwrap();
+    let written = at(day, 22, start_min, 2).plus_seconds((section as i64 - 1) * 23 * 60).unwrap();
     let unloaded = if spec.prefix == "SAD" && i == 11 {
         // The manual's example volume: unloaded on 2022-01-04 23:02:56 at the primary.
         t("2022-01-04T23:02:56-05:00")
@@ -149,41 +145,24 @@ fn volume(spec: &GroupSpec, g: usize, i: usize, label: &str) -> VolumeFile {
     };
     let head = VolumeHead {
         version: Version::CURRENT,
-        export: VolumeExport {
-            id: EXPORT_ID.into(),
-            store: STORE.into(),
-            catalogfiles: true,
-            extra: Extra::default(),
-        },
+        export: VolumeExport { id: EXPORT_ID.into(), store: STORE.into(), catalogfiles: true, extra: Extra::default() },
         volume: VolumeRecord {
             label: label_v,
             group: spec.id.into(),
-            status: if scratch {
-                VolumeStatus::Scratch
-            } else {
-                VolumeStatus::Active
-            },
+            status: if scratch { VolumeStatus::Scratch } else { VolumeStatus::Active },
             written: (!scratch).then_some(written),
             unloaded: (!scratch).then_some(unloaded),
             owner: Some("SUPER.BACKUP".into()),
             encrypted,
             keymanager: encrypted.then(|| "ESKM1".to_string()),
-            size: if scratch {
-                0
-            } else {
-                18_000_000_000 + (i as u64 * 7_919_113) % 9_000_000_000
-            },
+            size: if scratch { 0 } else { 18_000_000_000 + (i as u64 * 7_919_113) % 9_000_000_000 },
             comment,
             extra: Extra::default(),
         },
         tapevolume: Some(TapeVolume {
             volcat: "\\ETINIUM.SLABVC".into(),
             pool: spec.pool.into(),
-            status: if scratch {
-                TapeVolumeStatus::Scratch
-            } else {
-                TapeVolumeStatus::Assigned
-            },
+            status: if scratch { TapeVolumeStatus::Scratch } else { TapeVolumeStatus::Assigned },
             media: "CART3480".into(),
             labeltype: LabelType::Backup,
             volset: if scratch { label_v } else { set_first },
@@ -192,19 +171,11 @@ fn volume(spec: &GroupSpec, g: usize, i: usize, label: &str) -> VolumeFile {
         }),
         tapefiles: Vec::new(),
     };
-    let mut v = VolumeFile {
-        head,
-        diskfiles: Vec::new(),
-    };
+    let mut v = VolumeFile { head, diskfiles: Vec::new() };
     if scratch {
         return v;
     }
-    let key = TapeFileKey {
-        fileid: spec.fileid.into(),
-        generation,
-        version: 0,
-        copy: 1,
-    };
+    let key = TapeFileKey { fileid: spec.fileid.into(), generation, version: 0, copy: 1 };
     let created = at(day, 22, start_min, 2);
     v.head.tapefiles.push(TapeFile {
         key: key.clone(),
@@ -229,21 +200,13 @@ fn volume(spec: &GroupSpec, g: usize, i: usize, label: &str) -> VolumeFile {
     }
     names.sort();
     for (k, name) in names.into_iter().enumerate() {
-        let kind = if name.contains(".FINANCE.") {
-            DiskFileType::Ta
-        } else {
-            DiskFileType::En
-        };
+        let kind = if name.contains(".FINANCE.") { DiskFileType::Ta } else { DiskFileType::En };
         v.diskfiles.push(DiskFile {
             name,
             tapefile: key.clone(),
             dumped: created,
             kind,
-            code: if kind == DiskFileType::Ta {
-                0
-            } else {
-                [0, 101, 0, 180][k % 4]
-            },
+            code: if kind == DiskFileType::Ta { 0 } else { [0, 101, 0, 180][k % 4] },
             eof: 4096 * ((k as u64 * 2_654_435_761 + i as u64 * 97) % 25_000 + 1),
             status: EntryStatus::Valid,
             extra: Extra::default(),

@@ -28,9 +28,7 @@ pub fn run(args: Args) -> CmdResult {
     }
     let text = args.code.unwrap_or_default();
     let Some(code) = Code::lookup(&text) else {
-        return Err(Failure::msg(format!(
-            "{text:?} is not a diagnostic code; `catstage explain --list` lists them"
-        )));
+        return Err(Failure::msg(format!("{text:?} is not a diagnostic code; `catstage explain --list` lists them")));
     };
     print!("{}", code.explanation());
     Ok(OK)

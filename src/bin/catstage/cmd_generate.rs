@@ -95,8 +95,8 @@ pub fn run(args: Args, styles: &Styles) -> CmdResult {
         };
         generate_next(from, &args.output, &p, None).map_err(fail)?
     } else {
-        let node = Node::parse_any_case(&args.node)
-            .map_err(|e| Failure::msg(format!("--node {:?}: {e}", args.node)))?;
+        let node =
+            Node::parse_any_case(&args.node).map_err(|e| Failure::msg(format!("--node {:?}: {e}", args.node)))?;
         let params = Params {
             volumes: args.volumes.unwrap_or(0),
             groups: args.groups,
@@ -118,10 +118,7 @@ pub fn run(args: Args, styles: &Styles) -> CmdResult {
         g
     };
     if !args.quiet {
-        let update = result
-            .update_export
-            .map(|u| format!(", UPDATE export {u}"))
-            .unwrap_or_default();
+        let update = result.update_export.map(|u| format!(", UPDATE export {u}")).unwrap_or_default();
         println!(
             "{}: {} volumes, {} disk files, {} bytes (FULL export {}{update}) in {:.1?}",
             args.output.display(),

@@ -1,8 +1,8 @@
 //! `catstage seal`.
 
-use crate::output::Styles;
+use crate::output::{Format, Styles};
 use crate::{CmdResult, FINDINGS, Failure, OK};
-use catstage::diag::render_text;
+use catstage::diag::{render_json_diagnostic, render_text};
 use catstage::seal::{SealError, seal};
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -28,24 +28,41 @@ pub struct Args {
     /// The files to seal, by their names in the staging area (FULL, UPDATE, VSAD004...).
     #[arg(value_name = "FILE", required = true)]
     pub files: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+fn json(sealed: &[catstage::seal::SealedFile], diags: &[catstage::diag::Diagnostic]) -> serde_json::Value {
+    serde_json::json!({
+        "schema": "catstage.seal/1",
+        "sealed": diags.is_empty(),
+        "files": sealed.iter().map(|s| serde_json::json!({
+            "name": s.name,
+            "old": s.old.to_hex(),
+            "new": s.new.to_hex(),
+            "changed": s.old != s.new,
+        })).collect::<Vec<_>>(),
+        "diagnostics": diags.iter().map(render_json_diagnostic).collect::<Vec<_>>(),
+    })
 }
 
 pub fn run(args: Args, styles: &Styles) -> CmdResult {
     match seal(&args.staging, &args.files) {
+        Ok(sealed) if args.format == Format::Json => {
+            println!("{:#}", json(&sealed, &[]));
+            Ok(OK)
+        }
+        Err(SealError::Refused(diags)) if args.format == Format::Json => {
+            println!("{:#}", json(&[], &diags));
+            Ok(FINDINGS)
+        }
         Ok(sealed) => {
             let mut out = io::stdout().lock();
             let width = sealed.iter().map(|s| s.name.len()).max().unwrap_or(0);
             for s in &sealed {
-                let what = if s.old == s.new {
-                    "unchanged"
-                } else {
-                    "sealed"
-                };
-                writeln!(
-                    out,
-                    "{:width$}  {what:9}  old {}  new {}",
-                    s.name, s.old, s.new
-                )?;
+                let what = if s.old == s.new { "unchanged" } else { "sealed" };
+                writeln!(out, "{:width$}  {what:9}  old {}  new {}", s.name, s.old, s.new)?;
             }
             Ok(OK)
         }

@@ -38,8 +38,7 @@ pub struct Args {
 
 pub fn run(args: Args, styles: &Styles) -> CmdResult {
     let area = DirArea::open(&args.staging).map_err(|e| Failure::msg(e.to_string()))?;
-    let _lock = StagingLock::acquire(&args.staging, LockMode::Shared)
-        .map_err(|e| Failure::msg(e.to_string()))?;
+    let _lock = StagingLock::acquire(&args.staging, LockMode::Shared).map_err(|e| Failure::msg(e.to_string()))?;
     let total: u64 = area.entries().iter().map(|e| e.size).sum();
     let bar = styles.progress(total, "validate");
     let tick = |n: u64| bar.inc(n);
@@ -76,9 +75,5 @@ pub fn run(args: Args, styles: &Styles) -> CmdResult {
 
 /// `1 volume`, `2 volumes`.
 pub fn plural(n: u64, word: &str) -> String {
-    if n == 1 {
-        format!("1 {word}")
-    } else {
-        format!("{n} {word}s")
-    }
+    if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") }
 }

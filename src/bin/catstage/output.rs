@@ -47,12 +47,8 @@ impl Styles {
         };
         let stderr_tty = std::io::stderr().is_terminal();
         Styles {
-            stdout: Style {
-                color: decide(std::io::stdout().is_terminal()),
-            },
-            stderr: Style {
-                color: decide(stderr_tty),
-            },
+            stdout: Style { color: decide(std::io::stdout().is_terminal()) },
+            stderr: Style { color: decide(stderr_tty) },
             stderr_tty,
         }
     }
@@ -64,9 +60,9 @@ impl Styles {
             return ProgressBar::hidden();
         }
         let bar = ProgressBar::new(total);
-        if let Ok(style) = ProgressStyle::with_template(
-            "{prefix} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
-        ) {
+        if let Ok(style) =
+            ProgressStyle::with_template("{prefix} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}")
+        {
             bar.set_style(style.progress_chars("=> "));
         }
         bar.set_prefix(what.to_string());
@@ -76,10 +72,6 @@ impl Styles {
 
 /// Prints `catstage: error: message` on stderr.
 pub fn error(styles: &Styles, message: &str) {
-    let head = if styles.stderr.color {
-        "\x1b[1;31merror\x1b[0m"
-    } else {
-        "error"
-    };
+    let head = if styles.stderr.color { "\x1b[1;31merror\x1b[0m" } else { "error" };
     eprintln!("catstage: {head}: {message}");
 }

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Benchmarks catstage against the tools an operator would otherwise use on the same files.
+# Not a test: it prints a table (median wall time of N runs, peak RSS, ratio to the peer
+# measured in the same invocation), with a warm page cache.
+#
+#   bench/run.sh            ~1.5 GB workload (--volumes 5000 --diskfiles 2000), 5 runs
+#   bench/run.sh --quick    small workload, 3 runs: a couple of minutes at most
+#   bench/run.sh --runs N   N runs per command
+#
+# The workload is generated once under bench/out/ (or $CATSTAGE_BENCH_DIR) and reused.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+quick=0
+runs=5
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --quick) quick=1; runs=3 ;;
+        --runs) runs="$2"; shift ;;
+        -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+        *) echo "bench/run.sh: unknown argument $1" >&2; exit 2 ;;
+    esac
+    shift
+done
+
+if [ "$quick" = 1 ]; then volumes=1000; diskfiles=500; else volumes=5000; diskfiles=2000; fi
+work="${CATSTAGE_BENCH_DIR:-bench/out}/v${volumes}-d${diskfiles}"
+bin=target/release/catstage
+
+cargo build --release --quiet
+mkdir -p "$(dirname "$work")"
+if [ ! -f "$work/FULL" ]; then
+    rm -rf "$work"
+    echo "generating $work ..." >&2
+    "$bin" generate -o "$work" --volumes "$volumes" --diskfiles "$diskfiles"
+fi
+bytes=$(du -sb "$work" | cut -f1)
+
+warm() { cat "$1"/* > /dev/null; }
+
+# measure NAME COMMAND...: runs the command $runs times, records the median wall time
+# and the largest peak RSS in the arrays below.
+declare -A wall rss
+measure() {
+    local name="$1"; shift
+    local times=() peak=0 t m
+    for _ in $(seq "$runs"); do
+        /usr/bin/time -f "%e %M" -o bench/out/.time "$@" > /dev/null 2>&1 || true
+        read -r t m < bench/out/.time
+        times+=("$t")
+        [ "$m" -gt "$peak" ] && peak=$m
+    done
+    wall[$name]=$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+    rss[$name]=$peak
+}
+
+ratio() { awk -v a="${wall[$1]}" -v b="${wall[$2]}" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+mib() { awk -v k="${rss[$1]}" 'BEGIN { printf "%.0f", k / 1024 }'; }
+
+warm "$work"
+files=("$work"/*)
+measure "openssl dgst -sha256" openssl dgst -sha256 "${files[@]}"
+measure "sha256sum" sha256sum "${files[@]}"
+measure "catstage validate" "$bin" validate -q "$work"
+
+cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
+echo
+echo "catstage bench, $(date -u +%Y-%m-%d), $(nproc) cores, ${cpu}; workload: $volumes volumes, $((bytes / 1024 / 1024)) MiB; median of $runs runs, warm page cache"
+echo
+printf '| %-32s | %9s | %9s | %-34s |\n' "command" "wall (s)" "RSS (MiB)" "ratio"
+printf '|%s|%s|%s|%s|\n' "----------------------------------" "-----------" "-----------" "------------------------------------"
+row() { printf '| %-32s | %9s | %9s | %-34s |\n' "$1" "${wall[$1]}" "$(mib "$1")" "$2"; }
+row "openssl dgst -sha256" "peer"
+row "sha256sum" "peer"
+row "catstage validate" "$(ratio "catstage validate" "openssl dgst -sha256")x openssl, $(ratio "catstage validate" "sha256sum")x sha256sum"

@@ -1,0 +1,16 @@
+//! The summary parser on arbitrary bytes: never a panic; whatever parses cleanly writes
+//! back to the same bytes.
+#![no_main]
+
+use catstage::parse::parse_summary;
+use catstage::write::summary_bytes;
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let parsed = parse_summary("FULL", data, None);
+    if parsed.diagnostics.is_empty() {
+        if let Some(s) = &parsed.summary {
+            assert_eq!(summary_bytes(s), data, "a clean summary must write back byte for byte");
+        }
+    }
+});

@@ -1,0 +1,323 @@
+//! The command line: exit statuses, JSON documents, help, and the writers' refusals,
+//! run against the real binary in temporary directories.
+
+use crate::support::{self, code, read_area, run, stderr, stdout, write_area};
+use std::path::Path;
+
+fn tmp() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap()
+}
+
+fn p(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+#[test]
+fn validate_json_has_the_documented_shape() {
+    let o = run(&["validate", "fixtures/err/0004_checksum-mismatch/area", "--format", "json"]);
+    assert_eq!(code(&o), 1);
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(doc["schema"], "catstage.validate/1");
+    assert_eq!(doc["summary"]["errors"], 2);
+    assert_eq!(doc["summary"]["warnings"], 0);
+    assert_eq!(doc["summary"]["volumes"], 5);
+    let d = &doc["diagnostics"][1];
+    let keys: Vec<&str> = d.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(keys, ["code", "column", "file", "hint", "line", "message", "name", "severity"]);
+    assert_eq!(d["code"], "CS004");
+    assert_eq!(d["name"], "checksum-mismatch");
+    assert_eq!(d["severity"], "error");
+    assert_eq!(d["file"], "VSAD001");
+    assert_eq!(d["line"], 20);
+    assert_eq!(d["column"], 21);
+    // A finding about a whole file has no line or column.
+    assert_eq!(doc["diagnostics"][0]["line"], serde_json::Value::Null);
+}
+
+#[test]
+fn validate_rolls_up_repeated_findings_with_count_and_examples() {
+    let dir = tmp();
+    let area = dir.path().join("a");
+    let mut files = support::cases::mini();
+    // Damage every disk file line of one volume the same way.
+    let v = String::from_utf8(files["VSAD001"].clone()).unwrap().replace(" status=VALID\n", " status=VALID x\n");
+    files.insert("VSAD001".into(), support::reseal(v.as_bytes()));
+    write_area(&area, &files);
+    let o = run(&["validate", p(&area), "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let rolled: Vec<&serde_json::Value> =
+        doc["diagnostics"].as_array().unwrap().iter().filter(|d| d.get("count").is_some()).collect();
+    assert_eq!(rolled.len(), 1, "{doc:#}");
+    assert_eq!(rolled[0]["code"], "CS001");
+    let examples = rolled[0]["examples"].as_array().unwrap();
+    let count = rolled[0]["count"].as_u64().unwrap();
+    assert_eq!(examples.len() as u64, count.min(5));
+    assert_eq!(examples[0], "16:172", "examples are line:column");
+    let total: u64 = doc["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "CS001")
+        .map(|d| d.get("count").and_then(|c| c.as_u64()).unwrap_or(1))
+        .sum();
+    assert_eq!(total, 14, "every damaged line is counted (VSAD001 has 14 disk files)");
+    assert_eq!(doc["summary"]["errors"].as_u64().unwrap(), total + 1, "plus the entry hash mismatch");
+}
+
+#[test]
+fn validate_cannot_run_on_a_missing_path_or_a_file() {
+    let o = run(&["validate", "fixtures/no-such-area"]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("no such staging area"), "{}", stderr(&o));
+    assert!(stdout(&o).is_empty());
+    let o = run(&["validate", "fixtures/slab-a-daily/FULL"]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("not a directory"), "{}", stderr(&o));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_eq!(code(&run(&[])), 2);
+    assert_eq!(code(&run(&["validate"])), 2);
+    assert_eq!(code(&run(&["validate", "fixtures/slab-a-daily", "--format", "xml"])), 2);
+    assert_eq!(code(&run(&["frobnicate"])), 2);
+}
+
+#[test]
+fn warnings_pass_unless_denied_and_quiet_prints_nothing() {
+    let area = "fixtures/err/0024_orphan-volume-file/area";
+    assert_eq!(code(&run(&["validate", area])), 0);
+    assert_eq!(code(&run(&["validate", area, "--deny-warnings"])), 1);
+    let o = run(&["validate", area, "-q", "--deny-warnings"]);
+    assert_eq!(code(&o), 1);
+    assert!(o.stdout.is_empty() && o.stderr.is_empty());
+    let o = run(&["validate", "fixtures/slab-a-daily", "--quiet"]);
+    assert_eq!(code(&o), 0);
+    assert!(o.stdout.is_empty());
+}
+
+#[test]
+fn colour_only_when_asked_or_on_a_terminal() {
+    let area = "fixtures/err/0004_checksum-mismatch/area";
+    assert!(!stdout(&run(&["validate", area])).contains('\x1b'));
+    assert!(stdout(&run(&["--color", "always", "validate", area])).contains("\x1b[1;31merror"));
+}
+
+#[test]
+fn explain_prints_documentation_for_every_code() {
+    for c in catstage::diag::Code::ALL {
+        let o = run(&["explain", &c.to_string()]);
+        assert_eq!(code(&o), 0);
+        let text = stdout(&o);
+        assert!(text.starts_with(&format!("# {c} {}", c.name())), "{c}: {text}");
+        for section in ["## What it means", "## Why it matters", "## How to fix it"] {
+            assert!(text.contains(section), "{c} lacks {section}");
+        }
+    }
+    assert_eq!(stdout(&run(&["explain", "checksum-mismatch"])), stdout(&run(&["explain", "cs4"])));
+    let o = run(&["explain", "CS999"]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("explain --list"));
+    let list = stdout(&run(&["explain", "--list"]));
+    assert_eq!(list.lines().count(), catstage::diag::Code::ALL.len());
+}
+
+#[test]
+fn help_teaches_with_examples_and_generated_docs_exist() {
+    for cmd in ["validate", "generate", "seal", "explain"] {
+        let o = run(&[cmd, "--help"]);
+        assert_eq!(code(&o), 0);
+        assert!(stdout(&o).contains("Examples:"), "{cmd} --help has no examples");
+    }
+    let o = run(&["completions", "bash"]);
+    assert_eq!(code(&o), 0);
+    assert!(stdout(&o).contains("catstage"));
+    let o = run(&["manpage"]);
+    assert!(stdout(&o).contains(".TH catstage"));
+    let o = run(&["manpage", "validate"]);
+    assert!(stdout(&o).contains(".TH catstage-validate"));
+}
+
+#[test]
+fn generate_is_deterministic_and_validates_clean() {
+    let dir = tmp();
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    for d in [&a, &b] {
+        let o =
+            run(&["generate", "-o", p(d), "--volumes", "40", "--seed", "7", "--store", "PROD A", "--encrypted", "30"]);
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+    }
+    assert!(read_area(&a) == read_area(&b), "same arguments, same bytes");
+    let o = run(&["validate", p(&a)]);
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+    assert!(stdout(&o).ends_with("40 volumes, 0 errors, 0 warnings\n"));
+    let full = String::from_utf8(read_area(&a)["FULL"].clone()).unwrap();
+    assert!(full.contains("store=\"PROD A\""));
+}
+
+#[test]
+fn generate_update_leaves_full_and_unchanged_volumes_byte_identical() {
+    let dir = tmp();
+    let (plain, upd) = (dir.path().join("plain"), dir.path().join("upd"));
+    run(&["generate", "-o", p(&plain), "--volumes", "30"]);
+    let o = run(&["generate", "-o", p(&upd), "--volumes", "30", "--update", "4"]);
+    assert_eq!(code(&o), 0);
+    let (a, b) = (read_area(&plain), read_area(&upd));
+    assert_eq!(a["FULL"], b["FULL"]);
+    let changed: Vec<&String> = a.keys().filter(|k| a[*k] != b[*k]).collect();
+    assert_eq!(changed.len(), 4, "exactly the updated volume files differ: {changed:?}");
+    assert!(b.contains_key("UPDATE"));
+    assert_eq!(code(&run(&["validate", p(&upd)])), 0);
+}
+
+#[test]
+fn generate_refuses_to_clobber_and_checks_its_arguments() {
+    let dir = tmp();
+    let out = dir.path().join("busy");
+    std::fs::create_dir(&out).unwrap();
+    std::fs::write(out.join("KEEP"), b"mine").unwrap();
+    let o = run(&["generate", "-o", p(&out), "--volumes", "3"]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("not an empty directory"), "{}", stderr(&o));
+    assert_eq!(std::fs::read_dir(&out).unwrap().count(), 1, "nothing written");
+    let o = run(&["generate", "-o", p(&dir.path().join("x")), "--volumes", "100001"]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("--label-prefix"), "{}", stderr(&o));
+    let o = run(&["generate", "-o", p(&dir.path().join("y")), "--volumes", "1000", "--label-prefix", "SAD"]);
+    assert_eq!(code(&o), 0, "three digits fit 1,000 volumes");
+    let o = run(&["generate", "-o", p(&dir.path().join("z")), "--volumes", "3", "--node", "ETINIUM"]);
+    assert_eq!(code(&o), 2);
+    // An empty directory is fine.
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    assert_eq!(code(&run(&["generate", "-o", p(&empty), "--volumes", "3"])), 0);
+    assert!(empty.join("FULL").exists());
+}
+
+#[test]
+fn generate_from_builds_chains_of_exports() {
+    let dir = tmp();
+    let d = |n: &str| dir.path().join(n);
+    run(&["generate", "-o", p(&d("e0")), "--volumes", "20"]);
+    let o = run(&["generate", "--from", p(&d("e0")), "-o", p(&d("e1")), "--update", "3", "--add", "2"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = run(&["generate", "--from", p(&d("e1")), "-o", p(&d("e2")), "--update", "2"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = run(&["generate", "--from", p(&d("e2")), "-o", p(&d("e3")), "--full", "--remove", "4"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    for e in ["e1", "e2", "e3"] {
+        let o = run(&["validate", p(&d(e))]);
+        assert_eq!(code(&o), 0, "{e}: {}", stdout(&o));
+    }
+    let (e0, e1, e2, e3) = (read_area(&d("e0")), read_area(&d("e1")), read_area(&d("e2")), read_area(&d("e3")));
+    assert_eq!(e0["FULL"], e1["FULL"], "an UPDATE export keeps FULL");
+    let volumes = |a: &std::collections::BTreeMap<String, Vec<u8>>| a.keys().filter(|k| k.starts_with('V')).count();
+    assert_eq!(volumes(&e1), 22);
+    assert_eq!(e1.keys().filter(|k| k.starts_with('V') && e0.get(*k) != Some(&e1[*k])).count(), 5);
+    let update = String::from_utf8(e2["UPDATE"].clone()).unwrap();
+    assert!(update.lines().filter(|l| l.starts_with("entry ")).count() >= 5, "UPDATE is cumulative");
+    assert_eq!(volumes(&e3), 18);
+    assert!(!e3.contains_key("UPDATE"), "a FULL export leaves no stale UPDATE");
+    let o = run(&["generate", "--from", p(&d("e0")), "-o", p(&d("bad")), "--remove", "1"]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("--full"), "{}", stderr(&o));
+}
+
+#[test]
+fn generate_from_refuses_a_damaged_area() {
+    let dir = tmp();
+    let o = run(&["generate", "--from", "fixtures/err/0004_checksum-mismatch/area", "-o", p(&dir.path().join("n"))]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("errors"), "{}", stderr(&o));
+    assert!(!dir.path().join("n").exists());
+}
+
+fn slab_copy(dir: &Path) -> std::path::PathBuf {
+    let area = dir.join("slab");
+    write_area(&area, &support::slab::files());
+    area
+}
+
+#[test]
+fn seal_reseals_a_deliberate_edit_and_updates_its_entry() {
+    let dir = tmp();
+    let area = slab_copy(dir.path());
+    let file = area.join("VSAD004");
+    let before = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, before.replace("status=ACTIVE", "status=EXPIRED")).unwrap();
+    assert_eq!(code(&run(&["validate", p(&area)])), 1);
+    let full_before = std::fs::read(area.join("FULL")).unwrap();
+    let o = run(&["seal", p(&area), "VSAD004"]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    let out = stdout(&o);
+    assert!(out.lines().any(|l| l.starts_with("VSAD004  sealed")), "{out}");
+    assert!(out.lines().any(|l| l.starts_with("FULL") && l.contains("sealed")), "{out}");
+    let o = run(&["validate", p(&area)]);
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+    assert_ne!(std::fs::read(area.join("FULL")).unwrap(), full_before);
+    // Sealing again changes nothing.
+    let o = run(&["seal", p(&area), "VSAD004"]);
+    assert!(stdout(&o).contains("unchanged"));
+}
+
+#[test]
+fn seal_refuses_damage_besides_the_trailer_and_writes_nothing() {
+    let dir = tmp();
+    let area = slab_copy(dir.path());
+    let file = area.join("VSAD004");
+    let text = std::fs::read_to_string(&file).unwrap().replacen(" version=0 ", " version=101 ", 1);
+    std::fs::write(&file, &text).unwrap();
+    let before = read_area(&area);
+    let o = run(&["seal", p(&area), "VSAD004"]);
+    assert_eq!(code(&o), 1);
+    assert!(stdout(&o).contains("CS008"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("nothing was written"));
+    assert!(read_area(&area) == before, "a refused seal writes nothing");
+    // A file cut short in the middle of a line cannot be sealed either.
+    let bytes = std::fs::read(area.join("VSAD005")).unwrap();
+    std::fs::write(area.join("VSAD005"), &bytes[..bytes.len() - 100]).unwrap();
+    assert_eq!(code(&run(&["seal", p(&area), "VSAD005"])), 1);
+}
+
+#[test]
+fn seal_never_launders_a_damaged_summary_it_was_not_given() {
+    let dir = tmp();
+    let area = slab_copy(dir.path());
+    let full =
+        std::fs::read_to_string(area.join("FULL")).unwrap().replacen("pool=SLAB_A_DAILY", "pool=SLAB_X_DAILY", 1);
+    std::fs::write(area.join("FULL"), full).unwrap();
+    let text = std::fs::read_to_string(area.join("VSAD004")).unwrap().replace("status=ACTIVE", "status=EXPIRED");
+    std::fs::write(area.join("VSAD004"), text).unwrap();
+    let o = run(&["seal", p(&area), "VSAD004"]);
+    assert_eq!(code(&o), 1, "{}", stdout(&o));
+    assert!(stdout(&o).contains("FULL"));
+}
+
+#[test]
+fn seal_usage_problems_exit_2() {
+    let dir = tmp();
+    let area = slab_copy(dir.path());
+    std::fs::write(area.join("NOTES"), b"x").unwrap();
+    assert_eq!(code(&run(&["seal", p(&area), "VNOPE1"])), 2);
+    assert_eq!(code(&run(&["seal", p(&area), "NOTES"])), 2);
+    assert_eq!(code(&run(&["seal", p(&area)])), 2);
+}
+
+#[test]
+fn a_writer_waits_for_no_one_while_another_holds_the_lock() {
+    use catstage::staging::{LockMode, StagingLock};
+    let dir = tmp();
+    let area = slab_copy(dir.path());
+    let held = StagingLock::acquire(&area, LockMode::Exclusive).unwrap();
+    assert!(held.path().unwrap().parent().unwrap() == dir.path(), "the lock lives beside the area");
+    let o = run(&["seal", p(&area), "VSAD004"]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("another process"), "{}", stderr(&o));
+    let o = run(&["validate", p(&area)]);
+    assert_eq!(code(&o), 2, "a reader does not read while a writer writes");
+    drop(held);
+    assert_eq!(code(&run(&["validate", p(&area)])), 0);
+    assert!(
+        !area.join(".slab.catstage-lock").exists() && support::read_area(&area).keys().all(|k| !k.contains("lock"))
+    );
+}
