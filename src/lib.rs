@@ -6,8 +6,10 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod check;
+pub mod config;
 pub mod diag;
 pub mod generate;
+pub mod keys;
 pub mod model;
 pub mod parse;
 pub mod rewrite;

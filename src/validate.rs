@@ -1,9 +1,10 @@
 //! `catstage validate`: every structural check of a staging area.
 
-use crate::check::structure;
-use crate::diag::{self, Diagnostic, render_json_diagnostic};
-use crate::model::CurrentSet;
-use crate::staging::{AreaRead, Progress, Source, read_area};
+use crate::check::{ImportContext, import, structure, unique};
+use crate::config::LoadedConfig;
+use crate::diag::{self, Code, Diagnostic, render_json_diagnostic};
+use crate::model::{CurrentSet, ExportType};
+use crate::staging::{AreaRead, Progress, Reference, Source, read_area};
 use serde::Serialize;
 use std::io;
 
@@ -24,11 +25,61 @@ pub struct Report {
     pub read: AreaRead,
 }
 
+/// The pre-import checks to run beside the structural ones.
+#[derive(Default)]
+pub struct Checks<'a> {
+    /// The secondary's configuration (and the findings about it).
+    pub config: Option<&'a LoadedConfig>,
+    /// Other catalogs: `--against` areas and `--labels` lists.
+    pub references: &'a [Reference],
+    /// Findings about the reference inputs themselves (bad lines of a label list).
+    pub reference_diagnostics: Vec<Diagnostic>,
+    /// `--catalogfiles`, overriding the configuration.
+    pub catalogfiles: Option<bool>,
+}
+
 /// Reads and checks the staging area `src`. An `Err` means it could not be read at all.
 pub fn validate(src: &dyn Source, progress: Option<Progress<'_>>) -> io::Result<Report> {
+    validate_with(src, Checks::default(), progress)
+}
+
+/// Reads and checks the staging area `src`, with the pre-import checks `checks`.
+pub fn validate_with(src: &dyn Source, checks: Checks<'_>, progress: Option<Progress<'_>>) -> io::Result<Report> {
     let read = read_area(src, progress)?;
     let mut diagnostics = Vec::new();
     let current = structure::check(&read, &mut diagnostics);
+    diagnostics.extend(checks.reference_diagnostics);
+    if let Some(c) = checks.config {
+        diagnostics.extend(c.diagnostics.iter().cloned());
+    }
+    // A configuration that could not be read whole would give misleading findings.
+    let unreadable = checks.config.is_some_and(|c| c.diagnostics.iter().any(|d| d.code == Code::ConfigError));
+    if let (true, Some(c)) = (unreadable, checks.config) {
+        diagnostics.push(
+            Diagnostic::new(
+                Code::ConfigError,
+                Some(c.config.file.clone()),
+                "the checks against this configuration did not run, as it could not be read whole",
+            )
+            .with_hint("correct the configuration at the places shown, then validate again"),
+        );
+    }
+    let full = read.full.as_ref().and_then(|f| f.summary.as_ref());
+    if let (Some(set), Some(full)) = (&current, full) {
+        let config = checks.config.filter(|_| !unreadable).map(|c| &c.config);
+        let cx = ImportContext {
+            read: &read,
+            set,
+            full,
+            config,
+            catalogfiles: checks.catalogfiles.or(config.map(|c| c.import.catalogfiles)).unwrap_or(true),
+            catalogfiles_given: checks.catalogfiles.is_some(),
+            import_type: if set.update_current { ExportType::Update } else { ExportType::Full },
+            references: checks.references,
+        };
+        unique::check(&cx, &mut diagnostics);
+        import::check(&cx, &mut diagnostics);
+    }
     diag::sort(&mut diagnostics);
     let (errors, warnings) = diag::tally(&diagnostics);
     Ok(Report {

@@ -19,8 +19,26 @@ fn materialize(dir: &Path, case: &cases::Case) {
             std::fs::create_dir_all(area.join(d)).unwrap();
             std::fs::write(area.join(d).join("KEEP"), b"a directory inside a staging area\n").unwrap();
         }
+        let _ = std::fs::remove_dir_all(dir.join("other"));
+        for f in ["config.toml", "labels.txt"] {
+            let _ = std::fs::remove_file(dir.join(f));
+        }
+        if let Some(c) = &case.config {
+            std::fs::write(dir.join("config.toml"), c).unwrap();
+        }
+        if let Some(l) = &case.labels {
+            std::fs::write(dir.join("labels.txt"), l).unwrap();
+        }
+        if let Some(o) = &case.against {
+            support::write_area(&dir.join("other"), o);
+        }
         return;
     }
+    let read = |f: &str| std::fs::read_to_string(dir.join(f)).ok();
+    assert_eq!(read("config.toml"), case.config, "{}/config.toml differs from its recipe", dir.display());
+    assert_eq!(read("labels.txt"), case.labels, "{}/labels.txt differs from its recipe", dir.display());
+    let other = dir.join("other");
+    assert_eq!(other.exists().then(|| support::read_area(&other)), case.against, "{}/other differs", dir.display());
     let on_disk = support::read_area(&area);
     assert_eq!(
         on_disk.keys().collect::<Vec<_>>(),
@@ -38,10 +56,17 @@ fn materialize(dir: &Path, case: &cases::Case) {
 }
 
 fn check_outputs(dir: &Path) -> serde_json::Value {
-    let rel = dir.strip_prefix(root()).unwrap().join("area");
-    let rel = rel.to_str().unwrap();
-    let text = run(&["validate", rel]);
-    let json = run(&["validate", rel, "--format", "json"]);
+    let base = dir.strip_prefix(root()).unwrap();
+    let mut args: Vec<String> = vec!["validate".into(), base.join("area").to_str().unwrap().into()];
+    for (flag, f) in [("--config", "config.toml"), ("--against", "other"), ("--labels", "labels.txt")] {
+        if dir.join(f).exists() {
+            args.push(flag.into());
+            args.push(base.join(f).to_str().unwrap().into());
+        }
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let text = run(&args);
+    let json = run(&[&args[..], &["--format", "json"]].concat());
     golden(&dir.join("expected.txt"), &stdout(&text));
     golden(&dir.join("expected.json"), &stdout(&json));
     let doc: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();

@@ -9,3 +9,4 @@ mod cli;
 mod corruption;
 mod golden;
 mod roundtrip;
+mod rules;

@@ -1,4 +1,54 @@
 //! Checks across files. Each family owns its code range and pushes findings into a sink;
 //! none does I/O.
+//!
+//! | family | codes |
+//! |---|---|
+//! | [`structure`] | CS020–CS030: the current set against the volume files |
+//! | [`unique`] | CS202–CS204: labels and tape files unique across catalogs (R1, R3) |
+//! | [`import`] | CS301–CS317: the secondary's configuration against the staging area (R2–R14, R22) |
 
+pub mod import;
 pub mod structure;
+pub mod unique;
+
+use crate::config::SecondaryConfig;
+use crate::model::{CurrentSet, ExportType, Label, Summary};
+use crate::staging::{AreaRead, Reference, VolumeFacts};
+use std::collections::BTreeMap;
+
+/// Everything the import checks look at.
+pub struct ImportContext<'a> {
+    /// What was read from the staging area.
+    pub read: &'a AreaRead,
+    /// Its current set.
+    pub set: &'a CurrentSet,
+    /// `FULL`.
+    pub full: &'a Summary,
+    /// The configuration, if given.
+    pub config: Option<&'a SecondaryConfig>,
+    /// Whether DISKFILEs are imported (the configuration, or `--catalogfiles`).
+    pub catalogfiles: bool,
+    /// True when `--catalogfiles` was given on the command line.
+    pub catalogfiles_given: bool,
+    /// The import that would run: FULL or UPDATE.
+    pub import_type: ExportType,
+    /// Other catalogs: `--against` areas and `--labels` lists.
+    pub references: &'a [Reference],
+}
+
+impl ImportContext<'_> {
+    /// The facts of each volume of the current set whose file could be read.
+    pub fn volumes(&self) -> BTreeMap<Label, &VolumeFacts> {
+        self.read
+            .volumes
+            .iter()
+            .filter(|v| self.set.entries.contains_key(&v.label) && v.head.is_some())
+            .map(|v| (v.label, v))
+            .collect()
+    }
+}
+
+/// The first few items of a list, for the `examples` of a rolled-up finding.
+pub fn examples<T: ToString>(items: impl IntoIterator<Item = T>) -> Vec<String> {
+    items.into_iter().take(crate::diag::EXAMPLES).map(|i| i.to_string()).collect()
+}

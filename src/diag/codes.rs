@@ -130,9 +130,69 @@ codes! {
     /// A label twice in one current set.
     DuplicateLabel = 201, "duplicate-label", Error,
         "a label must be unique within a data store; find which volume carries the wrong label and relabel it";
+    /// A label also known elsewhere in the enterprise (R1).
+    LabelNotUnique = 202, "label-not-unique", Error,
+        "a tape label must be unique across every data store and site; relabel one of the volumes before importing";
+    /// The same tape file key on two volumes that are not one volume set.
+    DuplicateTapefile = 203, "duplicate-tapefile", Error,
+        "a TAPEFILE (FILEID, generation, version, copy) belongs to one volume set; find which volume carries the wrong entry";
+    /// A tape file key of this import already in a catalog it may share (R3).
+    FileidCollision = 204, "fileid-collision", Error,
+        "the shared catalog already holds this tape file; import into a dedicated FILECAT, or rename the FILEID on one side";
     /// The same disk file twice under one tape file.
     DuplicateDiskfile = 205, "duplicate-diskfile", Warning,
         "the same disk file appears twice in one tape file; check the BACKUP run and the catalog listing that produced it";
+    /// The target data store is not a SECONDARY (R10).
+    StoreNotSecondary = 301, "store-not-secondary", Error,
+        "import only into a data store whose access is SECONDARY; check [store] access";
+    /// The staging area belongs to another data store than the configuration names (R9).
+    StoreIdMismatch = 302, "store-id-mismatch", Error,
+        "set [store] primary_id to the primary's data store id, exactly as the staging area spells it";
+    /// A primary group with no secondary group: its volumes would not be imported (R6).
+    GroupNotConfigured = 303, "group-not-configured", Error,
+        "add a [[group]] with this id, or with primary_id set to it, before importing";
+    /// A secondary group whose catalog type a secondary cannot have (R7).
+    SecondaryCatalogUnsupported = 304, "secondary-catalog-unsupported", Error,
+        "a secondary group catalogs in NONE or DSMTC only";
+    /// A primary/secondary catalog pair that does not fit together (R7).
+    CatalogTypeIncoherent = 305, "catalog-type-incoherent", Error,
+        "pair DSMTC with DSMTC (or NONE to drop the DSM/TC entries), and NONE, TMF, QTOS or CA with NONE";
+    /// A secondary DSMTC group without VOLCAT, POOL or FILECAT (R8).
+    SecondaryGroupIncomplete = 306, "secondary-group-incomplete", Error,
+        "a DSMTC secondary group names the volcat, pool and filecat every replicated entry will carry";
+    /// Secondary catalog names equal to the primary's (R4).
+    CatalogNameCollision = 307, "catalog-name-collision", Error,
+        "give the secondary its own VOLCAT and FILECAT, or set same_node_name if both systems carry one node name and are not linked";
+    /// A target catalog that receives local backups or other replications (R3).
+    SharedLocalCatalog = 308, "shared-local-catalog", Error,
+        "import into a dedicated catalog, or set allow_shared_catalog and let catstage check for collisions with --against";
+    /// Node replacement configured while a group writes DISKFILEs to the default FILECAT (R5).
+    ReplacementIntoDefaultFilecat = 309, "replacement-into-default-filecat", Error,
+        "with node replacement, direct the group's DISKFILEs to a FILECAT other than the MEDIADEFS default";
+    /// The primary is in the secondary's System Search List (R2).
+    SameSsl = 310, "same-ssl", Error,
+        "remove the primary from the secondary's DSM/TC System Search List before importing";
+    /// DISKFILEs of a node the secondary does not know (R12).
+    UnknownDiskfileNode = 311, "unknown-diskfile-node", Error,
+        "MEDIACOM would reject these DISKFILEs (ERROR-5048): add a node replacement, add the node to known_nodes, or import without DISKFILEs";
+    /// Encrypted volumes whose key manager the secondary lacks (R11).
+    KeyManagerMissing = 312, "key-manager-missing", Error,
+        "configure the key manager on the secondary (see `catstage keys`) before importing encrypted volumes";
+    /// `max_diskfiles_per_transaction` outside 1 to 100,000,000 (R18).
+    TransactionSizeOutOfRange = 313, "transaction-size-out-of-range", Error,
+        "set max_diskfiles_per_transaction between 1 and 100000000 (the default is 20000)";
+    /// Node replacement pairs that are invalid, repeated, chained or cyclic (R13).
+    InvalidNodeReplacement = 314, "invalid-node-replacement", Error,
+        "list each old node once, map it straight to its final node (no chains or cycles), and write node names as \\NAME";
+    /// The configuration cannot be read: TOML syntax, unknown keys, wrong types.
+    ConfigError = 315, "config-error", Error,
+        "correct the configuration file at the place shown; see formats/secondary-config.md";
+    /// DISKFILEs would be imported from volume files exported without them (R22).
+    CatalogfilesMismatch = 316, "catalogfiles-mismatch", Error,
+        "import these volumes with catalogfiles off (--catalogfiles no), or export them again with CATALOGFILES YES";
+    /// A DSMTC primary group received by a NONE secondary group: DSM/TC entries dropped (R7).
+    CatalogEntriesDropped = 317, "catalog-entries-dropped", Warning,
+        "the secondary keeps the BackPak records only; pair the group with a DSMTC secondary group to keep the DSM/TC entries";
 }
 
 impl std::fmt::Display for Code {

@@ -5,10 +5,12 @@
 //! volume's bytes do not depend on how many volumes there are or on which of them a later
 //! export changes.
 
+mod config;
 mod content;
 mod next;
 mod rng;
 
+pub use config::secondary_config;
 pub use content::{Params, ParamsError};
 pub use next::{NextParams, generate_next};
 pub use rng::{Rng, stream_of};
@@ -34,6 +36,14 @@ pub struct Generated {
     pub full_export: String,
     /// The UPDATE export id, if one was written.
     pub update_export: Option<String>,
+    /// The data store id.
+    pub store: String,
+    /// The primary's node.
+    pub node: crate::model::Node,
+    /// The volume groups of the winning summary.
+    pub groups: Vec<crate::model::Group>,
+    /// Whether the last export wrote DISKFILEs.
+    pub catalogfiles: bool,
 }
 
 /// Why generating failed.
@@ -186,7 +196,7 @@ pub fn generate(params: &Params, out: &Path, progress: Option<Progress<'_>>) -> 
                 created: when,
                 extra: Default::default(),
             },
-            groups,
+            groups: groups.clone(),
             nodemaps: Vec::new(),
             entries,
         };
@@ -194,5 +204,15 @@ pub fn generate(params: &Params, out: &Path, progress: Option<Progress<'_>>) -> 
         update_export = Some(update_id);
     }
     area.commit()?;
-    Ok(Generated { volumes: params.volumes, bytes, diskfiles, full_export: full_id, update_export })
+    Ok(Generated {
+        volumes: params.volumes,
+        bytes,
+        diskfiles,
+        full_export: full_id,
+        update_export,
+        store: params.store.clone(),
+        node: params.node,
+        groups,
+        catalogfiles: params.catalogfiles,
+    })
 }

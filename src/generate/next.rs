@@ -211,6 +211,7 @@ pub fn generate_next(
         new_entries.insert(e.label, e);
     }
 
+    let final_groups = groups.clone();
     let export = |kind: ExportType, base: Option<String>| SummaryExport {
         id: new_id.clone(),
         kind,
@@ -259,5 +260,9 @@ pub fn generate_next(
         diskfiles,
         full_export: if p.full { new_id } else { full.export.id.clone() },
         update_export,
+        store: full.export.store.clone(),
+        node: full.export.node,
+        groups: final_groups,
+        catalogfiles: last.catalogfiles,
     })
 }

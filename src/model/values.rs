@@ -61,10 +61,13 @@ fn guardian_part(part: &str, max: usize, what: &str) -> Result<(), ValueError> {
 macro_rules! small_name {
     ($(#[$doc:meta])* $name:ident, $cap:literal) => {
         $(#[$doc])*
+        ///
+        /// Ordered by its bytes, as the format's sort orders want: the zero padding after a
+        /// shorter name sorts it before any longer name it is a prefix of.
         #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub struct $name {
-            len: u8,
             bytes: [u8; $cap],
+            len: u8,
         }
 
         impl $name {

@@ -16,4 +16,6 @@ pub use header::{FileKind, LineError, Trailer, parse_header, parse_trailer};
 pub use lex::{Field, LexError, Lexed, Span, lex, unescape};
 pub use record::{Rec, Schema};
 pub use summary::{ParsedSummary, parse_summary, read_summary};
-pub use volume::{Ignore, MAX_COMMENT, ParsedVolume, VolumeVisitor, parse_volume, read_volume, read_volume_with};
+pub use volume::{
+    Ignore, MAX_COMMENT, ParsedVolume, VolumeVisitor, parse_volume, read_volume, read_volume_head, read_volume_with,
+};

@@ -118,7 +118,12 @@ impl SummaryParser {
     }
 
     fn finish(self, diags: &mut FileDiagnostics) -> Option<Summary> {
-        let version = self.version?;
+        let Some(version) = self.version else {
+            if !self.header_failed {
+                diags.file_level(Code::UnsupportedVersion, "the file has no header line `CATSTAGE SUMMARY 1.0`");
+            }
+            return None;
+        };
         if self.export_lines == 0 {
             diags.file_level(Code::RecordOrder, "the summary has no export record");
         }

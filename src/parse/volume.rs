@@ -199,6 +199,9 @@ impl<'v, V: VolumeVisitor> VolumeParser<'v, V> {
 
     fn finish(&mut self, diags: &mut FileDiagnostics) {
         if self.version.is_none() {
+            if !self.header_failed {
+                diags.file_level(Code::UnsupportedVersion, "the file has no header line `CATSTAGE VOLUME 1.0`");
+            }
             return;
         }
         let (e, v) = (self.export_lines == 0, self.volume_lines == 0);
@@ -549,18 +552,22 @@ impl<V: VolumeVisitor> VolumeParser<'_, V> {
     }
 
     fn diskfile_record(&mut self, mut r: Rec<'_>, diags: &mut FileDiagnostics) {
-        let name = r.borrowed(0);
-        if let Some(n) = name
-            && let Err(e) = check_diskfile_name(n)
-        {
-            r.refuse(0, &e, diags);
-        }
-        let fileid = r.borrowed(1);
-        if let Some(f) = fileid
-            && let Err(e) = check_fileid(f)
-        {
-            r.refuse(1, &e, diags);
-        }
+        // Valid names and FILEIDs never need escapes, so a value with escapes is refused
+        // by its check; one without is borrowed from the line.
+        let name = r.text(0).and_then(|n| match check_diskfile_name(&n) {
+            Ok(_) => r.borrowed(0),
+            Err(e) => {
+                r.refuse(0, &e, diags);
+                None
+            }
+        });
+        let fileid = r.text(1).and_then(|f| match check_fileid(&f) {
+            Ok(()) => r.borrowed(1),
+            Err(e) => {
+                r.refuse(1, &e, diags);
+                None
+            }
+        });
         let generation = r.req(2, diags, |s| parse_uint(s, 1, 32_767));
         let version = r.req(3, diags, |s| parse_uint(s, 0, 100));
         let copy = r.req(4, diags, |s| parse_uint(s, 1, 99));
@@ -694,4 +701,29 @@ impl<V: VolumeVisitor> VolumeParser<'_, V> {
         }
         true
     }
+}
+
+/// Reads only the head of a volume file (its records before the first disk file), without
+/// checking the rest or the trailer: for reference areas, where only labels and tape
+/// files matter and reading every disk file would be wasted work.
+pub fn read_volume_head<R: std::io::BufRead>(name: &str, mut reader: R) -> io::Result<Option<VolumeHead>> {
+    let mut diags = FileDiagnostics::new(name);
+    let mut visitor = Ignore;
+    let mut p = VolumeParser::new(&mut visitor);
+    let mut line = Vec::with_capacity(256);
+    let mut no = 0;
+    loop {
+        line.clear();
+        if reader.read_until(b'\n', &mut line)? == 0 {
+            break;
+        }
+        if line.last() != Some(&b'\n') || line.starts_with(b"diskfile ") || line.starts_with(b"END") {
+            break;
+        }
+        line.pop();
+        no += 1;
+        p.line(no, &line, None, &mut diags);
+    }
+    p.finish(&mut diags);
+    Ok(p.head.take())
 }

@@ -5,11 +5,13 @@ mod atomic;
 mod lock;
 mod newdir;
 mod read;
+mod reference;
 
 pub use atomic::{TEMP_PREFIX, fsync_dir, write_atomic, write_atomic_bytes};
 pub use lock::{LockError, LockMode, StagingLock};
 pub use newdir::{NewArea, NewAreaError};
 pub use read::{AreaRead, Progress, VolumeFacts, read_area};
+pub use reference::{Reference, read_label_list, read_reference_area};
 
 use crate::model::{ExportType, Label};
 use std::collections::BTreeMap;

@@ -16,6 +16,12 @@ pub struct Case {
     pub symlinks: Vec<(&'static str, &'static str)>,
     /// Sub-directories to create, each holding one file.
     pub dirs: Vec<&'static str>,
+    /// A secondary configuration (`config.toml` beside the area).
+    pub config: Option<String>,
+    /// Another staging area to check against (`other/` beside the area).
+    pub against: Option<BTreeMap<String, Vec<u8>>>,
+    /// A label list (`labels.txt` beside the area).
+    pub labels: Option<String>,
 }
 
 const MINI: [&str; 5] = ["VSAD001", "VSAD002", "VSAD013", "VSARD01", "VSARD03"];
@@ -41,7 +47,27 @@ fn rep(line: &str, from: &str, to: &str) -> String {
 fn case(name: &'static str, f: impl FnOnce(&mut BTreeMap<String, Vec<u8>>)) -> Case {
     let mut files = mini();
     f(&mut files);
-    Case { name, files, symlinks: vec![], dirs: vec![] }
+    Case { name, files, symlinks: vec![], dirs: vec![], config: None, against: None, labels: None }
+}
+
+/// The configuration under which the mini area validates clean: fixtures/slab-a-daily.toml.
+pub fn mini_config() -> String {
+    std::fs::read_to_string(root().join("fixtures/slab-a-daily.toml")).unwrap()
+}
+
+/// A case checked with a configuration edited by `f`.
+fn configured(name: &'static str, f: impl FnOnce(&mut String)) -> Case {
+    let mut c = case(name, |_| {});
+    let mut config = mini_config();
+    f(&mut config);
+    c.config = Some(config);
+    c
+}
+
+/// `text` with `from` replaced by `to`; `from` must be there.
+fn edit(text: &mut String, from: &str, to: &str) {
+    assert!(text.contains(from), "configuration lacks {from:?}");
+    *text = text.replacen(from, to, 1);
 }
 
 /// Replaces the first occurrence of `from` by `to` in line `n` (0-based) of `file`,
@@ -62,6 +88,28 @@ fn set_line(a: &mut BTreeMap<String, Vec<u8>>, file: &str, f: impl FnOnce(&mut V
     a.insert(file.into(), new);
     if file != "FULL" && file != "UPDATE" {
         rehash_entry(a, "FULL", file);
+    }
+}
+
+/// A monthly FULL export made with CATALOGFILES NO (R22): no disk files anywhere.
+fn without_diskfiles(a: &mut BTreeMap<String, Vec<u8>>) {
+    for f in MINI {
+        set_line(a, f, |l| {
+            l[1] = rep(&l[1], "catalogfiles=yes", "catalogfiles=no");
+            l.retain(|x| !x.starts_with("diskfile "));
+        });
+    }
+    let v = edit_lines(&a["FULL"], |l| {
+        l[1] = rep(&l[1], "catalogfiles=yes", "catalogfiles=no");
+        for line in l.iter_mut().filter(|x| x.starts_with("entry ")) {
+            let n = line.find(" diskfiles=").unwrap();
+            line.truncate(n);
+            line.push_str(" diskfiles=0");
+        }
+    });
+    a.insert("FULL".into(), v);
+    for f in MINI {
+        rehash_entry(a, "FULL", f);
     }
 }
 
@@ -114,27 +162,7 @@ pub fn ok_cases() -> Vec<Case> {
             });
             a.insert("FULL".into(), v);
         }),
-        case("0004_catalogfiles-no", |a| {
-            // A monthly FULL export made with CATALOGFILES NO (R22): no disk files.
-            for f in MINI {
-                set_line(a, f, |l| {
-                    l[1] = rep(&l[1], "catalogfiles=yes", "catalogfiles=no");
-                    l.retain(|x| !x.starts_with("diskfile "));
-                });
-            }
-            let v = edit_lines(&a["FULL"], |l| {
-                l[1] = rep(&l[1], "catalogfiles=yes", "catalogfiles=no");
-                for line in l.iter_mut().filter(|x| x.starts_with("entry ")) {
-                    let n = line.find(" diskfiles=").unwrap();
-                    line.truncate(n);
-                    line.push_str(" diskfiles=0");
-                }
-            });
-            a.insert("FULL".into(), v);
-            for f in MINI {
-                rehash_entry(a, "FULL", f);
-            }
-        }),
+        case("0004_catalogfiles-no", without_diskfiles),
     ]
 }
 
@@ -279,6 +307,113 @@ pub fn err_cases() -> Vec<Case> {
     nonreg.symlinks.push(("VSAD099", "VSAD001"));
     nonreg.dirs.push("OLD");
     cases.push(nonreg);
+    cases.extend(import_cases());
     cases.sort_by_key(|c| c.name);
+    cases
+}
+
+/// Cases of the pre-import checks: the mini area with a configuration, other areas or
+/// label lists.
+fn import_cases() -> Vec<Case> {
+    let mut cases = Vec::new();
+    let mut c = configured("0202_label-not-unique", |_| {});
+    c.against = Some(mini());
+    cases.push(c);
+    let mut c = configured("0202_label-not-unique-list", |_| {});
+    c.labels = Some("# labels of \\INSIDX's own MEDIACOM catalog\nLOC001\nsad002   # lower case is read as upper\n\nSARD03\nNOT-A-LABEL\n".into());
+    cases.push(c);
+    let mut c = configured("0203_duplicate-tapefile", |_| {});
+    let v = String::from_utf8(c.files["VSARD01"].clone()).unwrap().replace("SLABA-BRCOM-DAILY", "SLABA-BAK11-DAILY");
+    c.files.insert("VSARD01".into(), reseal(v.as_bytes()));
+    rehash_entry(&mut c.files, "FULL", "VSARD01");
+    cases.push(c);
+    let mut c =
+        configured("0204_fileid-collision", |t| edit(t, "allow_shared_catalog = false", "allow_shared_catalog = true"));
+    // The secondary's own exports of its local backups: other labels, one tape file in common.
+    let mut other = mini();
+    other.retain(|k, _| k == "FULL" || k == "VSAD002");
+    let v = String::from_utf8(other.remove("VSAD002").unwrap())
+        .unwrap()
+        .replace("SAD002", "LOC002")
+        .replace("SAD001", "LOC001");
+    other.insert("VLOC002".into(), reseal(v.as_bytes()));
+    let full = edit_lines(&other["FULL"], |l| {
+        l.retain(|x| !x.starts_with("entry ") || x.contains(" file=VSAD002 "));
+        for x in l.iter_mut() {
+            *x = x.replace("SAD002", "LOC002").replace("store=SLAB_A-DAILY", "store=INSIDX-LOCAL");
+        }
+    });
+    other.insert("FULL".into(), full);
+    rehash_entry(&mut other, "FULL", "VLOC002");
+    c.against = Some(other);
+    cases.push(c);
+    cases.push(configured("0301_store-not-secondary", |t| edit(t, "access = \"SECONDARY\"", "access = \"PRIMARY\"")));
+    cases.push(configured("0302_store-id-mismatch", |t| {
+        edit(t, "primary_id = \"SLAB_A-DAILY\"", "primary_id = \"SLAB_A DAILY\"")
+    }));
+    cases.push(configured("0303_group-not-configured", |t| {
+        let i = t.rfind("[[group]]").unwrap();
+        t.truncate(i);
+    }));
+    cases.push(configured("0304_secondary-catalog-unsupported", |t| {
+        let i = t.rfind("catalog = \"DSMTC\"").unwrap();
+        t.replace_range(i..i + 17, "catalog = \"TMF\"");
+    }));
+    let mut c = configured("0305_catalog-type-incoherent", |_| {});
+    let full = edit_lines(&c.files["FULL"], |l| {
+        for x in l.iter_mut().filter(|x| x.starts_with("group id=VG_SLAB_A_BRCOM-DAILY ")) {
+            *x = "group id=VG_SLAB_A_BRCOM-DAILY catalog=TMF keymanager=ESKM1".into();
+        }
+    });
+    c.files.insert("FULL".into(), full);
+    cases.push(c);
+    cases.push(configured("0306_secondary-group-incomplete", |t| edit(t, "filecat = \"\\\\INSIDX.QCFILCAT\"\n", "")));
+    cases.push(configured("0307_catalog-name-collision", |t| {
+        edit(t, "volcat = \"\\\\INSIDX.QCVOLCAT\"", "volcat = \"\\\\ETINIUM.SLABVC\"")
+    }));
+    cases.push(configured("0308_shared-local-catalog", |t| {
+        edit(t, "volcat = \"\\\\INSIDX.QCVOLCAT\"", "volcat = \"\\\\INSIDX.LOCALVC\"")
+    }));
+    cases.push(configured("0309_replacement-into-default-filecat", |t| {
+        edit(
+            t,
+            "local_catalogs = [\"\\\\INSIDX.LOCALVC\", \"\\\\INSIDX.LOCALFC\"]",
+            "local_catalogs = [\"\\\\INSIDX.LOCALVC\"]",
+        );
+        edit(t, "filecat = \"\\\\INSIDX.QCFILCAT\"", "filecat = \"\\\\INSIDX.LOCALFC\"");
+    }));
+    cases.push(configured("0310_same-ssl", |t| {
+        edit(t, "ssl = [\"\\\\INSIDX\"]", "ssl = [\"\\\\INSIDX\", \"\\\\ETINIUM\"]")
+    }));
+    cases.push(configured("0311_unknown-diskfile-node", |t| {
+        edit(t, "node_replacement = [[\"\\\\ETINIUM\", \"\\\\INSIDX\"]]", "node_replacement = []")
+    }));
+    cases.push(configured("0312_key-manager-missing", |t| {
+        edit(t, "key_managers = [\"ESKM1\"]", "key_managers = [\"ESKM2\"]")
+    }));
+    cases.push(configured("0313_transaction-size-out-of-range", |t| {
+        edit(t, "max_diskfiles_per_transaction = 20000", "max_diskfiles_per_transaction = 200_000_000")
+    }));
+    cases.push(configured("0314_invalid-node-replacement", |t| {
+        edit(
+            t,
+            "node_replacement = [[\"\\\\ETINIUM\", \"\\\\INSIDX\"]]",
+            "node_replacement = [\n  [\"\\\\ETINIUM\", \"\\\\INSIDX\"],\n  [\"\\\\INSIDX\", \"\\\\BACKUP\"],\n  [\"\\\\ETINIUM\", \"\\\\OTHER\"],\n  [\"ETINIUM\", \"\\\\X\"],\n  [\"\\\\SOLO\"],\n]",
+        )
+    }));
+    cases.push(configured("0315_config-error-syntax", |t| edit(t, "same_node_name = false", "same_node_name = flase")));
+    cases.push(configured("0315_config-error-keys", |t| {
+        edit(t, "allow_shared_catalog = false", "allow_shared_catalogue = false");
+        edit(t, "catalogfiles = true", "catalogfiles = \"yes\"");
+        edit(t, "key_manager = \"ESKM1\"", "key_manager = \"ESKM1\"\nretention_days = 35");
+        edit(t, "known_nodes = [\"\\\\INSIDX\"]", "known_nodes = [\"INSIDX\"]");
+    }));
+    let mut c = configured("0316_catalogfiles-mismatch", |_| {});
+    without_diskfiles(&mut c.files);
+    cases.push(c);
+    cases.push(configured("0317_catalog-entries-dropped", |t| {
+        let i = t.rfind("catalog = \"DSMTC\"").unwrap();
+        t.replace_range(i..i + 17, "catalog = \"NONE\"");
+    }));
     cases
 }

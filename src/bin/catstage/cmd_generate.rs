@@ -2,8 +2,9 @@
 
 use crate::output::Styles;
 use crate::{CmdResult, Failure, OK};
-use catstage::generate::{GenerateError, NextParams, Params, generate, generate_next};
+use catstage::generate::{GenerateError, NextParams, Params, generate, generate_next, secondary_config};
 use catstage::model::Node;
+use catstage::staging::write_atomic_bytes;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -74,6 +75,13 @@ pub struct Args {
     /// With --from: write a new FULL export instead of an UPDATE.
     #[arg(long, requires = "from")]
     pub full: bool,
+    /// Also write a secondary configuration (TOML) under which the generated area
+    /// validates clean with `validate --config`.
+    #[arg(long, value_name = "FILE")]
+    pub secondary_config: Option<PathBuf>,
+    /// The secondary's node, for --secondary-config.
+    #[arg(long, value_name = "\\NAME", default_value = "\\DRSITE", requires = "secondary_config")]
+    pub secondary_node: String,
     /// Print nothing on success.
     #[arg(short, long)]
     pub quiet: bool,
@@ -81,6 +89,16 @@ pub struct Args {
 
 pub fn run(args: Args, styles: &Styles) -> CmdResult {
     let start = Instant::now();
+    let secondary = Node::parse_any_case(&args.secondary_node)
+        .map_err(|e| Failure::msg(format!("--secondary-node {:?}: {e}", args.secondary_node)))?;
+    if let Some(c) = &args.secondary_config
+        && c.exists()
+    {
+        return Err(Failure::msg(format!(
+            "{} already exists; catstage does not overwrite a configuration: choose another --secondary-config",
+            c.display()
+        )));
+    }
     let fail = |e: GenerateError| Failure::msg(e.to_string());
     let result = if let Some(from) = &args.from {
         let p = NextParams {
@@ -117,6 +135,15 @@ pub fn run(args: Args, styles: &Styles) -> CmdResult {
         bar.finish_and_clear();
         g
     };
+    if let Some(c) = &args.secondary_config {
+        let text = secondary_config(&result.store, result.node, secondary, &result.groups, result.catalogfiles);
+        let dir = match c.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let name = c.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        write_atomic_bytes(&dir, &name, text.as_bytes()).map_err(|e| Failure::msg(format!("{}: {e}", c.display())))?;
+    }
     if !args.quiet {
         let update = result.update_export.map(|u| format!(", UPDATE export {u}")).unwrap_or_default();
         println!(

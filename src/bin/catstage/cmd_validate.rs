@@ -2,8 +2,10 @@
 
 use crate::output::{Format, Styles};
 use crate::{CmdResult, FINDINGS, Failure, OK};
+use catstage::config::load_secondary;
 use catstage::diag::render_text;
-use catstage::staging::{DirArea, LockMode, Source, StagingLock};
+use catstage::staging::{DirArea, LockMode, Source, StagingLock, read_label_list, read_reference_area};
+use catstage::validate::Checks;
 use std::io::{self, Write};
 use std::path::PathBuf;
 
@@ -12,11 +14,20 @@ use std::path::PathBuf;
 /// Reads every file once, on all cores, and checks: each file's header, records, values
 /// and canonical form; each END trailer (line count and SHA-256); that FULL exists and
 /// that UPDATE builds on it; that every volume the current set lists is present, whole
-/// and the file the summary lists; orphan, foreign and non-regular entries.
+/// and the file the summary lists; orphan, foreign and non-regular entries; tape files
+/// on two volumes that are not one volume set.
+///
+/// With --config, also what the import into that secondary would corrupt, drop or refuse:
+/// data store and access, volume groups and catalog types, catalog names, shared
+/// catalogs, the System Search List, DISKFILE nodes, key managers, CATALOGFILES. With
+/// --against and --labels, that labels are unique across the enterprise and, when the
+/// import may share a catalog, that its tape files do not collide.
 #[derive(clap::Args, Debug)]
 #[command(after_help = "\
 Examples:
   catstage validate /stage/SLABA
+  catstage validate /stage/SLABA --config secondary.toml
+  catstage validate /stage/SLABA --config secondary.toml --against /stage/LOCAL --labels mediacom-labels.txt
   catstage validate /stage/SLABA --format json | jq '.summary'
   catstage validate /stage/SLABA --deny-warnings   # warnings fail too
 
@@ -25,6 +36,21 @@ pub struct Args {
     /// The staging area (a directory).
     #[arg(value_name = "STAGING")]
     pub staging: PathBuf,
+    /// The secondary's configuration (formats/secondary-config.md): run the pre-import
+    /// checks against it.
+    #[arg(long, value_name = "SEC.toml")]
+    pub config: Option<PathBuf>,
+    /// Another staging area (of another data store or site) whose labels and tape files
+    /// must not collide with this one. Repeatable.
+    #[arg(long, value_name = "OTHER_STAGING")]
+    pub against: Vec<PathBuf>,
+    /// A list of labels known to other catalogs, one per line (`#` comments). Repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub labels: Vec<PathBuf>,
+    /// Whether the import takes DISKFILEs, overriding the configuration's
+    /// import.catalogfiles.
+    #[arg(long, value_name = "yes|no", value_parser = ["yes", "no"])]
+    pub catalogfiles: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -39,10 +65,31 @@ pub struct Args {
 pub fn run(args: Args, styles: &Styles) -> CmdResult {
     let area = DirArea::open(&args.staging).map_err(|e| Failure::msg(e.to_string()))?;
     let _lock = StagingLock::acquire(&args.staging, LockMode::Shared).map_err(|e| Failure::msg(e.to_string()))?;
+    let config = match &args.config {
+        Some(p) => Some(load_secondary(p).map_err(|e| Failure::msg(format!("{}: {e}", p.display())))?),
+        None => None,
+    };
+    let mut references = Vec::new();
+    let mut reference_diagnostics = Vec::new();
+    for other in &args.against {
+        let a = DirArea::open(other).map_err(|e| Failure::msg(format!("--against: {e}")))?;
+        references.push(read_reference_area(&other.display().to_string(), &a).map_err(Failure::Io)?);
+    }
+    for list in &args.labels {
+        let (r, d) = read_label_list(list).map_err(|e| Failure::msg(format!("--labels {}: {e}", list.display())))?;
+        references.push(r);
+        reference_diagnostics.extend(d);
+    }
+    let checks = Checks {
+        config: config.as_ref(),
+        references: &references,
+        reference_diagnostics,
+        catalogfiles: args.catalogfiles.as_deref().map(|c| c == "yes"),
+    };
     let total: u64 = area.entries().iter().map(|e| e.size).sum();
     let bar = styles.progress(total, "validate");
     let tick = |n: u64| bar.inc(n);
-    let report = catstage::validate::validate(&area, Some(&tick)).map_err(Failure::Io)?;
+    let report = catstage::validate::validate_with(&area, checks, Some(&tick)).map_err(Failure::Io)?;
     bar.finish_and_clear();
     let failed = report.errors > 0 || (args.deny_warnings && report.warnings > 0);
     if args.quiet {

@@ -2,6 +2,7 @@
 
 mod cmd_explain;
 mod cmd_generate;
+mod cmd_keys;
 mod cmd_meta;
 mod cmd_seal;
 mod cmd_validate;
@@ -25,6 +26,8 @@ Exit status: 0 when all is well, 1 when the check found errors (or differences),
 Examples:
   catstage validate /stage/SLABA                 check a staging area before importing it
   catstage validate /stage/SLABA --format json   the same, for scripts
+  catstage validate /stage/SLABA --config sec.toml   and what the import would do wrong
+  catstage keys /stage/SLABA --config sec.toml   key managers encrypted volumes need
   catstage explain CS004                         what a finding means and how to fix it
   catstage generate -o /tmp/area --volumes 500   a synthetic staging area for tests
 
@@ -53,6 +56,8 @@ pub enum Command {
     Validate(cmd_validate::Args),
     /// Explain a diagnostic code: what it means, why it matters, how to fix it.
     Explain(cmd_explain::Args),
+    /// List the key manager ids that encrypted volumes need (and which the secondary lacks).
+    Keys(cmd_keys::Args),
     /// Generate a deterministic synthetic staging area, or the next export of one.
     Generate(cmd_generate::Args),
     /// Recompute the END trailers and summary entries of deliberately edited files.
@@ -69,6 +74,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Validate(a) => cmd_validate::run(a, &style),
         Command::Explain(a) => cmd_explain::run(a),
+        Command::Keys(a) => cmd_keys::run(a),
         Command::Generate(a) => cmd_generate::run(a, &style),
         Command::Seal(a) => cmd_seal::run(a, &style),
         Command::Completions(a) => cmd_meta::completions(a),

@@ -1,0 +1,294 @@
+//! The secondary's configuration against the staging area (CS301–CS317): what an import
+//! would corrupt, drop or refuse (R2–R14, R18, R22).
+
+use super::{ImportContext, examples};
+use crate::config::{Access, SecondaryConfig};
+use crate::diag::{Code, Diagnostic, Severity};
+use crate::model::{CatalogType, ExportType, Label, Node};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Runs every configuration check. Without a configuration, only the CATALOGFILES check
+/// applies, and only when `--catalogfiles` was given.
+pub fn check(cx: &ImportContext<'_>, out: &mut Vec<Diagnostic>) {
+    let Some(config) = cx.config else {
+        if cx.catalogfiles_given {
+            catalogfiles(cx, out);
+        }
+        return;
+    };
+    store(cx, config, out);
+    groups(cx, config, out);
+    catalogs(cx, config, out);
+    diskfile_nodes(cx, config, out);
+    key_managers(cx, config, out);
+    catalogfiles(cx, out);
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") }
+}
+
+/// `1 volume is`, `2 volumes are`.
+fn plural_is(n: usize, word: &str) -> String {
+    if n == 1 { format!("1 {word} is") } else { format!("{n} {word}s are") }
+}
+
+/// `1 volume was`, `2 volumes were`.
+fn plural_was(n: usize, word: &str) -> String {
+    if n == 1 { format!("1 {word} was") } else { format!("{n} {word}s were") }
+}
+
+/// CS301, CS302, CS310: the data stores and the systems (R10, R9, R2).
+fn store(cx: &ImportContext<'_>, config: &SecondaryConfig, out: &mut Vec<Diagnostic>) {
+    let s = &config.store;
+    if let Some(access) = s.access
+        && access != Access::Secondary
+    {
+        out.push(s.access_pos.diagnostic(
+            Code::StoreNotSecondary,
+            format!(
+                "data store {:?} has access {}; an import runs only into a SECONDARY data store",
+                s.id,
+                if access == Access::Primary { "PRIMARY" } else { "RESTRICTED" }
+            ),
+        ));
+    }
+    let staged = &cx.full.export.store;
+    if s.expected_primary_id() != staged {
+        let how = if s.primary_id.is_some() { "its primary_id is" } else { "it has no primary_id and its id is" };
+        let pos = if s.primary_id.is_some() { &s.primary_id_pos } else { &s.id_pos };
+        out.push(pos.diagnostic(
+            Code::StoreIdMismatch,
+            format!(
+                "the staging area belongs to data store {staged:?}, but {how} {:?} (ids are compared exactly, spaces included)",
+                s.expected_primary_id()
+            ),
+        ));
+    }
+    let primary = cx.full.export.node;
+    if !config.import.same_node_name && config.environment.ssl.contains(&primary) {
+        out.push(Diagnostic::new(
+            Code::SameSsl,
+            Some(config.file.clone()),
+            format!("the primary {primary} is in the secondary's DSM/TC System Search List ([environment] ssl)"),
+        ));
+    }
+}
+
+/// CS303–CS306, CS317: each primary group against the secondary group receiving it (R6–R8).
+fn groups(cx: &ImportContext<'_>, config: &SecondaryConfig, out: &mut Vec<Diagnostic>) {
+    let mut volumes_of: BTreeMap<&str, Vec<Label>> = BTreeMap::new();
+    for (label, w) in &cx.set.entries {
+        volumes_of.entry(w.entry.group.as_str()).or_default().push(*label);
+    }
+    let mut seen = BTreeSet::new();
+    for g in &cx.set.groups {
+        seen.insert(g.id.as_str());
+        let vols = volumes_of.get(g.id.as_str()).map_or(&[][..], Vec::as_slice);
+        let Some(sec) = config.group_for(&g.id) else {
+            out.push(
+                Diagnostic::new(
+                    Code::GroupNotConfigured,
+                    Some(config.file.clone()),
+                    format!(
+                        "primary volume group {:?} has no secondary group: its {} would not be imported",
+                        g.id,
+                        plural(vols.len(), "volume")
+                    ),
+                )
+                .with_count(vols.len() as u64, examples(vols)),
+            );
+            continue;
+        };
+        // An unsupported secondary catalog is reported with the configuration (CS304).
+        if !matches!(sec.catalog.as_str(), "NONE" | "DSMTC") {
+            continue;
+        }
+        // R7: DSMTC -> DSMTC; DSMTC -> NONE (entries dropped); NONE, TMF, QTOS, CA -> NONE.
+        match (g.catalog, sec.catalog.as_str()) {
+            (CatalogType::Dsmtc, "DSMTC") | (CatalogType::None | CatalogType::Tmf | CatalogType::Qtos | CatalogType::Ca, "NONE") => {}
+            (CatalogType::Dsmtc, _) => out.push(sec.pos.diagnostic(
+                Code::CatalogEntriesDropped,
+                format!(
+                    "primary group {:?} catalogs in DSMTC but secondary group {:?} in NONE: the DSM/TC entries of its {} \
+                     (TAPEVOLUME, TAPEFILE, DISKFILE) are dropped",
+                    g.id,
+                    sec.id,
+                    plural(vols.len(), "volume")
+                ),
+            )),
+            (primary, secondary) => out.push(sec.pos.diagnostic(
+                Code::CatalogTypeIncoherent,
+                format!(
+                    "primary group {:?} catalogs in {} but secondary group {:?} in {secondary}; {} can only go to NONE",
+                    g.id,
+                    primary.as_str(),
+                    sec.id,
+                    primary.as_str()
+                ),
+            )),
+        }
+    }
+    // Entries naming groups the summary does not define are CS029; their volumes still
+    // need a secondary group.
+    for (group, vols) in &volumes_of {
+        if !seen.contains(group) && config.group_for(group).is_none() {
+            out.push(
+                Diagnostic::new(
+                    Code::GroupNotConfigured,
+                    Some(config.file.clone()),
+                    format!(
+                        "volume group {group:?} has no secondary group: its {} would not be imported",
+                        plural(vols.len(), "volume")
+                    ),
+                )
+                .with_count(vols.len() as u64, examples(vols)),
+            );
+        }
+    }
+}
+
+/// CS307–CS309: the catalogs the import writes to (R4, R3, R5).
+fn catalogs(cx: &ImportContext<'_>, config: &SecondaryConfig, out: &mut Vec<Diagnostic>) {
+    let mut primary: BTreeSet<&str> = cx.set.groups.iter().filter_map(|g| g.volcat.as_deref()).collect();
+    for v in cx.read.volumes.iter().filter_map(|v| v.head.as_ref()) {
+        if let Some(t) = &v.tapevolume {
+            primary.insert(t.volcat.as_str());
+        }
+    }
+    for sec in config.groups.iter().filter(|g| g.catalog == "DSMTC") {
+        for (what, name) in [("VOLCAT", &sec.volcat), ("FILECAT", &sec.filecat)] {
+            let Some(name) = name else { continue };
+            if !config.import.same_node_name && primary.contains(name.as_str()) {
+                out.push(sec.pos.diagnostic(
+                    Code::CatalogNameCollision,
+                    format!("secondary group {:?} writes to {what} {name}, which is the primary's own catalog", sec.id),
+                ));
+            }
+            if !config.import.allow_shared_catalog && config.environment.local_catalogs.contains(name) {
+                out.push(sec.pos.diagnostic(
+                    Code::SharedLocalCatalog,
+                    format!(
+                        "secondary group {:?} writes to {what} {name}, which also receives local backups or other \
+                         replications; FILEIDs are not unique across sites",
+                        sec.id
+                    ),
+                ));
+            }
+        }
+        if let (Some(filecat), Some(default)) = (&sec.filecat, &config.environment.mediadefs_filecat)
+            && !config.import.node_replacement.is_empty()
+            && filecat == default
+        {
+            out.push(sec.pos.diagnostic(
+                Code::ReplacementIntoDefaultFilecat,
+                format!(
+                    "node replacement is configured and secondary group {:?} directs DISKFILEs into {filecat}, the \
+                         MEDIADEFS default FILECAT",
+                    sec.id
+                ),
+            ));
+        }
+    }
+}
+
+/// CS311: DISKFILEs whose node the secondary does not know (R12, R13, R14).
+fn diskfile_nodes(cx: &ImportContext<'_>, config: &SecondaryConfig, out: &mut Vec<Diagnostic>) {
+    if !cx.catalogfiles {
+        return;
+    }
+    let mut unknown: BTreeMap<Node, (u64, Vec<Label>, Option<Node>)> = BTreeMap::new();
+    for v in cx.volumes().values() {
+        for (node, count) in &v.nodes {
+            let replaced = config.replaced(node);
+            let target = replaced.unwrap_or(*node);
+            if config.knows(&target) {
+                continue;
+            }
+            let slot = unknown.entry(*node).or_insert((0, Vec::new(), replaced));
+            slot.0 += count;
+            slot.1.push(v.label);
+        }
+    }
+    for (node, (diskfiles, labels, replaced)) in unknown {
+        let how = match replaced {
+            Some(r) => format!("node replacement maps {node} to {r}, which the secondary does not know either"),
+            None => format!("the secondary does not know {node} and no node replacement maps it"),
+        };
+        out.push(
+            Diagnostic::new(
+                Code::UnknownDiskfileNode,
+                None,
+                format!(
+                    "{} of {} name node {node}: {how}; MEDIACOM would reject them (ERROR-5048)",
+                    plural(diskfiles as usize, "DISKFILE"),
+                    plural(labels.len(), "volume")
+                ),
+            )
+            .with_count(labels.len() as u64, examples(&labels)),
+        );
+    }
+}
+
+/// CS312: key managers that encrypted volumes need and the secondary lacks (R11).
+fn key_managers(cx: &ImportContext<'_>, config: &SecondaryConfig, out: &mut Vec<Diagnostic>) {
+    let mut missing: BTreeMap<&str, Vec<Label>> = BTreeMap::new();
+    for v in cx.volumes().values() {
+        let Some(h) = &v.head else { continue };
+        if let (true, Some(km)) = (h.volume.encrypted, h.volume.keymanager.as_deref())
+            && !config.environment.key_managers.iter().any(|k| k == km)
+        {
+            missing.entry(km).or_default().push(v.label);
+        }
+    }
+    for (km, labels) in missing {
+        out.push(
+            Diagnostic::new(
+                Code::KeyManagerMissing,
+                Some(config.file.clone()),
+                format!(
+                    "{} encrypted with keys of key manager {km}, which the secondary does not have ([environment] key_managers)",
+                    plural_is(labels.len(), "volume")
+                ),
+            )
+            .with_count(labels.len() as u64, examples(&labels)),
+        );
+    }
+}
+
+/// CS316: DISKFILEs imported from volume files exported without them (R22).
+fn catalogfiles(cx: &ImportContext<'_>, out: &mut Vec<Diagnostic>) {
+    if !cx.catalogfiles {
+        return;
+    }
+    let without: Vec<Label> = cx
+        .volumes()
+        .values()
+        .filter(|v| v.head.as_ref().is_some_and(|h| !h.export.catalogfiles))
+        .map(|v| v.label)
+        .collect();
+    if without.is_empty() {
+        return;
+    }
+    let (severity, consequence) = match cx.import_type {
+        ExportType::Full => (
+            Severity::Error,
+            "a FULL import with DISKFILEs would delete the secondary's DISKFILE entries of these volumes",
+        ),
+        ExportType::Update => {
+            (Severity::Warning, "an UPDATE import with DISKFILEs would leave these volumes without DISKFILE entries")
+        }
+    };
+    out.push(
+        Diagnostic::new(
+            Code::CatalogfilesMismatch,
+            None,
+            format!(
+                "{} exported with catalogfiles=no while the import takes DISKFILEs: {consequence}",
+                plural_was(without.len(), "volume file")
+            ),
+        )
+        .with_severity(severity)
+        .with_count(without.len() as u64, examples(&without)),
+    );
+}

@@ -1,0 +1,152 @@
+//! Uniqueness across catalogs (CS202–CS204): tape labels across the enterprise (R1), tape
+//! files within the staging area, and tape files against a catalog the import may share
+//! (R3).
+
+use super::{ImportContext, examples};
+use crate::diag::{Code, Diagnostic};
+use crate::model::{Label, TapeFileKey};
+use std::collections::BTreeMap;
+
+/// Runs the uniqueness checks.
+pub fn check(cx: &ImportContext<'_>, out: &mut Vec<Diagnostic>) {
+    labels_elsewhere(cx, out);
+    duplicate_tapefiles(cx, out);
+    fileid_collisions(cx, out);
+}
+
+/// CS202: labels of the current set that another catalog holds too (R1).
+fn labels_elsewhere(cx: &ImportContext<'_>, out: &mut Vec<Diagnostic>) {
+    for r in cx.references {
+        let shared: Vec<Label> = cx.set.entries.keys().filter(|l| r.labels.contains(l)).copied().collect();
+        if shared.is_empty() {
+            continue;
+        }
+        let n = shared.len();
+        out.push(
+            Diagnostic::new(
+                Code::LabelNotUnique,
+                None,
+                format!(
+                    "{n} label{} of this staging area {} also known to {}: tape labels must be unique across the enterprise",
+                    if n == 1 { "" } else { "s" },
+                    if n == 1 { "is" } else { "are" },
+                    r.name
+                ),
+            )
+            .with_count(n as u64, examples(&shared)),
+        );
+    }
+}
+
+/// A volume carrying a tape file: its label, volume set and file section.
+type Carrier = (Label, Option<Label>, u16);
+
+/// CS203: one tape file key on volumes that are not one volume set.
+fn duplicate_tapefiles(cx: &ImportContext<'_>, out: &mut Vec<Diagnostic>) {
+    let mut carriers: BTreeMap<&TapeFileKey, Vec<Carrier>> = BTreeMap::new();
+    for v in cx.volumes().values() {
+        // A damaged file, or one holding another volume, is reported already; its tape
+        // files would only repeat that.
+        let Some(h) = &v.head else { continue };
+        if v.has_errors || h.volume.label != v.label {
+            continue;
+        }
+        let volset = h.tapevolume.as_ref().map(|t| t.volset);
+        for t in &h.tapefiles {
+            carriers.entry(&t.key).or_default().push((v.label, volset, t.section));
+        }
+    }
+    let mut findings = Vec::new();
+    for (key, list) in carriers {
+        if list.len() < 2 {
+            continue;
+        }
+        let first = list[0];
+        let one_set = list.iter().all(|c| c.1.is_some() && c.1 == first.1);
+        let mut sections: Vec<u16> = list.iter().map(|c| c.2).collect();
+        sections.sort_unstable();
+        sections.dedup();
+        if one_set && sections.len() == list.len() {
+            continue;
+        }
+        let labels: Vec<String> = list.iter().map(|c| c.0.to_string()).collect();
+        let why = if one_set {
+            "twice with the same file section of one volume set"
+        } else {
+            "on volumes that are not one volume set"
+        };
+        findings.push(Diagnostic::new(
+            Code::DuplicateTapefile,
+            Some(list[1].0.file_name()),
+            format!("tape file {key} is on {} ({why})", labels.join(", ")),
+        ));
+    }
+    out.extend(super::structure::rollup(findings));
+}
+
+/// CS204: when the import may share a catalog, tape files another area holds too (R3).
+fn fileid_collisions(cx: &ImportContext<'_>, out: &mut Vec<Diagnostic>) {
+    let Some(config) = cx.config else { return };
+    let groups = cx.set.groups.iter().map(|g| g.id.as_str());
+    let shared_groups: Vec<&str> = groups
+        .filter(|g| {
+            config.import.allow_shared_catalog
+                || config
+                    .group_for(g)
+                    .and_then(|s| s.filecat.as_ref())
+                    .is_some_and(|f| config.environment.local_catalogs.contains(f))
+        })
+        .collect();
+    if shared_groups.is_empty() {
+        return;
+    }
+    if !cx.references.iter().any(|r| !r.tapefiles.is_empty()) {
+        out.push(
+            Diagnostic::new(
+                Code::FileidCollision,
+                Some(config.file.clone()),
+                format!(
+                    "the import may share its catalog (groups {}), but no --against area was given, so tape file \
+                     collisions were not checked",
+                    shared_groups.join(", ")
+                ),
+            )
+            .with_severity(crate::diag::Severity::Warning)
+            .with_hint("name the staging areas of the other exports into that catalog with --against"),
+        );
+        return;
+    }
+    let volumes = cx.volumes();
+    for r in cx.references.iter().filter(|r| !r.tapefiles.is_empty()) {
+        let mut hits: Vec<String> = Vec::new();
+        for v in volumes.values() {
+            let Some(h) = &v.head else { continue };
+            if !shared_groups.contains(&h.volume.group.as_str()) {
+                continue;
+            }
+            for t in &h.tapefiles {
+                if let Some(other) = r.tapefiles.get(&t.key) {
+                    hits.push(format!("{} ({} here, {other} there)", t.key, v.label));
+                }
+            }
+        }
+        if hits.is_empty() {
+            continue;
+        }
+        let n = hits.len();
+        out.push(
+            Diagnostic::new(
+                Code::FileidCollision,
+                None,
+                format!(
+                    "{n} tape file{} of this import {} also in {}, and the import may share its catalog: importing would \
+                     collide in the DSM/TC FILECAT",
+                    if n == 1 { "" } else { "s" },
+                    if n == 1 { "is" } else { "are" },
+                    r.name
+                ),
+            )
+            .with_count(n as u64, examples(hits)),
+        );
+    }
+}

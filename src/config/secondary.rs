@@ -1,0 +1,509 @@
+//! The secondary site's configuration: its data store, import settings, environment and
+//! volume groups.
+
+use super::toml_walk::{self, Doc, Pos, Table};
+use crate::diag::{Code, Diagnostic};
+use crate::model::{Node, check_catalog, check_id, check_keymanager, check_media, check_pool};
+use std::collections::BTreeSet;
+use std::path::Path;
+
+/// The access mode of a data store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// Exports only.
+    Primary,
+    /// Imports only.
+    Secondary,
+    /// Neither.
+    Restricted,
+}
+
+/// `[store]`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StoreConfig {
+    /// The secondary data store id.
+    pub id: String,
+    /// The primary's data store id, when it differs (R9).
+    pub primary_id: Option<String>,
+    /// Access mode.
+    pub access: Option<Access>,
+    /// The secondary's node.
+    pub node: Option<Node>,
+    /// Where `id` is written.
+    pub id_pos: Pos,
+    /// Where `primary_id` is written.
+    pub primary_id_pos: Pos,
+    /// Where `access` is written.
+    pub access_pos: Pos,
+}
+
+impl StoreConfig {
+    /// The data store id the staging area must carry: `primary_id`, or `id`.
+    pub fn expected_primary_id(&self) -> &str {
+        self.primary_id.as_deref().unwrap_or(&self.id)
+    }
+}
+
+/// One (old, new) pair of node replacement.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NodeReplacement {
+    /// The node replaced.
+    pub old: Node,
+    /// The node written instead.
+    pub new: Node,
+    /// Where the pair is written.
+    pub pos: Pos,
+}
+
+/// `[import]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImportConfig {
+    /// Whether DISKFILEs are imported (CATALOGFILES).
+    pub catalogfiles: bool,
+    /// Both systems carry the same node name and are not linked (R4).
+    pub same_node_name: bool,
+    /// The target catalog may be shared with local backups or other replications (R3).
+    pub allow_shared_catalog: bool,
+    /// DISKFILEs per commit (R18), as written (range checked by CS313).
+    pub max_diskfiles_per_transaction: i128,
+    /// Where it is written.
+    pub max_diskfiles_pos: Pos,
+    /// Node replacement pairs (R13), as far as they could be read.
+    pub node_replacement: Vec<NodeReplacement>,
+}
+
+impl Default for ImportConfig {
+    fn default() -> Self {
+        ImportConfig {
+            catalogfiles: true,
+            same_node_name: false,
+            allow_shared_catalog: false,
+            max_diskfiles_per_transaction: 20_000,
+            max_diskfiles_pos: Pos::default(),
+            node_replacement: Vec::new(),
+        }
+    }
+}
+
+/// `[environment]`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EnvironmentConfig {
+    /// Nodes the secondary knows (MEDIACOM accepts DISKFILEs of these).
+    pub known_nodes: Vec<Node>,
+    /// Members of the secondary's DSM/TC System Search List.
+    pub ssl: Vec<Node>,
+    /// The secondary's MEDIADEFS default FILECAT.
+    pub mediadefs_filecat: Option<String>,
+    /// Catalogs that receive local backups or other replications.
+    pub local_catalogs: Vec<String>,
+    /// Key manager ids configured on the secondary.
+    pub key_managers: Vec<String>,
+}
+
+/// A secondary volume group.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SecondaryGroup {
+    /// Its id.
+    pub id: String,
+    /// The primary group it receives, when its id differs.
+    pub primary_id: Option<String>,
+    /// Its catalog type as written (`NONE` or `DSMTC`; anything else is CS304).
+    pub catalog: String,
+    /// Media type the replicated entries carry.
+    pub media: Option<String>,
+    /// VOLCAT the replicated entries go to.
+    pub volcat: Option<String>,
+    /// FILECAT the replicated entries go to.
+    pub filecat: Option<String>,
+    /// POOL the replicated entries go to.
+    pub pool: Option<String>,
+    /// Key manager of the group.
+    pub key_manager: Option<String>,
+    /// Where the group is defined.
+    pub pos: Pos,
+}
+
+impl SecondaryGroup {
+    /// The primary group id this group receives.
+    pub fn receives(&self) -> &str {
+        self.primary_id.as_deref().unwrap_or(&self.id)
+    }
+}
+
+/// The whole configuration.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SecondaryConfig {
+    /// The file as the user named it.
+    pub file: String,
+    /// `[store]`.
+    pub store: StoreConfig,
+    /// `[import]`.
+    pub import: ImportConfig,
+    /// `[environment]`.
+    pub environment: EnvironmentConfig,
+    /// `[[group]]`.
+    pub groups: Vec<SecondaryGroup>,
+}
+
+impl SecondaryConfig {
+    /// The secondary group that receives primary group `primary`.
+    pub fn group_for(&self, primary: &str) -> Option<&SecondaryGroup> {
+        self.groups.iter().find(|g| g.receives() == primary)
+    }
+
+    /// True when the secondary knows `node` (its own node counts).
+    pub fn knows(&self, node: &Node) -> bool {
+        self.store.node.as_ref() == Some(node) || self.environment.known_nodes.contains(node)
+    }
+
+    /// The node `node` becomes under node replacement.
+    pub fn replaced(&self, node: &Node) -> Option<Node> {
+        self.import.node_replacement.iter().find(|r| r.old == *node).map(|r| r.new)
+    }
+}
+
+/// A configuration and the findings about it.
+#[derive(Debug)]
+pub struct LoadedConfig {
+    /// What could be read (check `diagnostics` before trusting it).
+    pub config: SecondaryConfig,
+    /// CS315 and CS313/CS314 findings.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Reads the configuration file at `path` (named as the user named it).
+pub fn load_secondary(path: &Path) -> std::io::Result<LoadedConfig> {
+    let text = std::fs::read(path)?;
+    let name = path.display().to_string();
+    match String::from_utf8(text) {
+        Ok(t) => Ok(parse_secondary(&name, &t)),
+        Err(e) => {
+            let d = Diagnostic::new(Code::ConfigError, Some(name), "the configuration is not UTF-8 text");
+            let _ = e;
+            Ok(LoadedConfig { config: SecondaryConfig::default(), diagnostics: vec![d] })
+        }
+    }
+}
+
+fn node(doc: &mut Doc<'_>, key: &str, v: toml_walk::Value<'_, '_>) -> Option<Node> {
+    let s = toml_walk::string(doc, key, v)?;
+    match Node::parse_any_case(&s) {
+        Ok(n) => Some(n),
+        Err(e) => {
+            doc.error(v.span(), format!("`{key}`: {s:?} is not a node name: {e}"));
+            None
+        }
+    }
+}
+
+/// Reads a text value and checks it with `check` (case-insensitive Guardian names are
+/// upper-cased first when `upper`).
+fn checked(
+    doc: &mut Doc<'_>,
+    key: &str,
+    v: toml_walk::Value<'_, '_>,
+    upper: bool,
+    check: fn(&str) -> Result<(), crate::model::ValueError>,
+) -> Option<String> {
+    let mut s = toml_walk::string(doc, key, v)?;
+    if upper {
+        s = s.to_ascii_uppercase();
+    }
+    match check(&s) {
+        Ok(()) => Some(s),
+        Err(e) => {
+            doc.error(v.span(), format!("`{key}`: {e}"));
+            None
+        }
+    }
+}
+
+/// Parses a configuration held in `text`.
+pub fn parse_secondary(file: &str, text: &str) -> LoadedConfig {
+    let (mut doc, root) = Doc::parse(file, text, Code::ConfigError);
+    let mut config = SecondaryConfig { file: file.to_string(), ..Default::default() };
+    if let Some(root) = &root {
+        let mut top = Table::new(root.get_ref(), root.span(), "");
+        if let Some(v) = top.required(&mut doc, "store")
+            && let Some(t) = toml_walk::table(&mut doc, "store", v)
+        {
+            config.store = read_store(&mut doc, t);
+        }
+        if let Some(v) = top.get("import")
+            && let Some(t) = toml_walk::table(&mut doc, "import", v)
+        {
+            config.import = read_import(&mut doc, t);
+        }
+        if let Some(v) = top.get("environment")
+            && let Some(t) = toml_walk::table(&mut doc, "environment", v)
+        {
+            config.environment = read_environment(&mut doc, t);
+        }
+        if let Some(v) = top.get("group")
+            && let Some(items) = toml_walk::array(&mut doc, "group", v)
+        {
+            for item in items {
+                if let Some(t) = toml_walk::table(&mut doc, "group", item)
+                    && let Some(g) = read_group(&mut doc, t)
+                {
+                    config.groups.push(g);
+                }
+            }
+        }
+        top.finish(&mut doc);
+        check_groups(&mut doc, &config);
+        transactions(&config, &mut doc.diagnostics);
+        node_replacement(&config, &mut doc.diagnostics);
+    }
+    LoadedConfig { config, diagnostics: doc.diagnostics }
+}
+
+fn read_store(doc: &mut Doc<'_>, mut t: Table<'_, '_>) -> StoreConfig {
+    let mut s = StoreConfig::default();
+    if let Some(v) = t.required(doc, "id") {
+        s.id_pos = doc.pos(v.span().start);
+        s.id = checked(doc, "id", v, false, check_id).unwrap_or_default();
+    }
+    if let Some(v) = t.get("primary_id") {
+        s.primary_id_pos = doc.pos(v.span().start);
+        s.primary_id = checked(doc, "primary_id", v, false, check_id);
+    }
+    if let Some(v) = t.required(doc, "access") {
+        s.access_pos = doc.pos(v.span().start);
+        if let Some(a) = toml_walk::string(doc, "access", v) {
+            s.access = match a.to_ascii_uppercase().as_str() {
+                "PRIMARY" => Some(Access::Primary),
+                "SECONDARY" => Some(Access::Secondary),
+                "RESTRICTED" => Some(Access::Restricted),
+                _ => {
+                    doc.error(v.span(), format!("`access` is PRIMARY, SECONDARY or RESTRICTED, not {a:?}"));
+                    None
+                }
+            };
+        }
+    }
+    if let Some(v) = t.required(doc, "node") {
+        s.node = node(doc, "node", v);
+    }
+    t.finish(doc);
+    s
+}
+
+fn read_import(doc: &mut Doc<'_>, mut t: Table<'_, '_>) -> ImportConfig {
+    let mut i = ImportConfig::default();
+    if let Some(v) = t.get("catalogfiles") {
+        i.catalogfiles = toml_walk::boolean(doc, "catalogfiles", v).unwrap_or(true);
+    }
+    if let Some(v) = t.get("same_node_name") {
+        i.same_node_name = toml_walk::boolean(doc, "same_node_name", v).unwrap_or(false);
+    }
+    if let Some(v) = t.get("allow_shared_catalog") {
+        i.allow_shared_catalog = toml_walk::boolean(doc, "allow_shared_catalog", v).unwrap_or(false);
+    }
+    if let Some(v) = t.get("max_diskfiles_per_transaction") {
+        i.max_diskfiles_pos = doc.pos(v.span().start);
+        if let Some(n) = toml_walk::integer(doc, "max_diskfiles_per_transaction", v) {
+            i.max_diskfiles_per_transaction = n;
+        }
+    }
+    if let Some(v) = t.get("node_replacement") {
+        i.node_replacement = read_replacement(doc, v);
+    }
+    t.finish(doc);
+    i
+}
+
+/// Node replacement pairs. Problems with the pairs themselves are CS314.
+fn read_replacement(doc: &mut Doc<'_>, v: toml_walk::Value<'_, '_>) -> Vec<NodeReplacement> {
+    let mut out = Vec::new();
+    let Some(items) = toml_walk::array(doc, "node_replacement", v) else { return out };
+    for item in items {
+        let Some(pair) = toml_walk::array(doc, "node_replacement", item) else { continue };
+        if pair.len() != 2 {
+            doc.report(
+                Code::InvalidNodeReplacement,
+                item.span(),
+                "a node replacement is a pair [\"\\\\OLD\", \"\\\\NEW\"]",
+            );
+            continue;
+        }
+        let mut nodes = Vec::new();
+        for n in &pair {
+            let Some(s) = toml_walk::string(doc, "node_replacement", n) else { continue };
+            match Node::parse_any_case(&s) {
+                Ok(node) => nodes.push(node),
+                Err(e) => doc.report(Code::InvalidNodeReplacement, n.span(), format!("{s:?} is not a node name: {e}")),
+            }
+        }
+        if let [old, new] = nodes[..] {
+            out.push(NodeReplacement { old, new, pos: doc.pos(item.span().start) });
+        }
+    }
+    out
+}
+
+fn read_environment(doc: &mut Doc<'_>, mut t: Table<'_, '_>) -> EnvironmentConfig {
+    let mut e = EnvironmentConfig::default();
+    let nodes = |doc: &mut Doc<'_>, t: &mut Table<'_, '_>, key: &str| -> Vec<Node> {
+        let Some(v) = t.get(key) else { return Vec::new() };
+        toml_walk::strings(doc, key, v)
+            .into_iter()
+            .filter_map(|(s, span)| match Node::parse_any_case(&s) {
+                Ok(n) => Some(n),
+                Err(err) => {
+                    doc.error(span, format!("`{key}`: {s:?} is not a node name: {err}"));
+                    None
+                }
+            })
+            .collect()
+    };
+    e.known_nodes = nodes(doc, &mut t, "known_nodes");
+    e.ssl = nodes(doc, &mut t, "ssl");
+    if let Some(v) = t.get("mediadefs_filecat") {
+        e.mediadefs_filecat = checked(doc, "mediadefs_filecat", v, true, check_catalog);
+    }
+    if let Some(v) = t.get("local_catalogs") {
+        for (s, span) in toml_walk::strings(doc, "local_catalogs", v) {
+            let s = s.to_ascii_uppercase();
+            match check_catalog(&s) {
+                Ok(()) => e.local_catalogs.push(s),
+                Err(err) => doc.error(span, format!("`local_catalogs`: {err}")),
+            }
+        }
+    }
+    if let Some(v) = t.get("key_managers") {
+        for (s, span) in toml_walk::strings(doc, "key_managers", v) {
+            match check_keymanager(&s) {
+                Ok(()) => e.key_managers.push(s),
+                Err(err) => doc.error(span, format!("`key_managers`: {err}")),
+            }
+        }
+    }
+    t.finish(doc);
+    e
+}
+
+fn read_group(doc: &mut Doc<'_>, mut t: Table<'_, '_>) -> Option<SecondaryGroup> {
+    let mut g = SecondaryGroup { pos: doc.pos(t.span.start), ..Default::default() };
+    let id = t.required(doc, "id");
+    if let Some(v) = id {
+        g.id = checked(doc, "id", v, false, check_id).unwrap_or_default();
+    }
+    if let Some(v) = t.get("primary_id") {
+        g.primary_id = checked(doc, "primary_id", v, false, check_id);
+    }
+    if let Some(v) = t.required(doc, "catalog") {
+        g.catalog = toml_walk::string(doc, "catalog", v).unwrap_or_default().to_ascii_uppercase();
+    }
+    if let Some(v) = t.get("media") {
+        g.media = checked(doc, "media", v, true, check_media);
+    }
+    if let Some(v) = t.get("volcat") {
+        g.volcat = checked(doc, "volcat", v, true, check_catalog);
+    }
+    if let Some(v) = t.get("filecat") {
+        g.filecat = checked(doc, "filecat", v, true, check_catalog);
+    }
+    if let Some(v) = t.get("pool") {
+        g.pool = checked(doc, "pool", v, false, check_pool);
+    }
+    if let Some(v) = t.get("key_manager") {
+        g.key_manager = checked(doc, "key_manager", v, false, check_keymanager);
+    }
+    t.finish(doc);
+    (!g.id.is_empty()).then_some(g)
+}
+
+/// Two groups with one id, or two groups receiving one primary group, cannot be told apart;
+/// a secondary group catalogs in NONE or DSMTC (CS304, R7), and a DSMTC one names the
+/// catalogs and pool every replicated entry goes to (CS306, R8).
+fn check_groups(doc: &mut Doc<'_>, config: &SecondaryConfig) {
+    for g in &config.groups {
+        match g.catalog.as_str() {
+            "NONE" | "" => {}
+            "DSMTC" => {
+                let missing: Vec<&str> = [("volcat", &g.volcat), ("pool", &g.pool), ("filecat", &g.filecat)]
+                    .into_iter()
+                    .filter(|(_, v)| v.is_none())
+                    .map(|(k, _)| k)
+                    .collect();
+                if !missing.is_empty() {
+                    doc.diagnostics.push(g.pos.diagnostic(
+                        Code::SecondaryGroupIncomplete,
+                        format!(
+                            "DSMTC secondary group {:?} names no {}: every replicated entry carries the secondary's \
+                             VOLCAT, POOL and FILECAT",
+                            g.id,
+                            missing.join(", no ")
+                        ),
+                    ));
+                }
+            }
+            other => doc.diagnostics.push(g.pos.diagnostic(
+                Code::SecondaryCatalogUnsupported,
+                format!(
+                    "secondary group {:?} has catalog {other:?}; a secondary group catalogs in NONE or DSMTC",
+                    g.id
+                ),
+            )),
+        }
+    }
+    for (i, g) in config.groups.iter().enumerate() {
+        for h in &config.groups[..i] {
+            let message = if g.id == h.id {
+                Some(format!("two [[group]] tables have the id {:?}", g.id))
+            } else if g.receives() == h.receives() {
+                Some(format!(
+                    "groups {:?} and {:?} both receive primary group {:?}; each primary group goes to one secondary group",
+                    h.id,
+                    g.id,
+                    g.receives()
+                ))
+            } else {
+                None
+            };
+            if let Some(m) = message {
+                doc.diagnostics.push(g.pos.diagnostic(Code::ConfigError, m));
+            }
+        }
+    }
+}
+
+/// CS313: the DISKFILE commit interval (R18).
+fn transactions(config: &SecondaryConfig, out: &mut Vec<Diagnostic>) {
+    let n = config.import.max_diskfiles_per_transaction;
+    if !(1..=100_000_000).contains(&n) {
+        out.push(config.import.max_diskfiles_pos.diagnostic(
+            Code::TransactionSizeOutOfRange,
+            format!("max_diskfiles_per_transaction is {n}; it must be 1 to 100000000"),
+        ));
+    }
+}
+
+/// CS314: the node replacement pairs (R13).
+fn node_replacement(config: &SecondaryConfig, out: &mut Vec<Diagnostic>) {
+    let pairs = &config.import.node_replacement;
+    let olds: BTreeSet<Node> = pairs.iter().map(|p| p.old).collect();
+    for (i, p) in pairs.iter().enumerate() {
+        let msg = if p.old == p.new {
+            Some(format!("{} is replaced by itself", p.old))
+        } else if pairs[..i].iter().any(|q| q.old == p.old) {
+            Some(format!("{} is listed twice as an old node; each node has one replacement", p.old))
+        } else if olds.contains(&p.new) {
+            let next = pairs.iter().find(|q| q.old == p.new).map(|q| q.new);
+            let what = if next == Some(p.old) { "a cycle" } else { "a chain" };
+            Some(format!(
+                "{} -> {} while {} -> {}: {what}; map every old node straight to its final node",
+                p.old,
+                p.new,
+                p.new,
+                next.map_or_else(|| "?".to_string(), |n| n.to_string())
+            ))
+        } else {
+            None
+        };
+        if let Some(m) = msg {
+            out.push(p.pos.diagnostic(Code::InvalidNodeReplacement, m));
+        }
+    }
+}

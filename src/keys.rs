@@ -1,0 +1,85 @@
+//! `catstage keys`: the key manager ids that encrypted volumes need (R11), the "BB038"
+//! list an operator checks before importing encrypted volumes.
+
+use crate::config::SecondaryConfig;
+use crate::model::{CurrentSet, Label, Timestamp};
+use crate::parse::{read_summary, read_volume_head};
+use crate::staging::{EntryKind, Source};
+use rayon::prelude::*;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::io::{self, BufReader};
+
+/// One key manager and the volumes that need it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct KeyManagerUse {
+    /// The key manager id.
+    pub id: String,
+    /// Encrypted volumes of the current set whose key it holds.
+    pub volumes: u64,
+    /// The newest of them by unload time.
+    pub newest_volume: Option<NewestVolume>,
+    /// With a configuration: whether the secondary has it.
+    pub configured: Option<bool>,
+}
+
+/// A volume and its unload time.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct NewestVolume {
+    /// The label.
+    pub label: Label,
+    /// Its unload time.
+    pub unloaded: Option<Timestamp>,
+}
+
+/// Lists the key managers encrypted volumes of the current set need. Reads the summaries
+/// and the heads of the volume files only.
+pub fn key_managers(src: &dyn Source, config: Option<&SecondaryConfig>) -> io::Result<Vec<KeyManagerUse>> {
+    let mut full = None;
+    let mut update = None;
+    let mut files = Vec::new();
+    for e in src.entries() {
+        match e.kind {
+            EntryKind::Summary(kind) => {
+                let s = read_summary(&e.name, src.open(&e.name)?, Some(kind))?.summary;
+                match kind {
+                    crate::model::ExportType::Full => full = s,
+                    crate::model::ExportType::Update => update = s,
+                }
+            }
+            EntryKind::Volume(label) => files.push((label, e.name.clone())),
+            _ => {}
+        }
+    }
+    let set = CurrentSet::derive(full.as_ref(), update.as_ref());
+    let files: Vec<_> =
+        files.into_iter().filter(|(l, _)| set.as_ref().is_none_or(|s| s.entries.contains_key(l))).collect();
+    let heads: Vec<_> = files
+        .par_iter()
+        .map(|(_, name)| read_volume_head(name, BufReader::new(src.open(name)?)))
+        .collect::<io::Result<_>>()?;
+    let mut by_id: BTreeMap<String, KeyManagerUse> = BTreeMap::new();
+    for h in heads.into_iter().flatten() {
+        let (true, Some(id)) = (h.volume.encrypted, h.volume.keymanager.clone()) else { continue };
+        let slot = by_id.entry(id.clone()).or_insert_with(|| KeyManagerUse {
+            configured: config.map(|c| c.environment.key_managers.contains(&id)),
+            id,
+            volumes: 0,
+            newest_volume: None,
+        });
+        slot.volumes += 1;
+        let candidate = NewestVolume { label: h.volume.label, unloaded: h.volume.unloaded };
+        let newer = match &slot.newest_volume {
+            None => true,
+            Some(n) => match (candidate.unloaded, n.unloaded) {
+                (Some(a), Some(b)) => a.cmp_instant(&b).then(candidate.label.cmp(&n.label)).is_gt(),
+                (Some(_), None) => true,
+                _ => false,
+            },
+        };
+        if newer {
+            slot.newest_volume = Some(candidate);
+        }
+    }
+    Ok(by_id.into_values().collect())
+}

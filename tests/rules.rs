@@ -1,0 +1,289 @@
+//! One test per domain rule of the pre-import checks (R1–R14, R22 of the design brief):
+//! each fails if the rule's check is removed or its escape hatch stops working.
+
+use crate::support::{cases, code, root, run, stdout, write_area};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+fn validate_json(args: &[&str]) -> (i32, Value) {
+    let mut all = vec!["validate"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--format", "json"]);
+    let o = run(&all);
+    (code(&o), serde_json::from_slice(&o.stdout).unwrap_or(Value::Null))
+}
+
+fn codes(doc: &Value) -> Vec<String> {
+    doc["diagnostics"].as_array().unwrap().iter().map(|d| d["code"].as_str().unwrap().to_string()).collect()
+}
+
+/// The mini area and a configuration edited by `f`, written to a temporary directory.
+fn setup(f: impl FnOnce(&mut String)) -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let area = dir.path().join("area");
+    write_area(&area, &cases::mini());
+    let mut config = cases::mini_config();
+    f(&mut config);
+    let cfg = dir.path().join("sec.toml");
+    std::fs::write(&cfg, config).unwrap();
+    (dir, area, cfg)
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+#[test]
+fn the_bundled_fixture_validates_clean_under_its_configuration() {
+    let o = run(&["validate", "fixtures/slab-a-daily", "--config", "fixtures/slab-a-daily.toml"]);
+    assert_eq!(stdout(&o), "fixtures/slab-a-daily: 30 volumes, 0 errors, 0 warnings\n");
+    assert_eq!(code(&o), 0);
+}
+
+#[test]
+fn r1_labels_unique_across_areas_reported_once_with_count_and_examples() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    run(&["generate", "-o", s(&a), "--volumes", "30", "--label-prefix", "SAD"]);
+    run(&["generate", "-o", s(&b), "--volumes", "12", "--label-prefix", "SAD", "--seed", "9"]);
+    let (status, doc) = validate_json(&[s(&a), "--against", s(&b)]);
+    assert_eq!(status, 1);
+    let found: Vec<&Value> = doc["diagnostics"].as_array().unwrap().iter().filter(|d| d["code"] == "CS202").collect();
+    assert_eq!(found.len(), 1, "reported once: {doc:#}");
+    assert_eq!(found[0]["count"], 12);
+    assert_eq!(found[0]["examples"], serde_json::json!(["SAD000", "SAD001", "SAD002", "SAD003", "SAD004"]));
+    // Different prefixes: unique.
+    let c = dir.path().join("c");
+    run(&["generate", "-o", s(&c), "--volumes", "12", "--label-prefix", "SAR"]);
+    let (status, doc) = validate_json(&[s(&a), "--against", s(&c)]);
+    assert_eq!(status, 0, "{doc:#}");
+}
+
+#[test]
+fn r2_primary_in_the_secondary_ssl_unless_same_node_name() {
+    let (_d, area, cfg) =
+        setup(|t| *t = t.replace("ssl = [\"\\\\INSIDX\"]", "ssl = [\"\\\\INSIDX\", \"\\\\etinium\"]"));
+    assert!(codes(&validate_json(&[s(&area), "--config", s(&cfg)]).1).contains(&"CS310".into()));
+    let (_d, area, cfg) = setup(|t| {
+        *t = t.replace("ssl = [\"\\\\INSIDX\"]", "ssl = [\"\\\\INSIDX\", \"\\\\ETINIUM\"]");
+        *t = t.replace("same_node_name = false", "same_node_name = true");
+    });
+    assert!(!codes(&validate_json(&[s(&area), "--config", s(&cfg)]).1).contains(&"CS310".into()));
+}
+
+#[test]
+fn r3_shared_catalogs_are_refused_unless_allowed_and_then_collisions_are_checked() {
+    let local =
+        |t: &mut String| *t = t.replace("filecat = \"\\\\INSIDX.QCFILCAT\"", "filecat = \"\\\\INSIDX.LOCALVC\"");
+    let (_d, area, cfg) = setup(local);
+    let c = codes(&validate_json(&[s(&area), "--config", s(&cfg)]).1);
+    assert!(c.contains(&"CS308".into()), "{c:?}");
+    let (_d, area, cfg) = setup(|t| {
+        local(t);
+        *t = t.replace("allow_shared_catalog = false", "allow_shared_catalog = true");
+    });
+    let other = root().join("fixtures/err/0204_fileid-collision/other");
+    let (_, doc) = validate_json(&[s(&area), "--config", s(&cfg), "--against", s(&other)]);
+    let c = codes(&doc);
+    assert!(!c.contains(&"CS308".into()) && c.contains(&"CS204".into()), "{c:?}");
+    // A dedicated catalog is not checked for collisions.
+    let (_, doc) = validate_json(&[s(&area), "--against", s(&other)]);
+    assert!(!codes(&doc).contains(&"CS204".into()));
+}
+
+#[test]
+fn r4_catalog_names_must_differ_unless_same_node_name() {
+    let to_primary =
+        |t: &mut String| *t = t.replace("volcat = \"\\\\INSIDX.QCVOLCAT\"", "volcat = \"\\\\ETINIUM.SLABVC\"");
+    let (_d, area, cfg) = setup(to_primary);
+    assert!(codes(&validate_json(&[s(&area), "--config", s(&cfg)]).1).contains(&"CS307".into()));
+    let (_d, area, cfg) = setup(|t| {
+        to_primary(t);
+        *t = t.replace("same_node_name = false", "same_node_name = true");
+    });
+    assert!(!codes(&validate_json(&[s(&area), "--config", s(&cfg)]).1).contains(&"CS307".into()));
+}
+
+#[test]
+fn r5_no_replacement_into_the_default_filecat() {
+    let (_d, area, cfg) = setup(|t| {
+        *t = t.replace("filecat = \"\\\\INSIDX.QCFILCAT\"", "filecat = \"\\\\INSIDX.DEFAULT\"");
+        *t = t.replace("mediadefs_filecat = \"\\\\INSIDX.LOCALFC\"", "mediadefs_filecat = \"\\\\INSIDX.DEFAULT\"");
+    });
+    assert!(codes(&validate_json(&[s(&area), "--config", s(&cfg)]).1).contains(&"CS309".into()));
+}
+
+#[test]
+fn r6_unconfigured_groups_say_how_many_volumes_would_be_dropped() {
+    let (_, doc) =
+        validate_json(&["fixtures/slab-a-daily", "--config", "fixtures/err/0303_group-not-configured/config.toml"]);
+    let d = doc["diagnostics"].as_array().unwrap().iter().find(|d| d["code"] == "CS303").unwrap().clone();
+    assert_eq!(d["count"], 15);
+    assert!(d["message"].as_str().unwrap().contains("15 volumes would not be imported"));
+}
+
+#[test]
+fn r7_catalog_type_pairs() {
+    let (_, doc) = validate_json(&[
+        "fixtures/err/0317_catalog-entries-dropped/area",
+        "--config",
+        "fixtures/err/0317_catalog-entries-dropped/config.toml",
+    ]);
+    assert_eq!(codes(&doc), ["CS317"]);
+    assert_eq!(doc["summary"]["errors"], 0);
+    let (status, doc) = validate_json(&[
+        "fixtures/err/0305_catalog-type-incoherent/area",
+        "--config",
+        "fixtures/err/0305_catalog-type-incoherent/config.toml",
+    ]);
+    assert_eq!((status, codes(&doc)), (1, vec!["CS305".to_string()]));
+    // TMF -> NONE is coherent.
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("c.toml");
+    let t = std::fs::read_to_string(root().join("fixtures/err/0305_catalog-type-incoherent/config.toml")).unwrap();
+    let i = t.rfind("catalog = \"DSMTC\"").unwrap();
+    let mut t = t;
+    t.replace_range(i..i + 17, "catalog = \"NONE\"");
+    std::fs::write(&cfg, t).unwrap();
+    let (status, doc) = validate_json(&["fixtures/err/0305_catalog-type-incoherent/area", "--config", s(&cfg)]);
+    assert_eq!((status, codes(&doc)), (0, Vec::<String>::new()));
+}
+
+#[test]
+fn r8_dsmtc_secondary_groups_name_volcat_pool_and_filecat() {
+    for key in ["volcat", "pool", "filecat"] {
+        let (_d, area, cfg) = setup(|t| {
+            let i = t.find(&format!("\n{key} = ")).unwrap() + 1;
+            let j = i + t[i..].find('\n').unwrap() + 1;
+            t.replace_range(i..j, "");
+        });
+        let (_, doc) = validate_json(&[s(&area), "--config", s(&cfg)]);
+        let d = doc["diagnostics"].as_array().unwrap().iter().find(|d| d["code"] == "CS306").cloned();
+        assert!(d.is_some_and(|d| d["message"].as_str().unwrap().contains(&format!("no {key}"))), "{key}");
+    }
+}
+
+#[test]
+fn r9_store_ids_are_compared_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let area = dir.path().join("a");
+    run(&["generate", "-o", s(&area), "--volumes", "4", "--store", "PROD A", "--node", "\\PRIMA"]);
+    let mut config = String::from(
+        "[store]\nid = \"DR PROD A\"\nprimary_id = \"PROD A\"\naccess = \"SECONDARY\"\nnode = \"\\\\DRSYS\"\n\
+         [import]\ncatalogfiles = false\n[environment]\nkey_managers = [\"ESKM1\", \"ESKM2\"]\n",
+    );
+    for n in [1, 2] {
+        config.push_str(&format!(
+            "[[group]]\nid = \"DR-{n}\"\nprimary_id = \"VG_PROD A-{n}\"\ncatalog = \"DSMTC\"\nvolcat = \"\\\\DRSYS.VC\"\n\
+             filecat = \"\\\\DRSYS.FC\"\npool = \"DR_{n}\"\n"
+        ));
+    }
+    let cfg = dir.path().join("c.toml");
+    std::fs::write(&cfg, &config).unwrap();
+    let (status, doc) = validate_json(&[s(&area), "--config", s(&cfg)]);
+    assert_eq!(status, 0, "{doc:#}");
+    std::fs::write(&cfg, config.replace("primary_id = \"PROD A\"", "primary_id = \"PROD  A\"")).unwrap();
+    assert!(codes(&validate_json(&[s(&area), "--config", s(&cfg)]).1).contains(&"CS302".into()));
+}
+
+#[test]
+fn r10_imports_only_into_a_secondary_store() {
+    for access in ["PRIMARY", "RESTRICTED"] {
+        let (_d, area, cfg) = setup(|t| *t = t.replace("access = \"SECONDARY\"", &format!("access = \"{access}\"")));
+        assert!(codes(&validate_json(&[s(&area), "--config", s(&cfg)]).1).contains(&"CS301".into()));
+    }
+}
+
+#[test]
+fn r11_key_managers_of_encrypted_volumes() {
+    let o = run(&["keys", "fixtures/slab-a-daily", "--config", "fixtures/err/0312_key-manager-missing/config.toml"]);
+    assert_eq!(code(&o), 1);
+    assert!(stdout(&o).contains("MISSING") && stdout(&o).contains("ESKM1"), "{}", stdout(&o));
+    let o = run(&["keys", "fixtures/slab-a-daily", "--format", "json"]);
+    assert_eq!(code(&o), 0);
+    let doc: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(doc["schema"], "catstage.keys/1");
+    assert_eq!(doc["key_managers"][0]["id"], "ESKM1");
+    assert_eq!(doc["key_managers"][0]["volumes"], 3);
+    assert_eq!(doc["key_managers"][0]["newest_volume"]["label"], "SAD009");
+    assert_eq!(doc["key_managers"][0]["configured"], Value::Null);
+    let (_, doc) =
+        validate_json(&["fixtures/slab-a-daily", "--config", "fixtures/err/0312_key-manager-missing/config.toml"]);
+    let d = doc["diagnostics"].as_array().unwrap().iter().find(|d| d["code"] == "CS312").unwrap().clone();
+    assert_eq!(d["count"], 3);
+}
+
+#[test]
+fn r12_r13_r14_diskfile_nodes_replacement_and_catalogfiles() {
+    let without = |t: &mut String| {
+        *t = t.replace("node_replacement = [[\"\\\\ETINIUM\", \"\\\\INSIDX\"]]", "node_replacement = []")
+    };
+    let (_d, area, cfg) = setup(without);
+    let (_, doc) = validate_json(&[s(&area), "--config", s(&cfg)]);
+    assert!(codes(&doc).contains(&"CS311".into()), "R12: an unknown node is reported");
+    let (_, doc) = validate_json(&[s(&area), "--config", s(&cfg), "--catalogfiles", "no"]);
+    assert!(!codes(&doc).contains(&"CS311".into()), "R14: without DISKFILEs, no node matters");
+    let (_d, area, cfg) = setup(|t| without(t));
+    std::fs::write(
+        &cfg,
+        std::fs::read_to_string(&cfg)
+            .unwrap()
+            .replace("known_nodes = [\"\\\\INSIDX\"]", "known_nodes = [\"\\\\INSIDX\", \"\\\\ETINIUM\"]"),
+    )
+    .unwrap();
+    assert!(
+        !codes(&validate_json(&[s(&area), "--config", s(&cfg)]).1).contains(&"CS311".into()),
+        "a known node is fine"
+    );
+    // R13: replacement to a node the secondary does not know either.
+    let (_d, area, cfg) =
+        setup(|t| *t = t.replace("[\"\\\\ETINIUM\", \"\\\\INSIDX\"]", "[\"\\\\ETINIUM\", \"\\\\ELSEWHR\"]"));
+    let (_, doc) = validate_json(&[s(&area), "--config", s(&cfg)]);
+    let d = doc["diagnostics"].as_array().unwrap().iter().find(|d| d["code"] == "CS311").unwrap().clone();
+    assert!(d["message"].as_str().unwrap().contains("maps \\ETINIUM to \\ELSEWHR"));
+}
+
+#[test]
+fn r22_diskfiles_from_an_export_without_them() {
+    let area = "fixtures/err/0316_catalogfiles-mismatch/area";
+    let cfg = "fixtures/err/0316_catalogfiles-mismatch/config.toml";
+    let (status, doc) = validate_json(&[area, "--config", cfg]);
+    assert_eq!(status, 1);
+    let d = doc["diagnostics"].as_array().unwrap().iter().find(|d| d["code"] == "CS316").unwrap().clone();
+    assert_eq!(d["severity"], "error", "a FULL import would delete the DISKFILE entries");
+    let (status, doc) = validate_json(&[area, "--config", cfg, "--catalogfiles", "no"]);
+    assert_eq!((status, codes(&doc)), (0, Vec::<String>::new()));
+}
+
+#[test]
+fn generated_areas_validate_clean_under_their_generated_configuration() {
+    let dir = tempfile::tempdir().unwrap();
+    let (area, cfg) = (dir.path().join("a"), dir.path().join("sec.toml"));
+    let o =
+        run(&["generate", "-o", s(&area), "--volumes", "40", "--store", "PROD \"A\"", "--secondary-config", s(&cfg)]);
+    assert_eq!(code(&o), 0);
+    let (status, doc) = validate_json(&[s(&area), "--config", s(&cfg)]);
+    assert_eq!((status, codes(&doc)), (0, Vec::<String>::new()), "{doc:#}");
+    let next = dir.path().join("b");
+    let cfg2 = dir.path().join("sec2.toml");
+    let o = run(&[
+        "generate",
+        "--from",
+        s(&area),
+        "-o",
+        s(&next),
+        "--add",
+        "3",
+        "--secondary-config",
+        s(&cfg2),
+        "--secondary-node",
+        "\\INSIDX",
+    ]);
+    assert_eq!(code(&o), 0);
+    let (status, doc) = validate_json(&[s(&next), "--config", s(&cfg2)]);
+    assert_eq!((status, codes(&doc)), (0, Vec::<String>::new()), "{doc:#}");
+    // It never overwrites a configuration.
+    let o = run(&["generate", "-o", s(&dir.path().join("c")), "--volumes", "3", "--secondary-config", s(&cfg)]);
+    assert_eq!(code(&o), 2);
+    assert!(!dir.path().join("c").exists());
+}
