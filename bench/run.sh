@@ -30,9 +30,16 @@ bin=target/release/catstage
 cargo build --release --quiet
 mkdir -p "$(dirname "$work")"
 if [ ! -f "$work/FULL" ]; then
-    rm -rf "$work"
+    rm -rf "$work" "$work.toml"
     echo "generating $work ..." >&2
-    "$bin" generate -o "$work" --volumes "$volumes" --diskfiles "$diskfiles"
+    "$bin" generate -o "$work" --volumes "$volumes" --diskfiles "$diskfiles" \
+        --secondary-config "$work.toml" --secondary-node '\DRSITE' > /dev/null
+fi
+# Another data store's staging area, for the uniqueness checks (--against).
+other="$work-other"
+if [ ! -f "$other/FULL" ]; then
+    rm -rf "$other"
+    "$bin" generate -o "$other" --volumes "$volumes" --diskfiles 20 --label-prefix H --store OTHER-STORE > /dev/null
 fi
 bytes=$(du -sb "$work" | cut -f1)
 
@@ -62,14 +69,16 @@ files=("$work"/*)
 measure "openssl dgst -sha256" openssl dgst -sha256 "${files[@]}"
 measure "sha256sum" sha256sum "${files[@]}"
 measure "catstage validate" "$bin" validate -q "$work"
+measure "catstage validate --config --against" "$bin" validate -q "$work" --config "$work.toml" --against "$other"
 
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
 echo
 echo "catstage bench, $(date -u +%Y-%m-%d), $(nproc) cores, ${cpu}; workload: $volumes volumes, $((bytes / 1024 / 1024)) MiB; median of $runs runs, warm page cache"
 echo
-printf '| %-32s | %9s | %9s | %-34s |\n' "command" "wall (s)" "RSS (MiB)" "ratio"
-printf '|%s|%s|%s|%s|\n' "----------------------------------" "-----------" "-----------" "------------------------------------"
-row() { printf '| %-32s | %9s | %9s | %-34s |\n' "$1" "${wall[$1]}" "$(mib "$1")" "$2"; }
+printf '| %-40s | %9s | %9s | %-34s |\n' "command" "wall (s)" "RSS (MiB)" "ratio"
+printf '|%s|%s|%s|%s|\n' "------------------------------------------" "-----------" "-----------" "------------------------------------"
+row() { printf '| %-40s | %9s | %9s | %-34s |\n' "$1" "${wall[$1]}" "$(mib "$1")" "$2"; }
 row "openssl dgst -sha256" "peer"
 row "sha256sum" "peer"
 row "catstage validate" "$(ratio "catstage validate" "openssl dgst -sha256")x openssl, $(ratio "catstage validate" "sha256sum")x sha256sum"
+row "catstage validate --config --against" "$(ratio "catstage validate --config --against" "catstage validate")x validate"
