@@ -223,3 +223,72 @@ impl Serialize for Code {
         s.collect_str(self)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The list of codes, snapshotted: a renumbered, renamed or removed code shows here
+    /// in review. Codes are never reused; add new ones at the end of their range.
+    #[test]
+    fn codes_are_unique_and_stable() {
+        let listed: Vec<String> = Code::ALL.iter().map(|c| format!("{c} {}", c.name())).collect();
+        assert_eq!(
+            listed.join("\n"),
+            "CS001 syntax-error
+CS002 unsupported-version
+CS003 truncated-file
+CS004 checksum-mismatch
+CS005 line-count-mismatch
+CS006 trailing-data
+CS007 record-order
+CS008 invalid-value
+CS009 missing-field
+CS010 duplicate-field
+CS011 non-canonical
+CS012 unknown-record
+CS020 missing-summary
+CS021 stale-update
+CS022 missing-volume-file
+CS023 volume-hash-mismatch
+CS024 orphan-volume-file
+CS025 label-mismatch
+CS026 foreign-file
+CS027 not-a-regular-file
+CS028 store-mismatch
+CS029 unknown-group
+CS030 entry-mismatch
+CS201 duplicate-label
+CS202 label-not-unique
+CS203 duplicate-tapefile
+CS204 fileid-collision
+CS205 duplicate-diskfile
+CS301 store-not-secondary
+CS302 store-id-mismatch
+CS303 group-not-configured
+CS304 secondary-catalog-unsupported
+CS305 catalog-type-incoherent
+CS306 secondary-group-incomplete
+CS307 catalog-name-collision
+CS308 shared-local-catalog
+CS309 replacement-into-default-filecat
+CS310 same-ssl
+CS311 unknown-diskfile-node
+CS312 key-manager-missing
+CS313 transaction-size-out-of-range
+CS314 invalid-node-replacement
+CS315 config-error
+CS316 catalogfiles-mismatch
+CS317 catalog-entries-dropped"
+        );
+        let mut numbers: Vec<u16> = Code::ALL.iter().map(|c| c.number()).collect();
+        numbers.dedup();
+        assert_eq!(numbers.len(), Code::ALL.len());
+        assert!(numbers.windows(2).all(|w| w[0] < w[1]), "Code::ALL is in numeric order");
+        for c in Code::ALL {
+            assert_eq!(Code::lookup(&c.to_string()), Some(*c));
+            assert_eq!(Code::lookup(c.name()), Some(*c));
+            assert!(c.explanation().starts_with(&format!("# {c} {} ({})", c.name(), c.default_severity().as_str())));
+        }
+    }
+}
