@@ -41,6 +41,12 @@ if [ ! -f "$other/FULL" ]; then
     rm -rf "$other"
     "$bin" generate -o "$other" --volumes "$volumes" --diskfiles 20 --label-prefix H --store OTHER-STORE > /dev/null
 fi
+# The next export: an UPDATE that changed 1% of the volumes.
+next="$work-next"
+if [ ! -f "$next/FULL" ]; then
+    rm -rf "$next"
+    "$bin" generate --from "$work" -o "$next" --update $((volumes / 100)) > /dev/null
+fi
 bytes=$(du -sb "$work" | cut -f1)
 
 warm() { cat "$1"/* > /dev/null; }
@@ -53,7 +59,8 @@ measure() {
     local times=() peak=0 t m
     for _ in $(seq "$runs"); do
         /usr/bin/time -f "%e %M" -o bench/out/.time "$@" > /dev/null 2>&1 || true
-        read -r t m < bench/out/.time
+        # time(1) writes "Command exited with non-zero status N" first when N > 0.
+        read -r t m < <(tail -n 1 bench/out/.time)
         times+=("$t")
         [ "$m" -gt "$peak" ] && peak=$m
     done
@@ -70,6 +77,10 @@ measure "openssl dgst -sha256" openssl dgst -sha256 "${files[@]}"
 measure "sha256sum" sha256sum "${files[@]}"
 measure "catstage validate" "$bin" validate -q "$work"
 measure "catstage validate --config --against" "$bin" validate -q "$work" --config "$work.toml" --against "$other"
+measure "diff -rq" diff -rq "$work" "$next"
+measure "catstage diff" "$bin" diff "$work" "$next"
+measure "catstage diff --verify" "$bin" diff --verify "$work" "$next"
+measure "catstage plan --baseline" "$bin" plan "$next" --config "$work.toml" --type update --baseline "$work"
 
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
 echo
@@ -82,3 +93,7 @@ row "openssl dgst -sha256" "peer"
 row "sha256sum" "peer"
 row "catstage validate" "$(ratio "catstage validate" "openssl dgst -sha256")x openssl, $(ratio "catstage validate" "sha256sum")x sha256sum"
 row "catstage validate --config --against" "$(ratio "catstage validate --config --against" "catstage validate")x validate"
+row "diff -rq" "peer"
+row "catstage diff" "$(ratio "catstage diff" "diff -rq")x diff -rq"
+row "catstage diff --verify" "$(ratio "catstage diff --verify" "catstage validate")x validate (target 2x)"
+row "catstage plan --baseline" "$(ratio "catstage plan --baseline" "catstage validate")x validate"

@@ -25,14 +25,18 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod check;
+pub mod compare;
 pub mod config;
 pub mod diag;
+pub mod diff;
 pub mod generate;
 pub mod keys;
 pub mod model;
 pub mod parse;
+pub mod plan;
 pub mod rewrite;
 pub mod seal;
 pub mod staging;
+pub mod status;
 pub mod validate;
 pub mod write;

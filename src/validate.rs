@@ -36,6 +36,8 @@ pub struct Checks<'a> {
     pub reference_diagnostics: Vec<Diagnostic>,
     /// `--catalogfiles`, overriding the configuration.
     pub catalogfiles: Option<bool>,
+    /// The import that would run; by default the type of the winning summary.
+    pub import_type: Option<ExportType>,
 }
 
 /// Reads and checks the staging area `src`. An `Err` means it could not be read at all.
@@ -74,7 +76,11 @@ pub fn validate_with(src: &dyn Source, checks: Checks<'_>, progress: Option<Prog
             config,
             catalogfiles: checks.catalogfiles.or(config.map(|c| c.import.catalogfiles)).unwrap_or(true),
             catalogfiles_given: checks.catalogfiles.is_some(),
-            import_type: if set.update_current { ExportType::Update } else { ExportType::Full },
+            import_type: checks.import_type.unwrap_or(if set.update_current {
+                ExportType::Update
+            } else {
+                ExportType::Full
+            }),
             references: checks.references,
         };
         unique::check(&cx, &mut diagnostics);

@@ -23,7 +23,7 @@ fn validate_json_has_the_documented_shape() {
     assert_eq!(doc["summary"]["volumes"], 5);
     let d = &doc["diagnostics"][1];
     let keys: Vec<&str> = d.as_object().unwrap().keys().map(String::as_str).collect();
-    assert_eq!(keys, ["code", "column", "file", "hint", "line", "message", "name", "severity"]);
+    assert_eq!(keys, ["code", "name", "severity", "file", "line", "column", "message", "hint"], "the documented order");
     assert_eq!(d["code"], "CS004");
     assert_eq!(d["name"], "checksum-mismatch");
     assert_eq!(d["severity"], "error");
@@ -320,4 +320,25 @@ fn a_writer_waits_for_no_one_while_another_holds_the_lock() {
     assert!(
         !area.join(".slab.catstage-lock").exists() && support::read_area(&area).keys().all(|k| !k.contains("lock"))
     );
+}
+
+#[test]
+fn the_readme_lists_every_code_and_command() {
+    let readme = std::fs::read_to_string(support::root().join("README.md")).unwrap();
+    for c in catstage::diag::Code::ALL {
+        let row = format!("| {c} | {} | {}", c.name(), c.default_severity().as_str());
+        assert!(readme.contains(&row), "README.md lacks the row of {c}: {row}");
+    }
+    let help = stdout(&run(&["--help"]));
+    let commands: Vec<&str> = help
+        .lines()
+        .skip_while(|l| !l.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert!(commands.len() >= 8, "{help}");
+    for cmd in commands {
+        assert!(readme.contains(&format!("`catstage {cmd}")), "README.md does not mention `catstage {cmd}`");
+    }
 }

@@ -7,6 +7,8 @@ mod support;
 
 mod cli;
 mod corruption;
+mod diff;
 mod golden;
+mod plan;
 mod roundtrip;
 mod rules;

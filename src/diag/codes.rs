@@ -193,6 +193,9 @@ codes! {
     /// A DSMTC primary group received by a NONE secondary group: DSM/TC entries dropped (R7).
     CatalogEntriesDropped = 317, "catalog-entries-dropped", Warning,
         "the secondary keeps the BackPak records only; pair the group with a DSMTC secondary group to keep the DSM/TC entries";
+    /// A FULL import would delete more volumes than allowed.
+    DeletionLimitExceeded = 318, "deletion-limit-exceeded", Error,
+        "check that the export is complete (not truncated, not another data store's) before deleting; raise --max-deletions only if the deletions are intended";
 }
 
 impl std::fmt::Display for Code {
@@ -279,7 +282,8 @@ CS313 transaction-size-out-of-range
 CS314 invalid-node-replacement
 CS315 config-error
 CS316 catalogfiles-mismatch
-CS317 catalog-entries-dropped"
+CS317 catalog-entries-dropped
+CS318 deletion-limit-exceeded"
         );
         let mut numbers: Vec<u16> = Code::ALL.iter().map(|c| c.number()).collect();
         numbers.dedup();

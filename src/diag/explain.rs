@@ -60,4 +60,5 @@ explanations! {
     ConfigError => "CS315",
     CatalogfilesMismatch => "CS316",
     CatalogEntriesDropped => "CS317",
+    DeletionLimitExceeded => "CS318",
 }

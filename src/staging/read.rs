@@ -3,7 +3,7 @@
 
 use super::{EntryKind, Source};
 use crate::diag::{Code, Diagnostic};
-use crate::model::{DiskFileRef, ExportType, Label, Node, Sha256Digest, VolumeHead};
+use crate::model::{DiskFileRef, ExportType, Label, Node, Sha256Digest, TapeFileKey, VolumeHead};
 use crate::parse::{ParsedSummary, VolumeVisitor, read_summary, read_volume_with};
 use rayon::prelude::*;
 use std::io::{self, Read};
@@ -31,6 +31,8 @@ pub struct VolumeFacts {
     pub diskfiles: u64,
     /// Disk files per node name, sorted by node.
     pub nodes: Vec<(Node, u64)>,
+    /// Disk files per tape file, in tape file order.
+    pub per_tapefile: Vec<(TapeFileKey, u64)>,
     /// True when the file itself has errors.
     pub has_errors: bool,
     /// The file's own findings.
@@ -55,10 +57,16 @@ pub struct AreaRead {
 #[derive(Default)]
 struct FactsVisitor {
     nodes: Vec<(Node, u64)>,
+    per_tapefile: Vec<(TapeFileKey, u64)>,
 }
 
 impl VolumeVisitor for FactsVisitor {
     fn diskfile(&mut self, _: u64, d: &DiskFileRef<'_>, _: &[u8]) {
+        // Disk files come grouped by tape file: count runs.
+        match self.per_tapefile.last_mut() {
+            Some((k, n)) if k.as_ref() == d.tapefile => *n += 1,
+            _ => self.per_tapefile.push((d.tapefile.to_owned(), 1)),
+        }
         let node = d.node();
         if let Some(slot) = self.nodes.iter_mut().find(|(n, _)| n.as_str() == node) {
             slot.1 += 1;
@@ -107,6 +115,7 @@ pub fn read_volume_facts(
         tapefiles: parsed.tapefiles,
         diskfiles: parsed.diskfiles,
         nodes: v.nodes,
+        per_tapefile: v.per_tapefile,
         diagnostics: parsed.diagnostics,
         modified,
     })

@@ -59,30 +59,67 @@ const ENCRYPTED: [&str; 3] = ["SAD004", "SAD009", "SARD03"];
 
 /// The volume files and summary of the fixture, by file name.
 pub fn files() -> BTreeMap<String, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut entries = Vec::new();
+    area_of(&volumes(), EXPORT_ID, "2022-01-05T17:44:48-05:00")
+}
+
+/// The fixture's volumes, in label order within each group.
+pub fn volumes() -> Vec<VolumeFile> {
+    let mut out = Vec::new();
     for (g, spec) in [&DAILY, &BRCOM].into_iter().enumerate() {
         for (i, label) in spec.labels.iter().enumerate() {
-            let v = volume(spec, g, i, label);
-            let bytes = volume_bytes(&v);
-            let whole = {
-                use sha2::Digest;
-                Sha256Digest(sha2::Sha256::digest(&bytes).into())
-            };
-            entries.push(Entry {
-                label: v.head.volume.label,
-                group: spec.id.to_string(),
-                file: format!("V{label}"),
-                sha256: whole,
-                size: bytes.len() as u64,
-                export: EXPORT_ID.to_string(),
-                unloaded: v.head.volume.unloaded,
-                tapefiles: v.head.tapefiles.len() as u64,
-                diskfiles: v.diskfiles.len() as u64,
-                extra: Extra::default(),
-            });
-            out.insert(format!("V{label}"), bytes);
+            out.push(volume(spec, g, i, label));
         }
+    }
+    out
+}
+
+/// One more volume of a group (0 daily, 1 BRCOM) after the fixture's fifteen: a volume
+/// the primary has since removed.
+pub fn extra_volume(g: usize, label: &str) -> VolumeFile {
+    let spec = if g == 0 { &DAILY } else { &BRCOM };
+    let mut v = volume(spec, g, 2, spec.labels[2]);
+    let l = Label::parse(label).unwrap();
+    v.head.volume.label = l;
+    if let Some(t) = &mut v.head.tapevolume {
+        t.volset = l;
+        t.volindex = 1;
+    }
+    for t in &mut v.head.tapefiles {
+        t.key.generation = 17;
+        t.section = 1;
+    }
+    for d in &mut v.diskfiles {
+        d.tapefile.generation = 17;
+    }
+    v
+}
+
+/// A FULL staging area of SLAB_A-DAILY holding `volumes`, written by export `id`.
+pub fn area_of(volumes: &[VolumeFile], id: &str, created: &str) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut entries = Vec::new();
+    for v in volumes {
+        let mut v = v.clone();
+        v.head.export.id = id.to_string();
+        let bytes = volume_bytes(&v);
+        let whole = {
+            use sha2::Digest;
+            Sha256Digest(sha2::Sha256::digest(&bytes).into())
+        };
+        let label = v.head.volume.label;
+        entries.push(Entry {
+            label,
+            group: v.head.volume.group.clone(),
+            file: label.file_name(),
+            sha256: whole,
+            size: bytes.len() as u64,
+            export: id.to_string(),
+            unloaded: v.head.volume.unloaded,
+            tapefiles: v.head.tapefiles.len() as u64,
+            diskfiles: v.diskfiles.len() as u64,
+            extra: Extra::default(),
+        });
+        out.insert(label.file_name(), bytes);
     }
     entries.sort_by_key(|e| e.label);
     let mut groups: Vec<Group> = [&DAILY, &BRCOM]
@@ -101,13 +138,13 @@ pub fn files() -> BTreeMap<String, Vec<u8>> {
     let summary = Summary {
         version: Version::CURRENT,
         export: SummaryExport {
-            id: EXPORT_ID.into(),
+            id: id.into(),
             kind: ExportType::Full,
             base: None,
             store: STORE.into(),
             node: Node::parse("\\ETINIUM").unwrap(),
             catalogfiles: true,
-            created: t("2022-01-05T17:44:48-05:00"),
+            created: t(created),
             extra: Extra::default(),
         },
         groups,
@@ -116,6 +153,35 @@ pub fn files() -> BTreeMap<String, Vec<u8>> {
     };
     out.insert("FULL".into(), summary_bytes(&summary));
     out
+}
+
+/// What the secondary imported from an earlier export: against today's fixture, three
+/// volumes differ (SAD003's TAPEVOLUME status, SAD007's BackPak comment, three more
+/// DISKFILEs of SARD05), SARD10 is missing (it will be added) and two volumes that the
+/// primary has since removed are there (SAD016, SARD16: they will be deleted).
+pub fn baseline_3c_2r_1a() -> BTreeMap<String, Vec<u8>> {
+    let mut vols: Vec<VolumeFile> =
+        volumes().into_iter().filter(|v| v.head.volume.label.as_str() != "SARD10").collect();
+    for v in &mut vols {
+        match v.head.volume.label.as_str() {
+            "SAD003" => v.head.tapevolume.as_mut().unwrap().status = TapeVolumeStatus::Full,
+            "SAD007" => v.head.volume.comment = Some("before the relabel".into()),
+            "SARD05" => {
+                let key = v.head.tapefiles[0].key.clone();
+                for name in ["\\ETINIUM.$AUDIT.OLD.A1", "\\ETINIUM.$AUDIT.OLD.A2", "\\ETINIUM.$AUDIT.OLD.A3"] {
+                    let mut d = v.diskfiles[0].clone();
+                    d.name = name.into();
+                    d.tapefile = key.clone();
+                    v.diskfiles.push(d);
+                }
+                v.diskfiles.sort_by(|a, b| a.as_ref().sort_key().cmp(&b.as_ref().sort_key()));
+            }
+            _ => {}
+        }
+    }
+    vols.push(extra_volume(0, "SAD016"));
+    vols.push(extra_volume(1, "SARD16"));
+    area_of(&vols, "2022-01-04_17:44:48", "2022-01-04T17:44:48-05:00")
 }
 
 /// Volume `i` of group `g`: volumes 0-11 hold generations 18-23 of the group's tape file

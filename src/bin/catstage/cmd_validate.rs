@@ -85,6 +85,7 @@ pub fn run(args: Args, styles: &Styles) -> CmdResult {
         references: &references,
         reference_diagnostics,
         catalogfiles: args.catalogfiles.as_deref().map(|c| c == "yes"),
+        import_type: None,
     };
     let total: u64 = area.entries().iter().map(|e| e.size).sum();
     let bar = styles.progress(total, "validate");

@@ -1,10 +1,13 @@
 //! The `catstage` command: one thin layer over the library, one file per subcommand.
 
+mod cmd_diff;
 mod cmd_explain;
 mod cmd_generate;
 mod cmd_keys;
 mod cmd_meta;
+mod cmd_plan;
 mod cmd_seal;
+mod cmd_status;
 mod cmd_validate;
 mod output;
 
@@ -54,10 +57,16 @@ pub struct Cli {
 pub enum Command {
     /// Check a staging area: structure, checksums, summary/file consistency.
     Validate(cmd_validate::Args),
+    /// Show what differs between two staging areas, volume by volume and field by field.
+    Diff(cmd_diff::Args),
     /// Explain a diagnostic code: what it means, why it matters, how to fix it.
     Explain(cmd_explain::Args),
     /// List the key manager ids that encrypted volumes need (and which the secondary lacks).
     Keys(cmd_keys::Args),
+    /// Preview an import: the import report it would produce, without importing.
+    Plan(cmd_plan::Args),
+    /// Show the status figures of a staging area, and the role-switch comparison.
+    Status(cmd_status::Args),
     /// Generate a deterministic synthetic staging area, or the next export of one.
     Generate(cmd_generate::Args),
     /// Recompute the END trailers and summary entries of deliberately edited files.
@@ -73,8 +82,11 @@ fn main() -> ExitCode {
     let style = output::Styles::new(cli.color);
     let result = match cli.command {
         Command::Validate(a) => cmd_validate::run(a, &style),
+        Command::Diff(a) => cmd_diff::run(a, &style),
         Command::Explain(a) => cmd_explain::run(a),
         Command::Keys(a) => cmd_keys::run(a),
+        Command::Plan(a) => cmd_plan::run(a, &style),
+        Command::Status(a) => cmd_status::run(a, &style),
         Command::Generate(a) => cmd_generate::run(a, &style),
         Command::Seal(a) => cmd_seal::run(a, &style),
         Command::Completions(a) => cmd_meta::completions(a),

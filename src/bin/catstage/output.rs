@@ -75,3 +75,32 @@ pub fn error(styles: &Styles, message: &str) {
     let head = if styles.stderr.color { "\x1b[1;31merror\x1b[0m" } else { "error" };
     eprintln!("catstage: {head}: {message}");
 }
+
+/// Writes `rows` (the first one the header) as a table with columns as wide as their
+/// widest cell, two spaces apart, indented by two; `right[i]` right-aligns column `i`.
+/// The last column is not padded, so lines carry no trailing spaces.
+pub fn table(out: &mut dyn std::io::Write, rows: &[Vec<String>], right: &[bool]) -> std::io::Result<()> {
+    let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> =
+        (0..cols).map(|c| rows.iter().filter_map(|r| r.get(c)).map(|s| s.chars().count()).max().unwrap_or(0)).collect();
+    for r in rows {
+        let mut line = String::from(" ");
+        for (c, cell) in r.iter().enumerate() {
+            let w = widths[c];
+            let last = c + 1 == r.len();
+            line.push(' ');
+            if right.get(c).copied().unwrap_or(false) {
+                line.push_str(&format!("{cell:>w$}"));
+            } else if last {
+                line.push_str(cell);
+            } else {
+                line.push_str(&format!("{cell:<w$}"));
+            }
+            if !last {
+                line.push(' ');
+            }
+        }
+        writeln!(out, "{}", line.trim_end())?;
+    }
+    Ok(())
+}

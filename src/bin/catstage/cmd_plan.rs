@@ -1,0 +1,250 @@
+//! `catstage plan`.
+
+use crate::output::{Format, Styles, table};
+use crate::{CmdResult, FINDINGS, Failure, OK};
+use catstage::config::load_secondary;
+use catstage::diag::render_text;
+use catstage::model::ExportType;
+use catstage::plan::{Action, Plan, PlanRequest, plan};
+use catstage::staging::{DirArea, LockMode, StagingLock, read_label_list, read_reference_area};
+use std::io::{self, Write};
+use std::path::PathBuf;
+
+/// Preview an import: the import report it would produce, without importing.
+///
+/// Shows, in the layout of the import report, what a FULL or UPDATE import of the staging
+/// area into the secondary described by --config would do: per volume whether it is
+/// added, updated, left unchanged, deleted or skipped; per volume group the BackPak and
+/// NSK tape catalog (DSM/TC) entries added, updated and deleted, the DISKFILEs inserted
+/// and deleted, the DSM/TC transactions, and the newest volume; then every finding of the
+/// pre-import checks. --baseline names a staging area holding what the secondary imported
+/// last time; without it the secondary is taken as empty (a first import).
+///
+/// A FULL import deletes the volumes the export no longer lists (only what the
+/// replication put there); an UPDATE import applies the volumes whose files changed and
+/// never deletes. A FULL plan that would delete more than --max-deletions volumes
+/// (default: 10% of the baseline's) is an error: a truncated or wrong export must not
+/// wipe the secondary.
+#[derive(clap::Args, Debug)]
+#[command(after_help = "\
+Examples:
+  catstage plan /stage/SLABA --config secondary.toml --type full                 # first import
+  catstage plan /stage/SLABA --config secondary.toml --type update --baseline /stage/SLABA.imported
+  catstage plan /stage/SLABA --config secondary.toml --type full --baseline B --max-deletions 40
+  catstage plan /stage/SLABA --config secondary.toml --type full --format json
+
+Exit status: 0 the plan carries no error, 1 it does (the import would corrupt, drop or wipe
+something), 2 could not run.")]
+pub struct Args {
+    /// The staging area to import.
+    #[arg(value_name = "STAGING")]
+    pub staging: PathBuf,
+    /// The secondary's configuration.
+    #[arg(long, value_name = "SEC.toml")]
+    pub config: PathBuf,
+    /// FULL or UPDATE import.
+    #[arg(long = "type", value_name = "full|update", value_parser = ["full", "update"])]
+    pub import_type: String,
+    /// A staging area holding what the secondary imported last time.
+    #[arg(long, value_name = "DIR")]
+    pub baseline: Option<PathBuf>,
+    /// Whether the import takes DISKFILEs, overriding the configuration.
+    #[arg(long, value_name = "yes|no", value_parser = ["yes", "no"])]
+    pub catalogfiles: Option<String>,
+    /// The most volumes a FULL import may delete (default: 10% of the baseline's).
+    #[arg(long, value_name = "N")]
+    pub max_deletions: Option<u64>,
+    /// Other staging areas for the uniqueness checks, as for validate.
+    #[arg(long, value_name = "OTHER_STAGING")]
+    pub against: Vec<PathBuf>,
+    /// Label lists for the uniqueness checks, as for validate.
+    #[arg(long, value_name = "FILE")]
+    pub labels: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+pub fn run(args: Args, styles: &Styles) -> CmdResult {
+    let area = DirArea::open(&args.staging).map_err(|e| Failure::msg(e.to_string()))?;
+    let _lock = StagingLock::acquire(&args.staging, LockMode::Shared).map_err(|e| Failure::msg(e.to_string()))?;
+    let config = load_secondary(&args.config).map_err(|e| Failure::msg(format!("{}: {e}", args.config.display())))?;
+    let baseline = match &args.baseline {
+        Some(b) => Some(DirArea::open(b).map_err(|e| Failure::msg(format!("--baseline: {e}")))?),
+        None => None,
+    };
+    let _lb = match &args.baseline {
+        Some(b) => Some(StagingLock::acquire(b, LockMode::Shared).map_err(|e| Failure::msg(e.to_string()))?),
+        None => None,
+    };
+    let mut references = Vec::new();
+    for other in &args.against {
+        let a = DirArea::open(other).map_err(|e| Failure::msg(format!("--against: {e}")))?;
+        references.push(read_reference_area(&other.display().to_string(), &a).map_err(Failure::Io)?);
+    }
+    for list in &args.labels {
+        let (r, _) = read_label_list(list).map_err(|e| Failure::msg(format!("--labels {}: {e}", list.display())))?;
+        references.push(r);
+    }
+    let req = PlanRequest {
+        config: &config,
+        import_type: if args.import_type == "full" { ExportType::Full } else { ExportType::Update },
+        baseline: baseline.as_ref().map(|b| b as &dyn catstage::staging::Source),
+        catalogfiles: args.catalogfiles.as_deref().map(|c| c == "yes"),
+        max_deletions: args.max_deletions,
+        references: &references,
+    };
+    let p = plan(&args.staging.display().to_string(), &area, req, None).map_err(Failure::Io)?;
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    match args.format {
+        Format::Json => writeln!(out, "{:#}", p.json())?,
+        Format::Text => report(&mut out, &p, args.baseline.as_ref(), styles)?,
+    }
+    out.flush()?;
+    Ok(if p.errors > 0 { FINDINGS } else { OK })
+}
+
+fn or_dash(s: &Option<String>) -> &str {
+    s.as_deref().unwrap_or("-")
+}
+
+/// The import report layout (R21): header, configuration, volumes, deletions, summary,
+/// diagnostics.
+fn report(out: &mut dyn Write, p: &Plan, baseline: Option<&PathBuf>, styles: &Styles) -> io::Result<()> {
+    writeln!(out, "IMPORT PLAN (a preview: nothing was imported)")?;
+    let policy = if p.catalogfiles {
+        "CATALOGFILES YES (DISKFILEs imported)"
+    } else {
+        "CATALOGFILES NO (DISKFILEs not imported)"
+    };
+    let replacement = p.node_replacement.iter().map(|(o, n)| format!("{o} -> {n}")).collect::<Vec<_>>().join(", ");
+    let rows = [
+        ("Data store", p.store.clone()),
+        ("Primary data store", p.primary_store.clone()),
+        ("Process type", format!("{} import", p.import_type.as_str())),
+        ("Disk files policy", policy.to_string()),
+        ("Node replacement", if replacement.is_empty() { "none".into() } else { replacement }),
+        ("Export id", p.export_id.clone()),
+        ("Import source", p.source.clone()),
+        (
+            "Baseline",
+            match (baseline, p.baseline_volumes) {
+                (Some(b), Some(n)) => format!("{} ({n} volumes)", b.display()),
+                _ => "none: the secondary holds no volume of this data store yet".into(),
+            },
+        ),
+    ];
+    for (k, v) in rows {
+        writeln!(out, "  {k:<20} {v}")?;
+    }
+
+    writeln!(out, "\nCONFIGURATION VALIDATION")?;
+    let mut rows = vec![vec![
+        "SECONDARY GROUP".to_string(),
+        "PRIMARY GROUP".into(),
+        "PRIMARY CATALOG / POOL".into(),
+        "SECONDARY CATALOG / POOL".into(),
+        "VOLCAT / FILECAT / MEDIA".into(),
+    ]];
+    for g in &p.groups {
+        rows.push(vec![
+            g.group.clone(),
+            g.primary_group.clone(),
+            format!("{} / {}", or_dash(&g.primary_catalog), or_dash(&g.primary_pool)),
+            format!("{} / {}", g.secondary_catalog, or_dash(&g.secondary_pool)),
+            format!("{} / {} / {}", or_dash(&g.volcat), or_dash(&g.filecat), or_dash(&g.media)),
+        ]);
+    }
+    table(out, &rows, &[])?;
+
+    writeln!(out, "\nVOLUMES")?;
+    let mut rows = vec![vec![
+        "LABEL".to_string(),
+        "GROUP".into(),
+        "CATALOG".into(),
+        "FILEID".into(),
+        "GEN".into(),
+        "ACTION".into(),
+    ]];
+    for v in p.volumes.iter().filter(|v| v.action != Action::Delete) {
+        let action = match (&v.action, &v.reason) {
+            (Action::Skip, Some(r)) => format!("skip: {r}"),
+            (a, _) => format!("{a:?}").to_lowercase(),
+        };
+        rows.push(vec![
+            v.label.to_string(),
+            v.group.clone().unwrap_or_else(|| v.primary_group.clone()),
+            or_dash(&v.catalog_status).to_string(),
+            or_dash(&v.fileid).to_string(),
+            v.generation.map_or("-".into(), |g| g.to_string()),
+            action,
+        ]);
+    }
+    table(out, &rows, &[false, false, false, false, true, false])?;
+
+    writeln!(out, "\nDELETION OF UNREFERENCED VOLUMES")?;
+    let deleted: Vec<_> = p.volumes.iter().filter(|v| v.action == Action::Delete).collect();
+    if deleted.is_empty() {
+        let why = if p.import_type == ExportType::Update { "an UPDATE import never deletes" } else { "none" };
+        writeln!(out, "  ({why})")?;
+    } else {
+        let mut rows = vec![vec!["LABEL".to_string(), "GROUP".into(), "DISKFILES DELETED".into()]];
+        for v in deleted {
+            rows.push(vec![
+                v.label.to_string(),
+                v.group.clone().unwrap_or_else(|| v.primary_group.clone()),
+                v.diskfiles.deleted.to_string(),
+            ]);
+        }
+        table(out, &rows, &[false, false, true])?;
+    }
+
+    writeln!(out, "\nSUMMARY")?;
+    let mut rows = vec![vec![
+        "GROUP".to_string(),
+        "BACKPAK ADD/UPD/DEL".into(),
+        "NSK TAPE ADD/UPD/DEL".into(),
+        "DISKFILES INS/DEL".into(),
+        "TRANSACTIONS".into(),
+        "NEWEST VOLUME".into(),
+    ]];
+    for g in &p.groups {
+        let newest = g
+            .newest_volume
+            .as_ref()
+            .map(|n| format!("{} {}", n.label, n.unloaded.map_or("-".into(), |t| t.to_string())))
+            .unwrap_or_else(|| "-".into());
+        rows.push(vec![
+            g.group.clone(),
+            format!("{}/{}/{}", g.backpak.added, g.backpak.updated, g.backpak.deleted),
+            format!("{}/{}/{}", g.dsmtc.added, g.dsmtc.updated, g.dsmtc.deleted),
+            format!("{}/{}", g.diskfiles.inserted, g.diskfiles.deleted),
+            g.transactions.to_string(),
+            newest,
+        ]);
+    }
+    table(out, &rows, &[false, true, true, true, true, false])?;
+
+    if !p.diagnostics.is_empty() {
+        writeln!(out, "\nFINDINGS OF THE PRE-IMPORT CHECKS")?;
+        for d in &p.diagnostics {
+            render_text(out, d, styles.stdout)?;
+        }
+    }
+    let counts = p.action_counts();
+    let n = |a: Action| counts.get(&a).copied().unwrap_or(0);
+    writeln!(
+        out,
+        "\nplan: {} add, {} update, {} unchanged, {} delete, {} skip; {} error{}, {} warning{}",
+        n(Action::Add),
+        n(Action::Update),
+        n(Action::Unchanged),
+        n(Action::Delete),
+        n(Action::Skip),
+        p.errors,
+        if p.errors == 1 { "" } else { "s" },
+        p.warnings,
+        if p.warnings == 1 { "" } else { "s" }
+    )?;
+    Ok(())
+}

@@ -1,0 +1,337 @@
+//! `catstage diff`: what differs between two staging areas, volume by volume and field by
+//! field.
+//!
+//! Fast by default: volumes whose winning summary entries are equal (same SHA-256 and
+//! size) are taken as unchanged without reading their files, since the entry's digest
+//! covers the whole file; only the files of volumes whose entries differ are read, both
+//! at once, their disk files merged as they stream. `--verify` first checks both areas
+//! completely, as `validate` does.
+
+use crate::compare::{Change, DiskDelta, FieldDiff, compare_volume, tapefile_key};
+use crate::diag::{Code, Diagnostic};
+use crate::model::{CurrentSet, ExportType, Label, Summary, SummaryExport, TapeFileKey, bool_str};
+use crate::parse::read_summary;
+use crate::staging::{EntryKind, Source};
+use rayon::prelude::*;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+use std::io;
+
+/// A changed volume.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VolumeChange {
+    /// Its label.
+    pub label: Label,
+    /// Field changes of its head records.
+    pub changes: Vec<Change>,
+    /// Disk file changes per tape file.
+    pub diskfiles: BTreeMap<TapeFileKey, DiskDelta>,
+}
+
+/// The differences between two staging areas.
+#[derive(Clone, Debug, Default)]
+pub struct AreaDiff {
+    /// Changes of the `export` records of FULL and UPDATE.
+    pub export: Vec<Change>,
+    /// Changes of the volume groups (and node maps) of the winning summaries.
+    pub groups: Vec<Change>,
+    /// Volumes only in B, with their group.
+    pub added: Vec<(Label, String)>,
+    /// Volumes only in A.
+    pub removed: Vec<Label>,
+    /// Volumes in both whose files differ.
+    pub changed: Vec<VolumeChange>,
+    /// Volumes in both that are the same.
+    pub unchanged: u64,
+    /// Of those, how many were taken as unchanged from their summary entries alone.
+    pub unchanged_by_entry: u64,
+    /// Problems found in either area: when there are errors, the diff cannot be trusted.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl AreaDiff {
+    /// True when nothing differs.
+    pub fn identical(&self) -> bool {
+        self.export.is_empty()
+            && self.groups.is_empty()
+            && self.added.is_empty()
+            && self.removed.is_empty()
+            && self.changed.is_empty()
+    }
+}
+
+/// One staging area's summaries and current set.
+struct Side {
+    full: Summary,
+    update: Option<Summary>,
+    set: CurrentSet,
+}
+
+/// Reads the summaries of `src` (named `name` in messages). Problems go to `diags`; an
+/// area without a readable FULL cannot be compared.
+fn side(name: &str, src: &dyn Source, diags: &mut Vec<Diagnostic>) -> io::Result<Option<Side>> {
+    let mut full = None;
+    let mut update = None;
+    for e in src.entries() {
+        if let EntryKind::Summary(kind) = e.kind {
+            let p = read_summary(&e.name, src.open(&e.name)?, Some(kind))?;
+            for d in p.diagnostics.iter().filter(|d| d.is_error()) {
+                let mut d = d.clone();
+                d.file = Some(format!("{name}/{}", d.file.unwrap_or_default()));
+                diags.push(d);
+            }
+            match kind {
+                ExportType::Full => full = p.summary,
+                ExportType::Update => update = p.summary,
+            }
+        }
+    }
+    let Some(full) = full else {
+        diags.push(Diagnostic::new(
+            Code::MissingSummary,
+            Some(format!("{name}/FULL")),
+            format!("{name} has no readable FULL summary, so it cannot be compared"),
+        ));
+        return Ok(None);
+    };
+    let set = CurrentSet::derive(Some(&full), update.as_ref()).unwrap_or_default();
+    Ok(Some(Side { full, update, set }))
+}
+
+fn export_changes(which: &'static str, a: Option<&SummaryExport>, b: Option<&SummaryExport>, out: &mut Vec<Change>) {
+    let mut d = FieldDiff::new("export", Some(which.to_string()), out);
+    match (a, b) {
+        (Some(a), Some(b)) => {
+            d.text("id", &a.id, &b.id)
+                .opt("base", a.base.as_deref(), b.base.as_deref())
+                .text("store", &a.store, &b.store)
+                .text("node", a.node.as_str(), b.node.as_str())
+                .text("catalogfiles", bool_str(a.catalogfiles), bool_str(b.catalogfiles))
+                .time("created", Some(&a.created), Some(&b.created))
+                .extra(&a.extra, &b.extra);
+        }
+        (Some(_), None) => d.presence(false),
+        (None, Some(_)) => d.presence(true),
+        (None, None) => {}
+    }
+}
+
+fn group_changes(a: &Side, b: &Side) -> Vec<Change> {
+    let mut out = Vec::new();
+    let ga: BTreeMap<&str, _> = a.set.groups.iter().map(|g| (g.id.as_str(), g)).collect();
+    let gb: BTreeMap<&str, _> = b.set.groups.iter().map(|g| (g.id.as_str(), g)).collect();
+    let ids: BTreeSet<&str> = ga.keys().chain(gb.keys()).copied().collect();
+    for id in ids {
+        let mut d = FieldDiff::new("group", Some(id.to_string()), &mut out);
+        match (ga.get(id), gb.get(id)) {
+            (Some(x), Some(y)) => {
+                d.text("catalog", x.catalog.as_str(), y.catalog.as_str())
+                    .opt("media", x.media.as_deref(), y.media.as_deref())
+                    .opt("volcat", x.volcat.as_deref(), y.volcat.as_deref())
+                    .opt("pool", x.pool.as_deref(), y.pool.as_deref())
+                    .opt("keymanager", x.keymanager.as_deref(), y.keymanager.as_deref())
+                    .extra(&x.extra, &y.extra);
+            }
+            (Some(_), None) => d.presence(false),
+            (None, Some(_)) => d.presence(true),
+            (None, None) => {}
+        }
+    }
+    let winning =
+        |s: &Side| if s.set.update_current { s.update.clone().unwrap_or(s.full.clone()) } else { s.full.clone() };
+    let (wa, wb) = (winning(a), winning(b));
+    let ma: BTreeMap<String, _> = wa.nodemaps.iter().map(|m| (m.old.to_string(), m)).collect();
+    let mb: BTreeMap<String, _> = wb.nodemaps.iter().map(|m| (m.old.to_string(), m)).collect();
+    let olds: BTreeSet<&String> = ma.keys().chain(mb.keys()).collect();
+    for old in olds {
+        let mut d = FieldDiff::new("nodemap", Some(old.clone()), &mut out);
+        match (ma.get(old), mb.get(old)) {
+            (Some(x), Some(y)) => {
+                d.text("new", x.new.as_str(), y.new.as_str())
+                    .text("diskfiles", &x.diskfiles.to_string(), &y.diskfiles.to_string())
+                    .text("volumes", &x.volumes.to_string(), &y.volumes.to_string());
+            }
+            (Some(_), None) => d.presence(false),
+            (None, Some(_)) => d.presence(true),
+            (None, None) => {}
+        }
+    }
+    out
+}
+
+/// Compares staging area `a` (named `name_a`) with `b`. With `verify`, both are first
+/// checked completely (`verify_a` and `verify_b` are the findings of a full validation,
+/// computed by the caller so that it can show progress).
+pub fn diff(name_a: &str, a: &dyn Source, name_b: &str, b: &dyn Source, verify: bool) -> io::Result<AreaDiff> {
+    let mut out = AreaDiff::default();
+    if verify {
+        for (name, src) in [(name_a, a), (name_b, b)] {
+            let report = crate::validate::validate(src, None)?;
+            for mut d in report.diagnostics.into_iter().filter(|d| d.is_error()) {
+                d.file = Some(format!("{name}/{}", d.file.unwrap_or_default()));
+                out.diagnostics.push(d);
+            }
+        }
+    }
+    let sa = side(name_a, a, &mut out.diagnostics)?;
+    let sb = side(name_b, b, &mut out.diagnostics)?;
+    let (Some(sa), Some(sb)) = (sa, sb) else { return Ok(out) };
+    export_changes("FULL", Some(&sa.full.export), Some(&sb.full.export), &mut out.export);
+    export_changes(
+        "UPDATE",
+        sa.update.as_ref().map(|u| &u.export),
+        sb.update.as_ref().map(|u| &u.export),
+        &mut out.export,
+    );
+    out.groups = group_changes(&sa, &sb);
+
+    let mut to_read = Vec::new();
+    for (label, wa) in &sa.set.entries {
+        match sb.set.entries.get(label) {
+            None => out.removed.push(*label),
+            Some(wb) if wa.entry.sha256 == wb.entry.sha256 && wa.entry.size == wb.entry.size => {
+                out.unchanged += 1;
+                if !verify {
+                    out.unchanged_by_entry += 1;
+                }
+            }
+            Some(wb) => to_read.push((*label, wa.entry.clone(), wb.entry.clone())),
+        }
+    }
+    for (label, wb) in &sb.set.entries {
+        if !sa.set.entries.contains_key(label) {
+            out.added.push((*label, wb.entry.group.clone()));
+        }
+    }
+    let results: Vec<io::Result<(VolumeChange, Vec<Diagnostic>)>> = to_read
+        .par_iter()
+        .map(|(label, ea, eb)| {
+            let pair = compare_volume(a, &ea.file, b, &eb.file)?;
+            let mut diags = Vec::new();
+            for (name, p, e) in [(name_a, &pair.old, ea), (name_b, &pair.new, eb)] {
+                for mut d in p.diagnostics.iter().filter(|d| d.is_error()).cloned() {
+                    d.file = Some(format!("{name}/{}", d.file.unwrap_or_default()));
+                    diags.push(d);
+                }
+                if p.framed.sha256 != e.sha256 || p.framed.size != e.size {
+                    diags.push(Diagnostic::new(
+                        Code::VolumeHashMismatch,
+                        Some(format!("{name}/{}", e.file)),
+                        format!("{name}/{} is not the file its summary lists", e.file),
+                    ));
+                }
+            }
+            let changes = match (&pair.old.head, &pair.new.head) {
+                (Some(ha), Some(hb)) => crate::compare::head_changes(ha, hb),
+                _ => Vec::new(),
+            };
+            Ok((VolumeChange { label: *label, changes, diskfiles: pair.diskfiles }, diags))
+        })
+        .collect();
+    for r in results {
+        let (change, diags) = r?;
+        out.diagnostics.extend(diags);
+        out.changed.push(change);
+    }
+    Ok(out)
+}
+
+/// A change of the JSON document, disk file deltas included.
+#[derive(Serialize)]
+struct JsonChange<'a> {
+    record: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    key: Option<String>,
+    field: &'a str,
+    old: Option<String>,
+    new: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    added: Option<&'a [String]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    removed: Option<&'a [String]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    changed: Option<&'a [String]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    counts: Option<DeltaCounts>,
+}
+
+#[derive(Serialize)]
+struct DeltaCounts {
+    added: u64,
+    removed: u64,
+    changed: u64,
+    truncated: bool,
+}
+
+fn json_changes(v: &VolumeChange) -> Vec<JsonChange<'_>> {
+    let mut out: Vec<JsonChange<'_>> = v
+        .changes
+        .iter()
+        .map(|c| JsonChange {
+            record: c.record,
+            key: c.key.clone(),
+            field: &c.field,
+            old: c.old.clone(),
+            new: c.new.clone(),
+            added: None,
+            removed: None,
+            changed: None,
+            counts: None,
+        })
+        .collect();
+    for (k, d) in &v.diskfiles {
+        let truncated = d.added > d.added_names.len() as u64
+            || d.removed > d.removed_names.len() as u64
+            || d.changed > d.changed_names.len() as u64;
+        out.push(JsonChange {
+            record: "diskfile",
+            key: Some(tapefile_key(k)),
+            field: "count",
+            old: Some(d.old_count.to_string()),
+            new: Some(d.new_count.to_string()),
+            added: Some(&d.added_names),
+            removed: Some(&d.removed_names),
+            changed: Some(&d.changed_names),
+            counts: Some(DeltaCounts { added: d.added, removed: d.removed, changed: d.changed, truncated }),
+        });
+    }
+    out
+}
+
+impl AreaDiff {
+    /// The JSON document (schema `catstage.diff/1`).
+    pub fn json(&self) -> serde_json::Value {
+        let plain = |cs: &[Change]| {
+            serde_json::to_value(cs.iter().map(|c| json_changes_plain(c)).collect::<Vec<_>>()).unwrap_or_default()
+        };
+        serde_json::json!({
+            "schema": "catstage.diff/1",
+            "identical": self.identical(),
+            "added": self.added.iter().map(|(l, _)| l.to_string()).collect::<Vec<_>>(),
+            "removed": self.removed.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            "changed": self.changed.iter().map(|v| serde_json::json!({
+                "label": v.label.to_string(),
+                "changes": json_changes(v),
+            })).collect::<Vec<_>>(),
+            "unchanged": self.unchanged,
+            "unchanged_by_entry": self.unchanged_by_entry,
+            "groups": plain(&self.groups),
+            "export": plain(&self.export),
+            "diagnostics": self.diagnostics.iter().map(crate::diag::render_json_diagnostic).collect::<Vec<_>>(),
+        })
+    }
+}
+
+fn json_changes_plain(c: &Change) -> JsonChange<'_> {
+    JsonChange {
+        record: c.record,
+        key: c.key.clone(),
+        field: &c.field,
+        old: c.old.clone(),
+        new: c.new.clone(),
+        added: None,
+        removed: None,
+        changed: None,
+        counts: None,
+    }
+}

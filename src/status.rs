@@ -1,0 +1,192 @@
+//! `catstage status`: the export/import status figures of a staging area (R20), and with
+//! a baseline the role-switch comparison.
+
+use crate::diag::{Diagnostic, render_json_diagnostic};
+use crate::model::{CurrentSet, ExportType, Label, Timestamp};
+use crate::parse::read_summary;
+use crate::staging::{EntryKind, Progress, Source};
+use crate::validate::validate;
+use serde::Serialize;
+use std::io;
+use std::time::UNIX_EPOCH;
+
+/// A volume and its unload time.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct VolumeTime {
+    /// The label.
+    pub label: Label,
+    /// Its unload time.
+    pub unloaded: Option<Timestamp>,
+}
+
+/// The newest file received, by modification time.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FileTime {
+    /// Its name.
+    pub file: String,
+    /// Its modification time, in UTC.
+    pub modified: Timestamp,
+}
+
+/// Volumes received since the baseline.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Received {
+    /// How many.
+    pub count: u64,
+    /// The first few labels.
+    pub examples: Vec<String>,
+}
+
+/// A node replacement applied to the staging area.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Replacement {
+    /// Node replaced.
+    pub old: String,
+    /// Node written.
+    pub new: String,
+    /// DISKFILE names rewritten.
+    pub diskfiles: u64,
+    /// Volume files rewritten.
+    pub volumes: u64,
+}
+
+/// The status figures.
+#[derive(Clone, Debug)]
+pub struct Status {
+    /// Volumes in the current set.
+    pub volumes: u64,
+    /// Volume files present.
+    pub files: u64,
+    /// Volume files no current summary lists.
+    pub orphans: u64,
+    /// The FULL export id.
+    pub full_export_id: Option<String>,
+    /// The UPDATE export id, when there is a current UPDATE.
+    pub update_export_id: Option<String>,
+    /// The most recent volume of the current set by unload time.
+    pub newest_volume: Option<VolumeTime>,
+    /// The newest file by modification time.
+    pub newest_file: Option<FileTime>,
+    /// Node replacements applied.
+    pub replacements: Vec<Replacement>,
+    /// With a baseline: volumes received since it.
+    pub received_since_baseline: Option<Received>,
+    /// With a baseline: its most recent volume.
+    pub baseline_newest_volume: Option<VolumeTime>,
+    /// With a baseline: true when it holds everything this area holds.
+    pub caught_up: Option<bool>,
+    /// Structural findings.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Errors among them.
+    pub errors: u64,
+    /// Warnings among them.
+    pub warnings: u64,
+}
+
+fn newest(set: &CurrentSet) -> Option<VolumeTime> {
+    set.entries
+        .values()
+        .filter_map(|w| w.entry.unloaded.map(|u| (u, w.entry.label)))
+        .max_by(|a, b| a.0.cmp_instant(&b.0).then(a.1.cmp(&b.1)))
+        .map(|(u, l)| VolumeTime { label: l, unloaded: Some(u) })
+}
+
+fn baseline_set(src: &dyn Source) -> io::Result<CurrentSet> {
+    let mut full = None;
+    let mut update = None;
+    for e in src.entries() {
+        if let EntryKind::Summary(kind) = e.kind {
+            let p = read_summary(&e.name, src.open(&e.name)?, Some(kind))?;
+            match kind {
+                ExportType::Full => full = p.summary,
+                ExportType::Update => update = p.summary,
+            }
+        }
+    }
+    Ok(CurrentSet::derive(full.as_ref(), update.as_ref()).unwrap_or_default())
+}
+
+/// Computes the status of `src`, with `baseline` (what the secondary imported last).
+pub fn status(src: &dyn Source, baseline: Option<&dyn Source>, progress: Option<Progress<'_>>) -> io::Result<Status> {
+    let report = validate(src, progress)?;
+    let set = report.current.clone().unwrap_or_default();
+    let full = report.read.full.as_ref().and_then(|f| f.summary.as_ref());
+    let update = report.read.update.as_ref().and_then(|u| u.summary.as_ref()).filter(|_| set.update_current);
+    let winning = update.or(full);
+    let newest_file = src
+        .entries()
+        .iter()
+        .filter(|e| matches!(e.kind, EntryKind::Summary(_) | EntryKind::Volume(_)))
+        .filter_map(|e| {
+            let secs = e.modified?.duration_since(UNIX_EPOCH).ok()?.as_secs();
+            Some((Timestamp::from_instant(i64::try_from(secs).ok()?, 0).ok()?, e.name.clone()))
+        })
+        .max_by(|a, b| a.0.cmp_instant(&b.0).then(b.1.cmp(&a.1)))
+        .map(|(t, f)| FileTime { file: f, modified: t });
+    let mut s = Status {
+        volumes: set.entries.len() as u64,
+        files: report.read.volumes.len() as u64,
+        orphans: report.read.volumes.iter().filter(|v| !set.entries.contains_key(&v.label)).count() as u64,
+        full_export_id: full.map(|f| f.export.id.clone()),
+        update_export_id: update.map(|u| u.export.id.clone()),
+        newest_volume: newest(&set),
+        newest_file,
+        replacements: winning
+            .map(|w| {
+                w.nodemaps
+                    .iter()
+                    .map(|m| Replacement {
+                        old: m.old.to_string(),
+                        new: m.new.to_string(),
+                        diskfiles: m.diskfiles,
+                        volumes: m.volumes,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        received_since_baseline: None,
+        baseline_newest_volume: None,
+        caught_up: None,
+        errors: report.errors,
+        warnings: report.warnings,
+        diagnostics: report.diagnostics,
+    };
+    if let Some(b) = baseline {
+        let old = baseline_set(b)?;
+        let received: Vec<Label> = set
+            .entries
+            .iter()
+            .filter(|(l, w)| {
+                old.entries.get(l).is_none_or(|o| o.entry.sha256 != w.entry.sha256 || o.entry.size != w.entry.size)
+            })
+            .map(|(l, _)| *l)
+            .collect();
+        s.caught_up = Some(received.is_empty());
+        s.received_since_baseline =
+            Some(Received { count: received.len() as u64, examples: crate::check::examples(&received) });
+        s.baseline_newest_volume = newest(&old);
+    }
+    Ok(s)
+}
+
+impl Status {
+    /// The JSON document (schema `catstage.status/1`).
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "schema": "catstage.status/1",
+            "volumes": self.volumes,
+            "files": self.files,
+            "orphans": self.orphans,
+            "full_export_id": self.full_export_id,
+            "update_export_id": self.update_export_id,
+            "newest_volume": self.newest_volume,
+            "newest_file": self.newest_file,
+            "replacements": self.replacements,
+            "received_since_baseline": self.received_since_baseline,
+            "baseline_newest_volume": self.baseline_newest_volume,
+            "caught_up": self.caught_up,
+            "diagnostics": self.diagnostics.iter().map(render_json_diagnostic).collect::<Vec<_>>(),
+            "summary": { "errors": self.errors, "warnings": self.warnings },
+        })
+    }
+}

@@ -1,0 +1,178 @@
+//! `catstage diff` and `catstage status`: a property over chains of generated exports (diff
+//! reports exactly the volumes changed, added and removed; an area is identical to itself),
+//! field-level output on hand-made changes, exit statuses and JSON.
+
+use crate::support::{code, read_area, run, slab, stdout, write_area};
+use catstage::diff::diff;
+use catstage::generate::{NextParams, Params, generate, generate_next};
+use catstage::staging::DirArea;
+use proptest::prelude::*;
+use std::collections::BTreeSet;
+use std::path::Path;
+
+fn labels(dir: &Path) -> BTreeSet<String> {
+    read_area(dir).keys().filter(|k| k.starts_with('V')).map(|k| k[1..].to_string()).collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn diff_reports_exactly_what_the_next_export_changed(
+        volumes in 3u64..25,
+        seed in 0u64..1000,
+        update in 0u64..4,
+        add in 0u64..3,
+        remove in 0u64..3,
+        full in any::<bool>(),
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+        generate(&Params { volumes, seed, diskfiles: 20, ..Params::default() }, &a, None).unwrap();
+        let remove = if full { remove.min(volumes - 1) } else { 0 };
+        let update = update.min(volumes - remove);
+        let next = NextParams { update, add, remove, full, seed, diskfiles: 20, ..NextParams::default() };
+        generate_next(&a, &b, &next, None).unwrap();
+        let (sa, sb) = (DirArea::open(&a).unwrap(), DirArea::open(&b).unwrap());
+        let d = diff("a", &sa, "b", &sb, false).unwrap();
+        prop_assert!(d.diagnostics.is_empty(), "{:?}", d.diagnostics);
+
+        let (la, lb) = (labels(&a), labels(&b));
+        let added: BTreeSet<String> = lb.difference(&la).cloned().collect();
+        let removed: BTreeSet<String> = la.difference(&lb).cloned().collect();
+        prop_assert_eq!(d.added.iter().map(|(l, _)| l.to_string()).collect::<BTreeSet<_>>(), added);
+        prop_assert_eq!(d.removed.iter().map(|l| l.to_string()).collect::<BTreeSet<_>>(), removed);
+        prop_assert_eq!(d.added.len() as u64, add);
+        prop_assert_eq!(d.removed.len() as u64, remove);
+        // A FULL export rewrites every volume (new export id); an UPDATE only the changed ones.
+        let (fa, fb) = (read_area(&a), read_area(&b));
+        let rewritten = la.intersection(&lb).filter(|l| fa[&format!("V{l}")] != fb[&format!("V{l}")]).count();
+        prop_assert_eq!(d.changed.len(), rewritten);
+        if !full {
+            prop_assert_eq!(d.changed.len() as u64, update);
+        }
+        prop_assert_eq!(d.changed.len() as u64 + d.unchanged, la.intersection(&lb).count() as u64);
+        for v in &d.changed {
+            prop_assert!(v.changes.iter().any(|c| c.record == "export" && c.field == "id"));
+        }
+
+        let same = diff("a", &sa, "a", &sa, false).unwrap();
+        prop_assert!(same.identical());
+        prop_assert_eq!(same.unchanged, la.len() as u64);
+        let verified = diff("a", &sa, "b", &sb, true).unwrap();
+        prop_assert!(verified.diagnostics.is_empty());
+        prop_assert_eq!(verified.changed.len(), d.changed.len());
+        prop_assert_eq!(verified.unchanged_by_entry, 0);
+    }
+}
+
+/// Today's fixture against an earlier one with known changes, field by field.
+#[test]
+fn diff_shows_field_level_changes_in_label_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = dir.path().join("old");
+    let mut files = slab::baseline_3c_2r_1a();
+    // Same export id as today's, so that only the three edited volumes differ.
+    let full = String::from_utf8(files["FULL"].clone()).unwrap();
+    assert!(full.contains("2022-01-04_17:44:48"));
+    files = slab::area_of(
+        &slab::volumes()
+            .into_iter()
+            .filter(|v| v.head.volume.label.as_str() != "SARD10")
+            .map(|mut v| {
+                if v.head.volume.label.as_str() == "SAD003" {
+                    v.head.tapevolume.as_mut().unwrap().status = catstage::model::TapeVolumeStatus::Full;
+                }
+                if v.head.volume.label.as_str() == "SARD05" {
+                    v.diskfiles.remove(0);
+                }
+                v
+            })
+            .chain([slab::extra_volume(0, "SAD016")])
+            .collect::<Vec<_>>(),
+        slab::EXPORT_ID,
+        "2022-01-05T17:44:48-05:00",
+    );
+    write_area(&old, &files);
+    let old_s = old.to_str().unwrap();
+    let o = run(&["diff", old_s, "fixtures/slab-a-daily"]);
+    assert_eq!(code(&o), 1);
+    let text = stdout(&o);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "~ SAD003 tapevolume.status FULL -> ASSIGNED", "{text}");
+    assert_eq!(lines[1], "- SAD016");
+    assert!(lines[2].starts_with("~ SARD05 diskfiles[SLABA-BRCOM-DAILY/20/0/1] +1 -0 ~0"), "{text}");
+    assert_eq!(lines[3], "+ SARD10 VG_SLAB_A_BRCOM-DAILY");
+    assert!(
+        lines[4].starts_with("1 added, 1 removed, 2 changed, 27 unchanged (27 of them by their equal summary entries")
+    );
+    let o = run(&["diff", old_s, "fixtures/slab-a-daily", "--verbose"]);
+    assert!(stdout(&o).contains("    + \\ETINIUM."), "{}", stdout(&o));
+    let o = run(&["diff", old_s, "fixtures/slab-a-daily", "--stat"]);
+    assert_eq!(stdout(&o).lines().count(), 1);
+    let o = run(&["diff", old_s, "fixtures/slab-a-daily", "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(doc["schema"], "catstage.diff/1");
+    assert_eq!(doc["identical"], false);
+    assert_eq!(doc["added"], serde_json::json!(["SARD10"]));
+    assert_eq!(doc["removed"], serde_json::json!(["SAD016"]));
+    assert_eq!(doc["unchanged"], 27);
+    let sad003 = &doc["changed"][0];
+    assert_eq!(sad003["label"], "SAD003");
+    assert_eq!(
+        sad003["changes"][0],
+        serde_json::json!({"record": "tapevolume", "field": "status", "old": "FULL", "new": "ASSIGNED"})
+    );
+    let sard05 = &doc["changed"][1]["changes"][0];
+    assert_eq!(sard05["record"], "diskfile");
+    assert_eq!(sard05["key"], "SLABA-BRCOM-DAILY/20/0/1");
+    assert_eq!(sard05["added"].as_array().unwrap().len(), 1);
+    assert_eq!(sard05["counts"]["added"], 1);
+}
+
+#[test]
+fn diff_exit_statuses() {
+    assert_eq!(code(&run(&["diff", "fixtures/slab-a-daily", "fixtures/slab-a-daily"])), 0);
+    let o = run(&["diff", "fixtures/slab-a-daily", "fixtures/slab-a-daily", "--verify"]);
+    assert_eq!((code(&o), stdout(&o)), (0, "0 added, 0 removed, 0 changed, 30 unchanged\n".to_string()));
+    assert_eq!(code(&run(&["diff", "fixtures/slab-a-daily", "fixtures/nope"])), 2);
+    // Damage the --verify pass finds is trouble, not a difference.
+    let o =
+        run(&["diff", "fixtures/err/0004_checksum-mismatch/area", "fixtures/err/0001_syntax-error/area", "--verify"]);
+    assert_eq!(code(&o), 2, "{}", stdout(&o));
+    // Without --verify, damage in a file that had to be read is trouble too.
+    let o = run(&["diff", "fixtures/ok/0001_mini/area", "fixtures/err/0001_syntax-error/area"]);
+    assert_eq!(code(&o), 2, "{}", stdout(&o));
+}
+
+#[test]
+fn status_figures_and_the_role_switch_comparison() {
+    let o = run(&["status", "fixtures/slab-a-daily", "--format", "json"]);
+    assert_eq!(code(&o), 0);
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(doc["schema"], "catstage.status/1");
+    assert_eq!(doc["volumes"], 30);
+    assert_eq!(doc["files"], 30);
+    assert_eq!(doc["orphans"], 0);
+    assert_eq!(doc["full_export_id"], "2022-01-05_17:44:48");
+    assert_eq!(doc["update_export_id"], serde_json::Value::Null);
+    assert_eq!(doc["newest_volume"], serde_json::json!({"label": "SARD12", "unloaded": "2022-01-04T23:27:13-05:00"}));
+    assert_eq!(doc["caught_up"], serde_json::Value::Null);
+
+    let o =
+        run(&["status", "fixtures/slab-a-daily", "--baseline", "fixtures/plan/baseline-3c-2r-1a", "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(doc["caught_up"], false);
+    // The baseline came from another export id: every file differs from it.
+    assert_eq!(doc["received_since_baseline"]["count"], 30);
+    let o = run(&["status", "fixtures/slab-a-daily", "--baseline", "fixtures/slab-a-daily"]);
+    assert!(stdout(&o).contains("Baseline caught up          yes"), "{}", stdout(&o));
+
+    let o = run(&["status", "fixtures/ok/0002_update-current/area", "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(doc["update_export_id"], "2022-01-06_01:44:48");
+    assert_eq!(code(&run(&["status", "fixtures/err/0022_missing-volume-file/area"])), 1);
+    let o = run(&["status", "fixtures/err/0024_orphan-volume-file/area", "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!((doc["files"].as_u64(), doc["orphans"].as_u64()), (Some(6), Some(1)));
+}
