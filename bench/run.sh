@@ -81,6 +81,27 @@ measure "diff -rq" diff -rq "$work" "$next"
 measure "catstage diff" "$bin" diff "$work" "$next"
 measure "catstage diff --verify" "$bin" diff --verify "$work" "$next"
 measure "catstage plan --baseline" "$bin" plan "$next" --config "$work.toml" --type update --baseline "$work"
+# sync: a listing of as many volumes and disk files, FULL into an empty area, then an
+# UPDATE from a listing where 1% of the volumes changed.
+listing="${CATSTAGE_BENCH_DIR:-bench/out}/listing-v${volumes}-d${diskfiles}"
+if [ ! -f "$listing.csv" ]; then
+    python3 bench/make-listing.py "$volumes" "$diskfiles" 0 > "$listing.csv"
+    python3 bench/make-listing.py "$volumes" "$diskfiles" 1 > "$listing-1pct.csv"
+fi
+def=fixtures/sync/slab-a-daily-csv.toml
+synced=bench/out/synced
+# time(1) runs programs, not shell functions: the steps are bash -c scripts.
+export bin def listing synced
+full='rm -rf "$synced" && "$bin" sync --definition "$def" --source "$listing.csv" "$synced" --type full --created 2022-01-05T17:44:48-05:00'
+update='rm -rf "$synced-u" && cp -al "$synced" "$synced-u" && "$bin" sync --definition "$def" --source "$listing-1pct.csv" "$synced-u" --type update --export-id 2022-01-06_01:00:00'
+measure "catstage sync --type full" bash -c "$full"
+bash -c "$full" > /dev/null
+measure "catstage validate (sync result)" "$bin" validate -q "$synced"
+measure "catstage sync --type update (1%)" bash -c "$update"
+rm -rf "$synced" "$synced-u"
+rm -rf bench/out/replaced
+measure "catstage replace-nodes -o" sh -c "rm -rf bench/out/replaced && '$bin' replace-nodes '$work' --map '\\SYNTH=\\DRSITE' -o bench/out/replaced"
+rm -rf bench/out/replaced
 
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
 echo
@@ -97,3 +118,7 @@ row "diff -rq" "peer"
 row "catstage diff" "$(ratio "catstage diff" "diff -rq")x diff -rq"
 row "catstage diff --verify" "$(ratio "catstage diff --verify" "catstage validate")x validate (target 2x)"
 row "catstage plan --baseline" "$(ratio "catstage plan --baseline" "catstage validate")x validate"
+row "catstage replace-nodes -o" "$(ratio "catstage replace-nodes -o" "catstage validate")x validate (target 1.5x)"
+row "catstage validate (sync result)" "peer"
+row "catstage sync --type full" "$(ratio "catstage sync --type full" "catstage validate (sync result)")x validate of the result (target 1x)"
+row "catstage sync --type update (1%)" "$(ratio "catstage sync --type update (1%)" "catstage validate (sync result)")x validate of the result (target 1x)"

@@ -9,9 +9,8 @@
 
 use crate::compare::{Change, DiskDelta, FieldDiff, compare_volume, tapefile_key};
 use crate::diag::{Code, Diagnostic};
-use crate::model::{CurrentSet, ExportType, Label, Summary, SummaryExport, TapeFileKey, bool_str};
-use crate::parse::read_summary;
-use crate::staging::{EntryKind, Source};
+use crate::model::{CurrentSet, Label, Summary, SummaryExport, TapeFileKey, bool_str};
+use crate::staging::{Source, read_summaries};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -70,23 +69,9 @@ struct Side {
 /// Reads the summaries of `src` (named `name` in messages). Problems go to `diags`; an
 /// area without a readable FULL cannot be compared.
 fn side(name: &str, src: &dyn Source, diags: &mut Vec<Diagnostic>) -> io::Result<Option<Side>> {
-    let mut full = None;
-    let mut update = None;
-    for e in src.entries() {
-        if let EntryKind::Summary(kind) = e.kind {
-            let p = read_summary(&e.name, src.open(&e.name)?, Some(kind))?;
-            for d in p.diagnostics.iter().filter(|d| d.is_error()) {
-                let mut d = d.clone();
-                d.file = Some(format!("{name}/{}", d.file.unwrap_or_default()));
-                diags.push(d);
-            }
-            match kind {
-                ExportType::Full => full = p.summary,
-                ExportType::Update => update = p.summary,
-            }
-        }
-    }
-    let Some(full) = full else {
+    let s = read_summaries(src)?;
+    diags.extend(s.errors_named(name));
+    let Some(full) = s.full else {
         diags.push(Diagnostic::new(
             Code::MissingSummary,
             Some(format!("{name}/FULL")),
@@ -94,8 +79,7 @@ fn side(name: &str, src: &dyn Source, diags: &mut Vec<Diagnostic>) -> io::Result
         ));
         return Ok(None);
     };
-    let set = CurrentSet::derive(Some(&full), update.as_ref()).unwrap_or_default();
-    Ok(Some(Side { full, update, set }))
+    Ok(Some(Side { full, update: s.update, set: s.set }))
 }
 
 fn export_changes(which: &'static str, a: Option<&SummaryExport>, b: Option<&SummaryExport>, out: &mut Vec<Change>) {

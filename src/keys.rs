@@ -2,8 +2,8 @@
 //! list an operator checks before importing encrypted volumes.
 
 use crate::config::SecondaryConfig;
-use crate::model::{CurrentSet, Label, Timestamp};
-use crate::parse::{read_summary, read_volume_head};
+use crate::model::{Label, Timestamp};
+use crate::parse::read_volume_head;
 use crate::staging::{EntryKind, Source};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -35,23 +35,16 @@ pub struct NewestVolume {
 /// Lists the key managers encrypted volumes of the current set need. Reads the summaries
 /// and the heads of the volume files only.
 pub fn key_managers(src: &dyn Source, config: Option<&SecondaryConfig>) -> io::Result<Vec<KeyManagerUse>> {
-    let mut full = None;
-    let mut update = None;
-    let mut files = Vec::new();
-    for e in src.entries() {
-        match e.kind {
-            EntryKind::Summary(kind) => {
-                let s = read_summary(&e.name, src.open(&e.name)?, Some(kind))?.summary;
-                match kind {
-                    crate::model::ExportType::Full => full = s,
-                    crate::model::ExportType::Update => update = s,
-                }
-            }
-            EntryKind::Volume(label) => files.push((label, e.name.clone())),
-            _ => {}
-        }
-    }
-    let set = CurrentSet::derive(full.as_ref(), update.as_ref());
+    let summaries = crate::staging::read_summaries(src)?;
+    let set = summaries.full.is_some().then_some(summaries.set);
+    let files: Vec<(Label, String)> = src
+        .entries()
+        .iter()
+        .filter_map(|e| match e.kind {
+            EntryKind::Volume(label) => Some((label, e.name.clone())),
+            _ => None,
+        })
+        .collect();
     let files: Vec<_> =
         files.into_iter().filter(|(l, _)| set.as_ref().is_none_or(|s| s.entries.contains_key(l))).collect();
     let heads: Vec<_> = files

@@ -9,8 +9,7 @@ use crate::compare::compare_volume;
 use crate::config::{LoadedConfig, SecondaryConfig, SecondaryGroup};
 use crate::diag::{self, Code, Diagnostic, render_json_diagnostic};
 use crate::model::{CurrentSet, Entry, ExportType, Group, Label, Summary, Timestamp};
-use crate::parse::read_summary;
-use crate::staging::{EntryKind, Progress, Reference, Source, VolumeFacts};
+use crate::staging::{Progress, Reference, Source, VolumeFacts, read_summaries};
 use crate::validate::{Checks, validate_with};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -174,28 +173,15 @@ pub struct PlanRequest<'a> {
     pub max_deletions: Option<u64>,
     /// Other catalogs, as for validate.
     pub references: &'a [Reference],
+    /// Findings about the reference inputs (bad lines of label lists).
+    pub reference_diagnostics: Vec<Diagnostic>,
 }
 
-/// The baseline's summaries and current set.
+/// The baseline's summaries and current set, with its summaries' errors.
 fn read_baseline(src: &dyn Source) -> io::Result<(Option<Summary>, CurrentSet, Vec<Diagnostic>)> {
-    let mut full = None;
-    let mut update = None;
-    let mut diags = Vec::new();
-    for e in src.entries() {
-        if let EntryKind::Summary(kind) = e.kind {
-            let p = read_summary(&e.name, src.open(&e.name)?, Some(kind))?;
-            for mut d in p.diagnostics.into_iter().filter(Diagnostic::is_error) {
-                d.file = Some(format!("baseline/{}", d.file.unwrap_or_default()));
-                diags.push(d);
-            }
-            match kind {
-                ExportType::Full => full = p.summary,
-                ExportType::Update => update = p.summary,
-            }
-        }
-    }
-    let set = CurrentSet::derive(full.as_ref(), update.as_ref()).unwrap_or_default();
-    Ok((full, set, diags))
+    let s = read_summaries(src)?;
+    let errors = s.errors_named("baseline");
+    Ok((s.full, s.set, errors))
 }
 
 /// R18: commits for the tape files of one volume.
@@ -229,7 +215,7 @@ pub fn plan(
     let checks = Checks {
         config: Some(req.config),
         references: req.references,
-        reference_diagnostics: Vec::new(),
+        reference_diagnostics: req.reference_diagnostics,
         catalogfiles: req.catalogfiles,
         import_type: Some(req.import_type),
     };
@@ -268,7 +254,11 @@ pub fn plan(
     let compared: BTreeMap<Label, crate::compare::VolumePair> = match req.baseline {
         Some(b) => to_compare
             .par_iter()
-            .map(|(l, old, new)| compare_volume(b, &old.file, src, &new.file).map(|p| (*l, p)))
+            .map(|(l, old, new)| {
+                compare_volume(b, &old.file, src, &new.file).map(|p| (*l, p)).map_err(|e| {
+                    io::Error::new(e.kind(), format!("comparing baseline/{} with {}: {e}", old.file, new.file))
+                })
+            })
             .collect::<io::Result<_>>()?,
         None => BTreeMap::new(),
     };
@@ -315,7 +305,7 @@ pub fn plan(
                 if with_disk {
                     v.diskfiles.inserted = f.map_or(0, |f| f.diskfiles);
                 }
-                v.transactions = if dsmtc_target(sec) { transactions(f, per_commit, with_disk) } else { 0 };
+                v.transactions = if dsm { transactions(f, per_commit, with_disk) } else { 0 };
             }
             Some(_) => match compared.get(label) {
                 None => v.action = Action::Unchanged,
@@ -326,9 +316,9 @@ pub fn plan(
                         volumes.push(v);
                         continue;
                     };
-                    let backpak_changed = !crate::compare::head_changes(ha, hb).iter().all(|c| c.record != "volume");
-                    let dsm_changed = !crate::compare::tapevolume_changes(ha, hb).is_empty()
-                        || !crate::compare::tapefile_changes(&ha.tapefiles, &hb.tapefiles).is_empty();
+                    let changes = crate::compare::head_changes(ha, hb);
+                    let backpak_changed = changes.iter().any(|c| c.record == "volume");
+                    let dsm_changed = changes.iter().any(|c| matches!(c.record, "tapevolume" | "tapefile"));
                     let (ins, del) = if with_disk {
                         pair.diskfiles
                             .values()
@@ -346,7 +336,8 @@ pub fn plan(
                     }
                     if v.backpak.is_some() || v.dsmtc.is_some() {
                         v.action = Action::Update;
-                        v.transactions = if dsmtc_target(sec) { transactions(f, per_commit, with_disk) } else { 0 };
+                        // DSM/TC commits only when DSM/TC entries are written.
+                        v.transactions = if v.dsmtc.is_some() { transactions(f, per_commit, with_disk) } else { 0 };
                     } else {
                         v.action = Action::Unchanged;
                         v.diskfiles = DiskCounts::default();
@@ -389,7 +380,8 @@ pub fn plan(
     }
     volumes.sort_by_key(|v| v.label);
     let baseline_volumes = baseline_set.as_ref().map(|s| s.entries.len() as u64);
-    let limit = req.max_deletions.or(baseline_volumes.map(|n| n / 10));
+    // 10% of the baseline, rounded up: a small baseline may still lose a volume.
+    let limit = req.max_deletions.or(baseline_volumes.map(|n| n.div_ceil(10)));
     if let Some(limit) = limit
         && deletions > limit
     {

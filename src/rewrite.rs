@@ -11,8 +11,7 @@ use std::io::{self, Read, Write};
 /// buffer. The default keeps the line as it was.
 pub trait LineEdit {
     /// Appends the new form of disk file `d`, read from `line`, to `out`.
-    fn diskfile(&mut self, d: &DiskFileRef<'_>, line: &[u8], out: &mut Vec<u8>) {
-        let _ = d;
+    fn diskfile(&mut self, _d: &DiskFileRef<'_>, line: &[u8], out: &mut Vec<u8>) {
         out.extend_from_slice(line);
         out.push(b'\n');
     }

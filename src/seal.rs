@@ -9,10 +9,10 @@
 use crate::diag::{Code, Diagnostic};
 use crate::model::{ExportType, Label, Sha256Digest, Summary};
 use crate::parse::{Framed, Ignore, read_summary, read_volume};
-use crate::staging::{DirArea, EntryKind, LockMode, Source, StagingLock, write_atomic};
+use crate::staging::{EntryKind, LockMode, Source, write_atomic};
 use crate::write::{summary_bytes, trailer_line};
 use sha2::{Digest, Sha256};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::path::Path;
@@ -89,8 +89,10 @@ fn reseal_file(dir: &Path, name: &str, framed: &Framed) -> io::Result<(Sha256Dig
             w.write_all(&buf[..n])?;
         }
         let content = Sha256Digest(h.clone().finalize().into());
-        if lines != framed.lines {
-            return Err(io::Error::other(format!("{name} changed while it was being sealed")));
+        // The content must be what was checked: a file edited meanwhile is not sealed.
+        let checked = framed.content_sha256.unwrap_or(framed.sha256);
+        if lines != framed.lines || content != checked {
+            return Err(io::Error::other(format!("{name} changed while it was being sealed; run seal again")));
         }
         let trailer = trailer_line(lines, &content);
         h.update(&trailer);
@@ -101,8 +103,7 @@ fn reseal_file(dir: &Path, name: &str, framed: &Framed) -> io::Result<(Sha256Dig
 
 /// Seals `files` (names in the staging area `dir`).
 pub fn seal(dir: &Path, files: &[String]) -> Result<Vec<SealedFile>, SealError> {
-    let area = DirArea::open(dir).map_err(|e| SealError::Usage(e.to_string()))?;
-    let _lock = StagingLock::acquire(dir, LockMode::Exclusive).map_err(|e| SealError::Usage(e.to_string()))?;
+    let (area, _lock) = crate::staging::open_locked(dir, LockMode::Exclusive).map_err(SealError::Usage)?;
     let mut named: BTreeMap<String, EntryKind> = BTreeMap::new();
     for f in files {
         let Some(e) = area.entries().iter().find(|e| e.name == *f) else {
@@ -120,9 +121,10 @@ pub fn seal(dir: &Path, files: &[String]) -> Result<Vec<SealedFile>, SealError> 
     }
 
     let mut refusals = Vec::new();
-    let mut damaged: Vec<&'static str> = Vec::new();
+    // Summaries with problems of their own that were not named: their findings.
+    let mut damaged: Vec<Diagnostic> = Vec::new();
     // The summaries, parsed whole.
-    let mut summaries: BTreeMap<ExportType, (Summary, Framed, bool)> = BTreeMap::new();
+    let mut summaries: BTreeMap<ExportType, (Summary, Framed)> = BTreeMap::new();
     for kind in [ExportType::Full, ExportType::Update] {
         let name = kind.as_str();
         if !area.entries().iter().any(|e| e.name == name && matches!(e.kind, EntryKind::Summary(_))) {
@@ -136,8 +138,7 @@ pub fn seal(dir: &Path, files: &[String]) -> Result<Vec<SealedFile>, SealError> 
         let problems: Vec<Diagnostic> = parsed.diagnostics.clone();
         match parsed.summary {
             Some(s) if clean_but_trailer => {
-                let dirty = !problems.is_empty();
-                summaries.insert(kind, (s, parsed.framed, dirty));
+                summaries.insert(kind, (s, parsed.framed));
             }
             _ => {
                 if is_named {
@@ -145,14 +146,14 @@ pub fn seal(dir: &Path, files: &[String]) -> Result<Vec<SealedFile>, SealError> 
                 } else {
                     // Refused below if any volume is to be sealed: its entry could not
                     // be placed safely.
-                    damaged.push(name);
+                    damaged.extend(problems.into_iter().filter(Diagnostic::is_error));
                 }
             }
         }
     }
-    let full_id = summaries.get(&ExportType::Full).map(|(s, _, _)| s.export.id.clone());
+    let full_id = summaries.get(&ExportType::Full).map(|(s, _)| s.export.id.clone());
     let update_current =
-        summaries.get(&ExportType::Update).is_some_and(|(s, _, _)| s.export.base.is_some() && s.export.base == full_id);
+        summaries.get(&ExportType::Update).is_some_and(|(s, _)| s.export.base.is_some() && s.export.base == full_id);
 
     // The volume files, parsed streaming.
     let mut volume_updates: Vec<(Label, String, Framed, crate::parse::ParsedVolume)> = Vec::new();
@@ -178,23 +179,15 @@ pub fn seal(dir: &Path, files: &[String]) -> Result<Vec<SealedFile>, SealError> 
         }
     }
     if !volume_updates.is_empty() {
-        for name in &damaged {
-            refusals.push(Diagnostic::new(
-                Code::VolumeHashMismatch,
-                Some((*name).to_string()),
-                format!(
-                    "{name} has problems of its own, so the entries of the files to seal cannot be updated safely; \
-                     run `catstage validate`, and seal {name} too if it was edited on purpose"
-                ),
-            ));
-        }
+        // The entries of the files to seal cannot be updated safely in a damaged summary.
+        refusals.extend(damaged);
     }
     // Which summary holds each volume's winning entry.
-    let mut to_rewrite: BTreeMap<ExportType, bool> = BTreeMap::new();
+    let mut to_rewrite: BTreeSet<ExportType> = BTreeSet::new();
     for (label, name, _, _) in &volume_updates {
         let in_update =
-            update_current && summaries.get(&ExportType::Update).is_some_and(|(s, _, _)| s.entry(label).is_some());
-        let in_full = summaries.get(&ExportType::Full).is_some_and(|(s, _, _)| s.entry(label).is_some());
+            update_current && summaries.get(&ExportType::Update).is_some_and(|(s, _)| s.entry(label).is_some());
+        let in_full = summaries.get(&ExportType::Full).is_some_and(|(s, _)| s.entry(label).is_some());
         let kind = if in_update {
             ExportType::Update
         } else if in_full {
@@ -212,14 +205,18 @@ pub fn seal(dir: &Path, files: &[String]) -> Result<Vec<SealedFile>, SealError> 
             ));
             continue;
         };
-        to_rewrite.insert(kind, true);
+        to_rewrite.insert(kind);
     }
     for name in named.keys() {
         if let Some(EntryKind::Summary(kind)) = named.get(name) {
             if !summaries.contains_key(kind) && refusals.is_empty() {
-                refusals.push(Diagnostic::new(Code::SyntaxError, Some(name.clone()), format!("{name} cannot be read")));
+                refusals.push(Diagnostic::new(
+                    Code::MissingSummary,
+                    Some(name.clone()),
+                    format!("{name} cannot be read"),
+                ));
             }
-            to_rewrite.insert(*kind, true);
+            to_rewrite.insert(*kind);
         }
     }
     if !refusals.is_empty() {
@@ -238,7 +235,7 @@ pub fn seal(dir: &Path, files: &[String]) -> Result<Vec<SealedFile>, SealError> 
             if kind == ExportType::Update && !update_current {
                 continue;
             }
-            if let Some((s, _, _)) = summaries.get_mut(&kind)
+            if let Some((s, _)) = summaries.get_mut(&kind)
                 && let Ok(i) = s.entries.binary_search_by(|e| e.label.cmp(label))
             {
                 let e = &mut s.entries[i];
@@ -255,10 +252,10 @@ pub fn seal(dir: &Path, files: &[String]) -> Result<Vec<SealedFile>, SealError> 
         out.push(SealedFile { name: name.clone(), old, new });
     }
     for kind in [ExportType::Update, ExportType::Full] {
-        if !to_rewrite.contains_key(&kind) {
+        if !to_rewrite.contains(&kind) {
             continue;
         }
-        let Some((s, framed, _)) = summaries.get(&kind) else {
+        let Some((s, framed)) = summaries.get(&kind) else {
             continue;
         };
         let name = kind.as_str();

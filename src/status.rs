@@ -2,9 +2,8 @@
 //! a baseline the role-switch comparison.
 
 use crate::diag::{Diagnostic, render_json_diagnostic};
-use crate::model::{CurrentSet, ExportType, Label, Timestamp};
-use crate::parse::read_summary;
-use crate::staging::{EntryKind, Progress, Source};
+use crate::model::{CurrentSet, Label, Timestamp};
+use crate::staging::{EntryKind, Progress, Source, read_summaries};
 use crate::validate::validate;
 use serde::Serialize;
 use std::io;
@@ -91,19 +90,18 @@ fn newest(set: &CurrentSet) -> Option<VolumeTime> {
         .map(|(u, l)| VolumeTime { label: l, unloaded: Some(u) })
 }
 
-fn baseline_set(src: &dyn Source) -> io::Result<CurrentSet> {
-    let mut full = None;
-    let mut update = None;
-    for e in src.entries() {
-        if let EntryKind::Summary(kind) = e.kind {
-            let p = read_summary(&e.name, src.open(&e.name)?, Some(kind))?;
-            match kind {
-                ExportType::Full => full = p.summary,
-                ExportType::Update => update = p.summary,
-            }
-        }
+/// The baseline's current set, and its summaries' errors (named `baseline/FILE`).
+fn baseline_set(src: &dyn Source) -> io::Result<(CurrentSet, Vec<Diagnostic>)> {
+    let s = read_summaries(src)?;
+    let mut diags = s.errors_named("baseline");
+    if s.full.is_none() {
+        diags.push(Diagnostic::new(
+            crate::diag::Code::MissingSummary,
+            Some("baseline/FULL".into()),
+            "the baseline has no readable FULL summary: the comparison with it means nothing",
+        ));
     }
-    Ok(CurrentSet::derive(full.as_ref(), update.as_ref()).unwrap_or_default())
+    Ok((s.set, diags))
 }
 
 /// Computes the status of `src`, with `baseline` (what the secondary imported last).
@@ -152,7 +150,11 @@ pub fn status(src: &dyn Source, baseline: Option<&dyn Source>, progress: Option<
         diagnostics: report.diagnostics,
     };
     if let Some(b) = baseline {
-        let old = baseline_set(b)?;
+        let (old, problems) = baseline_set(b)?;
+        let (e, w) = crate::diag::tally(&problems);
+        s.errors += e;
+        s.warnings += w;
+        s.diagnostics.extend(problems);
         let received: Vec<Label> = set
             .entries
             .iter()

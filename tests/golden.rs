@@ -124,17 +124,30 @@ fn err_fixtures_report_their_code() {
         let n = e.unwrap().file_name().to_string_lossy().into_owned();
         assert!(names.contains(&n), "fixtures/err/{n} has no recipe in tests/support/cases.rs");
     }
-    // Codes only `plan` raises have their fixtures under fixtures/plan.
-    for e in std::fs::read_dir(root().join("fixtures/plan")).unwrap() {
-        let path = e.unwrap().path();
-        if path.extension().is_some_and(|x| x == "json") {
-            let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
-            for d in doc["diagnostics"].as_array().unwrap() {
-                covered.extend(Code::lookup(d["code"].as_str().unwrap()));
+    // Codes only `plan`, `sync` or the package commands raise have their fixtures under
+    // fixtures/plan, fixtures/sync and fixtures/package, as expected JSON documents.
+    let mut dirs = vec![root().join("fixtures/plan"), root().join("fixtures/sync"), root().join("fixtures/package")];
+    while let Some(dir) = dirs.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        for e in entries {
+            let path = e.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|x| x == "json") {
+                let Ok(doc) = serde_json::from_slice::<serde_json::Value>(&std::fs::read(&path).unwrap()) else {
+                    continue;
+                };
+                for d in doc["diagnostics"].as_array().into_iter().flatten() {
+                    covered.extend(d["code"].as_str().and_then(Code::lookup));
+                }
             }
         }
     }
     for c in Code::ALL {
-        assert!(covered.contains(c), "{c} ({}) has no fixture under fixtures/err or fixtures/plan", c.name());
+        assert!(
+            covered.contains(c),
+            "{c} ({}) has no fixture under fixtures/err, fixtures/plan, fixtures/sync or fixtures/package",
+            c.name()
+        );
     }
 }

@@ -1,5 +1,5 @@
 //! The volume parser on arbitrary bytes: never a panic; whatever parses cleanly writes
-//! back to the same bytes.
+//! back to the same bytes and parses again to the same model.
 #![no_main]
 
 use catstage::parse::parse_volume;
@@ -10,7 +10,10 @@ fuzz_target!(|data: &[u8]| {
     let (file, parsed) = parse_volume("VSAD001", data);
     if parsed.diagnostics.is_empty() {
         if let Some(v) = &file {
-            assert_eq!(volume_bytes(v), data, "a clean volume file must write back byte for byte");
+            let written = volume_bytes(v);
+            assert_eq!(written, data, "a clean volume file must write back byte for byte");
+            let (again, _) = parse_volume("VSAD001", &written);
+            assert_eq!(again.as_ref(), Some(v), "and parse to the same model");
         }
     }
 });

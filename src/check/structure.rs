@@ -217,7 +217,8 @@ fn check_entry_facts(
 }
 
 /// Rolls up findings of one code beyond [`ROLLUP_ABOVE`] into one finding that counts
-/// them and names the first few files.
+/// them (instances, a rolled-up finding counting as many as it stands for) and names the
+/// first few files.
 pub fn rollup(findings: Vec<Diagnostic>) -> Vec<Diagnostic> {
     let mut by_code: BTreeMap<Code, Vec<Diagnostic>> = BTreeMap::new();
     for d in findings {
@@ -229,12 +230,19 @@ pub fn rollup(findings: Vec<Diagnostic>) -> Vec<Diagnostic> {
             out.extend(list);
             continue;
         }
-        let count = list.len() as u64;
-        let examples: Vec<String> =
-            list.iter().take(crate::diag::EXAMPLES).map(|d| d.file.clone().unwrap_or_default()).collect();
+        let count: u64 = list.iter().map(|d| d.count.unwrap_or(1).max(1)).sum();
+        let mut files: Vec<String> = list.iter().filter_map(|d| d.file.clone()).collect();
+        files.dedup();
         let first = &list[0];
-        let message = format!("{count} files: {} (first: {})", code.name(), first.message);
-        let mut d = Diagnostic::new(code, None, message).with_count(count, examples).with_hint(first.hint.clone());
+        let message = format!(
+            "{count} {} findings in {} file{}; the first: {}",
+            code.name(),
+            files.len(),
+            if files.len() == 1 { "" } else { "s" },
+            first.message
+        );
+        files.truncate(crate::diag::EXAMPLES);
+        let mut d = Diagnostic::new(code, None, message).with_count(count, files).with_hint(first.hint.clone());
         d.severity = first.severity;
         out.push(d);
     }

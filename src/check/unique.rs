@@ -101,13 +101,17 @@ fn fileid_collisions(cx: &ImportContext<'_>, out: &mut Vec<Diagnostic>) {
         return;
     }
     if !cx.references.iter().any(|r| !r.tapefiles.is_empty()) {
+        let why = if cx.references.is_empty() {
+            "no --against area was given"
+        } else {
+            "the --against areas hold no tape files"
+        };
         out.push(
             Diagnostic::new(
                 Code::FileidCollision,
                 Some(config.file.clone()),
                 format!(
-                    "the import may share its catalog (groups {}), but no --against area was given, so tape file \
-                     collisions were not checked",
+                    "the import may share its catalog (groups {}), but {why}, so tape file collisions were not checked",
                     shared_groups.join(", ")
                 ),
             )

@@ -6,6 +6,6 @@ pub mod toml_walk;
 
 pub use secondary::{
     Access, EnvironmentConfig, ImportConfig, LoadedConfig, NodeReplacement, SecondaryConfig, SecondaryGroup,
-    StoreConfig, load_secondary, parse_secondary,
+    StoreConfig, load_secondary, parse_secondary, validate_replacement,
 };
 pub use toml_walk::Pos;

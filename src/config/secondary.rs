@@ -178,8 +178,16 @@ pub fn load_secondary(path: &Path) -> std::io::Result<LoadedConfig> {
     match String::from_utf8(text) {
         Ok(t) => Ok(parse_secondary(&name, &t)),
         Err(e) => {
-            let d = Diagnostic::new(Code::ConfigError, Some(name), "the configuration is not UTF-8 text");
-            let _ = e;
+            let at = e.utf8_error().valid_up_to();
+            let bytes = e.as_bytes();
+            let line = bytes[..at].iter().filter(|&&b| b == b'\n').count() as u64 + 1;
+            let start = bytes[..at].iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+            let end = bytes[at..].iter().position(|&b| b == b'\n').map_or(bytes.len(), |i| at + i);
+            let d = Diagnostic::new(Code::ConfigError, Some(name), "the configuration is not UTF-8 text").at(
+                line,
+                (at - start) as u64 + 1,
+                &bytes[start..end],
+            );
             Ok(LoadedConfig { config: SecondaryConfig::default(), diagnostics: vec![d] })
         }
     }
@@ -482,7 +490,13 @@ fn transactions(config: &SecondaryConfig, out: &mut Vec<Diagnostic>) {
 
 /// CS314: the node replacement pairs (R13).
 fn node_replacement(config: &SecondaryConfig, out: &mut Vec<Diagnostic>) {
-    let pairs = &config.import.node_replacement;
+    out.extend(validate_replacement(&config.import.node_replacement));
+}
+
+/// CS314: node replacement pairs that are repeated, chained, cyclic, or replace a node by
+/// itself (R13).
+pub fn validate_replacement(pairs: &[NodeReplacement]) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
     let olds: BTreeSet<Node> = pairs.iter().map(|p| p.old).collect();
     for (i, p) in pairs.iter().enumerate() {
         let msg = if p.old == p.new {
@@ -506,4 +520,5 @@ fn node_replacement(config: &SecondaryConfig, out: &mut Vec<Diagnostic>) {
             out.push(p.pos.diagnostic(Code::InvalidNodeReplacement, m));
         }
     }
+    out
 }

@@ -196,6 +196,90 @@ codes! {
     /// A FULL import would delete more volumes than allowed.
     DeletionLimitExceeded = 318, "deletion-limit-exceeded", Error,
         "check that the export is complete (not truncated, not another data store's) before deleting; raise --max-deletions only if the deletions are intended";
+    /// The package file ends before its compressed stream or its archive does.
+    PackageTruncated = 401, "package-truncated", Error,
+        "the package was cut short (an interrupted copy or a full medium); copy it again, or pack it again at the primary";
+    /// The package is not zstd data, or its compressed data is damaged.
+    CompressionError = 402, "compression-error", Error,
+        "the package is damaged or is not a catstage package; copy it again from the medium or pack it again";
+    /// A skippable (or unknown) zstd frame in the package.
+    SkippableFrame = 403, "skippable-frame", Error,
+        "catstage packages hold ordinary zstd frames only; something hid data in this one: pack it again at the primary";
+    /// The archive inside is not a well-formed POSIX ustar archive.
+    ArchiveError = 404, "archive-error", Error,
+        "the archive is damaged or was not written by catstage pack; pack the staging area again";
+    /// Data after the archive's end-of-archive marker.
+    DataAfterArchive = 405, "data-after-archive", Error,
+        "something was appended to the package; copy it again from the primary's original, or pack it again";
+    /// A member name that is not a valid staging file name.
+    UnsafeMemberName = 406, "unsafe-member-name", Error,
+        "a package holds flat staging file names only; never unpack this package, pack the staging area again";
+    /// A member that is not a regular file.
+    NotARegularMember = 407, "not-a-regular-member", Error,
+        "a package holds regular files only (no links, devices, FIFOs or directories); pack the staging area again";
+    /// A pax or GNU extension header.
+    PaxHeader = 408, "pax-header", Error,
+        "a package is plain ustar without extension headers; pack the staging area again with catstage pack";
+    /// Two members with one name, or names that differ only by case.
+    DuplicateMember = 409, "duplicate-member", Error,
+        "each file appears once in a package; pack the staging area again";
+    /// A member with the setuid, setgid or sticky bit.
+    SpecialModeBits = 410, "special-mode-bits", Error,
+        "package members carry mode 0644; a setuid, setgid or sticky bit means it was not written by catstage pack";
+    /// No manifest, or a manifest that is not the first member.
+    ManifestMissing = 411, "manifest-missing", Error,
+        "a package starts with its catstage-manifest; this is not a catstage package or it was repacked by hand";
+    /// A manifest that cannot be read or contradicts itself.
+    ManifestInvalid = 412, "manifest-invalid", Error,
+        "the manifest is damaged or was edited; copy the package again or pack the staging area again";
+    /// A file the manifest packs is not in the package.
+    MissingMember = 413, "missing-member", Error,
+        "the package lost a file; copy it again or pack the staging area again";
+    /// A member the manifest does not list as packed.
+    UnexpectedMember = 414, "unexpected-member", Error,
+        "a file was added to the package after it was packed; pack the staging area again";
+    /// Members out of the manifest's order.
+    MemberOrder = 415, "member-order", Error,
+        "members follow the manifest's order (manifest, signature, files by name); the package was rearranged: pack it again";
+    /// A member whose size differs from the manifest's.
+    MemberSizeMismatch = 416, "member-size-mismatch", Error,
+        "the member is not the file the manifest lists; copy the package again or pack the staging area again";
+    /// A member whose SHA-256 differs from the manifest's.
+    MemberHashMismatch = 417, "member-hash-mismatch", Error,
+        "the member's content changed after packing; copy the package again or pack the staging area again";
+    /// A member whose tar header disagrees with the manifest (modification time).
+    MemberHeaderMismatch = 418, "member-header-mismatch", Error,
+        "the archive's header was changed after packing; copy the package again or pack the staging area again";
+    /// The package exceeds a size limit while decompressing.
+    SizeLimitExceeded = 419, "size-limit-exceeded", Error,
+        "the package expands beyond the limits (--max-size, --max-file-size); raise them only if you trust its origin";
+    /// An unsigned package where a signature is required.
+    SignatureMissing = 420, "signature-missing", Error,
+        "this site requires packages signed by its partner: ask the primary to pack with --sign";
+    /// A signature that does not verify, or is not by a trusted key.
+    SignatureInvalid = 421, "signature-invalid", Error,
+        "do not unpack this package: it was changed after signing or signed by someone else; get a fresh copy from the primary";
+    /// An incremental package whose base is not what the staging area holds.
+    BaseMismatch = 422, "base-mismatch", Error,
+        "apply the packages in order: first the full package and each incremental after it, or unpack a newer full package";
+    /// Files in the destination that no package put there.
+    ForeignInDestination = 423, "foreign-in-destination", Error,
+        "move these files out of the staging area, or pass --discard-foreign to let unpack drop them";
+    /// A full package would remove more volumes than allowed.
+    TooManyRemovals = 424, "too-many-removals", Error,
+        "check that the package is the right one (complete, same data store) before deleting; raise --allow-deletions only if intended";
+    /// A sync definition file that cannot be used.
+    DefinitionError = 501, "definition-error", Error,
+        "correct the definition file at the place shown; see formats/definition.md";
+    /// A source row that cannot be read; it is skipped.
+    RowRejected = 502, "row-rejected", Error,
+        "correct the listing (or the definition's mapping of this field) and run the sync again";
+    /// The source is not sorted by scope (data store, volume group).
+    SourceNotSorted = 503, "source-not-sorted", Warning,
+        "sort the listing by data store and volume group first: each scope is then loaded once";
+    /// A FULL export refused: rejected rows, or too many volumes removed.
+    SyncRefused = 504, "sync-refused", Error,
+        "a truncated or damaged listing must not wipe the staging area: fix the listing, or use --force if the removals are intended";
 }
 
 impl std::fmt::Display for Code {
@@ -283,7 +367,35 @@ CS314 invalid-node-replacement
 CS315 config-error
 CS316 catalogfiles-mismatch
 CS317 catalog-entries-dropped
-CS318 deletion-limit-exceeded"
+CS318 deletion-limit-exceeded
+CS401 package-truncated
+CS402 compression-error
+CS403 skippable-frame
+CS404 archive-error
+CS405 data-after-archive
+CS406 unsafe-member-name
+CS407 not-a-regular-member
+CS408 pax-header
+CS409 duplicate-member
+CS410 special-mode-bits
+CS411 manifest-missing
+CS412 manifest-invalid
+CS413 missing-member
+CS414 unexpected-member
+CS415 member-order
+CS416 member-size-mismatch
+CS417 member-hash-mismatch
+CS418 member-header-mismatch
+CS419 size-limit-exceeded
+CS420 signature-missing
+CS421 signature-invalid
+CS422 base-mismatch
+CS423 foreign-in-destination
+CS424 too-many-removals
+CS501 definition-error
+CS502 row-rejected
+CS503 source-not-sorted
+CS504 sync-refused"
         );
         let mut numbers: Vec<u16> = Code::ALL.iter().map(|c| c.number()).collect();
         numbers.dedup();

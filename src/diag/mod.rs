@@ -229,7 +229,8 @@ pub fn tally(diags: &[Diagnostic]) -> (u64, u64) {
     let mut errors = 0;
     let mut warnings = 0;
     for d in diags {
-        let n = d.count.unwrap_or(1);
+        // A finding counts at least once, even one about zero volumes.
+        let n = d.count.unwrap_or(1).max(1);
         match d.severity {
             Severity::Error => errors += n,
             Severity::Warning => warnings += n,
@@ -249,9 +250,13 @@ pub fn sort(diags: &mut [Diagnostic]) {
             Some(name) => (3, name),
         }
     }
+    // Within a file: findings about the whole file, then by position, then the roll-ups of
+    // repeated findings ("N more ..."), which summarise what the positioned ones begin.
+    let rolled_up = |d: &Diagnostic| d.line.is_none() && d.count.is_some() && d.file.is_some();
     diags.sort_by(|a, b| {
         file_rank(&a.file)
             .cmp(&file_rank(&b.file))
+            .then(rolled_up(a).cmp(&rolled_up(b)))
             .then(a.line.unwrap_or(0).cmp(&b.line.unwrap_or(0)))
             .then(a.column.unwrap_or(0).cmp(&b.column.unwrap_or(0)))
             .then(a.code.cmp(&b.code))

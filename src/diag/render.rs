@@ -1,6 +1,6 @@
 //! Rendering findings: compiler-style text for people, a stable JSON shape for machines.
 
-use super::{Diagnostic, Severity};
+use super::{Diagnostic, Severity, display_bytes};
 use serde::Serialize;
 use std::io::{self, Write};
 
@@ -26,7 +26,9 @@ impl Style {
 ///    hint: generations run from 1 to 32767 …
 /// ```
 pub fn render_text(out: &mut dyn Write, d: &Diagnostic, style: Style) -> io::Result<()> {
-    let mut place = d.file.clone().unwrap_or_else(|| "staging area".to_string());
+    // File names and messages may carry bytes from a hostile file: escape them.
+    let safe = |s: &str| display_bytes(s.as_bytes());
+    let mut place = d.file.as_deref().map_or_else(|| "staging area".to_string(), safe);
     if let Some(l) = d.line {
         place.push_str(&format!(":{l}"));
         if let Some(c) = d.column {
@@ -42,7 +44,7 @@ pub fn render_text(out: &mut dyn Write, d: &Diagnostic, style: Style) -> io::Res
         "{}: {}: {}",
         style.paint("1", &place),
         style.paint(sev_color, &format!("{sev}[{}]", d.code)),
-        d.message
+        safe(&d.message)
     )?;
     let gutter = d.line.map(|l| l.to_string().len()).unwrap_or(1).max(2);
     if let (Some(line), Some(snippet)) = (d.line, &d.snippet) {
@@ -50,9 +52,9 @@ pub fn render_text(out: &mut dyn Write, d: &Diagnostic, style: Style) -> io::Res
         writeln!(out, "  {:>gutter$} | {}{}", "", " ".repeat(snippet.caret), style.paint(sev_color, "^"))?;
     }
     if !d.examples.is_empty() {
-        writeln!(out, "  {:>gutter$} = {}: {}", "", style.paint("1", "examples"), d.examples.join(", "))?;
+        writeln!(out, "  {:>gutter$} = {}: {}", "", style.paint("1", "examples"), safe(&d.examples.join(", ")))?;
     }
-    writeln!(out, "  {:>gutter$} = {}: {}", "", style.paint("1;36", "hint"), d.hint)?;
+    writeln!(out, "  {:>gutter$} = {}: {}", "", style.paint("1;36", "hint"), safe(&d.hint))?;
     Ok(())
 }
 

@@ -34,7 +34,7 @@ pub fn display_bytes(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len());
     for chunk in bytes.utf8_chunks() {
         for c in chunk.valid().chars() {
-            if c.is_control() {
+            if c.is_control() || invisible(c) {
                 push_escaped(&mut out, c);
             } else {
                 out.push(c);
@@ -45,6 +45,12 @@ pub fn display_bytes(bytes: &[u8]) -> String {
         }
     }
     out
+}
+
+/// Characters that change how a terminal shows the text around them without showing
+/// themselves: bidirectional controls and zero-width characters.
+fn invisible(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
 }
 
 fn push_escaped(out: &mut String, c: char) {

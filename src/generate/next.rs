@@ -73,13 +73,10 @@ fn labels_after(last: Label, count: u64) -> Result<Vec<Label>, GenerateError> {
         .collect()
 }
 
+/// Copies a file unchanged (modification time included); returns its size.
 fn copy_keeping_mtime(from: &Path, to: &Path) -> io::Result<u64> {
-    let n = fs::copy(from, to)?;
-    let modified = fs::metadata(from)?.modified()?;
-    let f = File::options().write(true).open(to)?;
-    f.set_modified(modified)?;
-    f.sync_all()?;
-    Ok(n)
+    crate::staging::carry_file(from, to, false)?;
+    Ok(fs::metadata(to)?.len())
 }
 
 /// Derives the next export of the staging area `from` into `out`.
@@ -242,7 +239,15 @@ pub fn generate_next(
             update.map(|u| u.entries.iter().map(|e| (e.label, e.clone())).collect()).unwrap_or_default();
         cumulative.extend(new_entries);
         let entries: Vec<Entry> = cumulative.into_values().collect();
-        diskfiles = set.entries.values().map(|w| w.entry.diskfiles).sum::<u64>();
+        // Every volume of the resulting current set: the unchanged ones and the new entries.
+        let fresh: BTreeMap<Label, u64> = entries.iter().map(|e| (e.label, e.diskfiles)).collect();
+        diskfiles = set
+            .entries
+            .iter()
+            .filter(|(l, _)| !fresh.contains_key(l) && !removed.contains(l))
+            .map(|(_, w)| w.entry.diskfiles)
+            .sum::<u64>()
+            + fresh.values().sum::<u64>();
         let summary = Summary {
             version: Version::CURRENT,
             export: export(ExportType::Update, Some(full.export.id.clone())),

@@ -96,7 +96,10 @@ pub fn frame_with<R: Read, H: LineHandler>(
         let text = std::str::from_utf8(region).ok();
         while let Some(i) = memchr::memchr(b'\n', &region[pos - region_start..]) {
             let line = &region[pos - region_start..pos - region_start + i];
-            line_no += 1;
+            // The end of an overlong line was counted when the line was reported.
+            if state != State::Overlong {
+                line_no += 1;
+            }
             match state {
                 State::Overlong => state = State::Lines,
                 State::AfterEnd => trailing += i as u64 + 1,

@@ -161,6 +161,21 @@ struct VolumeParser<'v, V: VolumeVisitor> {
     tapefile_refused: bool,
 }
 
+impl PrevDisk {
+    /// Remembers `d` (read from `line`) as the previous disk file, reusing the buffers.
+    fn set(&mut self, d: &DiskFileRef<'_>, line: &[u8]) {
+        self.fileid.clear();
+        self.fileid.push_str(d.tapefile.fileid);
+        self.generation = d.tapefile.generation;
+        self.version = d.tapefile.version;
+        self.copy = d.tapefile.copy;
+        self.name.clear();
+        self.name.push_str(d.name);
+        self.line.clear();
+        self.line.extend_from_slice(line);
+    }
+}
+
 struct PrevDisk {
     fileid: String,
     generation: u16,
@@ -333,8 +348,10 @@ impl<V: VolumeVisitor> VolumeParser<'_, V> {
                     schema.tag
                 )
             });
-            // A late head record cannot join the head any more.
+            // A late head record cannot join the head any more; disk files may belong to a
+            // tape file dropped this way.
             if self.head_done {
+                self.tapefile_refused |= rank == 4;
                 return false;
             }
         }
@@ -659,6 +676,9 @@ impl<V: VolumeVisitor> VolumeParser<'_, V> {
                             d.name, p.name
                         )
                     });
+                    // Compare the next line with this one, so that one misplaced line
+                    // is reported once, not every line after it.
+                    p.set(d, line);
                     return false;
                 }
                 std::cmp::Ordering::Equal => {
@@ -680,15 +700,7 @@ impl<V: VolumeVisitor> VolumeParser<'_, V> {
                 }
                 std::cmp::Ordering::Greater => {}
             }
-            p.fileid.clear();
-            p.fileid.push_str(d.tapefile.fileid);
-            p.generation = d.tapefile.generation;
-            p.version = d.tapefile.version;
-            p.copy = d.tapefile.copy;
-            p.name.clear();
-            p.name.push_str(d.name);
-            p.line.clear();
-            p.line.extend_from_slice(line);
+            p.set(d, line);
         } else {
             self.prev = Some(PrevDisk {
                 fileid: d.tapefile.fileid.to_string(),
@@ -707,6 +719,7 @@ impl<V: VolumeVisitor> VolumeParser<'_, V> {
 /// checking the rest or the trailer: for reference areas, where only labels and tape
 /// files matter and reading every disk file would be wasted work.
 pub fn read_volume_head<R: std::io::BufRead>(name: &str, mut reader: R) -> io::Result<Option<VolumeHead>> {
+    use std::io::BufRead;
     let mut diags = FileDiagnostics::new(name);
     let mut visitor = Ignore;
     let mut p = VolumeParser::new(&mut visitor);
@@ -714,7 +727,10 @@ pub fn read_volume_head<R: std::io::BufRead>(name: &str, mut reader: R) -> io::R
     let mut no = 0;
     loop {
         line.clear();
-        if reader.read_until(b'\n', &mut line)? == 0 {
+        // At most one line of the format's longest, so that a file without LF is not
+        // read whole into memory.
+        let limit = (super::frame::MAX_LINE + 1) as u64;
+        if std::io::Read::take(&mut reader, limit).read_until(b'\n', &mut line)? == 0 {
             break;
         }
         if line.last() != Some(&b'\n') || line.starts_with(b"diskfile ") || line.starts_with(b"END") {

@@ -49,26 +49,24 @@ pub struct StagingLock {
 }
 
 /// The lock file's path for the staging area `dir`, or `None` when `dir` has no parent
-/// (the root directory).
+/// (the root directory). The path is resolved (symbolic links, `..`) so that every way of
+/// naming one staging area gives one lock.
 pub fn lock_path(dir: &Path) -> Option<PathBuf> {
-    let abs = std::path::absolute(dir).ok()?;
-    let abs = normalize(&abs);
-    let name = abs.file_name()?.to_string_lossy().into_owned();
-    Some(abs.parent()?.join(format!(".{name}.catstage-lock")))
+    let resolved = resolve(dir)?;
+    let name = resolved.file_name()?.to_string_lossy().into_owned();
+    Some(resolved.parent()?.join(format!(".{name}.catstage-lock")))
 }
 
-fn normalize(p: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in p.components() {
-        match c {
-            std::path::Component::CurDir => {}
-            std::path::Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
+/// `dir` with symbolic links and `..` resolved; a directory that does not exist yet is
+/// resolved through its parent.
+pub fn resolve(dir: &Path) -> Option<PathBuf> {
+    if let Ok(p) = std::fs::canonicalize(dir) {
+        return Some(p);
     }
-    out
+    let abs = std::path::absolute(dir).ok()?;
+    let name = abs.file_name()?.to_owned();
+    let parent = abs.parent()?;
+    Some(std::fs::canonicalize(parent).ok()?.join(name))
 }
 
 impl StagingLock {
@@ -78,6 +76,12 @@ impl StagingLock {
     /// without a lock, since no writer could take one either; a writer must lock.
     pub fn acquire(dir: &Path, mode: LockMode) -> Result<StagingLock, LockError> {
         let Some(path) = lock_path(dir) else {
+            if mode == LockMode::Exclusive {
+                return Err(LockError::Io(
+                    dir.to_path_buf(),
+                    io::Error::other("a staging area without a parent directory cannot be locked for writing"),
+                ));
+            }
             return Ok(StagingLock { _file: None, path: None });
         };
         let file = match OpenOptions::new().read(true).write(true).create(true).truncate(false).open(&path) {

@@ -2,15 +2,18 @@
 //! reading them in parallel, writing files atomically, and locking.
 
 mod atomic;
+mod copy;
 mod lock;
 mod newdir;
 mod read;
 mod reference;
+pub mod swap;
 
 pub use atomic::{TEMP_PREFIX, fsync_dir, write_atomic, write_atomic_bytes};
+pub use copy::{carry_file, copy_ownership, open_regular};
 pub use lock::{LockError, LockMode, StagingLock};
 pub use newdir::{NewArea, NewAreaError};
-pub use read::{AreaRead, Progress, VolumeFacts, read_area};
+pub use read::{AreaRead, Progress, Summaries, VolumeFacts, read_area, read_summaries};
 pub use reference::{Reference, read_label_list, read_reference_area};
 
 use crate::model::{ExportType, Label};
@@ -177,18 +180,32 @@ impl Source for DirArea {
     }
 
     fn open(&self, name: &str) -> io::Result<Box<dyn Read + Send + '_>> {
+        // A link or a FIFO that replaced the file since it was listed is refused.
         let path = self.path.join(name);
-        // Refuse to follow a link that replaced the file since it was listed.
-        let meta = fs::symlink_metadata(&path)?;
-        if !meta.file_type().is_file() {
-            return Err(io::Error::other(format!("{name} is no longer a regular file")));
-        }
-        Ok(Box::new(fs::File::open(path)?))
+        let f = copy::open_regular(&path).map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
+        Ok(Box::new(f))
     }
 
     fn describe(&self) -> String {
         self.path.display().to_string()
     }
+}
+
+/// Locks the staging area `path` (shared for readers, exclusive for writers), then lists
+/// it, so that the listing is never one a writer was about to change. A path that does
+/// not exist or is not a directory is refused before any lock file is created.
+pub fn open_locked(path: &Path, mode: LockMode) -> Result<(DirArea, StagingLock), String> {
+    match fs::metadata(path) {
+        Ok(m) if m.is_dir() => {}
+        Ok(_) => return Err(OpenError::NotADirectory(path.to_path_buf()).to_string()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            return Err(OpenError::NotFound(path.to_path_buf()).to_string());
+        }
+        Err(e) => return Err(OpenError::Io(path.to_path_buf(), e).to_string()),
+    }
+    let lock = StagingLock::acquire(path, mode).map_err(|e| e.to_string())?;
+    let area = DirArea::open(path).map_err(|e| e.to_string())?;
+    Ok((area, lock))
 }
 
 /// A staging area held in memory: for tests, fuzzing and in-process checks.

@@ -178,3 +178,54 @@ pub fn read_area(src: &dyn Source, progress: Option<Progress<'_>>) -> io::Result
     facts.sort_by(|a, b| a.file.cmp(&b.file));
     Ok(AreaRead { full, update, volumes: facts, diagnostics })
 }
+
+/// The summaries of a staging area and its current set, read without the volume files.
+#[derive(Debug, Default)]
+pub struct Summaries {
+    /// `FULL`, if it could be read.
+    pub full: Option<crate::model::Summary>,
+    /// `UPDATE`, if present and readable.
+    pub update: Option<crate::model::Summary>,
+    /// The current set (empty without `FULL`).
+    pub set: crate::model::CurrentSet,
+    /// Every finding about the summaries.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Summaries {
+    /// The errors among the findings, their files prefixed by `area/` to tell areas apart.
+    pub fn errors_named(&self, area: &str) -> Vec<Diagnostic> {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .cloned()
+            .map(|mut d| {
+                d.file = Some(format!("{area}/{}", d.file.unwrap_or_default()));
+                d
+            })
+            .collect()
+    }
+
+    /// The winning summary: the current UPDATE, else FULL.
+    pub fn winning(&self) -> Option<&crate::model::Summary> {
+        if self.set.update_current { self.update.as_ref().or(self.full.as_ref()) } else { self.full.as_ref() }
+    }
+}
+
+/// Reads `FULL` and `UPDATE` of `src` and derives the current set.
+pub fn read_summaries(src: &dyn Source) -> io::Result<Summaries> {
+    let mut s = Summaries::default();
+    for e in src.entries() {
+        if let EntryKind::Summary(kind) = e.kind {
+            let p = read_summary(&e.name, src.open(&e.name)?, Some(kind))
+                .map_err(|err| io::Error::new(err.kind(), format!("{}: {err}", e.name)))?;
+            s.diagnostics.extend(p.diagnostics);
+            match kind {
+                ExportType::Full => s.full = p.summary,
+                ExportType::Update => s.update = p.summary,
+            }
+        }
+    }
+    s.set = crate::model::CurrentSet::derive(s.full.as_ref(), s.update.as_ref()).unwrap_or_default();
+    Ok(s)
+}

@@ -23,14 +23,17 @@ pub struct Reference {
 }
 
 /// Reads another staging area: the labels of its summaries and volume files, and the tape
-/// files of its volume files' heads (disk files are not read).
-pub fn read_reference_area(name: &str, src: &dyn Source) -> io::Result<Reference> {
+/// files of its volume files' heads (disk files are not read). Damage in its summaries
+/// comes back as one warning: the checks then use what could be read.
+pub fn read_reference_area(name: &str, src: &dyn Source) -> io::Result<(Reference, Vec<Diagnostic>)> {
     let mut r = Reference { name: name.to_string(), ..Default::default() };
     let mut volumes = Vec::new();
+    let mut problems = 0;
     for e in src.entries() {
         match e.kind {
             EntryKind::Summary(kind) => {
                 let parsed = read_summary(&e.name, src.open(&e.name)?, Some(kind))?;
+                problems += parsed.diagnostics.iter().filter(|d| d.is_error()).count();
                 if let Some(s) = parsed.summary {
                     r.labels.extend(s.entries.iter().map(|en| en.label));
                 }
@@ -51,7 +54,25 @@ pub fn read_reference_area(name: &str, src: &dyn Source) -> io::Result<Reference
             r.tapefiles.entry(t.key.clone()).or_insert(head.volume.label);
         }
     }
-    Ok(r)
+    let mut diags = Vec::new();
+    if problems > 0 {
+        diags.push(
+            Diagnostic::new(
+                Code::ConfigError,
+                Some(name.to_string()),
+                format!(
+                    "the summaries of {name} have {problems} error{}: its labels and tape files were taken as far as \
+                     they could be read",
+                    if problems == 1 { "" } else { "s" }
+                ),
+            )
+            .with_severity(crate::diag::Severity::Warning)
+            .with_hint(format!(
+                "run `catstage validate {name}` and repair it, or the uniqueness checks may miss collisions"
+            )),
+        );
+    }
+    Ok((r, diags))
 }
 
 /// Reads a list of labels: one per line, `#` starts a comment, blank lines ignored. Lines

@@ -4,7 +4,7 @@ use crate::output::{Format, Styles};
 use crate::{CmdResult, FINDINGS, Failure, OK, TROUBLE};
 use catstage::diag::render_text;
 use catstage::diff::{AreaDiff, diff};
-use catstage::staging::{DirArea, LockMode, StagingLock};
+use catstage::staging::{LockMode, open_locked};
 use std::io::{self, Write};
 use std::path::PathBuf;
 
@@ -51,10 +51,8 @@ pub struct Args {
 }
 
 pub fn run(args: Args, styles: &Styles) -> CmdResult {
-    let open = |p: &PathBuf| DirArea::open(p).map_err(|e| Failure::msg(e.to_string()));
-    let (a, b) = (open(&args.a)?, open(&args.b)?);
-    let _la = StagingLock::acquire(&args.a, LockMode::Shared).map_err(|e| Failure::msg(e.to_string()))?;
-    let _lb = StagingLock::acquire(&args.b, LockMode::Shared).map_err(|e| Failure::msg(e.to_string()))?;
+    let (a, _la) = open_locked(&args.a, LockMode::Shared).map_err(Failure::msg)?;
+    let (b, _lb) = open_locked(&args.b, LockMode::Shared).map_err(Failure::msg)?;
     let (na, nb) = (args.a.display().to_string(), args.b.display().to_string());
     let d = diff(&na, &a, &nb, &b, args.verify).map_err(Failure::Io)?;
     let trouble = d.diagnostics.iter().any(|x| x.is_error());

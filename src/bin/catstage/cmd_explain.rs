@@ -2,6 +2,7 @@
 
 use crate::{CmdResult, Failure, OK};
 use catstage::diag::Code;
+use std::io::{self, Write};
 
 /// Explain a diagnostic code: what it means, why it matters, how to fix it.
 #[derive(clap::Args, Debug)]
@@ -20,9 +21,10 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> CmdResult {
+    let mut out = io::stdout().lock();
     if args.list {
         for c in Code::ALL {
-            println!("{c}  {:<8} {}", c.default_severity().as_str(), c.name());
+            writeln!(out, "{c}  {:<8} {}", c.default_severity().as_str(), c.name())?;
         }
         return Ok(OK);
     }
@@ -30,6 +32,7 @@ pub fn run(args: Args) -> CmdResult {
     let Some(code) = Code::lookup(&text) else {
         return Err(Failure::msg(format!("{text:?} is not a diagnostic code; `catstage explain --list` lists them")));
     };
-    print!("{}", code.explanation());
+    write!(out, "{}", code.explanation())?;
+    out.flush()?;
     Ok(OK)
 }

@@ -5,6 +5,7 @@ use crate::{CmdResult, Failure, OK};
 use catstage::generate::{GenerateError, NextParams, Params, generate, generate_next, secondary_config};
 use catstage::model::Node;
 use catstage::staging::write_atomic_bytes;
+use std::io::{self, Write};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -129,7 +130,8 @@ pub fn run(args: Args, styles: &Styles) -> CmdResult {
             update: args.update,
         };
         params.check().map_err(|e| Failure::msg(e.to_string()))?;
-        let bar = styles.progress(params.volumes * (params.diskfiles + 10) * 150, "generate");
+        let estimate = params.volumes.saturating_mul(params.diskfiles.saturating_add(10)).saturating_mul(150);
+        let bar = styles.progress(estimate, "generate");
         let tick = |n: u64| bar.inc(n);
         let g = generate(&params, &args.output, Some(&tick)).map_err(fail)?;
         bar.finish_and_clear();
@@ -146,7 +148,8 @@ pub fn run(args: Args, styles: &Styles) -> CmdResult {
     }
     if !args.quiet {
         let update = result.update_export.map(|u| format!(", UPDATE export {u}")).unwrap_or_default();
-        println!(
+        writeln!(
+            io::stdout().lock(),
             "{}: {} volumes, {} disk files, {} bytes (FULL export {}{update}) in {:.1?}",
             args.output.display(),
             result.volumes,
@@ -154,7 +157,7 @@ pub fn run(args: Args, styles: &Styles) -> CmdResult {
             result.bytes,
             result.full_export,
             start.elapsed()
-        );
+        )?;
     }
     Ok(OK)
 }

@@ -4,7 +4,7 @@ use crate::output::Format;
 use crate::{CmdResult, FINDINGS, Failure, OK};
 use catstage::config::load_secondary;
 use catstage::diag::render_json_diagnostic;
-use catstage::staging::{DirArea, LockMode, StagingLock};
+use catstage::staging::{LockMode, open_locked};
 use std::io::{self, Write};
 use std::path::PathBuf;
 
@@ -34,20 +34,31 @@ pub struct Args {
     pub format: Format,
 }
 
-pub fn run(args: Args) -> CmdResult {
-    let area = DirArea::open(&args.staging).map_err(|e| Failure::msg(e.to_string()))?;
-    let _lock = StagingLock::acquire(&args.staging, LockMode::Shared).map_err(|e| Failure::msg(e.to_string()))?;
+pub fn run(args: Args, styles: &crate::output::Styles) -> CmdResult {
+    let (area, _lock) = open_locked(&args.staging, LockMode::Shared).map_err(Failure::msg)?;
     let loaded = match &args.config {
         Some(p) => Some(load_secondary(p).map_err(|e| Failure::msg(format!("{}: {e}", p.display())))?),
         None => None,
     };
-    if let Some(l) = &loaded
-        && !l.diagnostics.is_empty()
-        && l.diagnostics.iter().any(|d| d.code == catstage::diag::Code::ConfigError)
-    {
+    let unusable =
+        loaded.as_ref().is_some_and(|l| l.diagnostics.iter().any(|d| d.code == catstage::diag::Code::ConfigError));
+    if let (true, Some(l)) = (unusable, &loaded) {
         let mut out = io::stdout().lock();
-        for d in &l.diagnostics {
-            catstage::diag::render_text(&mut out, d, catstage::diag::Style { color: false })?;
+        match args.format {
+            Format::Json => {
+                let doc = serde_json::json!({
+                    "schema": "catstage.keys/1",
+                    "key_managers": [],
+                    "missing": [],
+                    "diagnostics": l.diagnostics.iter().map(render_json_diagnostic).collect::<Vec<_>>(),
+                });
+                writeln!(out, "{doc:#}")?;
+            }
+            Format::Text => {
+                for d in &l.diagnostics {
+                    catstage::diag::render_text(&mut out, d, styles.stdout)?;
+                }
+            }
         }
         return Err(Failure::msg(format!("{}: the configuration cannot be used", l.config.file)));
     }
@@ -70,20 +81,25 @@ pub fn run(args: Args) -> CmdResult {
                 writeln!(out, "{}: no encrypted volume in the current set", args.staging.display())?;
             } else {
                 let configured = config.is_some();
-                write!(out, "{:<32}  {:>7}  {:<6}  {:<25}", "KEY MANAGER", "VOLUMES", "NEWEST", "UNLOADED")?;
-                writeln!(out, "{}", if configured { "  ON SECONDARY" } else { "" })?;
+                let mut rows =
+                    vec![vec!["KEY MANAGER".to_string(), "VOLUMES".into(), "NEWEST".into(), "UNLOADED".into()]];
+                if configured {
+                    rows[0].push("ON SECONDARY".into());
+                }
                 for u in &uses {
                     let (label, unloaded) = match &u.newest_volume {
                         Some(n) => (n.label.to_string(), n.unloaded.map_or("-".to_string(), |t| t.to_string())),
                         None => ("-".into(), "-".into()),
                     };
-                    write!(out, "{:<32}  {:>7}  {:<6}  {:<25}", u.id, u.volumes, label, unloaded)?;
+                    let mut row = vec![u.id.clone(), u.volumes.to_string(), label, unloaded];
                     match u.configured {
-                        Some(true) => writeln!(out, "  yes")?,
-                        Some(false) => writeln!(out, "  MISSING")?,
-                        None => writeln!(out)?,
+                        Some(true) => row.push("yes".into()),
+                        Some(false) => row.push("MISSING".into()),
+                        None => {}
                     }
+                    rows.push(row);
                 }
+                crate::output::table(&mut out, &rows, &[false, true, false, false, false])?;
                 if !missing.is_empty() {
                     writeln!(
                         out,

@@ -2,7 +2,7 @@
 
 use crate::{Cli, CmdResult, OK};
 use clap::CommandFactory;
-use std::io;
+use std::io::{self, Write};
 
 /// Print a shell completion script.
 #[derive(clap::Args, Debug)]
@@ -29,7 +29,10 @@ pub struct ManpageArgs {
 
 pub fn completions(args: CompletionsArgs) -> CmdResult {
     let mut cmd = Cli::command();
-    clap_complete::generate(args.shell, &mut cmd, "catstage", &mut io::stdout());
+    // Generated into memory first: clap_complete panics on a closed stdout.
+    let mut script = Vec::new();
+    clap_complete::generate(args.shell, &mut cmd, "catstage", &mut script);
+    io::stdout().lock().write_all(&script)?;
     Ok(OK)
 }
 
@@ -44,6 +47,8 @@ pub fn manpage(args: ManpageArgs) -> CmdResult {
             sub.clone().name(format!("catstage-{name}"))
         }
     };
-    clap_mangen::Man::new(page).render(&mut io::stdout())?;
+    let mut text = Vec::new();
+    clap_mangen::Man::new(page).render(&mut text)?;
+    io::stdout().lock().write_all(&text)?;
     Ok(OK)
 }

@@ -6,7 +6,7 @@ use catstage::config::load_secondary;
 use catstage::diag::render_text;
 use catstage::model::ExportType;
 use catstage::plan::{Action, Plan, PlanRequest, plan};
-use catstage::staging::{DirArea, LockMode, StagingLock, read_label_list, read_reference_area};
+use catstage::staging::{LockMode, open_locked};
 use std::io::{self, Write};
 use std::path::PathBuf;
 
@@ -66,33 +66,21 @@ pub struct Args {
 }
 
 pub fn run(args: Args, styles: &Styles) -> CmdResult {
-    let area = DirArea::open(&args.staging).map_err(|e| Failure::msg(e.to_string()))?;
-    let _lock = StagingLock::acquire(&args.staging, LockMode::Shared).map_err(|e| Failure::msg(e.to_string()))?;
+    let (area, _lock) = open_locked(&args.staging, LockMode::Shared).map_err(Failure::msg)?;
     let config = load_secondary(&args.config).map_err(|e| Failure::msg(format!("{}: {e}", args.config.display())))?;
     let baseline = match &args.baseline {
-        Some(b) => Some(DirArea::open(b).map_err(|e| Failure::msg(format!("--baseline: {e}")))?),
+        Some(b) => Some(open_locked(b, LockMode::Shared).map_err(|e| Failure::msg(format!("--baseline: {e}")))?),
         None => None,
     };
-    let _lb = match &args.baseline {
-        Some(b) => Some(StagingLock::acquire(b, LockMode::Shared).map_err(|e| Failure::msg(e.to_string()))?),
-        None => None,
-    };
-    let mut references = Vec::new();
-    for other in &args.against {
-        let a = DirArea::open(other).map_err(|e| Failure::msg(format!("--against: {e}")))?;
-        references.push(read_reference_area(&other.display().to_string(), &a).map_err(Failure::Io)?);
-    }
-    for list in &args.labels {
-        let (r, _) = read_label_list(list).map_err(|e| Failure::msg(format!("--labels {}: {e}", list.display())))?;
-        references.push(r);
-    }
+    let (references, reference_diagnostics) = crate::cmd_validate::references(&args.against, &args.labels)?;
     let req = PlanRequest {
         config: &config,
         import_type: if args.import_type == "full" { ExportType::Full } else { ExportType::Update },
-        baseline: baseline.as_ref().map(|b| b as &dyn catstage::staging::Source),
+        baseline: baseline.as_ref().map(|(b, _)| b as &dyn catstage::staging::Source),
         catalogfiles: args.catalogfiles.as_deref().map(|c| c == "yes"),
         max_deletions: args.max_deletions,
         references: &references,
+        reference_diagnostics,
     };
     let p = plan(&args.staging.display().to_string(), &area, req, None).map_err(Failure::Io)?;
     let mut out = io::BufWriter::new(io::stdout().lock());

@@ -50,11 +50,11 @@ fn json(sealed: &[catstage::seal::SealedFile], diags: &[catstage::diag::Diagnost
 pub fn run(args: Args, styles: &Styles) -> CmdResult {
     match seal(&args.staging, &args.files) {
         Ok(sealed) if args.format == Format::Json => {
-            println!("{:#}", json(&sealed, &[]));
+            writeln!(io::stdout().lock(), "{:#}", json(&sealed, &[]))?;
             Ok(OK)
         }
         Err(SealError::Refused(diags)) if args.format == Format::Json => {
-            println!("{:#}", json(&[], &diags));
+            writeln!(io::stdout().lock(), "{:#}", json(&[], &diags))?;
             Ok(FINDINGS)
         }
         Ok(sealed) => {

@@ -3,7 +3,7 @@
 use crate::output::{Format, Styles};
 use crate::{CmdResult, FINDINGS, Failure, OK};
 use catstage::diag::render_text;
-use catstage::staging::{DirArea, LockMode, Source, StagingLock};
+use catstage::staging::{LockMode, Source, open_locked};
 use catstage::status::status;
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -36,16 +36,15 @@ pub struct Args {
 }
 
 pub fn run(args: Args, styles: &Styles) -> CmdResult {
-    let area = DirArea::open(&args.staging).map_err(|e| Failure::msg(e.to_string()))?;
-    let _lock = StagingLock::acquire(&args.staging, LockMode::Shared).map_err(|e| Failure::msg(e.to_string()))?;
+    let (area, _lock) = open_locked(&args.staging, LockMode::Shared).map_err(Failure::msg)?;
     let baseline = match &args.baseline {
-        Some(b) => Some(DirArea::open(b).map_err(|e| Failure::msg(format!("--baseline: {e}")))?),
+        Some(b) => Some(open_locked(b, LockMode::Shared).map_err(|e| Failure::msg(format!("--baseline: {e}")))?),
         None => None,
     };
     let total: u64 = area.entries().iter().map(|e| e.size).sum();
     let bar = styles.progress(total, "status");
     let tick = |n: u64| bar.inc(n);
-    let s = status(&area, baseline.as_ref().map(|b| b as &dyn Source), Some(&tick)).map_err(Failure::Io)?;
+    let s = status(&area, baseline.as_ref().map(|(b, _)| b as &dyn Source), Some(&tick)).map_err(Failure::Io)?;
     bar.finish_and_clear();
     let mut out = io::BufWriter::new(io::stdout().lock());
     match args.format {

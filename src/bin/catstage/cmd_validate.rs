@@ -4,7 +4,7 @@ use crate::output::{Format, Styles};
 use crate::{CmdResult, FINDINGS, Failure, OK};
 use catstage::config::load_secondary;
 use catstage::diag::render_text;
-use catstage::staging::{DirArea, LockMode, Source, StagingLock, read_label_list, read_reference_area};
+use catstage::staging::{LockMode, Source, open_locked, read_label_list, read_reference_area};
 use catstage::validate::Checks;
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -63,23 +63,12 @@ pub struct Args {
 }
 
 pub fn run(args: Args, styles: &Styles) -> CmdResult {
-    let area = DirArea::open(&args.staging).map_err(|e| Failure::msg(e.to_string()))?;
-    let _lock = StagingLock::acquire(&args.staging, LockMode::Shared).map_err(|e| Failure::msg(e.to_string()))?;
+    let (area, _lock) = open_locked(&args.staging, LockMode::Shared).map_err(Failure::msg)?;
     let config = match &args.config {
         Some(p) => Some(load_secondary(p).map_err(|e| Failure::msg(format!("{}: {e}", p.display())))?),
         None => None,
     };
-    let mut references = Vec::new();
-    let mut reference_diagnostics = Vec::new();
-    for other in &args.against {
-        let a = DirArea::open(other).map_err(|e| Failure::msg(format!("--against: {e}")))?;
-        references.push(read_reference_area(&other.display().to_string(), &a).map_err(Failure::Io)?);
-    }
-    for list in &args.labels {
-        let (r, d) = read_label_list(list).map_err(|e| Failure::msg(format!("--labels {}: {e}", list.display())))?;
-        references.push(r);
-        reference_diagnostics.extend(d);
-    }
+    let (references, reference_diagnostics) = references(&args.against, &args.labels)?;
     let checks = Checks {
         config: config.as_ref(),
         references: &references,
@@ -124,4 +113,25 @@ pub fn run(args: Args, styles: &Styles) -> CmdResult {
 /// `1 volume`, `2 volumes`.
 pub fn plural(n: u64, word: &str) -> String {
     if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") }
+}
+
+/// Reads the `--against` areas and `--labels` lists, with the findings about them.
+pub fn references(
+    against: &[PathBuf],
+    labels: &[PathBuf],
+) -> Result<(Vec<catstage::staging::Reference>, Vec<catstage::diag::Diagnostic>), Failure> {
+    let mut references = Vec::new();
+    let mut diagnostics = Vec::new();
+    for other in against {
+        let (a, _lock) = open_locked(other, LockMode::Shared).map_err(|e| Failure::msg(format!("--against: {e}")))?;
+        let (r, d) = read_reference_area(&other.display().to_string(), &a).map_err(Failure::Io)?;
+        references.push(r);
+        diagnostics.extend(d);
+    }
+    for list in labels {
+        let (r, d) = read_label_list(list).map_err(|e| Failure::msg(format!("--labels {}: {e}", list.display())))?;
+        references.push(r);
+        diagnostics.extend(d);
+    }
+    Ok((references, diagnostics))
 }

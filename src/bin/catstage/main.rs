@@ -3,12 +3,18 @@
 mod cmd_diff;
 mod cmd_explain;
 mod cmd_generate;
+mod cmd_keygen;
 mod cmd_keys;
 mod cmd_meta;
+mod cmd_pack;
 mod cmd_plan;
+mod cmd_replace_nodes;
 mod cmd_seal;
 mod cmd_status;
+mod cmd_sync;
+mod cmd_unpack;
 mod cmd_validate;
+mod cmd_verify;
 mod output;
 
 use clap::{Parser, Subcommand};
@@ -65,8 +71,20 @@ pub enum Command {
     Keys(cmd_keys::Args),
     /// Preview an import: the import report it would produce, without importing.
     Plan(cmd_plan::Args),
+    /// Rewrite the node part of DISKFILE names, re-sealing what changes.
+    ReplaceNodes(cmd_replace_nodes::Args),
+    /// Pack a staging area into a package for transfer without a network link.
+    Pack(cmd_pack::Args),
+    /// Check a package completely: structure, manifest, every file, signature.
+    Verify(cmd_verify::Args),
+    /// Verify a package and replace a staging area with its content, atomically.
+    Unpack(cmd_unpack::Args),
+    /// Write an ed25519 key pair for signing packages.
+    Keygen(cmd_keygen::Args),
     /// Show the status figures of a staging area, and the role-switch comparison.
     Status(cmd_status::Args),
+    /// Build or refresh a staging area from a catalog listing, driven by a definition file.
+    Sync(cmd_sync::Args),
     /// Generate a deterministic synthetic staging area, or the next export of one.
     Generate(cmd_generate::Args),
     /// Recompute the END trailers and summary entries of deliberately edited files.
@@ -84,9 +102,15 @@ fn main() -> ExitCode {
         Command::Validate(a) => cmd_validate::run(a, &style),
         Command::Diff(a) => cmd_diff::run(a, &style),
         Command::Explain(a) => cmd_explain::run(a),
-        Command::Keys(a) => cmd_keys::run(a),
+        Command::Keys(a) => cmd_keys::run(a, &style),
         Command::Plan(a) => cmd_plan::run(a, &style),
+        Command::ReplaceNodes(a) => cmd_replace_nodes::run(a, &style),
+        Command::Pack(a) => cmd_pack::run(a, &style),
+        Command::Verify(a) => cmd_verify::run(a, &style),
+        Command::Unpack(a) => cmd_unpack::run(a, &style),
+        Command::Keygen(a) => cmd_keygen::run(a, &style),
         Command::Status(a) => cmd_status::run(a, &style),
+        Command::Sync(a) => cmd_sync::run(a, &style),
         Command::Generate(a) => cmd_generate::run(a, &style),
         Command::Seal(a) => cmd_seal::run(a, &style),
         Command::Completions(a) => cmd_meta::completions(a),

@@ -1,0 +1,173 @@
+//! `catstage verify`.
+
+use crate::output::{Format, Styles};
+use crate::{CmdResult, FINDINGS, Failure, OK};
+use catstage::diag::render_text;
+use catstage::package::{Applies, Caps, PublicKey, VerifyOptions, VerifyReport, human_bytes, read_public_key, verify};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+/// Check a package completely, before it goes anywhere near a staging area.
+///
+/// Decompresses the whole package (refusing skippable zstd frames and windows above
+/// 16 MiB), reads the archive with a strict reader, and checks: the manifest (first
+/// member, intact, consistent), every member against it (name, type, size, time,
+/// SHA-256, order; none missing, extra or twice), the safety rules (flat staging file
+/// names only, regular files only, no pax headers, no setuid bits, nothing after the
+/// archive), and the size limits, enforced while decompressing. Every problem is listed,
+/// not just the first.
+///
+/// With --trusted-key, the package must be signed by one of those keys. With --against,
+/// also whether an incremental package applies to that staging area: whether it holds
+/// what the package's base left (names, sizes, modification times and SHA-256s).
+#[derive(clap::Args, Debug)]
+#[command(after_help = "\
+Examples:
+  catstage verify /media/usb/SLABA-20220105.tar.zst
+  catstage verify SLABA-inc3.tar.zst --against /stage/SLABA     # does it apply here?
+  catstage verify SLABA.tar.zst --trusted-key primary.pub --format json
+
+Exit status: 0 the package is good (and applies, with --against), 1 it is not (every
+problem listed), 2 could not run (the package or a key cannot be read).")]
+pub struct Args {
+    /// The package file.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// A staging area the package should apply to.
+    #[arg(long, value_name = "DIR")]
+    pub against: Option<PathBuf>,
+    /// A public key (written by `catstage keygen`); the package must be signed by one of
+    /// the keys given. Repeatable.
+    #[arg(long = "trusted-key", value_name = "PUB")]
+    pub trusted_key: Vec<PathBuf>,
+    #[command(flatten)]
+    pub limits: Limits,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Print nothing; the exit status tells.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// The size limits enforced while decompressing, shared with unpack.
+#[derive(clap::Args, Debug)]
+pub struct Limits {
+    /// The most the whole package may expand to (K, M, G, T: powers of 1024).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "1T")]
+    pub max_size: u64,
+    /// The largest file a package may hold (ustar's own limit is 8G − 1 byte).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "8G")]
+    pub max_file_size: u64,
+}
+
+impl Limits {
+    /// As the library's caps.
+    pub fn caps(&self) -> Caps {
+        Caps { total: self.max_size, per_file: self.max_file_size.min(catstage::package::MAX_MEMBER_SIZE) }
+    }
+}
+
+/// Parses `123`, `64K`, `10M`, `2G`, `1T` (also `10MiB`, `10MB`: powers of 1024).
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let digits = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (n, unit) = t.split_at(digits);
+    let n: u64 = n.parse().map_err(|_| format!("{s:?} is not a size (e.g. 500M, 2G)"))?;
+    let shift = match unit.to_ascii_uppercase().trim_end_matches("IB").trim_end_matches('B') {
+        "" => 0,
+        "K" => 10,
+        "M" => 20,
+        "G" => 30,
+        "T" => 40,
+        _ => return Err(format!("{s:?}: the unit is K, M, G or T")),
+    };
+    n.checked_mul(1u64 << shift).ok_or_else(|| format!("{s:?} is too large"))
+}
+
+/// Reads the `--trusted-key` files.
+pub fn trusted_keys(paths: &[PathBuf]) -> Result<Vec<PublicKey>, Failure> {
+    paths.iter().map(|p| read_public_key(p).map_err(|e| Failure::msg(format!("--trusted-key {e}")))).collect()
+}
+
+/// A progress bar over `passes` reads of the package.
+pub fn package_bar(styles: &Styles, file: &Path, passes: u64, what: &str) -> indicatif::ProgressBar {
+    let size = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
+    styles.progress(size * passes, what)
+}
+
+pub fn run(args: Args, styles: &Styles) -> CmdResult {
+    let opts = VerifyOptions {
+        caps: args.limits.caps(),
+        trusted: trusted_keys(&args.trusted_key)?,
+        against: args.against.clone(),
+    };
+    let display = args.file.display().to_string();
+    let bar = package_bar(styles, &args.file, 1, "verify");
+    let tick = |n: u64| bar.inc(n);
+    let report =
+        verify(&args.file, &display, &opts, Some(&tick)).map_err(|e| Failure::msg(format!("{display}: {e}")))?;
+    bar.finish_and_clear();
+    let status = if report.ok() { OK } else { FINDINGS };
+    if args.quiet {
+        return Ok(status);
+    }
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    match args.format {
+        Format::Json => writeln!(out, "{:#}", report.json())?,
+        Format::Text => {
+            for d in &report.diagnostics {
+                render_text(&mut out, d, styles.stdout)?;
+            }
+            writeln!(out, "{}", summary_line(&display, &report, args.against.as_deref()))?;
+        }
+    }
+    out.flush()?;
+    Ok(status)
+}
+
+fn summary_line(display: &str, r: &VerifyReport, against: Option<&Path>) -> String {
+    let (Some(m), Some(id), true) = (&r.manifest, r.id, r.ok()) else {
+        let n = r.diagnostics.iter().filter(|d| d.is_error()).count();
+        return format!("{display}: BAD: {n} problem{} found; do not unpack it", if n == 1 { "" } else { "s" });
+    };
+    let mut s = format!("{display}: OK: {} {} package {}", m.kind.word(), m.mode.word(), id.short());
+    if let Some(b) = m.base {
+        s.push_str(&format!(" on base {}", b.short()));
+    }
+    if let Some(store) = &m.store {
+        s.push_str(&format!(", data store {store}"));
+    }
+    s.push_str(&format!(", {} files ({})", m.files.len(), human_bytes(m.total_bytes())));
+    if m.packed().count() != m.files.len() {
+        s.push_str(&format!(", {} packed", m.packed().count()));
+    }
+    if !m.removed.is_empty() {
+        s.push_str(&format!(", {} removed", m.removed.len()));
+    }
+    if let Some(k) = r.signed_by {
+        s.push_str(&format!(", signed by {}", k.to_hex()));
+    }
+    match (against, &r.applies) {
+        (Some(dir), Some(Applies::AlreadyApplied)) => s.push_str(&format!("; {} already holds it", dir.display())),
+        (Some(dir), Some(_)) => s.push_str(&format!("; applies to {}", dir.display())),
+        _ => {}
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("123"), Ok(123));
+        assert_eq!(parse_size("64K"), Ok(65_536));
+        assert_eq!(parse_size("10MiB"), Ok(10 << 20));
+        assert_eq!(parse_size("2g"), Ok(2 << 30));
+        assert_eq!(parse_size("1TB"), Ok(1 << 40));
+        assert!(parse_size("1X").is_err());
+        assert!(parse_size("").is_err());
+    }
+}

@@ -1,0 +1,554 @@
+//! `catstage replace-nodes`: node replacement in DISKFILE names (R13).
+//!
+//! Only the node part of DISKFILE names changes; every other byte of every file stays.
+//! The staging area is checked as it is read — headers, records, trailers, and each
+//! volume file's whole-file SHA-256 against its winning summary entry — in the same pass
+//! that rewrites it, and nothing is written over it unless all of it is intact:
+//! re-sealing must never give damaged files valid checksums. Volume files without a
+//! DISKFILE on a replaced node are carried over byte for byte, modification time
+//! included; foreign files and orphans are carried over untouched.
+
+use crate::config::NodeReplacement;
+use crate::diag::{Code, Diagnostic};
+use crate::model::{CurrentSet, DiskFileRef, ExportType, Label, Node, NodeMap, Sha256Digest, Summary, TapeFileKey};
+use crate::parse::{VolumeVisitor, read_summary, read_volume};
+use crate::rewrite::{LineEdit, rewrite_volume};
+use crate::staging::swap::{self, Recovery, SwapError, SwapPaths};
+use crate::staging::{DirArea, EntryKind, LockMode, NewArea, Source, StagingLock, carry_file, copy_ownership};
+use crate::write::{VolumeWriter, summary_bytes};
+use rayon::prelude::*;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs::{self, File};
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+/// Where the result goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// A new staging area (must not exist or be empty).
+    Dir(PathBuf),
+    /// The staging area itself, replaced atomically.
+    InPlace,
+    /// Nowhere: report what would change.
+    DryRun,
+}
+
+/// Counts of one group under one pair.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct GroupCount {
+    /// The primary volume group.
+    pub group: String,
+    /// DISKFILE names rewritten.
+    pub diskfiles: u64,
+    /// Volume files touched.
+    pub volumes: u64,
+}
+
+/// The counts of one (old, new) pair.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PairCount {
+    /// Node replaced.
+    pub old: Node,
+    /// Node written.
+    pub new: Node,
+    /// DISKFILE names rewritten.
+    pub diskfiles: u64,
+    /// Volume files touched.
+    pub volumes: u64,
+    /// Per volume group.
+    pub groups: Vec<GroupCount>,
+}
+
+/// What a run did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NodesReport {
+    /// Per pair.
+    pub pairs: Vec<PairCount>,
+    /// Volume files rewritten.
+    pub volumes_rewritten: u64,
+    /// Volume files carried over byte for byte.
+    pub volumes_unchanged: u64,
+    /// Foreign files and orphans carried over.
+    pub carried: Vec<String>,
+    /// What an interrupted earlier run left and how it was dealt with.
+    pub recovered: Recovery,
+    /// True when nothing was written.
+    pub dry_run: bool,
+}
+
+/// Why replace-nodes did not run or refused.
+#[derive(Debug)]
+pub enum NodesError {
+    /// Cannot run (exit status 2).
+    Usage(String),
+    /// The pairs or the staging area have problems; nothing was written (exit status 1).
+    Refused(Vec<Diagnostic>),
+    /// The atomic replacement cannot be done.
+    Swap(SwapError),
+    /// I/O.
+    Io(io::Error),
+}
+
+impl From<io::Error> for NodesError {
+    fn from(e: io::Error) -> Self {
+        NodesError::Io(e)
+    }
+}
+
+impl From<SwapError> for NodesError {
+    fn from(e: SwapError) -> Self {
+        NodesError::Swap(e)
+    }
+}
+
+impl std::fmt::Display for NodesError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NodesError::Usage(m) => f.write_str(m),
+            NodesError::Refused(d) => write!(f, "refused: {} problems", d.len()),
+            NodesError::Swap(e) => e.fmt(f),
+            NodesError::Io(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for NodesError {}
+
+/// Replaces node names in DISKFILE lines by the pairs, and notices when a replacement
+/// breaks the disk files' sort order.
+///
+/// Within one tape file, disk files are sorted by name, and a name starts with its node,
+/// so each node's names form one block in node order (`.` sorts before any letter or
+/// digit). Replacing a node moves its whole block: the output stays sorted unless a block
+/// lands before the previous one, or two blocks merge into one node.
+struct Replace<'a> {
+    pairs: &'a [NodeReplacement],
+    counts: Vec<u64>,
+    tapefile: Option<TapeFileKey>,
+    /// The previous line's old and new node, within the current tape file.
+    last: Option<(Node, Node)>,
+    out_of_order: bool,
+}
+
+impl<'a> Replace<'a> {
+    fn new(pairs: &'a [NodeReplacement]) -> Self {
+        Replace { pairs, counts: vec![0; pairs.len()], tapefile: None, last: None, out_of_order: false }
+    }
+
+    /// The replacement of `node`, if one applies: its pair's index and the new node.
+    fn target(&self, node: &str) -> Option<(usize, Node)> {
+        self.pairs.iter().position(|p| p.old.as_str() == node).map(|i| (i, self.pairs[i].new))
+    }
+
+    fn track_order(&mut self, d: &DiskFileRef<'_>, old: Option<Node>, new: Option<Node>) {
+        if self.tapefile.as_ref().map(TapeFileKey::as_ref) != Some(d.tapefile) {
+            self.tapefile = Some(d.tapefile.to_owned());
+            self.last = None;
+        }
+        let (Some(old), Some(new)) = (old, new) else { return };
+        if let Some((last_old, last_new)) = self.last
+            && (new < last_new || (new == last_new && old != last_old))
+        {
+            self.out_of_order = true;
+        }
+        self.last = Some((old, new));
+    }
+}
+
+/// The disk file name prefix of a canonical line.
+const NAME_PREFIX: &[u8] = b"diskfile name=";
+
+/// `line` with its node replaced by `new` (the name starts right after `diskfile name=`).
+fn replaced_line(line: &[u8], node_len: usize, new: Node, out: &mut Vec<u8>) {
+    out.extend_from_slice(NAME_PREFIX);
+    out.extend_from_slice(new.as_str().as_bytes());
+    out.extend_from_slice(&line[NAME_PREFIX.len() + node_len..]);
+    out.push(b'\n');
+}
+
+impl LineEdit for Replace<'_> {
+    fn diskfile(&mut self, d: &DiskFileRef<'_>, line: &[u8], out: &mut Vec<u8>) {
+        let node = d.node();
+        let old = Node::parse(node).ok();
+        let canonical = line.starts_with(NAME_PREFIX) && line[NAME_PREFIX.len()..].starts_with(node.as_bytes());
+        match self.target(node) {
+            Some((i, new)) if canonical => {
+                self.counts[i] += 1;
+                self.track_order(d, old, Some(new));
+                replaced_line(line, node.len(), new, out);
+            }
+            _ => {
+                self.track_order(d, old, old);
+                out.extend_from_slice(line);
+                out.push(b'\n');
+            }
+        }
+    }
+}
+
+/// The id of the tree a staging area holds: the SHA-256 of its summaries' bytes.
+pub fn tree_id(dir: &Path) -> io::Result<String> {
+    let mut h = Sha256::new();
+    for name in ["FULL", "UPDATE"] {
+        match fs::read(dir.join(name)) {
+            Ok(b) => {
+                h.update(name.as_bytes());
+                h.update(Sha256::digest(&b));
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(Sha256Digest(h.finalize().into()).to_hex())
+}
+
+/// One volume file's outcome.
+struct Done {
+    label: Label,
+    group: String,
+    counts: Vec<u64>,
+    new: Option<(Sha256Digest, u64)>,
+    problems: Vec<Diagnostic>,
+}
+
+/// What the run reads and where it writes.
+struct Run<'a> {
+    dir: &'a Path,
+    area: DirArea,
+    pairs: &'a [NodeReplacement],
+    set: CurrentSet,
+    full: Summary,
+    update: Option<Summary>,
+    /// Volume files by label, and foreign files, as listed.
+    volumes: Vec<(Label, String)>,
+    foreign: Vec<String>,
+    /// Where the new tree is written (none for a dry run).
+    out: Option<PathBuf>,
+    /// Hard-link unchanged files (the source tree is about to be replaced).
+    link: bool,
+}
+
+/// Reads the summaries and lists the files; a damaged or incomplete area is refused.
+fn open_run<'a>(dir: &'a Path, pairs: &'a [NodeReplacement]) -> Result<Run<'a>, NodesError> {
+    let area = DirArea::open(dir).map_err(|e| NodesError::Usage(e.to_string()))?;
+    let mut problems = Vec::new();
+    let (mut full, mut update) = (None, None);
+    let (mut volumes, mut foreign) = (Vec::new(), Vec::new());
+    for e in area.entries() {
+        match e.kind {
+            EntryKind::Summary(kind) => {
+                let p = read_summary(&e.name, area.open(&e.name)?, Some(kind))?;
+                problems.extend(p.diagnostics.iter().filter(|d| d.is_error()).cloned());
+                match kind {
+                    ExportType::Full => full = p.summary,
+                    ExportType::Update => update = p.summary,
+                }
+            }
+            EntryKind::Volume(label) => volumes.push((label, e.name.clone())),
+            EntryKind::Foreign => foreign.push(e.name.clone()),
+            EntryKind::NotRegular(what) => problems.push(Diagnostic::new(
+                Code::NotARegularFile,
+                Some(e.name.clone()),
+                format!("{} is {what}; a staging area holds regular files only", e.name),
+            )),
+        }
+    }
+    let Some(full) = full else {
+        problems.push(Diagnostic::new(
+            Code::MissingSummary,
+            Some("FULL".into()),
+            "the staging area has no readable FULL summary",
+        ));
+        return Err(NodesError::Refused(problems));
+    };
+    let set = CurrentSet::derive(Some(&full), update.as_ref()).unwrap_or_default();
+    let present: BTreeSet<Label> = volumes.iter().map(|(l, _)| *l).collect();
+    for (label, w) in set.entries.iter().filter(|(l, _)| !present.contains(l)) {
+        problems.push(Diagnostic::new(
+            Code::MissingVolumeFile,
+            Some(w.entry.file.clone()),
+            format!("the summary lists {label} but {} is missing", w.entry.file),
+        ));
+    }
+    if !problems.is_empty() {
+        return Err(NodesError::Refused(problems));
+    }
+    Ok(Run { dir, area, pairs, set, full, update, volumes, foreign, out: None, link: false })
+}
+
+impl Run<'_> {
+    /// Rewrites (or carries over) one volume file, checking it against its entry.
+    fn volume(&self, label: Label, name: &str, buf: &mut Vec<u8>) -> io::Result<Option<Done>> {
+        let src_path = self.dir.join(name);
+        let Some(w) = self.set.entries.get(&label) else {
+            // An orphan: carried over untouched.
+            if let Some(d) = &self.out {
+                carry_file(&src_path, &d.join(name), self.link)?;
+            }
+            return Ok(None);
+        };
+        let mut edit = Replace::new(self.pairs);
+        let tmp = self.out.as_ref().map(|d| d.join(format!("{}{name}", crate::staging::TEMP_PREFIX)));
+        let sink: Box<dyn Write + Send> = match &tmp {
+            Some(t) => Box::new(BufWriter::with_capacity(256 * 1024, File::create(t)?)),
+            None => Box::new(io::sink()),
+        };
+        let (parsed, written) = rewrite_volume(name, self.area.open(name)?, sink, |h| h.clone(), &mut edit, buf)?;
+        let mut problems: Vec<Diagnostic> = parsed.diagnostics.into_iter().filter(|d| d.is_error()).collect();
+        if parsed.framed.sha256 != w.entry.sha256 || parsed.framed.size != w.entry.size {
+            problems.push(Diagnostic::new(
+                Code::VolumeHashMismatch,
+                Some(name.to_string()),
+                format!("{name} is not the file its summary lists (SHA-256 {})", parsed.framed.sha256.short()),
+            ));
+        }
+        let changed = edit.counts.iter().any(|&c| c > 0) && problems.is_empty();
+        let mut new = written.as_ref().filter(|_| changed).map(|(_, v)| (v.sealed.sha256, v.sealed.size));
+        if let (Some(d), Some(t)) = (&self.out, &tmp) {
+            match written {
+                Some((mut w, _)) if changed => {
+                    w.flush()?;
+                    drop(w);
+                    if edit.out_of_order {
+                        new = Some(self.sorted_copy(name, t)?);
+                    }
+                    let f = File::open(t)?;
+                    copy_ownership(&src_path, &f)?;
+                    f.sync_all()?;
+                    fs::rename(t, d.join(name))?;
+                }
+                _ => {
+                    fs::remove_file(t)?;
+                    if problems.is_empty() {
+                        carry_file(&src_path, &d.join(name), self.link)?;
+                    }
+                }
+            }
+        }
+        let group = parsed.head.map(|h| h.volume.group).unwrap_or_default();
+        Ok(Some(Done { label, group, counts: edit.counts, new, problems }))
+    }
+
+    /// Writes `name` again into `tmp` with its disk files re-sorted after replacement (a
+    /// replacement moved a block of names out of order). Holds the volume's disk files in
+    /// memory: only a replacement that reorders them takes this path.
+    fn sorted_copy(&self, name: &str, tmp: &Path) -> io::Result<(Sha256Digest, u64)> {
+        struct Collect<'a> {
+            edit: Replace<'a>,
+            lines: Vec<(TapeFileKey, String, Vec<u8>)>,
+        }
+        impl VolumeVisitor for Collect<'_> {
+            fn diskfile(&mut self, _: u64, d: &DiskFileRef<'_>, line: &[u8]) {
+                let mut out = Vec::with_capacity(line.len() + 8);
+                self.edit.diskfile(d, line, &mut out);
+                let name = match self.edit.target(d.node()) {
+                    Some((_, new)) => format!("{new}{}", &d.name[d.node().len()..]),
+                    None => d.name.to_string(),
+                };
+                self.lines.push((d.tapefile.to_owned(), name, out));
+            }
+        }
+        let mut c = Collect { edit: Replace::new(self.pairs), lines: Vec::new() };
+        let parsed = read_volume(name, self.area.open(name)?, &mut c)?;
+        let head = parsed.head.ok_or_else(|| io::Error::other(format!("{name}: no head")))?;
+        c.lines.sort();
+        let file = BufWriter::new(File::create(tmp)?);
+        let mut w = VolumeWriter::new(file, &head)?;
+        for (_, _, line) in &c.lines {
+            w.raw_line(line)?;
+        }
+        let (mut file, written) = w.finish()?;
+        file.flush()?;
+        Ok((written.sealed.sha256, written.sealed.size))
+    }
+
+    /// The summaries of the new tree: entries of the rewritten files, node maps.
+    fn write_summaries(
+        &self,
+        out: &Path,
+        rewritten: &BTreeMap<Label, (Sha256Digest, u64)>,
+        counts: &[PairCount],
+    ) -> io::Result<()> {
+        for (kind, summary) in [(ExportType::Full, Some(&self.full)), (ExportType::Update, self.update.as_ref())] {
+            let Some(s) = summary else { continue };
+            let name = kind.as_str();
+            // A stale UPDATE wins no entry: it is carried over as it is.
+            let wins_some = kind == ExportType::Full || self.set.update_current;
+            if rewritten.is_empty() || !wins_some {
+                carry_file(&self.dir.join(name), &out.join(name), self.link)?;
+                continue;
+            }
+            let mut s: Summary = s.clone();
+            for e in &mut s.entries {
+                let wins = self.set.entries.get(&e.label).is_some_and(|w| w.from == kind);
+                if let (true, Some((sha, size))) = (wins, rewritten.get(&e.label)) {
+                    e.sha256 = *sha;
+                    e.size = *size;
+                }
+            }
+            record_nodemaps(&mut s, counts);
+            let mut f = File::create(out.join(name))?;
+            f.write_all(&summary_bytes(&s))?;
+            copy_ownership(&self.dir.join(name), &f)?;
+            f.sync_all()?;
+        }
+        Ok(())
+    }
+}
+
+/// Counts per pair and group.
+fn pair_counts(pairs: &[NodeReplacement], done: &[Done]) -> Vec<PairCount> {
+    let mut counts: Vec<PairCount> = pairs
+        .iter()
+        .map(|p| PairCount { old: p.old, new: p.new, diskfiles: 0, volumes: 0, groups: Vec::new() })
+        .collect();
+    for d in done {
+        for (i, &n) in d.counts.iter().enumerate().filter(|(_, n)| **n > 0) {
+            let pc = &mut counts[i];
+            pc.diskfiles += n;
+            pc.volumes += 1;
+            match pc.groups.iter_mut().find(|g| g.group == d.group) {
+                Some(g) => {
+                    g.diskfiles += n;
+                    g.volumes += 1;
+                }
+                None => pc.groups.push(GroupCount { group: d.group.clone(), diskfiles: n, volumes: 1 }),
+            }
+        }
+    }
+    for pc in &mut counts {
+        pc.groups.sort_by(|a, b| a.group.cmp(&b.group));
+    }
+    counts
+}
+
+/// Runs node replacement on the staging area `dir`.
+pub fn replace_nodes(dir: &Path, pairs: &[NodeReplacement], target: &Target) -> Result<NodesReport, NodesError> {
+    // Only a rewrite in place writes to the area; the others read it.
+    let mode = if *target == Target::InPlace { LockMode::Exclusive } else { LockMode::Shared };
+    let _lock = StagingLock::acquire(dir, mode).map_err(|e| NodesError::Usage(e.to_string()))?;
+    let paths = SwapPaths::new(dir)?;
+    let recovered = if *target == Target::InPlace { swap::recover(&paths, tree_id)? } else { Recovery::Nothing };
+    if *target == Target::InPlace {
+        paths.check_same_filesystem()?;
+    }
+    let before = swap::snapshot(dir)?;
+    let mut run = open_run(dir, pairs)?;
+    let mut new_area = None;
+    match target {
+        Target::Dir(out) => {
+            let a = NewArea::create(out).map_err(|e| NodesError::Usage(e.to_string()))?;
+            run.out = Some(a.dir().to_path_buf());
+            new_area = Some(a);
+        }
+        Target::InPlace => {
+            swap::begin(&paths)?;
+            run.out = Some(paths.new_tree.clone());
+            run.link = true;
+        }
+        Target::DryRun => {}
+    }
+    // A tree built beside the area is removed on any failure; NewArea removes itself.
+    let abandon = |run: &Run<'_>| {
+        if *target == Target::InPlace
+            && let Some(d) = &run.out
+        {
+            let _ = fs::remove_dir_all(d);
+        }
+    };
+    let results: Vec<io::Result<Option<Done>>> =
+        run.volumes.par_iter().map_init(Vec::new, |buf, (label, name)| run.volume(*label, name, buf)).collect();
+    let mut done = Vec::new();
+    for r in results {
+        match r {
+            Ok(d) => done.extend(d),
+            Err(e) => {
+                abandon(&run);
+                return Err(e.into());
+            }
+        }
+    }
+    let problems: Vec<Diagnostic> = done.iter().flat_map(|d| d.problems.iter().cloned()).collect();
+    if !problems.is_empty() {
+        abandon(&run);
+        return Err(NodesError::Refused(problems));
+    }
+    let counts = pair_counts(pairs, &done);
+    let rewritten: BTreeMap<Label, (Sha256Digest, u64)> =
+        done.iter().filter_map(|d| d.new.map(|n| (d.label, n))).collect();
+    let report = NodesReport {
+        pairs: counts.clone(),
+        volumes_rewritten: rewritten.len() as u64,
+        volumes_unchanged: (done.len() - rewritten.len()) as u64,
+        carried: run.foreign.clone(),
+        recovered,
+        dry_run: *target == Target::DryRun,
+    };
+    let Some(out) = run.out.clone() else { return Ok(report) };
+    let finish = || -> io::Result<()> {
+        for name in &run.foreign {
+            carry_file(&dir.join(name), &out.join(name), run.link)?;
+        }
+        run.write_summaries(&out, &rewritten, &counts)
+    };
+    if let Err(e) = finish() {
+        abandon(&run);
+        return Err(e.into());
+    }
+    match target {
+        Target::Dir(_) => {
+            if let Some(a) = new_area {
+                a.commit()?;
+            }
+        }
+        Target::InPlace if report.volumes_rewritten == 0 => {
+            // Nothing to replace: leave the staging area as it is.
+            abandon(&run);
+        }
+        Target::InPlace => {
+            let (old_id, new_id) = (tree_id(dir)?, tree_id(&out)?);
+            swap::commit(&paths, &old_id, &new_id, || {
+                if swap::snapshot(dir).map_err(SwapError::Io)? == before {
+                    return Ok(());
+                }
+                let _ = fs::remove_dir_all(&paths.new_tree);
+                Err(SwapError::Changed(format!(
+                    "{} changed while it was being rewritten (another program is writing to it); nothing was \
+                     replaced — run replace-nodes again when it is done",
+                    dir.display()
+                )))
+            })?;
+        }
+        Target::DryRun => {}
+    }
+    Ok(report)
+}
+
+/// Adds this run's counts to the summary's node maps, cumulative over runs. There is one
+/// record per old node: a run that maps a node elsewhere than an earlier run replaces its
+/// record.
+fn record_nodemaps(s: &mut Summary, counts: &[PairCount]) {
+    for pc in counts.iter().filter(|p| p.diskfiles > 0) {
+        match s.nodemaps.iter_mut().find(|m| m.old == pc.old) {
+            Some(m) if m.new == pc.new => {
+                m.diskfiles = m.diskfiles.saturating_add(pc.diskfiles);
+                m.volumes = m.volumes.saturating_add(pc.volumes);
+            }
+            Some(m) => {
+                m.new = pc.new;
+                m.diskfiles = pc.diskfiles;
+                m.volumes = pc.volumes;
+            }
+            None => s.nodemaps.push(NodeMap {
+                old: pc.old,
+                new: pc.new,
+                diskfiles: pc.diskfiles,
+                volumes: pc.volumes,
+                extra: Default::default(),
+            }),
+        }
+    }
+    s.nodemaps.sort_by_key(|a| a.old);
+}

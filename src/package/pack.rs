@@ -1,0 +1,530 @@
+//! `catstage pack`: a staging area into a package (formats/package.md).
+//!
+//! Catstage mode packs the current set and the summaries. The summaries are parsed whole
+//! first (they are small); every volume file's facts come from its winning entry, so the
+//! manifest is written before any volume file is read, and each file is checked while it
+//! streams into the archive (header, trailer, whole-file SHA-256 against the entry). Raw
+//! mode hashes every file first, on all cores, and confirms each hash while streaming.
+//! On any mismatch the partial output is removed: a package is complete or absent.
+
+use super::integrity::IntegrityCheck;
+use super::manifest::{
+    FileFacts, FileRecord, FileTime, Kind, MANIFEST_NAME, Manifest, Mode, PackageId, SIGNATURE_NAME, manifest_bytes,
+    parse_manifest,
+};
+use super::scan::MAX_MANIFEST;
+use super::sign::{PublicKey, SecretKey};
+use super::tar::{MAX_MEMBER_SIZE, TarReader, TarWriter};
+use super::tree::{hash_file, mtime_of, open_no_follow};
+use super::zst::{ZstReader, encoder};
+use crate::diag::{Code, Diagnostic};
+use crate::model::{CurrentSet, ExportType, Summary, Version};
+use crate::parse::{FileKind, parse_summary};
+use crate::staging::{DirArea, EntryKind, LockMode, Progress, Source, StagingLock, TEMP_PREFIX, fsync_dir};
+use rayon::prelude::*;
+use std::collections::BTreeMap;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+
+/// How to pack.
+pub struct PackOptions {
+    /// The previous package, for an incremental package.
+    pub base: Option<PathBuf>,
+    /// Raw mode: any flat directory's files, unchecked.
+    pub raw: bool,
+    /// The zstd level (1 to 19).
+    pub level: i32,
+    /// zstd worker threads (at least one; the package bytes do not depend on it).
+    pub workers: u32,
+    /// Sign with this key.
+    pub signer: Option<SecretKey>,
+}
+
+/// What pack wrote.
+#[derive(Debug)]
+pub struct PackReport {
+    /// The package id.
+    pub id: PackageId,
+    /// The manifest.
+    pub manifest: Manifest,
+    /// Files packed (members besides the manifest and the signature).
+    pub packed: usize,
+    /// Their bytes.
+    pub packed_bytes: u64,
+    /// Size of the package file.
+    pub compressed: u64,
+    /// The signing key, when signed.
+    pub signed_by: Option<PublicKey>,
+    /// Files left out (foreign files, orphans) and other warnings.
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Why pack did not write a package.
+#[derive(Debug)]
+pub enum PackError {
+    /// Cannot run (exit status 2).
+    Usage(String),
+    /// The staging area is damaged; nothing was written (exit status 1).
+    Refused(Vec<Diagnostic>),
+    /// A file changed while it was packed; nothing was written (exit status 2).
+    Changed(String),
+    /// I/O.
+    Io(io::Error),
+}
+
+impl From<io::Error> for PackError {
+    fn from(e: io::Error) -> Self {
+        PackError::Io(e)
+    }
+}
+
+impl std::fmt::Display for PackError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PackError::Usage(m) | PackError::Changed(m) => f.write_str(m),
+            PackError::Refused(d) => write!(f, "refused: {} problems", d.len()),
+            PackError::Io(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for PackError {}
+
+/// A file to pack.
+struct Planned {
+    facts: FileFacts,
+    check: Option<FileKind>,
+}
+
+/// The facts of the data store, for the manifest.
+#[derive(Default)]
+struct StoreFacts {
+    store: Option<String>,
+    full_export: Option<String>,
+    update_export: Option<String>,
+}
+
+/// Packs the staging area `staging` into the package file `output`.
+pub fn pack(
+    staging: &Path,
+    output: &Path,
+    opts: &PackOptions,
+    progress: Option<Progress<'_>>,
+) -> Result<PackReport, PackError> {
+    let _lock = StagingLock::acquire(staging, LockMode::Shared).map_err(|e| PackError::Usage(e.to_string()))?;
+    let area = DirArea::open(staging).map_err(|e| PackError::Usage(e.to_string()))?;
+    check_output(staging, output)?;
+    let mode = if opts.raw { Mode::Raw } else { Mode::Catstage };
+    let (planned, facts, warnings) = match mode {
+        Mode::Catstage => plan_catstage(&area)?,
+        Mode::Raw => plan_raw(&area, progress)?,
+    };
+    let base = match &opts.base {
+        Some(b) => Some(read_base_manifest(b).map_err(PackError::Usage)?),
+        None => None,
+    };
+    let manifest = build_manifest(mode, &planned, facts, base.as_ref())?;
+    let bytes = manifest_bytes(&manifest);
+    let id = PackageId::of(&bytes);
+    let signature = opts.signer.as_ref().map(|k| k.signature_member(&bytes));
+    let checks: BTreeMap<&str, Option<FileKind>> = planned.iter().map(|p| (p.facts.name.as_str(), p.check)).collect();
+    let compressed = write_package(staging, output, opts, &manifest, &bytes, signature.as_deref(), &checks, progress)?;
+    Ok(PackReport {
+        id,
+        packed: manifest.packed().count(),
+        packed_bytes: manifest.packed_bytes(),
+        manifest,
+        compressed,
+        signed_by: opts.signer.as_ref().map(SecretKey::public),
+        warnings,
+    })
+}
+
+/// Refuses an output inside the staging area (it would become a foreign file there) or
+/// that is a directory.
+fn check_output(staging: &Path, output: &Path) -> Result<(), PackError> {
+    if output.is_dir() {
+        return Err(PackError::Usage(format!("{} is a directory; -o names the package file", output.display())));
+    }
+    let parent = output_dir(output);
+    let (Ok(a), Ok(b)) = (fs::canonicalize(&parent), fs::canonicalize(staging)) else {
+        return Err(PackError::Usage(format!("{}: the directory does not exist", parent.display())));
+    };
+    if a == b {
+        return Err(PackError::Usage(format!(
+            "{} is inside the staging area; write the package elsewhere, or it becomes a foreign file there",
+            output.display()
+        )));
+    }
+    Ok(())
+}
+
+fn output_dir(output: &Path) -> PathBuf {
+    match output.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+fn left_out(code: Code, name: &str, why: &str) -> Diagnostic {
+    Diagnostic::new(code, Some(name.to_string()), format!("{name} is left out of the package: {why}"))
+}
+
+fn not_regular(name: &str, what: &str) -> Diagnostic {
+    Diagnostic::new(
+        Code::NotARegularFile,
+        Some(name.to_string()),
+        format!("{name} is {what}; a package holds regular files only and catstage never follows links"),
+    )
+}
+
+/// A file's facts from its metadata, with the digest given.
+fn facts_of(name: &str, meta: &fs::Metadata, sha256: crate::model::Sha256Digest) -> Result<FileFacts, PackError> {
+    let mtime = mtime_of(meta);
+    if mtime.timestamp().is_none() {
+        return Err(PackError::Usage(format!("{name}: its modification time ({} s) is out of range", mtime.secs)));
+    }
+    if meta.len() > MAX_MEMBER_SIZE {
+        return Err(PackError::Usage(format!(
+            "{name} is {} bytes; a ustar member holds at most {MAX_MEMBER_SIZE} bytes",
+            meta.len()
+        )));
+    }
+    Ok(FileFacts { name: name.to_string(), size: meta.len(), mtime, sha256 })
+}
+
+type Plan = (Vec<Planned>, StoreFacts, Vec<Diagnostic>);
+
+/// The catstage-mode plan: the summaries (parsed and hashed) and the current set's
+/// volume files (facts from their entries).
+fn plan_catstage(area: &DirArea) -> Result<Plan, PackError> {
+    let dir = area.path();
+    let mut problems = Vec::new();
+    let mut warnings = Vec::new();
+    let mut summaries: BTreeMap<ExportType, (Summary, Planned)> = BTreeMap::new();
+    let mut volumes = BTreeMap::new();
+    for e in area.entries() {
+        match e.kind {
+            EntryKind::NotRegular(what) => problems.push(not_regular(&e.name, what)),
+            EntryKind::Foreign => warnings.push(left_out(Code::ForeignFile, &e.name, "not a staging file")),
+            EntryKind::Volume(label) => {
+                volumes.insert(label, e.name.clone());
+            }
+            EntryKind::Summary(kind) => {
+                let mut f = open_no_follow(&dir.join(&e.name))?;
+                let meta = f.metadata()?;
+                let mut bytes = Vec::with_capacity(meta.len() as usize);
+                f.read_to_end(&mut bytes)?;
+                let parsed = parse_summary(&e.name, &bytes, Some(kind));
+                problems.extend(parsed.diagnostics.into_iter().filter(Diagnostic::is_error));
+                if let Some(s) = parsed.summary {
+                    let facts = facts_of(&e.name, &meta, parsed.framed.sha256)?;
+                    summaries.insert(kind, (s, Planned { facts, check: None }));
+                }
+            }
+        }
+    }
+    let full = summaries.get(&ExportType::Full).map(|s| &s.0);
+    let update = summaries.get(&ExportType::Update).map(|s| &s.0);
+    let Some(set) = CurrentSet::derive(full, update) else {
+        if !problems.iter().any(|d| d.file.as_deref() == Some("FULL")) {
+            problems.push(Diagnostic::new(
+                Code::MissingSummary,
+                Some("FULL".into()),
+                "the staging area has no FULL summary",
+            ));
+        }
+        return Err(PackError::Refused(problems));
+    };
+    if set.update_stale {
+        warnings.push(
+            Diagnostic::new(
+                Code::StaleUpdate,
+                Some("UPDATE".into()),
+                "UPDATE builds on another FULL export: it is packed as it is, and an import ignores it",
+            )
+            .with_severity(crate::diag::Severity::Warning),
+        );
+    }
+    let mut planned: Vec<Planned> = Vec::new();
+    for (label, w) in &set.entries {
+        let e = &w.entry;
+        let Some(name) = volumes.remove(label) else {
+            problems.push(Diagnostic::new(
+                Code::MissingVolumeFile,
+                Some(e.file.clone()),
+                format!("the summary lists {label} but {} is not in the staging area", e.file),
+            ));
+            continue;
+        };
+        let meta = fs::symlink_metadata(dir.join(&name))?;
+        if meta.len() != e.size {
+            problems.push(Diagnostic::new(
+                Code::VolumeHashMismatch,
+                Some(name.clone()),
+                format!(
+                    "{name} has {} bytes; its entry says {}: it is not the file the summary lists",
+                    meta.len(),
+                    e.size
+                ),
+            ));
+            continue;
+        }
+        planned.push(Planned { facts: facts_of(&name, &meta, e.sha256)?, check: Some(FileKind::Volume) });
+    }
+    for name in volumes.values() {
+        warnings.push(left_out(Code::OrphanVolumeFile, name, "an orphan (no current summary lists it)"));
+    }
+    if !problems.is_empty() {
+        return Err(PackError::Refused(crate::check::structure::rollup(problems)));
+    }
+    let store = StoreFacts {
+        store: full.map(|s| s.export.store.clone()),
+        full_export: full.map(|s| s.export.id.clone()),
+        update_export: update.map(|s| s.export.id.clone()),
+    };
+    planned.extend(summaries.into_values().map(|(_, p)| p));
+    planned.sort_by(|a, b| a.facts.name.cmp(&b.facts.name));
+    Ok((planned, store, crate::check::structure::rollup(warnings)))
+}
+
+/// The raw-mode plan: every regular file with a staging file name, hashed on all cores.
+fn plan_raw(area: &DirArea, progress: Option<Progress<'_>>) -> Result<Plan, PackError> {
+    let dir = area.path();
+    let mut problems = Vec::new();
+    let mut warnings = Vec::new();
+    let mut names = Vec::new();
+    for e in area.entries() {
+        match e.kind {
+            EntryKind::NotRegular(what) => problems.push(not_regular(&e.name, what)),
+            _ if crate::staging::is_staging_file_name(&e.name) => names.push(e.name.clone()),
+            _ => warnings.push(left_out(
+                Code::ForeignFile,
+                &e.name,
+                "its name is not a Guardian file name in upper case (1 to 8 letters and digits, a letter first)",
+            )),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(PackError::Refused(problems));
+    }
+    let planned: Vec<Result<Planned, PackError>> = names
+        .par_iter()
+        .map(|name| {
+            let path = dir.join(name);
+            let meta = fs::symlink_metadata(&path)?;
+            let (sha, size) = hash_file(&path)?;
+            if let Some(p) = progress {
+                p(size);
+            }
+            Ok(Planned { facts: facts_of(name, &meta, sha)?, check: None })
+        })
+        .collect();
+    let planned = planned.into_iter().collect::<Result<Vec<_>, _>>()?;
+    Ok((planned, StoreFacts::default(), crate::check::structure::rollup(warnings)))
+}
+
+/// Reads the manifest of a package (its first member) and computes its id, without
+/// verifying the rest: an incremental package needs only that.
+pub fn read_base_manifest(path: &Path) -> Result<(Manifest, PackageId), String> {
+    let fail = |m: String| format!("{}: the base package cannot be used: {m}", path.display());
+    let file = File::open(path).map_err(|e| fail(e.to_string()))?;
+    let reader = ZstReader::new(file, MAX_MANIFEST + 1024).map_err(|e| fail(e.to_string()))?;
+    let mut tar = TarReader::new(reader);
+    let h = tar.next().map_err(|e| fail(e.to_string()))?.ok_or_else(|| fail("it is empty".into()))?;
+    if h.name != MANIFEST_NAME || h.typeflag != b'0' || h.size > MAX_MANIFEST {
+        return Err(fail(format!("its first member is {:?}, not the manifest", h.name)));
+    }
+    let mut bytes = Vec::new();
+    tar.data(h.size, |c| {
+        bytes.extend_from_slice(c);
+        Ok(())
+    })
+    .map_err(|e| fail(e.to_string()))?;
+    let m = parse_manifest(&bytes).map_err(|d| fail(d.first().map(|d| d.message.clone()).unwrap_or_default()))?;
+    Ok((m, PackageId::of(&bytes)))
+}
+
+fn build_manifest(
+    mode: Mode,
+    planned: &[Planned],
+    facts: StoreFacts,
+    base: Option<&(Manifest, PackageId)>,
+) -> Result<Manifest, PackError> {
+    let mut m = Manifest {
+        version: Version::CURRENT,
+        kind: Kind::Full,
+        mode,
+        base: None,
+        store: facts.store,
+        full_export: facts.full_export,
+        update_export: facts.update_export,
+        files: planned.iter().map(|p| FileRecord { facts: p.facts.clone(), packed: true }).collect(),
+        was: Vec::new(),
+        removed: Vec::new(),
+    };
+    let Some((b, base_id)) = base else { return Ok(m) };
+    if b.mode != mode {
+        return Err(PackError::Usage(format!(
+            "the base package is a {} package; an incremental package has the mode of its base (drop or add --raw)",
+            b.mode.word()
+        )));
+    }
+    if b.store != m.store {
+        return Err(PackError::Usage(format!(
+            "the base package holds data store {:?}, this staging area {:?}",
+            b.store.as_deref().unwrap_or(""),
+            m.store.as_deref().unwrap_or("")
+        )));
+    }
+    m.kind = Kind::Incremental;
+    m.base = Some(*base_id);
+    let before = b.result_tree();
+    for f in &mut m.files {
+        if let Some(old) = before.get(f.facts.name.as_str()) {
+            if **old == f.facts {
+                f.packed = false;
+            } else {
+                m.was.push((*old).clone());
+            }
+        }
+    }
+    let names: std::collections::BTreeSet<&str> = m.files.iter().map(|f| f.facts.name.as_str()).collect();
+    m.removed = before.values().filter(|f| !names.contains(f.name.as_str())).map(|f| (*f).clone()).collect();
+    Ok(m)
+}
+
+/// The newest modification time among the files: the manifest's and signature's time in
+/// the archive (deterministic, and meaningful to someone listing the archive).
+fn newest(m: &Manifest) -> FileTime {
+    m.files.iter().map(|f| f.facts.mtime).max().unwrap_or_default()
+}
+
+/// Writes the package into a temporary file beside `output` and renames it into place.
+#[allow(clippy::too_many_arguments)]
+fn write_package(
+    staging: &Path,
+    output: &Path,
+    opts: &PackOptions,
+    manifest: &Manifest,
+    bytes: &[u8],
+    signature: Option<&[u8]>,
+    checks: &BTreeMap<&str, Option<FileKind>>,
+    progress: Option<Progress<'_>>,
+) -> Result<u64, PackError> {
+    let dir = output_dir(output);
+    let name = output.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "package".into());
+    let tmp = dir.join(format!("{TEMP_PREFIX}{name}-{}", std::process::id()));
+    let result = (|| -> Result<u64, PackError> {
+        let file = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
+        let zst = encoder(BufWriter::with_capacity(1 << 20, file), opts.level, opts.workers)?;
+        let mut tar = TarWriter::new(zst);
+        let when = newest(manifest).secs;
+        tar.member(MANIFEST_NAME, bytes, when)?;
+        if let Some(sig) = signature {
+            tar.member(SIGNATURE_NAME, sig, when)?;
+        }
+        stream_files(staging, manifest, checks, &mut tar, progress)?;
+        let file = tar.finish()?.finish()?.into_inner().map_err(|e| e.into_error())?;
+        file.sync_all()?;
+        let size = file.metadata()?.len();
+        drop(file);
+        fs::rename(&tmp, output)?;
+        fsync_dir(&dir)?;
+        Ok(size)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// Streams every packed file into the archive, checking it. After the first damaged
+/// file, the others are still checked (not written), so that every problem is listed.
+fn stream_files<W: Write>(
+    staging: &Path,
+    manifest: &Manifest,
+    checks: &BTreeMap<&str, Option<FileKind>>,
+    tar: &mut TarWriter<W>,
+    progress: Option<Progress<'_>>,
+) -> Result<(), PackError> {
+    let mut problems = Vec::new();
+    let mut buf = vec![0u8; 256 * 1024];
+    for rec in manifest.packed() {
+        let kind = checks.get(rec.facts.name.as_str()).copied().flatten();
+        let out = if problems.is_empty() { Some(&mut *tar) } else { None };
+        problems.extend(stream_one(staging, &rec.facts, kind, out, &mut buf, progress)?);
+    }
+    if problems.is_empty() { Ok(()) } else { Err(PackError::Refused(crate::check::structure::rollup(problems))) }
+}
+
+fn changed(name: &str, what: &str) -> PackError {
+    PackError::Changed(format!(
+        "{name} {what} while it was being packed (an export is writing to the staging area?); nothing was written — \
+         pack again when it is done"
+    ))
+}
+
+/// Streams one file into `tar` (or only checks it when `tar` is `None`); returns the
+/// problems found in it.
+fn stream_one<W: Write>(
+    staging: &Path,
+    f: &FileFacts,
+    kind: Option<FileKind>,
+    mut tar: Option<&mut TarWriter<W>>,
+    buf: &mut [u8],
+    progress: Option<Progress<'_>>,
+) -> Result<Vec<Diagnostic>, PackError> {
+    let mut file = open_no_follow(&staging.join(&f.name))?;
+    let meta = file.metadata()?;
+    if meta.len() != f.size || mtime_of(&meta) != f.mtime {
+        return Err(changed(&f.name, "changed"));
+    }
+    if let Some(t) = tar.as_deref_mut() {
+        t.header(&f.name, f.size, f.mtime.secs)?;
+    }
+    let mut check = IntegrityCheck::new(kind);
+    let mut left = f.size;
+    while left > 0 {
+        let want = left.min(buf.len() as u64) as usize;
+        let n = match file.read(&mut buf[..want]) {
+            Ok(0) => return Err(changed(&f.name, "shrank")),
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e.into()),
+        };
+        check.update(&buf[..n]);
+        if let Some(t) = tar.as_deref_mut() {
+            t.write(&buf[..n])?;
+        }
+        if let Some(p) = progress {
+            p(n as u64);
+        }
+        left -= n as u64;
+    }
+    let after = file.metadata()?;
+    if file.read(&mut buf[..1])? != 0 || after.len() != f.size || mtime_of(&after) != f.mtime {
+        return Err(changed(&f.name, "changed"));
+    }
+    if let Some(t) = tar {
+        t.end_member(f.size)?;
+    }
+    let (digest, _, mut problems) = check.finish(&f.name);
+    if digest != f.sha256 {
+        if kind.is_none() {
+            return Err(changed(&f.name, "changed"));
+        }
+        problems.push(Diagnostic::new(
+            Code::VolumeHashMismatch,
+            Some(f.name.clone()),
+            format!(
+                "{} is not the file its summary lists: its SHA-256 is {}, the entry says {}",
+                f.name,
+                digest.short(),
+                f.sha256.short()
+            ),
+        ));
+    }
+    Ok(problems)
+}

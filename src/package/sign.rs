@@ -1,0 +1,184 @@
+//! Package signatures (formats/package.md §5): ed25519 key pairs, and the signature
+//! member, which signs the manifest's bytes. The manifest holds every file's SHA-256, so
+//! the signature covers the whole package.
+//!
+//! Key files are one line of text each, so that an operator can read, mail and compare
+//! them: `publickey alg=ed25519 key=<64 hex>` and `secretkey alg=ed25519 seed=<64 hex>`.
+
+use crate::model::Sha256Digest;
+use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
+use std::fmt;
+use std::fs::{self, OpenOptions};
+use std::io::{self, Write};
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+/// A public key: who may have signed a package.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct PublicKey(VerifyingKey);
+
+/// A secret key, for `pack --sign`.
+pub struct SecretKey(SigningKey);
+
+impl PublicKey {
+    /// The key's 64 hex digits.
+    pub fn to_hex(&self) -> String {
+        Sha256Digest(self.0.to_bytes()).to_hex()
+    }
+
+    /// Parses 64 lower-case hex digits.
+    pub fn from_hex(hex: &str) -> Result<PublicKey, String> {
+        let bytes = Sha256Digest::parse(hex).map_err(|e| format!("an ed25519 public key is {e}"))?;
+        VerifyingKey::from_bytes(&bytes.0).map(PublicKey).map_err(|_| "not a valid ed25519 public key".to_string())
+    }
+}
+
+impl fmt::Debug for PublicKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PublicKey({})", self.to_hex())
+    }
+}
+
+impl fmt::Display for PublicKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_hex())
+    }
+}
+
+impl fmt::Debug for SecretKey {
+    /// Shows the public half only: a secret never ends up in a log.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SecretKey(public {})", self.public().to_hex())
+    }
+}
+
+impl SecretKey {
+    /// The matching public key.
+    pub fn public(&self) -> PublicKey {
+        PublicKey(self.0.verifying_key())
+    }
+
+    /// The signature member of a package whose manifest is `manifest`.
+    pub fn signature_member(&self, manifest: &[u8]) -> Vec<u8> {
+        let sig = self.0.sign(manifest).to_bytes();
+        format!("signature alg=ed25519 key={} value={}\n", self.public().to_hex(), hex(&sig)).into_bytes()
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex64(s: &str) -> Option<[u8; 64]> {
+    let b = s.as_bytes();
+    if b.len() != 128 || !b.iter().all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(c)) {
+        return None;
+    }
+    let mut out = [0u8; 64];
+    for (i, pair) in b.chunks_exact(2).enumerate() {
+        let v = |c: u8| if c.is_ascii_digit() { c - b'0' } else { c - b'a' + 10 };
+        out[i] = (v(pair[0]) << 4) | v(pair[1]);
+    }
+    Some(out)
+}
+
+/// Checks the signature member `bytes` against the manifest: returns the key that
+/// signed it, or why it does not verify.
+pub fn check_signature(bytes: &[u8], manifest: &[u8]) -> Result<PublicKey, String> {
+    let text = std::str::from_utf8(bytes).map_err(|_| "the signature member is not text".to_string())?;
+    let malformed = || "the signature member is not `signature alg=ed25519 key=<64 hex> value=<128 hex>`".to_string();
+    let line = text.strip_suffix('\n').filter(|l| !l.contains('\n')).ok_or_else(malformed)?;
+    let rest = line.strip_prefix("signature alg=ed25519 key=").ok_or_else(malformed)?;
+    let (key, value) = rest.split_once(" value=").ok_or_else(malformed)?;
+    let key = PublicKey::from_hex(key)?;
+    let sig = unhex64(value).ok_or_else(malformed)?;
+    key.0
+        .verify_strict(manifest, &Signature::from_bytes(&sig))
+        .map_err(|_| format!("the signature by key {} does not match the manifest", key.to_hex()))?;
+    Ok(key)
+}
+
+/// Writes a new key pair: `NAME.key` (the secret, mode 0600) and `NAME.pub`. Refuses to
+/// overwrite either.
+pub fn keygen(name: &Path) -> io::Result<(PathBuf, PathBuf, PublicKey)> {
+    let secret_path = with_suffix(name, "key");
+    let public_path = with_suffix(name, "pub");
+    for p in [&secret_path, &public_path] {
+        if fs::symlink_metadata(p).is_ok() {
+            return Err(io::Error::new(
+                io::ErrorKind::AlreadyExists,
+                format!("{} already exists; catstage never overwrites a key", p.display()),
+            ));
+        }
+    }
+    let key = SigningKey::generate(&mut rand_core::OsRng);
+    let public = PublicKey(key.verifying_key());
+    let mut f = OpenOptions::new().write(true).create_new(true).mode(0o600).open(&secret_path)?;
+    f.write_all(format!("secretkey alg=ed25519 seed={}\n", hex(&key.to_bytes())).as_bytes())?;
+    f.sync_all()?;
+    let mut f = OpenOptions::new().write(true).create_new(true).mode(0o644).open(&public_path)?;
+    f.write_all(format!("publickey alg=ed25519 key={}\n", public.to_hex()).as_bytes())?;
+    f.sync_all()?;
+    Ok((secret_path, public_path, public))
+}
+
+fn with_suffix(name: &Path, suffix: &str) -> PathBuf {
+    let mut s = name.as_os_str().to_owned();
+    s.push(".");
+    s.push(suffix);
+    PathBuf::from(s)
+}
+
+/// Reads a public key file (`NAME.pub`).
+pub fn read_public_key(path: &Path) -> Result<PublicKey, String> {
+    let text = fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let hex = text
+        .trim_end()
+        .strip_prefix("publickey alg=ed25519 key=")
+        .ok_or_else(|| format!("{}: not a catstage public key (`publickey alg=ed25519 key=…`)", path.display()))?;
+    PublicKey::from_hex(hex).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Reads a secret key file (`NAME.key`), refusing one that others may read.
+pub fn read_secret_key(path: &Path) -> Result<SecretKey, String> {
+    let meta = fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    if meta.permissions().mode() & 0o077 != 0 {
+        return Err(format!(
+            "{}: the secret key is readable by others (mode {:o}); run `chmod 600 {}` first",
+            path.display(),
+            meta.permissions().mode() & 0o777,
+            path.display()
+        ));
+    }
+    let text = fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let hex = text
+        .trim_end()
+        .strip_prefix("secretkey alg=ed25519 seed=")
+        .ok_or_else(|| format!("{}: not a catstage secret key (`secretkey alg=ed25519 seed=…`)", path.display()))?;
+    let seed = Sha256Digest::parse(hex).map_err(|e| format!("{}: the seed is {e}", path.display()))?;
+    Ok(SecretKey(SigningKey::from_bytes(&seed.0)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sign_and_check() {
+        let dir = tempfile::tempdir().unwrap();
+        let (sk, pk, public) = keygen(&dir.path().join("site")).unwrap();
+        assert_eq!(fs::metadata(&sk).unwrap().permissions().mode() & 0o777, 0o600);
+        assert!(keygen(&dir.path().join("site")).is_err(), "never overwrites");
+        let secret = read_secret_key(&sk).unwrap();
+        assert_eq!(read_public_key(&pk).unwrap(), public);
+        let member = secret.signature_member(b"manifest bytes");
+        assert_eq!(check_signature(&member, b"manifest bytes"), Ok(public));
+        assert!(check_signature(&member, b"manifest bytez").is_err());
+        let mut bad = member.clone();
+        let n = bad.len();
+        bad[n - 3] = if bad[n - 3] == b'0' { b'1' } else { b'0' };
+        assert!(check_signature(&bad, b"manifest bytes").is_err());
+        fs::set_permissions(&sk, fs::Permissions::from_mode(0o644)).unwrap();
+        assert!(read_secret_key(&sk).unwrap_err().contains("readable by others"));
+    }
+}

@@ -1,0 +1,228 @@
+//! What a directory holds, compared with a manifest: whether a package was already
+//! applied to it, whether an incremental package's base is what it holds, and the
+//! listing id that names a tree in the swap journal.
+
+use super::{FileFacts, FileTime, Kind, Manifest, Mode};
+use crate::model::Sha256Digest;
+use crate::staging::{EntryKind, classify_name, is_staging_file_name};
+use rayon::prelude::*;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::fs::{self, File};
+use std::io::{self, Read};
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+use std::path::Path;
+
+/// A regular file of a directory.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DirFile {
+    /// Size in bytes.
+    pub size: u64,
+    /// Modification time.
+    pub mtime: FileTime,
+}
+
+/// An entry no package puts in a staging area.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Foreign {
+    /// Its name.
+    pub name: String,
+    /// What it is, for the message.
+    pub what: &'static str,
+}
+
+/// The entries of a staging area directory.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DirState {
+    /// Its staging files, by name.
+    pub files: BTreeMap<String, DirFile>,
+    /// Everything else.
+    pub foreign: Vec<Foreign>,
+}
+
+/// The modification time in `meta`.
+pub fn mtime_of(meta: &fs::Metadata) -> FileTime {
+    FileTime { secs: meta.mtime(), nsec: meta.mtime_nsec().clamp(0, 999_999_999) as u32 }
+}
+
+/// True when `name` is a file a package of `mode` can carry.
+pub fn belongs(name: &str, mode: Mode) -> bool {
+    match mode {
+        Mode::Raw => is_staging_file_name(name),
+        Mode::Catstage => matches!(classify_name(name), EntryKind::Summary(_) | EntryKind::Volume(_)),
+    }
+}
+
+/// Lists `dir` (which must exist), never following links.
+pub fn read_dir_state(dir: &Path, mode: Mode) -> io::Result<DirState> {
+    let mut state = DirState::default();
+    for e in fs::read_dir(dir)? {
+        let e = e?;
+        let name = e.file_name().to_string_lossy().into_owned();
+        let meta = fs::symlink_metadata(e.path())?;
+        let ft = meta.file_type();
+        if !ft.is_file() {
+            let what = if ft.is_symlink() {
+                "a symbolic link"
+            } else if ft.is_dir() {
+                "a directory"
+            } else {
+                "not a regular file"
+            };
+            state.foreign.push(Foreign { name, what });
+        } else if belongs(&name, mode) {
+            state.files.insert(name, DirFile { size: meta.len(), mtime: mtime_of(&meta) });
+        } else {
+            state.foreign.push(Foreign { name, what: "a file no package puts in a staging area" });
+        }
+    }
+    state.foreign.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(state)
+}
+
+/// Opens a regular file for reading without following a symbolic link.
+pub fn open_no_follow(path: &Path) -> io::Result<File> {
+    let file = File::options().read(true).custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32).open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(io::Error::other(format!("{} is not a regular file", path.display())));
+    }
+    Ok(file)
+}
+
+/// The SHA-256 and size of a file.
+pub fn hash_file(path: &Path) -> io::Result<(Sha256Digest, u64)> {
+    let mut f = open_no_follow(path)?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 256 * 1024];
+    let mut size = 0u64;
+    loop {
+        let n = match f.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        h.update(&buf[..n]);
+        size += n as u64;
+    }
+    Ok((Sha256Digest(h.finalize().into()), size))
+}
+
+/// Hashes `names` of `dir` on all cores.
+pub fn hash_all(dir: &Path, names: &[&str]) -> io::Result<BTreeMap<String, Sha256Digest>> {
+    names
+        .par_iter()
+        .map(|n| {
+            hash_file(&dir.join(n))
+                .map(|(d, _)| (n.to_string(), d))
+                .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", dir.join(n).display())))
+        })
+        .collect()
+}
+
+/// Whether a package applies to a directory.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Applies {
+    /// It applies: the directory does not exist (a full package), holds anything (a full
+    /// package), or holds the base (an incremental package).
+    Yes,
+    /// The directory already holds the package's result: applying it is a no-op.
+    AlreadyApplied,
+    /// An incremental package whose base the directory does not hold; the differences.
+    BaseMismatch(Vec<String>),
+}
+
+/// Compares the directory `dir` (its entries `state`; `None` when it does not exist) with
+/// what manifest `m` needs. Hashes the directory's files when their names, sizes and
+/// times match, on all cores.
+pub fn applies(dir: &Path, state: Option<&DirState>, m: &Manifest) -> io::Result<Applies> {
+    let Some(state) = state else {
+        return Ok(match m.kind {
+            Kind::Full => Applies::Yes,
+            Kind::Incremental => Applies::BaseMismatch(vec![format!(
+                "{} does not exist; an incremental package applies to the staging area its base package left",
+                dir.display()
+            )]),
+        });
+    };
+    let result = m.result_tree();
+    let mut hashes = BTreeMap::new();
+    if differences(dir, state, &result, &mut hashes)?.is_empty() {
+        return Ok(Applies::AlreadyApplied);
+    }
+    if m.kind == Kind::Full {
+        return Ok(Applies::Yes);
+    }
+    let diffs = differences(dir, state, &m.base_tree(), &mut hashes)?;
+    Ok(if diffs.is_empty() { Applies::Yes } else { Applies::BaseMismatch(diffs) })
+}
+
+/// How the directory differs from `tree`: names, sizes and times first; the files that
+/// match on those are hashed (once: `hashes` keeps the digests).
+fn differences(
+    dir: &Path,
+    state: &DirState,
+    tree: &BTreeMap<&str, &FileFacts>,
+    hashes: &mut BTreeMap<String, Sha256Digest>,
+) -> io::Result<Vec<String>> {
+    let mut out = Vec::new();
+    for (name, f) in tree {
+        match state.files.get(*name) {
+            None => out.push(format!("{name} is missing")),
+            Some(d) if d.size != f.size => out.push(format!("{name} has {} bytes, not {}", d.size, f.size)),
+            Some(d) if d.mtime != f.mtime => {
+                out.push(format!("{name} was modified at {}, not {}", describe_time(d.mtime), describe_time(f.mtime)))
+            }
+            Some(_) => {}
+        }
+    }
+    for name in state.files.keys() {
+        if !tree.contains_key(name.as_str()) {
+            out.push(format!("{name} is not in the base"));
+        }
+    }
+    if !out.is_empty() {
+        return Ok(out);
+    }
+    let todo: Vec<&str> = tree.keys().copied().filter(|n| !hashes.contains_key(*n)).collect();
+    hashes.extend(hash_all(dir, &todo)?);
+    for (name, f) in tree {
+        if hashes.get(*name) != Some(&f.sha256) {
+            out.push(format!("{name} has other content (SHA-256 differs)"));
+        }
+    }
+    Ok(out)
+}
+
+/// A file time for people: `2022-01-05T22:04:48.000000500+00:00`.
+pub fn describe_time(t: FileTime) -> String {
+    match t.timestamp() {
+        Some(ts) if t.nsec == 0 => ts.to_string(),
+        Some(ts) => {
+            let text = ts.to_string();
+            let (clock, offset) = text.split_at(19);
+            format!("{clock}.{:09}{offset}", t.nsec)
+        }
+        None => format!("{} s", t.secs),
+    }
+}
+
+/// The id that names a tree in the swap journal (formats/package.md §6): the SHA-256 of
+/// its listing — every entry's name, type, size and modification time, sorted by name.
+/// Cheap (no file is read) and unchanged by the exchange of two directories.
+pub fn listing_id(dir: &Path) -> io::Result<String> {
+    let mut entries = Vec::new();
+    for e in fs::read_dir(dir)? {
+        let e = e?;
+        let meta = fs::symlink_metadata(e.path())?;
+        let t = mtime_of(&meta);
+        let kind = if meta.is_file() { 'f' } else { 'o' };
+        entries.push(format!("{}\0{kind}\0{}\0{}\0{}\n", e.file_name().to_string_lossy(), meta.len(), t.secs, t.nsec));
+    }
+    entries.sort();
+    let mut h = Sha256::new();
+    for e in &entries {
+        h.update(e.as_bytes());
+    }
+    Ok(Sha256Digest(h.finalize().into()).to_hex())
+}

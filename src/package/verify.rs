@@ -1,0 +1,121 @@
+//! `catstage verify`: a package checked completely, and optionally whether it applies to
+//! a staging area.
+
+use super::manifest::{Kind, Manifest, PackageId};
+use super::scan::{Caps, NullSink, ScanOptions, scan};
+use super::sign::PublicKey;
+use super::tree::{Applies, applies, read_dir_state};
+use crate::diag::{Code, Diagnostic, render_json_diagnostic};
+use crate::staging::Progress;
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// How to verify.
+#[derive(Clone, Debug, Default)]
+pub struct VerifyOptions {
+    /// Size limits.
+    pub caps: Caps,
+    /// Keys one of which must have signed the package; empty: none required.
+    pub trusted: Vec<PublicKey>,
+    /// A staging area the package should apply to.
+    pub against: Option<PathBuf>,
+}
+
+/// What verify found.
+#[derive(Debug)]
+pub struct VerifyReport {
+    /// The package id, when the manifest was found.
+    pub id: Option<PackageId>,
+    /// The manifest, when it could be read.
+    pub manifest: Option<Manifest>,
+    /// The key whose signature verifies.
+    pub signed_by: Option<PublicKey>,
+    /// Every problem.
+    pub diagnostics: Vec<Diagnostic>,
+    /// With `against`: whether the package applies.
+    pub applies: Option<Applies>,
+}
+
+impl VerifyReport {
+    /// True when nothing is wrong.
+    pub fn ok(&self) -> bool {
+        !self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+
+    /// The JSON document (schema `catstage.verify/1`).
+    pub fn json(&self) -> serde_json::Value {
+        let m = self.manifest.as_ref();
+        serde_json::json!({
+            "schema": "catstage.verify/1",
+            "ok": self.ok(),
+            "package_id": self.id.map(|i| i.to_hex()),
+            "kind": m.map(|m| m.kind.word()),
+            "mode": m.map(|m| m.mode.word()),
+            "base": m.and_then(|m| m.base).map(|b| b.to_hex()),
+            "files": m.map(|m| m.files.len()),
+            "bytes": m.map(Manifest::total_bytes),
+            "signed_by": self.signed_by.map(|k| k.to_hex()),
+            "diagnostics": self.diagnostics.iter().map(render_json_diagnostic).collect::<Vec<_>>(),
+        })
+    }
+}
+
+/// Verifies the package `path` (named `display` in findings). An `Err` means it could
+/// not run: the package or the `against` directory could not be read.
+pub fn verify(
+    path: &Path,
+    display: &str,
+    opts: &VerifyOptions,
+    progress: Option<Progress<'_>>,
+) -> io::Result<VerifyReport> {
+    let scan_opts = ScanOptions { caps: opts.caps, trusted: opts.trusted.clone(), expect: None };
+    let s = scan(path, display, &scan_opts, &mut NullSink, progress)?;
+    let mut report = VerifyReport {
+        id: s.id,
+        manifest: s.manifest,
+        signed_by: s.signed_by,
+        diagnostics: s.diagnostics,
+        applies: None,
+    };
+    if let (Some(dir), Some(m)) = (&opts.against, &report.manifest) {
+        let a = against(dir, m)?;
+        if let Some(d) = base_mismatch(dir, m, &a) {
+            report.diagnostics.push(d);
+        }
+        report.applies = Some(a);
+    }
+    Ok(report)
+}
+
+/// Whether `m` applies to the staging area `dir`.
+pub fn against(dir: &Path, m: &Manifest) -> io::Result<Applies> {
+    let state = match std::fs::symlink_metadata(dir) {
+        Ok(meta) if meta.is_dir() => Some(read_dir_state(dir, m.mode)?),
+        Ok(_) => {
+            return Err(io::Error::other(format!("{}: not a directory", dir.display())));
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+        Err(e) => return Err(e),
+    };
+    applies(dir, state.as_ref(), m)
+}
+
+/// The finding for an incremental package whose base `dir` does not hold.
+pub fn base_mismatch(dir: &Path, m: &Manifest, a: &Applies) -> Option<Diagnostic> {
+    let Applies::BaseMismatch(diffs) = a else { return None };
+    let base = m.base.map(|b| b.short()).unwrap_or_default();
+    let shown: Vec<&str> = diffs.iter().take(5).map(String::as_str).collect();
+    let more =
+        if diffs.len() > shown.len() { format!(" (and {} more)", diffs.len() - shown.len()) } else { String::new() };
+    debug_assert_eq!(m.kind, Kind::Incremental);
+    Some(Diagnostic::new(
+        Code::BaseMismatch,
+        Some(dir.display().to_string()),
+        format!(
+            "{} does not hold the staging area of base package {base}, which this incremental package \
+             applies to: {}{more}",
+            dir.display(),
+            shown.join("; ")
+        ),
+    ))
+}
