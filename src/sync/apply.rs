@@ -5,19 +5,28 @@
 //! entries of one scope (data store and volume group) are loaded whenever the scope
 //! changes; a volume whose freshly built file has the SHA-256 of its winning entry (built
 //! with the export id that entry names) is unchanged and not written.
+//!
+//! [`Pass`] keeps the books, in the order of the listing; [`Writer`] does the heavy part of
+//! each volume (its file rendered and hashed, compared, written), on a thread of its own
+//! while the listing is read. Changed volume files are written under temporary names
+//! beside the staging area's files ([`Staged`]), flushed to stable storage by background
+//! threads as they come (the journal commits many flushes at once), and renamed into place
+//! together when the export is committed, or removed when it is not.
 
 use super::Stats;
 use super::build::{Built, BuiltVolume};
 use super::row::quoted;
 use super::source::Place;
 use crate::diag::{Code, FileDiagnostics};
-use crate::model::{CurrentSet, Entry, ExportType, Group, Label, Sha256Digest, Summary, VolumeFile};
+use crate::model::{CurrentSet, Entry, ExportType, Group, Label, Sha256Digest, Summary};
 use crate::parse::read_summary;
-use crate::staging::{DirArea, EntryKind, OpenError, Source, write_atomic};
-use crate::write::{VolumeWriter, WrittenVolume};
+use crate::staging::{DirArea, EntryKind, OpenError, Source, TEMP_PREFIX, fsync_dir};
 use std::collections::{BTreeMap, BTreeSet};
+use std::fs::File;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, mpsc};
+use std::thread::JoinHandle;
 
 /// A scope: data store and volume group.
 pub type Scope = (String, String);
@@ -39,6 +48,8 @@ pub struct Staging {
     pub set: CurrentSet,
     /// The volume files present, with their sizes.
     pub files: BTreeMap<Label, u64>,
+    /// Temporary files an interrupted sync left ([`Staged`] names them).
+    pub stale: Vec<String>,
 }
 
 impl Staging {
@@ -56,6 +67,7 @@ impl Staging {
                 EntryKind::Volume(label) => {
                     st.files.insert(label, e.size);
                 }
+                EntryKind::Foreign if is_staged_name(&e.name) => st.stale.push(e.name.clone()),
                 EntryKind::Summary(kind) => {
                     let reader = area.open(&e.name).map_err(|err| format!("{}: {err}", e.name))?;
                     let parsed =
@@ -99,18 +111,37 @@ impl Staging {
     pub fn store(&self) -> Option<&str> {
         self.full.as_ref().map(|f| f.export.store.as_str())
     }
+
+    /// Removes the temporary files an interrupted sync left. Only under the staging
+    /// area's exclusive lock: no other process is writing them.
+    pub fn remove_stale(&self) {
+        for name in &self.stale {
+            let _ = std::fs::remove_file(self.dir.join(name));
+        }
+    }
 }
 
-/// One reading of the source against the staging area.
+/// The temporary name of a staged file: `.catstage-tmp-NAME-PID-syncN`.
+fn staged_name(name: &str, n: usize) -> String {
+    format!("{TEMP_PREFIX}{name}-{}-sync{n}", std::process::id())
+}
+
+/// True for a name [`staged_name`] gives.
+fn is_staged_name(name: &str) -> bool {
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let Some(rest) = name.strip_prefix(TEMP_PREFIX) else { return false };
+    let mut parts = rest.rsplitn(3, '-');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(n), Some(pid), Some(file)) => {
+            n.strip_prefix("sync").is_some_and(digits) && digits(pid) && crate::staging::is_staging_file_name(file)
+        }
+        _ => false,
+    }
+}
+
+/// One reading of the source against the staging area: the books of the volumes seen.
 pub struct Pass<'s> {
     st: &'s Staging,
-    export_id: &'s str,
-    /// Write the volume files that changed (otherwise only count them).
-    write: bool,
-    /// What a first reading built, to check a second one against, label by label.
-    expect: Option<&'s BTreeMap<Label, Sha256Digest>>,
-    /// The SHA-256 of every accepted volume's file as this export leaves it.
-    pub digests: BTreeMap<Label, Sha256Digest>,
     scope: Option<Scope>,
     loaded: BTreeSet<Scope>,
     warned: BTreeSet<Scope>,
@@ -124,20 +155,35 @@ pub struct Pass<'s> {
     pub fresh: BTreeSet<Label>,
 }
 
+/// A volume for the [`Writer`]: built, with what the staging area holds for it.
+pub struct Job {
+    volume: Box<BuiltVolume>,
+    /// Its entry in the current set, if it has one.
+    existing: Option<Entry>,
+    /// True when its file is there with the entry's size (the entry can be trusted).
+    present: bool,
+}
+
+/// What became of a volume.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Change {
+    Unchanged,
+    Changed,
+    Added,
+}
+
+/// A volume the [`Writer`] is done with: its entry in the new summary.
+pub struct Outcome {
+    label: Label,
+    entry: Entry,
+    change: Change,
+}
+
 impl<'s> Pass<'s> {
-    /// A pass over the staging area `st` for export `export_id`.
-    pub fn new(
-        st: &'s Staging,
-        export_id: &'s str,
-        write: bool,
-        expect: Option<&'s BTreeMap<Label, Sha256Digest>>,
-    ) -> Self {
+    /// A pass over the staging area `st`.
+    pub fn new(st: &'s Staging) -> Self {
         Pass {
             st,
-            export_id,
-            write,
-            expect,
-            digests: BTreeMap::new(),
             scope: None,
             loaded: BTreeSet::new(),
             warned: BTreeSet::new(),
@@ -149,21 +195,38 @@ impl<'s> Pass<'s> {
         }
     }
 
-    /// Takes one volume from the builder.
-    pub fn accept(&mut self, built: Built, stats: &mut Stats, diags: &mut FileDiagnostics) -> io::Result<()> {
+    /// Takes one volume from the builder; a built volume comes back as the writer's job.
+    pub fn accept(&mut self, built: Built, stats: &mut Stats, diags: &mut FileDiagnostics) -> Option<Job> {
         match built {
             Built::Rejected(label) => {
                 self.listed.insert(label);
                 self.rejected.insert(label);
                 stats.volumes_rejected += 1;
-                Ok(())
+                None
             }
             Built::Volume(v) => {
-                let scope = (v.store.clone(), v.file.head.volume.group.clone());
+                let scope = (v.store.clone(), v.head.volume.group.clone());
                 self.enter_scope(scope, &v.group_place, stats, diags);
-                self.volume(*v, stats)
+                let label = v.label();
+                self.listed.insert(label);
+                let existing = self.existing(&label).cloned();
+                let present = existing.as_ref().is_some_and(|e| self.st.files.get(&label) == Some(&e.size));
+                Some(Job { volume: v, existing, present })
             }
         }
+    }
+
+    /// Books what the writer did with a volume.
+    pub fn record(&mut self, o: Outcome, stats: &mut Stats) {
+        match o.change {
+            Change::Unchanged => stats.volumes_unchanged += 1,
+            Change::Changed => stats.volumes_changed += 1,
+            Change::Added => stats.volumes_added += 1,
+        }
+        if o.change != Change::Unchanged {
+            self.fresh.insert(o.label);
+        }
+        self.entries.insert(o.label, o.entry);
     }
 
     /// Loads the entries of `scope` when it is not the current one; a scope that comes
@@ -201,60 +264,10 @@ impl<'s> Pass<'s> {
         self.cache.get(label).or_else(|| self.st.set.entries.get(label).map(|w| &w.entry))
     }
 
-    fn volume(&mut self, mut v: BuiltVolume, stats: &mut Stats) -> io::Result<()> {
-        let label = v.file.head.volume.label;
-        self.listed.insert(label);
-        let existing = self.existing(&label).cloned();
-        // The file must still be there, with its entry's size, for the entry to be trusted.
-        let present = existing.as_ref().filter(|e| self.st.files.get(&label) == Some(&e.size));
-        if let Some(e) = present {
-            v.file.head.export.id = e.export.clone();
-            if render(&v.file)?.sealed.sha256 == e.sha256 {
-                self.check(label, e.sha256)?;
-                stats.volumes_unchanged += 1;
-                self.digests.insert(label, e.sha256);
-                self.entries.insert(label, e.clone());
-                return Ok(());
-            }
-        }
-        if existing.is_some() {
-            stats.volumes_changed += 1;
-        } else {
-            stats.volumes_added += 1;
-        }
-        v.file.head.export.id = self.export_id.to_string();
-        let written = if self.write {
-            let expect = self.expect.map(|m| m.get(&label).copied());
-            let w = write_volume(&self.st.dir, &v.file, expect)?;
-            stats.files_written += 1;
-            w
-        } else {
-            render(&v.file)?
-        };
-        self.check(label, written.sealed.sha256)?;
-        self.digests.insert(label, written.sealed.sha256);
-        self.entries.insert(label, crate::generate::entry_for(&v.file.head, &written));
-        self.fresh.insert(label);
-        Ok(())
-    }
-
-    /// In a second reading, a volume must come out as the first reading built it.
-    fn check(&self, label: Label, digest: Sha256Digest) -> io::Result<()> {
-        match self.expect {
-            Some(m) if m.get(&label) != Some(&digest) => Err(source_changed()),
-            _ => Ok(()),
-        }
-    }
-
     /// The volumes of the current set that the listing no longer has (a FULL export
     /// removes them). Volumes with rejected rows count as listed.
     pub fn removed(&self) -> Vec<Label> {
         self.st.set.entries.keys().filter(|l| !self.listed.contains(l)).copied().collect()
-    }
-
-    /// True when this pass saw every volume the first one did.
-    pub fn saw_all(&self) -> bool {
-        self.expect.is_none_or(|m| m.keys().all(|l| self.digests.contains_key(l)))
     }
 
     /// The entries of a FULL summary: every accepted volume's, and the winning entries of
@@ -297,34 +310,207 @@ pub fn summary_groups(defined: &[Group], old: &[Group], entries: &[Entry]) -> Ve
     groups.into_values().collect()
 }
 
-fn source_changed() -> io::Error {
-    io::Error::other(
-        "the source changed between sync's two readings of it (the first checks, the second writes); the \
-         staging area may hold some new volume files under the old FULL: run the sync again",
-    )
+/// Renders each volume file, compares it with the staging area's, and stages the files
+/// that changed.
+pub struct Writer<'s> {
+    export_id: &'s str,
+    /// Where the volume files that changed are written (otherwise they are only counted).
+    out: Option<Staged>,
 }
 
-/// The digest and size of a volume file, without writing it.
-fn render(file: &VolumeFile) -> io::Result<WrittenVolume> {
-    let mut w = VolumeWriter::new(io::sink(), &file.head)?;
-    for d in &file.diskfiles {
-        w.diskfile(&d.as_ref())?;
+impl<'s> Writer<'s> {
+    /// A writer for export `export_id`, staging the changed volume files in `out`.
+    pub fn new(export_id: &'s str, out: Option<Staged>) -> Self {
+        Writer { export_id, out }
     }
-    Ok(w.finish()?.1)
+
+    /// The staged volume files, to commit or discard.
+    pub fn staged(&mut self) -> Option<Staged> {
+        self.out.take()
+    }
+
+    /// Does a volume's job. A volume whose file, written with the export id of its
+    /// entry, has the entry's digest is unchanged; any other is written with this
+    /// export's id.
+    pub fn run(&mut self, job: Job) -> io::Result<Outcome> {
+        let Job { volume: mut v, existing, present } = job;
+        let label = v.label();
+        if let Some(e) = existing.as_ref().filter(|_| present) {
+            v.head.export.id.clone_from(&e.export);
+            if v.write(io::sink())?.1.sealed.sha256 == e.sha256 {
+                return Ok(Outcome { label, entry: e.clone(), change: Change::Unchanged });
+            }
+        }
+        let change = if existing.is_some() { Change::Changed } else { Change::Added };
+        v.head.export.id = self.export_id.to_string();
+        let written = match &mut self.out {
+            Some(out) => out.stage(&label.file_name(), |file| v.write(file).map(|(_, w)| w))?,
+            None => v.write(io::sink())?.1,
+        };
+        Ok(Outcome { label, entry: crate::generate::entry_for(&v.head, &written), change })
+    }
 }
 
-/// Writes a volume file atomically; with `expect`, refuses (before the file replaces the
-/// old one) bytes other than the expected.
-fn write_volume(dir: &Path, file: &VolumeFile, expect: Option<Option<Sha256Digest>>) -> io::Result<WrittenVolume> {
-    write_atomic(dir, &file.head.volume.label.file_name(), |out| {
-        let mut w = VolumeWriter::new(&mut *out, &file.head)?;
-        for d in &file.diskfiles {
-            w.diskfile(&d.as_ref())?;
+/// Files written under temporary names in a directory, flushed to stable storage in the
+/// background, then renamed into place together ([`Staged::commit`]). Whatever is not
+/// committed is removed, also when it is dropped (an error on the way).
+pub struct Staged {
+    dir: PathBuf,
+    /// Temporary path and final name of each file, in the order written.
+    files: Vec<(PathBuf, String)>,
+    /// Files for the flushing threads, and the threads (each returns its first error).
+    flush: Option<mpsc::SyncSender<File>>,
+    flushers: Vec<JoinHandle<io::Result<()>>>,
+}
+
+/// Threads flushing staged files: a flush mostly waits for the disk, and concurrent
+/// flushes share the journal's commits.
+const FLUSHERS: usize = 8;
+
+/// Files written and not yet taken by a flushing thread (each holds a descriptor open).
+const UNFLUSHED: usize = 64;
+
+impl Staged {
+    /// Staging into `dir`, which must exist.
+    pub fn new(dir: &Path) -> Staged {
+        Staged { dir: dir.to_path_buf(), files: Vec::new(), flush: None, flushers: Vec::new() }
+    }
+
+    /// Writes the file that will be `dir/name` under a temporary name, with `write`, and
+    /// hands it to the flushing threads.
+    pub fn stage<T>(&mut self, name: &str, write: impl FnOnce(&mut File) -> io::Result<T>) -> io::Result<T> {
+        let tmp = self.dir.join(staged_name(name, self.files.len()));
+        let mut file = File::create_new(&tmp)?;
+        self.files.push((tmp, name.to_string()));
+        let value = write(&mut file)?;
+        self.flusher()?.send(file).map_err(|_| io::Error::other("the threads flushing the volume files stopped"))?;
+        Ok(value)
+    }
+
+    fn flusher(&mut self) -> io::Result<&mpsc::SyncSender<File>> {
+        if self.flush.is_none() {
+            let (tx, rx) = mpsc::sync_channel::<File>(UNFLUSHED);
+            let rx = Arc::new(Mutex::new(rx));
+            for i in 0..FLUSHERS {
+                let rx = Arc::clone(&rx);
+                let thread = std::thread::Builder::new().name(format!("sync-flush-{i}")).spawn(move || {
+                    loop {
+                        let next = match rx.lock() {
+                            Ok(rx) => rx.recv(),
+                            Err(_) => return Err(io::Error::other("a thread flushing the volume files failed")),
+                        };
+                        let Ok(file) = next else { return Ok(()) };
+                        file.sync_all()?;
+                    }
+                })?;
+                self.flushers.push(thread);
+            }
+            self.flush = Some(tx);
         }
-        let (_, written) = w.finish()?;
-        match expect {
-            Some(e) if e != Some(written.sealed.sha256) => Err(source_changed()),
-            _ => Ok(written),
+        self.flush.as_ref().ok_or_else(|| io::Error::other("no flushing threads"))
+    }
+
+    /// Waits for the flushes; the first error, if any.
+    fn flushed(&mut self) -> io::Result<()> {
+        self.flush = None;
+        let mut result = Ok(());
+        for t in self.flushers.drain(..) {
+            let r = t.join().unwrap_or_else(|_| Err(io::Error::other("a thread flushing the volume files failed")));
+            if result.is_ok() {
+                result = r;
+            }
         }
-    })
+        result
+    }
+
+    /// Renames every staged file into place once all are on stable storage, then flushes
+    /// the directory; returns the number of files.
+    pub fn commit(mut self) -> io::Result<u64> {
+        self.flushed()?;
+        let n = self.files.len() as u64;
+        let mut pending = std::mem::take(&mut self.files).into_iter();
+        while let Some((tmp, name)) = pending.next() {
+            if let Err(e) = std::fs::rename(&tmp, self.dir.join(&name)) {
+                self.files.push((tmp, name));
+                self.files.extend(pending);
+                return Err(e);
+            }
+        }
+        if n > 0 {
+            fsync_dir(&self.dir)?;
+        }
+        Ok(n)
+    }
+
+    /// Removes every staged file.
+    pub fn discard(mut self) {
+        self.remove();
+    }
+
+    fn remove(&mut self) {
+        let _ = self.flushed();
+        for (tmp, _) in self.files.drain(..) {
+            let _ = std::fs::remove_file(&tmp);
+        }
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        self.remove();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> =
+            std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn staged_files_appear_together_on_commit_and_vanish_otherwise() {
+        use std::io::Write;
+        let dir = tempfile::tempdir().unwrap();
+        let mut staged = Staged::new(dir.path());
+        for name in ["VA", "VB"] {
+            staged.stage(name, |f| f.write_all(name.as_bytes())).unwrap();
+        }
+        assert_eq!(names(dir.path()).len(), 2);
+        assert!(names(dir.path()).iter().all(|n| is_staged_name(n)));
+        staged.discard();
+        assert!(names(dir.path()).is_empty(), "discarded");
+
+        let mut staged = Staged::new(dir.path());
+        staged.stage("VA", |f| f.write_all(b"a")).unwrap();
+        drop(staged);
+        assert!(names(dir.path()).is_empty(), "dropped on an error path");
+
+        let mut staged = Staged::new(dir.path());
+        staged.stage("VA", |f| f.write_all(b"a")).unwrap();
+        staged.stage("VB", |f| f.write_all(b"b")).unwrap();
+        assert_eq!(staged.commit().unwrap(), 2);
+        assert_eq!(names(dir.path()), ["VA", "VB"]);
+        assert_eq!(std::fs::read(dir.path().join("VB")).unwrap(), b"b");
+    }
+
+    #[test]
+    fn staged_names_are_recognized_and_nothing_else() {
+        assert!(is_staged_name(&staged_name("VSAD001", 12)));
+        assert!(is_staged_name(".catstage-tmp-VSAD001-77-sync0"));
+        for other in [
+            ".catstage-tmp-FULL-77-3",
+            ".catstage-tmp-VSAD001-77-sync",
+            ".catstage-tmp-vsad001-77-sync1",
+            ".catstage-tmp-VSAD001-x-sync1",
+            "VSAD001",
+            ".catstage-tmp--77-sync1",
+        ] {
+            assert!(!is_staged_name(other), "{other}");
+        }
+    }
 }

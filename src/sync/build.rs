@@ -1,6 +1,7 @@
-//! Rows into volumes. Rows with the same label build one volume; the volume being built
-//! is the only one in memory (its disk files included), and it is handed on, sorted in
-//! the format's order, as soon as a row of another volume arrives.
+//! Rows into volumes. Rows with the same label build one volume, one at a time; it is
+//! handed on, sorted in the format's order, as soon as a row of another volume arrives.
+//! A disk file is kept compact while its volume is built: its name in one buffer of the
+//! volume, its tape file by index, its values checked and parsed.
 //!
 //! Without a row-type field every row may carry everything: the volume's fields (read
 //! from the first row of the label), one tape file (when `tapefile.fileid` has a value)
@@ -10,25 +11,76 @@
 use super::Stats;
 use super::definition::Definition;
 use super::fields::Field;
-use super::row::{Rejection, RowView, quoted};
-use super::source::{Place, RawRow};
+use super::row::{Memo, Rejection, RowView, quoted};
+use super::source::{At, Place, RawRow};
 use crate::diag::{Code, FileDiagnostics};
 use crate::model::{
-    CatalogType, DiskFile, DiskFileType, EntryStatus, Extra, Label, LabelType, TapeFile, TapeFileKey, TapeFileMode,
-    TapeVolume, TapeVolumeStatus, Version, VolumeExport, VolumeFile, VolumeHead, VolumeRecord, VolumeStatus,
+    CatalogType, DiskFileRef, DiskFileType, EntryStatus, Extra, Label, LabelType, TapeFile, TapeFileKey, TapeFileMode,
+    TapeVolume, TapeVolumeStatus, Timestamp, Version, VolumeExport, VolumeHead, VolumeRecord, VolumeStatus,
 };
-use crate::write::push_diskfile;
+use crate::write::{VolumeWriter, WrittenVolume, push_diskfile};
+use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
+use std::io::{self, Write};
+use std::ops::Range;
+use std::rc::Rc;
 
-/// A volume read from the listing.
+/// A disk file of a volume being built: its name in the volume's `names`, its tape file
+/// by index (in the order rows carry them while building; in the volume's `tapefiles`
+/// once built).
+#[derive(Clone, Debug)]
+struct Disk {
+    name: Range<usize>,
+    tapefile: usize,
+    dumped: Timestamp,
+    kind: DiskFileType,
+    code: u16,
+    eof: u64,
+    status: EntryStatus,
+}
+
+/// A volume read from the listing: its records, and its disk files in the format's order.
 #[derive(Debug)]
 pub struct BuiltVolume {
     /// Its data store.
     pub store: String,
-    /// The whole volume file (its export id still to be set).
-    pub file: VolumeFile,
+    /// Everything but the disk files (the export id still to be set).
+    pub head: VolumeHead,
+    disks: Vec<Disk>,
+    /// The disk files' names, one after the other.
+    names: String,
     /// Where its group is written on its first row, for findings about its scope.
     pub group_place: Place,
+}
+
+impl BuiltVolume {
+    /// Its label.
+    pub fn label(&self) -> Label {
+        self.head.volume.label
+    }
+
+    /// Writes the volume file into `out`.
+    pub fn write<W: Write>(&self, out: W) -> io::Result<(W, WrittenVolume)> {
+        let mut w = VolumeWriter::new(out, &self.head)?;
+        for d in &self.disks {
+            w.diskfile(&disk_ref(&self.head.tapefiles, &self.names, d))?;
+        }
+        w.finish()
+    }
+}
+
+/// A disk file as the writer takes it.
+fn disk_ref<'a>(tapefiles: &'a [TapeFile], names: &'a str, d: &Disk) -> DiskFileRef<'a> {
+    DiskFileRef {
+        name: &names[d.name.clone()],
+        tapefile: tapefiles[d.tapefile].key.as_ref(),
+        dumped: d.dumped,
+        kind: d.kind,
+        code: d.code,
+        eof: d.eof,
+        status: d.status,
+        extra: Vec::new(),
+    }
 }
 
 /// What the builder hands on.
@@ -46,9 +98,15 @@ struct Current {
     /// Everything but the tape and disk files; `None` when its volume fields were rejected.
     head: Option<(VolumeHead, Place)>,
     dsmtc: bool,
-    tapefiles: BTreeMap<TapeFileKey, TapeFile>,
+    /// Its tape files, in the order rows carry them.
+    tapefiles: Vec<TapeFile>,
+    /// The index in `tapefiles` of each key.
+    keys: BTreeMap<TapeFileKey, usize>,
+    /// The key of the last tape file a row carried, and its index when it was read whole.
     last_key: Option<TapeFileKey>,
-    diskfiles: Vec<DiskFile>,
+    last_index: Option<usize>,
+    disks: Vec<Disk>,
+    names: String,
     rejected: bool,
     /// Set for the rows of a label that came back after other volumes: rejected, and
     /// nothing is built from them.
@@ -65,9 +123,44 @@ enum Skipping {
     TapeFile,
 }
 
+impl Current {
+    /// Makes (`fileid`, `generation`, `version`, `copy`) the last tape file key; returns
+    /// the index of its tape file if one was read.
+    fn point_at(&mut self, fileid: &str, generation: u16, version: u8, copy: u8) -> Option<usize> {
+        if let Some(k) = &self.last_key
+            && same_key(k, fileid, generation, version, copy)
+        {
+            return self.last_index;
+        }
+        let key = TapeFileKey { fileid: fileid.to_string(), generation, version, copy };
+        self.last_index = self.keys.get(&key).copied();
+        self.last_key = Some(key);
+        self.last_index
+    }
+
+    /// The index of the tape file with this key, or the key when no row carried it.
+    fn find(&self, fileid: &str, generation: u16, version: u8, copy: u8) -> Result<usize, TapeFileKey> {
+        if let Some(k) = &self.last_key
+            && same_key(k, fileid, generation, version, copy)
+        {
+            return self.last_index.ok_or_else(|| k.clone());
+        }
+        let key = TapeFileKey { fileid: fileid.to_string(), generation, version, copy };
+        self.keys.get(&key).copied().ok_or(key)
+    }
+}
+
+fn same_key(k: &TapeFileKey, fileid: &str, generation: u16, version: u8, copy: u8) -> bool {
+    k.generation == generation && k.version == version && k.copy == copy && k.fileid == fileid
+}
+
 /// Builds volumes from rows.
 pub struct Builder<'d> {
     def: &'d Definition,
+    /// What the previous rows read, field by field.
+    memo: RefCell<Memo>,
+    /// The last label read, as text and parsed.
+    last_label: Option<(Rc<str>, Label)>,
     /// The export's data store, once known (from the staging area or the first volume).
     store: Option<String>,
     /// The first line of every label started so far.
@@ -81,7 +174,15 @@ type Step<T> = Result<T, Rejection>;
 impl<'d> Builder<'d> {
     /// A builder for `def`; `store` is the staging area's data store, if it has one.
     pub fn new(def: &'d Definition, store: Option<String>) -> Self {
-        Builder { def, store, seen: HashMap::new(), current: None, skipping: Skipping::Nothing }
+        Builder {
+            def,
+            memo: RefCell::new(Memo::default()),
+            last_label: None,
+            store,
+            seen: HashMap::new(),
+            current: None,
+            skipping: Skipping::Nothing,
+        }
     }
 
     /// The export's data store, once known.
@@ -92,8 +193,12 @@ impl<'d> Builder<'d> {
     /// Reads one row; returns the volume it completed, if any.
     pub fn row(&mut self, row: &RawRow, stats: &mut Stats, diags: &mut FileDiagnostics) -> Option<Built> {
         stats.rows_read += 1;
-        let view = RowView::new(self.def, row);
-        let (done, result) = if self.def.typed_rows() { self.typed(&view) } else { self.combined(&view) };
+        let memo = std::mem::take(&mut self.memo);
+        let (done, result) = {
+            let view = RowView::new(self.def, row, &memo);
+            if self.def.typed_rows() { self.typed(&view) } else { self.combined(&view) }
+        };
+        self.memo = memo;
         match result {
             Ok(true) => stats.rows_excluded += 1,
             Ok(false) => {}
@@ -102,7 +207,8 @@ impl<'d> Builder<'d> {
                 if let Some(c) = &mut self.current {
                     c.rejected = true;
                 }
-                let place = row.place(view.at(r.field), self.def.source.format);
+                let at = self.def.mapping(r.field).map_or(At::Nowhere, |m| At::of(&m.locator));
+                let place = row.place(at, self.def.source.format);
                 diags.at(Code::RowRejected, place.line, place.column, &place.text, || {
                     format!("row skipped: {}", r.message)
                 });
@@ -122,7 +228,7 @@ impl<'d> Builder<'d> {
         if v.excluded() {
             return (None, Ok(true));
         }
-        let label = match label(v) {
+        let label = match label(v, &mut self.last_label) {
             Ok(l) => l,
             Err(r) => return (None, Err(r)),
         };
@@ -150,6 +256,7 @@ impl<'d> Builder<'d> {
             Err(_) if excluded => return (None, Ok(true)),
             Err(r) => return (None, Err(r)),
         };
+        let kind: &str = &kind;
         let is_volume = kind == "volume";
         let propagated = match self.skipping {
             Skipping::Volume => !is_volume,
@@ -158,7 +265,7 @@ impl<'d> Builder<'d> {
         };
         if propagated || excluded {
             let mut done = None;
-            match kind.as_str() {
+            match kind {
                 "volume" => {
                     done = self.current.take().and_then(finish);
                     self.skipping = Skipping::Volume;
@@ -175,10 +282,10 @@ impl<'d> Builder<'d> {
         self.skipping = Skipping::Nothing;
         if is_volume {
             let done = self.current.take().and_then(finish);
-            let r = label(v).and_then(|l| self.start(v, l)).map(|()| false);
+            let r = label(v, &mut self.last_label).and_then(|l| self.start(v, l)).map(|()| false);
             return (done, r);
         }
-        let r = self.attach(v).and_then(|()| match kind.as_str() {
+        let r = self.attach(v).and_then(|()| match kind {
             "tapefile" => self.tapefile(v, true),
             _ => self.diskfile(v, true),
         });
@@ -189,7 +296,7 @@ impl<'d> Builder<'d> {
     /// is empty (it belongs to the volume above it) or that volume's.
     fn attach(&mut self, v: &RowView<'_>) -> Step<()> {
         let label = match v.read(Field::Label)? {
-            Some(s) if !s.is_empty() => Some(self::label(v)?),
+            Some(s) if !s.is_empty() => Some(self::label(v, &mut self.last_label)?),
             _ => None,
         };
         match (&self.current, label) {
@@ -210,9 +317,12 @@ impl<'d> Builder<'d> {
             label,
             head: None,
             dsmtc: false,
-            tapefiles: BTreeMap::new(),
+            tapefiles: Vec::new(),
+            keys: BTreeMap::new(),
             last_key: None,
-            diskfiles: Vec::new(),
+            last_index: None,
+            disks: Vec::new(),
+            names: String::new(),
             rejected: false,
             split_from: None,
         };
@@ -235,7 +345,7 @@ impl<'d> Builder<'d> {
 
     /// The volume's records from its first row.
     fn head(&mut self, v: &RowView<'_>, label: Label) -> Step<(VolumeHead, bool)> {
-        let store = v.required(Field::Store, RowView::text)?;
+        let store = v.required(Field::Store, RowView::string)?;
         match &self.store {
             Some(s) if *s != store => {
                 return Err(Rejection::new(
@@ -250,7 +360,7 @@ impl<'d> Builder<'d> {
             Some(_) => {}
             None => self.store = Some(store.clone()),
         }
-        let group_id = v.required(Field::Group, RowView::text)?;
+        let group_id = v.required(Field::Group, RowView::string)?;
         let Some(group) = self.def.group(&group_id) else {
             return Err(Rejection::new(
                 Field::Group,
@@ -285,16 +395,13 @@ impl<'d> Builder<'d> {
         if c.head.is_some() && !c.dsmtc {
             return Err(no_dsmtc(Field::TapeFileFileid, "tape files"));
         }
-        let key = TapeFileKey {
-            fileid,
-            generation: v.required(Field::TapeFileGen, RowView::uint)? as u16,
-            version: v.uint(Field::TapeFileVersion)?.unwrap_or(0) as u8,
-            copy: v.uint(Field::TapeFileCopy)?.unwrap_or(1) as u8,
-        };
-        c.last_key = Some(key.clone());
-        if c.tapefiles.contains_key(&key) {
+        let generation = v.required(Field::TapeFileGen, RowView::uint)? as u16;
+        let version = v.uint(Field::TapeFileVersion)?.unwrap_or(0) as u8;
+        let copy = v.uint(Field::TapeFileCopy)?.unwrap_or(1) as u8;
+        if c.point_at(&fileid, generation, version, copy).is_some() {
             return Ok(());
         }
+        let key = TapeFileKey { fileid: fileid.to_string(), generation, version, copy };
         let t = TapeFile {
             key: key.clone(),
             section: v.uint(Field::TapeFileSection)?.unwrap_or(1) as u16,
@@ -307,7 +414,10 @@ impl<'d> Builder<'d> {
             })?,
             extra: Extra::default(),
         };
-        c.tapefiles.insert(key, t);
+        let i = c.tapefiles.len();
+        c.tapefiles.push(t);
+        c.keys.insert(key, i);
+        c.last_index = Some(i);
         Ok(())
     }
 
@@ -329,33 +439,40 @@ impl<'d> Builder<'d> {
         if c.head.is_some() && !c.dsmtc {
             return Err(no_dsmtc(Field::DiskFileName, "disk files"));
         }
-        let key = match v.text(Field::DiskFileFileid)? {
-            Some(fileid) => TapeFileKey {
-                fileid,
-                generation: v.required(Field::DiskFileGen, RowView::uint)? as u16,
-                version: v.uint(Field::DiskFileVersion)?.unwrap_or(0) as u8,
-                copy: v.uint(Field::DiskFileCopy)?.unwrap_or(1) as u8,
+        let found = match v.text(Field::DiskFileFileid)? {
+            Some(fileid) => {
+                let generation = v.required(Field::DiskFileGen, RowView::uint)? as u16;
+                let version = v.uint(Field::DiskFileVersion)?.unwrap_or(0) as u8;
+                let copy = v.uint(Field::DiskFileCopy)?.unwrap_or(1) as u8;
+                c.find(&fileid, generation, version, copy)
+            }
+            None => match &c.last_key {
+                Some(k) => c.last_index.ok_or_else(|| k.clone()),
+                None => {
+                    return Err(Rejection::new(
+                        Field::DiskFileName,
+                        format!("diskfile.name {}: no tape file of volume {} comes before it", quoted(&name), c.label),
+                    ));
+                }
             },
-            None => c.last_key.clone().ok_or_else(|| {
-                Rejection::new(
-                    Field::DiskFileName,
-                    format!("diskfile.name {}: no tape file of volume {} comes before it", quoted(&name), c.label),
-                )
-            })?,
         };
-        if !c.tapefiles.contains_key(&key) {
-            let field = if v.has_value(Field::DiskFileFileid) { Field::DiskFileFileid } else { Field::DiskFileName };
-            return Err(Rejection::new(
-                field,
-                format!(
-                    "disk file {name} belongs to tape file {key}, which no row of volume {} carries before it",
-                    c.label
-                ),
-            ));
-        }
-        let d = DiskFile {
-            name,
-            tapefile: key,
+        let tapefile = match found {
+            Ok(i) => i,
+            Err(key) => {
+                let field =
+                    if v.has_value(Field::DiskFileFileid) { Field::DiskFileFileid } else { Field::DiskFileName };
+                return Err(Rejection::new(
+                    field,
+                    format!(
+                        "disk file {name} belongs to tape file {key}, which no row of volume {} carries before it",
+                        c.label
+                    ),
+                ));
+            }
+        };
+        let d = Disk {
+            name: 0..0,
+            tapefile,
             dumped: v.required(Field::DiskFileDumped, RowView::time)?,
             kind: parsed(v, Field::DiskFileType, DiskFileType::parse)?.ok_or_else(|| {
                 Rejection::new(Field::DiskFileType, "diskfile.type is empty; every disk file needs it")
@@ -363,16 +480,26 @@ impl<'d> Builder<'d> {
             code: v.uint(Field::DiskFileCode)?.unwrap_or(0) as u16,
             eof: v.required(Field::DiskFileEof, RowView::uint)?,
             status: parsed(v, Field::DiskFileStatus, EntryStatus::parse)?.unwrap_or(EntryStatus::Valid),
-            extra: Extra::default(),
         };
-        c.diskfiles.push(d);
+        let start = c.names.len();
+        c.names.push_str(&name);
+        c.disks.push(Disk { name: start..c.names.len(), ..d });
         Ok(())
     }
 }
 
-fn label(v: &RowView<'_>) -> Step<Label> {
+/// The row's label. The text of a label repeated from the previous row is shared with it
+/// (see [`super::row::Memo`]), and not parsed again.
+fn label(v: &RowView<'_>, last: &mut Option<(Rc<str>, Label)>) -> Step<Label> {
     let text = v.required(Field::Label, RowView::text)?;
-    Label::parse(&text).map_err(|e| Rejection::new(Field::Label, format!("label {}: {e}", quoted(&text))))
+    if let Some((t, l)) = last
+        && Rc::ptr_eq(t, &text)
+    {
+        return Ok(*l);
+    }
+    let l = Label::parse(&text).map_err(|e| Rejection::new(Field::Label, format!("label {}: {e}", quoted(&text))))?;
+    *last = Some((text, l));
+    Ok(l)
 }
 
 /// An enumeration, read in any case.
@@ -414,7 +541,7 @@ fn volume_record(v: &RowView<'_>, label: Label, group: &crate::model::Group) -> 
     let encrypted = v.boolean(Field::VolumeEncrypted)?.unwrap_or(false);
     // The key manager of an unencrypted volume is left out (the format forbids it); an
     // encrypted volume without one takes its group's.
-    let keymanager = match (encrypted, v.text(Field::VolumeKeymanager)?) {
+    let keymanager = match (encrypted, v.string(Field::VolumeKeymanager)?) {
         (false, _) => None,
         (true, Some(k)) => Some(k),
         (true, None) => Some(group.keymanager.clone().ok_or_else(|| {
@@ -430,18 +557,18 @@ fn volume_record(v: &RowView<'_>, label: Label, group: &crate::model::Group) -> 
         status,
         written: v.time(Field::VolumeWritten)?,
         unloaded: v.time(Field::VolumeUnloaded)?,
-        owner: v.text(Field::VolumeOwner)?,
+        owner: v.string(Field::VolumeOwner)?,
         encrypted,
         keymanager,
         size: v.uint(Field::VolumeSize)?.unwrap_or(0),
-        comment: v.text(Field::VolumeComment)?,
+        comment: v.string(Field::VolumeComment)?,
         extra: Extra::default(),
     })
 }
 
 fn tapevolume(v: &RowView<'_>, label: Label, group: &crate::model::Group) -> Step<TapeVolume> {
     let from_group = |field: Field, value: &Option<String>| -> Step<String> {
-        match v.text(field)? {
+        match v.string(field)? {
             Some(s) => Ok(s),
             None => value
                 .clone()
@@ -478,16 +605,26 @@ fn finish(c: Current) -> Option<Built> {
         (false, Some(h)) => h,
         _ => return Some(Built::Rejected(c.label)),
     };
-    head.tapefiles = c.tapefiles.into_values().collect();
-    let mut diskfiles = c.diskfiles;
-    diskfiles.sort_by(|a, b| {
-        (&a.tapefile, &a.name).cmp(&(&b.tapefile, &b.name)).then_with(|| {
+    // `keys` lists the tape files in key order: their ranks are their new indexes.
+    let mut rank = vec![0; c.tapefiles.len()];
+    for (r, &i) in c.keys.values().enumerate() {
+        rank[i] = r;
+    }
+    let mut tapefiles: Vec<Option<TapeFile>> = c.tapefiles.into_iter().map(Some).collect();
+    head.tapefiles = c.keys.values().filter_map(|&i| tapefiles.get_mut(i).and_then(Option::take)).collect();
+    let mut disks = c.disks;
+    for d in &mut disks {
+        d.tapefile = rank[d.tapefile];
+    }
+    let names = c.names;
+    disks.sort_by(|a, b| {
+        a.tapefile.cmp(&b.tapefile).then_with(|| names[a.name.clone()].cmp(&names[b.name.clone()])).then_with(|| {
             let (mut la, mut lb) = (Vec::new(), Vec::new());
-            push_diskfile(&mut la, &a.as_ref());
-            push_diskfile(&mut lb, &b.as_ref());
+            push_diskfile(&mut la, &disk_ref(&head.tapefiles, &names, a));
+            push_diskfile(&mut lb, &disk_ref(&head.tapefiles, &names, b));
             la.cmp(&lb)
         })
     });
     let store = head.export.store.clone();
-    Some(Built::Volume(Box::new(BuiltVolume { store, file: VolumeFile { head, diskfiles }, group_place })))
+    Some(Built::Volume(Box::new(BuiltVolume { store, head, disks, names, group_place })))
 }

@@ -5,11 +5,17 @@
 //! The listing is read streaming (`source.rs`), each row through the definition
 //! (`row.rs`); rows with the same label build one volume (`build.rs`); each volume is
 //! compared with what the staging area holds for its scope and written only when it
-//! changed (`apply.rs`). A FULL export reads the listing twice: once to check it (a FULL
-//! export after a rejected row, or one that would remove more than a tenth of the
-//! volumes, is refused) and once to write, so that a refused export writes nothing.
-//! Every file is replaced atomically, volume files first and summaries last, under the
-//! staging area's exclusive lock.
+//! changed (`apply.rs`). Three threads share the work: one reads the listing and splits
+//! it into rows, one builds the volumes and keeps the books (every finding and figure, in
+//! the listing's order), one renders, hashes and writes the volume files.
+//!
+//! The listing is read once. Changed volume files are written under temporary names and
+//! flushed to stable storage as they come; only once the whole listing is read are they
+//! renamed into place (a FULL export after a rejected row, or one that would remove more
+//! than a tenth of the volumes, is refused: its temporary files are removed, so that a
+//! refused export writes nothing). Volume files are replaced first and summaries last,
+//! each atomically, under the staging area's exclusive lock: a crash leaves at worst
+//! temporary files and stale entries, never an entry without its file.
 
 mod apply;
 mod build;
@@ -33,11 +39,12 @@ use crate::diag::{self, Code, Diagnostic, FileDiagnostics, render_json_diagnosti
 use crate::model::{ExportType, Summary, SummaryExport, Timestamp, Version, check_export_id};
 use crate::staging::{LockMode, StagingLock, fsync_dir, write_atomic_bytes};
 use crate::write::summary_bytes;
-use apply::{Pass, Staging, summary_groups};
+use apply::{Job, Pass, Staged, Staging, Writer, summary_groups};
 use build::Builder;
 use sha2::{Digest, Sha256};
-use source::SourceReader;
-use std::path::Path;
+use source::{ReadAhead, SourceReader};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// A FULL export may remove at most this fraction of the volumes without `--force`.
@@ -296,30 +303,66 @@ fn preflight(req: &SyncRequest<'_>, def: &Definition, st: &Staging, id: &str) ->
     Ok(Some(full.export.id.clone()))
 }
 
-/// One reading of the source: rows into volumes into the pass.
+/// Volumes handed to the writer thread and not yet taken: enough to keep both threads
+/// busy, few enough to bound the memory (a volume holds its disk files).
+const QUEUE: usize = 8;
+
+/// The reading of the source: rows into volumes into the pass, each volume's file
+/// rendered, compared and staged by `writer` on a thread of its own.
 fn read_all(
     def: &Definition,
-    mut source: SourceReader,
+    source: SourceReader,
     pass: &mut Pass<'_>,
+    writer: &mut Writer<'_>,
     store: Option<String>,
     stats: &mut Stats,
     diags: &mut FileDiagnostics,
 ) -> Result<Option<String>, SyncError> {
-    let mut builder = Builder::new(def, store);
     let io = |e: std::io::Error| SyncError(e.to_string());
-    while let Some(row) = source.next_row().map_err(io)? {
-        if let Some(built) = builder.row(&row, stats, diags) {
-            pass.accept(built, stats, diags).map_err(io)?;
-        }
-    }
-    if let Some(built) = builder.finish() {
-        pass.accept(built, stats, diags).map_err(io)?;
+    let mut builder = Builder::new(def, store);
+    let outcomes = std::thread::scope(|scope| {
+        let (jobs, queue) = mpsc::sync_channel::<Job>(QUEUE);
+        let worker = std::thread::Builder::new().name("sync-writer".to_string()).spawn_scoped(scope, move || {
+            queue.into_iter().map(|job| writer.run(job)).collect::<std::io::Result<Vec<_>>>()
+        });
+        let worker = worker.map_err(io)?;
+        let mut rows = ReadAhead::spawn(scope, source).map_err(io)?;
+        let mut read = || -> Result<(), SyncError> {
+            while let Some(batch) = rows.next_batch() {
+                let batch = batch.map_err(io)?;
+                for row in &batch {
+                    if let Some(built) = builder.row(row, stats, diags)
+                        && let Some(job) = pass.accept(built, stats, diags)
+                        && jobs.send(job).is_err()
+                    {
+                        // The writer stopped on an error, which its result gives.
+                        return Ok(());
+                    }
+                }
+                rows.give_back(batch);
+            }
+            if let Some(built) = builder.finish()
+                && let Some(job) = pass.accept(built, stats, diags)
+            {
+                let _ = jobs.send(job);
+            }
+            Ok(())
+        };
+        let read = read();
+        drop(jobs);
+        let written = worker.join().unwrap_or_else(|_| Err(std::io::Error::other("the writer thread failed")));
+        read?;
+        written.map_err(io)
+    })?;
+    for o in outcomes {
+        pass.record(o, stats);
     }
     Ok(builder.store().map(str::to_string))
 }
 
-/// An UPDATE export: one reading that writes as it goes (nothing can refuse it), then
-/// the cumulative UPDATE summary when anything changed.
+/// An UPDATE export: one reading that stages what changed (nothing can refuse it), then
+/// the volume files renamed into place and the cumulative UPDATE summary, when anything
+/// changed.
 fn update(
     req: &SyncRequest<'_>,
     x: &Export<'_>,
@@ -327,11 +370,19 @@ fn update(
     report: &mut SyncReport,
 ) -> Result<(), SyncError> {
     let write = !req.dry_run;
-    let mut pass = Pass::new(x.st, x.export_id, write, None);
+    if write {
+        x.st.remove_stale();
+    }
+    let mut pass = Pass::new(x.st);
+    let mut writer = Writer::new(x.export_id, write.then(|| Staged::new(&x.st.dir)));
     let mut diags = FileDiagnostics::new(req.source.display().to_string());
-    let store = read_all(x.def, source, &mut pass, x.st.store().map(str::to_string), &mut report.stats, &mut diags)?;
+    let store = x.st.store().map(str::to_string);
+    let store = read_all(x.def, source, &mut pass, &mut writer, store, &mut report.stats, &mut diags)?;
     report.diagnostics = diags.into_vec();
     report.store = store.clone();
+    if let Some(staged) = writer.staged() {
+        report.stats.files_written += staged.commit().map_err(|e| cannot(req.staging, e))?;
+    }
     let entries = pass.update_entries();
     let summary = x.summary(ExportType::Update, store.unwrap_or_default(), entries);
     let groups_changed = summary.groups != x.st.set.groups;
@@ -342,49 +393,64 @@ fn update(
     Ok(())
 }
 
-/// A FULL export: a first reading checks and counts, a second writes the volume files,
-/// then FULL, then removes the UPDATE and the volume files of removed volumes.
+/// A directory a FULL export created for a new staging area: removed again unless the
+/// export is committed.
+struct NewDir {
+    dir: Option<PathBuf>,
+}
+
+impl Drop for NewDir {
+    fn drop(&mut self) {
+        if let Some(dir) = &self.dir {
+            let _ = std::fs::remove_dir(dir);
+        }
+    }
+}
+
+/// A FULL export: one reading stages the changed and added volume files and counts; the
+/// export is refused (the staged files removed) after a rejected row or beyond the
+/// removal limit; else the volume files are renamed into place, then FULL is written,
+/// then UPDATE and the volume files of removed volumes are removed.
 fn full(req: &SyncRequest<'_>, x: &Export<'_>, source: SourceReader, report: &mut SyncReport) -> Result<(), SyncError> {
-    let mut first = Pass::new(x.st, x.export_id, false, None);
+    let mut new_dir = NewDir { dir: None };
+    if !req.dry_run && !x.st.dir.exists() {
+        std::fs::create_dir(&x.st.dir).map_err(|e| cannot(req.staging, e))?;
+        new_dir.dir = Some(x.st.dir.clone());
+    }
+    if !req.dry_run {
+        x.st.remove_stale();
+    }
+    let mut pass = Pass::new(x.st);
+    let mut writer = Writer::new(x.export_id, (!req.dry_run).then(|| Staged::new(&x.st.dir)));
     let mut diags = FileDiagnostics::new(req.source.display().to_string());
     let mut stats = Stats::default();
-    let store = read_all(x.def, source, &mut first, x.st.store().map(str::to_string), &mut stats, &mut diags)?;
+    let store = x.st.store().map(str::to_string);
+    let store = read_all(x.def, source, &mut pass, &mut writer, store, &mut stats, &mut diags)?;
     report.diagnostics = diags.into_vec();
     report.store = store.clone();
-    let removed = first.removed();
+    let removed = pass.removed();
     stats.volumes_removed = removed.len() as u64;
     report.stats = stats.clone();
+    let staged = writer.staged();
     let refusals = refusals(&stats, x.st.set.entries.len() as u64);
     if !req.force && !refusals.is_empty() {
         report.refused = true;
         report.diagnostics.extend(refusals.into_iter().map(|m| Diagnostic::new(Code::SyncRefused, None, m)));
+        if let Some(staged) = staged {
+            staged.discard();
+        }
         return Ok(());
     }
-    if req.dry_run {
-        return Ok(());
-    }
+    let Some(staged) = staged else { return Ok(()) };
     let Some(store) = store else {
         return Err(SyncError(format!(
             "{}: the listing holds no volume, and no data store is known",
             req.source.display()
         )));
     };
-    if !x.st.dir.exists() {
-        std::fs::create_dir(&x.st.dir).map_err(|e| cannot(req.staging, e))?;
-    }
-    let source = SourceReader::open(req.source, &x.def.source).map_err(|e| cannot(req.source, e))?;
-    let mut second = Pass::new(x.st, x.export_id, true, Some(&first.digests));
-    let mut stats = Stats::default();
-    let mut ignored = FileDiagnostics::new(String::new());
-    read_all(x.def, source, &mut second, Some(store.clone()), &mut stats, &mut ignored)?;
-    if !second.saw_all() {
-        return Err(SyncError(format!(
-            "{}: the source changed while sync read it; run the sync again",
-            req.source.display()
-        )));
-    }
-    stats.volumes_removed = removed.len() as u64;
-    commit_full(req, x, &second, store, &removed, &mut stats)?;
+    stats.files_written += staged.commit().map_err(|e| cannot(req.staging, e))?;
+    new_dir.dir = None;
+    commit_full(req, x, &pass, store, &removed, &mut stats)?;
     report.stats = stats;
     Ok(())
 }

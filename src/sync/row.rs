@@ -10,7 +10,8 @@ use crate::model::{
     EntryStatus, Group, LabelType, TapeFileMode, TapeVolumeStatus, Timestamp, ValueError, VolumeStatus, check_catalog,
     check_diskfile_name, check_fileid, check_id, check_keymanager, check_media, check_owner, check_pool, check_text,
 };
-use std::borrow::Cow;
+use std::cell::RefCell;
+use std::rc::Rc;
 
 /// Why a row is skipped.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -28,10 +29,11 @@ impl Rejection {
     }
 }
 
-/// A checked value.
+/// A checked value. Text is shared: a value repeated on many rows (a denormalized
+/// listing repeats its volume's and tape file's columns) is checked once and not copied.
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Norm {
-    Text(String),
+    Text(Rc<str>),
     Uint(u64),
     Bool(bool),
     Time(Timestamp),
@@ -88,37 +90,64 @@ fn kind(f: Field) -> Kind {
     }
 }
 
+/// True when `text` holds a control character (`char::is_control`: U+0000 to U+001F and
+/// U+007F to U+009F), looked for in its UTF-8 bytes.
+fn has_control(text: &str) -> bool {
+    let b = text.as_bytes();
+    // Printable ASCII (the usual case) is told in one pass the compiler vectorizes.
+    if !any_byte(b, |c| !(0x20..0x7f).contains(&c)) {
+        return false;
+    }
+    b.iter()
+        .enumerate()
+        .any(|(i, &c)| c < 0x20 || c == 0x7f || (c == 0xc2 && b.get(i + 1).is_some_and(|n| (0x80..=0x9f).contains(n))))
+}
+
+/// True when `test` holds for a byte of `b`: every byte is tested (no early exit), so that
+/// the loop is vectorized.
+#[inline(always)]
+fn any_byte(b: &[u8], test: impl Fn(u8) -> bool) -> bool {
+    b.iter().fold(false, |any, &c| any | test(c))
+}
+
 /// Checks `text` as a value of `field`, returning its normal form. Times are read with
 /// `format` (the field's own, else `[time] format`) at `[time] timezone`.
 fn normalize(time: &TimeSpec, format: Option<&TimeFormat>, field: Field, text: &str) -> Result<Norm, String> {
-    if text.chars().any(char::is_control) {
+    if has_control(text) {
         return Err("contains a control character (a tab, a line end...)".to_string());
     }
     match kind(field) {
-        Kind::RowType => {
-            let t = text.to_ascii_lowercase();
-            match t.as_str() {
-                "volume" | "tapefile" | "diskfile" => Ok(Norm::Text(t)),
-                _ => Err("a row type is volume, tapefile or diskfile (translate the listing's codes)".to_string()),
-            }
-        }
+        Kind::RowType => ["volume", "tapefile", "diskfile"]
+            .into_iter()
+            .find(|t| t.eq_ignore_ascii_case(text))
+            .map(|t| Norm::Text(Rc::from(t)))
+            .ok_or_else(|| "a row type is volume, tapefile or diskfile (translate the listing's codes)".to_string()),
         Kind::Check { upper, check } => {
-            let t = if upper { text.to_ascii_uppercase() } else { text.to_string() };
+            let t: Rc<str> = if upper && any_byte(text.as_bytes(), |c| c.is_ascii_lowercase()) {
+                Rc::from(text.to_ascii_uppercase())
+            } else {
+                Rc::from(text)
+            };
             check(&t).map(|()| Norm::Text(t)).map_err(|e| e.message)
         }
         Kind::Uint { min, max } => uint(text, min, max).map(Norm::Uint),
-        Kind::Bool => match text.to_ascii_lowercase().as_str() {
-            "yes" | "y" | "true" | "t" | "1" => Ok(Norm::Bool(true)),
-            "no" | "n" | "false" | "f" | "0" => Ok(Norm::Bool(false)),
-            _ => Err("expected yes or no (also y/n, true/false, 1/0)".to_string()),
-        },
+        Kind::Bool => {
+            let any = |words: &[&str]| words.iter().any(|w| w.eq_ignore_ascii_case(text));
+            if any(&["yes", "y", "true", "t", "1"]) {
+                Ok(Norm::Bool(true))
+            } else if any(&["no", "n", "false", "f", "0"]) {
+                Ok(Norm::Bool(false))
+            } else {
+                Err("expected yes or no (also y/n, true/false, 1/0)".to_string())
+            }
+        }
         Kind::Time => format.unwrap_or(&time.format).parse(text, time.timezone).map(Norm::Time),
     }
 }
 
 /// A decimal number; leading zeros are fine here (listings pad numbers).
 fn uint(text: &str, min: u64, max: u64) -> Result<u64, String> {
-    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+    if text.is_empty() || any_byte(text.as_bytes(), |b| !b.is_ascii_digit()) {
         return Err("expected a whole number".to_string());
     }
     let v = text
@@ -163,16 +192,80 @@ pub fn check_literal(
     Ok(())
 }
 
+/// The last value read of each field and the result of reading it, and the last value
+/// matched by each exclusion with its outcome: a value equal to the previous row's is not
+/// read again. A [`RowView`] reads through it; a builder keeps it from row to row.
+#[derive(Debug, Default)]
+pub struct Memo {
+    fields: Vec<Slot<Result<Option<Norm>, Rejection>>>,
+    exclusions: Vec<Slot<bool>>,
+}
+
+#[derive(Debug)]
+struct Slot<T> {
+    raw: Vec<u8>,
+    /// `None` until a value is read.
+    value: Option<T>,
+    /// Values read in a row that differed from the previous one.
+    misses: u8,
+    /// Reads still to do without remembering, for a field whose value changes on every
+    /// row (a disk file's name): comparing and copying it would be wasted.
+    rest: u16,
+}
+
+/// After this many changed values in a row, a field is read without remembering...
+const MISSES: u8 = 8;
+/// ...for this many rows; then remembering is tried again.
+const REST: u16 = 256;
+
+impl<T: Clone> Slot<T> {
+    /// The value remembered in slot `i` for `raw`, else `compute`d (and remembered).
+    fn get(slots: &mut Vec<Slot<T>>, i: usize, raw: &[u8], compute: impl FnOnce() -> T) -> T {
+        if slots.len() <= i {
+            slots.resize_with(i + 1, || Slot { raw: Vec::new(), value: None, misses: 0, rest: 0 });
+        }
+        let Some(s) = slots.get_mut(i) else { return compute() };
+        if s.rest > 0 {
+            s.rest -= 1;
+            return compute();
+        }
+        if let Some(v) = &s.value
+            && same(&s.raw, raw)
+        {
+            s.misses = 0;
+            return v.clone();
+        }
+        let value = compute();
+        s.misses += 1;
+        if s.misses >= MISSES {
+            s.misses = 0;
+            s.rest = REST;
+            s.value = None;
+        } else {
+            s.raw.clear();
+            s.raw.extend_from_slice(raw);
+            s.value = Some(value.clone());
+        }
+        value
+    }
+}
+
+/// `a == b`, inline: the values compared are short.
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0, |d, (x, y)| d | (x ^ y)) == 0
+}
+
 /// A row read through a definition.
 pub struct RowView<'a> {
     def: &'a Definition,
     row: &'a RawRow,
+    memo: &'a RefCell<Memo>,
 }
 
 impl<'a> RowView<'a> {
-    /// Views `row` through `def`.
-    pub fn new(def: &'a Definition, row: &'a RawRow) -> Self {
-        RowView { def, row }
+    /// Views `row` through `def`, remembering in `memo` what it reads.
+    pub fn new(def: &'a Definition, row: &'a RawRow, memo: &'a RefCell<Memo>) -> Self {
+        RowView { def, row, memo }
     }
 
     /// The row.
@@ -187,41 +280,56 @@ impl<'a> RowView<'a> {
 
     /// The value of `field` as read: trimmed and translated, before any check; `None`
     /// when the field is not mapped. This is what exclusions match.
-    pub fn read(&self, field: Field) -> Result<Option<Cow<'a, str>>, Rejection> {
+    pub fn read(&self, field: Field) -> Result<Option<&'a str>, Rejection> {
         let Some(m) = self.def.mapping(field) else { return Ok(None) };
+        Ok(Some(self.read_bytes(field, m, self.row.value(&m.locator))?))
+    }
+
+    fn read_bytes(&self, field: Field, m: &'a Mapping, bytes: &'a [u8]) -> Result<&'a str, Rejection> {
         if let Locator::Literal(v) = &m.locator {
-            return Ok(Some(Cow::Borrowed(v.as_str())));
+            return Ok(v.as_str());
         }
-        let bytes = self.row.value(&m.locator);
         let text = std::str::from_utf8(bytes).map_err(|_| {
             Rejection::new(field, format!("{}: not UTF-8 text (or the field cuts a character in two)", field.name()))
         })?;
         let text = if self.def.source.trim { text.trim() } else { text };
-        Ok(Some(match m.translate.and_then(|i| self.def.translations.get(i)) {
-            Some(tr) => Cow::Owned(tr.apply(text).to_string()),
-            None => Cow::Borrowed(text),
-        }))
+        Ok(match m.translate.and_then(|i| self.def.translations.get(i)) {
+            Some(tr) => tr.apply(text),
+            None => text,
+        })
     }
 
     /// The checked value of `field`; `None` when it is not mapped or empty.
     fn norm(&self, field: Field) -> Result<Option<Norm>, Rejection> {
-        let Some(text) = self.read(field)? else { return Ok(None) };
-        if text.is_empty() {
-            return Ok(None);
+        let Some(m) = self.def.mapping(field) else { return Ok(None) };
+        let bytes = self.row.value(&m.locator);
+        let compute = || {
+            let text = self.read_bytes(field, m, bytes)?;
+            if text.is_empty() {
+                return Ok(None);
+            }
+            normalize(&self.def.time, m.format.as_ref(), field, text)
+                .map(Some)
+                .map_err(|e| Rejection::new(field, format!("{} {}: {e}", field.name(), quoted(text))))
+        };
+        match self.memo.try_borrow_mut() {
+            Ok(mut memo) => Slot::get(&mut memo.fields, field.index(), bytes, compute),
+            Err(_) => compute(),
         }
-        let format = self.def.mapping(field).and_then(|m| m.format.as_ref());
-        normalize(&self.def.time, format, field, &text)
-            .map(Some)
-            .map_err(|e| Rejection::new(field, format!("{} {}: {e}", field.name(), quoted(&text))))
     }
 
     /// A text value (ids, names, enumerations in their canonical case).
-    pub fn text(&self, field: Field) -> Result<Option<String>, Rejection> {
+    pub fn text(&self, field: Field) -> Result<Option<Rc<str>>, Rejection> {
         match self.norm(field)? {
             None => Ok(None),
             Some(Norm::Text(t)) => Ok(Some(t)),
             Some(_) => Err(mistyped(field)),
         }
+    }
+
+    /// A text value, owned.
+    pub fn string(&self, field: Field) -> Result<Option<String>, Rejection> {
+        Ok(self.text(field)?.map(|t| t.to_string()))
     }
 
     /// A number.
@@ -268,10 +376,15 @@ impl<'a> RowView<'a> {
 
     /// True when the row is excluded by one of the definition's rules.
     pub fn excluded(&self) -> bool {
-        self.def.exclusions.iter().any(|x| {
+        self.def.exclusions.iter().enumerate().any(|(i, x)| {
+            let Some(m) = self.def.mapping(x.field) else { return false };
+            let bytes = self.row.value(&m.locator);
             // A value that cannot be read matches no pattern; it is rejected later if used.
-            let v = self.read(x.field).ok().flatten();
-            v.is_some_and(|v| x.glob.matches(&v) != x.unless)
+            let compute = || self.read_bytes(x.field, m, bytes).is_ok_and(|v| x.glob.matches(v) != x.unless);
+            match self.memo.try_borrow_mut() {
+                Ok(mut memo) => Slot::get(&mut memo.exclusions, i, bytes, compute),
+                Err(_) => compute(),
+            }
         })
     }
 }
