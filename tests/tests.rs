@@ -8,6 +8,7 @@ mod support;
 mod cli;
 mod corruption;
 mod diff;
+mod fuzz_replay;
 mod golden;
 mod nodes;
 mod package;

@@ -195,7 +195,7 @@ fn rollup_members(diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
 /// Why `h`'s name cannot be a member name, if it cannot.
 fn unsafe_name(h: &MemberHeader) -> Option<String> {
     let n = &h.name;
-    if n == MANIFEST_NAME || n == SIGNATURE_NAME || (h.name_exact && is_staging_file_name(n)) {
+    if h.name_exact && (n == MANIFEST_NAME || n == SIGNATURE_NAME || is_staging_file_name(n)) {
         return None;
     }
     let why = if !h.name_exact {

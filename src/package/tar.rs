@@ -325,6 +325,14 @@ fn parse_header(b: &[u8; BLOCK], offset: u64) -> io::Result<MemberHeader> {
     let size = numeric(b, 124..136, "size", offset)?;
     let mtime = numeric(b, 136..148, "mtime", offset)?;
     let mode = numeric(b, 100..108, "mode", offset)?;
+    numeric(b, 108..116, "uid", offset)?;
+    numeric(b, 116..124, "gid", offset)?;
+    // Device numbers mean nothing for a regular file; some writers leave them empty.
+    for (range, what) in [(329..337, "devmajor"), (337..345, "devminor")] {
+        if b[range.clone()].iter().any(|&x| x != 0) {
+            numeric(b, range, what, offset)?;
+        }
+    }
     let (name, name_clean) = c_string(&b[..100]);
     let (prefix, prefix_clean) = c_string(&b[345..500]);
     let mut full = Vec::with_capacity(prefix.len() + 1 + name.len());
@@ -348,6 +356,30 @@ fn parse_header(b: &[u8; BLOCK], offset: u64) -> io::Result<MemberHeader> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A header with `bytes` written at `at`, its checksum made right again.
+    fn header_with(at: usize, bytes: &[u8]) -> [u8; BLOCK] {
+        let mut h = header_block("VSAD001", 6, 0);
+        h[at..at + bytes.len()].copy_from_slice(bytes);
+        h[148..156].fill(b' ');
+        let sum: u64 = h.iter().map(|&x| u64::from(x)).sum();
+        put_octal(&mut h[148..155], sum);
+        h[155] = b' ';
+        h
+    }
+
+    #[test]
+    fn every_numeric_field_must_be_octal() {
+        for (at, what) in [(108, "uid"), (116, "gid"), (329, "devmajor"), (337, "devminor"), (100, "mode")] {
+            let e = parse_header(&header_with(at, b"00x0000\0"), 0).unwrap_err();
+            assert!(e.to_string().contains(&format!("{what} field that is not an octal number")), "{what}: {e}");
+            let e = parse_header(&header_with(at, &[0x80, 0, 0, 0, 0, 0, 0, 1]), 0).unwrap_err();
+            assert!(e.to_string().contains("base-256"), "{what}: {e}");
+        }
+        // Empty device numbers, as some writers leave them for a regular file, are read.
+        let h = parse_header(&header_with(329, &[0; 16]), 0).unwrap();
+        assert_eq!(h.size, 6);
+    }
 
     #[test]
     fn headers_are_deterministic_and_read_back() {
