@@ -58,7 +58,7 @@ pub fn read_dir_state(dir: &Path, mode: Mode) -> io::Result<DirState> {
     let mut state = DirState::default();
     for e in fs::read_dir(dir)? {
         let e = e?;
-        let name = e.file_name().to_string_lossy().into_owned();
+        let name = crate::staging::display_name(&e.file_name());
         let meta = fs::symlink_metadata(e.path())?;
         let ft = meta.file_type();
         if !ft.is_file() {

@@ -49,6 +49,21 @@ pub struct AreaEntry {
     pub modified: Option<SystemTime>,
 }
 
+/// A directory entry's name as text: valid UTF-8 as it is, any other byte as `\xNN`, so
+/// that an operator can find the entry (a lossy conversion would print U+FFFD and could
+/// make two names look the same). Such a name is never a staging file name.
+pub fn display_name(name: &std::ffi::OsStr) -> String {
+    let bytes = name.as_encoded_bytes();
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        out.push_str(chunk.valid());
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    out
+}
+
 /// True for a valid staging file name: 1 to 8 characters `A`–`Z` `0`–`9`, a letter first.
 pub fn is_staging_file_name(name: &str) -> bool {
     let b = name.as_bytes();
@@ -137,7 +152,7 @@ impl DirArea {
                 let err = e.into_io_error().unwrap_or_else(|| io::Error::other("cannot list the directory"));
                 OpenError::Io(path.to_path_buf(), err)
             })?;
-            let name = item.file_name().to_string_lossy().into_owned();
+            let name = display_name(item.file_name());
             let ft = item.file_type();
             let meta = item.metadata().ok();
             let kind = if ft.is_file() { classify_name(&name) } else { EntryKind::NotRegular(describe_type(ft)) };

@@ -59,6 +59,16 @@ impl NewArea {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
         };
+        if !parent.is_dir() {
+            let e = io::Error::new(
+                io::ErrorKind::NotFound,
+                format!(
+                    "the directory {} does not exist (hint: create it first; only the last component is made)",
+                    parent.display()
+                ),
+            );
+            return Err(NewAreaError::Io(dest.to_path_buf(), e));
+        }
         let tmp = parent.join(format!(".{name}.catstage-new-{}", std::process::id()));
         if tmp.exists() {
             let _ = fs::remove_dir_all(&tmp);

@@ -107,6 +107,16 @@ impl SwapPaths {
             .map(|n| n.to_string_lossy().into_owned())
             .ok_or_else(|| SwapError::NotAtomic(format!("{}: the root directory cannot be replaced", dir.display())))?;
         let parent = abs.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("/"));
+        if !parent.is_dir() {
+            return Err(SwapError::Io(io::Error::new(
+                io::ErrorKind::NotFound,
+                format!(
+                    "{}: the directory {} does not exist (hint: create it first; only the last component is made)",
+                    dir.display(),
+                    parent.display()
+                ),
+            )));
+        }
         Ok(SwapPaths {
             new_tree: parent.join(format!(".{name}.catstage-new")),
             journal: parent.join(format!(".{name}.catstage-journal")),
@@ -316,7 +326,7 @@ pub fn snapshot(dir: &Path) -> io::Result<Vec<EntryState>> {
         let e = e?;
         let m = fs::symlink_metadata(e.path())?;
         out.push(EntryState {
-            name: e.file_name().to_string_lossy().into_owned(),
+            name: super::display_name(&e.file_name()),
             size: m.size(),
             mtime: (m.mtime(), m.mtime_nsec()),
             inode: m.ino(),

@@ -98,6 +98,12 @@ pub enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let style = output::Styles::new(cli.color);
+    // Start the worker threads now, so that a machine that cannot give them (a process
+    // or memory limit) gets a clear error rather than a panic deep inside a command.
+    if let Err(e) = rayon::ThreadPoolBuilder::new().thread_name(|i| format!("catstage-{i}")).build_global() {
+        output::error(&style, &format!("cannot start worker threads: {e} (hint: raise the process or memory limit)"));
+        return ExitCode::from(TROUBLE);
+    }
     let result = match cli.command {
         Command::Validate(a) => cmd_validate::run(a, &style),
         Command::Diff(a) => cmd_diff::run(a, &style),

@@ -1,0 +1,205 @@
+//! Limits: inputs at and beyond the sizes the format and the README state, each handled
+//! with a clear finding and bounded memory. Memory is bounded for real: the command runs
+//! under a data-segment limit (`ulimit -d`, RLIMIT_DATA, which counts the heap), so an
+//! implementation that held a whole file or a whole line in memory would be killed by
+//! its allocator and the test would fail.
+
+use crate::support::{self, code, stdout};
+use std::path::Path;
+use std::process::Output;
+
+fn tmp() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap()
+}
+
+fn p(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+/// Runs catstage with `args` in the package root, with a heap of at most `mib` MiB.
+fn run_limited(mib: u64, args: &[&str]) -> Output {
+    let bin = env!("CARGO_BIN_EXE_catstage");
+    std::process::Command::new("sh")
+        .current_dir(support::root())
+        .arg("-c")
+        .arg(format!("ulimit -d {} && exec \"$0\" \"$@\"", mib * 1024))
+        .arg(bin)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn generate(out: &Path, args: &[&str]) {
+    let mut all = vec!["generate", "-o", p(out)];
+    all.extend_from_slice(args);
+    let o = support::run(&all);
+    assert_eq!(code(&o), 0, "{}", support::stderr(&o));
+}
+
+#[test]
+fn the_data_limit_is_real() {
+    // The harness itself: a limit too small for the program to start is a failure, so a
+    // passing test under a limit means the command fits in it.
+    let o = run_limited(1, &["validate", "fixtures/slab-a-daily"]);
+    assert_eq!(code(&o), 2, "a 1 MiB heap cannot run catstage: {}", stdout(&o));
+    assert!(support::stderr(&o).contains("cannot start worker threads"), "{}", support::stderr(&o));
+    let o = run_limited(32, &["validate", "fixtures/slab-a-daily"]);
+    assert_eq!(code(&o), 0, "{}", support::stderr(&o));
+}
+
+#[test]
+fn a_line_beyond_the_maximum_is_a_syntax_error_read_in_bounded_memory() {
+    let dir = tmp();
+    let area = dir.path().join("area");
+    let mut files = support::slab::files();
+    let bytes = files.get_mut("VSAD001").unwrap();
+    let mut lines: Vec<Vec<u8>> = bytes.split(|&b| b == b'\n').map(<[u8]>::to_vec).collect();
+    // 16 MiB on line 4, half the heap the command may use.
+    lines[3].extend(std::iter::repeat_n(b'x', 16 << 20));
+    *bytes = lines.join(&b'\n');
+    support::write_area(&area, &files);
+    let o = run_limited(32, &["validate", p(&area), "--format", "json"]);
+    assert_eq!(code(&o), 1, "{}", support::stderr(&o));
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let long = doc["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["code"] == "CS001")
+        .unwrap_or_else(|| panic!("no CS001 in {doc:#}"));
+    assert_eq!((&long["file"], &long["line"], &long["column"]), (&"VSAD001".into(), &4.into(), &65536.into()));
+    assert!(long["message"].as_str().unwrap().contains("longer than 65536 bytes"), "{long}");
+    // The text report shows a bounded excerpt of the line, not 16 MiB of it.
+    let o = run_limited(32, &["validate", p(&area)]);
+    assert_eq!(code(&o), 1);
+    assert!(o.stdout.len() < 16 * 1024, "{} bytes of report", o.stdout.len());
+}
+
+#[test]
+fn a_volume_of_millions_of_records_streams() {
+    let dir = tmp();
+    let area = dir.path().join("area");
+    // One volume; the generator spreads disk files exponentially around the mean, and
+    // this seed draws a large one.
+    generate(&area, &["--volumes", "1", "--groups", "1", "--tapefiles", "1", "--diskfiles", "4000000"]);
+    let volume = std::fs::read_dir(&area).unwrap().map(|e| e.unwrap().path()).find(|p| p.ends_with("VG00000")).unwrap();
+    let size = std::fs::metadata(&volume).unwrap().len();
+    let records = {
+        use std::io::Read;
+        let mut f = std::fs::File::open(&volume).unwrap();
+        let mut buf = vec![0; 1 << 20];
+        let mut n = 0usize;
+        loop {
+            let k = f.read(&mut buf).unwrap();
+            if k == 0 {
+                break;
+            }
+            n += buf[..k].iter().filter(|&&b| b == b'\n').count();
+        }
+        n
+    };
+    assert!(records > 1_000_000, "{records} records");
+    assert!(size > 128 << 20, "{size} bytes: more than the heap any command gets");
+    // Every reader of a volume file, in a heap smaller than the file.
+    for args in [
+        vec!["validate", p(&area)],
+        vec!["diff", "--verify", p(&area), p(&area)],
+        vec!["replace-nodes", p(&area), "--map", "\\SYNTH=\\DRSITE", "-o", "/dev/null/x", "--dry-run"],
+    ] {
+        let o = run_limited(48, &args);
+        assert_eq!(code(&o), 0, "{args:?}: {}{}", stdout(&o), support::stderr(&o));
+    }
+    let pkg = dir.path().join("area.tar.zst");
+    // zstd's two compression workers keep about 60 MiB of job buffers whatever the size
+    // of the input; the rest of pack streams.
+    let o = run_limited(128, &["pack", p(&area), "-o", p(&pkg)]);
+    assert_eq!(code(&o), 0, "{}", support::stderr(&o));
+    let o = run_limited(48, &["verify", p(&pkg)]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), support::stderr(&o));
+}
+
+#[test]
+fn odd_but_valid_names_and_values_are_clean() {
+    let dir = tmp();
+    let area = dir.path().join("area");
+    // A data store id with spaces, a one-letter label prefix, many groups, the largest
+    // label numbers the prefix allows.
+    generate(
+        &area,
+        &[
+            "--volumes",
+            "40",
+            "--groups",
+            "7",
+            "--diskfiles",
+            "3",
+            "--store",
+            "DR STORE  WITH SPACES",
+            "--label-prefix",
+            "Z",
+        ],
+    );
+    let o = support::run(&["validate", p(&area)]);
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+    let o = support::run(&["status", p(&area), "--format", "json"]);
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+}
+
+#[test]
+fn non_utf8_bytes_are_findings_never_crashes_and_json_stays_utf8() {
+    let dir = tmp();
+    let area = dir.path().join("area");
+    let mut files = support::slab::files();
+    // Invalid UTF-8 inside a comment of a volume file, resealed so that only the bytes
+    // themselves are wrong.
+    let v = files.get_mut("VSAD002").unwrap();
+    let mut content = support::content(v).to_vec();
+    let at = content.iter().position(|&b| b == b'=').unwrap() + 1;
+    content.insert(at, 0xff);
+    *v = support::reseal(&content);
+    support::rehash_entry(&mut files, "FULL", "VSAD002");
+    support::write_area(&area, &files);
+    // A foreign file whose name is not UTF-8: reported with its bytes escaped.
+    use std::os::unix::ffi::OsStrExt;
+    std::fs::write(area.join(std::ffi::OsStr::from_bytes(b"NOTES\xff\xfe")), b"x").unwrap();
+    let o = support::run(&["validate", p(&area), "--format", "json"]);
+    assert_eq!(code(&o), 1, "{}", stdout(&o));
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).expect("the JSON report is UTF-8");
+    let diags = doc["diagnostics"].as_array().unwrap();
+    assert!(diags.iter().any(|d| d["file"] == "VSAD002" && d["severity"] == "error"), "{doc:#}");
+    assert!(diags.iter().any(|d| d["file"] == "NOTES\\xff\\xfe" && d["code"] == "CS026"), "{doc:#}");
+    let o = support::run(&["validate", p(&area)]);
+    assert!(stdout(&o).contains("NOTES\\xff\\xfe: warning[CS026]"), "{}", stdout(&o));
+}
+
+#[test]
+fn a_configuration_with_thousands_of_groups() {
+    let dir = tmp();
+    let area = dir.path().join("area");
+    let config = dir.path().join("sec.toml");
+    generate(&area, &["--volumes", "2000", "--groups", "999", "--diskfiles", "1", "--secondary-config", p(&config)]);
+    // 4,000 more groups the area does not use: a secondary that imports many stores.
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    for i in 0..4000 {
+        text.push_str(&format!(
+            "\n[[group]]\nid = \"2ND_VG_OTHER-{i}\"\nprimary_id = \"VG_OTHER-{i}\"\ncatalog = \"DSMTC\"\nmedia = \
+             \"CART3480\"\nvolcat = \"\\\\DRSITE.QCVOLCAT\"\nfilecat = \"\\\\DRSITE.QCFILCAT\"\npool = \"DR_POOL_X{i}\"\n"
+        ));
+    }
+    std::fs::write(&config, text).unwrap();
+    for args in [
+        vec!["validate", p(&area), "--config", p(&config)],
+        vec!["plan", p(&area), "--config", p(&config), "--type", "full"],
+        vec!["keys", p(&area), "--config", p(&config)],
+    ] {
+        let o = run_limited(64, &args);
+        assert_eq!(code(&o), 0, "{args:?}: {}{}", stdout(&o), support::stderr(&o));
+    }
+    // A group given twice among thousands is still found, with its line.
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str("\n[[group]]\nid = \"2ND_VG_OTHER-17\"\nprimary_id = \"VG_OTHER-X\"\ncatalog = \"NONE\"\n");
+    std::fs::write(&config, text).unwrap();
+    let o = support::run(&["validate", p(&area), "--config", p(&config)]);
+    assert_eq!(code(&o), 1, "{}", stdout(&o));
+    assert!(stdout(&o).contains("2ND_VG_OTHER-17"), "{}", stdout(&o));
+}
