@@ -103,6 +103,29 @@ rm -rf bench/out/replaced
 measure "catstage replace-nodes -o" sh -c "rm -rf bench/out/replaced && '$bin' replace-nodes '$work' --map '\\SYNTH=\\DRSITE' -o bench/out/replaced"
 rm -rf bench/out/replaced
 
+# pack: a full package, against tar piped into zstd at the same level with every core.
+pkg=bench/out/area.tar.zst
+measure "tar -cf - | zstd -T0 -3" sh -c "tar -C '$work' -cf - . | zstd -T0 -3 -q -f -o bench/out/peer.tar.zst"
+measure "catstage pack" sh -c "rm -f '$pkg' && '$bin' pack -q '$work' -o '$pkg'"
+pkg_size=$(stat -c %s "$pkg")
+peer_size=$(stat -c %s bench/out/peer.tar.zst)
+# unpack: verify, extract, fsync and swap, against decompress, extract and sync.
+measure "zstd -dc | tar -x && sync" sh -c "rm -rf bench/out/peer-x && mkdir bench/out/peer-x && zstd -dc -q bench/out/peer.tar.zst | tar -C bench/out/peer-x -xf - && sync"
+measure "catstage unpack" sh -c "rm -rf bench/out/unpacked && '$bin' unpack -q '$pkg' --into bench/out/unpacked"
+cmp -s <(cd "$work" && sha256sum -- * | sort) <(cd bench/out/unpacked && sha256sum -- * | sort) ||
+    { echo "bench/run.sh: the unpacked area differs from the packed one" >&2; exit 1; }
+rm -rf bench/out/peer-x bench/out/unpacked bench/out/peer.tar.zst
+
+# bagit.py (pip install bagit), when installed: a bag of the same files, validated.
+if command -v bagit.py > /dev/null; then
+    bag=bench/out/bag
+    if [ ! -f "$bag/bagit.txt" ]; then
+        rm -rf "$bag" && cp -al "$work" "$bag"
+        bagit.py --quiet --sha256 --processes 2 "$bag" 2> /dev/null
+    fi
+    measure "bagit.py --validate --processes 2" bagit.py --quiet --validate --processes 2 "$bag"
+fi
+
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
 echo
 echo "catstage bench, $(date -u +%Y-%m-%d), $(nproc) cores, ${cpu}; workload: $volumes volumes, $((bytes / 1024 / 1024)) MiB; median of $runs runs, warm page cache"
@@ -122,3 +145,10 @@ row "catstage replace-nodes -o" "$(ratio "catstage replace-nodes -o" "catstage v
 row "catstage validate (sync result)" "peer"
 row "catstage sync --type full" "$(ratio "catstage sync --type full" "catstage validate (sync result)")x validate of the result (target 1x)"
 row "catstage sync --type update (1%)" "$(ratio "catstage sync --type update (1%)" "catstage validate (sync result)")x validate of the result (target 1x)"
+row "tar -cf - | zstd -T0 -3" "peer"
+row "catstage pack" "$(ratio "catstage pack" "tar -cf - | zstd -T0 -3")x tar|zstd (target 1.1x); size $(awk -v a="$pkg_size" -v b="$peer_size" 'BEGIN { printf "%.3f", a / b }')x (target 1.05x)"
+row "zstd -dc | tar -x && sync" "peer"
+row "catstage unpack" "$(ratio "catstage unpack" "zstd -dc | tar -x && sync")x zstd|tar (target 1.2x)"
+if [ -n "${wall[bagit.py --validate --processes 2]:-}" ]; then
+    row "bagit.py --validate --processes 2" "$(ratio "catstage validate" "bagit.py --validate --processes 2")x: catstage validate against it"
+fi
