@@ -934,7 +934,11 @@ pub fn package_structured(data: &[u8]) -> Outcome {
         last_frame = frame.len();
         from = to;
     }
-    let mut compressed_ok = true;
+    // A package frame has a content checksum and no content size (formats/package.md §1).
+    let mut compressed_ok = checksum && !content_size;
+    if !compressed_ok {
+        codes.push(402);
+    }
     match src.byte() % 8 {
         6 => {
             // Bytes after the last frame: a few, a skippable frame, or anything that is

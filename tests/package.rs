@@ -6,6 +6,7 @@
 mod chain;
 mod crash;
 mod hostile;
+mod sweep;
 mod tarball;
 
 use crate::support::{code, read_area, root, run, stdout, write_area};

@@ -23,6 +23,8 @@ pub const WINDOW_LOG_MAX: u32 = 24;
 const OUT: usize = 128 * 1024;
 /// The magic number that starts a zstd frame, little-endian.
 const FRAME_MAGIC: u32 = 0xFD2F_B528;
+/// The frame header descriptor of every package frame: the content checksum flag only.
+const FRAME_HEADER_DESCRIPTOR: u8 = 0x04;
 
 /// A zstd encoder writing into `inner`, with the package parameters: `level`, a content
 /// checksum in every frame, no dictionary id, and `workers` worker threads (at least one:
@@ -123,6 +125,22 @@ impl<R: Read> ZstReader<R> {
         let b = &self.input[self.start..self.start + 4];
         let magic = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
         if magic == FRAME_MAGIC {
+            // The frame header descriptor: catstage writes a content checksum and nothing
+            // else (no content size, no single segment, no dictionary id, the unused and
+            // reserved bits zero). Any other descriptor is not a package frame, and one
+            // without a checksum would leave the frame's bytes unchecked until the manifest.
+            while self.end - self.start < 5 && self.fill()? {}
+            if let Some(&fhd) = self.input[self.start..self.end].get(4)
+                && fhd != FRAME_HEADER_DESCRIPTOR
+            {
+                return Err(Refusal::io(
+                    Code::CompressionError,
+                    format!(
+                        "the zstd frame at byte {at} has the header descriptor {fhd:#04x}; a package frame has \
+                         {FRAME_HEADER_DESCRIPTOR:#04x} (a content checksum, no content size, no dictionary)"
+                    ),
+                ));
+            }
             self.frames += 1;
             self.frame_start = at;
             return Ok(true);
@@ -265,11 +283,24 @@ mod tests {
         // A window above the limit (here 2^27, as `zstd --long` writes) is refused.
         let mut e = zstd::stream::write::Encoder::new(Vec::new(), 3).unwrap();
         e.window_log(27).unwrap();
+        e.include_checksum(true).unwrap();
         e.write_all(&[1u8; 1000]).unwrap();
         let wide = e.finish().unwrap();
+        assert_eq!(wide[4], FRAME_HEADER_DESCRIPTOR, "the test frame differs by its window only");
         let err = decompress(&wide, u64::MAX).unwrap_err();
         assert_eq!(Refusal::of(&err).unwrap().code, Code::CompressionError, "{err}");
         assert!(err.to_string().contains("memory"), "{err}");
+        // A frame without a content checksum, or with a content size, is not a package's.
+        for (checksum, size) in [(false, false), (true, true)] {
+            let mut e = zstd::stream::write::Encoder::new(Vec::new(), 3).unwrap();
+            e.include_checksum(checksum).unwrap();
+            e.include_contentsize(size).unwrap();
+            e.set_pledged_src_size(Some(1000)).unwrap();
+            e.write_all(&[1u8; 1000]).unwrap();
+            let other = e.finish().unwrap();
+            let err = decompress(&other, u64::MAX).unwrap_err();
+            assert!(err.to_string().contains("header descriptor"), "{checksum} {size}: {err}");
+        }
         let mut flipped = compress(&(0..200_000u32).map(|i| (i * 7 % 13) as u8).collect::<Vec<_>>(), 1);
         let mid = flipped.len() / 2;
         flipped[mid] ^= 0x55;
