@@ -91,20 +91,10 @@ impl<R: Read> ZstReader<R> {
             self.end -= self.start;
             self.start = 0;
         }
-        loop {
-            match self.inner.read(&mut self.input[self.end..]) {
-                Ok(0) => {
-                    self.eof = true;
-                    return Ok(false);
-                }
-                Ok(n) => {
-                    self.end += n;
-                    return Ok(true);
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
-        }
+        let n = crate::staging::read_some(&mut self.inner, &mut self.input[self.end..])?;
+        self.end += n;
+        self.eof = n == 0;
+        Ok(n > 0)
     }
 
     /// At a frame boundary: true when another zstd frame follows, false at the end of

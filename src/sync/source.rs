@@ -10,7 +10,7 @@
 
 use super::definition::{Locator, SourceFormat, SourceSpec};
 use std::fs::File;
-use std::io::{self, Read};
+use std::io;
 use std::ops::Range;
 use std::path::Path;
 use std::sync::mpsc;
@@ -221,20 +221,10 @@ impl SourceReader {
         if self.end == self.buf.len() {
             self.buf.resize(self.buf.len() * 2, 0);
         }
-        loop {
-            match self.file.read(&mut self.buf[self.end..]) {
-                Ok(0) => {
-                    self.eof = true;
-                    return Ok(false);
-                }
-                Ok(n) => {
-                    self.end += n;
-                    return Ok(true);
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
-        }
+        let n = crate::staging::read_some(&mut self.file, &mut self.buf[self.end..])?;
+        self.end += n;
+        self.eof = n == 0;
+        Ok(n > 0)
     }
 
     /// The next line, its `\n` included (the last line may have none), as a range of the
