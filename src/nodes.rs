@@ -14,7 +14,7 @@ use crate::model::{CurrentSet, DiskFileRef, ExportType, Label, Node, NodeMap, Sh
 use crate::parse::{VolumeVisitor, read_summary, read_volume};
 use crate::rewrite::{LineEdit, rewrite_volume};
 use crate::staging::swap::{self, Recovery, SwapError, SwapPaths};
-use crate::staging::{DirArea, EntryKind, LockMode, NewArea, Source, StagingLock, carry_file, copy_ownership};
+use crate::staging::{DirArea, EntryKind, Flusher, LockMode, NewArea, Source, StagingLock, carry_file, copy_ownership};
 use crate::write::{VolumeWriter, summary_bytes};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -228,6 +228,8 @@ struct Run<'a> {
     out: Option<PathBuf>,
     /// Hard-link unchanged files (the source tree is about to be replaced).
     link: bool,
+    /// Flushes the rewritten files while the next ones are read.
+    flusher: Option<Flusher>,
 }
 
 /// Reads the summaries and lists the files; a damaged or incomplete area is refused.
@@ -275,7 +277,7 @@ fn open_run<'a>(dir: &'a Path, pairs: &'a [NodeReplacement]) -> Result<Run<'a>, 
     if !problems.is_empty() {
         return Err(NodesError::Refused(problems));
     }
-    Ok(Run { dir, area, pairs, set, full, update, volumes, foreign, out: None, link: false })
+    Ok(Run { dir, area, pairs, set, full, update, volumes, foreign, out: None, link: false, flusher: None })
 }
 
 impl Run<'_> {
@@ -290,9 +292,11 @@ impl Run<'_> {
             return Ok(None);
         };
         let mut edit = Replace::new(self.pairs);
-        let tmp = self.out.as_ref().map(|d| d.join(format!("{}{name}", crate::staging::TEMP_PREFIX)));
-        let sink: Box<dyn Write + Send> = match &tmp {
-            Some(t) => Box::new(BufWriter::with_capacity(256 * 1024, File::create(t)?)),
+        // The new tree is not in use until it is complete (renamed or swapped in after
+        // every file is flushed), so files are written under their own names.
+        let dst = self.out.as_ref().map(|d| d.join(name));
+        let sink: Box<dyn Write + Send> = match &dst {
+            Some(t) => Box::new(BufWriter::with_capacity(256 * 1024, File::create_new(t)?)),
             None => Box::new(io::sink()),
         };
         let (parsed, written) = rewrite_volume(name, self.area.open(name)?, sink, |h| h.clone(), &mut edit, buf)?;
@@ -306,7 +310,7 @@ impl Run<'_> {
         }
         let changed = edit.counts.iter().any(|&c| c > 0) && problems.is_empty();
         let mut new = written.as_ref().filter(|_| changed).map(|(_, v)| (v.sealed.sha256, v.sealed.size));
-        if let (Some(d), Some(t)) = (&self.out, &tmp) {
+        if let (Some(d), Some(t)) = (&self.out, &dst) {
             match written {
                 Some((mut w, _)) if changed => {
                     w.flush()?;
@@ -316,8 +320,10 @@ impl Run<'_> {
                     }
                     let f = File::open(t)?;
                     copy_ownership(&src_path, &f)?;
-                    f.sync_all()?;
-                    fs::rename(t, d.join(name))?;
+                    match &self.flusher {
+                        Some(flusher) => flusher.flush(f)?,
+                        None => f.sync_all()?,
+                    }
                 }
                 _ => {
                     fs::remove_file(t)?;
@@ -331,7 +337,7 @@ impl Run<'_> {
         Ok(Some(Done { label, group, counts: edit.counts, new, problems }))
     }
 
-    /// Writes `name` again into `tmp` with its disk files re-sorted after replacement (a
+    /// Writes `name` again into `tmp` (truncated) with its disk files re-sorted after replacement (a
     /// replacement moved a block of names out of order). Holds the volume's disk files in
     /// memory: only a replacement that reorders them takes this path.
     fn sorted_copy(&self, name: &str, tmp: &Path) -> io::Result<(Sha256Digest, u64)> {
@@ -450,6 +456,9 @@ pub fn replace_nodes(dir: &Path, pairs: &[NodeReplacement], target: &Target) -> 
         }
         Target::DryRun => {}
     }
+    if run.out.is_some() {
+        run.flusher = Some(Flusher::start("replace-nodes")?);
+    }
     // A tree built beside the area is removed on any failure; NewArea removes itself.
     let abandon = |run: &Run<'_>| {
         if *target == Target::InPlace
@@ -469,6 +478,13 @@ pub fn replace_nodes(dir: &Path, pairs: &[NodeReplacement], target: &Target) -> 
                 return Err(e.into());
             }
         }
+    }
+    // Every rewritten file is on stable storage before the summaries that seal it.
+    if let Some(f) = run.flusher.take()
+        && let Err(e) = f.finish()
+    {
+        abandon(&run);
+        return Err(e.into());
     }
     let problems: Vec<Diagnostic> = done.iter().flat_map(|d| d.problems.iter().cloned()).collect();
     if !problems.is_empty() {

@@ -3,6 +3,7 @@
 
 mod atomic;
 mod copy;
+mod flush;
 mod lock;
 mod newdir;
 mod read;
@@ -11,6 +12,7 @@ pub mod swap;
 
 pub use atomic::{TEMP_PREFIX, fsync_dir, write_atomic, write_atomic_bytes};
 pub use copy::{carry_file, copy_ownership, open_regular};
+pub use flush::Flusher;
 pub use lock::{LockError, LockMode, StagingLock};
 pub use newdir::{NewArea, NewAreaError};
 pub use read::{AreaRead, Progress, Summaries, VolumeFacts, read_area, read_summaries};

@@ -20,13 +20,11 @@ use super::source::Place;
 use crate::diag::{Code, FileDiagnostics};
 use crate::model::{CurrentSet, Entry, ExportType, Group, Label, Sha256Digest, Summary};
 use crate::parse::read_summary;
-use crate::staging::{DirArea, EntryKind, OpenError, Source, TEMP_PREFIX, fsync_dir};
+use crate::staging::{DirArea, EntryKind, Flusher, OpenError, Source, TEMP_PREFIX, fsync_dir};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, mpsc};
-use std::thread::JoinHandle;
 
 /// A scope: data store and volume group.
 pub type Scope = (String, String);
@@ -358,22 +356,14 @@ pub struct Staged {
     dir: PathBuf,
     /// Temporary path and final name of each file, in the order written.
     files: Vec<(PathBuf, String)>,
-    /// Files for the flushing threads, and the threads (each returns its first error).
-    flush: Option<mpsc::SyncSender<File>>,
-    flushers: Vec<JoinHandle<io::Result<()>>>,
+    /// Started with the first file.
+    flusher: Option<Flusher>,
 }
-
-/// Threads flushing staged files: a flush mostly waits for the disk, and concurrent
-/// flushes share the journal's commits.
-const FLUSHERS: usize = 8;
-
-/// Files written and not yet taken by a flushing thread (each holds a descriptor open).
-const UNFLUSHED: usize = 64;
 
 impl Staged {
     /// Staging into `dir`, which must exist.
     pub fn new(dir: &Path) -> Staged {
-        Staged { dir: dir.to_path_buf(), files: Vec::new(), flush: None, flushers: Vec::new() }
+        Staged { dir: dir.to_path_buf(), files: Vec::new(), flusher: None }
     }
 
     /// Writes the file that will be `dir/name` under a temporary name, with `write`, and
@@ -383,44 +373,18 @@ impl Staged {
         let mut file = File::create_new(&tmp)?;
         self.files.push((tmp, name.to_string()));
         let value = write(&mut file)?;
-        self.flusher()?.send(file).map_err(|_| io::Error::other("the threads flushing the volume files stopped"))?;
-        Ok(value)
-    }
-
-    fn flusher(&mut self) -> io::Result<&mpsc::SyncSender<File>> {
-        if self.flush.is_none() {
-            let (tx, rx) = mpsc::sync_channel::<File>(UNFLUSHED);
-            let rx = Arc::new(Mutex::new(rx));
-            for i in 0..FLUSHERS {
-                let rx = Arc::clone(&rx);
-                let thread = std::thread::Builder::new().name(format!("sync-flush-{i}")).spawn(move || {
-                    loop {
-                        let next = match rx.lock() {
-                            Ok(rx) => rx.recv(),
-                            Err(_) => return Err(io::Error::other("a thread flushing the volume files failed")),
-                        };
-                        let Ok(file) = next else { return Ok(()) };
-                        file.sync_all()?;
-                    }
-                })?;
-                self.flushers.push(thread);
-            }
-            self.flush = Some(tx);
+        if self.flusher.is_none() {
+            self.flusher = Some(Flusher::start("sync")?);
         }
-        self.flush.as_ref().ok_or_else(|| io::Error::other("no flushing threads"))
+        if let Some(f) = &self.flusher {
+            f.flush(file)?;
+        }
+        Ok(value)
     }
 
     /// Waits for the flushes; the first error, if any.
     fn flushed(&mut self) -> io::Result<()> {
-        self.flush = None;
-        let mut result = Ok(());
-        for t in self.flushers.drain(..) {
-            let r = t.join().unwrap_or_else(|_| Err(io::Error::other("a thread flushing the volume files failed")));
-            if result.is_ok() {
-                result = r;
-            }
-        }
-        result
+        self.flusher.take().map_or(Ok(()), Flusher::finish)
     }
 
     /// Renames every staged file into place once all are on stable storage, then flushes
