@@ -52,14 +52,25 @@ bytes=$(du -sb "$work" | cut -f1)
 warm() { cat "$1"/* > /dev/null; }
 
 # measure NAME COMMAND...: runs the command $runs times, records the median wall time
-# and the largest peak RSS in the arrays below.
+# and the largest peak RSS in the arrays below. Each run sees RUN=1, 2, ... in its
+# environment, so that it can write to an output of its own; when $setup is set, it is
+# run (untimed, with the same RUN) before each run. Outputs are removed after all runs,
+# untimed: deleting 1.5 GB is not part of any command.
 declare -A wall rss
+setup=""
 measure() {
     local name="$1"; shift
-    local times=() peak=0 t m
-    for _ in $(seq "$runs"); do
+    local times=() peak=0 t m i
+    for i in $(seq "$runs"); do
+        export RUN=$i
+        [ -z "$setup" ] || bash -c "$setup"
         /usr/bin/time -f "%e %M" -o bench/out/.time "$@" > /dev/null 2>&1 || true
-        # time(1) writes "Command exited with non-zero status N" first when N > 0.
+        # time(1) writes "Command exited with non-zero status N" first when N > 0; 1 is
+        # what diff and diff -rq say of different areas, anything above is a failure.
+        if grep -q 'non-zero status \([2-9]\|[1-9][0-9]\)' bench/out/.time; then
+            echo "bench/run.sh: $name failed ($(head -n 1 bench/out/.time)); run it by hand to see why" >&2
+            exit 1
+        fi
         read -r t m < <(tail -n 1 bench/out/.time)
         times+=("$t")
         [ "$m" -gt "$peak" ] && peak=$m
@@ -81,6 +92,11 @@ measure "diff -rq" diff -rq "$work" "$next"
 measure "catstage diff" "$bin" diff "$work" "$next"
 measure "catstage diff --verify" "$bin" diff --verify "$work" "$next"
 measure "catstage plan --baseline" "$bin" plan "$next" --config "$work.toml" --type update --baseline "$work"
+# The floor of any command that writes a whole staging area durably: copy it, then sync.
+# (On ext4 without a journal, creating files shortly after many were deleted costs much
+# more system time; every writing command below meets the same conditions as this one.)
+measure "cp -r && sync" sh -c 'cp -r "$0" "bench/out/copied.$RUN" && sync' "$work"
+rm -rf bench/out/copied.*
 # sync: a listing of as many volumes and disk files, FULL into an empty area, then an
 # UPDATE from a listing where 1% of the volumes changed.
 listing="${CATSTAGE_BENCH_DIR:-bench/out}/listing-v${volumes}-d${diskfiles}"
@@ -92,33 +108,37 @@ def=fixtures/sync/slab-a-daily-csv.toml
 synced=bench/out/synced
 # time(1) runs programs, not shell functions: the steps are bash -c scripts.
 export bin def listing synced
-full='rm -rf "$synced" && "$bin" sync --definition "$def" --source "$listing.csv" "$synced" --type full --created 2022-01-05T17:44:48-05:00'
-update='rm -rf "$synced-u" && cp -al "$synced" "$synced-u" && "$bin" sync --definition "$def" --source "$listing-1pct.csv" "$synced-u" --type update --export-id 2022-01-06_01:00:00'
-measure "catstage sync --type full" bash -c "$full"
-bash -c "$full" > /dev/null
-measure "catstage validate (sync result)" "$bin" validate -q "$synced"
-measure "catstage sync --type update (1%)" bash -c "$update"
-rm -rf "$synced" "$synced-u"
-rm -rf bench/out/replaced
-measure "catstage replace-nodes -o" sh -c "rm -rf bench/out/replaced && '$bin' replace-nodes '$work' --map '\\SYNTH=\\DRSITE' -o bench/out/replaced"
-rm -rf bench/out/replaced
+rm -rf "$synced".* "$synced"-u.*
+measure "catstage sync --type full" bash -c '"$bin" sync --definition "$def" --source "$listing.csv" "$synced.$RUN" --type full --created 2022-01-05T17:44:48-05:00'
+measure "catstage validate (sync result)" "$bin" validate -q "$synced.1"
+setup='rm -rf "$synced-u.$RUN" && cp -al "$synced.1" "$synced-u.$RUN"'
+measure "catstage sync --type update (1%)" bash -c '"$bin" sync --definition "$def" --source "$listing-1pct.csv" "$synced-u.$RUN" --type update --export-id 2022-01-06_01:00:00'
+setup=""
+rm -rf "$synced".* "$synced"-u.*
+measure "catstage replace-nodes -o" sh -c '"$0" replace-nodes "$1" --map "\\SYNTH=\\DRSITE" -o "bench/out/replaced.$RUN"' "$bin" "$work"
+"$bin" validate -q bench/out/replaced.1 || { echo "bench/run.sh: the replace-nodes output does not validate" >&2; exit 1; }
+rm -rf bench/out/replaced.*
 
 # pack: a full package, against tar piped into zstd at the same level with every core.
 pkg=bench/out/area.tar.zst
+setup="rm -f bench/out/peer.tar.zst"
 measure "tar -cf - | zstd -T0 -3" sh -c "tar -C '$work' -cf - . | zstd -T0 -3 -q -f -o bench/out/peer.tar.zst"
-measure "catstage pack" sh -c "rm -f '$pkg' && '$bin' pack -q '$work' -o '$pkg'"
+setup="rm -f '$pkg'"
+measure "catstage pack" "$bin" pack -q "$work" -o "$pkg"
+setup=""
 pkg_size=$(stat -c %s "$pkg")
 peer_size=$(stat -c %s bench/out/peer.tar.zst)
 # unpack: verify, extract, fsync and swap, against decompress, extract and sync.
-measure "zstd -dc | tar -x && sync" sh -c "rm -rf bench/out/peer-x && mkdir bench/out/peer-x && zstd -dc -q bench/out/peer.tar.zst | tar -C bench/out/peer-x -xf - && sync"
-measure "catstage unpack" sh -c "rm -rf bench/out/unpacked && '$bin' unpack -q '$pkg' --into bench/out/unpacked"
-cmp -s <(cd "$work" && sha256sum -- * | sort) <(cd bench/out/unpacked && sha256sum -- * | sort) ||
+measure "zstd -dc | tar -x && sync" sh -c 'mkdir "bench/out/peer-x.$RUN" && zstd -dc -q bench/out/peer.tar.zst | tar -C "bench/out/peer-x.$RUN" -xf - && sync'
+rm -rf bench/out/peer-x.*
+measure "catstage unpack" sh -c '"$0" unpack -q "$1" --into "bench/out/unpacked.$RUN"' "$bin" "$pkg"
+cmp -s <(cd "$work" && sha256sum -- * | sort) <(cd bench/out/unpacked.1 && sha256sum -- * | sort) ||
     { echo "bench/run.sh: the unpacked area differs from the packed one" >&2; exit 1; }
-rm -rf bench/out/peer-x bench/out/unpacked bench/out/peer.tar.zst
+rm -rf bench/out/unpacked.* bench/out/peer.tar.zst
 
 # bagit.py (pip install bagit), when installed: a bag of the same files, validated.
 if command -v bagit.py > /dev/null; then
-    bag=bench/out/bag
+    bag="$work-bag"
     if [ ! -f "$bag/bagit.txt" ]; then
         rm -rf "$bag" && cp -al "$work" "$bag"
         bagit.py --quiet --sha256 --processes 2 "$bag" 2> /dev/null
@@ -141,9 +161,10 @@ row "diff -rq" "peer"
 row "catstage diff" "$(ratio "catstage diff" "diff -rq")x diff -rq"
 row "catstage diff --verify" "$(ratio "catstage diff --verify" "catstage validate")x validate (target 2x)"
 row "catstage plan --baseline" "$(ratio "catstage plan --baseline" "catstage validate")x validate"
-row "catstage replace-nodes -o" "$(ratio "catstage replace-nodes -o" "catstage validate")x validate (target 1.5x)"
+row "cp -r && sync" "floor of writing the area"
+row "catstage replace-nodes -o" "$(ratio "catstage replace-nodes -o" "catstage validate")x validate (target 1.5x); $(ratio "catstage replace-nodes -o" "cp -r && sync")x cp+sync"
 row "catstage validate (sync result)" "peer"
-row "catstage sync --type full" "$(ratio "catstage sync --type full" "catstage validate (sync result)")x validate of the result (target 1x)"
+row "catstage sync --type full" "$(ratio "catstage sync --type full" "catstage validate (sync result)")x validate of the result (target 1x); $(ratio "catstage sync --type full" "cp -r && sync")x cp+sync"
 row "catstage sync --type update (1%)" "$(ratio "catstage sync --type update (1%)" "catstage validate (sync result)")x validate of the result (target 1x)"
 row "tar -cf - | zstd -T0 -3" "peer"
 row "catstage pack" "$(ratio "catstage pack" "tar -cf - | zstd -T0 -3")x tar|zstd (target 1.1x); size $(awk -v a="$pkg_size" -v b="$peer_size" 'BEGIN { printf "%.3f", a / b }')x (target 1.05x)"

@@ -133,6 +133,13 @@ impl Cursor<'_> {
     }
 }
 
+/// True when `name` is a disk file name `\NODE.$VOL.SUBVOL.FILE` in its canonical
+/// (upper-case) form: exactly the names the general check accepts that need no change.
+pub fn is_canonical_diskfile_name(name: &[u8]) -> bool {
+    let mut c = Cursor { b: name, i: 0 };
+    c.diskfile_name().is_some() && c.i == name.len()
+}
+
 #[inline]
 fn fileid_byte(c: u8) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.')
@@ -188,4 +195,46 @@ pub fn fast_diskfile(line: &str) -> Option<DiskFileRef<'_>> {
         status,
         extra: Vec::new(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::check_diskfile_name;
+    use proptest::prelude::*;
+
+    #[test]
+    fn canonical_names() {
+        for ok in [r"\A.$B.C.D", r"\ETINIUM.$DATA09.SV000000.F0000009", r"\N123456.$V123456.S1234567.F1234567"] {
+            assert!(is_canonical_diskfile_name(ok.as_bytes()), "{ok}");
+        }
+        for bad in [
+            "",
+            r"\etinium.$DATA.A.B",
+            r"\N12345678.$V.S.F",
+            r"\N.$V1234567.S.F",
+            r"\N.$V.S12345678.F",
+            r"\N.$V.S.F12345678",
+            r"\1N.$V.S.F",
+            r"\N.V.S.F",
+            r"\N.$V.S.F.G",
+            r"\N.$V.S.F ",
+            r"N.$V.S.F",
+        ] {
+            assert!(!is_canonical_diskfile_name(bad.as_bytes()), "{bad}");
+        }
+    }
+
+    proptest! {
+        /// A name taken as canonical is one the general check accepts, already upper case.
+        #[test]
+        fn canonical_implies_valid(s in r"\\[A-Za-z0-9]{0,9}\.\$?[A-Z0-9a-z]{0,9}\.[A-Z0-9]{0,9}\.[A-Z0-9.]{0,10}") {
+            if is_canonical_diskfile_name(s.as_bytes()) {
+                prop_assert!(check_diskfile_name(&s).is_ok(), "{s}");
+                prop_assert_eq!(s.to_ascii_uppercase(), s.clone());
+            } else if s == s.to_ascii_uppercase() {
+                prop_assert!(check_diskfile_name(&s).is_err(), "{s} is valid and upper case but not canonical");
+            }
+        }
+    }
 }

@@ -11,6 +11,7 @@ mod record;
 mod summary;
 mod volume;
 
+pub use fast::is_canonical_diskfile_name;
 pub use frame::{Framed, LineHandler, MAX_LINE, frame, frame_with};
 pub use header::{FileKind, LineError, Trailer, parse_header, parse_trailer};
 pub use lex::{Field, LexError, Lexed, Span, lex, unescape};

@@ -428,9 +428,9 @@ impl<'d> Builder<'d> {
             return Ok(());
         }
         let name = if typed {
-            v.required(Field::DiskFileName, RowView::text)?
+            v.required(Field::DiskFileName, RowView::name)?
         } else {
-            match v.text(Field::DiskFileName)? {
+            match v.name(Field::DiskFileName)? {
                 Some(n) => n,
                 None => return Ok(()),
             }

@@ -10,6 +10,8 @@ use crate::model::{
     EntryStatus, Group, LabelType, TapeFileMode, TapeVolumeStatus, Timestamp, ValueError, VolumeStatus, check_catalog,
     check_diskfile_name, check_fileid, check_id, check_keymanager, check_media, check_owner, check_pool, check_text,
 };
+use crate::parse::is_canonical_diskfile_name;
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -330,6 +332,19 @@ impl<'a> RowView<'a> {
     /// A text value, owned.
     pub fn string(&self, field: Field) -> Result<Option<String>, Rejection> {
         Ok(self.text(field)?.map(|t| t.to_string()))
+    }
+
+    /// A disk file name (`field` is [`Field::DiskFileName`]). A name already in its
+    /// canonical form, the usual case, is borrowed from the row as it is: a value that
+    /// changes on every row is then neither copied, nor remembered, nor checked twice.
+    /// Any other spelling is checked and upper-cased like any text field.
+    pub fn name(&self, field: Field) -> Result<Option<Cow<'a, str>>, Rejection> {
+        if let Some(text) = self.read(field)?
+            && is_canonical_diskfile_name(text.as_bytes())
+        {
+            return Ok(Some(Cow::Borrowed(text)));
+        }
+        Ok(self.text(field)?.map(|t| Cow::Owned(t.to_string())))
     }
 
     /// A number.
