@@ -743,3 +743,30 @@ fn catalogfiles_no_writes_volumes_without_disk_files() {
     assert!(files.values().all(|b| !String::from_utf8_lossy(b).contains("\ndiskfile ")));
     validate_clean(&area, 30);
 }
+
+#[test]
+fn disk_file_names_in_any_case_give_the_same_area() {
+    // Canonical names are taken as they are; any other case is checked and upper-cased.
+    let dir = tmp();
+    let reference = synced_area(dir.path());
+    let csv = std::fs::read_to_string(root().join(CSV_SRC)).unwrap();
+    let csv = edit_row(&csv, "SAD001", 0, "DISKFILE", r"\etinium.$data02.Sales.payroll");
+    let src = dir.path().join("lower.csv");
+    std::fs::write(&src, csv).unwrap();
+    let area = dir.path().join("LOWER");
+    let o = sync(CSV_DEF, p(&src), &area, "full", &["--created", CREATED]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    let bytes = |d: &Path| snapshot(d).into_iter().map(|(k, (b, _))| (k, b)).collect::<BTreeMap<_, _>>();
+    assert_eq!(bytes(&area), bytes(&reference));
+    // A name that is wrong in any case is still refused, naming the field.
+    let csv = edit_row(
+        &std::fs::read_to_string(root().join(CSV_SRC)).unwrap(),
+        "SAD001",
+        0,
+        "DISKFILE",
+        r"\etinium.data02.x.y",
+    );
+    std::fs::write(&src, csv).unwrap();
+    let o = sync(CSV_DEF, p(&src), &dir.path().join("BAD"), "full", &["--created", CREATED]);
+    assert!(stdout(&o).contains("diskfile.name"), "{}", stdout(&o));
+}
