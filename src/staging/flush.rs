@@ -22,7 +22,10 @@ const QUEUE: usize = 64;
 #[derive(Debug)]
 pub struct Flusher {
     tx: Option<mpsc::SyncSender<File>>,
-    threads: Vec<JoinHandle<io::Result<()>>>,
+    threads: Vec<JoinHandle<()>>,
+    /// The first error of any flush. The threads keep taking files after one, so that
+    /// handing over never blocks and the error is reported as it was.
+    error: Arc<Mutex<Option<io::Error>>>,
     name: &'static str,
 }
 
@@ -31,22 +34,23 @@ impl Flusher {
     pub fn start(name: &'static str) -> io::Result<Flusher> {
         let (tx, rx) = mpsc::sync_channel::<File>(QUEUE);
         let rx = Arc::new(Mutex::new(rx));
+        let error: Arc<Mutex<Option<io::Error>>> = Arc::new(Mutex::new(None));
         let mut threads = Vec::with_capacity(THREADS);
         for i in 0..THREADS {
-            let rx = Arc::clone(&rx);
+            let (rx, error) = (Arc::clone(&rx), Arc::clone(&error));
             let thread = std::thread::Builder::new().name(format!("{name}-flush-{i}")).spawn(move || {
                 loop {
-                    let next = match rx.lock() {
-                        Ok(rx) => rx.recv(),
-                        Err(_) => return Err(io::Error::other("a thread flushing files failed")),
-                    };
-                    let Ok(file) = next else { return Ok(()) };
-                    file.sync_all()?;
+                    // A poisoned lock only means another flushing thread panicked.
+                    let next = rx.lock().unwrap_or_else(|p| p.into_inner()).recv();
+                    let Ok(file) = next else { return };
+                    if let Err(e) = file.sync_all() {
+                        error.lock().unwrap_or_else(|p| p.into_inner()).get_or_insert(e);
+                    }
                 }
             })?;
             threads.push(thread);
         }
-        Ok(Flusher { tx: Some(tx), threads, name })
+        Ok(Flusher { tx: Some(tx), threads, error, name })
     }
 
     /// Hands `file` over to be flushed (waits while the queue is full). A file opened
@@ -63,14 +67,17 @@ impl Flusher {
 
     fn join(&mut self) -> io::Result<()> {
         self.tx = None;
-        let mut result = Ok(());
+        let mut panicked = false;
         for t in self.threads.drain(..) {
-            let r = t.join().unwrap_or_else(|_| Err(io::Error::other("a thread flushing files failed")));
-            if result.is_ok() {
-                result = r;
-            }
+            panicked |= t.join().is_err();
         }
-        result
+        if let Some(e) = self.error.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            return Err(e);
+        }
+        if panicked {
+            return Err(io::Error::other(format!("a thread flushing the {} files failed", self.name)));
+        }
+        Ok(())
     }
 }
 
@@ -97,5 +104,21 @@ mod tests {
         }
         f.finish().unwrap();
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 100);
+    }
+
+    #[test]
+    fn a_failed_flush_is_reported_as_it_was_and_later_files_are_still_taken() {
+        // fsync of a character device fails (EINVAL).
+        let Ok(null) = File::open("/dev/null") else { return };
+        if null.sync_all().is_ok() {
+            return;
+        }
+        let f = Flusher::start("test").unwrap();
+        f.flush(File::open("/dev/null").unwrap()).unwrap();
+        for _ in 0..200 {
+            f.flush(tempfile::tempfile().unwrap()).unwrap();
+        }
+        let e = f.finish().unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::InvalidInput, "{e}");
     }
 }
