@@ -149,8 +149,10 @@ fn group_changes(a: &Side, b: &Side) -> Vec<Change> {
 pub fn diff(name_a: &str, a: &dyn Source, name_b: &str, b: &dyn Source, verify: bool) -> io::Result<AreaDiff> {
     let mut out = AreaDiff::default();
     if verify {
-        for (name, src) in [(name_a, a), (name_b, b)] {
-            let report = crate::validate::validate(src, None)?;
+        // Both at once, on one pool: the cores stay busy until the last file of either
+        // area, rather than idling at the end of the first.
+        let (ra, rb) = rayon::join(|| crate::validate::validate(a, None), || crate::validate::validate(b, None));
+        for (name, report) in [(name_a, ra?), (name_b, rb?)] {
             for mut d in report.diagnostics.into_iter().filter(|d| d.is_error()) {
                 d.file = Some(format!("{name}/{}", d.file.unwrap_or_default()));
                 out.diagnostics.push(d);
