@@ -51,35 +51,44 @@ bytes=$(du -sb "$work" | cut -f1)
 
 warm() { cat "$1"/* > /dev/null; }
 
-# measure NAME COMMAND...: runs the command $runs times, records the median wall time
-# and the largest peak RSS in the arrays below. Each run sees RUN=1, 2, ... in its
-# environment, so that it can write to an output of its own; when $setup is set, it is
-# run (untimed, with the same RUN) before each run. Outputs are removed after all runs,
-# untimed: deleting 1.5 GB is not part of any command.
-declare -A wall rss
+# run_once NAME COMMAND...: runs the command once and records its wall time and peak RSS
+# under NAME; measure NAME COMMAND...: runs it $runs times. Each run sees RUN=1, 2, ...
+# in its environment, so that it can write to an output of its own; when $setup is set,
+# it is run (untimed, with the same RUN) before each run. Outputs are removed untimed:
+# deleting 1.5 GB is not part of any command. summarize NAME: the median wall time and
+# the largest peak RSS, into the arrays below.
+declare -A wall rss times peaks
 setup=""
 allow="none"
-measure() {
+run_once() {
     local name="$1"; shift
-    local times=() peak=0 t m i
+    local t m
+    [ -z "$setup" ] || bash -c "$setup"
+    /usr/bin/time -f "%e %M" -o bench/out/.time "$@" > /dev/null 2>&1 || true
+    # time(1) writes "Command exited with non-zero status N" or "Command terminated by
+    # signal N" first; only the statuses in $allow (diff's 1: different) pass.
+    if grep -q 'terminated by signal' bench/out/.time ||
+        { grep -q 'non-zero status' bench/out/.time &&
+            ! grep -q "non-zero status \($allow\)\$" bench/out/.time; }; then
+        echo "bench/run.sh: $name failed ($(head -n 1 bench/out/.time)); run it by hand to see why" >&2
+        exit 1
+    fi
+    read -r t m < <(tail -n 1 bench/out/.time)
+    times[$name]="${times[$name]:-} $t"
+    [ "$m" -gt "${peaks[$name]:-0}" ] && peaks[$name]=$m
+    return 0
+}
+summarize() {
+    wall[$1]=$(printf '%s\n' ${times[$1]} | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+    rss[$1]=${peaks[$1]}
+}
+measure() {
+    local i
     for i in $(seq "$runs"); do
         export RUN=$i
-        [ -z "$setup" ] || bash -c "$setup"
-        /usr/bin/time -f "%e %M" -o bench/out/.time "$@" > /dev/null 2>&1 || true
-        # time(1) writes "Command exited with non-zero status N" or "Command terminated
-        # by signal N" first; only the statuses in $allow (diff's 1: different) pass.
-        if grep -q 'terminated by signal' bench/out/.time ||
-            { grep -q 'non-zero status' bench/out/.time &&
-                ! grep -q "non-zero status \($allow\)\$" bench/out/.time; }; then
-            echo "bench/run.sh: $name failed ($(head -n 1 bench/out/.time)); run it by hand to see why" >&2
-            exit 1
-        fi
-        read -r t m < <(tail -n 1 bench/out/.time)
-        times+=("$t")
-        [ "$m" -gt "$peak" ] && peak=$m
+        run_once "$@"
     done
-    wall[$name]=$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
-    rss[$name]=$peak
+    summarize "$1"
 }
 
 ratio() { awk -v a="${wall[$1]}" -v b="${wall[$2]}" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
@@ -97,12 +106,6 @@ measure "catstage diff" "$bin" diff "$work" "$next"
 measure "catstage diff --verify" "$bin" diff --verify "$work" "$next"
 allow="none"
 measure "catstage plan --baseline" "$bin" plan "$next" --config "$work.toml" --type update --baseline "$work"
-# The floor of any command that writes a whole staging area durably: copy it, then sync.
-# (On ext4 without a journal, creating files shortly after many were deleted costs much
-# more system time; every writing command below meets the same conditions as this one.)
-rm -rf bench/out/copied.* bench/out/replaced.* bench/out/unpacked.* bench/out/peer-x.*
-measure "cp -r && sync" sh -c 'cp -r "$0" "bench/out/copied.$RUN" && sync' "$work"
-rm -rf bench/out/copied.*
 # sync: a listing of as many volumes and disk files, FULL into an empty area, then an
 # UPDATE from a listing where 1% of the volumes changed.
 listing="${CATSTAGE_BENCH_DIR:-bench/out}/listing-v${volumes}-d${diskfiles}"
@@ -113,17 +116,29 @@ fi
 def=fixtures/sync/slab-a-daily-csv.toml
 synced=bench/out/synced
 # time(1) runs programs, not shell functions: the steps are bash -c scripts.
-export bin def listing synced
-rm -rf "$synced".* "$synced"-u.*
-measure "catstage sync --type full" bash -c '"$bin" sync --definition "$def" --source "$listing.csv" "$synced.$RUN" --type full --created 2022-01-05T17:44:48-05:00'
+export bin def listing synced work
+# The commands that write a whole staging area take turns, round by round, beside the
+# floor of doing so (copy the area, then sync), and each round's outputs are removed
+# before the next: all meet the same filesystem. (On ext4 without a journal, creating
+# files within minutes of deleting many costs much more system time.)
+rm -rf bench/out/copied.* bench/out/replaced.* bench/out/unpacked.* bench/out/peer-x.* "$synced".* "$synced"-u.*
+for i in $(seq "$runs"); do
+    export RUN=$i
+    run_once "cp -r && sync" sh -c 'cp -r "$work" "bench/out/copied.$RUN" && sync'
+    run_once "catstage sync --type full" bash -c '"$bin" sync --definition "$def" --source "$listing.csv" "$synced.$RUN" --type full --created 2022-01-05T17:44:48-05:00'
+    run_once "catstage replace-nodes -o" sh -c '"$bin" replace-nodes "$work" --map "\\SYNTH=\\DRSITE" -o "bench/out/replaced.$RUN"'
+    "$bin" validate -q "bench/out/replaced.$i" ||
+        { echo "bench/run.sh: the replace-nodes output does not validate" >&2; exit 1; }
+    # The first sync result stays, for the validation and the update below.
+    rm -rf "bench/out/copied.$i" "bench/out/replaced.$i"
+    [ "$i" = 1 ] || rm -rf "$synced.$i"
+done
+for name in "cp -r && sync" "catstage sync --type full" "catstage replace-nodes -o"; do summarize "$name"; done
 measure "catstage validate (sync result)" "$bin" validate -q "$synced.1"
 setup='rm -rf "$synced-u.$RUN" && cp -al "$synced.1" "$synced-u.$RUN"'
 measure "catstage sync --type update (1%)" bash -c '"$bin" sync --definition "$def" --source "$listing-1pct.csv" "$synced-u.$RUN" --type update --export-id 2022-01-06_01:00:00'
 setup=""
 rm -rf "$synced".* "$synced"-u.*
-measure "catstage replace-nodes -o" sh -c '"$0" replace-nodes "$1" --map "\\SYNTH=\\DRSITE" -o "bench/out/replaced.$RUN"' "$bin" "$work"
-"$bin" validate -q bench/out/replaced.1 || { echo "bench/run.sh: the replace-nodes output does not validate" >&2; exit 1; }
-rm -rf bench/out/replaced.*
 
 # pack: a full package, against tar piped into zstd at the same level with every core.
 pkg=bench/out/area.tar.zst
