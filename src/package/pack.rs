@@ -19,7 +19,7 @@ use super::tree::{hash_file, mtime_of, open_no_follow};
 use super::zst::{ZstReader, encoder};
 use crate::diag::{Code, Diagnostic};
 use crate::model::{CurrentSet, ExportType, Summary, Version};
-use crate::parse::{FileKind, parse_summary};
+use crate::parse::{FileKind, parse_summary, read_some};
 use crate::staging::{DirArea, EntryKind, LockMode, Progress, Source, StagingLock, TEMP_PREFIX, fsync_dir};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
@@ -488,11 +488,9 @@ fn stream_one<W: Write>(
     let mut left = f.size;
     while left > 0 {
         let want = left.min(buf.len() as u64) as usize;
-        let n = match file.read(&mut buf[..want]) {
-            Ok(0) => return Err(changed(&f.name, "shrank")),
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e.into()),
+        let n = match read_some(&mut file, &mut buf[..want])? {
+            0 => return Err(changed(&f.name, "shrank")),
+            n => n,
         };
         check.update(&buf[..n]);
         if let Some(t) = tar.as_deref_mut() {

@@ -3,6 +3,7 @@
 //! about as long as the slower of the two, not their sum. Memory stays bounded: a few
 //! chunks in flight, recycled.
 
+use crate::parse::read_some;
 use std::io::{self, Read};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::thread::Scope;
@@ -25,10 +26,9 @@ pub struct PipeReader {
 fn fill<R: Read>(r: &mut R, buf: &mut [u8]) -> (usize, Option<io::Error>) {
     let mut n = 0;
     while n < buf.len() {
-        match r.read(&mut buf[n..]) {
+        match read_some(r, &mut buf[n..]) {
             Ok(0) => break,
             Ok(k) => n += k,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) => return (n, Some(e)),
         }
     }

@@ -9,6 +9,7 @@
 
 use super::Refusal;
 use crate::diag::Code;
+use crate::parse::read_some;
 use std::io::{self, Read, Write};
 
 /// The tar block size.
@@ -140,11 +141,9 @@ fn refuse(code: Code, message: String) -> io::Error {
 fn read_full<R: Read>(r: &mut R, buf: &mut [u8]) -> io::Result<usize> {
     let mut n = 0;
     while n < buf.len() {
-        match r.read(&mut buf[n..]) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
+        match read_some(r, &mut buf[n..])? {
+            0 => break,
+            k => n += k,
         }
     }
     Ok(n)

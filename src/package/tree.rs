@@ -4,12 +4,13 @@
 
 use super::{FileFacts, FileTime, Kind, Manifest, Mode};
 use crate::model::Sha256Digest;
+use crate::parse::read_some;
 use crate::staging::{EntryKind, classify_name, is_staging_file_name};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::fs::{self, File};
-use std::io::{self, Read};
+use std::io;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::Path;
 
@@ -96,11 +97,9 @@ pub fn hash_file(path: &Path) -> io::Result<(Sha256Digest, u64)> {
     let mut buf = vec![0u8; 256 * 1024];
     let mut size = 0u64;
     loop {
-        let n = match f.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
+        let n = match read_some(&mut f, &mut buf)? {
+            0 => break,
+            n => n,
         };
         h.update(&buf[..n]);
         size += n as u64;

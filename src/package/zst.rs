@@ -91,7 +91,7 @@ impl<R: Read> ZstReader<R> {
             self.end -= self.start;
             self.start = 0;
         }
-        let n = crate::staging::read_some(&mut self.inner, &mut self.input[self.end..])?;
+        let n = crate::parse::read_some(&mut self.inner, &mut self.input[self.end..])?;
         self.end += n;
         self.eof = n == 0;
         Ok(n > 0)

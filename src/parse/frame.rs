@@ -199,7 +199,8 @@ pub fn frame_with<R: Read, H: LineHandler>(
     })
 }
 
-fn read_some<R: Read>(reader: &mut R, buf: &mut [u8]) -> io::Result<usize> {
+/// One `read` into `buf`, retried when a signal interrupts it; 0 at the end of the input.
+pub fn read_some<R: Read>(reader: &mut R, buf: &mut [u8]) -> io::Result<usize> {
     loop {
         match reader.read(buf) {
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,

@@ -51,16 +51,6 @@ pub struct AreaEntry {
     pub modified: Option<SystemTime>,
 }
 
-/// One `read` into `buf`, retried when a signal interrupts it; 0 at the end of the input.
-pub fn read_some(r: &mut impl std::io::Read, buf: &mut [u8]) -> std::io::Result<usize> {
-    loop {
-        match r.read(buf) {
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            other => return other,
-        }
-    }
-}
-
 /// A directory entry's name as text: valid UTF-8 as it is, any other byte as `\xNN`, so
 /// that an operator can find the entry (a lossy conversion would print U+FFFD and could
 /// make two names look the same). Such a name is never a staging file name.

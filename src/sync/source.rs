@@ -221,7 +221,7 @@ impl SourceReader {
         if self.end == self.buf.len() {
             self.buf.resize(self.buf.len() * 2, 0);
         }
-        let n = crate::staging::read_some(&mut self.file, &mut self.buf[self.end..])?;
+        let n = crate::parse::read_some(&mut self.file, &mut self.buf[self.end..])?;
         self.end += n;
         self.eof = n == 0;
         Ok(n > 0)
