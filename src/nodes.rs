@@ -337,10 +337,10 @@ impl Run<'_> {
         Ok(Some(Done { label, group, counts: edit.counts, new, problems }))
     }
 
-    /// Writes `name` again into `tmp` (truncated) with its disk files re-sorted after replacement (a
+    /// Writes `name` again over `dst` with its disk files re-sorted after replacement (a
     /// replacement moved a block of names out of order). Holds the volume's disk files in
     /// memory: only a replacement that reorders them takes this path.
-    fn sorted_copy(&self, name: &str, tmp: &Path) -> io::Result<(Sha256Digest, u64)> {
+    fn sorted_copy(&self, name: &str, dst: &Path) -> io::Result<(Sha256Digest, u64)> {
         struct Collect<'a> {
             edit: Replace<'a>,
             lines: Vec<(TapeFileKey, String, Vec<u8>)>,
@@ -360,7 +360,7 @@ impl Run<'_> {
         let parsed = read_volume(name, self.area.open(name)?, &mut c)?;
         let head = parsed.head.ok_or_else(|| io::Error::other(format!("{name}: no head")))?;
         c.lines.sort();
-        let file = BufWriter::new(File::create(tmp)?);
+        let file = BufWriter::new(File::create(dst)?);
         let mut w = VolumeWriter::new(file, &head)?;
         for (_, _, line) in &c.lines {
             w.raw_line(line)?;

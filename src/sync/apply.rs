@@ -373,12 +373,11 @@ impl Staged {
         let mut file = File::create_new(&tmp)?;
         self.files.push((tmp, name.to_string()));
         let value = write(&mut file)?;
-        if self.flusher.is_none() {
-            self.flusher = Some(Flusher::start("sync")?);
-        }
-        if let Some(f) = &self.flusher {
-            f.flush(file)?;
-        }
+        let flusher = match &mut self.flusher {
+            Some(f) => f,
+            None => self.flusher.insert(Flusher::start("sync")?),
+        };
+        flusher.flush(file)?;
         Ok(value)
     }
 
