@@ -29,6 +29,7 @@ pub mod compare;
 pub mod config;
 pub mod diag;
 pub mod diff;
+pub mod disk;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod generate;

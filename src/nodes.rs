@@ -6,21 +6,20 @@
 //! that rewrites it, and nothing is written over it unless all of it is intact:
 //! re-sealing must never give damaged files valid checksums. Volume files without a
 //! DISKFILE on a replaced node are carried over byte for byte, modification time
-//! included; foreign files and orphans are carried over untouched.
+//! included; foreign files and orphans are carried over untouched. The new area is built
+//! complete beside the old one and put in place at once ([`crate::disk::NewTree`]).
 
 use crate::config::NodeReplacement;
 use crate::diag::{Code, Diagnostic};
+use crate::disk::{Access, Area, AreaError, DiskError, NewTree, Notes, Op, Recovery, Wait, Want};
 use crate::model::{CurrentSet, DiskFileRef, ExportType, Label, Node, NodeMap, Sha256Digest, Summary, TapeFileKey};
 use crate::parse::{VolumeVisitor, read_summary, read_volume};
 use crate::rewrite::{LineEdit, rewrite_volume};
-use crate::staging::swap::{self, Recovery, SwapError, SwapPaths};
-use crate::staging::{DirArea, EntryKind, Flusher, LockMode, NewArea, Source, StagingLock, carry_file, copy_ownership};
+use crate::staging::{EntryKind, Source};
 use crate::write::{VolumeWriter, summary_bytes};
 use rayon::prelude::*;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
-use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
@@ -76,40 +75,36 @@ pub struct NodesReport {
     pub recovered: Recovery,
     /// True when nothing was written.
     pub dry_run: bool,
+    /// What was removed before the run, and what cleaning up after it left.
+    pub notes: Notes,
 }
 
 /// Why replace-nodes did not run or refused.
 #[derive(Debug)]
 pub enum NodesError {
-    /// Cannot run (exit status 2).
-    Usage(String),
     /// The pairs or the staging area have problems; nothing was written (exit status 1).
     Refused(Vec<Diagnostic>),
-    /// The atomic replacement cannot be done.
-    Swap(SwapError),
-    /// I/O.
-    Io(io::Error),
+    /// The area cannot be opened, read or replaced (exit status 2).
+    Area(AreaError),
 }
 
-impl From<io::Error> for NodesError {
-    fn from(e: io::Error) -> Self {
-        NodesError::Io(e)
+impl From<AreaError> for NodesError {
+    fn from(e: AreaError) -> Self {
+        NodesError::Area(e)
     }
 }
 
-impl From<SwapError> for NodesError {
-    fn from(e: SwapError) -> Self {
-        NodesError::Swap(e)
+impl From<DiskError> for NodesError {
+    fn from(e: DiskError) -> Self {
+        NodesError::Area(AreaError::Io(e))
     }
 }
 
 impl std::fmt::Display for NodesError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            NodesError::Usage(m) => f.write_str(m),
             NodesError::Refused(d) => write!(f, "refused: {} problems", d.len()),
-            NodesError::Swap(e) => e.fmt(f),
-            NodesError::Io(e) => e.fmt(f),
+            NodesError::Area(e) => e.fmt(f),
         }
     }
 }
@@ -188,22 +183,6 @@ impl LineEdit for Replace<'_> {
     }
 }
 
-/// The id of the tree a staging area holds: the SHA-256 of its summaries' bytes.
-pub fn tree_id(dir: &Path) -> io::Result<String> {
-    let mut h = Sha256::new();
-    for name in ["FULL", "UPDATE"] {
-        match fs::read(dir.join(name)) {
-            Ok(b) => {
-                h.update(name.as_bytes());
-                h.update(Sha256::digest(&b));
-            }
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(Sha256Digest(h.finalize().into()).to_hex())
-}
-
 /// One volume file's outcome.
 struct Done {
     label: Label,
@@ -215,8 +194,7 @@ struct Done {
 
 /// What the run reads and where it writes.
 struct Run<'a> {
-    dir: &'a Path,
-    area: DirArea,
+    area: &'a Area,
     pairs: &'a [NodeReplacement],
     set: CurrentSet,
     full: Summary,
@@ -224,24 +202,27 @@ struct Run<'a> {
     /// Volume files by label, and foreign files, as listed.
     volumes: Vec<(Label, String)>,
     foreign: Vec<String>,
-    /// Where the new tree is written (none for a dry run).
-    out: Option<PathBuf>,
-    /// Hard-link unchanged files (the source tree is about to be replaced).
-    link: bool,
-    /// Flushes the rewritten files while the next ones are read.
-    flusher: Option<Flusher>,
+    /// Where the new area is built (none for a dry run).
+    tree: Option<&'a NewTree<'a>>,
+    /// True when the tree replaces the area itself (its unchanged files are linked);
+    /// false for a new area elsewhere (they are copied).
+    in_place: bool,
+}
+
+fn io_error(area: &Area) -> impl Fn(io::Error) -> NodesError + '_ {
+    move |e| NodesError::Area(AreaError::Io(DiskError::wrap(e, Op::Read, area.path())))
 }
 
 /// Reads the summaries and lists the files; a damaged or incomplete area is refused.
-fn open_run<'a>(dir: &'a Path, pairs: &'a [NodeReplacement]) -> Result<Run<'a>, NodesError> {
-    let area = DirArea::open(dir).map_err(|e| NodesError::Usage(e.to_string()))?;
+fn open_run<'a>(area: &'a Area, pairs: &'a [NodeReplacement]) -> Result<Run<'a>, NodesError> {
     let mut problems = Vec::new();
     let (mut full, mut update) = (None, None);
     let (mut volumes, mut foreign) = (Vec::new(), Vec::new());
     for e in area.entries() {
         match e.kind {
             EntryKind::Summary(kind) => {
-                let p = read_summary(&e.name, area.open(&e.name)?, Some(kind))?;
+                let p =
+                    area.open(&e.name).and_then(|r| read_summary(&e.name, r, Some(kind))).map_err(io_error(area))?;
                 problems.extend(p.diagnostics.iter().filter(|d| d.is_error()).cloned());
                 match kind {
                     ExportType::Full => full = p.summary,
@@ -277,26 +258,29 @@ fn open_run<'a>(dir: &'a Path, pairs: &'a [NodeReplacement]) -> Result<Run<'a>, 
     if !problems.is_empty() {
         return Err(NodesError::Refused(problems));
     }
-    Ok(Run { dir, area, pairs, set, full, update, volumes, foreign, out: None, link: false, flusher: None })
+    Ok(Run { area, pairs, set, full, update, volumes, foreign, tree: None, in_place: false })
 }
 
 impl Run<'_> {
+    /// Carries the area's file `name` over into the tree unchanged.
+    fn carry(&self, tree: &NewTree<'_>, name: &str) -> Result<(), DiskError> {
+        if self.in_place { tree.carry(name) } else { tree.copy_from(self.area, name).map(|_| ()) }
+    }
+
     /// Rewrites (or carries over) one volume file, checking it against its entry.
     fn volume(&self, label: Label, name: &str, buf: &mut Vec<u8>) -> io::Result<Option<Done>> {
-        let src_path = self.dir.join(name);
         let Some(w) = self.set.entries.get(&label) else {
             // An orphan: carried over untouched.
-            if let Some(d) = &self.out {
-                carry_file(&src_path, &d.join(name), self.link)?;
+            if let Some(t) = self.tree {
+                self.carry(t, name).map_err(DiskError::into_io)?;
             }
             return Ok(None);
         };
         let mut edit = Replace::new(self.pairs);
-        // The new tree is not in use until it is complete (renamed or swapped in after
-        // every file is flushed), so files are written under their own names.
-        let dst = self.out.as_ref().map(|d| d.join(name));
-        let sink: Box<dyn Write + Send> = match &dst {
-            Some(t) => Box::new(BufWriter::with_capacity(256 * 1024, File::create_new(t)?)),
+        // The new tree is not in use until it is complete (put in place after every file
+        // is flushed), so files are written under their own names.
+        let sink: Box<dyn Write + Send> = match self.tree {
+            Some(t) => Box::new(BufWriter::with_capacity(256 * 1024, t.create(name).map_err(DiskError::into_io)?)),
             None => Box::new(io::sink()),
         };
         let (parsed, written) = rewrite_volume(name, self.area.open(name)?, sink, |h| h.clone(), &mut edit, buf)?;
@@ -310,25 +294,22 @@ impl Run<'_> {
         }
         let changed = edit.counts.iter().any(|&c| c > 0) && problems.is_empty();
         let mut new = written.as_ref().filter(|_| changed).map(|(_, v)| (v.sealed.sha256, v.sealed.size));
-        if let (Some(d), Some(t)) = (&self.out, &dst) {
+        if let Some(t) = self.tree {
+            let into_io = DiskError::into_io;
             match written {
                 Some((mut w, _)) if changed => {
                     w.flush()?;
                     drop(w);
                     if edit.out_of_order {
-                        new = Some(self.sorted_copy(name, t)?);
-                    }
-                    let f = File::open(t)?;
-                    copy_ownership(&src_path, &f)?;
-                    match &self.flusher {
-                        Some(flusher) => flusher.flush(f)?,
-                        None => f.sync_all()?,
+                        new = Some(self.sorted_copy(t, name)?);
+                    } else {
+                        t.flush(name, t.reopen(name).map_err(into_io)?).map_err(into_io)?;
                     }
                 }
                 _ => {
-                    fs::remove_file(t)?;
+                    t.remove(name).map_err(into_io)?;
                     if problems.is_empty() {
-                        carry_file(&src_path, &d.join(name), self.link)?;
+                        self.carry(t, name).map_err(into_io)?;
                     }
                 }
             }
@@ -337,10 +318,10 @@ impl Run<'_> {
         Ok(Some(Done { label, group, counts: edit.counts, new, problems }))
     }
 
-    /// Writes `name` again over `dst` with its disk files re-sorted after replacement (a
-    /// replacement moved a block of names out of order). Holds the volume's disk files in
-    /// memory: only a replacement that reorders them takes this path.
-    fn sorted_copy(&self, name: &str, dst: &Path) -> io::Result<(Sha256Digest, u64)> {
+    /// Writes `name` again into the tree with its disk files re-sorted after replacement
+    /// (a replacement moved a block of names out of order). Holds the volume's disk files
+    /// in memory: only a replacement that reorders them takes this path.
+    fn sorted_copy(&self, tree: &NewTree<'_>, name: &str) -> io::Result<(Sha256Digest, u64)> {
         struct Collect<'a> {
             edit: Replace<'a>,
             lines: Vec<(TapeFileKey, String, Vec<u8>)>,
@@ -360,30 +341,31 @@ impl Run<'_> {
         let parsed = read_volume(name, self.area.open(name)?, &mut c)?;
         let head = parsed.head.ok_or_else(|| io::Error::other(format!("{name}: no head")))?;
         c.lines.sort();
-        let file = BufWriter::new(File::create(dst)?);
+        tree.remove(name).map_err(DiskError::into_io)?;
+        let file = BufWriter::new(tree.create(name).map_err(DiskError::into_io)?);
         let mut w = VolumeWriter::new(file, &head)?;
         for (_, _, line) in &c.lines {
             w.raw_line(line)?;
         }
-        let (mut file, written) = w.finish()?;
-        file.flush()?;
+        let (file, written) = w.finish()?;
+        tree.flush(name, file.into_inner().map_err(|e| e.into_error())?).map_err(DiskError::into_io)?;
         Ok((written.sealed.sha256, written.sealed.size))
     }
 
     /// The summaries of the new tree: entries of the rewritten files, node maps.
     fn write_summaries(
         &self,
-        out: &Path,
+        tree: &NewTree<'_>,
         rewritten: &BTreeMap<Label, (Sha256Digest, u64)>,
         counts: &[PairCount],
-    ) -> io::Result<()> {
+    ) -> Result<(), DiskError> {
         for (kind, summary) in [(ExportType::Full, Some(&self.full)), (ExportType::Update, self.update.as_ref())] {
             let Some(s) = summary else { continue };
             let name = kind.as_str();
             // A stale UPDATE wins no entry: it is carried over as it is.
             let wins_some = kind == ExportType::Full || self.set.update_current;
             if rewritten.is_empty() || !wins_some {
-                carry_file(&self.dir.join(name), &out.join(name), self.link)?;
+                self.carry(tree, name)?;
                 continue;
             }
             let mut s: Summary = s.clone();
@@ -395,10 +377,7 @@ impl Run<'_> {
                 }
             }
             record_nodemaps(&mut s, counts);
-            let mut f = File::create(out.join(name))?;
-            f.write_all(&summary_bytes(&s))?;
-            copy_ownership(&self.dir.join(name), &f)?;
-            f.sync_all()?;
+            tree.write(name, &summary_bytes(&s))?;
         }
         Ok(())
     }
@@ -430,115 +409,68 @@ fn pair_counts(pairs: &[NodeReplacement], done: &[Done]) -> Vec<PairCount> {
     counts
 }
 
-/// Runs node replacement on the staging area `dir`.
-pub fn replace_nodes(dir: &Path, pairs: &[NodeReplacement], target: &Target) -> Result<NodesReport, NodesError> {
+/// Runs node replacement on the staging area `dir`; a writer waits for its lock as
+/// `wait` says.
+pub fn replace_nodes(
+    dir: &Path,
+    pairs: &[NodeReplacement],
+    target: &Target,
+    wait: Wait,
+) -> Result<NodesReport, NodesError> {
     // Only a rewrite in place writes to the area; the others read it.
-    let mode = if *target == Target::InPlace { LockMode::Exclusive } else { LockMode::Shared };
-    let _lock = StagingLock::acquire(dir, mode).map_err(|e| NodesError::Usage(e.to_string()))?;
-    let paths = SwapPaths::new(dir)?;
-    let recovered = if *target == Target::InPlace { swap::recover(&paths, tree_id)? } else { Recovery::Nothing };
-    if *target == Target::InPlace {
-        paths.check_same_filesystem()?;
-    }
-    let before = swap::snapshot(dir)?;
-    let mut run = open_run(dir, pairs)?;
-    let mut new_area = None;
-    match target {
-        Target::Dir(out) => {
-            let a = NewArea::create(out).map_err(|e| NodesError::Usage(e.to_string()))?;
-            run.out = Some(a.dir().to_path_buf());
-            new_area = Some(a);
-        }
-        Target::InPlace => {
-            swap::begin(&paths)?;
-            run.out = Some(paths.new_tree.clone());
-            run.link = true;
-        }
-        Target::DryRun => {}
-    }
-    if run.out.is_some() {
-        run.flusher = Some(Flusher::start("replace-nodes")?);
-    }
-    // A tree built beside the area is removed on any failure; NewArea removes itself.
-    let abandon = |run: &Run<'_>| {
-        if *target == Target::InPlace
-            && let Some(d) = &run.out
-        {
-            let _ = fs::remove_dir_all(d);
-        }
+    let access = if *target == Target::InPlace { Access::Write(wait) } else { Access::Read };
+    let area = Area::open(dir, access, Want::Area)?;
+    let out_area = match target {
+        Target::Dir(out) => Some(Area::open(out, Access::Write(wait), Want::New)?),
+        _ => None,
     };
+    let mut run = open_run(&area, pairs)?;
+    let tree = match (target, &out_area) {
+        (Target::Dir(_), Some(out)) => Some(out.rebuild()?),
+        (Target::InPlace, _) => Some(area.rebuild()?),
+        _ => None,
+    };
+    run.tree = tree.as_ref();
+    run.in_place = *target == Target::InPlace;
+    // Any error below drops the tree, which removes itself.
     let results: Vec<io::Result<Option<Done>>> =
         run.volumes.par_iter().map_init(Vec::new, |buf, (label, name)| run.volume(*label, name, buf)).collect();
     let mut done = Vec::new();
     for r in results {
-        match r {
-            Ok(d) => done.extend(d),
-            Err(e) => {
-                abandon(&run);
-                return Err(e.into());
-            }
-        }
-    }
-    // Every rewritten file is on stable storage before the summaries that seal it.
-    if let Some(f) = run.flusher.take()
-        && let Err(e) = f.finish()
-    {
-        abandon(&run);
-        return Err(e.into());
+        done.extend(area.finish(r)?);
     }
     let problems: Vec<Diagnostic> = done.iter().flat_map(|d| d.problems.iter().cloned()).collect();
     if !problems.is_empty() {
-        abandon(&run);
         return Err(NodesError::Refused(problems));
     }
     let counts = pair_counts(pairs, &done);
     let rewritten: BTreeMap<Label, (Sha256Digest, u64)> =
         done.iter().filter_map(|d| d.new.map(|n| (d.label, n))).collect();
-    let report = NodesReport {
+    let written_to = out_area.as_ref().unwrap_or(&area);
+    let mut report = NodesReport {
         pairs: counts.clone(),
         volumes_rewritten: rewritten.len() as u64,
         volumes_unchanged: (done.len() - rewritten.len()) as u64,
         carried: run.foreign.clone(),
-        recovered,
+        recovered: written_to.recovered().outcome,
         dry_run: *target == Target::DryRun,
+        notes: Notes::recovered(written_to),
     };
-    let Some(out) = run.out.clone() else { return Ok(report) };
-    let finish = || -> io::Result<()> {
-        for name in &run.foreign {
-            carry_file(&dir.join(name), &out.join(name), run.link)?;
-        }
-        run.write_summaries(&out, &rewritten, &counts)
-    };
-    if let Err(e) = finish() {
-        abandon(&run);
-        return Err(e.into());
+    let Some(t) = run.tree else { return Ok(report) };
+    for name in &run.foreign {
+        run.carry(t, name)?;
     }
-    match target {
-        Target::Dir(_) => {
-            if let Some(a) = new_area {
-                a.commit()?;
-            }
-        }
-        Target::InPlace if report.volumes_rewritten == 0 => {
-            // Nothing to replace: leave the staging area as it is.
-            abandon(&run);
-        }
-        Target::InPlace => {
-            let (old_id, new_id) = (tree_id(dir)?, tree_id(&out)?);
-            swap::commit(&paths, &old_id, &new_id, || {
-                if swap::snapshot(dir).map_err(SwapError::Io)? == before {
-                    return Ok(());
-                }
-                let _ = fs::remove_dir_all(&paths.new_tree);
-                Err(SwapError::Changed(format!(
-                    "{} changed while it was being rewritten (another program is writing to it); nothing was \
-                     replaced — run replace-nodes again when it is done",
-                    dir.display()
-                )))
-            })?;
-        }
-        Target::DryRun => {}
+    run.write_summaries(t, &rewritten, &counts)?;
+    if *target == Target::InPlace && report.volumes_rewritten == 0 {
+        // Nothing to replace: the staging area stays as it is (the tree removes itself).
+        return Ok(report);
     }
+    // A new area elsewhere must come from one state of this one.
+    area.still_current()?;
+    drop(run);
+    let Some(tree) = tree else { return Ok(report) };
+    let committed = tree.commit()?;
+    report.notes = Notes::of(written_to, committed);
     Ok(report)
 }
 

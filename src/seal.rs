@@ -5,15 +5,19 @@
 //! named file that has any problem besides its trailer, never touches a file it was not
 //! given except the summary entries of the files it seals, and refuses to rewrite a
 //! summary that has problems of its own unless that summary was named too.
+//!
+//! The sealed files and the summaries that list them change together: the area is
+//! rebuilt beside itself and exchanged in one step ([`crate::disk::NewTree`]), so that
+//! after a crash at any instant every file is the old one or every file is the new one.
 
 use crate::diag::{Code, Diagnostic};
+use crate::disk::{Access, Area, AreaError, DiskError, NewTree, Notes, Op, Wait, Want};
 use crate::model::{ExportType, Label, Sha256Digest, Summary};
 use crate::parse::{Framed, Ignore, read_summary, read_volume};
-use crate::staging::{EntryKind, LockMode, Source, write_atomic};
+use crate::staging::{EntryKind, Source};
 use crate::write::{summary_bytes, trailer_line};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
-use std::fs::File;
 use std::io::{self, Read, Write};
 use std::path::Path;
 
@@ -28,33 +32,48 @@ pub struct SealedFile {
     pub new: Sha256Digest,
 }
 
+/// What a seal did.
+#[derive(Debug, Default)]
+pub struct Sealed {
+    /// Each named file and each summary rewritten, before and after.
+    pub files: Vec<SealedFile>,
+    /// What was removed before the run, and what cleaning up after it left.
+    pub notes: Notes,
+}
+
 /// Why seal refused or failed.
 #[derive(Debug)]
 pub enum SealError {
-    /// The request cannot be carried out (exit status 2): not a staging area, a file that
-    /// is not there, the lock is held.
+    /// The request cannot be carried out (exit status 2): a file that is not there or is
+    /// not a staging file.
     Usage(String),
+    /// The area cannot be opened, locked or replaced (exit status 2).
+    Area(AreaError),
     /// A file has problems besides its trailer; nothing was written (exit status 1).
     Refused(Vec<Diagnostic>),
-    /// Writing failed.
-    Io(io::Error),
 }
 
 impl std::fmt::Display for SealError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             SealError::Usage(m) => f.write_str(m),
+            SealError::Area(e) => e.fmt(f),
             SealError::Refused(d) => write!(f, "refused: {} problems besides trailers", d.len()),
-            SealError::Io(e) => write!(f, "{e}"),
         }
     }
 }
 
 impl std::error::Error for SealError {}
 
-impl From<io::Error> for SealError {
-    fn from(e: io::Error) -> Self {
-        SealError::Io(e)
+impl From<AreaError> for SealError {
+    fn from(e: AreaError) -> Self {
+        SealError::Area(e)
+    }
+}
+
+impl From<DiskError> for SealError {
+    fn from(e: DiskError) -> Self {
+        SealError::Area(AreaError::Io(e))
     }
 }
 
@@ -70,40 +89,48 @@ fn repairable(d: &Diagnostic, framed: &Framed) -> bool {
     }
 }
 
-/// Rewrites `dir/name` as its content followed by a fresh trailer; returns the new whole
-/// digest and size.
-fn reseal_file(dir: &Path, name: &str, framed: &Framed) -> io::Result<(Sha256Digest, u64)> {
+/// Writes `name` into the new tree as its content followed by a fresh trailer; returns
+/// the new whole digest and size.
+fn reseal_file(area: &Area, tree: &NewTree<'_>, name: &str, framed: &Framed) -> Result<(Sha256Digest, u64), SealError> {
     // Hash the content again while copying it, in case it changed since it was read.
-    let mut src = File::open(dir.join(name))?.take(framed.content_len);
-    write_atomic(dir, name, |w| {
-        let mut h = Sha256::new();
-        let mut buf = vec![0u8; 256 * 1024];
-        let mut lines: u64 = 0;
+    let mut src = area.open_file(name)?.take(framed.content_len);
+    let mut file = tree.create(name)?;
+    let fail = |op, e| SealError::from(DiskError::in_dir(op, tree.path(), name, e));
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 256 * 1024];
+    let mut lines: u64 = 0;
+    {
+        let mut w = io::BufWriter::with_capacity(256 * 1024, &mut file);
         loop {
-            let n = src.read(&mut buf)?;
+            let n =
+                src.read(&mut buf).map_err(|e| SealError::from(DiskError::in_dir(Op::Read, area.path(), name, e)))?;
             if n == 0 {
                 break;
             }
             h.update(&buf[..n]);
             lines += memchr::memchr_iter(b'\n', &buf[..n]).count() as u64;
-            w.write_all(&buf[..n])?;
+            w.write_all(&buf[..n]).map_err(|e| fail(Op::Write, e))?;
         }
         let content = Sha256Digest(h.clone().finalize().into());
         // The content must be what was checked: a file edited meanwhile is not sealed.
         let checked = framed.content_sha256.unwrap_or(framed.sha256);
         if lines != framed.lines || content != checked {
-            return Err(io::Error::other(format!("{name} changed while it was being sealed; run seal again")));
+            return Err(SealError::Area(AreaError::Changed { path: area.path().to_path_buf(), reading: false }));
         }
         let trailer = trailer_line(lines, &content);
         h.update(&trailer);
-        w.write_all(&trailer)?;
-        Ok((Sha256Digest(h.finalize().into()), framed.content_len + trailer.len() as u64))
-    })
+        w.write_all(&trailer).map_err(|e| fail(Op::Write, e))?;
+        w.flush().map_err(|e| fail(Op::Write, e))?;
+        let size = framed.content_len + trailer.len() as u64;
+        drop(w);
+        tree.flush(name, file)?;
+        Ok((Sha256Digest(h.finalize().into()), size))
+    }
 }
 
-/// Seals `files` (names in the staging area `dir`).
-pub fn seal(dir: &Path, files: &[String]) -> Result<Vec<SealedFile>, SealError> {
-    let (area, _lock) = crate::staging::open_locked(dir, LockMode::Exclusive).map_err(SealError::Usage)?;
+/// Seals `files` (names in the staging area `dir`), waiting for the lock as `wait` says.
+pub fn seal(dir: &Path, files: &[String], wait: Wait) -> Result<Sealed, SealError> {
+    let area = Area::open(dir, Access::Write(wait), Want::Area)?;
     let mut named: BTreeMap<String, EntryKind> = BTreeMap::new();
     for f in files {
         let Some(e) = area.entries().iter().find(|e| e.name == *f) else {
@@ -130,7 +157,7 @@ pub fn seal(dir: &Path, files: &[String]) -> Result<Vec<SealedFile>, SealError> 
         if !area.entries().iter().any(|e| e.name == name && matches!(e.kind, EntryKind::Summary(_))) {
             continue;
         }
-        let parsed = read_summary(name, area.open(name)?, Some(kind))?;
+        let parsed = area.finish(area.open(name).and_then(|r| read_summary(name, r, Some(kind))))?;
         let is_named = named.contains_key(name);
         // Only a file named by the operator may have its trailer repaired; a summary that
         // is merely updated must be intact, or sealing would launder its damage.
@@ -161,7 +188,7 @@ pub fn seal(dir: &Path, files: &[String]) -> Result<Vec<SealedFile>, SealError> 
         let EntryKind::Volume(label) = *kind else {
             continue;
         };
-        let parsed = read_volume(name, area.open(name)?, &mut Ignore)?;
+        let parsed = area.finish(area.open(name).and_then(|r| read_volume(name, r, &mut Ignore)))?;
         let bad: Vec<Diagnostic> =
             parsed.diagnostics.iter().filter(|d| !repairable(d, &parsed.framed)).cloned().collect();
         if !bad.is_empty() {
@@ -223,14 +250,20 @@ pub fn seal(dir: &Path, files: &[String]) -> Result<Vec<SealedFile>, SealError> 
         return Err(SealError::Refused(refusals));
     }
 
+    // What changes: the volume files whose trailers are repaired, and the summaries whose
+    // bytes differ once their entries are brought up to date.
+    let tree = area.rebuild()?;
     let mut out = Vec::new();
-    // Volume files first: a crash between them and the summaries leaves entries stale
-    // (CS023), which sealing the same files again repairs.
+    let mut written: BTreeSet<String> = BTreeSet::new();
     for (label, name, framed, parsed) in &volume_updates {
         let old = parsed.framed.sha256;
-        let (new, size) =
-            if parsed.framed.trailer_ok { (old, parsed.framed.size) } else { reseal_file(dir, name, framed)? };
-        let head = parsed.head.as_ref().ok_or_else(|| io::Error::other("no head"))?;
+        let (new, size) = if parsed.framed.trailer_ok {
+            (old, parsed.framed.size)
+        } else {
+            written.insert(name.clone());
+            reseal_file(&area, &tree, name, framed)?
+        };
+        let head = parsed.head.as_ref().ok_or_else(|| SealError::Usage(format!("{name}: no volume record")))?;
         for kind in [ExportType::Update, ExportType::Full] {
             if kind == ExportType::Update && !update_current {
                 continue;
@@ -263,9 +296,18 @@ pub fn seal(dir: &Path, files: &[String]) -> Result<Vec<SealedFile>, SealError> 
         let bytes = summary_bytes(s);
         let new = Sha256Digest(Sha256::digest(&bytes).into());
         if new != old {
-            crate::staging::write_atomic_bytes(dir, name, &bytes)?;
+            let mut f = tree.create(name)?;
+            f.write_all(&bytes).map_err(|e| DiskError::in_dir(Op::Write, tree.path(), name, e))?;
+            tree.flush(name, f)?;
+            written.insert(name.to_string());
         }
         out.push(SealedFile { name: name.to_string(), old, new });
     }
-    Ok(out)
+    if written.is_empty() {
+        // Every file is sealed already: nothing to replace (the tree removes itself).
+        return Ok(Sealed { files: out, notes: Notes::recovered(&area) });
+    }
+    tree.carry_others(|name| written.contains(name))?;
+    let committed = tree.commit()?;
+    Ok(Sealed { files: out, notes: Notes::of(&area, committed) })
 }

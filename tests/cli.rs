@@ -305,21 +305,74 @@ fn seal_usage_problems_exit_2() {
 
 #[test]
 fn a_writer_waits_for_no_one_while_another_holds_the_lock() {
-    use catstage::staging::{LockMode, StagingLock};
     let dir = tmp();
     let area = slab_copy(dir.path());
-    let held = StagingLock::acquire(&area, LockMode::Exclusive).unwrap();
-    assert!(held.path().unwrap().parent().unwrap() == dir.path(), "the lock lives beside the area");
+    // Another writer, in a process of its own, holding the lock.
+    let held = support::Paused::at("locked", &["seal", p(&area), "FULL"], &[]);
+    assert!(dir.path().join(".slab.catstage-lock").exists(), "the lock lives beside the area");
     let o = run(&["seal", p(&area), "VSAD004"]);
     assert_eq!(code(&o), 2);
     assert!(stderr(&o).contains("another process"), "{}", stderr(&o));
     let o = run(&["validate", p(&area)]);
     assert_eq!(code(&o), 2, "a reader does not read while a writer writes");
-    drop(held);
+    assert_eq!(held.resume().0, 0);
     assert_eq!(code(&run(&["validate", p(&area)])), 0);
-    assert!(
-        !area.join(".slab.catstage-lock").exists() && support::read_area(&area).keys().all(|k| !k.contains("lock"))
-    );
+    assert!(!dir.path().join(".slab.catstage-lock").exists(), "a writer removes its lock file");
+    assert!(support::read_area(&area).keys().all(|k| !k.contains("lock")));
+}
+
+#[test]
+fn a_writer_given_wait_waits_for_the_lock_and_then_runs() {
+    let dir = tmp();
+    let area = slab_copy(dir.path());
+    let held = support::Paused::at("locked", &["seal", p(&area), "FULL"], &[]);
+    // The second writer stops once it has found the lock taken, before it waits.
+    let waiting = support::Paused::at("lock-busy", &["seal", "--wait", p(&area), "VSAD004"], &[]);
+    assert_eq!(held.resume().0, 0);
+    let (status, rest) = waiting.resume();
+    assert_eq!(status, 0, "{rest}");
+    // A bounded wait gives up with the usual refusal.
+    let held = support::Paused::at("locked", &["seal", p(&area), "FULL"], &[]);
+    let o = run(&["seal", "--wait=0", p(&area), "VSAD004"]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("give --wait"), "{}", stderr(&o));
+    assert_eq!(held.resume().0, 0);
+}
+
+#[test]
+fn a_read_only_command_leaves_git_status_clean() {
+    if std::process::Command::new("git").arg("--version").output().is_err() {
+        eprintln!("skipped: git is not installed");
+        return;
+    }
+    let dir = tmp();
+    let repo = dir.path().join("repo");
+    std::fs::create_dir(&repo).unwrap();
+    let git = |args: &[&str]| {
+        let o = std::process::Command::new("git").args(args).current_dir(&repo).output().unwrap();
+        assert!(o.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8(o.stdout).unwrap()
+    };
+    git(&["init", "-q"]);
+    let area = slab_copy(&repo);
+    std::fs::copy(support::root().join("fixtures/slab-a-daily.toml"), repo.join("slab.toml")).unwrap();
+    git(&["add", "."]);
+    git(&["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "fixtures"]);
+    let other = dir.path().join("other");
+    support::write_area(&other, &support::cases::mini());
+    for args in [
+        vec!["validate", p(&area)],
+        vec!["validate", p(&area), "--config", "slab.toml", "--against", p(&other)],
+        vec!["diff", p(&area), p(&area)],
+        vec!["plan", p(&area), "--config", "slab.toml", "--type", "full", "--baseline", p(&area)],
+        vec!["status", p(&area), "--baseline", p(&area)],
+        vec!["keys", p(&area)],
+    ] {
+        let o = support::catstage().args(&args).current_dir(&repo).output().unwrap();
+        assert!(code(&o) < 2, "{args:?}: {}", stderr(&o));
+    }
+    assert_eq!(git(&["status", "--porcelain", "--ignored"]), "", "nothing left in the checkout");
+    assert!(!dir.path().join(".other.catstage-lock").exists());
 }
 
 #[test]

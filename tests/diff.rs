@@ -4,8 +4,8 @@
 
 use crate::support::{code, read_area, run, slab, stdout, write_area};
 use catstage::diff::diff;
+use catstage::disk::{Access, Area, Want};
 use catstage::generate::{NextParams, Params, generate, generate_next};
-use catstage::staging::DirArea;
 use proptest::prelude::*;
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -33,7 +33,8 @@ proptest! {
         let update = update.min(volumes - remove);
         let next = NextParams { update, add, remove, full, seed, diskfiles: 20, ..NextParams::default() };
         generate_next(&a, &b, &next, None).unwrap();
-        let (sa, sb) = (DirArea::open(&a).unwrap(), DirArea::open(&b).unwrap());
+        let open = |p: &std::path::Path| Area::open(p, Access::Read, Want::Area).unwrap();
+        let (sa, sb) = (open(&a), open(&b));
         let d = diff("a", &sa, "b", &sb, false).unwrap();
         prop_assert!(d.diagnostics.is_empty(), "{:?}", d.diagnostics);
 

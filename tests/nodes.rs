@@ -1,14 +1,12 @@
 //! `catstage replace-nodes`: only node parts change, counts match, damage is refused
-//! untouched, and the in-place path is all or nothing under SIGKILL and crashes at each
-//! step of the swap, a re-run finishing the job.
+//! untouched, and a change to the area while it is rewritten aborts the swap (the crash
+//! at each step of the protocol is tests/writers.rs's).
 
 use crate::support::{code, read_area, run, stdout, write_area};
 use catstage::generate::{Params, generate};
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::Command;
-use std::time::{Duration, Instant};
 
 type Files = BTreeMap<String, Vec<u8>>;
 
@@ -193,115 +191,21 @@ fn dry_run_foreign_files_and_permissions() {
     assert_eq!(code(&run(&["validate", s(&area)])), 0);
 }
 
-/// A large area for the crash tests, and its rewritten form.
-fn large_area(dir: &Path) -> (std::path::PathBuf, Files, Files) {
-    let base = dir.join("base");
-    generate(&Params { volumes: 400, diskfiles: 400, seed: 3, ..Params::default() }, &base, None).unwrap();
-    let expected = dir.join("expected");
-    let o = run(&["replace-nodes", s(&base), "--map", "\\SYNTH=\\DRSITE", "-o", s(&expected)]);
-    assert_eq!(code(&o), 0);
-    (base.clone(), read_area(&base), read_area(&expected))
-}
-
-fn reset(area: &Path, files: &Files) {
-    let _ = std::fs::remove_dir_all(area);
-    write_area(area, files);
-}
-
-/// The area is entirely the old one or entirely the new one.
-fn old_or_new(area: &Path, old: &Files, new: &Files) -> &'static str {
-    let now = read_area(area);
-    if now == *old {
-        "old"
-    } else if now == *new {
-        "new"
-    } else {
-        let differ_old = now.iter().filter(|(k, v)| old.get(*k) != Some(v)).count();
-        let differ_new = now.iter().filter(|(k, v)| new.get(*k) != Some(v)).count();
-        panic!("mixed state: {differ_old} files differ from the old area, {differ_new} from the new one");
-    }
-}
-
-#[test]
-fn in_place_is_all_or_nothing_at_each_step_of_the_swap() {
-    let dir = tempfile::tempdir().unwrap();
-    let (_, old, new) = large_area(dir.path());
-    let area = dir.path().join("area");
-    for (point, expect) in [("journal-written", "old"), ("exchanged", "new"), ("old-tree-removed", "new")] {
-        reset(&area, &old);
-        let o = crate::support::catstage()
-            .args(["replace-nodes", s(&area), "--map", "\\SYNTH=\\DRSITE", "--in-place"])
-            .env("CATSTAGE_TEST_CRASH_AT", point)
-            .output()
-            .unwrap();
-        assert!(!o.status.success(), "{point}: the run was to crash");
-        assert_eq!(old_or_new(&area, &old, &new), expect, "{point}");
-        let o = run(&["replace-nodes", s(&area), "--map", "\\SYNTH=\\DRSITE", "--in-place"]);
-        assert_eq!(code(&o), 0, "{point}: {}", stdout(&o));
-        let first = stdout(&o).lines().next().unwrap_or("").to_string();
-        assert!(first.starts_with("an interrupted earlier run"), "{point}: {first}");
-        assert_eq!(old_or_new(&area, &old, &new), "new", "{point}: the re-run finishes the job");
-        let leftovers: Vec<String> = std::fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        assert!(
-            leftovers.iter().all(|n| !n.contains("catstage-new") && !n.contains("journal")),
-            "{point}: {leftovers:?}"
-        );
-    }
-}
-
-#[test]
-fn in_place_survives_sigkill_at_any_instant() {
-    let dir = tempfile::tempdir().unwrap();
-    let (_, old, new) = large_area(dir.path());
-    let area = dir.path().join("area");
-    reset(&area, &old);
-    let start = Instant::now();
-    assert_eq!(code(&run(&["replace-nodes", s(&area), "--map", "\\SYNTH=\\DRSITE", "--in-place"])), 0);
-    let full_run = start.elapsed();
-    let steps = 24u32;
-    let mut seen = BTreeMap::new();
-    for i in 0..steps {
-        reset(&area, &old);
-        let mut child = Command::new(env!("CARGO_BIN_EXE_catstage"))
-            .args(["replace-nodes", s(&area), "--map", "\\SYNTH=\\DRSITE", "--in-place"])
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        // Kill points spread over the run and a little past it (a run on a freshly written
-        // area can take longer than the timed one).
-        std::thread::sleep(full_run * 8 * i / (5 * steps) + Duration::from_micros(u64::from(i) * 137));
-        let _ = child.kill();
-        let _ = child.wait();
-        *seen.entry(old_or_new(&area, &old, &new)).or_insert(0) += 1;
-        let o = run(&["replace-nodes", s(&area), "--map", "\\SYNTH=\\DRSITE", "--in-place"]);
-        assert_eq!(code(&o), 0, "kill {i}: {}", stdout(&o));
-        assert_eq!(old_or_new(&area, &old, &new), "new", "kill {i}: the re-run finishes the job");
-    }
-    eprintln!("sigkill sweep over {full_run:?}: {seen:?}");
-}
-
 #[test]
 fn a_change_during_the_rewrite_aborts_the_swap() {
     let dir = tempfile::tempdir().unwrap();
     let area = dir.path().join("a");
     write_area(&area, &crate::support::slab::files());
-    let child = crate::support::catstage()
-        .args(["replace-nodes", s(&area), "--map", "\\ETINIUM=\\INSIDX", "--in-place"])
-        .env("CATSTAGE_TEST_PAUSE_AT", "before-swap")
-        .env("CATSTAGE_TEST_PAUSE_MS", "1500")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::thread::sleep(Duration::from_millis(700));
+    let child = crate::support::Paused::at(
+        "before-swap",
+        &["replace-nodes", s(&area), "--map", "\\ETINIUM=\\INSIDX", "--in-place"],
+        &[],
+    );
     // Another program writes an export meanwhile.
     std::fs::write(area.join("VSAD099"), b"being written\n").unwrap();
-    let o = child.wait_with_output().unwrap();
-    assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("changed while it was being rewritten"));
+    let (status, stderr) = child.resume();
+    assert_eq!(status, 2);
+    assert!(stderr.contains("changed while its replacement was being built"), "{stderr}");
     let mut expected = crate::support::slab::files();
     expected.insert("VSAD099".into(), b"being written\n".to_vec());
     assert!(read_area(&area) == expected, "nothing replaced");
@@ -309,11 +213,10 @@ fn a_change_during_the_rewrite_aborts_the_swap() {
 
 #[test]
 fn a_second_writer_fails_at_once() {
-    use catstage::staging::{LockMode, StagingLock};
     let dir = tempfile::tempdir().unwrap();
     let area = dir.path().join("a");
     write_area(&area, &crate::support::slab::files());
-    let _held = StagingLock::acquire(&area, LockMode::Exclusive).unwrap();
+    let _held = crate::support::Paused::at("locked", &["seal", s(&area), "FULL"], &[]);
     let o = run(&["replace-nodes", s(&area), "--map", "\\ETINIUM=\\INSIDX", "--in-place"]);
     assert_eq!(code(&o), 2);
     assert!(crate::support::stderr(&o).contains("another process"));

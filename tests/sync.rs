@@ -434,7 +434,7 @@ fn rerunning_the_same_sync_as_update_writes_nothing() {
 
 /// The listing with three rows changed: SAD003's TAPEVOLUME status, SAD007's comment (on
 /// the first rows of those volumes) and one disk file's EOF of SARD05.
-fn three_rows_changed() -> String {
+pub fn three_rows_changed() -> String {
     let csv = csv_listing(&volumes());
     let csv = edit_row(&csv, "SAD003", 0, "DSMSTATUS", "FULL");
     let csv = edit_row(&csv, "SAD007", 0, "COMMENT", "relabelled 2022-01-06");
@@ -577,7 +577,7 @@ fn cannot_run_without_a_full_export_or_with_the_lock_held() {
     assert!(stderr(&o).contains("no FULL summary"), "{}", stderr(&o));
 
     let area = synced_area(dir.path());
-    let _lock = catstage::staging::StagingLock::acquire(&area, catstage::staging::LockMode::Shared).unwrap();
+    let _held = crate::support::Paused::at("locked", &["seal", area.to_str().unwrap(), "FULL"], &[]);
     let o = sync(CSV_DEF, CSV_SRC, &area, "update", &["--created", LATER]);
     assert_eq!(code(&o), 2);
     assert!(stderr(&o).contains("another process"), "{}", stderr(&o));

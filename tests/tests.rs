@@ -17,3 +17,4 @@ mod plan;
 mod roundtrip;
 mod rules;
 mod sync;
+mod writers;

@@ -15,12 +15,14 @@ pub use content::{Params, ParamsError};
 pub use next::{NextParams, generate_next};
 pub use rng::{Rng, stream_of};
 
+use crate::disk::{Access, Area, AreaError, DiskError, NewTree, Notes, Wait, Want};
 use crate::model::{Entry, ExportType, Label, Summary, SummaryExport, Version, VolumeHead};
-use crate::staging::{NewArea, NewAreaError, Progress};
+use crate::staging::Progress;
 use crate::write::{VolumeWriter, WrittenVolume, summary_bytes};
+use content::DiskFiles;
 use rayon::prelude::*;
-use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::collections::BTreeSet;
+use std::io::{self, BufWriter};
 use std::path::Path;
 
 /// What generating wrote.
@@ -44,6 +46,8 @@ pub struct Generated {
     pub groups: Vec<crate::model::Group>,
     /// Whether the last export wrote DISKFILEs.
     pub catalogfiles: bool,
+    /// What an interrupted earlier run left, and what cleaning up left.
+    pub notes: Notes,
 }
 
 /// Why generating failed.
@@ -51,8 +55,8 @@ pub struct Generated {
 pub enum GenerateError {
     /// The arguments do not make sense (exit status 2).
     Params(ParamsError),
-    /// The output directory cannot be used.
-    Output(NewAreaError),
+    /// The output directory cannot be used, or the new area cannot be put in place.
+    Output(AreaError),
     /// The source area of `--from` cannot be used.
     Source(String),
     /// Writing failed.
@@ -78,19 +82,37 @@ impl From<io::Error> for GenerateError {
     }
 }
 
-/// Writes one volume file into `dir` (a directory being built, so a plain create is
-/// enough) and flushes it to disk.
+impl From<AreaError> for GenerateError {
+    fn from(e: AreaError) -> Self {
+        GenerateError::Output(e)
+    }
+}
+
+impl From<DiskError> for GenerateError {
+    fn from(e: DiskError) -> Self {
+        GenerateError::Output(AreaError::Io(e))
+    }
+}
+
+/// Writes one volume file into the new tree, handed to its flushing threads; with no
+/// tree, only renders it (for its entry).
 pub(crate) fn write_volume_file(
-    dir: &Path,
+    tree: Option<&NewTree<'_>>,
     head: &VolumeHead,
-    diskfiles: &mut dyn FnMut(&mut VolumeWriter<BufWriter<File>>) -> io::Result<()>,
+    disks: &mut DiskFiles<'_>,
 ) -> io::Result<WrittenVolume> {
-    let file = File::create(dir.join(head.volume.label.file_name()))?;
+    let Some(tree) = tree else {
+        let mut w = VolumeWriter::new(io::sink(), head)?;
+        disks.write_all(&mut w)?;
+        return Ok(w.finish()?.1);
+    };
+    let name = head.volume.label.file_name();
+    let file = tree.create(&name).map_err(DiskError::into_io)?;
     let mut w = VolumeWriter::new(BufWriter::with_capacity(256 * 1024, file), head)?;
-    diskfiles(&mut w)?;
+    disks.write_all(&mut w)?;
     let (bw, written) = w.finish()?;
     let file = bw.into_inner().map_err(|e| e.into_error())?;
-    file.sync_all()?;
+    tree.flush(&name, file).map_err(DiskError::into_io)?;
     Ok(written)
 }
 
@@ -110,26 +132,28 @@ pub(crate) fn entry_for(head: &VolumeHead, w: &WrittenVolume) -> Entry {
     }
 }
 
-/// Writes a summary file into `dir`, flushed to disk.
-pub(crate) fn write_summary_file(dir: &Path, summary: &Summary) -> io::Result<u64> {
-    let name = summary.export.kind.as_str();
+/// Writes a summary file into the new tree.
+pub(crate) fn write_summary_file(tree: &NewTree<'_>, summary: &Summary) -> Result<u64, DiskError> {
     let bytes = summary_bytes(summary);
-    let mut f = File::create(dir.join(name))?;
-    f.write_all(&bytes)?;
-    f.sync_all()?;
+    tree.write(summary.export.kind.as_str(), &bytes)?;
     Ok(bytes.len() as u64)
 }
 
 /// Generates a new staging area in `out` (which must not exist or be empty).
 pub fn generate(params: &Params, out: &Path, progress: Option<Progress<'_>>) -> Result<Generated, GenerateError> {
     params.check().map_err(GenerateError::Params)?;
-    let area = NewArea::create(out).map_err(GenerateError::Output)?;
-    let dir = area.dir().to_path_buf();
+    let area = Area::open(out, Access::Write(Wait::No), Want::New)?;
+    let tree = area.rebuild()?;
     let groups = params.groups();
     let created = params.created();
     let full_id = created.export_id_form();
     let labels: Vec<Label> =
         (0..params.volumes).map(|i| params.label(i)).collect::<Result<_, _>>().map_err(GenerateError::Params)?;
+    // The volumes a later UPDATE export rewrote: their FULL-era files are only rendered,
+    // for FULL's entries; the area holds what the UPDATE wrote.
+    let chosen =
+        if params.update > 0 { params.choose(params.update, params.volumes, stream_of("update")) } else { Vec::new() };
+    let rewritten: BTreeSet<u64> = chosen.iter().copied().collect();
 
     let results: Vec<(Entry, u64)> = labels
         .par_iter()
@@ -137,11 +161,12 @@ pub fn generate(params: &Params, out: &Path, progress: Option<Progress<'_>>) -> 
         .map(|(i, label)| {
             let vol = params.volume(i as u64, *label, &full_id, &created, &groups);
             let mut disks = vol.diskfiles(params);
-            let written = write_volume_file(&dir, &vol.head, &mut |w| disks.write_all(w))?;
+            let into = (!rewritten.contains(&(i as u64))).then_some(&tree);
+            let written = write_volume_file(into, &vol.head, &mut disks)?;
             if let Some(p) = progress {
                 p(written.sealed.size);
             }
-            Ok((entry_for(&vol.head, &written), written.sealed.size))
+            Ok((entry_for(&vol.head, &written), if into.is_some() { written.sealed.size } else { 0 }))
         })
         .collect::<io::Result<_>>()?;
     let mut bytes: u64 = results.iter().map(|r| r.1).sum();
@@ -164,13 +189,12 @@ pub fn generate(params: &Params, out: &Path, progress: Option<Progress<'_>>) -> 
         nodemaps: Vec::new(),
         entries,
     };
-    bytes += write_summary_file(&dir, &full)?;
+    bytes += write_summary_file(&tree, &full)?;
 
     let mut update_export = None;
     if params.update > 0 {
         let when = created.plus_seconds(8 * 3600).map_err(|e| GenerateError::Source(e.message))?;
         let update_id = when.export_id_form();
-        let chosen = params.choose(params.update, params.volumes, stream_of("update"));
         let results: Vec<Entry> = chosen
             .par_iter()
             .map(|&i| {
@@ -178,7 +202,7 @@ pub fn generate(params: &Params, out: &Path, progress: Option<Progress<'_>>) -> 
                 let vol = params.volume(i, label, &full_id, &created, &groups);
                 let changed = vol.changed(&update_id, &when, params.seed);
                 let mut disks = vol.diskfiles(params);
-                let written = write_volume_file(&dir, &changed, &mut |w| disks.write_all(w))?;
+                let written = write_volume_file(Some(&tree), &changed, &mut disks)?;
                 Ok(entry_for(&changed, &written))
             })
             .collect::<io::Result<_>>()?;
@@ -200,10 +224,11 @@ pub fn generate(params: &Params, out: &Path, progress: Option<Progress<'_>>) -> 
             nodemaps: Vec::new(),
             entries,
         };
-        bytes += write_summary_file(&dir, &update)?;
+        bytes += entries_bytes(&update);
+        bytes += write_summary_file(&tree, &update)?;
         update_export = Some(update_id);
     }
-    area.commit()?;
+    let committed = tree.commit()?;
     Ok(Generated {
         volumes: params.volumes,
         bytes,
@@ -214,5 +239,11 @@ pub fn generate(params: &Params, out: &Path, progress: Option<Progress<'_>>) -> 
         node: params.node,
         groups,
         catalogfiles: params.catalogfiles,
+        notes: Notes::of(&area, committed),
     })
+}
+
+/// The bytes of the volume files an UPDATE summary lists (written by the UPDATE).
+fn entries_bytes(update: &Summary) -> u64 {
+    update.entries.iter().map(|e| e.size).sum()
 }

@@ -3,12 +3,12 @@
 
 use super::content::{Params, changed_head};
 use super::{GenerateError, Generated, entry_for, write_summary_file, write_volume_file};
+use crate::disk::{Access, Area, DiskError, Notes, Wait, Want};
 use crate::model::{Entry, ExportType, Label, Summary, SummaryExport, Timestamp, Version};
 use crate::rewrite::{KeepLines, rewrite_volume};
-use crate::staging::{DirArea, NewArea, Progress, Source};
+use crate::staging::{Progress, Source};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
-use std::fs::{self, File};
 use std::io::{self, BufWriter};
 use std::path::Path;
 
@@ -73,12 +73,6 @@ fn labels_after(last: Label, count: u64) -> Result<Vec<Label>, GenerateError> {
         .collect()
 }
 
-/// Copies a file unchanged (modification time included); returns its size.
-fn copy_keeping_mtime(from: &Path, to: &Path) -> io::Result<u64> {
-    crate::staging::carry_file(from, to, false)?;
-    Ok(fs::metadata(to)?.len())
-}
-
 /// Derives the next export of the staging area `from` into `out`.
 pub fn generate_next(
     from: &Path,
@@ -86,8 +80,8 @@ pub fn generate_next(
     p: &NextParams,
     progress: Option<Progress<'_>>,
 ) -> Result<Generated, GenerateError> {
-    let src = DirArea::open(from).map_err(|e| GenerateError::Source(e.to_string()))?;
-    let report = crate::validate::validate(&src, None)?;
+    let src = Area::open(from, Access::Read, Want::Area).map_err(|e| GenerateError::Source(e.to_string()))?;
+    let report = src.finish(crate::validate::validate(&src, None)).map_err(|e| GenerateError::Source(e.to_string()))?;
     if report.errors > 0 {
         return Err(GenerateError::Source(format!(
             "{}: the staging area has {} errors; generate --from needs an area that validates (run `catstage validate {}`)",
@@ -150,8 +144,8 @@ pub fn generate_next(
         return Err(GenerateError::Source("cannot add volumes: the staging area defines no volume group".into()));
     }
 
-    let area = NewArea::create(out).map_err(GenerateError::Output)?;
-    let dir = area.dir().to_path_buf();
+    let area = Area::open(out, Access::Write(Wait::No), Want::New)?;
+    let tree = area.rebuild()?;
     // Existing volumes: rewritten when changed (or when a FULL export rewrites them all),
     // otherwise copied with their modification time.
     let results: Vec<(Option<Entry>, u64)> = kept
@@ -160,10 +154,10 @@ pub fn generate_next(
             let name = label.file_name();
             let is_changed = changed.contains(label);
             if !is_changed && !p.full {
-                let n = copy_keeping_mtime(&src.path().join(&name), &dir.join(&name))?;
+                let n = tree.copy_from(&src, &name).map_err(DiskError::into_io)?;
                 return Ok((None, n));
             }
-            let file = File::create(dir.join(&name))?;
+            let file = tree.create(&name).map_err(DiskError::into_io)?;
             let head_fn = |h: &crate::model::VolumeHead| {
                 if is_changed {
                     changed_head(h, &new_id, &when, p.seed)
@@ -178,7 +172,7 @@ pub fn generate_next(
             let Some((bw, written)) = written else {
                 return Err(io::Error::other(format!("{name}: could not be read")));
             };
-            bw.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+            tree.flush(&name, bw.into_inner().map_err(|e| e.into_error())?).map_err(DiskError::into_io)?;
             let head = parsed.head.map(|h| head_fn(&h)).ok_or_else(|| io::Error::other(format!("{name}: no head")))?;
             if let Some(pr) = progress {
                 pr(written.sealed.size);
@@ -199,7 +193,7 @@ pub fn generate_next(
         .map(|(k, label)| -> io::Result<Entry> {
             let vol = base_params.volume(first_index + k as u64, *label, &new_id, &when, &groups);
             let mut disks = vol.diskfiles(&base_params);
-            let written = write_volume_file(&dir, &vol.head, &mut |w| disks.write_all(w))?;
+            let written = write_volume_file(Some(&tree), &vol.head, &mut disks)?;
             Ok(entry_for(&vol.head, &written))
         })
         .collect::<io::Result<_>>()?;
@@ -231,10 +225,10 @@ pub fn generate_next(
             nodemaps: full.nodemaps.clone(),
             entries,
         };
-        bytes += write_summary_file(&dir, &summary)?;
+        bytes += write_summary_file(&tree, &summary)?;
         update_export = None;
     } else {
-        bytes += copy_keeping_mtime(&src.path().join("FULL"), &dir.join("FULL"))?;
+        bytes += tree.copy_from(&src, "FULL")?;
         let mut cumulative: BTreeMap<Label, Entry> =
             update.map(|u| u.entries.iter().map(|e| (e.label, e.clone())).collect()).unwrap_or_default();
         cumulative.extend(new_entries);
@@ -255,10 +249,13 @@ pub fn generate_next(
             nodemaps: update.map_or_else(|| full.nodemaps.clone(), |u| u.nodemaps.clone()),
             entries,
         };
-        bytes += write_summary_file(&dir, &summary)?;
+        bytes += write_summary_file(&tree, &summary)?;
         update_export = Some(new_id.clone());
     }
-    area.commit()?;
+    // The source must not have changed while it was read: the new area would mix two
+    // of its states.
+    src.still_current().map_err(|e| GenerateError::Source(e.to_string()))?;
+    let committed = tree.commit()?;
     Ok(Generated {
         volumes: (kept.len() + added.len()) as u64,
         bytes,
@@ -269,5 +266,6 @@ pub fn generate_next(
         node: full.export.node,
         groups: final_groups,
         catalogfiles: last.catalogfiles,
+        notes: Notes::of(&area, committed),
     })
 }

@@ -39,7 +39,7 @@ pub use pack::{PackError, PackOptions, PackReport, pack, read_base_manifest};
 pub use scan::{Caps, MAX_MANIFEST};
 pub use sign::{PublicKey, SecretKey, keygen, read_public_key, read_secret_key};
 pub use tar::{MAX_MEMBER_SIZE, RECORD};
-pub use tree::{Applies, listing_id};
+pub use tree::Applies;
 pub use unpack::{UnpackError, UnpackOptions, UnpackReport, unpack};
 pub use verify::{VerifyOptions, VerifyReport, verify};
 pub use zst::{DEFAULT_LEVEL, MAX_LEVEL, WINDOW_LOG_MAX};

@@ -15,15 +15,16 @@ use super::manifest::{
 use super::scan::MAX_MANIFEST;
 use super::sign::{PublicKey, SecretKey};
 use super::tar::{MAX_MEMBER_SIZE, TarReader, TarWriter};
-use super::tree::{hash_file, mtime_of, open_no_follow};
+use super::tree::{hash_reader, mtime_of};
 use super::zst::{ZstReader, encoder};
 use crate::diag::{Code, Diagnostic};
+use crate::disk::{Access, Area, AreaError, AtomicFile, DiskError, ListingEntry, Op, Wait, Want};
 use crate::model::{CurrentSet, ExportType, Summary, Version};
 use crate::parse::{FileKind, parse_summary, read_some};
-use crate::staging::{DirArea, EntryKind, LockMode, Progress, Source, StagingLock, TEMP_PREFIX, fsync_dir};
+use crate::staging::{EntryKind, Progress, Source};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io::{self, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
@@ -39,6 +40,10 @@ pub struct PackOptions {
     pub workers: u32,
     /// Sign with this key.
     pub signer: Option<SecretKey>,
+    /// Replace an existing package file.
+    pub force: bool,
+    /// How long to wait for the output's lock.
+    pub wait: Wait,
 }
 
 /// What pack wrote.
@@ -58,6 +63,8 @@ pub struct PackReport {
     pub signed_by: Option<PublicKey>,
     /// Files left out (foreign files, orphans) and other warnings.
     pub warnings: Vec<Diagnostic>,
+    /// What an interrupted earlier run had left beside the package, removed first.
+    pub notes: crate::disk::Notes,
 }
 
 /// Why pack did not write a package.
@@ -69,13 +76,30 @@ pub enum PackError {
     Refused(Vec<Diagnostic>),
     /// A file changed while it was packed; nothing was written (exit status 2).
     Changed(String),
+    /// The staging area or the output cannot be opened, read or written (exit status 2).
+    Area(AreaError),
     /// I/O.
     Io(io::Error),
 }
 
 impl From<io::Error> for PackError {
     fn from(e: io::Error) -> Self {
-        PackError::Io(e)
+        match DiskError::from_io(&e) {
+            Some(_) => PackError::Area(AreaError::Io(DiskError::wrap(e, Op::Read, Path::new("")))),
+            None => PackError::Io(e),
+        }
+    }
+}
+
+impl From<AreaError> for PackError {
+    fn from(e: AreaError) -> Self {
+        PackError::Area(e)
+    }
+}
+
+impl From<DiskError> for PackError {
+    fn from(e: DiskError) -> Self {
+        PackError::Area(AreaError::Io(e))
     }
 }
 
@@ -84,6 +108,7 @@ impl std::fmt::Display for PackError {
         match self {
             PackError::Usage(m) | PackError::Changed(m) => f.write_str(m),
             PackError::Refused(d) => write!(f, "refused: {} problems", d.len()),
+            PackError::Area(e) => e.fmt(f),
             PackError::Io(e) => e.fmt(f),
         }
     }
@@ -112,8 +137,7 @@ pub fn pack(
     opts: &PackOptions,
     progress: Option<Progress<'_>>,
 ) -> Result<PackReport, PackError> {
-    let _lock = StagingLock::acquire(staging, LockMode::Shared).map_err(|e| PackError::Usage(e.to_string()))?;
-    let area = DirArea::open(staging).map_err(|e| PackError::Usage(e.to_string()))?;
+    let area = Area::open(staging, Access::Read, if opts.raw { Want::Dir } else { Want::Area })?;
     check_output(staging, output)?;
     let mode = if opts.raw { Mode::Raw } else { Mode::Catstage };
     let (planned, facts, warnings) = match mode {
@@ -129,7 +153,8 @@ pub fn pack(
     let id = PackageId::of(&bytes);
     let signature = opts.signer.as_ref().map(|k| k.signature_member(&bytes));
     let checks: BTreeMap<&str, Option<FileKind>> = planned.iter().map(|p| (p.facts.name.as_str(), p.check)).collect();
-    let compressed = write_package(staging, output, opts, &manifest, &bytes, signature.as_deref(), &checks, progress)?;
+    let (compressed, recovered) =
+        write_package(&area, output, opts, &manifest, &bytes, signature.as_deref(), &checks, progress)?;
     Ok(PackReport {
         id,
         packed: manifest.packed().count(),
@@ -138,6 +163,7 @@ pub fn pack(
         compressed,
         signed_by: opts.signer.as_ref().map(SecretKey::public),
         warnings,
+        notes: crate::disk::Notes { recovered, warnings: Vec::new() },
     })
 }
 
@@ -179,27 +205,32 @@ fn not_regular(name: &str, what: &str) -> Diagnostic {
     )
 }
 
-/// A file's facts from its metadata, with the digest given.
-fn facts_of(name: &str, meta: &fs::Metadata, sha256: crate::model::Sha256Digest) -> Result<FileFacts, PackError> {
-    let mtime = mtime_of(meta);
+/// A file's facts from its listing entry, with the digest given.
+fn facts_of(e: &ListingEntry, sha256: crate::model::Sha256Digest) -> Result<FileFacts, PackError> {
+    let mtime = super::FileTime { secs: e.mtime.0, nsec: e.mtime.1 };
+    let name = &e.name;
     if mtime.timestamp().is_none() {
         return Err(PackError::Usage(format!("{name}: its modification time ({} s) is out of range", mtime.secs)));
     }
-    if meta.len() > MAX_MEMBER_SIZE {
+    if e.size > MAX_MEMBER_SIZE {
         return Err(PackError::Usage(format!(
             "{name} is {} bytes; a ustar member holds at most {MAX_MEMBER_SIZE} bytes",
-            meta.len()
+            e.size
         )));
     }
-    Ok(FileFacts { name: name.to_string(), size: meta.len(), mtime, sha256 })
+    Ok(FileFacts { name: name.to_string(), size: e.size, mtime, sha256 })
+}
+
+/// The listing entry of `name`, as the area was listed.
+fn listed<'a>(area: &'a Area, name: &str) -> Result<&'a ListingEntry, PackError> {
+    area.listing().get(name).ok_or_else(|| changed(name, "disappeared"))
 }
 
 type Plan = (Vec<Planned>, StoreFacts, Vec<Diagnostic>);
 
 /// The catstage-mode plan: the summaries (parsed and hashed) and the current set's
 /// volume files (facts from their entries).
-fn plan_catstage(area: &DirArea) -> Result<Plan, PackError> {
-    let dir = area.path();
+fn plan_catstage(area: &Area) -> Result<Plan, PackError> {
     let mut problems = Vec::new();
     let mut warnings = Vec::new();
     let mut summaries: BTreeMap<ExportType, (Summary, Planned)> = BTreeMap::new();
@@ -212,14 +243,13 @@ fn plan_catstage(area: &DirArea) -> Result<Plan, PackError> {
                 volumes.insert(label, e.name.clone());
             }
             EntryKind::Summary(kind) => {
-                let mut f = open_no_follow(&dir.join(&e.name))?;
-                let meta = f.metadata()?;
-                let mut bytes = Vec::with_capacity(meta.len() as usize);
-                f.read_to_end(&mut bytes)?;
+                let mut f = area.open_file(&e.name)?;
+                let mut bytes = Vec::with_capacity(e.size as usize);
+                f.read_to_end(&mut bytes).map_err(|err| DiskError::in_dir(Op::Read, area.path(), &e.name, err))?;
                 let parsed = parse_summary(&e.name, &bytes, Some(kind));
                 problems.extend(parsed.diagnostics.into_iter().filter(Diagnostic::is_error));
                 if let Some(s) = parsed.summary {
-                    let facts = facts_of(&e.name, &meta, parsed.framed.sha256)?;
+                    let facts = facts_of(listed(area, &e.name)?, parsed.framed.sha256)?;
                     summaries.insert(kind, (s, Planned { facts, check: None }));
                 }
             }
@@ -258,20 +288,19 @@ fn plan_catstage(area: &DirArea) -> Result<Plan, PackError> {
             ));
             continue;
         };
-        let meta = fs::symlink_metadata(dir.join(&name))?;
-        if meta.len() != e.size {
+        let meta = listed(area, &name)?;
+        if meta.size != e.size {
             problems.push(Diagnostic::new(
                 Code::VolumeHashMismatch,
                 Some(name.clone()),
                 format!(
                     "{name} has {} bytes; its entry says {}: it is not the file the summary lists",
-                    meta.len(),
-                    e.size
+                    meta.size, e.size
                 ),
             ));
             continue;
         }
-        planned.push(Planned { facts: facts_of(&name, &meta, e.sha256)?, check: Some(FileKind::Volume) });
+        planned.push(Planned { facts: facts_of(meta, e.sha256)?, check: Some(FileKind::Volume) });
     }
     for name in volumes.values() {
         warnings.push(left_out(Code::OrphanVolumeFile, name, "an orphan (no current summary lists it)"));
@@ -290,8 +319,7 @@ fn plan_catstage(area: &DirArea) -> Result<Plan, PackError> {
 }
 
 /// The raw-mode plan: every regular file with a staging file name, hashed on all cores.
-fn plan_raw(area: &DirArea, progress: Option<Progress<'_>>) -> Result<Plan, PackError> {
-    let dir = area.path();
+fn plan_raw(area: &Area, progress: Option<Progress<'_>>) -> Result<Plan, PackError> {
     let mut problems = Vec::new();
     let mut warnings = Vec::new();
     let mut names = Vec::new();
@@ -312,13 +340,13 @@ fn plan_raw(area: &DirArea, progress: Option<Progress<'_>>) -> Result<Plan, Pack
     let planned: Vec<Result<Planned, PackError>> = names
         .par_iter()
         .map(|name| {
-            let path = dir.join(name);
-            let meta = fs::symlink_metadata(&path)?;
-            let (sha, size) = hash_file(&path)?;
+            let meta = listed(area, name)?;
+            let (sha, size) =
+                hash_reader(area.open_file(name)?).map_err(|e| DiskError::in_dir(Op::Read, area.path(), name, e))?;
             if let Some(p) = progress {
                 p(size);
             }
-            Ok(Planned { facts: facts_of(name, &meta, sha)?, check: None })
+            Ok(Planned { facts: facts_of(meta, sha)?, check: None })
         })
         .collect();
     let planned = planned.into_iter().collect::<Result<Vec<_>, _>>()?;
@@ -401,10 +429,12 @@ fn newest(m: &Manifest) -> FileTime {
     m.files.iter().map(|f| f.facts.mtime).max().unwrap_or_default()
 }
 
-/// Writes the package into a temporary file beside `output` and renames it into place.
+/// Writes the package atomically ([`AtomicFile`]): a reader of `output` sees the old
+/// package or the new one, and a crash leaves at worst a temporary file beside it that
+/// the next `pack -o` of that output removes.
 #[allow(clippy::too_many_arguments)]
 fn write_package(
-    staging: &Path,
+    area: &Area,
     output: &Path,
     opts: &PackOptions,
     manifest: &Manifest,
@@ -412,38 +442,27 @@ fn write_package(
     signature: Option<&[u8]>,
     checks: &BTreeMap<&str, Option<FileKind>>,
     progress: Option<Progress<'_>>,
-) -> Result<u64, PackError> {
-    let dir = output_dir(output);
-    let name = output.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "package".into());
-    let tmp = dir.join(format!("{TEMP_PREFIX}{name}-{}", std::process::id()));
-    let result = (|| -> Result<u64, PackError> {
-        let file = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
-        let zst = encoder(BufWriter::with_capacity(1 << 20, file), opts.level, opts.workers)?;
-        let mut tar = TarWriter::new(zst);
-        let when = newest(manifest).secs;
-        tar.member(MANIFEST_NAME, bytes, when)?;
-        if let Some(sig) = signature {
-            tar.member(SIGNATURE_NAME, sig, when)?;
-        }
-        stream_files(staging, manifest, checks, &mut tar, progress)?;
-        let file = tar.finish()?.finish()?.into_inner().map_err(|e| e.into_error())?;
-        file.sync_all()?;
-        let size = file.metadata()?.len();
-        drop(file);
-        fs::rename(&tmp, output)?;
-        fsync_dir(&dir)?;
-        Ok(size)
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
+) -> Result<(u64, crate::disk::Recovered), PackError> {
+    let (out, file) = AtomicFile::create(output, 0o644, opts.force, opts.wait)?;
+    let recovered = out.recovered().clone();
+    let zst = encoder(BufWriter::with_capacity(1 << 20, file), opts.level, opts.workers)?;
+    let mut tar = TarWriter::new(zst);
+    let when = newest(manifest).secs;
+    tar.member(MANIFEST_NAME, bytes, when)?;
+    if let Some(sig) = signature {
+        tar.member(SIGNATURE_NAME, sig, when)?;
     }
-    result
+    stream_files(area, manifest, checks, &mut tar, progress)?;
+    let file = tar.finish()?.finish()?.into_inner().map_err(|e| e.into_error())?;
+    // The package must come from one state of the area.
+    area.still_current()?;
+    Ok((out.commit(file)?, recovered))
 }
 
 /// Streams every packed file into the archive, checking it. After the first damaged
 /// file, the others are still checked (not written), so that every problem is listed.
 fn stream_files<W: Write>(
-    staging: &Path,
+    area: &Area,
     manifest: &Manifest,
     checks: &BTreeMap<&str, Option<FileKind>>,
     tar: &mut TarWriter<W>,
@@ -454,7 +473,7 @@ fn stream_files<W: Write>(
     for rec in manifest.packed() {
         let kind = checks.get(rec.facts.name.as_str()).copied().flatten();
         let out = if problems.is_empty() { Some(&mut *tar) } else { None };
-        problems.extend(stream_one(staging, &rec.facts, kind, out, &mut buf, progress)?);
+        problems.extend(stream_one(area, &rec.facts, kind, out, &mut buf, progress)?);
     }
     if problems.is_empty() { Ok(()) } else { Err(PackError::Refused(crate::check::structure::rollup(problems))) }
 }
@@ -469,14 +488,14 @@ fn changed(name: &str, what: &str) -> PackError {
 /// Streams one file into `tar` (or only checks it when `tar` is `None`); returns the
 /// problems found in it.
 fn stream_one<W: Write>(
-    staging: &Path,
+    area: &Area,
     f: &FileFacts,
     kind: Option<FileKind>,
     mut tar: Option<&mut TarWriter<W>>,
     buf: &mut [u8],
     progress: Option<Progress<'_>>,
 ) -> Result<Vec<Diagnostic>, PackError> {
-    let mut file = open_no_follow(&staging.join(&f.name))?;
+    let mut file = area.open_file(&f.name)?;
     let meta = file.metadata()?;
     if meta.len() != f.size || mtime_of(&meta) != f.mtime {
         return Err(changed(&f.name, "changed"));

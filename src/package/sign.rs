@@ -8,9 +8,9 @@
 use crate::model::Sha256Digest;
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use std::fmt;
-use std::fs::{self, OpenOptions};
+use std::fs;
 use std::io::{self, Write};
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 /// A public key: who may have signed a package.
@@ -100,25 +100,32 @@ pub fn check_signature(bytes: &[u8], manifest: &[u8]) -> Result<PublicKey, Strin
 
 /// Writes a new key pair: `NAME.key` (the secret, mode 0600) and `NAME.pub`. Refuses to
 /// overwrite either.
-pub fn keygen(name: &Path) -> io::Result<(PathBuf, PathBuf, PublicKey)> {
+pub fn keygen(name: &Path) -> Result<(PathBuf, PathBuf, PublicKey), crate::disk::AreaError> {
+    use crate::disk::{AreaError, AtomicFile, DiskError, Op, Wait};
     let secret_path = with_suffix(name, "key");
     let public_path = with_suffix(name, "pub");
     for p in [&secret_path, &public_path] {
         if fs::symlink_metadata(p).is_ok() {
-            return Err(io::Error::new(
-                io::ErrorKind::AlreadyExists,
-                format!("{} already exists; catstage never overwrites a key", p.display()),
-            ));
+            return Err(AreaError::Io(DiskError::new(
+                Op::Create,
+                p,
+                io::Error::new(io::ErrorKind::AlreadyExists, "it already exists; catstage never overwrites a key"),
+            )));
         }
     }
     let key = SigningKey::generate(&mut rand_core::OsRng);
     let public = PublicKey(key.verifying_key());
-    let mut f = OpenOptions::new().write(true).create_new(true).mode(0o600).open(&secret_path)?;
-    f.write_all(format!("secretkey alg=ed25519 seed={}\n", hex(&key.to_bytes())).as_bytes())?;
-    f.sync_all()?;
-    let mut f = OpenOptions::new().write(true).create_new(true).mode(0o644).open(&public_path)?;
-    f.write_all(format!("publickey alg=ed25519 key={}\n", public.to_hex()).as_bytes())?;
-    f.sync_all()?;
+    // Both files are written aside, then put in place: the public key first, so that a
+    // crash in between never leaves a secret key without its public half.
+    let (secret_file, mut s) = AtomicFile::create(&secret_path, 0o600, false, Wait::No)?;
+    let (public_file, mut p) = AtomicFile::create(&public_path, 0o644, false, Wait::No)?;
+    let write = |f: &mut fs::File, path: &Path, text: String| {
+        f.write_all(text.as_bytes()).map_err(|e| AreaError::Io(DiskError::new(Op::Write, path, e)))
+    };
+    write(&mut s, &secret_path, format!("secretkey alg=ed25519 seed={}\n", hex(&key.to_bytes())))?;
+    write(&mut p, &public_path, format!("publickey alg=ed25519 key={}\n", public.to_hex()))?;
+    public_file.commit(p)?;
+    secret_file.commit(s)?;
     Ok((secret_path, public_path, public))
 }
 

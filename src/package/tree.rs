@@ -1,18 +1,17 @@
 //! What a directory holds, compared with a manifest: whether a package was already
-//! applied to it, whether an incremental package's base is what it holds, and the
-//! listing id that names a tree in the swap journal.
+//! applied to it, and whether an incremental package's base is what it holds.
 
 use super::{FileFacts, FileTime, Kind, Manifest, Mode};
+use crate::disk::{Area, DiskError, Listing, Op};
 use crate::model::Sha256Digest;
 use crate::parse::read_some;
 use crate::staging::{EntryKind, classify_name, is_staging_file_name};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
-use std::fs::{self, File};
-use std::io;
-use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
-use std::path::Path;
+use std::fs;
+use std::io::{self, Read};
+use std::os::unix::fs::MetadataExt;
 
 /// A regular file of a directory.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -54,50 +53,31 @@ pub fn belongs(name: &str, mode: Mode) -> bool {
     }
 }
 
-/// Lists `dir` (which must exist), never following links.
-pub fn read_dir_state(dir: &Path, mode: Mode) -> io::Result<DirState> {
+/// The entries of a listed staging area, sorted into what a package of `mode` carries
+/// and what it does not.
+pub fn dir_state(listing: &Listing, mode: Mode) -> DirState {
     let mut state = DirState::default();
-    for e in fs::read_dir(dir)? {
-        let e = e?;
-        let name = crate::staging::display_name(&e.file_name());
-        let meta = fs::symlink_metadata(e.path())?;
-        let ft = meta.file_type();
-        if !ft.is_file() {
-            let what = if ft.is_symlink() {
-                "a symbolic link"
-            } else if ft.is_dir() {
-                "a directory"
-            } else {
-                "not a regular file"
-            };
-            state.foreign.push(Foreign { name, what });
+    for e in &listing.entries {
+        let name = e.name.clone();
+        if !e.is_file() {
+            state.foreign.push(Foreign { name, what: e.kind.describe() });
         } else if belongs(&name, mode) {
-            state.files.insert(name, DirFile { size: meta.len(), mtime: mtime_of(&meta) });
+            let mtime = FileTime { secs: e.mtime.0, nsec: e.mtime.1 };
+            state.files.insert(name, DirFile { size: e.size, mtime });
         } else {
             state.foreign.push(Foreign { name, what: "a file no package puts in a staging area" });
         }
     }
-    state.foreign.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(state)
+    state
 }
 
-/// Opens a regular file for reading without following a symbolic link.
-pub fn open_no_follow(path: &Path) -> io::Result<File> {
-    let file = File::options().read(true).custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32).open(path)?;
-    if !file.metadata()?.is_file() {
-        return Err(io::Error::other(format!("{} is not a regular file", path.display())));
-    }
-    Ok(file)
-}
-
-/// The SHA-256 and size of a file.
-pub fn hash_file(path: &Path) -> io::Result<(Sha256Digest, u64)> {
-    let mut f = open_no_follow(path)?;
+/// The SHA-256 and size of what `reader` gives.
+pub fn hash_reader(mut reader: impl Read) -> io::Result<(Sha256Digest, u64)> {
     let mut h = Sha256::new();
     let mut buf = vec![0u8; 256 * 1024];
     let mut size = 0u64;
     loop {
-        let n = match read_some(&mut f, &mut buf)? {
+        let n = match read_some(&mut reader, &mut buf)? {
             0 => break,
             n => n,
         };
@@ -107,14 +87,15 @@ pub fn hash_file(path: &Path) -> io::Result<(Sha256Digest, u64)> {
     Ok((Sha256Digest(h.finalize().into()), size))
 }
 
-/// Hashes `names` of `dir` on all cores.
-pub fn hash_all(dir: &Path, names: &[&str]) -> io::Result<BTreeMap<String, Sha256Digest>> {
+/// Hashes the files `names` of `area` on all cores.
+pub fn hash_all(area: &Area, names: &[&str]) -> io::Result<BTreeMap<String, Sha256Digest>> {
     names
         .par_iter()
         .map(|n| {
-            hash_file(&dir.join(n))
+            let file = area.open_file(n).map_err(DiskError::into_io)?;
+            hash_reader(file)
                 .map(|(d, _)| (n.to_string(), d))
-                .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", dir.join(n).display())))
+                .map_err(|e| DiskError::in_dir(Op::Read, area.path(), n, e).into_io())
         })
         .collect()
 }
@@ -134,8 +115,10 @@ pub enum Applies {
 /// Compares the directory `dir` (its entries `state`; `None` when it does not exist) with
 /// what manifest `m` needs. Hashes the directory's files when their names, sizes and
 /// times match, on all cores.
-pub fn applies(dir: &Path, state: Option<&DirState>, m: &Manifest) -> io::Result<Applies> {
-    let Some(state) = state else {
+pub fn applies(area: &Area, m: &Manifest) -> io::Result<Applies> {
+    let dir = area.path();
+    let state = area.exists().then(|| dir_state(area.listing(), m.mode));
+    let Some(state) = state.as_ref() else {
         return Ok(match m.kind {
             Kind::Full => Applies::Yes,
             Kind::Incremental => Applies::BaseMismatch(vec![format!(
@@ -146,20 +129,20 @@ pub fn applies(dir: &Path, state: Option<&DirState>, m: &Manifest) -> io::Result
     };
     let result = m.result_tree();
     let mut hashes = BTreeMap::new();
-    if differences(dir, state, &result, &mut hashes)?.is_empty() {
+    if differences(area, state, &result, &mut hashes)?.is_empty() {
         return Ok(Applies::AlreadyApplied);
     }
     if m.kind == Kind::Full {
         return Ok(Applies::Yes);
     }
-    let diffs = differences(dir, state, &m.base_tree(), &mut hashes)?;
+    let diffs = differences(area, state, &m.base_tree(), &mut hashes)?;
     Ok(if diffs.is_empty() { Applies::Yes } else { Applies::BaseMismatch(diffs) })
 }
 
 /// How the directory differs from `tree`: names, sizes and times first; the files that
 /// match on those are hashed (once: `hashes` keeps the digests).
 fn differences(
-    dir: &Path,
+    area: &Area,
     state: &DirState,
     tree: &BTreeMap<&str, &FileFacts>,
     hashes: &mut BTreeMap<String, Sha256Digest>,
@@ -184,7 +167,7 @@ fn differences(
         return Ok(out);
     }
     let todo: Vec<&str> = tree.keys().copied().filter(|n| !hashes.contains_key(*n)).collect();
-    hashes.extend(hash_all(dir, &todo)?);
+    hashes.extend(hash_all(area, &todo)?);
     for (name, f) in tree {
         if hashes.get(*name) != Some(&f.sha256) {
             out.push(format!("{name} has other content (SHA-256 differs)"));
@@ -204,24 +187,4 @@ pub fn describe_time(t: FileTime) -> String {
         }
         None => format!("{} s", t.secs),
     }
-}
-
-/// The id that names a tree in the swap journal (formats/package.md §6): the SHA-256 of
-/// its listing — every entry's name, type, size and modification time, sorted by name.
-/// Cheap (no file is read) and unchanged by the exchange of two directories.
-pub fn listing_id(dir: &Path) -> io::Result<String> {
-    let mut entries = Vec::new();
-    for e in fs::read_dir(dir)? {
-        let e = e?;
-        let meta = fs::symlink_metadata(e.path())?;
-        let t = mtime_of(&meta);
-        let kind = if meta.is_file() { 'f' } else { 'o' };
-        entries.push(format!("{}\0{kind}\0{}\0{}\0{}\n", e.file_name().to_string_lossy(), meta.len(), t.secs, t.nsec));
-    }
-    entries.sort();
-    let mut h = Sha256::new();
-    for e in &entries {
-        h.update(e.as_bytes());
-    }
-    Ok(Sha256Digest(h.finalize().into()).to_hex())
 }

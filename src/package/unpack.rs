@@ -1,27 +1,28 @@
 //! `catstage unpack`: a verified package replaces a staging area, atomically
 //! (formats/package.md §6).
 //!
-//! Nothing is written before the whole package has been verified. Then the complete new
-//! staging area is built beside the destination (files from the package with the
-//! manifest's modification times; for an incremental package, unchanged files hard-linked
-//! from the destination), flushed to disk, and exchanged with the destination in one
-//! `renameat2(RENAME_EXCHANGE)`, under the journal of [`crate::staging::swap`]: after a
-//! crash at any instant the destination is the old area or the new one, and a re-run
-//! finishes the job. The package is read twice; the second pass checks every byte again
-//! as it writes, so a package changed in between is refused too.
+//! The destination's lock is taken first, so that a busy destination is known before the
+//! verification, which may take long. Nothing is written before the whole package has
+//! been verified. Then the complete new staging area is built beside the destination
+//! (files from the package with the manifest's modification times; for an incremental
+//! package, unchanged files hard-linked from the destination), flushed to disk, and
+//! exchanged with the destination in one `renameat2(RENAME_EXCHANGE)` under a journal
+//! ([`crate::disk::NewTree`]): after a crash at any instant the destination is the old
+//! area or the new one, and a re-run finishes the job. The package is read twice; the
+//! second pass checks every byte again as it writes, so a package changed in between is
+//! refused too.
 
 use super::manifest::{FileFacts, Kind, Manifest, Mode, PackageId};
 use super::scan::{Caps, MemberSink, NullSink, ScanOptions, scan};
 use super::sign::PublicKey;
-use super::tree::{Applies, DirState, applies, listing_id, read_dir_state};
+use super::tree::{Applies, DirState, applies, dir_state};
 use super::verify::base_mismatch;
 use crate::diag::{Code, Diagnostic};
-use crate::staging::swap::{self, Recovery, SwapError, SwapPaths};
-use crate::staging::{LockMode, Progress, StagingLock, is_staging_file_name};
-use std::fs::{self, File, FileTimes, OpenOptions};
+use crate::disk::{Access, Area, AreaError, DiskError, NewTree, Notes, Op, Recovery, Wait, Want};
+use crate::staging::{Progress, is_staging_file_name};
+use std::fs::{File, FileTimes};
 use std::io::{self, BufWriter, Write};
-use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// How to unpack.
 #[derive(Clone, Debug, Default)]
@@ -35,6 +36,8 @@ pub struct UnpackOptions {
     pub allow_deletions: Option<u64>,
     /// Drop the destination's foreign entries instead of refusing.
     pub discard_foreign: bool,
+    /// How long to wait for the destination's lock.
+    pub wait: Wait,
 }
 
 /// What unpack did.
@@ -62,6 +65,8 @@ pub struct UnpackReport {
     pub discarded: Vec<String>,
     /// What an interrupted earlier run left, and how it was dealt with.
     pub recovered: Recovery,
+    /// What was removed before the run, and what cleaning up after it left.
+    pub notes: Notes,
 }
 
 /// Why unpack did not replace the staging area.
@@ -71,21 +76,31 @@ pub enum UnpackError {
     Usage(String),
     /// The package is bad or does not apply; nothing was written (exit status 1).
     Refused(Vec<Diagnostic>),
-    /// The atomic replacement cannot be done, or the area changed meanwhile (exit status 2).
-    Swap(SwapError),
-    /// I/O (exit status 2).
+    /// The destination cannot be locked, read or replaced atomically, or it changed
+    /// meanwhile (exit status 2).
+    Area(AreaError),
+    /// Reading the package failed (exit status 2).
     Io(io::Error),
 }
 
 impl From<io::Error> for UnpackError {
     fn from(e: io::Error) -> Self {
-        UnpackError::Io(e)
+        match DiskError::from_io(&e) {
+            Some(_) => UnpackError::Area(AreaError::Io(DiskError::wrap(e, Op::Write, Path::new("")))),
+            None => UnpackError::Io(e),
+        }
     }
 }
 
-impl From<SwapError> for UnpackError {
-    fn from(e: SwapError) -> Self {
-        UnpackError::Swap(e)
+impl From<AreaError> for UnpackError {
+    fn from(e: AreaError) -> Self {
+        UnpackError::Area(e)
+    }
+}
+
+impl From<DiskError> for UnpackError {
+    fn from(e: DiskError) -> Self {
+        UnpackError::Area(AreaError::Io(e))
     }
 }
 
@@ -94,7 +109,7 @@ impl std::fmt::Display for UnpackError {
         match self {
             UnpackError::Usage(m) => f.write_str(m),
             UnpackError::Refused(d) => write!(f, "refused: {} problems", d.len()),
-            UnpackError::Swap(e) => e.fmt(f),
+            UnpackError::Area(e) => e.fmt(f),
             UnpackError::Io(e) => e.fmt(f),
         }
     }
@@ -111,6 +126,9 @@ pub fn unpack(
     opts: &UnpackOptions,
     progress: Option<Progress<'_>>,
 ) -> Result<UnpackReport, UnpackError> {
+    // The destination first: a busy one is known before the long verification. Its
+    // writer's lock is held from here to the end.
+    let area = Area::open(dir, Access::Write(opts.wait), Want::DirOrNothing)?;
     let scan_opts = ScanOptions { caps: opts.caps, trusted: opts.trusted.clone(), expect: None };
     let first = scan(package, display, &scan_opts, &mut NullSink, progress)
         .map_err(|e| UnpackError::Usage(format!("{display}: {e}")))?;
@@ -120,31 +138,22 @@ pub fn unpack(
     let (Some(manifest), Some(id)) = (first.manifest, first.id) else {
         return Err(UnpackError::Usage(format!("{display}: the package has no manifest")));
     };
-    let paths = SwapPaths::new(dir)?;
-    check_destination(&paths)?;
-    let _lock = StagingLock::acquire(&paths.dir, LockMode::Exclusive).map_err(|e| UnpackError::Usage(e.to_string()))?;
-    let recovered = swap::recover(&paths, listing_id)?;
-    let exists = paths.dir.exists();
     let mut report = UnpackReport {
         id,
         signed_by: first.signed_by,
         already_applied: false,
-        created: !exists,
+        created: !area.exists(),
         written: 0,
         written_bytes: 0,
         carried: 0,
         removed: Vec::new(),
         discarded: Vec::new(),
-        recovered,
+        recovered: area.recovered().outcome,
+        notes: Notes::recovered(&area),
         manifest,
     };
-    if exists {
-        check_mount_point(&paths)?;
-    }
-    let before = if exists { swap::snapshot(&paths.dir)? } else { Vec::new() };
-    let state = if exists { Some(read_dir_state(&paths.dir, report.manifest.mode)?) } else { None };
     // Messages name the destination as the operator did.
-    let a = applies(dir, state.as_ref(), &report.manifest)?;
+    let a = applies(&area, &report.manifest)?;
     if let Some(d) = base_mismatch(dir, &report.manifest, &a) {
         return Err(UnpackError::Refused(vec![d]));
     }
@@ -152,91 +161,16 @@ pub fn unpack(
         report.already_applied = true;
         return Ok(report);
     }
-    let state = state.unwrap_or_default();
+    let state = dir_state(area.listing(), report.manifest.mode);
     (report.removed, report.discarded) = refusals(dir, &state, &report.manifest, opts)?;
-    check_space(&paths.parent, &report.manifest)?;
-    swap::begin(&paths)?;
-    let built = (|| {
-        if exists {
-            probe_exchange(&paths)?;
-        }
-        build(&paths, package, display, &report.manifest, id, &scan_opts, progress)
-    })();
-    let (written, bytes, carried) = match built {
-        Ok(b) => b,
-        Err(e) => {
-            let _ = fs::remove_dir_all(&paths.new_tree);
-            return Err(e);
-        }
-    };
-    (report.written, report.written_bytes, report.carried) = (written, bytes, carried);
-    let old_id = if exists { listing_id(&paths.dir)? } else { String::new() };
-    let new_id = listing_id(&paths.new_tree)?;
-    swap::commit(&paths, &old_id, &new_id, || {
-        let now = swap::snapshot(&paths.dir).map_err(SwapError::Io)?;
-        if now == before {
-            return Ok(());
-        }
-        let _ = fs::remove_dir_all(&paths.new_tree);
-        Err(SwapError::Changed(format!(
-            "{} changed while the package was being unpacked (an export landed?); nothing was replaced — run \
-             unpack again when it is done",
-            paths.dir.display()
-        )))
-    })?;
+    check_space(area.parent().0, &report.manifest)?;
+    let tree = area.rebuild()?;
+    (report.written, report.written_bytes, report.carried) =
+        build(&tree, package, display, &report.manifest, id, &scan_opts, progress)?;
+    // The exchange refuses if the destination changed since it was listed (an export
+    // landed): nothing is replaced, and the new tree is removed.
+    report.notes = Notes::of(&area, tree.commit()?);
     Ok(report)
-}
-
-/// The destination's parent must be a directory; the destination, if it exists, a real
-/// directory (not a link to one: exchanging the link would leave its target untouched).
-fn check_destination(paths: &SwapPaths) -> Result<(), UnpackError> {
-    if !paths.parent.is_dir() {
-        return Err(UnpackError::Usage(format!(
-            "{}: the parent directory does not exist; create it first",
-            paths.parent.display()
-        )));
-    }
-    match fs::symlink_metadata(&paths.dir) {
-        Ok(m) if m.file_type().is_symlink() => Err(UnpackError::Usage(format!(
-            "{} is a symbolic link; give the directory it points to, which is what gets replaced",
-            paths.dir.display()
-        ))),
-        Ok(m) if !m.is_dir() => Err(UnpackError::Usage(format!("{} is not a directory", paths.dir.display()))),
-        _ => Ok(()),
-    }
-}
-
-fn not_atomic(paths: &SwapPaths, why: &str) -> UnpackError {
-    UnpackError::Swap(SwapError::NotAtomic(format!(
-        "{}: {why}, so it cannot be replaced atomically and catstage refuses to replace it file by file; unpack \
-         into a staging area that is a plain directory on the same filesystem as its parent",
-        paths.dir.display()
-    )))
-}
-
-/// A mount point cannot be renamed.
-fn check_mount_point(paths: &SwapPaths) -> Result<(), UnpackError> {
-    let (d, p) = (fs::metadata(&paths.dir)?, fs::metadata(&paths.parent)?);
-    if d.dev() != p.dev() {
-        return Err(not_atomic(paths, "it is a mount point (or on another filesystem than its parent)"));
-    }
-    Ok(())
-}
-
-/// Tries RENAME_EXCHANGE on two empty directories beside the destination, so that a
-/// filesystem without it is refused before the new area is built, not after.
-fn probe_exchange(paths: &SwapPaths) -> Result<(), UnpackError> {
-    use rustix::fs::{CWD, RenameFlags, renameat_with};
-    let probe = paths.parent.join(format!(".{}.catstage-probe", paths.name));
-    let _ = fs::remove_dir(&probe);
-    fs::create_dir(&probe)?;
-    let r = renameat_with(CWD, &paths.new_tree, CWD, &probe, RenameFlags::EXCHANGE);
-    if r.is_ok() {
-        // Back again, so that the new tree keeps the permissions it was given.
-        let _ = renameat_with(CWD, &paths.new_tree, CWD, &probe, RenameFlags::EXCHANGE);
-    }
-    let _ = fs::remove_dir(&probe);
-    r.map_err(|e| not_atomic(paths, &format!("its filesystem cannot exchange two directories ({e})")))
 }
 
 /// True for the files a removal limit counts: volume files in catstage mode, every file
@@ -303,9 +237,10 @@ fn refusals(
     Ok((all_removed, discarded))
 }
 
-/// Test hook: pretend the filesystem has this many bytes free.
+/// The bytes free for an unprivileged writer on the filesystem of `parent` (a test
+/// build may pretend another figure, see [`crate::disk::hooks`]).
 fn free_bytes(parent: &Path) -> io::Result<u64> {
-    if let Some(v) = std::env::var("CATSTAGE_TEST_FREE_BYTES").ok().and_then(|v| v.parse().ok()) {
+    if let Some(v) = crate::disk::hooks::free_bytes() {
         return Ok(v);
     }
     let st = rustix::fs::statvfs(parent).map_err(io::Error::from)?;
@@ -331,82 +266,42 @@ fn check_space(parent: &Path, m: &Manifest) -> Result<(), UnpackError> {
 }
 
 /// Writes the members into the new tree.
-struct TreeWriter<'a> {
-    dir: &'a Path,
-    file: Option<BufWriter<File>>,
-    files: Vec<PathBuf>,
+struct TreeWriter<'t, 'a> {
+    tree: &'t NewTree<'a>,
+    file: Option<(String, BufWriter<File>)>,
     written: usize,
     bytes: u64,
 }
 
-impl MemberSink for TreeWriter<'_> {
+impl MemberSink for TreeWriter<'_, '_> {
     fn start(&mut self, f: &FileFacts) -> io::Result<()> {
-        let file = OpenOptions::new().write(true).create_new(true).mode(0o644).open(self.dir.join(&f.name))?;
-        self.file = Some(BufWriter::with_capacity(256 * 1024, file));
+        let file = self.tree.create(&f.name).map_err(DiskError::into_io)?;
+        self.file = Some((f.name.clone(), BufWriter::with_capacity(256 * 1024, file)));
         Ok(())
     }
 
     fn chunk(&mut self, data: &[u8]) -> io::Result<()> {
         match &mut self.file {
-            Some(w) => w.write_all(data),
+            Some((_, w)) => w.write_all(data),
             None => Err(io::Error::other("member data before its start")),
         }
     }
 
     fn end(&mut self, f: &FileFacts) -> io::Result<()> {
-        let Some(w) = self.file.take() else { return Err(io::Error::other("member end before its start")) };
+        let Some((name, w)) = self.file.take() else { return Err(io::Error::other("member end before its start")) };
         let file = w.into_inner().map_err(|e| e.into_error())?;
         file.set_times(FileTimes::new().set_modified(f.mtime.system_time()))?;
-        drop(file);
-        // Flushed to disk all together at the end (see `sync_all_files`).
-        self.files.push(self.dir.join(&f.name));
+        self.tree.flush(&name, file).map_err(DiskError::into_io)?;
         self.written += 1;
         self.bytes += f.size;
         Ok(())
     }
 }
 
-/// Flushes the written files to disk, several at once: the filesystem then commits its
-/// journal for many files together instead of once per file, which is several times
-/// faster for thousands of small volume files. Every one is flushed before the exchange.
-/// The files are reopened (rather than kept open) so that a staging area of 50,000
-/// volume files needs no more than a few file descriptors.
-fn sync_all_files(paths: &[PathBuf]) -> io::Result<()> {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    let next = AtomicUsize::new(0);
-    let threads = paths.len().clamp(1, 8);
-    std::thread::scope(|s| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                s.spawn(|| -> io::Result<()> {
-                    while let Some(p) = paths.get(next.fetch_add(1, Ordering::Relaxed)) {
-                        File::options().write(true).open(p)?.sync_all()?;
-                    }
-                    Ok(())
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .try_for_each(|w| w.join().unwrap_or_else(|_| Err(io::Error::other("a flushing thread died"))))
-    })
-}
-
-/// Copies (or hard-links) an unchanged file from the old area, keeping its time.
-fn carry(from: &Path, to: &Path, f: &FileFacts) -> io::Result<()> {
-    if fs::hard_link(from, to).is_ok() {
-        return Ok(());
-    }
-    fs::copy(from, to)?;
-    let file = File::options().write(true).open(to)?;
-    file.set_times(FileTimes::new().set_modified(f.mtime.system_time()))?;
-    file.sync_all()
-}
-
 /// Builds the new tree: the second pass over the package writes its files, then the
 /// unchanged files are carried over. Returns files written, their bytes, files carried.
 fn build(
-    paths: &SwapPaths,
+    tree: &NewTree<'_>,
     package: &Path,
     display: &str,
     m: &Manifest,
@@ -414,7 +309,7 @@ fn build(
     scan_opts: &ScanOptions,
     progress: Option<Progress<'_>>,
 ) -> Result<(usize, u64, usize), UnpackError> {
-    let mut sink = TreeWriter { dir: &paths.new_tree, file: None, files: Vec::new(), written: 0, bytes: 0 };
+    let mut sink = TreeWriter { tree, file: None, written: 0, bytes: 0 };
     let opts = ScanOptions { expect: Some(id), ..scan_opts.clone() };
     let second = scan(package, display, &opts, &mut sink, progress)?;
     if second.diagnostics.iter().any(Diagnostic::is_error) {
@@ -422,10 +317,8 @@ fn build(
     }
     let mut carried = 0;
     for rec in m.files.iter().filter(|f| !f.packed) {
-        let name = &rec.facts.name;
-        carry(&paths.dir.join(name), &paths.new_tree.join(name), &rec.facts)?;
+        tree.carry(&rec.facts.name)?;
         carried += 1;
     }
-    sync_all_files(&sink.files)?;
     Ok((sink.written, sink.bytes, carried))
 }

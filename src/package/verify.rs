@@ -4,8 +4,9 @@
 use super::manifest::{Kind, Manifest, PackageId};
 use super::scan::{Caps, NullSink, ScanOptions, scan};
 use super::sign::PublicKey;
-use super::tree::{Applies, applies, read_dir_state};
+use super::tree::{Applies, applies};
 use crate::diag::{Code, Diagnostic, render_json_diagnostic};
+use crate::disk::{Access, Area, Want};
 use crate::staging::Progress;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -87,17 +88,12 @@ pub fn verify(
     Ok(report)
 }
 
-/// Whether `m` applies to the staging area `dir`.
+/// Whether `m` applies to the staging area `dir` (which need not exist: a full package
+/// applies to nothing). Read as any reader reads: no file is created.
 pub fn against(dir: &Path, m: &Manifest) -> io::Result<Applies> {
-    let state = match std::fs::symlink_metadata(dir) {
-        Ok(meta) if meta.is_dir() => Some(read_dir_state(dir, m.mode)?),
-        Ok(_) => {
-            return Err(io::Error::other(format!("{}: not a directory", dir.display())));
-        }
-        Err(e) if e.kind() == io::ErrorKind::NotFound => None,
-        Err(e) => return Err(e),
-    };
-    applies(dir, state.as_ref(), m)
+    let area = Area::open(dir, Access::Read, Want::DirOrNothing).map_err(io::Error::other)?;
+    let a = applies(&area, m);
+    area.finish(a).map_err(io::Error::other)
 }
 
 /// The finding for an incremental package whose base `dir` does not hold.

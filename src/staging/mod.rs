@@ -1,28 +1,18 @@
-//! A staging area on disk (or in memory, for tests): listing and classifying its entries,
-//! reading them in parallel, writing files atomically, and locking.
+//! What a staging area holds: its entries classified by name, its files read in parallel
+//! ([`read_area`]), reference catalogs for the uniqueness checks. Where the files come
+//! from is a [`Source`]: an area on disk ([`crate::disk::Area`], which owns every
+//! filesystem transaction) or in memory ([`MemArea`]).
 
-mod atomic;
-mod copy;
-mod flush;
-mod lock;
-mod newdir;
 mod read;
 mod reference;
-pub mod swap;
 
-pub use atomic::{TEMP_PREFIX, fsync_dir, write_atomic, write_atomic_bytes};
-pub use copy::{carry_file, copy_ownership, open_regular};
-pub use flush::Flusher;
-pub use lock::{LockError, LockMode, StagingLock};
-pub use newdir::{NewArea, NewAreaError};
-pub use read::{AreaRead, Progress, Summaries, VolumeFacts, read_area, read_summaries};
+pub use read::{AreaRead, Progress, Summaries, VolumeFacts, in_file, read_area, read_summaries};
 pub use reference::{Reference, read_label_list, read_reference_area};
 
 use crate::model::{ExportType, Label};
 use std::collections::BTreeMap;
-use std::fs;
 use std::io::{self, Read};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::SystemTime;
 
 /// What an entry of a staging area is.
@@ -98,133 +88,6 @@ pub trait Source: Sync {
     fn describe(&self) -> String;
 }
 
-/// Why a staging area could not be opened (exit status 2).
-#[derive(Debug)]
-pub enum OpenError {
-    /// The path does not exist.
-    NotFound(PathBuf),
-    /// The path is not a directory.
-    NotADirectory(PathBuf),
-    /// Another I/O error.
-    Io(PathBuf, io::Error),
-}
-
-impl std::fmt::Display for OpenError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            OpenError::NotFound(p) => write!(f, "{}: no such staging area (the directory does not exist)", p.display()),
-            OpenError::NotADirectory(p) => {
-                write!(
-                    f,
-                    "{}: not a directory; a staging area is a directory holding FULL, UPDATE and V<label> files",
-                    p.display()
-                )
-            }
-            OpenError::Io(p, e) => write!(f, "{}: {e}", p.display()),
-        }
-    }
-}
-
-impl std::error::Error for OpenError {}
-
-/// A staging area directory on disk.
-#[derive(Debug)]
-pub struct DirArea {
-    path: PathBuf,
-    entries: Vec<AreaEntry>,
-}
-
-impl DirArea {
-    /// Lists and classifies the entries of `path`, never following symbolic links.
-    pub fn open(path: &Path) -> Result<DirArea, OpenError> {
-        let meta = match fs::metadata(path) {
-            Ok(m) => m,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                return Err(OpenError::NotFound(path.to_path_buf()));
-            }
-            Err(e) => return Err(OpenError::Io(path.to_path_buf(), e)),
-        };
-        if !meta.is_dir() {
-            return Err(OpenError::NotADirectory(path.to_path_buf()));
-        }
-        let mut entries = Vec::new();
-        let walk = walkdir::WalkDir::new(path).min_depth(1).max_depth(1).follow_links(false).sort_by_file_name();
-        for item in walk {
-            let item = item.map_err(|e| {
-                let err = e.into_io_error().unwrap_or_else(|| io::Error::other("cannot list the directory"));
-                OpenError::Io(path.to_path_buf(), err)
-            })?;
-            let name = display_name(item.file_name());
-            let ft = item.file_type();
-            let meta = item.metadata().ok();
-            let kind = if ft.is_file() { classify_name(&name) } else { EntryKind::NotRegular(describe_type(ft)) };
-            entries.push(AreaEntry {
-                name,
-                kind,
-                size: meta.as_ref().map_or(0, fs::Metadata::len),
-                modified: meta.and_then(|m| m.modified().ok()),
-            });
-        }
-        Ok(DirArea { path: path.to_path_buf(), entries })
-    }
-
-    /// The directory.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-}
-
-fn describe_type(ft: fs::FileType) -> &'static str {
-    use std::os::unix::fs::FileTypeExt;
-    if ft.is_symlink() {
-        "a symbolic link"
-    } else if ft.is_dir() {
-        "a directory"
-    } else if ft.is_block_device() || ft.is_char_device() {
-        "a device"
-    } else if ft.is_fifo() {
-        "a FIFO"
-    } else if ft.is_socket() {
-        "a socket"
-    } else {
-        "not a regular file"
-    }
-}
-
-impl Source for DirArea {
-    fn entries(&self) -> &[AreaEntry] {
-        &self.entries
-    }
-
-    fn open(&self, name: &str) -> io::Result<Box<dyn Read + Send + '_>> {
-        // A link or a FIFO that replaced the file since it was listed is refused.
-        let path = self.path.join(name);
-        let f = copy::open_regular(&path).map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
-        Ok(Box::new(f))
-    }
-
-    fn describe(&self) -> String {
-        self.path.display().to_string()
-    }
-}
-
-/// Locks the staging area `path` (shared for readers, exclusive for writers), then lists
-/// it, so that the listing is never one a writer was about to change. A path that does
-/// not exist or is not a directory is refused before any lock file is created.
-pub fn open_locked(path: &Path, mode: LockMode) -> Result<(DirArea, StagingLock), String> {
-    match fs::metadata(path) {
-        Ok(m) if m.is_dir() => {}
-        Ok(_) => return Err(OpenError::NotADirectory(path.to_path_buf()).to_string()),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            return Err(OpenError::NotFound(path.to_path_buf()).to_string());
-        }
-        Err(e) => return Err(OpenError::Io(path.to_path_buf(), e).to_string()),
-    }
-    let lock = StagingLock::acquire(path, mode).map_err(|e| e.to_string())?;
-    let area = DirArea::open(path).map_err(|e| e.to_string())?;
-    Ok((area, lock))
-}
-
 /// A staging area held in memory: for tests, fuzzing and in-process checks.
 #[derive(Clone, Debug, Default)]
 pub struct MemArea {
@@ -247,14 +110,14 @@ impl MemArea {
         MemArea { files, entries }
     }
 
-    /// Reads every regular file of a directory into memory.
+    /// Reads every regular file of a directory into memory (never through a link).
     pub fn load(path: &Path) -> io::Result<Self> {
+        let dir = crate::disk::Listing::read_path(path)?;
         let mut files = BTreeMap::new();
-        for e in fs::read_dir(path)? {
-            let e = e?;
-            if e.file_type()?.is_file() {
-                files.insert(e.file_name().to_string_lossy().into_owned(), fs::read(e.path())?);
-            }
+        for e in dir.entries.iter().filter(|e| e.is_file()) {
+            let mut bytes = Vec::new();
+            crate::disk::open_regular(&path.join(&e.name))?.read_to_end(&mut bytes)?;
+            files.insert(e.name.clone(), bytes);
         }
         Ok(MemArea::new(files))
     }

@@ -91,6 +91,14 @@ impl<R: Read> Read for Counting<'_, R> {
     }
 }
 
+/// Names `file` in an I/O error that does not name it already (an error of a
+/// [`crate::disk::Area`] file names the file and the area).
+pub fn in_file(file: &str) -> impl FnOnce(io::Error) -> io::Error + '_ {
+    move |e| {
+        if crate::disk::DiskError::from_io(&e).is_some() { e } else { io::Error::new(e.kind(), format!("{file}: {e}")) }
+    }
+}
+
 /// Reads one volume file and gathers its facts.
 pub fn read_volume_facts(
     src: &dyn Source,
@@ -102,8 +110,7 @@ pub fn read_volume_facts(
 ) -> io::Result<VolumeFacts> {
     let reader = Counting { inner: src.open(file)?, progress };
     let mut v = FactsVisitor::default();
-    let parsed =
-        read_volume_with(file, reader, &mut v, buf).map_err(|e| io::Error::new(e.kind(), format!("{file}: {e}")))?;
+    let parsed = read_volume_with(file, reader, &mut v, buf).map_err(in_file(file))?;
     v.nodes.sort();
     Ok(VolumeFacts {
         file: file.to_string(),
@@ -132,8 +139,7 @@ pub fn read_area(src: &dyn Source, progress: Option<Progress<'_>>) -> io::Result
         match e.kind {
             EntryKind::Summary(kind) => {
                 let reader = Counting { inner: src.open(&e.name)?, progress };
-                let parsed = read_summary(&e.name, reader, Some(kind))
-                    .map_err(|err| io::Error::new(err.kind(), format!("{}: {err}", e.name)))?;
+                let parsed = read_summary(&e.name, reader, Some(kind)).map_err(in_file(&e.name))?;
                 match kind {
                     ExportType::Full => full = Some(parsed),
                     ExportType::Update => update = Some(parsed),
@@ -146,7 +152,7 @@ pub fn read_area(src: &dyn Source, progress: Option<Progress<'_>>) -> io::Result
                     Some(e.name.clone()),
                     format!("{} is not a staging file: only FULL, UPDATE and V<label> belong here", e.name),
                 );
-                if e.name.starts_with(super::TEMP_PREFIX) {
+                if crate::disk::names::is_legacy_temp_inside(&e.name) {
                     d = d.with_hint(
                         "a temporary file left by an interrupted catstage write; delete it when no catstage \
                          process is running",
@@ -217,8 +223,7 @@ pub fn read_summaries(src: &dyn Source) -> io::Result<Summaries> {
     let mut s = Summaries::default();
     for e in src.entries() {
         if let EntryKind::Summary(kind) = e.kind {
-            let p = read_summary(&e.name, src.open(&e.name)?, Some(kind))
-                .map_err(|err| io::Error::new(err.kind(), format!("{}: {err}", e.name)))?;
+            let p = read_summary(&e.name, src.open(&e.name)?, Some(kind)).map_err(in_file(&e.name))?;
             s.diagnostics.extend(p.diagnostics);
             match kind {
                 ExportType::Full => s.full = p.summary,

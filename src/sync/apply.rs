@@ -8,23 +8,22 @@
 //!
 //! [`Pass`] keeps the books, in the order of the listing; [`Writer`] does the heavy part of
 //! each volume (its file rendered and hashed, compared, written), on a thread of its own
-//! while the listing is read. Changed volume files are written under temporary names
-//! beside the staging area's files ([`Staged`]), flushed to stable storage by background
-//! threads as they come (the journal commits many flushes at once), and renamed into place
-//! together when the export is committed, or removed when it is not.
+//! while the listing is read. Changed volume files are written into the new staging area
+//! being built beside the old one ([`crate::disk::NewTree`]) and flushed to stable storage
+//! by background threads as they come; the export commits by putting that area in place
+//! at once, or leaves the old one untouched when it is refused.
 
 use super::Stats;
 use super::build::{Built, BuiltVolume};
 use super::row::quoted;
 use super::source::Place;
 use crate::diag::{Code, FileDiagnostics};
+use crate::disk::{Area, DiskError, NewTree};
 use crate::model::{CurrentSet, Entry, ExportType, Group, Label, Sha256Digest, Summary};
 use crate::parse::read_summary;
-use crate::staging::{DirArea, EntryKind, Flusher, OpenError, Source, TEMP_PREFIX, fsync_dir};
+use crate::staging::{EntryKind, Source};
 use std::collections::{BTreeMap, BTreeSet};
-use std::fs::File;
 use std::io;
-use std::path::{Path, PathBuf};
 
 /// A scope: data store and volume group.
 pub type Scope = (String, String);
@@ -32,8 +31,6 @@ pub type Scope = (String, String);
 /// What the staging area holds before the sync.
 #[derive(Debug, Default)]
 pub struct Staging {
-    /// Its directory.
-    pub dir: PathBuf,
     /// `FULL`, if there is one.
     pub full: Option<Summary>,
     /// SHA-256 of the whole `FULL` file.
@@ -46,26 +43,19 @@ pub struct Staging {
     pub set: CurrentSet,
     /// The volume files present, with their sizes.
     pub files: BTreeMap<Label, u64>,
-    /// Temporary files an interrupted sync left ([`Staged`] names them).
-    pub stale: Vec<String>,
 }
 
 impl Staging {
-    /// Reads the summaries of the staging area `dir`; a directory that does not exist
-    /// holds nothing. A summary with errors stops the sync: what the area holds is unknown.
-    pub fn read(dir: &Path) -> Result<Staging, String> {
-        let mut st = Staging { dir: dir.to_path_buf(), ..Default::default() };
-        let area = match DirArea::open(dir) {
-            Ok(a) => a,
-            Err(OpenError::NotFound(_)) => return Ok(st),
-            Err(e) => return Err(e.to_string()),
-        };
+    /// Reads the summaries of the staging area `area`; one that does not exist yet holds
+    /// nothing. A summary with errors stops the sync: what the area holds is unknown.
+    pub fn read(area: &Area) -> Result<Staging, String> {
+        let mut st = Staging::default();
+        let dir = area.path();
         for e in area.entries() {
             match e.kind {
                 EntryKind::Volume(label) => {
                     st.files.insert(label, e.size);
                 }
-                EntryKind::Foreign if is_staged_name(&e.name) => st.stale.push(e.name.clone()),
                 EntryKind::Summary(kind) => {
                     let reader = area.open(&e.name).map_err(|err| format!("{}: {err}", e.name))?;
                     let parsed =
@@ -108,32 +98,6 @@ impl Staging {
     /// The data store of the staging area, if it has a `FULL`.
     pub fn store(&self) -> Option<&str> {
         self.full.as_ref().map(|f| f.export.store.as_str())
-    }
-
-    /// Removes the temporary files an interrupted sync left. Only under the staging
-    /// area's exclusive lock: no other process is writing them.
-    pub fn remove_stale(&self) {
-        for name in &self.stale {
-            let _ = std::fs::remove_file(self.dir.join(name));
-        }
-    }
-}
-
-/// The temporary name of a staged file: `.catstage-tmp-NAME-PID-syncN`.
-fn staged_name(name: &str, n: usize) -> String {
-    format!("{TEMP_PREFIX}{name}-{}-sync{n}", std::process::id())
-}
-
-/// True for a name [`staged_name`] gives.
-fn is_staged_name(name: &str) -> bool {
-    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    let Some(rest) = name.strip_prefix(TEMP_PREFIX) else { return false };
-    let mut parts = rest.rsplitn(3, '-');
-    match (parts.next(), parts.next(), parts.next()) {
-        (Some(n), Some(pid), Some(file)) => {
-            n.strip_prefix("sync").is_some_and(digits) && digits(pid) && crate::staging::is_staging_file_name(file)
-        }
-        _ => false,
     }
 }
 
@@ -308,23 +272,18 @@ pub fn summary_groups(defined: &[Group], old: &[Group], entries: &[Entry]) -> Ve
     groups.into_values().collect()
 }
 
-/// Renders each volume file, compares it with the staging area's, and stages the files
-/// that changed.
-pub struct Writer<'s> {
+/// Renders each volume file, compares it with the staging area's, and writes the files
+/// that changed into the new tree.
+pub struct Writer<'s, 't> {
     export_id: &'s str,
     /// Where the volume files that changed are written (otherwise they are only counted).
-    out: Option<Staged>,
+    out: Option<&'t NewTree<'t>>,
 }
 
-impl<'s> Writer<'s> {
-    /// A writer for export `export_id`, staging the changed volume files in `out`.
-    pub fn new(export_id: &'s str, out: Option<Staged>) -> Self {
+impl<'s, 't> Writer<'s, 't> {
+    /// A writer for export `export_id`, writing the changed volume files into `out`.
+    pub fn new(export_id: &'s str, out: Option<&'t NewTree<'t>>) -> Self {
         Writer { export_id, out }
-    }
-
-    /// The staged volume files, to commit or discard.
-    pub fn staged(&mut self) -> Option<Staged> {
-        self.out.take()
     }
 
     /// Does a volume's job. A volume whose file, written with the export id of its
@@ -341,139 +300,16 @@ impl<'s> Writer<'s> {
         }
         let change = if existing.is_some() { Change::Changed } else { Change::Added };
         v.head.export.id = self.export_id.to_string();
-        let written = match &mut self.out {
-            Some(out) => out.stage(&label.file_name(), |file| v.write(file).map(|(_, w)| w))?,
+        let written = match self.out {
+            Some(tree) => {
+                let name = label.file_name();
+                let file = tree.create(&name).map_err(DiskError::into_io)?;
+                let (file, written) = v.write(file)?;
+                tree.flush(&name, file).map_err(DiskError::into_io)?;
+                written
+            }
             None => v.write(io::sink())?.1,
         };
         Ok(Outcome { label, entry: crate::generate::entry_for(&v.head, &written), change })
-    }
-}
-
-/// Files written under temporary names in a directory, flushed to stable storage in the
-/// background, then renamed into place together ([`Staged::commit`]). Whatever is not
-/// committed is removed, also when it is dropped (an error on the way).
-pub struct Staged {
-    dir: PathBuf,
-    /// Temporary path and final name of each file, in the order written.
-    files: Vec<(PathBuf, String)>,
-    /// Started with the first file.
-    flusher: Option<Flusher>,
-}
-
-impl Staged {
-    /// Staging into `dir`, which must exist.
-    pub fn new(dir: &Path) -> Staged {
-        Staged { dir: dir.to_path_buf(), files: Vec::new(), flusher: None }
-    }
-
-    /// Writes the file that will be `dir/name` under a temporary name, with `write`, and
-    /// hands it to the flushing threads.
-    pub fn stage<T>(&mut self, name: &str, write: impl FnOnce(&mut File) -> io::Result<T>) -> io::Result<T> {
-        let tmp = self.dir.join(staged_name(name, self.files.len()));
-        let mut file = File::create_new(&tmp)?;
-        self.files.push((tmp, name.to_string()));
-        let value = write(&mut file)?;
-        let flusher = match &mut self.flusher {
-            Some(f) => f,
-            None => self.flusher.insert(Flusher::start("sync")?),
-        };
-        flusher.flush(file)?;
-        Ok(value)
-    }
-
-    /// Waits for the flushes; the first error, if any.
-    fn flushed(&mut self) -> io::Result<()> {
-        self.flusher.take().map_or(Ok(()), Flusher::finish)
-    }
-
-    /// Renames every staged file into place once all are on stable storage, then flushes
-    /// the directory; returns the number of files.
-    pub fn commit(mut self) -> io::Result<u64> {
-        self.flushed()?;
-        let n = self.files.len() as u64;
-        let mut pending = std::mem::take(&mut self.files).into_iter();
-        while let Some((tmp, name)) = pending.next() {
-            if let Err(e) = std::fs::rename(&tmp, self.dir.join(&name)) {
-                self.files.push((tmp, name));
-                self.files.extend(pending);
-                return Err(e);
-            }
-        }
-        if n > 0 {
-            fsync_dir(&self.dir)?;
-        }
-        Ok(n)
-    }
-
-    /// Removes every staged file.
-    pub fn discard(mut self) {
-        self.remove();
-    }
-
-    fn remove(&mut self) {
-        let _ = self.flushed();
-        for (tmp, _) in self.files.drain(..) {
-            let _ = std::fs::remove_file(&tmp);
-        }
-    }
-}
-
-impl Drop for Staged {
-    fn drop(&mut self) {
-        self.remove();
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn names(dir: &Path) -> Vec<String> {
-        let mut v: Vec<String> =
-            std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
-        v.sort();
-        v
-    }
-
-    #[test]
-    fn staged_files_appear_together_on_commit_and_vanish_otherwise() {
-        use std::io::Write;
-        let dir = tempfile::tempdir().unwrap();
-        let mut staged = Staged::new(dir.path());
-        for name in ["VA", "VB"] {
-            staged.stage(name, |f| f.write_all(name.as_bytes())).unwrap();
-        }
-        assert_eq!(names(dir.path()).len(), 2);
-        assert!(names(dir.path()).iter().all(|n| is_staged_name(n)));
-        staged.discard();
-        assert!(names(dir.path()).is_empty(), "discarded");
-
-        let mut staged = Staged::new(dir.path());
-        staged.stage("VA", |f| f.write_all(b"a")).unwrap();
-        drop(staged);
-        assert!(names(dir.path()).is_empty(), "dropped on an error path");
-
-        let mut staged = Staged::new(dir.path());
-        staged.stage("VA", |f| f.write_all(b"a")).unwrap();
-        staged.stage("VB", |f| f.write_all(b"b")).unwrap();
-        assert_eq!(staged.commit().unwrap(), 2);
-        assert_eq!(names(dir.path()), ["VA", "VB"]);
-        assert_eq!(std::fs::read(dir.path().join("VB")).unwrap(), b"b");
-    }
-
-    #[test]
-    fn staged_names_are_recognized_and_nothing_else() {
-        assert!(is_staged_name(&staged_name("VSAD001", 12)));
-        assert!(is_staged_name(".catstage-tmp-VSAD001-77-sync0"));
-        for other in [
-            ".catstage-tmp-FULL-77-3",
-            ".catstage-tmp-VSAD001-77-sync",
-            ".catstage-tmp-vsad001-77-sync1",
-            ".catstage-tmp-VSAD001-x-sync1",
-            "VSAD001",
-            ".catstage-tmp--77-sync1",
-        ] {
-            assert!(!is_staged_name(other), "{other}");
-        }
     }
 }

@@ -9,13 +9,14 @@
 //! it into rows, one builds the volumes and keeps the books (every finding and figure, in
 //! the listing's order), one renders, hashes and writes the volume files.
 //!
-//! The listing is read once. Changed volume files are written under temporary names and
-//! flushed to stable storage as they come; only once the whole listing is read are they
-//! renamed into place (a FULL export after a rejected row, or one that would remove more
-//! than a tenth of the volumes, is refused: its temporary files are removed, so that a
-//! refused export writes nothing). Volume files are replaced first and summaries last,
-//! each atomically, under the staging area's exclusive lock: a crash leaves at worst
-//! temporary files and stale entries, never an entry without its file.
+//! The listing is read once. The export builds the complete new staging area beside the
+//! old one ([`crate::disk::NewTree`]): changed volume files are written into it and flushed
+//! to stable storage as they come; once the whole listing is read, the unchanged files are
+//! carried over (hard links), the summaries written, and the new area exchanged with the
+//! old one in one step. A FULL export after a rejected row, or one that would remove more
+//! than a tenth of the volumes, is refused and the new area discarded, so that a refused
+//! export writes nothing. After a crash at any instant every file of the staging area is
+//! the old one or every file is the new one, and the next writer cleans up.
 
 mod apply;
 mod build;
@@ -36,14 +37,15 @@ pub use glob::Glob;
 pub use timefmt::{TimeFormat, parse_timezone};
 
 use crate::diag::{self, Code, Diagnostic, FileDiagnostics, render_json_diagnostic};
+use crate::disk::{Access, Area, AreaError, NewTree, Notes, Wait, Want};
 use crate::model::{ExportType, Summary, SummaryExport, Timestamp, Version, check_export_id};
-use crate::staging::{LockMode, StagingLock, fsync_dir, write_atomic_bytes};
 use crate::write::summary_bytes;
-use apply::{Job, Pass, Staged, Staging, Writer, summary_groups};
+use apply::{Job, Pass, Staging, Writer, summary_groups};
 use build::Builder;
 use sha2::{Digest, Sha256};
 use source::{ReadAhead, SourceReader};
-use std::path::{Path, PathBuf};
+use std::collections::BTreeSet;
+use std::path::Path;
 use std::sync::mpsc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -70,6 +72,8 @@ pub struct SyncRequest<'a> {
     pub dry_run: bool,
     /// Write a FULL export even after rejected rows or beyond the removal limit.
     pub force: bool,
+    /// How long to wait for the staging area's lock.
+    pub wait: Wait,
 }
 
 /// The figures of a sync.
@@ -122,6 +126,8 @@ pub struct SyncReport {
     pub diagnostics: Vec<Diagnostic>,
     /// Wall time.
     pub elapsed: Duration,
+    /// What was removed before the run, and what cleaning up after it left.
+    pub notes: Notes,
 }
 
 impl SyncReport {
@@ -137,6 +143,7 @@ impl SyncReport {
             stats: Stats::default(),
             diagnostics,
             elapsed: start.elapsed(),
+            notes: Notes::default(),
         }
     }
 
@@ -172,18 +179,39 @@ impl SyncReport {
 
 /// Why a sync could not run (exit status 2).
 #[derive(Debug)]
-pub struct SyncError(pub String);
+pub enum SyncError {
+    /// The request cannot be carried out: a definition, listing or export id that cannot be
+    /// used, a staging area whose summaries have errors.
+    Cannot(String),
+    /// The staging area cannot be opened, locked or replaced.
+    Area(AreaError),
+}
 
 impl std::fmt::Display for SyncError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        match self {
+            SyncError::Cannot(m) => f.write_str(m),
+            SyncError::Area(e) => e.fmt(f),
+        }
     }
 }
 
 impl std::error::Error for SyncError {}
 
+impl From<AreaError> for SyncError {
+    fn from(e: AreaError) -> Self {
+        SyncError::Area(e)
+    }
+}
+
+impl From<crate::disk::DiskError> for SyncError {
+    fn from(e: crate::disk::DiskError) -> Self {
+        SyncError::Area(AreaError::Io(e))
+    }
+}
+
 fn cannot(path: &Path, e: impl std::fmt::Display) -> SyncError {
-    SyncError(format!("{}: {e}", path.display()))
+    SyncError::Cannot(format!("{}: {e}", path.display()))
 }
 
 /// Runs a sync. Findings about the definition, the rows and a refused FULL export are in
@@ -200,12 +228,12 @@ pub fn sync(req: &SyncRequest<'_>) -> Result<SyncReport, SyncError> {
         return Ok(SyncReport::not_run(req, diags, start));
     }
     // One writer per staging area (R19); a dry run only reads.
-    let mode = if req.dry_run { LockMode::Shared } else { LockMode::Exclusive };
-    let _lock = StagingLock::acquire(req.staging, mode).map_err(|e| SyncError(e.to_string()))?;
-    let st = Staging::read(req.staging).map_err(SyncError)?;
+    let access = if req.dry_run { Access::Read } else { Access::Write(req.wait) };
+    let area = Area::open(req.staging, access, Want::DirOrNothing)?;
+    let st = Staging::read(&area).map_err(SyncError::Cannot)?;
     let created = created(req, &def)?;
     let export_id = req.export_id.clone().or_else(|| def.export.id.clone()).unwrap_or_else(|| created.export_id_form());
-    check_export_id(&export_id).map_err(|e| SyncError(format!("export id {export_id:?}: {e}")))?;
+    check_export_id(&export_id).map_err(|e| SyncError::Cannot(format!("export id {export_id:?}: {e}")))?;
     let base = preflight(req, &def, &st, &export_id)?;
     let mut report = SyncReport {
         ran: true,
@@ -218,11 +246,17 @@ pub fn sync(req: &SyncRequest<'_>) -> Result<SyncReport, SyncError> {
         stats: Stats::default(),
         diagnostics: Vec::new(),
         elapsed: Duration::ZERO,
+        notes: Notes::recovered(&area),
     };
     let ctx = Export { def: &def, st: &st, export_id: &export_id, base, created };
-    match req.kind {
-        ExportType::Update => update(req, &ctx, source, &mut report)?,
-        ExportType::Full => full(req, &ctx, source, &mut report)?,
+    let tree = if req.dry_run { None } else { Some(area.rebuild()?) };
+    let written = match req.kind {
+        ExportType::Update => update(req, &ctx, source, tree.as_ref(), &mut report)?,
+        ExportType::Full => full(req, &ctx, source, tree.as_ref(), &mut report)?,
+    };
+    // The old staging area stays as it is unless the export wrote something.
+    if let (Some(tree), true) = (tree, written) {
+        report.notes = Notes::of(&area, tree.commit()?);
     }
     report.elapsed = start.elapsed();
     Ok(report)
@@ -273,7 +307,7 @@ fn created(req: &SyncRequest<'_>, def: &Definition) -> Result<Timestamp, SyncErr
     }
     let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
     Timestamp::from_instant(now, def.time.timezone.unwrap_or(0))
-        .map_err(|e| SyncError(format!("the system clock gives no usable time ({e}): give --created")))
+        .map_err(|e| SyncError::Cannot(format!("the system clock gives no usable time ({e}): give --created")))
 }
 
 /// Checks what must hold before anything is read; returns an UPDATE's base.
@@ -281,7 +315,7 @@ fn preflight(req: &SyncRequest<'_>, def: &Definition, st: &Staging, id: &str) ->
     if let (Some(Locator::Literal(store)), Some(have)) = (def.mapping(Field::Store).map(|m| &m.locator), st.store())
         && store != have
     {
-        return Err(SyncError(format!(
+        return Err(SyncError::Cannot(format!(
             "{} holds data store {have:?}, the definition exports {store:?}: a staging area holds one data store",
             req.staging.display()
         )));
@@ -290,13 +324,13 @@ fn preflight(req: &SyncRequest<'_>, def: &Definition, st: &Staging, id: &str) ->
         return Ok(None);
     }
     let Some(full) = &st.full else {
-        return Err(SyncError(format!(
+        return Err(SyncError::Cannot(format!(
             "{} has no FULL summary: the first export into a staging area is a FULL export (--type full)",
             req.staging.display()
         )));
     };
     if full.export.id == id {
-        return Err(SyncError(format!(
+        return Err(SyncError::Cannot(format!(
             "the UPDATE export needs an id of its own: FULL export {id} already has it (give --export-id or --created)"
         )));
     }
@@ -313,12 +347,12 @@ fn read_all(
     def: &Definition,
     source: SourceReader,
     pass: &mut Pass<'_>,
-    writer: &mut Writer<'_>,
+    writer: &mut Writer<'_, '_>,
     store: Option<String>,
     stats: &mut Stats,
     diags: &mut FileDiagnostics,
 ) -> Result<Option<String>, SyncError> {
-    let io = |e: std::io::Error| SyncError(e.to_string());
+    let io = |e: std::io::Error| SyncError::Cannot(e.to_string());
     let mut builder = Builder::new(def, store);
     let outcomes = std::thread::scope(|scope| {
         let (jobs, queue) = mpsc::sync_channel::<Job>(QUEUE);
@@ -360,68 +394,68 @@ fn read_all(
     Ok(builder.store().map(str::to_string))
 }
 
-/// An UPDATE export: one reading that stages what changed (nothing can refuse it), then
-/// the volume files renamed into place and the cumulative UPDATE summary, when anything
-/// changed.
+/// Writes `bytes` as the summary `name` of the new tree, or carries the old one over when
+/// it has those bytes already; true when written.
+fn put_summary(
+    tree: &NewTree<'_>,
+    name: &str,
+    bytes: &[u8],
+    old: Option<crate::model::Sha256Digest>,
+) -> Result<bool, SyncError> {
+    let digest = crate::model::Sha256Digest(Sha256::digest(bytes).into());
+    if old == Some(digest) {
+        tree.carry(name)?;
+        return Ok(false);
+    }
+    tree.write(name, bytes)?;
+    Ok(true)
+}
+
+/// An UPDATE export: one reading writes what changed into the new tree (nothing can refuse
+/// it), then the cumulative UPDATE summary; everything else is carried over. True when
+/// anything changed (the tree is then to be committed).
 fn update(
     req: &SyncRequest<'_>,
     x: &Export<'_>,
     source: SourceReader,
+    tree: Option<&NewTree<'_>>,
     report: &mut SyncReport,
-) -> Result<(), SyncError> {
-    let write = !req.dry_run;
-    if write {
-        x.st.remove_stale();
-    }
+) -> Result<bool, SyncError> {
     let mut pass = Pass::new(x.st);
-    let mut writer = Writer::new(x.export_id, write.then(|| Staged::new(&x.st.dir)));
+    let mut writer = Writer::new(x.export_id, tree);
     let mut diags = FileDiagnostics::new(req.source.display().to_string());
     let store = x.st.store().map(str::to_string);
     let store = read_all(x.def, source, &mut pass, &mut writer, store, &mut report.stats, &mut diags)?;
     report.diagnostics = diags.into_vec();
     report.store = store.clone();
-    if let Some(staged) = writer.staged() {
-        report.stats.files_written += staged.commit().map_err(|e| cannot(req.staging, e))?;
-    }
     let entries = pass.update_entries();
     let summary = x.summary(ExportType::Update, store.unwrap_or_default(), entries);
     let groups_changed = summary.groups != x.st.set.groups;
-    if write && (!pass.fresh.is_empty() || groups_changed) {
-        write_atomic_bytes(&x.st.dir, "UPDATE", &summary_bytes(&summary)).map_err(|e| cannot(req.staging, e))?;
-        report.stats.files_written += 1;
+    let Some(tree) = tree else { return Ok(false) };
+    if pass.fresh.is_empty() && !groups_changed {
+        return Ok(false);
     }
-    Ok(())
+    tree.write("UPDATE", &summary_bytes(&summary))?;
+    let fresh: BTreeSet<String> = pass.fresh.iter().map(|l| l.file_name()).collect();
+    report.stats.files_written += fresh.len() as u64 + 1;
+    tree.carry_others(|name| name == "UPDATE" || fresh.contains(name))?;
+    Ok(true)
 }
 
-/// A directory a FULL export created for a new staging area: removed again unless the
-/// export is committed.
-struct NewDir {
-    dir: Option<PathBuf>,
-}
-
-impl Drop for NewDir {
-    fn drop(&mut self) {
-        if let Some(dir) = &self.dir {
-            let _ = std::fs::remove_dir(dir);
-        }
-    }
-}
-
-/// A FULL export: one reading stages the changed and added volume files and counts; the
-/// export is refused (the staged files removed) after a rejected row or beyond the
-/// removal limit; else the volume files are renamed into place, then FULL is written,
-/// then UPDATE and the volume files of removed volumes are removed.
-fn full(req: &SyncRequest<'_>, x: &Export<'_>, source: SourceReader, report: &mut SyncReport) -> Result<(), SyncError> {
-    let mut new_dir = NewDir { dir: None };
-    if !req.dry_run && !x.st.dir.exists() {
-        std::fs::create_dir(&x.st.dir).map_err(|e| cannot(req.staging, e))?;
-        new_dir.dir = Some(x.st.dir.clone());
-    }
-    if !req.dry_run {
-        x.st.remove_stale();
-    }
+/// A FULL export: one reading writes the changed and added volume files into the new tree
+/// and counts; the export is refused (the tree discarded) after a rejected row or beyond
+/// the removal limit; else FULL is written, UPDATE and the files of removed volumes are
+/// left behind, and everything else is carried over. True when the tree is to be
+/// committed.
+fn full(
+    req: &SyncRequest<'_>,
+    x: &Export<'_>,
+    source: SourceReader,
+    tree: Option<&NewTree<'_>>,
+    report: &mut SyncReport,
+) -> Result<bool, SyncError> {
     let mut pass = Pass::new(x.st);
-    let mut writer = Writer::new(x.export_id, (!req.dry_run).then(|| Staged::new(&x.st.dir)));
+    let mut writer = Writer::new(x.export_id, tree);
     let mut diags = FileDiagnostics::new(req.source.display().to_string());
     let mut stats = Stats::default();
     let store = x.st.store().map(str::to_string);
@@ -431,28 +465,40 @@ fn full(req: &SyncRequest<'_>, x: &Export<'_>, source: SourceReader, report: &mu
     let removed = pass.removed();
     stats.volumes_removed = removed.len() as u64;
     report.stats = stats.clone();
-    let staged = writer.staged();
     let refusals = refusals(&stats, x.st.set.entries.len() as u64);
     if !req.force && !refusals.is_empty() {
         report.refused = true;
         report.diagnostics.extend(refusals.into_iter().map(|m| Diagnostic::new(Code::SyncRefused, None, m)));
-        if let Some(staged) = staged {
-            staged.discard();
-        }
-        return Ok(());
+        return Ok(false);
     }
-    let Some(staged) = staged else { return Ok(()) };
+    let Some(tree) = tree else { return Ok(false) };
     let Some(store) = store else {
-        return Err(SyncError(format!(
+        return Err(SyncError::Cannot(format!(
             "{}: the listing holds no volume, and no data store is known",
             req.source.display()
         )));
     };
-    stats.files_written += staged.commit().map_err(|e| cannot(req.staging, e))?;
-    new_dir.dir = None;
-    commit_full(req, x, &pass, store, &removed, &mut stats)?;
+    let fresh: BTreeSet<String> = pass.fresh.iter().map(|l| l.file_name()).collect();
+    stats.files_written += fresh.len() as u64;
+    let summary = x.summary(ExportType::Full, store, pass.full_entries());
+    let full_written = put_summary(tree, "FULL", &summary_bytes(&summary), x.st.full_sha)?;
+    if full_written {
+        stats.files_written += 1;
+    }
+    let dropped: BTreeSet<String> = removed
+        .iter()
+        .filter(|l| x.st.files.contains_key(l))
+        .map(|l| l.file_name())
+        .chain(x.st.update_exists.then(|| "UPDATE".to_string()))
+        .collect();
+    stats.files_removed += dropped.len() as u64;
     report.stats = stats;
-    Ok(())
+    if !full_written && fresh.is_empty() && dropped.is_empty() {
+        // The staging area already holds this export: nothing to replace.
+        return Ok(false);
+    }
+    tree.carry_others(|name| name == "FULL" || fresh.contains(name) || dropped.contains(name))?;
+    Ok(true)
 }
 
 /// Why a FULL export is refused, if it is.
@@ -474,37 +520,4 @@ fn refusals(stats: &Stats, held: u64) -> Vec<String> {
         ));
     }
     out
-}
-
-/// Writes FULL (unless it is already these bytes), then removes UPDATE and the files of
-/// removed volumes: a crash leaves at worst stale entries, never an entry without its file.
-fn commit_full(
-    req: &SyncRequest<'_>,
-    x: &Export<'_>,
-    pass: &Pass<'_>,
-    store: String,
-    removed: &[crate::model::Label],
-    stats: &mut Stats,
-) -> Result<(), SyncError> {
-    let summary = x.summary(ExportType::Full, store, pass.full_entries());
-    let bytes = summary_bytes(&summary);
-    let digest = crate::model::Sha256Digest(Sha256::digest(&bytes).into());
-    let fail = |e: std::io::Error| cannot(req.staging, e);
-    if x.st.full_sha != Some(digest) {
-        write_atomic_bytes(&x.st.dir, "FULL", &bytes).map_err(fail)?;
-        stats.files_written += 1;
-    }
-    let mut names: Vec<String> = Vec::new();
-    if x.st.update_exists {
-        names.push("UPDATE".to_string());
-    }
-    names.extend(removed.iter().filter(|l| x.st.files.contains_key(l)).map(|l| l.file_name()));
-    for name in &names {
-        std::fs::remove_file(x.st.dir.join(name)).map_err(fail)?;
-        stats.files_removed += 1;
-    }
-    if !names.is_empty() {
-        fsync_dir(&x.st.dir).map_err(fail)?;
-    }
-    Ok(())
 }

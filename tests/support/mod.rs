@@ -164,3 +164,62 @@ pub fn rehash_entry(area: &mut BTreeMap<String, Vec<u8>>, summary: &str, file: &
     });
     area.insert(summary.to_string(), new);
 }
+
+/// A catstage process stopped at a pause point of its protocol (see `catstage::disk::hooks`):
+/// it holds whatever it holds there (a lock, a half-built tree) until [`Paused::resume`].
+/// Synchronised through the child's own pipes: no timing, and a child that exits early
+/// ends its stderr, so no test can hang waiting for it. Dropped, the child is killed.
+pub struct Paused {
+    child: std::process::Child,
+    stderr: std::io::BufReader<std::process::ChildStderr>,
+    /// What the child wrote on stderr before it paused.
+    pub before: String,
+}
+
+impl Paused {
+    /// Runs catstage with `args` and `env`, and waits until it pauses at `point`.
+    pub fn at(point: &str, args: &[&str], env: &[(&str, &str)]) -> Paused {
+        use std::io::BufRead;
+        use std::process::Stdio;
+        let mut c = catstage();
+        c.args(args).env("CATSTAGE_TEST_PAUSE_AT", point).stdin(Stdio::piped()).stdout(Stdio::null());
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        let mut child = c.stderr(Stdio::piped()).spawn().unwrap();
+        let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+        let want = format!("catstage: test: paused at {point}");
+        let mut before = String::new();
+        loop {
+            let mut line = String::new();
+            if stderr.read_line(&mut line).unwrap() == 0 {
+                let status = child.wait().unwrap();
+                panic!("catstage {args:?} ended ({status}) before pausing at {point}:\n{before}");
+            }
+            if line.trim_end() == want {
+                break;
+            }
+            before.push_str(&line);
+        }
+        Paused { child, stderr, before }
+    }
+
+    /// Lets the child go on; its exit status and the rest of its stderr.
+    pub fn resume(mut self) -> (i32, String) {
+        use std::io::Read;
+        drop(self.child.stdin.take());
+        let mut rest = String::new();
+        self.stderr.read_to_string(&mut rest).unwrap();
+        let status = self.child.wait().unwrap();
+        (status.code().unwrap_or(-1), rest)
+    }
+}
+
+impl Drop for Paused {
+    fn drop(&mut self) {
+        if self.child.try_wait().ok().flatten().is_none() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}

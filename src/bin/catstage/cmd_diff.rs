@@ -1,10 +1,10 @@
 //! `catstage diff`.
 
+use crate::areas;
 use crate::output::{Format, Styles};
-use crate::{CmdResult, FINDINGS, Failure, OK, TROUBLE};
+use crate::{CmdResult, FINDINGS, OK, TROUBLE};
 use catstage::diag::render_text;
 use catstage::diff::{AreaDiff, diff};
-use catstage::staging::{LockMode, open_locked};
 use std::io::{self, Write};
 use std::path::PathBuf;
 
@@ -51,10 +51,10 @@ pub struct Args {
 }
 
 pub fn run(args: Args, styles: &Styles) -> CmdResult {
-    let (a, _la) = open_locked(&args.a, LockMode::Shared).map_err(Failure::msg)?;
-    let (b, _lb) = open_locked(&args.b, LockMode::Shared).map_err(Failure::msg)?;
+    let a = areas::read(&args.a, None)?;
+    let b = areas::read(&args.b, None)?;
     let (na, nb) = (args.a.display().to_string(), args.b.display().to_string());
-    let d = diff(&na, &a, &nb, &b, args.verify).map_err(Failure::Io)?;
+    let d = areas::finish(&[&a, &b], diff(&na, &a, &nb, &b, args.verify))?;
     let trouble = d.diagnostics.iter().any(|x| x.is_error());
     let mut out = io::BufWriter::new(io::stdout().lock());
     match args.format {

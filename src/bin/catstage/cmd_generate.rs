@@ -4,7 +4,6 @@ use crate::output::Styles;
 use crate::{CmdResult, Failure, OK};
 use catstage::generate::{GenerateError, NextParams, Params, generate, generate_next, secondary_config};
 use catstage::model::Node;
-use catstage::staging::write_atomic_bytes;
 use std::io::{self, Write};
 use std::path::PathBuf;
 use std::time::Instant;
@@ -139,13 +138,9 @@ pub fn run(args: Args, styles: &Styles) -> CmdResult {
     };
     if let Some(c) = &args.secondary_config {
         let text = secondary_config(&result.store, result.node, secondary, &result.groups, result.catalogfiles);
-        let dir = match c.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        let name = c.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        write_atomic_bytes(&dir, &name, text.as_bytes()).map_err(|e| Failure::msg(format!("{}: {e}", c.display())))?;
+        catstage::disk::AtomicFile::write(c, text.as_bytes(), 0o644, true)?;
     }
+    crate::areas::print_notes(styles, &result.notes, args.quiet);
     if !args.quiet {
         let update = result.update_export.map(|u| format!(", UPDATE export {u}")).unwrap_or_default();
         writeln!(

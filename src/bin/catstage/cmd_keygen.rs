@@ -26,8 +26,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args, _styles: &Styles) -> CmdResult {
-    let (secret, public, key) =
-        keygen(&args.output).map_err(|e| Failure::msg(format!("{}: {e}", args.output.display())))?;
+    let (secret, public, key) = keygen(&args.output).map_err(Failure::from)?;
     println!("wrote {} (the secret key: keep it at the packing site, for pack --sign)", secret.display());
     println!("wrote {} (the public key: give it to the receiving site, for --trusted-key)", public.display());
     println!("public key {key}");

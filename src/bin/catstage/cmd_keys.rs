@@ -1,10 +1,10 @@
 //! `catstage keys`.
 
+use crate::areas;
 use crate::output::Format;
 use crate::{CmdResult, FINDINGS, Failure, OK};
 use catstage::config::load_secondary;
 use catstage::diag::render_json_diagnostic;
-use catstage::staging::{LockMode, open_locked};
 use std::io::{self, Write};
 use std::path::PathBuf;
 
@@ -35,7 +35,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args, styles: &crate::output::Styles) -> CmdResult {
-    let (area, _lock) = open_locked(&args.staging, LockMode::Shared).map_err(Failure::msg)?;
+    let area = areas::read(&args.staging, None)?;
     let loaded = match &args.config {
         Some(p) => Some(load_secondary(p).map_err(|e| Failure::msg(format!("{}: {e}", p.display())))?),
         None => None,
@@ -63,7 +63,7 @@ pub fn run(args: Args, styles: &crate::output::Styles) -> CmdResult {
         return Err(Failure::msg(format!("{}: the configuration cannot be used", l.config.file)));
     }
     let config = loaded.as_ref().map(|l| &l.config);
-    let uses = catstage::keys::key_managers(&area, config).map_err(Failure::Io)?;
+    let uses = areas::finish(&[&area], catstage::keys::key_managers(&area, config))?;
     let missing: Vec<&str> = uses.iter().filter(|u| u.configured == Some(false)).map(|u| u.id.as_str()).collect();
     let mut out = io::BufWriter::new(io::stdout().lock());
     match args.format {

@@ -6,7 +6,6 @@ use catstage::diag::{Diagnostic, render_json_diagnostic, render_text};
 use catstage::package::{
     DEFAULT_LEVEL, Kind, MAX_LEVEL, PackError, PackOptions, PackReport, human_bytes, pack, read_secret_key,
 };
-use catstage::staging::{DirArea, Source};
 use std::io::{self, Write};
 use std::path::PathBuf;
 
@@ -43,9 +42,15 @@ pub struct Args {
     /// The staging area (a directory).
     #[arg(value_name = "STAGING")]
     pub staging: PathBuf,
-    /// The package file to write (replaced atomically if it exists).
+    /// The package file to write; an existing one is refused unless --force (then it is
+    /// replaced atomically).
     #[arg(short, long, value_name = "FILE")]
     pub output: PathBuf,
+    /// Replace an existing package file.
+    #[arg(long)]
+    pub force: bool,
+    #[command(flatten)]
+    pub wait: crate::areas::WaitArgs,
     /// The previous package: write an incremental package on top of it.
     #[arg(long, value_name = "PREVIOUS_PACKAGE")]
     pub base: Option<PathBuf>,
@@ -79,15 +84,25 @@ pub fn run(args: Args, styles: &Styles) -> CmdResult {
         None => None,
     };
     let workers = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get() as u32));
-    let opts = PackOptions { base: args.base.clone(), raw: args.raw, level: args.level, workers, signer };
+    let opts = PackOptions {
+        base: args.base.clone(),
+        raw: args.raw,
+        level: args.level,
+        workers,
+        signer,
+        force: args.force,
+        wait: args.wait.get(),
+    };
     // The area's size for the progress bar; pack itself opens and checks the area.
-    let total: u64 = DirArea::open(&args.staging).map(|a| a.entries().iter().map(|e| e.size).sum()).unwrap_or(0);
+    let total: u64 =
+        catstage::disk::Listing::read_path(&args.staging).map(|l| l.entries.iter().map(|e| e.size).sum()).unwrap_or(0);
     let bar = styles.progress(if args.raw { 2 * total } else { total }, "pack");
     let tick = |n: u64| bar.inc(n);
     let result = pack(&args.staging, &args.output, &opts, Some(&tick));
     bar.finish_and_clear();
     match result {
         Ok(r) => {
+            crate::areas::print_notes(styles, &r.notes, args.quiet);
             if !args.quiet {
                 print_report(&args, &r, styles)?;
             }
@@ -100,6 +115,7 @@ pub fn run(args: Args, styles: &Styles) -> CmdResult {
             Ok(FINDINGS)
         }
         Err(PackError::Usage(m) | PackError::Changed(m)) => Err(Failure::msg(m)),
+        Err(PackError::Area(e)) => Err(Failure::from(e)),
         Err(PackError::Io(e)) => Err(Failure::msg(format!("{}: {e}", args.output.display()))),
     }
 }

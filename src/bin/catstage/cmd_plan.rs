@@ -1,12 +1,12 @@
 //! `catstage plan`.
 
+use crate::areas;
 use crate::output::{Format, Styles, table};
 use crate::{CmdResult, FINDINGS, Failure, OK};
 use catstage::config::load_secondary;
 use catstage::diag::render_text;
 use catstage::model::ExportType;
 use catstage::plan::{Action, Plan, PlanRequest, plan};
-use catstage::staging::{LockMode, open_locked};
 use std::io::{self, Write};
 use std::path::PathBuf;
 
@@ -66,23 +66,24 @@ pub struct Args {
 }
 
 pub fn run(args: Args, styles: &Styles) -> CmdResult {
-    let (area, _lock) = open_locked(&args.staging, LockMode::Shared).map_err(Failure::msg)?;
+    let area = areas::read(&args.staging, None)?;
     let config = load_secondary(&args.config).map_err(|e| Failure::msg(format!("{}: {e}", args.config.display())))?;
     let baseline = match &args.baseline {
-        Some(b) => Some(open_locked(b, LockMode::Shared).map_err(|e| Failure::msg(format!("--baseline: {e}")))?),
+        Some(b) => Some(areas::read(b, Some("--baseline"))?),
         None => None,
     };
     let (references, reference_diagnostics) = crate::cmd_validate::references(&args.against, &args.labels)?;
     let req = PlanRequest {
         config: &config,
         import_type: if args.import_type == "full" { ExportType::Full } else { ExportType::Update },
-        baseline: baseline.as_ref().map(|(b, _)| b as &dyn catstage::staging::Source),
+        baseline: baseline.as_ref().map(|b| b as &dyn catstage::staging::Source),
         catalogfiles: args.catalogfiles.as_deref().map(|c| c == "yes"),
         max_deletions: args.max_deletions,
         references: &references,
         reference_diagnostics,
     };
-    let p = plan(&args.staging.display().to_string(), &area, req, None).map_err(Failure::Io)?;
+    let read: Vec<&catstage::disk::Area> = std::iter::once(&area).chain(&baseline).collect();
+    let p = areas::finish(&read, plan(&args.staging.display().to_string(), &area, req, None))?;
     let mut out = io::BufWriter::new(io::stdout().lock());
     match args.format {
         Format::Json => writeln!(out, "{:#}", p.json())?,

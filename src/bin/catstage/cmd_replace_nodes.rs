@@ -6,7 +6,6 @@ use catstage::config::{NodeReplacement, Pos, load_secondary, validate_replacemen
 use catstage::diag::{Code, render_json_diagnostic, render_text};
 use catstage::model::Node;
 use catstage::nodes::{NodesError, NodesReport, Target, replace_nodes};
-use catstage::staging::swap::Recovery;
 use std::io::{self, Write};
 use std::path::PathBuf;
 
@@ -52,6 +51,8 @@ pub struct Args {
     /// Report what would change and write nothing.
     #[arg(long)]
     pub dry_run: bool,
+    #[command(flatten)]
+    pub wait: crate::areas::WaitArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -116,15 +117,14 @@ pub fn run(args: Args, styles: &Styles) -> CmdResult {
     } else {
         Target::Dir(args.output.clone().unwrap_or_default())
     };
-    match replace_nodes(&args.staging, &pairs, &target) {
+    match replace_nodes(&args.staging, &pairs, &target, args.wait.get()) {
         Ok(r) => {
+            crate::areas::print_notes(styles, &r.notes, false);
             print_report(&args, &r)?;
             Ok(OK)
         }
         Err(NodesError::Refused(diags)) => refused(&args, &diags, styles),
-        Err(NodesError::Usage(m)) => Err(Failure::msg(m)),
-        Err(NodesError::Swap(e)) => Err(Failure::msg(e.to_string())),
-        Err(NodesError::Io(e)) => Err(Failure::Io(e)),
+        Err(NodesError::Area(e)) => Err(Failure::from(e)),
     }
 }
 
@@ -172,27 +172,12 @@ fn print_report(args: &Args, r: &NodesReport) -> io::Result<()> {
                 "volumes_rewritten": r.volumes_rewritten,
                 "volumes_unchanged": r.volumes_unchanged,
                 "carried_over": r.carried,
-                "recovered": match r.recovered {
-                    Recovery::Nothing => None,
-                    Recovery::Completed => Some("completed"),
-                    Recovery::CleanedUp => Some("cleaned-up"),
-                },
+                "recovered": r.recovered.as_str(),
                 "diagnostics": [],
             });
             writeln!(out, "{doc:#}")?;
         }
         Format::Text => {
-            match r.recovered {
-                Recovery::Nothing => {}
-                Recovery::Completed => writeln!(
-                    out,
-                    "an interrupted earlier run had replaced the staging area: its leftovers were removed"
-                )?,
-                Recovery::CleanedUp => writeln!(
-                    out,
-                    "an interrupted earlier run had not replaced the staging area: its unfinished tree was removed"
-                )?,
-            }
             let mut rows = vec![vec!["PAIR".to_string(), "GROUP".into(), "DISKFILES".into(), "VOLUMES".into()]];
             for p in &r.pairs {
                 rows.push(vec![

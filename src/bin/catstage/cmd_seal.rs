@@ -28,6 +28,8 @@ pub struct Args {
     /// The files to seal, by their names in the staging area (FULL, UPDATE, VSAD004...).
     #[arg(value_name = "FILE", required = true)]
     pub files: Vec<String>,
+    #[command(flatten)]
+    pub wait: crate::areas::WaitArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -48,7 +50,11 @@ fn json(sealed: &[catstage::seal::SealedFile], diags: &[catstage::diag::Diagnost
 }
 
 pub fn run(args: Args, styles: &Styles) -> CmdResult {
-    match seal(&args.staging, &args.files) {
+    let result = seal(&args.staging, &args.files, args.wait.get());
+    if let Ok(s) = &result {
+        crate::areas::print_notes(styles, &s.notes, false);
+    }
+    match result.map(|s| s.files) {
         Ok(sealed) if args.format == Format::Json => {
             writeln!(io::stdout().lock(), "{:#}", json(&sealed, &[]))?;
             Ok(OK)
@@ -80,6 +86,6 @@ pub fn run(args: Args, styles: &Styles) -> CmdResult {
             Ok(FINDINGS)
         }
         Err(SealError::Usage(m)) => Err(Failure::msg(m)),
-        Err(SealError::Io(e)) => Err(Failure::Io(e)),
+        Err(SealError::Area(e)) => Err(Failure::from(e)),
     }
 }

@@ -1,9 +1,10 @@
 //! `catstage status`.
 
+use crate::areas;
 use crate::output::{Format, Styles};
-use crate::{CmdResult, FINDINGS, Failure, OK};
+use crate::{CmdResult, FINDINGS, OK};
 use catstage::diag::render_text;
-use catstage::staging::{LockMode, Source, open_locked};
+use catstage::staging::Source;
 use catstage::status::status;
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -36,15 +37,16 @@ pub struct Args {
 }
 
 pub fn run(args: Args, styles: &Styles) -> CmdResult {
-    let (area, _lock) = open_locked(&args.staging, LockMode::Shared).map_err(Failure::msg)?;
+    let area = areas::read(&args.staging, None)?;
     let baseline = match &args.baseline {
-        Some(b) => Some(open_locked(b, LockMode::Shared).map_err(|e| Failure::msg(format!("--baseline: {e}")))?),
+        Some(b) => Some(areas::read(b, Some("--baseline"))?),
         None => None,
     };
     let total: u64 = area.entries().iter().map(|e| e.size).sum();
     let bar = styles.progress(total, "status");
     let tick = |n: u64| bar.inc(n);
-    let s = status(&area, baseline.as_ref().map(|(b, _)| b as &dyn Source), Some(&tick)).map_err(Failure::Io)?;
+    let read: Vec<&catstage::disk::Area> = std::iter::once(&area).chain(&baseline).collect();
+    let s = areas::finish(&read, status(&area, baseline.as_ref().map(|b| b as &dyn Source), Some(&tick)))?;
     bar.finish_and_clear();
     let mut out = io::BufWriter::new(io::stdout().lock());
     match args.format {

@@ -64,6 +64,8 @@ pub struct Args {
     /// the volumes.
     #[arg(long)]
     pub force: bool,
+    #[command(flatten)]
+    pub wait: crate::areas::WaitArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -87,8 +89,10 @@ pub fn run(args: Args, styles: &Styles) -> CmdResult {
         created,
         dry_run: args.dry_run,
         force: args.force,
+        wait: args.wait.get(),
     };
     let report = sync(&req).map_err(|e| Failure::msg(e.to_string()))?;
+    crate::areas::print_notes(styles, &report.notes, args.quiet);
     if !args.quiet {
         let mut out = io::BufWriter::new(io::stdout().lock());
         match args.format {

@@ -5,7 +5,6 @@ use crate::output::{Format, Styles};
 use crate::{CmdResult, FINDINGS, Failure, OK};
 use catstage::diag::{Diagnostic, render_json_diagnostic, render_text};
 use catstage::package::{UnpackError, UnpackOptions, UnpackReport, human_bytes, unpack};
-use catstage::staging::swap::Recovery;
 use std::io::{self, Write};
 use std::path::PathBuf;
 
@@ -53,6 +52,8 @@ pub struct Args {
     pub discard_foreign: bool,
     #[command(flatten)]
     pub limits: Limits,
+    #[command(flatten)]
+    pub wait: crate::areas::WaitArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -67,6 +68,7 @@ pub fn run(args: Args, styles: &Styles) -> CmdResult {
         trusted: trusted_keys(&args.trusted_key)?,
         allow_deletions: args.allow_deletions,
         discard_foreign: args.discard_foreign,
+        wait: args.wait.get(),
     };
     let display = args.file.display().to_string();
     let bar = package_bar(styles, &args.file, 2, "unpack");
@@ -75,6 +77,7 @@ pub fn run(args: Args, styles: &Styles) -> CmdResult {
     bar.finish_and_clear();
     match result {
         Ok(r) => {
+            crate::areas::print_notes(styles, &r.notes, args.quiet);
             if !args.quiet {
                 print_report(&args, &r)?;
             }
@@ -87,7 +90,7 @@ pub fn run(args: Args, styles: &Styles) -> CmdResult {
             Ok(FINDINGS)
         }
         Err(UnpackError::Usage(m)) => Err(Failure::msg(m)),
-        Err(UnpackError::Swap(e)) => Err(Failure::msg(e.to_string())),
+        Err(UnpackError::Area(e)) => Err(Failure::from(e)),
         Err(UnpackError::Io(e)) => Err(Failure::msg(format!("{}: {e}", args.into.display()))),
     }
 }
@@ -114,14 +117,6 @@ fn refused(args: &Args, diags: &[Diagnostic], styles: &Styles) -> io::Result<()>
     out.flush()
 }
 
-fn recovered_word(r: &Recovery) -> Option<&'static str> {
-    match r {
-        Recovery::Nothing => None,
-        Recovery::Completed => Some("completed"),
-        Recovery::CleanedUp => Some("cleaned-up"),
-    }
-}
-
 fn print_report(args: &Args, r: &UnpackReport) -> io::Result<()> {
     let mut out = io::BufWriter::new(io::stdout().lock());
     let m = &r.manifest;
@@ -143,24 +138,13 @@ fn print_report(args: &Args, r: &UnpackReport) -> io::Result<()> {
                 "carried": r.carried,
                 "removed": r.removed,
                 "discarded": r.discarded,
-                "recovered": recovered_word(&r.recovered),
+                "recovered": r.recovered.as_str(),
                 "signed_by": r.signed_by.map(|k| k.to_hex()),
                 "diagnostics": [],
             });
             writeln!(out, "{doc:#}")?;
         }
         Format::Text => {
-            match r.recovered {
-                Recovery::Nothing => {}
-                Recovery::Completed => writeln!(
-                    out,
-                    "an interrupted earlier run had replaced the staging area: its leftovers were removed"
-                )?,
-                Recovery::CleanedUp => writeln!(
-                    out,
-                    "an interrupted earlier run had not replaced the staging area: its unfinished tree was removed"
-                )?,
-            }
             let into = args.into.display();
             if r.already_applied {
                 writeln!(out, "{into} already holds package {}: nothing to do", r.id.short())?;

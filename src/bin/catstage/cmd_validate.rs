@@ -1,10 +1,11 @@
 //! `catstage validate`.
 
+use crate::areas;
 use crate::output::{Format, Styles};
 use crate::{CmdResult, FINDINGS, Failure, OK};
 use catstage::config::load_secondary;
 use catstage::diag::render_text;
-use catstage::staging::{LockMode, Source, open_locked, read_label_list, read_reference_area};
+use catstage::staging::{Source, read_label_list, read_reference_area};
 use catstage::validate::Checks;
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -63,7 +64,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args, styles: &Styles) -> CmdResult {
-    let (area, _lock) = open_locked(&args.staging, LockMode::Shared).map_err(Failure::msg)?;
+    let area = areas::read(&args.staging, None)?;
     let config = match &args.config {
         Some(p) => Some(load_secondary(p).map_err(|e| Failure::msg(format!("{}: {e}", p.display())))?),
         None => None,
@@ -79,7 +80,7 @@ pub fn run(args: Args, styles: &Styles) -> CmdResult {
     let total: u64 = area.entries().iter().map(|e| e.size).sum();
     let bar = styles.progress(total, "validate");
     let tick = |n: u64| bar.inc(n);
-    let report = catstage::validate::validate_with(&area, checks, Some(&tick)).map_err(Failure::Io)?;
+    let report = areas::finish(&[&area], catstage::validate::validate_with(&area, checks, Some(&tick)))?;
     bar.finish_and_clear();
     let failed = report.errors > 0 || (args.deny_warnings && report.warnings > 0);
     if args.quiet {
@@ -123,8 +124,8 @@ pub fn references(
     let mut references = Vec::new();
     let mut diagnostics = Vec::new();
     for other in against {
-        let (a, _lock) = open_locked(other, LockMode::Shared).map_err(|e| Failure::msg(format!("--against: {e}")))?;
-        let (r, d) = read_reference_area(&other.display().to_string(), &a).map_err(Failure::Io)?;
+        let a = areas::read(other, Some("--against"))?;
+        let (r, d) = areas::finish(&[&a], read_reference_area(&other.display().to_string(), &a))?;
         references.push(r);
         diagnostics.extend(d);
     }

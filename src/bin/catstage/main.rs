@@ -1,5 +1,6 @@
 //! The `catstage` command: one thin layer over the library, one file per subcommand.
 
+mod areas;
 mod cmd_diff;
 mod cmd_explain;
 mod cmd_generate;
@@ -154,6 +155,12 @@ impl std::fmt::Display for Failure {
 impl From<io::Error> for Failure {
     fn from(e: io::Error) -> Self {
         Failure::Io(e)
+    }
+}
+
+impl From<catstage::disk::AreaError> for Failure {
+    fn from(e: catstage::disk::AreaError) -> Self {
+        Failure::Message(e.to_string())
     }
 }
 

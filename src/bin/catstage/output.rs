@@ -76,6 +76,18 @@ pub fn error(styles: &Styles, message: &str) {
     eprintln!("catstage: {head}: {message}");
 }
 
+/// Prints `catstage: warning: message` on stderr.
+pub fn warning(styles: &Styles, message: &str) {
+    let head = if styles.stderr.color { "\x1b[1;33mwarning\x1b[0m" } else { "warning" };
+    eprintln!("catstage: {head}: {message}");
+}
+
+/// Prints `catstage: note: message` on stderr.
+pub fn note(styles: &Styles, message: &str) {
+    let head = if styles.stderr.color { "\x1b[1mnote\x1b[0m" } else { "note" };
+    eprintln!("catstage: {head}: {message}");
+}
+
 /// Writes `rows` (the first one the header) as a table with columns as wide as their
 /// widest cell, two spaces apart, indented by two; `right[i]` right-aligns column `i`.
 /// The last column is not padded, so lines carry no trailing spaces.

@@ -18,6 +18,10 @@ const THREADS: usize = 8;
 /// Files handed over and not yet taken by a thread (each holds a descriptor open).
 const QUEUE: usize = 64;
 
+/// A flushing thread only calls `fsync`: a small stack will do, and keeps the address
+/// space a run needs small (see the README's reliability section on `ulimit -v`).
+const STACK: usize = 64 * 1024;
+
 /// A pool of threads that `fsync` the files handed to them.
 #[derive(Debug)]
 pub struct Flusher {
@@ -38,16 +42,17 @@ impl Flusher {
         let mut threads = Vec::with_capacity(THREADS);
         for i in 0..THREADS {
             let (rx, error) = (Arc::clone(&rx), Arc::clone(&error));
-            let thread = std::thread::Builder::new().name(format!("{name}-flush-{i}")).spawn(move || {
-                loop {
-                    // A poisoned lock only means another flushing thread panicked.
-                    let next = rx.lock().unwrap_or_else(|p| p.into_inner()).recv();
-                    let Ok(file) = next else { return };
-                    if let Err(e) = file.sync_all() {
-                        error.lock().unwrap_or_else(|p| p.into_inner()).get_or_insert(e);
+            let thread =
+                std::thread::Builder::new().name(format!("{name}-flush-{i}")).stack_size(STACK).spawn(move || {
+                    loop {
+                        // A poisoned lock only means another flushing thread panicked.
+                        let next = rx.lock().unwrap_or_else(|p| p.into_inner()).recv();
+                        let Ok(file) = next else { return };
+                        if let Err(e) = file.sync_all() {
+                            error.lock().unwrap_or_else(|p| p.into_inner()).get_or_insert(e);
+                        }
                     }
-                }
-            })?;
+                })?;
             threads.push(thread);
         }
         Ok(Flusher { tx: Some(tx), threads, error, name })

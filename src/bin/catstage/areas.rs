@@ -1,0 +1,75 @@
+//! Opening staging areas the way every command does, and the options writers share.
+
+use crate::Failure;
+use crate::output::Styles;
+use catstage::disk::{Access, Area, AreaError, Notes, Wait, Want};
+use std::io;
+use std::path::Path;
+use std::time::Duration;
+
+/// Opens the staging area `path` for reading (no file is created). `flag` names the option
+/// that gave the path, for messages (`--against`).
+pub fn read(path: &Path, flag: Option<&str>) -> Result<Area, Failure> {
+    Area::open(path, Access::Read, Want::Area).map_err(|e| named(flag, e))
+}
+
+fn named(flag: Option<&str>, e: AreaError) -> Failure {
+    match flag {
+        Some(f) => Failure::msg(format!("{f}: {e}")),
+        None => Failure::from(e),
+    }
+}
+
+/// `result` of reading `areas`, unless one of them changed meanwhile (a writer started):
+/// then that, since the result would describe no state the area was ever in.
+pub fn finish<T>(areas: &[&Area], result: io::Result<T>) -> Result<T, Failure> {
+    for a in areas {
+        a.still_current()?;
+    }
+    match areas.first() {
+        Some(a) => Ok(a.finish(result)?),
+        None => result.map_err(Failure::Io),
+    }
+}
+
+/// `--wait[=SECONDS]`: a number of seconds, or nothing for as long as it takes.
+pub fn parse_wait(s: &str) -> Result<Wait, String> {
+    if s.is_empty() || s == "forever" {
+        return Ok(Wait::Forever);
+    }
+    s.parse::<u64>()
+        .map(|n| Wait::For(Duration::from_secs(n)))
+        .map_err(|_| format!("{s:?} is not a number of seconds (give --wait alone to wait as long as it takes)"))
+}
+
+/// The lock option every writer has.
+#[derive(clap::Args, Debug, Clone, Copy)]
+pub struct WaitArgs {
+    /// When another catstage process holds the staging area's lock, wait for it: up to
+    /// SECONDS, or as long as it takes when no value is given (`--wait`, `--wait=60`).
+    /// Without it, refuse at once (exit status 2).
+    #[arg(long, value_name = "SECONDS", num_args = 0..=1, require_equals = true,
+          default_missing_value = "forever", value_parser = parse_wait)]
+    pub wait: Option<Wait>,
+}
+
+impl WaitArgs {
+    /// The wait asked for.
+    pub fn get(self) -> Wait {
+        self.wait.unwrap_or(Wait::No)
+    }
+}
+
+/// Prints a writer's notes on stderr (unless quiet): what it removed before it started,
+/// what cleaning up after it left.
+pub fn print_notes(styles: &Styles, notes: &Notes, quiet: bool) {
+    if quiet {
+        return;
+    }
+    if let Some(line) = notes.recovered.line() {
+        crate::output::note(styles, &line);
+    }
+    for w in &notes.warnings {
+        crate::output::warning(styles, w);
+    }
+}

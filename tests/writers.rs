@@ -1,0 +1,364 @@
+//! Every writer is all or nothing at every step of its protocol: a crash at each step
+//! (an abort, like a SIGKILL: nothing is cleaned up) leaves the target entirely old or
+//! entirely new, and the next run of the same command finishes or cleans up and leaves
+//! nothing behind. Random SIGKILLs over whole runs are `bench/kill-sweep.sh`'s job.
+
+use crate::support::{self, code, run, stderr};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+type Files = BTreeMap<String, Vec<u8>>;
+
+/// A target's content: its files (or, for a package, the one file), or nothing.
+fn content(target: &Path) -> Option<Files> {
+    let meta = std::fs::symlink_metadata(target).ok()?;
+    if meta.is_dir() {
+        Some(support::read_area(target))
+    } else {
+        Some(BTreeMap::from([(String::new(), std::fs::read(target).unwrap())]))
+    }
+}
+
+/// The entries beside `target` that a catstage run keeps while it works.
+fn beside(target: &Path) -> Vec<String> {
+    let name = target.file_name().unwrap().to_string_lossy().into_owned();
+    let prefix = format!(".{name}.catstage-");
+    let mut out: Vec<String> = std::fs::read_dir(target.parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(&prefix) || n.starts_with(".catstage-tmp-"))
+        .collect();
+    out.sort();
+    out
+}
+
+/// One writer: how to prepare its inputs in a directory, the command, its target.
+struct Writer {
+    name: &'static str,
+    /// Prepares the inputs in the directory; returns the target and the arguments.
+    setup: fn(&Path) -> (PathBuf, Vec<String>),
+    /// The crash points of its protocol, and whether a crash there leaves the new state.
+    points: &'static [(&'static str, bool)],
+    /// The exit status of a re-run that finds the target already new.
+    rerun_when_new: i32,
+}
+
+/// An existing area replaced by exchange.
+const REPLACE: &[(&str, bool)] = &[
+    ("tree-file-written", false),
+    ("tree-built", false),
+    ("journal-written", false),
+    ("exchanged", true),
+    ("old-tree-removed", true),
+];
+/// A new area renamed into place.
+const CREATE: &[(&str, bool)] =
+    &[("tree-file-written", false), ("tree-built", false), ("before-rename", false), ("renamed", true)];
+/// One file replaced atomically.
+const ATOMIC: &[(&str, bool)] = &[("atomic-flushed", false), ("atomic-renamed", true)];
+
+fn s(p: &Path) -> String {
+    p.to_str().unwrap().to_string()
+}
+
+fn generated(dir: &Path, name: &str, extra: &[&str]) -> PathBuf {
+    let area = dir.join(name);
+    let mut args =
+        vec!["generate", "-o", area.to_str().unwrap(), "--volumes", "12", "--diskfiles", "30", "--seed", "3"];
+    args.extend_from_slice(extra);
+    let o = run(&args);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    area
+}
+
+fn packed(area: &Path, out: &Path, extra: &[&str]) {
+    let mut args = vec!["pack", area.to_str().unwrap(), "-o", out.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let o = run(&args);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+}
+
+/// An area `a`, its next FULL export `b`, and packages of both.
+fn two_exports(dir: &Path) -> (PathBuf, PathBuf) {
+    let a = generated(dir, "a", &[]);
+    let b = dir.join("b");
+    let o = run(&["generate", "--from", &s(&a), "-o", &s(&b), "--full", "--update", "4"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    packed(&a, &dir.join("a.tar.zst"), &[]);
+    packed(&b, &dir.join("b.tar.zst"), &[]);
+    (a, b)
+}
+
+fn copy_area(from: &Path, to: &Path) {
+    support::write_area(to, &support::read_area(from));
+}
+
+fn sync_args(area: &Path, listing: &str, kind: &str, created: &str) -> Vec<String> {
+    [
+        "sync",
+        "--definition",
+        "fixtures/sync/slab-a-daily-csv.toml",
+        "--source",
+        listing,
+        area.to_str().unwrap(),
+        "--type",
+        kind,
+        "--created",
+        created,
+    ]
+    .iter()
+    .map(|a| a.to_string())
+    .collect()
+}
+
+fn synced(dir: &Path) -> PathBuf {
+    let area = dir.join("SLABA");
+    let args = sync_args(&area, "fixtures/sync/slab-a-daily-csv.csv", "full", "2022-01-05T17:44:48-05:00");
+    let o = support::catstage().args(&args).output().unwrap();
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let changed = dir.join("changed.csv");
+    std::fs::write(&changed, crate::sync::three_rows_changed()).unwrap();
+    area
+}
+
+fn writers() -> Vec<Writer> {
+    vec![
+        Writer {
+            name: "unpack (full, over an area)",
+            setup: |d| {
+                let (a, _) = two_exports(d);
+                let area = d.join("area");
+                copy_area(&a, &area);
+                (area.clone(), vec!["unpack".into(), s(&d.join("b.tar.zst")), "--into".into(), s(&area)])
+            },
+            points: REPLACE,
+            rerun_when_new: 0,
+        },
+        Writer {
+            name: "unpack (incremental)",
+            setup: |d| {
+                let (_, b) = two_exports(d);
+                packed(&b, &d.join("inc.tar.zst"), &["--base", d.join("a.tar.zst").to_str().unwrap()]);
+                let area = d.join("area");
+                let o = run(&["unpack", &s(&d.join("a.tar.zst")), "--into", &s(&area)]);
+                assert_eq!(code(&o), 0, "{}", stderr(&o));
+                (area.clone(), vec!["unpack".into(), s(&d.join("inc.tar.zst")), "--into".into(), s(&area)])
+            },
+            points: REPLACE,
+            rerun_when_new: 0,
+        },
+        Writer {
+            name: "unpack (a new destination)",
+            setup: |d| {
+                two_exports(d);
+                let area = d.join("area");
+                (area.clone(), vec!["unpack".into(), s(&d.join("b.tar.zst")), "--into".into(), s(&area)])
+            },
+            points: CREATE,
+            rerun_when_new: 0,
+        },
+        Writer {
+            name: "replace-nodes --in-place",
+            setup: |d| {
+                let area = generated(d, "area", &[]);
+                (
+                    area.clone(),
+                    ["replace-nodes", &s(&area), "--map", "\\SYNTH=\\DRSITE", "--in-place"].map(String::from).to_vec(),
+                )
+            },
+            points: REPLACE,
+            rerun_when_new: 0,
+        },
+        Writer {
+            name: "replace-nodes -o",
+            setup: |d| {
+                let area = generated(d, "area", &[]);
+                let out = d.join("out");
+                (
+                    out.clone(),
+                    ["replace-nodes", &s(&area), "--map", "\\SYNTH=\\DRSITE", "-o", &s(&out)]
+                        .map(String::from)
+                        .to_vec(),
+                )
+            },
+            points: CREATE,
+            rerun_when_new: 2,
+        },
+        Writer {
+            name: "sync --type full",
+            setup: |d| {
+                let area = synced(d);
+                (area.clone(), sync_args(&area, &s(&d.join("changed.csv")), "full", "2022-01-06T17:44:48-05:00"))
+            },
+            points: REPLACE,
+            rerun_when_new: 0,
+        },
+        Writer {
+            name: "sync --type update",
+            setup: |d| {
+                let area = synced(d);
+                (area.clone(), sync_args(&area, &s(&d.join("changed.csv")), "update", "2022-01-06T17:44:48-05:00"))
+            },
+            points: REPLACE,
+            rerun_when_new: 0,
+        },
+        Writer {
+            name: "sync --type full (a new area)",
+            setup: |d| {
+                let area = d.join("SLABA");
+                (
+                    area.clone(),
+                    sync_args(&area, "fixtures/sync/slab-a-daily-csv.csv", "full", "2022-01-05T17:44:48-05:00"),
+                )
+            },
+            points: CREATE,
+            rerun_when_new: 0,
+        },
+        Writer {
+            name: "seal",
+            setup: |d| {
+                let area = generated(d, "area", &["--update", "3"]);
+                // A deliberate hand edit of a volume file, and of the UPDATE-listed one.
+                for name in ["VG00001", "VG00002"] {
+                    let path = area.join(name);
+                    let text = std::fs::read_to_string(&path).unwrap();
+                    std::fs::write(&path, text.replacen("status=VALID", "status=INVALID", 1)).unwrap();
+                }
+                (area.clone(), ["seal", &s(&area), "VG00001", "VG00002"].map(String::from).to_vec())
+            },
+            points: REPLACE,
+            rerun_when_new: 0,
+        },
+        Writer {
+            name: "generate -o",
+            setup: |d| {
+                let out = d.join("gen");
+                (
+                    out.clone(),
+                    ["generate", "-o", &s(&out), "--volumes", "12", "--diskfiles", "30"].map(String::from).to_vec(),
+                )
+            },
+            points: CREATE,
+            rerun_when_new: 2,
+        },
+        Writer {
+            name: "pack -o",
+            setup: |d| {
+                let area = generated(d, "area", &[]);
+                crate::package::set_mtimes(&area, 1_700_000_000);
+                let out = d.join("p.tar.zst");
+                (out.clone(), ["pack", &s(&area), "-o", &s(&out)].map(String::from).to_vec())
+            },
+            points: ATOMIC,
+            rerun_when_new: 2,
+        },
+        Writer {
+            name: "pack -o --force (over a package)",
+            setup: |d| {
+                let area = generated(d, "area", &[]);
+                crate::package::set_mtimes(&area, 1_700_000_000);
+                let out = d.join("p.tar.zst");
+                packed(&area, &out, &["--level", "1"]);
+                (out.clone(), ["pack", &s(&area), "-o", &s(&out), "--force"].map(String::from).to_vec())
+            },
+            points: ATOMIC,
+            rerun_when_new: 0,
+        },
+    ]
+}
+
+/// What a clean run of `w` gives, from a fresh setup.
+fn clean_run(w: &Writer) -> Option<Files> {
+    let dir = tempfile::tempdir().unwrap();
+    let (target, args) = (w.setup)(dir.path());
+    let o = support::catstage().args(&args).output().unwrap();
+    assert_eq!(code(&o), 0, "{}: {}", w.name, stderr(&o));
+    assert!(beside(&target).is_empty(), "{}: a clean run leaves {:?}", w.name, beside(&target));
+    content(&target)
+}
+
+#[test]
+fn a_crash_at_every_step_of_every_writer_leaves_old_or_new_and_a_rerun_finishes() {
+    for w in writers() {
+        let new = clean_run(&w);
+        for &(point, leaves_new) in w.points {
+            let what = format!("{} crashed at {point}", w.name);
+            let dir = tempfile::tempdir().unwrap();
+            let (target, args) = (w.setup)(dir.path());
+            let old = content(&target);
+            let o = support::catstage().args(&args).env("CATSTAGE_TEST_CRASH_AT", point).output().unwrap();
+            assert!(o.status.code().is_none(), "{what}: the run was to crash: {}", stderr(&o));
+            let now = content(&target);
+            let expect = if leaves_new { &new } else { &old };
+            assert!(
+                now == *expect,
+                "{what}: the target is {} (expected {})",
+                if now == old {
+                    "old"
+                } else if now == new {
+                    "new"
+                } else {
+                    "MIXED"
+                },
+                if leaves_new { "new" } else { "old" }
+            );
+            // The next run of the same command finishes or cleans up.
+            let o = support::catstage().args(&args).output().unwrap();
+            let want = if leaves_new { w.rerun_when_new } else { 0 };
+            assert_eq!(code(&o), want, "{what}: the re-run: {}", stderr(&o));
+            assert!(content(&target) == new, "{what}: the re-run leaves the new state");
+            assert!(beside(&target).is_empty(), "{what}: left behind: {:?}", beside(&target));
+            if target.is_dir() {
+                let inside: Vec<String> =
+                    support::read_area(&target).into_keys().filter(|n| n.starts_with('.')).collect();
+                assert!(inside.is_empty(), "{what}: left inside: {inside:?}");
+            }
+            if !leaves_new {
+                assert!(stderr(&o).contains("removed what an interrupted run left"), "{what}: {}", stderr(&o));
+            }
+        }
+    }
+}
+
+#[test]
+fn a_crash_in_the_middle_of_building_is_cleaned_up_by_any_writer() {
+    // A sync killed while it was writing its new tree; the next writer of the area is a
+    // different command (seal): it removes the unfinished tree and says so.
+    let dir = tempfile::tempdir().unwrap();
+    let area = synced(dir.path());
+    let old = content(&area);
+    let args = sync_args(&area, &s(&dir.path().join("changed.csv")), "full", "2022-01-06T17:44:48-05:00");
+    let o = support::catstage().args(&args).env("CATSTAGE_TEST_CRASH_AT", "tree-file-written:2").output().unwrap();
+    assert!(o.status.code().is_none());
+    assert!(content(&area) == old);
+    assert_eq!(beside(&area), [".SLABA.catstage-lock", ".SLABA.catstage-new"]);
+    let o = run(&["seal", &s(&area), "FULL"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stderr(&o).contains("removed what an interrupted run left: .SLABA.catstage-new"), "{}", stderr(&o));
+    assert!(beside(&area).is_empty(), "{:?}", beside(&area));
+    assert!(content(&area) == old);
+}
+
+#[test]
+fn leftovers_of_earlier_versions_are_recognised_and_removed() {
+    let dir = tempfile::tempdir().unwrap();
+    let area = generated(dir.path(), "area", &[]);
+    std::fs::create_dir(dir.path().join(".area.catstage-new-4242")).unwrap();
+    std::fs::write(dir.path().join(".area.catstage-new-4242/VG00001"), b"partial").unwrap();
+    std::fs::write(area.join(".catstage-tmp-VG00001-4242-sync0"), b"partial").unwrap();
+    std::fs::write(area.join(".catstage-tmp-FULL-4242-3"), b"partial").unwrap();
+    let o = run(&["seal", &s(&area), "FULL"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let err = stderr(&o);
+    for name in [".area.catstage-new-4242", "area/.catstage-tmp-FULL-4242-3", "area/.catstage-tmp-VG00001-4242-sync0"] {
+        assert!(err.contains(name), "{name}: {err}");
+    }
+    assert!(beside(&area).is_empty());
+    assert!(support::read_area(&area).keys().all(|n| !n.starts_with('.')));
+    assert_eq!(code(&run(&["validate", &s(&area)])), 0);
+    // A package's temporary file of an earlier version, beside it.
+    let pkg = dir.path().join("p.tar.zst");
+    std::fs::write(dir.path().join(".catstage-tmp-p.tar.zst-4242"), b"partial").unwrap();
+    packed(&area, &pkg, &[]);
+    assert!(beside(&pkg).is_empty());
+}
