@@ -303,7 +303,7 @@ impl Run<'_> {
                     if edit.out_of_order {
                         new = Some(self.sorted_copy(t, name)?);
                     } else {
-                        t.flush(name, t.reopen(name).map_err(into_io)?).map_err(into_io)?;
+                        t.flush(t.reopen(name).map_err(into_io)?).map_err(into_io)?;
                     }
                 }
                 _ => {
@@ -348,7 +348,7 @@ impl Run<'_> {
             w.raw_line(line)?;
         }
         let (file, written) = w.finish()?;
-        tree.flush(name, file.into_inner().map_err(|e| e.into_error())?).map_err(DiskError::into_io)?;
+        tree.flush(file.into_inner().map_err(|e| e.into_error())?).map_err(DiskError::into_io)?;
         Ok((written.sealed.sha256, written.sealed.size))
     }
 

@@ -123,7 +123,7 @@ fn reseal_file(area: &Area, tree: &NewTree<'_>, name: &str, framed: &Framed) -> 
         w.flush().map_err(|e| fail(Op::Write, e))?;
         let size = framed.content_len + trailer.len() as u64;
         drop(w);
-        tree.flush(name, file)?;
+        tree.flush(file)?;
         Ok((Sha256Digest(h.finalize().into()), size))
     }
 }
@@ -296,9 +296,7 @@ pub fn seal(dir: &Path, files: &[String], wait: Wait) -> Result<Sealed, SealErro
         let bytes = summary_bytes(s);
         let new = Sha256Digest(Sha256::digest(&bytes).into());
         if new != old {
-            let mut f = tree.create(name)?;
-            f.write_all(&bytes).map_err(|e| DiskError::in_dir(Op::Write, tree.path(), name, e))?;
-            tree.flush(name, f)?;
+            tree.write(name, &bytes)?;
             written.insert(name.to_string());
         }
         out.push(SealedFile { name: name.to_string(), old, new });

@@ -396,3 +396,33 @@ fn the_readme_lists_every_code_and_command() {
         assert!(readme.contains(&format!("`catstage {cmd}")), "README.md does not mention `catstage {cmd}`");
     }
 }
+
+#[test]
+fn a_writer_that_replaced_the_area_during_a_read_makes_the_reader_say_so() {
+    let dir = tmp();
+    let area = slab_copy(dir.path());
+    // The reader has read everything and is about to check the area again.
+    let reader = support::Paused::at("before-recheck", &["validate", p(&area)], &[]);
+    // A writer replaces the area meanwhile: the reader held no lock (none existed).
+    let v = area.join("VSAD004");
+    let text = std::fs::read_to_string(&v).unwrap();
+    std::fs::write(&v, text.replacen("status=VALID", "status=INVALID", 1)).unwrap();
+    let o = run(&["seal", p(&area), "VSAD004"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let (status, err) = reader.resume();
+    assert_eq!(status, 2, "{err}");
+    assert!(err.contains("the staging area changed while it was read"), "{err}");
+    assert!(err.contains("run again"), "{err}");
+}
+
+#[test]
+fn a_writer_that_started_during_a_read_makes_the_reader_say_so() {
+    let dir = tmp();
+    let area = slab_copy(dir.path());
+    let reader = support::Paused::at("before-recheck", &["validate", p(&area), "--format", "json"], &[]);
+    let writer = support::Paused::at("locked", &["seal", p(&area), "FULL"], &[]);
+    let (status, err) = reader.resume();
+    assert_eq!(status, 2, "{err}");
+    assert!(err.contains("the staging area changed while it was read"), "{err}");
+    assert_eq!(writer.resume().0, 0);
+}

@@ -203,3 +203,27 @@ fn a_configuration_with_thousands_of_groups() {
     assert_eq!(code(&o), 1, "{}", stdout(&o));
     assert!(stdout(&o).contains("2ND_VG_OTHER-17"), "{}", stdout(&o));
 }
+
+#[test]
+fn a_writer_without_the_memory_it_needs_says_so_before_it_starts() {
+    // Under an address-space limit a writer would otherwise abort half way (SIGABRT).
+    let dir = tmp();
+    let area = dir.path().join("SLABA");
+    let bin = env!("CARGO_BIN_EXE_catstage");
+    let o = std::process::Command::new("sh")
+        .current_dir(support::root())
+        .arg("-c")
+        .arg("ulimit -v 40000 && exec \"$0\" \"$@\"")
+        .arg(bin)
+        .args(["sync", "--definition", "fixtures/sync/slab-a-daily-csv.toml"])
+        .args(["--source", "fixtures/sync/slab-a-daily-csv.csv", p(&area), "--type", "full"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 2, "{}", support::stderr(&o));
+    let err = support::stderr(&o);
+    assert!(err.contains("catstage sync needs about 50 MiB of memory"), "{err}");
+    assert!(err.contains("nothing was read or written"), "{err}");
+    let left: Vec<String> =
+        std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    assert!(left.is_empty(), "{left:?}");
+}

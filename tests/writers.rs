@@ -362,3 +362,134 @@ fn leftovers_of_earlier_versions_are_recognised_and_removed() {
     packed(&area, &pkg, &[]);
     assert!(beside(&pkg).is_empty());
 }
+
+/// A small tmpfs mounted for one test, unmounted when dropped; `None` (with the reason
+/// printed) where this machine does not let the test mount one.
+struct SmallDisk {
+    dir: tempfile::TempDir,
+}
+
+impl SmallDisk {
+    fn mount(bytes: u64) -> Option<SmallDisk> {
+        let dir = tempfile::tempdir().unwrap();
+        let o = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={bytes}"), "tmpfs", dir.path().to_str().unwrap()])
+            .output();
+        match o {
+            Ok(o) if o.status.success() => Some(SmallDisk { dir }),
+            Ok(o) => {
+                eprintln!("skipped: cannot mount a tmpfs here: {}", String::from_utf8_lossy(&o.stderr).trim());
+                None
+            }
+            Err(e) => {
+                eprintln!("skipped: no mount command: {e}");
+                None
+            }
+        }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(self.dir.path()).status();
+    }
+}
+
+fn area_bytes(area: &Path) -> u64 {
+    support::read_area(area).values().map(|v| v.len() as u64).sum()
+}
+
+#[test]
+fn a_full_disk_half_way_changes_nothing_and_says_so() {
+    // An area that fits on the disk once but not twice: every writer builds its new area
+    // beside the old one, so the disk fills up half way through.
+    let scratch = tempfile::tempdir().unwrap();
+    let model = generated(scratch.path(), "model", &[]);
+    let size = area_bytes(&model);
+    let Some(disk) = SmallDisk::mount(size * 3 / 2 + 64 * 1024) else { return };
+    let area = disk.path().join("area");
+    copy_area(&model, &area);
+    let names: Vec<String> = support::read_area(&area).into_keys().filter(|n| n.starts_with('V')).collect();
+    for name in &names {
+        let path = area.join(name);
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, text.replacen("status=VALID", "status=INVALID", 1)).unwrap();
+    }
+    let before = support::read_area(&area);
+    let mut args = vec!["seal".to_string(), s(&area)];
+    args.extend(names.iter().cloned());
+    let o = support::catstage().args(&args).output().unwrap();
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("No space left on device"), "{err}");
+    assert!(err.contains(&format!("in {}", s(&disk.path().join(".area.catstage-new")))), "names the file: {err}");
+    assert!(err.trim_end().ends_with("nothing was changed"), "{err}");
+    assert!(support::read_area(&area) == before, "the area is untouched");
+    assert!(beside(&area).is_empty(), "the partial tree is removed: {:?}", beside(&area));
+
+    let o = run(&["replace-nodes", &s(&area), "--map", "\\SYNTH=\\DRSITE", "--in-place"]);
+    // The edited files are refused before anything is written; seal them on a disk with
+    // room first, as an operator would, then try again on the full one.
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    support::write_area(&area, &support::read_area(&model));
+    let before = support::read_area(&area);
+    let o = run(&["replace-nodes", &s(&area), "--map", "\\SYNTH=\\DRSITE", "--in-place"]);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(stderr(&o).contains("No space left on device") && stderr(&o).contains("nothing was changed"));
+    assert!(support::read_area(&area) == before);
+    assert!(beside(&area).is_empty(), "{:?}", beside(&area));
+}
+
+#[test]
+fn an_old_area_that_cannot_be_removed_after_the_switch_is_a_warning_not_a_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    let area = generated(dir.path(), "area", &[]);
+    let stuck = area.join("VG00003");
+    let chattr = |flag: &str, p: &Path| std::process::Command::new("chattr").arg(flag).arg(p).status();
+    if !chattr("+i", &stuck).is_ok_and(|s| s.success()) {
+        eprintln!("skipped: chattr +i does not work here");
+        return;
+    }
+    let o = run(&["replace-nodes", &s(&area), "--map", "\\SYNTH=\\DRSITE", "--in-place"]);
+    let left = dir.path().join(".area.catstage-new");
+    let err = stderr(&o);
+    let _ = chattr("-i", &left.join("VG00003"));
+    assert_eq!(code(&o), 0, "the area was replaced: {err}");
+    assert!(err.contains("warning: the staging area was replaced, but the old one is left at"), "{err}");
+    assert!(err.contains(&s(&left)) && err.contains("remove it by hand"), "{err}");
+    assert_eq!(code(&run(&["validate", &s(&area)])), 0, "the new area is in place");
+    // With the file removable again, the next writer of the area finishes the job.
+    let o = run(&["seal", &s(&area), "FULL"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stderr(&o).contains("had replaced the staging area"), "{}", stderr(&o));
+    assert!(beside(&area).is_empty(), "{:?}", beside(&area));
+}
+
+#[test]
+fn an_undeletable_leftover_stops_the_next_writer_with_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let area = generated(dir.path(), "area", &[]);
+    let tree = dir.path().join(".area.catstage-new");
+    std::fs::create_dir(&tree).unwrap();
+    std::fs::write(tree.join("VG00001"), b"partial").unwrap();
+    let chattr = |flag: &str| std::process::Command::new("chattr").arg(flag).arg(tree.join("VG00001")).status();
+    if !chattr("+i").is_ok_and(|s| s.success()) {
+        eprintln!("skipped: chattr +i does not work here");
+        return;
+    }
+    let o = run(&["seal", &s(&area), "FULL"]);
+    let _ = chattr("-i");
+    assert_eq!(code(&o), 2);
+    let err = stderr(&o);
+    assert!(err.contains("cannot remove"), "{err}");
+    assert!(err.contains(".area.catstage-new"), "{err}");
+    assert!(err.contains("the target, which is intact"), "{err}");
+    assert!(err.contains("chattr -i"), "{err}");
+    let o = run(&["seal", &s(&area), "FULL"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(beside(&area).is_empty());
+}

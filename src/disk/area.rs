@@ -264,6 +264,7 @@ impl Area {
     /// was not replaced and no entry was added, removed or renamed in it, and the
     /// summaries are the files that were read. `Err(Changed)` otherwise.
     pub fn still_current(&self) -> Result<(), AreaError> {
+        super::hooks::pause_point("before-recheck");
         let changed = || AreaError::Changed { path: self.named.clone(), reading: true };
         let Some(then) = self.ident else { return Ok(()) };
         if self.lock.is_none() && Lock::writer_active(&self.resolved) {

@@ -30,7 +30,7 @@ impl AtomicFile {
     /// Starts writing `target` (mode `mode` before the umask), waiting for its lock as
     /// `wait` says; returns the guard and the file to write. An existing target is
     /// refused unless `overwrite`.
-    pub fn create(target: &Path, mode: u32, overwrite: bool, wait: Wait) -> Result<(AtomicFile, File), AreaError> {
+    pub fn begin(target: &Path, mode: u32, overwrite: bool, wait: Wait) -> Result<(AtomicFile, File), AreaError> {
         let resolved = resolve(target).ok_or_else(|| {
             AreaError::Io(DiskError::new(Op::Create, target, io::Error::other("the path cannot be resolved")))
         })?;
@@ -71,8 +71,7 @@ impl AtomicFile {
             .mode(mode)
             .open(&tmp)
             .map_err(|e| DiskError::new(Op::Create, &tmp, e).left(Aftermath::Untouched))?;
-        let guard =
-            AtomicFile { resolved, named: target.to_path_buf(), tmp, committed: false, recovered, _lock: lock };
+        let guard = AtomicFile { resolved, named: target.to_path_buf(), tmp, committed: false, recovered, _lock: lock };
         Ok((guard, file))
     }
 
@@ -86,7 +85,7 @@ impl AtomicFile {
         &self.recovered
     }
 
-    /// Flushes `file` (the one [`AtomicFile::create`] gave) and renames it over the
+    /// Flushes `file` (the one [`AtomicFile::begin`] gave) and renames it over the
     /// target; returns its size.
     pub fn commit(mut self, file: File) -> Result<u64, AreaError> {
         let untouched = |op, p: &Path, e| AreaError::Io(DiskError::new(op, p, e).left(Aftermath::Untouched));
@@ -104,7 +103,7 @@ impl AtomicFile {
 
     /// Writes `bytes` as the whole of `target` atomically.
     pub fn write(target: &Path, bytes: &[u8], mode: u32, overwrite: bool) -> Result<u64, AreaError> {
-        let (guard, mut file) = AtomicFile::create(target, mode, overwrite, Wait::No)?;
+        let (guard, mut file) = AtomicFile::begin(target, mode, overwrite, Wait::No)?;
         file.write_all(bytes)
             .map_err(|e| AreaError::Io(DiskError::new(Op::Write, &guard.tmp, e).left(Aftermath::Untouched)))?;
         guard.commit(file)

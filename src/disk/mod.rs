@@ -75,4 +75,4 @@ pub use flush::Flusher;
 pub use listing::{EntryType, Listing, ListingEntry};
 pub use lock::{Lock, LockMode, Wait};
 pub use recover::{Recovered, Recovery};
-pub use tree::{Committed, NewTree, Notes};
+pub use tree::{Committed, NewTree, Notes, TreeFile};

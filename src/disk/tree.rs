@@ -29,6 +29,45 @@ pub struct NewTree<'a> {
     committed: bool,
 }
 
+/// A file being written into a [`NewTree`]. Its errors name the file and the tree, and
+/// say that the area itself is untouched (the tree is not the area until it commits).
+#[derive(Debug)]
+pub struct TreeFile {
+    file: File,
+    name: String,
+    dir: PathBuf,
+}
+
+impl TreeFile {
+    fn fail(&self, op: Op, e: io::Error) -> DiskError {
+        DiskError::in_dir(op, &self.dir, &self.name, e).left(Aftermath::Untouched)
+    }
+
+    /// Its name in the tree.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Gives it a modification time (a package's member carries one).
+    pub fn set_modified(&self, t: std::time::SystemTime) -> Result<(), DiskError> {
+        self.file.set_times(std::fs::FileTimes::new().set_modified(t)).map_err(|e| self.fail(Op::SetAttributes, e))
+    }
+}
+
+impl Write for TreeFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.file.write(buf).map_err(|e| self.fail(Op::Write, e).into_io())
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        self.file.write_all(buf).map_err(|e| self.fail(Op::Write, e).into_io())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.flush().map_err(|e| self.fail(Op::Write, e).into_io())
+    }
+}
+
 /// What a commit left to say.
 #[derive(Debug, Default)]
 pub struct Committed {
@@ -141,7 +180,7 @@ impl NewTree<'_> {
 
     /// Creates the file `name` in the new tree, for writing. It gets the permissions (and,
     /// when catstage runs as root, the owner) of the area's file of that name, else 0644.
-    pub fn create(&self, name: &str) -> Result<File, DiskError> {
+    pub fn create(&self, name: &str) -> Result<TreeFile, DiskError> {
         let file = create_at(&self.fd, name, 0o644).map_err(|e| self.fail(Op::Create, name, e))?;
         let had = self.area.listing().get(name).is_some_and(|e| e.is_file());
         if had
@@ -154,7 +193,7 @@ impl NewTree<'_> {
                     .map_err(|e| self.fail(Op::SetAttributes, name, e))?;
             }
         }
-        Ok(file)
+        Ok(TreeFile { file, name: name.to_string(), dir: self.dir.clone() })
     }
 
     /// Carries the area's file `name` over unchanged (a hard link, or a copy keeping its
@@ -168,7 +207,7 @@ impl NewTree<'_> {
             return Err(self.fail(Op::Link, name, io::ErrorKind::NotFound.into()));
         };
         if let Some(copy) = carry_at(from, &self.fd, raw, true).map_err(|e| self.fail(Op::Link, name, e))? {
-            self.flush(name, copy)?;
+            self.flush_file(name, copy)?;
         }
         Ok(())
     }
@@ -183,14 +222,15 @@ impl NewTree<'_> {
             .map_err(|e| DiskError::in_dir(Op::Copy, source.path(), name, e).left(Aftermath::Untouched))?
             .ok_or_else(|| self.fail(Op::Copy, name, io::Error::other("linked, not copied")))?;
         let size = copy.metadata().map_err(|e| self.fail(Op::Stat, name, e))?.len();
-        self.flush(name, copy)?;
+        self.flush_file(name, copy)?;
         Ok(size)
     }
 
     /// Opens the tree's file `name` again (to hand it to [`NewTree::flush`] once written
     /// through a writer that kept it).
-    pub fn reopen(&self, name: &str) -> Result<File, DiskError> {
-        super::file::open_regular_at(&self.fd, name).map_err(|e| self.fail(Op::Open, name, e))
+    pub fn reopen(&self, name: &str) -> Result<TreeFile, DiskError> {
+        let file = super::file::open_regular_at(&self.fd, name).map_err(|e| self.fail(Op::Open, name, e))?;
+        Ok(TreeFile { file, name: name.to_string(), dir: self.dir.clone() })
     }
 
     /// Removes the tree's file `name` (written, then found not to be needed).
@@ -203,7 +243,7 @@ impl NewTree<'_> {
     pub fn write(&self, name: &str, bytes: &[u8]) -> Result<(), DiskError> {
         let mut f = self.create(name)?;
         f.write_all(bytes).map_err(|e| self.fail(Op::Write, name, e))?;
-        self.flush(name, f)
+        self.flush(f)
     }
 
     /// Carries over every entry of the area that `replaced` does not name (written anew,
@@ -231,7 +271,11 @@ impl NewTree<'_> {
 
     /// Hands a written file of the tree to the background threads that flush it to
     /// stable storage; [`NewTree::commit`] waits for them.
-    pub fn flush(&self, name: &str, file: File) -> Result<(), DiskError> {
+    pub fn flush(&self, file: TreeFile) -> Result<(), DiskError> {
+        self.flush_file(&file.name, file.file)
+    }
+
+    fn flush_file(&self, name: &str, file: File) -> Result<(), DiskError> {
         crash_point("tree-file-written");
         match &self.flusher {
             Some(f) => f.flush(file).map_err(|e| self.fail(Op::Flush, name, e)),

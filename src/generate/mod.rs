@@ -112,7 +112,7 @@ pub(crate) fn write_volume_file(
     disks.write_all(&mut w)?;
     let (bw, written) = w.finish()?;
     let file = bw.into_inner().map_err(|e| e.into_error())?;
-    tree.flush(&name, file).map_err(DiskError::into_io)?;
+    tree.flush(file).map_err(DiskError::into_io)?;
     Ok(written)
 }
 

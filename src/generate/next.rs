@@ -172,7 +172,7 @@ pub fn generate_next(
             let Some((bw, written)) = written else {
                 return Err(io::Error::other(format!("{name}: could not be read")));
             };
-            tree.flush(&name, bw.into_inner().map_err(|e| e.into_error())?).map_err(DiskError::into_io)?;
+            tree.flush(bw.into_inner().map_err(|e| e.into_error())?).map_err(DiskError::into_io)?;
             let head = parsed.head.map(|h| head_fn(&h)).ok_or_else(|| io::Error::other(format!("{name}: no head")))?;
             if let Some(pr) = progress {
                 pr(written.sealed.size);

@@ -443,7 +443,7 @@ fn write_package(
     checks: &BTreeMap<&str, Option<FileKind>>,
     progress: Option<Progress<'_>>,
 ) -> Result<(u64, crate::disk::Recovered), PackError> {
-    let (out, file) = AtomicFile::create(output, 0o644, opts.force, opts.wait)?;
+    let (out, file) = AtomicFile::begin(output, 0o644, opts.force, opts.wait)?;
     let recovered = out.recovered().clone();
     let zst = encoder(BufWriter::with_capacity(1 << 20, file), opts.level, opts.workers)?;
     let mut tar = TarWriter::new(zst);

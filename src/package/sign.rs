@@ -117,8 +117,8 @@ pub fn keygen(name: &Path) -> Result<(PathBuf, PathBuf, PublicKey), crate::disk:
     let public = PublicKey(key.verifying_key());
     // Both files are written aside, then put in place: the public key first, so that a
     // crash in between never leaves a secret key without its public half.
-    let (secret_file, mut s) = AtomicFile::create(&secret_path, 0o600, false, Wait::No)?;
-    let (public_file, mut p) = AtomicFile::create(&public_path, 0o644, false, Wait::No)?;
+    let (secret_file, mut s) = AtomicFile::begin(&secret_path, 0o600, false, Wait::No)?;
+    let (public_file, mut p) = AtomicFile::begin(&public_path, 0o644, false, Wait::No)?;
     let write = |f: &mut fs::File, path: &Path, text: String| {
         f.write_all(text.as_bytes()).map_err(|e| AreaError::Io(DiskError::new(Op::Write, path, e)))
     };

@@ -18,9 +18,8 @@ use super::sign::PublicKey;
 use super::tree::{Applies, DirState, applies, dir_state};
 use super::verify::base_mismatch;
 use crate::diag::{Code, Diagnostic};
-use crate::disk::{Access, Area, AreaError, DiskError, NewTree, Notes, Op, Recovery, Wait, Want};
+use crate::disk::{Access, Area, AreaError, DiskError, NewTree, Notes, Op, Recovery, TreeFile, Wait, Want};
 use crate::staging::{Progress, is_staging_file_name};
-use std::fs::{File, FileTimes};
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
@@ -268,7 +267,7 @@ fn check_space(parent: &Path, m: &Manifest) -> Result<(), UnpackError> {
 /// Writes the members into the new tree.
 struct TreeWriter<'t, 'a> {
     tree: &'t NewTree<'a>,
-    file: Option<(String, BufWriter<File>)>,
+    file: Option<BufWriter<TreeFile>>,
     written: usize,
     bytes: u64,
 }
@@ -276,22 +275,22 @@ struct TreeWriter<'t, 'a> {
 impl MemberSink for TreeWriter<'_, '_> {
     fn start(&mut self, f: &FileFacts) -> io::Result<()> {
         let file = self.tree.create(&f.name).map_err(DiskError::into_io)?;
-        self.file = Some((f.name.clone(), BufWriter::with_capacity(256 * 1024, file)));
+        self.file = Some(BufWriter::with_capacity(256 * 1024, file));
         Ok(())
     }
 
     fn chunk(&mut self, data: &[u8]) -> io::Result<()> {
         match &mut self.file {
-            Some((_, w)) => w.write_all(data),
+            Some(w) => w.write_all(data),
             None => Err(io::Error::other("member data before its start")),
         }
     }
 
     fn end(&mut self, f: &FileFacts) -> io::Result<()> {
-        let Some((name, w)) = self.file.take() else { return Err(io::Error::other("member end before its start")) };
+        let Some(w) = self.file.take() else { return Err(io::Error::other("member end before its start")) };
         let file = w.into_inner().map_err(|e| e.into_error())?;
-        file.set_times(FileTimes::new().set_modified(f.mtime.system_time()))?;
-        self.tree.flush(&name, file).map_err(DiskError::into_io)?;
+        file.set_modified(f.mtime.system_time()).map_err(DiskError::into_io)?;
+        self.tree.flush(file).map_err(DiskError::into_io)?;
         self.written += 1;
         self.bytes += f.size;
         Ok(())

@@ -305,7 +305,7 @@ impl<'s, 't> Writer<'s, 't> {
                 let name = label.file_name();
                 let file = tree.create(&name).map_err(DiskError::into_io)?;
                 let (file, written) = v.write(file)?;
-                tree.flush(&name, file).map_err(DiskError::into_io)?;
+                tree.flush(file).map_err(DiskError::into_io)?;
                 written
             }
             None => v.write(io::sink())?.1,

@@ -16,6 +16,7 @@ mod cmd_sync;
 mod cmd_unpack;
 mod cmd_validate;
 mod cmd_verify;
+mod memory;
 mod output;
 
 use clap::{Parser, Subcommand};
@@ -103,6 +104,10 @@ fn main() -> ExitCode {
     // or memory limit) gets a clear error rather than a panic deep inside a command.
     if let Err(e) = rayon::ThreadPoolBuilder::new().thread_name(|i| format!("catstage-{i}")).build_global() {
         output::error(&style, &format!("cannot start worker threads: {e} (hint: raise the process or memory limit)"));
+        return ExitCode::from(TROUBLE);
+    }
+    if let Err(m) = memory::reserve(&cli.command) {
+        output::error(&style, &m);
         return ExitCode::from(TROUBLE);
     }
     let result = match cli.command {
