@@ -4,13 +4,17 @@
 //! Fast by default: volumes whose winning summary entries are equal (same SHA-256 and
 //! size) are taken as unchanged without reading their files, since the entry's digest
 //! covers the whole file; only the files of volumes whose entries differ are read, both
-//! at once, their disk files merged as they stream. `--verify` first checks both areas
-//! completely, as `validate` does.
+//! at once, their disk files merged as they stream. Every directory entry of both areas
+//! is still checked against the summaries (presence, type, size: metadata only), so that
+//! a copy that lost, cut short or replaced a file is damage, never "identical"; and files
+//! that are the same but carry other modification times are said (the vendor's UPDATE
+//! import goes by them). `--verify` first checks both areas completely, as `validate`
+//! does, reading every byte.
 
 use crate::compare::{Change, DiskDelta, FieldDiff, compare_volume, tapefile_key};
 use crate::diag::{Code, Diagnostic};
 use crate::model::{CurrentSet, Label, Summary, SummaryExport, TapeFileKey, bool_str};
-use crate::staging::{Source, read_summaries};
+use crate::staging::{AreaEntry, EntryKind, Source, read_summaries};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -42,16 +46,22 @@ pub struct AreaDiff {
     pub changed: Vec<VolumeChange>,
     /// Volumes in both that are the same.
     pub unchanged: u64,
-    /// Of those, how many were taken as unchanged from their summary entries alone.
+    /// Of those, how many were taken as unchanged from their summary entries and their
+    /// directory entries, without reading their files.
     pub unchanged_by_entry: u64,
+    /// Unchanged volumes whose files have other modification times in B than in A.
+    pub touched: Vec<Label>,
+    /// True when every file of both areas was read (`--verify`).
+    pub verified: bool,
     /// Problems found in either area: when there are errors, the diff cannot be trusted.
     pub diagnostics: Vec<Diagnostic>,
 }
 
 impl AreaDiff {
-    /// True when nothing differs.
+    /// True when nothing differs and neither area is damaged.
     pub fn identical(&self) -> bool {
-        self.export.is_empty()
+        !self.diagnostics.iter().any(Diagnostic::is_error)
+            && self.export.is_empty()
             && self.groups.is_empty()
             && self.added.is_empty()
             && self.removed.is_empty()
@@ -80,6 +90,90 @@ fn side(name: &str, src: &dyn Source, diags: &mut Vec<Diagnostic>) -> io::Result
         return Ok(None);
     };
     Ok(Some(Side { full, update: s.update, set: s.set }))
+}
+
+/// Checks the directory entries of an area against its current set, reading no file: every
+/// winning entry's file is there, a regular file of the entry's size (damage otherwise);
+/// an entry outside the current set that the other area does not have alike is damage
+/// too: the two directories differ beyond their summaries.
+fn check_entries(name: &str, src: &dyn Source, set: &CurrentSet, other: &dyn Source, diags: &mut Vec<Diagnostic>) {
+    let entries = src.entries();
+    let find =
+        |list: &[AreaEntry], file: &str| -> Option<usize> { list.binary_search_by(|e| e.name.as_str().cmp(file)).ok() };
+    let mut accounted = BTreeSet::new();
+    for (label, w) in &set.entries {
+        let e = &w.entry;
+        let Some(i) = find(entries, &e.file) else {
+            diags.push(
+                Diagnostic::new(
+                    Code::MissingVolumeFile,
+                    Some(format!("{name}/{}", e.file)),
+                    format!("the summary lists {label} but {name}/{} is missing", e.file),
+                )
+                .with_hint("the area is incomplete (a copy that did not finish?): copy it again"),
+            );
+            continue;
+        };
+        accounted.insert(i);
+        let found = &entries[i];
+        match found.kind {
+            EntryKind::NotRegular(what) => diags.push(Diagnostic::new(
+                Code::NotARegularFile,
+                Some(format!("{name}/{}", e.file)),
+                format!(
+                    "{name}/{} is {what}, not the volume file its summary lists (catstage does not follow it)",
+                    e.file
+                ),
+            )),
+            _ if found.size != e.size => diags.push(
+                Diagnostic::new(
+                    Code::VolumeHashMismatch,
+                    Some(format!("{name}/{}", e.file)),
+                    format!(
+                        "{name}/{} has {} bytes; its summary entry says {}: it is not the file the summary lists",
+                        e.file, found.size, e.size
+                    ),
+                )
+                .with_hint("the file was cut short or replaced (a copy that did not finish?): copy it again"),
+            ),
+            _ => {}
+        }
+    }
+    for (i, e) in entries.iter().enumerate() {
+        if accounted.contains(&i) || matches!(e.kind, EntryKind::Summary(_)) {
+            continue;
+        }
+        if let EntryKind::NotRegular(what) = e.kind {
+            diags.push(Diagnostic::new(
+                Code::NotARegularFile,
+                Some(format!("{name}/{}", e.name)),
+                format!(
+                    "{name}/{} is {what}; a staging area holds regular files only (catstage does not follow it)",
+                    e.name
+                ),
+            ));
+            continue;
+        }
+        let same_in_other = find(other.entries(), &e.name).is_some_and(|j| {
+            let o = &other.entries()[j];
+            o.size == e.size && !matches!(o.kind, EntryKind::NotRegular(_))
+        });
+        if same_in_other {
+            continue;
+        }
+        let (code, what) = match e.kind {
+            EntryKind::Volume(_) => (Code::OrphanVolumeFile, "a volume file no current summary lists (an orphan)"),
+            _ => (Code::ForeignFile, "not a staging file"),
+        };
+        diags.push(
+            Diagnostic::new(
+                code,
+                Some(format!("{name}/{}", e.name)),
+                format!("{name}/{} is {what}, and the other area does not have it alike: the two directories differ beyond their summaries", e.name),
+            )
+            .with_severity(crate::diag::Severity::Error),
+        );
+    }
 }
 
 fn export_changes(which: &'static str, a: Option<&SummaryExport>, b: Option<&SummaryExport>, out: &mut Vec<Change>) {
@@ -162,6 +256,9 @@ pub fn diff(name_a: &str, a: &dyn Source, name_b: &str, b: &dyn Source, verify: 
     let sa = side(name_a, a, &mut out.diagnostics)?;
     let sb = side(name_b, b, &mut out.diagnostics)?;
     let (Some(sa), Some(sb)) = (sa, sb) else { return Ok(out) };
+    out.verified = verify;
+    check_entries(name_a, a, &sa.set, b, &mut out.diagnostics);
+    check_entries(name_b, b, &sb.set, a, &mut out.diagnostics);
     export_changes("FULL", Some(&sa.full.export), Some(&sb.full.export), &mut out.export);
     export_changes(
         "UPDATE",
@@ -179,6 +276,9 @@ pub fn diff(name_a: &str, a: &dyn Source, name_b: &str, b: &dyn Source, verify: 
                 out.unchanged += 1;
                 if !verify {
                     out.unchanged_by_entry += 1;
+                }
+                if modified(a, &wa.entry.file) != modified(b, &wb.entry.file) {
+                    out.touched.push(*label);
                 }
             }
             Some(wb) => to_read.push((*label, wa.entry.clone(), wb.entry.clone())),
@@ -219,7 +319,14 @@ pub fn diff(name_a: &str, a: &dyn Source, name_b: &str, b: &dyn Source, verify: 
         out.diagnostics.extend(diags);
         out.changed.push(change);
     }
+    out.diagnostics = crate::check::structure::rollup(std::mem::take(&mut out.diagnostics));
     Ok(out)
+}
+
+/// The modification time of `file` in `src`, if it has one.
+fn modified(src: &dyn Source, file: &str) -> Option<std::time::SystemTime> {
+    let entries = src.entries();
+    entries.binary_search_by(|e| e.name.as_str().cmp(file)).ok().and_then(|i| entries[i].modified)
 }
 
 /// A change of the JSON document, disk file deltas included.
@@ -301,6 +408,8 @@ impl AreaDiff {
             })).collect::<Vec<_>>(),
             "unchanged": self.unchanged,
             "unchanged_by_entry": self.unchanged_by_entry,
+            "touched": self.touched.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            "read": if self.verified { "every file" } else { "changed volumes" },
             "groups": plain(&self.groups),
             "export": plain(&self.export),
             "diagnostics": self.diagnostics.iter().map(crate::diag::render_json_diagnostic).collect::<Vec<_>>(),

@@ -105,7 +105,10 @@ fn diff_shows_field_level_changes_in_label_order() {
     assert!(lines[2].starts_with("~ SARD05 diskfiles[SLABA-BRCOM-DAILY/20/0/1] +1 -0 ~0"), "{text}");
     assert_eq!(lines[3], "+ SARD10 VG_SLAB_A_BRCOM-DAILY");
     assert!(
-        lines[4].starts_with("1 added, 1 removed, 2 changed, 27 unchanged (27 of them by their equal summary entries")
+        lines[4].starts_with(
+            "1 added, 1 removed, 2 changed, 27 unchanged (27 of them by their summary entries and directory entries"
+        ),
+        "{text}"
     );
     let o = run(&["diff", old_s, "fixtures/slab-a-daily", "--verbose"]);
     assert!(stdout(&o).contains("    + \\ETINIUM."), "{}", stdout(&o));
@@ -176,4 +179,143 @@ fn status_figures_and_the_role_switch_comparison() {
     let o = run(&["status", "fixtures/err/0024_orphan-volume-file/area", "--format", "json"]);
     let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!((doc["files"].as_u64(), doc["orphans"].as_u64()), (Some(6), Some(1)));
+}
+
+// ---------------------------------------------------------------------------------------
+// A copy that did not arrive whole is damage, never "identical" (metadata only, no file
+// read): the cases an operator checking a transfer runs into.
+
+fn copy_pair(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let (a, b) = (dir.join("A"), dir.join("B"));
+    generate(&Params { volumes: 30, seed: 4, diskfiles: 20, ..Params::default() }, &a, None).unwrap();
+    let o = std::process::Command::new("cp").arg("-a").arg(&a).arg(&b).output().unwrap();
+    assert!(o.status.success());
+    (a, b)
+}
+
+fn diff_json(a: &Path, b: &Path) -> (i32, serde_json::Value) {
+    let o = run(&["diff", a.to_str().unwrap(), b.to_str().unwrap(), "--format", "json"]);
+    (code(&o), serde_json::from_slice(&o.stdout).unwrap())
+}
+
+fn codes_and_files(doc: &serde_json::Value) -> Vec<(String, String)> {
+    doc["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["code"].as_str().unwrap().to_string(), d["file"].as_str().unwrap_or("-").to_string()))
+        .collect()
+}
+
+#[test]
+fn diff_of_a_whole_copy_is_identical_and_says_how_it_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = copy_pair(dir.path());
+    let o = run(&["diff", a.to_str().unwrap(), b.to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+    assert_eq!(
+        stdout(&o),
+        "0 added, 0 removed, 0 changed, 30 unchanged (30 of them by their summary entries and directory entries — \
+         presence, type, size — their files not read; --verify reads every file)\n"
+    );
+    let (status, doc) = diff_json(&a, &b);
+    assert_eq!(
+        (status, &doc["identical"], &doc["read"]),
+        (0, &serde_json::json!(true), &serde_json::json!("changed volumes"))
+    );
+}
+
+#[test]
+fn diff_with_a_missing_file_and_a_garbage_file_is_damage_not_identical() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = copy_pair(dir.path());
+    std::fs::remove_file(b.join("VG00005")).unwrap();
+    std::fs::write(b.join("VG00006"), b"garbage\n").unwrap();
+    let (status, doc) = diff_json(&a, &b);
+    assert_eq!(status, 2);
+    assert_eq!(doc["identical"], false);
+    let b_name = b.to_str().unwrap();
+    assert_eq!(
+        codes_and_files(&doc),
+        [("CS022".to_string(), format!("{b_name}/VG00005")), ("CS023".to_string(), format!("{b_name}/VG00006"))]
+    );
+    let o = run(&["diff", a.to_str().unwrap(), b_name]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stdout(&o).contains(&format!("the summary lists G00005 but {b_name}/VG00005 is missing")),
+        "{}",
+        stdout(&o)
+    );
+    assert!(stdout(&o).contains("has 8 bytes; its summary entry says"), "{}", stdout(&o));
+}
+
+#[test]
+fn diff_of_a_half_copied_area_is_damage() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = copy_pair(dir.path());
+    for i in 11..30 {
+        std::fs::remove_file(b.join(format!("VG{i:05}"))).unwrap();
+    }
+    let (status, doc) = diff_json(&a, &b);
+    assert_eq!((status, &doc["identical"]), (2, &serde_json::json!(false)));
+    let d = &doc["diagnostics"][0];
+    assert_eq!((d["code"].as_str(), d["count"].as_u64()), (Some("CS022"), Some(19)), "{doc:#}");
+}
+
+#[test]
+fn diff_with_an_empty_file_is_damage() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = copy_pair(dir.path());
+    std::fs::write(b.join("VG00003"), b"").unwrap();
+    let (status, doc) = diff_json(&a, &b);
+    assert_eq!(status, 2);
+    assert_eq!(codes_and_files(&doc), [("CS023".to_string(), format!("{}/VG00003", b.to_str().unwrap()))]);
+    assert!(doc["diagnostics"][0]["message"].as_str().unwrap().contains("has 0 bytes"));
+}
+
+#[test]
+fn diff_with_a_symbolic_link_named_like_a_volume_file_is_damage() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = copy_pair(dir.path());
+    std::fs::remove_file(b.join("VG00007")).unwrap();
+    std::os::unix::fs::symlink("/etc/passwd", b.join("VG00007")).unwrap();
+    let (status, doc) = diff_json(&a, &b);
+    assert_eq!(status, 2);
+    assert_eq!(codes_and_files(&doc), [("CS027".to_string(), format!("{}/VG00007", b.to_str().unwrap()))]);
+    assert!(doc["diagnostics"][0]["message"].as_str().unwrap().contains("a symbolic link"));
+}
+
+#[test]
+fn diff_with_an_extra_file_in_the_copy_is_damage() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = copy_pair(dir.path());
+    std::fs::copy(b.join("VG00001"), b.join("VG00099")).unwrap();
+    std::fs::write(b.join("NOTES"), b"x").unwrap();
+    let (status, doc) = diff_json(&a, &b);
+    assert_eq!(status, 2);
+    let bn = b.to_str().unwrap();
+    assert_eq!(
+        codes_and_files(&doc),
+        [("CS024".to_string(), format!("{bn}/VG00099")), ("CS026".to_string(), format!("{bn}/NOTES"))]
+    );
+}
+
+#[test]
+fn diff_of_a_copy_without_its_times_says_so_and_stays_identical() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, _) = copy_pair(dir.path());
+    let c = dir.path().join("C");
+    std::fs::create_dir(&c).unwrap();
+    for (name, bytes) in read_area(&a) {
+        std::fs::write(c.join(&name), bytes).unwrap();
+    }
+    let t = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_600_000_000);
+    for e in std::fs::read_dir(&c).unwrap() {
+        std::fs::File::options().write(true).open(e.unwrap().path()).unwrap().set_modified(t).unwrap();
+    }
+    let (status, doc) = diff_json(&a, &c);
+    assert_eq!((status, &doc["identical"]), (0, &serde_json::json!(true)));
+    assert_eq!(doc["touched"].as_array().unwrap().len(), 30);
+    let o = run(&["diff", a.to_str().unwrap(), c.to_str().unwrap()]);
+    assert!(stdout(&o).contains("30 unchanged volume files have other modification times"), "{}", stdout(&o));
 }

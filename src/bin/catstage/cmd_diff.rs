@@ -132,8 +132,17 @@ fn summary_line(d: &AreaDiff, verify: bool) -> String {
     );
     if d.unchanged_by_entry > 0 && !verify {
         s.push_str(&format!(
-            " ({} of them by their equal summary entries, files not read; --verify reads every file)",
+            " ({} of them by their summary entries and directory entries — presence, type, size — their files not \
+             read; --verify reads every file)",
             d.unchanged_by_entry
+        ));
+    }
+    if !d.touched.is_empty() {
+        s.push_str(&format!(
+            "; {} unchanged volume file{} other modification times in the second area (copied without preserving \
+             times? an UPDATE import goes by them)",
+            d.touched.len(),
+            if d.touched.len() == 1 { " has" } else { "s have" }
         ));
     }
     let config = d.export.len() + d.groups.len();
