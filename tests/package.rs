@@ -3,8 +3,10 @@
 //! destination untouched, hostile packages, signatures, and the atomic replacement under
 //! SIGKILL.
 
+mod bomb;
 mod chain;
 mod crash;
+mod headers;
 mod hostile;
 mod sweep;
 mod tarball;

@@ -9,7 +9,7 @@
 
 use super::integrity::IntegrityCheck;
 use super::manifest::{
-    FileFacts, FileRecord, FileTime, Kind, MANIFEST_NAME, Manifest, Mode, PackageId, SIGNATURE_NAME, manifest_bytes,
+    FileFacts, FileRecord, Kind, MANIFEST_NAME, Manifest, Mode, PackageId, SIGNATURE_NAME, manifest_bytes,
     parse_manifest,
 };
 use super::scan::MAX_MANIFEST;
@@ -395,12 +395,6 @@ fn build_manifest(
     Ok(m)
 }
 
-/// The newest modification time among the files: the manifest's and signature's time in
-/// the archive (deterministic, and meaningful to someone listing the archive).
-fn newest(m: &Manifest) -> FileTime {
-    m.files.iter().map(|f| f.facts.mtime).max().unwrap_or_default()
-}
-
 /// Writes the package into a temporary file beside `output` and renames it into place.
 #[allow(clippy::too_many_arguments)]
 fn write_package(
@@ -420,7 +414,7 @@ fn write_package(
         let file = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
         let zst = encoder(BufWriter::with_capacity(1 << 20, file), opts.level, opts.workers)?;
         let mut tar = TarWriter::new(zst);
-        let when = newest(manifest).secs;
+        let when = manifest.newest().secs;
         tar.member(MANIFEST_NAME, bytes, when)?;
         if let Some(sig) = signature {
             tar.member(SIGNATURE_NAME, sig, when)?;
