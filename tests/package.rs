@@ -8,6 +8,7 @@ mod chain;
 mod crash;
 mod headers;
 mod hostile;
+mod operator;
 mod sweep;
 mod tarball;
 

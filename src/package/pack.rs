@@ -39,6 +39,8 @@ pub struct PackOptions {
     pub workers: u32,
     /// Sign with this key.
     pub signer: Option<SecretKey>,
+    /// Replace the output file if it exists; without it, an existing file is refused.
+    pub force: bool,
 }
 
 /// What pack wrote.
@@ -114,7 +116,7 @@ pub fn pack(
 ) -> Result<PackReport, PackError> {
     let _lock = StagingLock::acquire(staging, LockMode::Shared).map_err(|e| PackError::Usage(e.to_string()))?;
     let area = DirArea::open(staging).map_err(|e| PackError::Usage(e.to_string()))?;
-    check_output(staging, output)?;
+    check_output(staging, output, opts.force)?;
     let mode = if opts.raw { Mode::Raw } else { Mode::Catstage };
     let (planned, facts, warnings) = match mode {
         Mode::Catstage => plan_catstage(&area)?,
@@ -141,11 +143,19 @@ pub fn pack(
     })
 }
 
-/// Refuses an output inside the staging area (it would become a foreign file there) or
-/// that is a directory.
-fn check_output(staging: &Path, output: &Path) -> Result<(), PackError> {
+/// Refuses an output inside the staging area (it would become a foreign file there),
+/// that is a directory, or that exists, unless `force` (an operator once replaced a signed
+/// base package by packing over it).
+fn check_output(staging: &Path, output: &Path, force: bool) -> Result<(), PackError> {
     if output.is_dir() {
         return Err(PackError::Usage(format!("{} is a directory; -o names the package file", output.display())));
+    }
+    if !force && fs::symlink_metadata(output).is_ok() {
+        return Err(PackError::Usage(format!(
+            "{} already exists; pack never replaces a package unless told to (it may be the base of the next \
+             incremental package): choose another -o, or pass --force",
+            output.display()
+        )));
     }
     let parent = output_dir(output);
     let (Ok(a), Ok(b)) = (fs::canonicalize(&parent), fs::canonicalize(staging)) else {

@@ -120,6 +120,16 @@ pub fn unpack(
     let (Some(manifest), Some(id)) = (first.manifest, first.id) else {
         return Err(UnpackError::Usage(format!("{display}: the package has no manifest")));
     };
+    if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty())
+        && !parent.is_dir()
+    {
+        // DIR is created for a first full package, never its parents: a mistyped path
+        // must not grow a tree somewhere.
+        return Err(UnpackError::Usage(format!(
+            "{}: the parent directory does not exist; create it first",
+            parent.display()
+        )));
+    }
     let paths = SwapPaths::new(dir)?;
     check_destination(&paths)?;
     let _lock = StagingLock::acquire(&paths.dir, LockMode::Exclusive).map_err(|e| UnpackError::Usage(e.to_string()))?;

@@ -38,14 +38,19 @@ Examples:
   tar --zstd -tvf SLABA-full.tar.zst          # what is inside, without catstage
 
 Exit status: 0 packed, 1 refused (a damaged staging area; nothing written), 2 could not
-run (usage, a lock held, a base package that cannot be read, a file changed meanwhile).")]
+run (usage, FILE exists without --force, a lock held, a base package that cannot be
+read, a file changed meanwhile).")]
 pub struct Args {
     /// The staging area (a directory).
     #[arg(value_name = "STAGING")]
     pub staging: PathBuf,
-    /// The package file to write (replaced atomically if it exists).
+    /// The package file to write. An existing file is refused (it may be the base of the
+    /// next incremental package), unless --force.
     #[arg(short, long, value_name = "FILE")]
     pub output: PathBuf,
+    /// Replace FILE if it exists (atomically: it is the old package or the new one).
+    #[arg(long)]
+    pub force: bool,
     /// The previous package: write an incremental package on top of it.
     #[arg(long, value_name = "PREVIOUS_PACKAGE")]
     pub base: Option<PathBuf>,
@@ -79,7 +84,8 @@ pub fn run(args: Args, styles: &Styles) -> CmdResult {
         None => None,
     };
     let workers = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get() as u32));
-    let opts = PackOptions { base: args.base.clone(), raw: args.raw, level: args.level, workers, signer };
+    let opts =
+        PackOptions { base: args.base.clone(), raw: args.raw, level: args.level, workers, signer, force: args.force };
     // The area's size for the progress bar; pack itself opens and checks the area.
     let total: u64 = DirArea::open(&args.staging).map(|a| a.entries().iter().map(|e| e.size).sum()).unwrap_or(0);
     let bar = styles.progress(if args.raw { 2 * total } else { total }, "pack");
