@@ -29,8 +29,6 @@ pub mod compare;
 pub mod config;
 pub mod diag;
 pub mod diff;
-#[doc(hidden)]
-pub mod fuzzing;
 pub mod generate;
 pub mod keys;
 pub mod model;
