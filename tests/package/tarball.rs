@@ -70,8 +70,8 @@ pub fn archive(members: &[Member]) -> Vec<u8> {
         let header = tar::Header::from_byte_slice(&m.header()).clone();
         b.append(&header, &m.data[..]).unwrap();
     }
+    // `into_inner` writes the end-of-archive marker, two zero blocks.
     let mut out = b.into_inner().unwrap();
-    out.extend_from_slice(&[0; 1024]);
     out.resize(out.len().div_ceil(10_240) * 10_240, 0);
     out
 }
