@@ -13,19 +13,19 @@ use crate::support::{code, run, stderr};
 use catstage::package::{VerifyOptions, parse_manifest, verify};
 use std::path::Path;
 
-const BLOCK_MAX: u64 = 128 * 1024;
+pub const BLOCK_MAX: u64 = 128 * 1024;
 /// The largest size a ustar header declares: 8 GiB − 1.
-const HUGE: u64 = 0o777_7777_7777;
+pub const HUGE: u64 = 0o777_7777_7777;
 
 /// What a hand-written frame holds.
-enum Part {
+pub enum Part {
     Raw(Vec<u8>),
     Zeros(u64),
 }
 
 /// One zstd frame (header descriptor 0x04, a 128 KiB window) of raw and RLE blocks. Its
 /// content checksum is left zero: no reader that stops in time ever gets to it.
-fn frame(parts: &[Part]) -> Vec<u8> {
+pub fn frame(parts: &[Part]) -> Vec<u8> {
     let mut blocks: Vec<(u32, u64, Vec<u8>)> = Vec::new();
     for p in parts {
         match p {
@@ -54,7 +54,7 @@ fn frame(parts: &[Part]) -> Vec<u8> {
 }
 
 /// A member that declares `size` bytes, all zeros, with its padding.
-fn zeros_member(name: &str, size: u64) -> [Part; 2] {
+pub fn zeros_member(name: &str, size: u64) -> [Part; 2] {
     let header = Member { size_field: Some(size), ..Member::file(name, b"") }.header();
     [Part::Raw(header.to_vec()), Part::Zeros(size.div_ceil(512) * 512)]
 }
