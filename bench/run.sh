@@ -145,7 +145,7 @@ pkg=bench/out/area.tar.zst
 setup="rm -f bench/out/peer.tar.zst"
 measure "tar -cf - | zstd -T0 -3" sh -c "tar -C '$work' -cf - . | zstd -T0 -3 -q -f -o bench/out/peer.tar.zst"
 setup="rm -f '$pkg'"
-measure "catstage pack" "$bin" pack -q "$work" -o "$pkg"
+measure "catstage pack" "$bin" pack -q --force "$work" -o "$pkg"
 setup=""
 pkg_size=$(stat -c %s "$pkg")
 peer_size=$(stat -c %s bench/out/peer.tar.zst)

@@ -30,8 +30,6 @@ pub mod config;
 pub mod diag;
 pub mod diff;
 pub mod disk;
-#[doc(hidden)]
-pub mod fuzzing;
 pub mod generate;
 pub mod keys;
 pub mod model;

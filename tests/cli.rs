@@ -426,3 +426,37 @@ fn a_writer_that_started_during_a_read_makes_the_reader_say_so() {
     assert!(err.contains("the staging area changed while it was read"), "{err}");
     assert_eq!(writer.resume().0, 0);
 }
+
+/// formats/README.md §5.2: times are compared by the instant they denote. An entry that
+/// spells its volume's unload time at another offset is the same fact: `seal` seals it
+/// and `validate` then finds nothing. Another instant is another fact, which `validate`
+/// names after the seal (seal repairs trailers; it never judges what the edit says).
+#[test]
+fn an_unload_time_at_another_offset_is_the_same_instant_for_seal_and_validate() {
+    let dir = tmp();
+    let area = slab_copy(dir.path());
+    let full = area.join("FULL");
+    let text = std::fs::read_to_string(&full).unwrap();
+    let same = text.replacen("unloaded=2021-12-30T22:37:56-05:00", "unloaded=2021-12-31T03:37:56+00:00", 1);
+    assert_ne!(same, text);
+    std::fs::write(&full, &same).unwrap();
+    let o = run(&["seal", p(&area), "FULL"]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    let o = run(&["validate", p(&area)]);
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+    let text = std::fs::read_to_string(&full).unwrap();
+    std::fs::write(&full, text.replacen("unloaded=2021-12-31T03:37:56+00:00", "unloaded=2021-12-31T03:37:57+00:00", 1))
+        .unwrap();
+    let o = run(&["seal", p(&area), "FULL"]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    let o = run(&["validate", p(&area)]);
+    assert_eq!(code(&o), 1);
+    assert!(
+        stdout(&o).contains(
+            "VSAD001: error[CS030]: VSAD001 disagrees with its entry in FULL: unloaded 2021-12-30T22:37:56-05:00 \
+             (entry: 2021-12-31T03:37:57+00:00)"
+        ),
+        "{}",
+        stdout(&o)
+    );
+}

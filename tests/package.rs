@@ -3,11 +3,15 @@
 //! destination untouched, hostile packages, signatures, and the atomic replacement under
 //! SIGKILL.
 
+pub mod bomb;
 mod chain;
 mod crash;
+mod headers;
 mod hostile;
+mod independent;
+mod operator;
 mod sweep;
-mod tarball;
+pub mod tarball;
 
 use crate::support::{code, read_area, root, run, stdout, write_area};
 use std::collections::BTreeMap;

@@ -6,6 +6,7 @@
 mod support;
 
 mod cli;
+mod conformance;
 mod corruption;
 mod diff;
 mod fuzz_replay;

@@ -221,6 +221,14 @@ impl Manifest {
         self.files.iter().map(|f| f.facts.size).fold(0, u64::saturating_add)
     }
 
+    /// The newest modification time among the files of the result, carried files
+    /// included (0 when there is none): the manifest's and the signature's header time in
+    /// the archive (formats/package.md §2.1) — deterministic, and meaningful to someone
+    /// listing the archive.
+    pub fn newest(&self) -> FileTime {
+        self.files.iter().map(|f| f.facts.mtime).max().unwrap_or_default()
+    }
+
     /// The resulting staging area, by name.
     pub fn result_tree(&self) -> BTreeMap<&str, &FileFacts> {
         self.files.iter().map(|f| (f.facts.name.as_str(), &f.facts)).collect()
@@ -582,6 +590,12 @@ fn consistency(m: &Manifest) -> Vec<String> {
             }
             if m.file("FULL").is_none() {
                 out.push("a CATSTAGE package holds the summary FULL".to_string());
+            }
+            let foreign =
+                |name: &str| matches!(crate::staging::classify_name(name), crate::staging::EntryKind::Foreign);
+            let names = m.files.iter().map(|f| &f.facts).chain(&m.was).chain(&m.removed).map(|f| f.name.as_str());
+            for name in names.filter(|n| foreign(n)) {
+                out.push(format!("{name}: a CATSTAGE package holds FULL, UPDATE and V<label> files only"));
             }
         }
         Mode::Raw => {

@@ -9,7 +9,7 @@
 
 use super::integrity::IntegrityCheck;
 use super::manifest::{
-    FileFacts, FileRecord, FileTime, Kind, MANIFEST_NAME, Manifest, Mode, PackageId, SIGNATURE_NAME, manifest_bytes,
+    FileFacts, FileRecord, Kind, MANIFEST_NAME, Manifest, Mode, PackageId, SIGNATURE_NAME, manifest_bytes,
     parse_manifest,
 };
 use super::scan::MAX_MANIFEST;
@@ -40,7 +40,7 @@ pub struct PackOptions {
     pub workers: u32,
     /// Sign with this key.
     pub signer: Option<SecretKey>,
-    /// Replace an existing package file.
+    /// Replace the output file if it exists; without it, an existing file is refused.
     pub force: bool,
     /// How long to wait for the output's lock.
     pub wait: Wait,
@@ -139,6 +139,16 @@ pub fn pack(
 ) -> Result<PackReport, PackError> {
     let area = Area::open(staging, Access::Read, if opts.raw { Want::Dir } else { Want::Area })?;
     check_output(staging, output)?;
+    // The output next: its lock, what an interrupted pack left beside it, and an
+    // existing package refused unless --force, all before the area is read.
+    let (out, file) = AtomicFile::begin(output, 0o644, opts.force, opts.wait).map_err(|e| match e {
+        AreaError::Io(d) if d.kind() == io::ErrorKind::AlreadyExists => PackError::Usage(format!(
+            "{} already exists; pack never replaces a package unless told to (it may be the base of the next \
+             incremental package): choose another -o, or pass --force",
+            output.display()
+        )),
+        e => PackError::Area(e),
+    })?;
     let mode = if opts.raw { Mode::Raw } else { Mode::Catstage };
     let (planned, facts, warnings) = match mode {
         Mode::Catstage => plan_catstage(&area)?,
@@ -153,8 +163,9 @@ pub fn pack(
     let id = PackageId::of(&bytes);
     let signature = opts.signer.as_ref().map(|k| k.signature_member(&bytes));
     let checks: BTreeMap<&str, Option<FileKind>> = planned.iter().map(|p| (p.facts.name.as_str(), p.check)).collect();
-    let (compressed, recovered) =
-        write_package(&area, output, opts, &manifest, &bytes, signature.as_deref(), &checks, progress)?;
+    let recovered = out.recovered().clone();
+    let compressed =
+        write_package(&area, (out, file), opts, &manifest, &bytes, signature.as_deref(), &checks, progress)?;
     Ok(PackReport {
         id,
         packed: manifest.packed().count(),
@@ -167,8 +178,9 @@ pub fn pack(
     })
 }
 
-/// Refuses an output inside the staging area (it would become a foreign file there) or
-/// that is a directory.
+/// Refuses an output inside the staging area (it would become a foreign file there),
+/// that is a directory, or that exists, unless `force` (an operator once replaced a signed
+/// base package by packing over it).
 fn check_output(staging: &Path, output: &Path) -> Result<(), PackError> {
     if output.is_dir() {
         return Err(PackError::Usage(format!("{} is a directory; -o names the package file", output.display())));
@@ -423,31 +435,23 @@ fn build_manifest(
     Ok(m)
 }
 
-/// The newest modification time among the files: the manifest's and signature's time in
-/// the archive (deterministic, and meaningful to someone listing the archive).
-fn newest(m: &Manifest) -> FileTime {
-    m.files.iter().map(|f| f.facts.mtime).max().unwrap_or_default()
-}
-
 /// Writes the package atomically ([`AtomicFile`]): a reader of `output` sees the old
 /// package or the new one, and a crash leaves at worst a temporary file beside it that
 /// the next `pack -o` of that output removes.
 #[allow(clippy::too_many_arguments)]
 fn write_package(
     area: &Area,
-    output: &Path,
+    (out, file): (AtomicFile, File),
     opts: &PackOptions,
     manifest: &Manifest,
     bytes: &[u8],
     signature: Option<&[u8]>,
     checks: &BTreeMap<&str, Option<FileKind>>,
     progress: Option<Progress<'_>>,
-) -> Result<(u64, crate::disk::Recovered), PackError> {
-    let (out, file) = AtomicFile::begin(output, 0o644, opts.force, opts.wait)?;
-    let recovered = out.recovered().clone();
+) -> Result<u64, PackError> {
     let zst = encoder(BufWriter::with_capacity(1 << 20, file), opts.level, opts.workers)?;
     let mut tar = TarWriter::new(zst);
-    let when = newest(manifest).secs;
+    let when = manifest.newest().secs;
     tar.member(MANIFEST_NAME, bytes, when)?;
     if let Some(sig) = signature {
         tar.member(SIGNATURE_NAME, sig, when)?;
@@ -456,7 +460,7 @@ fn write_package(
     let file = tar.finish()?.finish()?.into_inner().map_err(|e| e.into_error())?;
     // The package must come from one state of the area.
     area.still_current()?;
-    Ok((out.commit(file)?, recovered))
+    Ok(out.commit(file)?)
 }
 
 /// Streams every packed file into the archive, checking it. After the first damaged

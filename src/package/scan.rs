@@ -9,9 +9,10 @@
 //! a member larger than the manifest says) end the scan where they are found.
 
 use super::Refusal;
-use super::manifest::{FileFacts, MANIFEST_NAME, Manifest, PackageId, SIGNATURE_NAME, parse_manifest};
+use super::manifest::{FileFacts, FileRecord, MANIFEST_NAME, Manifest, PackageId, SIGNATURE_NAME, parse_manifest};
+use super::pipe::PipeReader;
 use super::sign::{PublicKey, check_signature};
-use super::tar::{MAX_MEMBER_SIZE, MemberHeader, TarReader, header_mtime};
+use super::tar::{BLOCK, MAX_MEMBER_SIZE, MemberHeader, RECORD, TarReader, header_mtime};
 use super::zst::ZstReader;
 use crate::diag::{Code, Diagnostic};
 use crate::model::Sha256Digest;
@@ -25,7 +26,7 @@ use std::path::Path;
 /// The largest manifest a reader accepts: 256 MiB (a million files need about 160 MiB).
 pub const MAX_MANIFEST: u64 = 256 * 1024 * 1024;
 /// The largest signature member.
-const MAX_SIGNATURE: u64 = 4096;
+pub const MAX_SIGNATURE: u64 = 4096;
 
 /// Size limits enforced while decompressing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -93,6 +94,8 @@ pub struct Scanned {
     pub signed_by: Option<PublicKey>,
     /// Every problem, in the order found.
     pub diagnostics: Vec<Diagnostic>,
+    /// Bytes decompressed, whether read or not: what the package cost to refuse or accept.
+    pub decompressed: u64,
 }
 
 struct Counting<'a, R> {
@@ -120,6 +123,11 @@ struct Scanner<'a> {
     folded: BTreeSet<String>,
     last_file: Option<String>,
     found: BTreeSet<String>,
+    /// The manifest member's header mtime, checked once the manifest is read.
+    manifest_mtime: Option<u64>,
+    signature_seen: bool,
+    /// A member the manifest does not allow was found: reading stopped there.
+    stopped: bool,
 }
 
 /// Reads the package `path` (named `display` in findings) through, checking everything,
@@ -134,6 +142,7 @@ pub fn scan(
 ) -> io::Result<Scanned> {
     let file = File::open(path)?;
     let reader = ZstReader::new(Counting { inner: file, progress }, opts.caps.total)?;
+    let decompressed = reader.counter();
     let mut s = Scanner {
         display,
         opts,
@@ -144,6 +153,9 @@ pub fn scan(
         folded: BTreeSet::new(),
         last_file: None,
         found: BTreeSet::new(),
+        manifest_mtime: None,
+        signature_seen: false,
+        stopped: false,
     };
     // Decompression runs on a thread of its own, beside the checks.
     let outcome = std::thread::scope(|scope| {
@@ -151,7 +163,7 @@ pub fn scan(
         s.members(&mut tar, sink)
     });
     let stopped = match outcome {
-        Ok(()) => false,
+        Ok(()) => s.stopped,
         Err(e) => match Refusal::of(&e) {
             Some(r) => {
                 s.package_level(r.code, r.message.clone());
@@ -168,6 +180,7 @@ pub fn scan(
     }
     let Scanner { mut out, .. } = s;
     out.diagnostics = rollup_members(out.diagnostics);
+    out.decompressed = decompressed.load(std::sync::atomic::Ordering::Relaxed);
     Ok(out)
 }
 
@@ -234,11 +247,39 @@ fn type_problem(flag: u8) -> Option<(Code, &'static str)> {
     })
 }
 
+/// What the manifest lets a member be.
+enum Allowed {
+    Manifest,
+    Signature,
+    File(FileRecord),
+}
+
+/// The end of the longest archive manifest `m` allows, its manifest member ending at
+/// `manifest_end`: a signature of the largest size, every packed file, the end-of-archive
+/// marker, and the zeros up to a whole record (formats/package.md §2.1, §4). Nothing a
+/// package holds beyond it is ever decompressed.
+fn longest_archive(manifest_end: u64, m: &Manifest) -> u64 {
+    let files = m.packed().map(|f| BLOCK as u64 + padded(f.facts.size)).fold(0u64, u64::saturating_add);
+    let end = manifest_end
+        .saturating_add(BLOCK as u64 + padded(MAX_SIGNATURE))
+        .saturating_add(files)
+        .saturating_add(2 * BLOCK as u64);
+    end.div_ceil(RECORD).saturating_mul(RECORD)
+}
+
+/// A block-padded size.
+fn padded(size: u64) -> u64 {
+    size.div_ceil(BLOCK as u64).saturating_mul(BLOCK as u64)
+}
+
 impl Scanner<'_> {
     /// Reads every member, then what follows the end-of-archive marker.
-    fn members<R: Read>(&mut self, tar: &mut TarReader<R>, sink: &mut dyn MemberSink) -> io::Result<()> {
+    fn members(&mut self, tar: &mut TarReader<PipeReader>, sink: &mut dyn MemberSink) -> io::Result<()> {
         while let Some(h) = tar.next()? {
             self.member(tar, &h, sink)?;
+            if self.stopped {
+                return Ok(());
+            }
             self.index += 1;
         }
         tar.finish()
@@ -252,31 +293,35 @@ impl Scanner<'_> {
         self.out.diagnostics.push(Diagnostic::new(code, Some(member.to_string()), message));
     }
 
-    fn member<R: Read>(
+    /// Reports `message` about `member` and stops reading there.
+    fn stop(&mut self, code: Code, member: &str, message: String) -> Option<Allowed> {
+        self.about(code, member, format!("{message}; reading stops here"));
+        self.stopped = true;
+        None
+    }
+
+    fn member(
         &mut self,
-        tar: &mut TarReader<R>,
+        tar: &mut TarReader<PipeReader>,
         h: &MemberHeader,
         sink: &mut dyn MemberSink,
     ) -> io::Result<()> {
-        let before = self.out.diagnostics.len();
         let name = h.name.as_str();
+        let before = self.out.diagnostics.len();
         if let Some((code, what)) = type_problem(h.typeflag) {
             self.about(code, name, format!("member {name:?} is {what}; a package holds regular files only"));
         }
         if let Some(why) = unsafe_name(h) {
             self.about(Code::UnsafeMemberName, name, why);
         }
-        if h.mode & 0o7000 != 0 {
-            self.about(
-                Code::SpecialModeBits,
-                name,
-                format!("member {name:?} has mode {:o}: setuid, setgid or sticky bits", h.mode),
-            );
-        }
-        let twice = !self.seen.insert(name.to_string());
-        if twice || !self.folded.insert(name.to_ascii_uppercase()) {
-            let what = if twice { "appears twice in the package" } else { "clashes by case with an earlier member" };
-            self.about(Code::DuplicateMember, name, format!("member {name:?} {what}"));
+        let unusable = self.out.diagnostics.len() > before;
+        // A member refused for its type or name is not judged field by field as well.
+        for (code, what) in h.deviations.iter().filter(|_| !unusable) {
+            let message = match code {
+                Code::SpecialModeBits => format!("member {name:?} has {what}"),
+                _ => format!("member {name:?}: {what}"),
+            };
+            self.about(*code, name, message);
         }
         if h.size > self.opts.caps.per_file {
             return Err(Refusal::io(
@@ -287,40 +332,87 @@ impl Scanner<'_> {
                 ),
             ));
         }
-        if self.out.diagnostics.len() > before {
+        let Some(allowed) = self.allowed(h)? else { return Ok(()) };
+        if unusable {
             return tar.data(h.size, |_| Ok(()));
         }
-        if name == MANIFEST_NAME {
-            if self.index != 0 {
-                self.about(
-                    Code::ManifestMissing,
-                    name,
-                    format!("the manifest is member {}, not the first", self.index + 1),
-                );
-                return tar.data(h.size, |_| Ok(()));
-            }
-            return self.manifest(tar, h);
+        match allowed {
+            Allowed::Manifest => self.manifest(tar, h),
+            Allowed::Signature => self.signature(tar, h),
+            Allowed::File(rec) => self.file(tar, h, &rec, sink),
         }
-        if self.index == 0 {
-            self.about(
-                Code::ManifestMissing,
-                name,
-                format!("the first member is {name:?}; a package starts with its {MANIFEST_NAME}"),
-            );
-        }
-        if name == SIGNATURE_NAME {
-            return self.signature(tar, h);
-        }
-        self.file(tar, h, sink)
     }
 
-    fn manifest<R: Read>(&mut self, tar: &mut TarReader<R>, h: &MemberHeader) -> io::Result<()> {
-        if h.size > MAX_MANIFEST {
+    /// Whether the manifest allows member `h` here, each member once and no larger than
+    /// it says; `None` when it does not, and reading stops (formats/package.md §2.4): a
+    /// package cannot make catstage read what its manifest does not account for.
+    fn allowed(&mut self, h: &MemberHeader) -> io::Result<Option<Allowed>> {
+        let name = h.name.as_str();
+        let twice = !self.seen.insert(name.to_string());
+        if twice || !self.folded.insert(name.to_ascii_uppercase()) {
+            let what = if twice { "appears twice in the package" } else { "clashes by case with an earlier member" };
+            return Ok(self.stop(Code::DuplicateMember, name, format!("member {name:?} {what}")));
+        }
+        if self.index == 0 {
+            if name != MANIFEST_NAME {
+                let message = format!("the first member is {name:?}; a package starts with its {MANIFEST_NAME}");
+                return Ok(self.stop(Code::ManifestMissing, name, message));
+            }
+            if h.size > MAX_MANIFEST {
+                return Err(Refusal::io(
+                    Code::SizeLimitExceeded,
+                    format!("the manifest is {} bytes, more than the {MAX_MANIFEST} a manifest may have", h.size),
+                ));
+            }
+            return Ok(Some(Allowed::Manifest));
+        }
+        if name == SIGNATURE_NAME {
+            if h.size > MAX_SIGNATURE {
+                return Err(Refusal::io(
+                    Code::SizeLimitExceeded,
+                    format!(
+                        "the signature member is {} bytes, more than the {MAX_SIGNATURE} a signature may have",
+                        h.size
+                    ),
+                ));
+            }
+            self.signature_seen = true;
+            return Ok(Some(Allowed::Signature));
+        }
+        let Some(m) = &self.out.manifest else {
+            // The manifest could not be read (its findings say why): nothing is allowed.
+            self.stopped = true;
+            return Ok(None);
+        };
+        let rec = match m.file(name) {
+            _ if !is_staging_file_name(name) => {
+                // Its name was reported; no file of a manifest has it.
+                self.stopped = true;
+                return Ok(None);
+            }
+            None => {
+                let message = format!("{name} is a member, but the manifest does not list it");
+                return Ok(self.stop(Code::UnexpectedMember, name, message));
+            }
+            Some(rec) if !rec.packed => {
+                let message = format!("{name} is a member, but the manifest carries it over from the base package");
+                return Ok(self.stop(Code::UnexpectedMember, name, message));
+            }
+            Some(rec) => rec.clone(),
+        };
+        if h.size > rec.facts.size {
             return Err(Refusal::io(
-                Code::SizeLimitExceeded,
-                format!("the manifest is {} bytes, more than the {MAX_MANIFEST} a manifest may have", h.size),
+                Code::MemberSizeMismatch,
+                format!(
+                    "{name} is {} bytes, larger than the {} the manifest says; refused before reading it",
+                    h.size, rec.facts.size
+                ),
             ));
         }
+        Ok(Some(Allowed::File(rec)))
+    }
+
+    fn manifest(&mut self, tar: &mut TarReader<PipeReader>, h: &MemberHeader) -> io::Result<()> {
         let mut bytes = Vec::with_capacity(h.size as usize);
         tar.data(h.size, |c| {
             bytes.extend_from_slice(c);
@@ -336,17 +428,38 @@ impl Scanner<'_> {
                 format!("the package changed since it was verified (its id is now {id})"),
             ));
         }
+        self.manifest_mtime = h.mtime;
         match parse_manifest(&bytes) {
             Ok(m) => {
                 self.check_caps(&m)?;
+                // A block more than the longest archive, so that what follows an archive's
+                // end is reported by the archive reader, which says where it is.
+                tar.inner().limit(longest_archive(BLOCK as u64 + padded(h.size), &m) + BLOCK as u64);
+                if let Some(t) = h.mtime {
+                    self.check_meta_time(MANIFEST_NAME, t, &m);
+                }
                 self.out.manifest = Some(m);
             }
-            Err(d) => self.out.diagnostics.extend(d),
+            Err(d) => {
+                self.out.diagnostics.extend(d);
+                self.stopped = true;
+            }
         }
         self.manifest_bytes = Some(bytes);
         Ok(())
     }
 
+    /// The manifest's and the signature's header time is the newest file time (§2.1).
+    fn check_meta_time(&mut self, member: &str, mtime: u64, m: &Manifest) {
+        let want = header_mtime(m.newest().secs);
+        if mtime != want {
+            self.about(
+                Code::MemberHeaderMismatch,
+                member,
+                format!("{member}'s header says it was modified at {mtime} s; catstage writes the newest file time, {want} s"),
+            );
+        }
+    }
     /// Refuses, before reading any file, a package whose manifest promises more than the
     /// limits allow.
     fn check_caps(&self, m: &Manifest) -> io::Result<()> {
@@ -373,21 +486,23 @@ impl Scanner<'_> {
         Ok(())
     }
 
-    fn signature<R: Read>(&mut self, tar: &mut TarReader<R>, h: &MemberHeader) -> io::Result<()> {
+    fn signature(&mut self, tar: &mut TarReader<PipeReader>, h: &MemberHeader) -> io::Result<()> {
         let name = h.name.as_str();
-        if self.index != 1 {
-            self.about(Code::MemberOrder, name, "the signature member comes right after the manifest".to_string());
-            return tar.data(h.size, |_| Ok(()));
-        }
-        if h.size > MAX_SIGNATURE {
-            self.about(Code::SignatureInvalid, name, format!("the signature member is {} bytes long", h.size));
-            return tar.data(h.size, |_| Ok(()));
-        }
         let mut bytes = Vec::new();
         tar.data(h.size, |c| {
             bytes.extend_from_slice(c);
             Ok(())
         })?;
+        if self.index != 1 {
+            self.about(Code::MemberOrder, name, "the signature member comes right after the manifest".to_string());
+            return Ok(());
+        }
+        if let Some(m) = &self.out.manifest
+            && let Some(t) = h.mtime
+        {
+            let m = m.clone();
+            self.check_meta_time(name, t, &m);
+        }
         if let Some(manifest) = &self.manifest_bytes {
             match check_signature(&bytes, manifest) {
                 Ok(key) => self.out.signed_by = Some(key),
@@ -397,24 +512,14 @@ impl Scanner<'_> {
         Ok(())
     }
 
-    fn file<R: Read>(&mut self, tar: &mut TarReader<R>, h: &MemberHeader, sink: &mut dyn MemberSink) -> io::Result<()> {
+    fn file(
+        &mut self,
+        tar: &mut TarReader<PipeReader>,
+        h: &MemberHeader,
+        rec: &FileRecord,
+        sink: &mut dyn MemberSink,
+    ) -> io::Result<()> {
         let name = h.name.as_str();
-        let Some(m) = &self.out.manifest else {
-            // Nothing to check it against; its name and type were checked.
-            return tar.data(h.size, |_| Ok(()));
-        };
-        let Some(rec) = m.file(name).cloned() else {
-            self.about(Code::UnexpectedMember, name, format!("{name} is a member, but the manifest does not list it"));
-            return tar.data(h.size, |_| Ok(()));
-        };
-        if !rec.packed {
-            self.about(
-                Code::UnexpectedMember,
-                name,
-                format!("{name} is a member, but the manifest carries it over from the base package"),
-            );
-            return tar.data(h.size, |_| Ok(()));
-        }
         if let Some(last) = &self.last_file
             && name.as_bytes() < last.as_bytes()
         {
@@ -424,15 +529,6 @@ impl Scanner<'_> {
         self.last_file = Some(name.to_string());
         self.found.insert(name.to_string());
         let f = &rec.facts;
-        if h.size > f.size {
-            return Err(Refusal::io(
-                Code::MemberSizeMismatch,
-                format!(
-                    "{name} is {} bytes, larger than the {} the manifest says; refused before reading it",
-                    h.size, f.size
-                ),
-            ));
-        }
         if h.size < f.size {
             self.about(
                 Code::MemberSizeMismatch,
@@ -441,13 +537,14 @@ impl Scanner<'_> {
             );
             return tar.data(h.size, |_| Ok(()));
         }
-        if h.mtime != header_mtime(f.mtime.secs) {
+        if let Some(t) = h.mtime
+            && t != header_mtime(f.mtime.secs)
+        {
             self.about(
                 Code::MemberHeaderMismatch,
                 name,
                 format!(
-                    "{name}'s header says it was modified at {} s, the manifest at {} s",
-                    h.mtime,
+                    "{name}'s header says it was modified at {t} s, the manifest at {} s",
                     header_mtime(f.mtime.secs)
                 ),
             );

@@ -2,10 +2,14 @@
 //! reader that refuses rather than guesses.
 //!
 //! The writer always writes the same header for the same name, size and time: mode 0644,
-//! uid and gid 0, empty user and group names, typeflag `0`, no prefix. The reader parses
-//! every header completely and checks its checksum and magic before anything looks at it;
-//! what a header *means* (type, name, mode) is judged by the scan, which reports every
-//! problem. Only what makes the rest unreadable stops the reader.
+//! uid and gid 0, empty user and group names, typeflag `0`, no prefix. The reader accepts
+//! exactly those bytes: every field is compared with the spelling §2.1 gives (digits,
+//! terminator, padding), not merely parsed, so that a header no one can tell from
+//! catstage's is the only one that passes — an owner, a mode or a link name changed in
+//! a signed package is refused, although no signature covers the headers. A checksum,
+//! magic or size field spelled otherwise stops the reader (the rest cannot be trusted);
+//! any other field is a deviation the scan reports, with what the header *means* (type,
+//! name, mode), before it goes on.
 
 use super::Refusal;
 use crate::diag::Code;
@@ -44,12 +48,17 @@ pub fn header_block(name: &str, size: u64, mtime: i64) -> [u8; BLOCK] {
     b[263..265].copy_from_slice(b"00");
     put_octal(&mut b[329..337], 0);
     put_octal(&mut b[337..345], 0);
+    set_checksum(&mut b);
+    b
+}
+
+/// Fills the checksum field the way catstage always has: six octal digits, then two
+/// spaces (the sum is taken with the field as eight spaces; `put_octal` leaves the
+/// seventh byte as it was, a space).
+fn set_checksum(b: &mut [u8; BLOCK]) {
     b[148..156].fill(b' ');
     let sum: u64 = b.iter().map(|&x| u64::from(x)).sum();
-    // The checksum field: six octal digits, NUL, space.
     put_octal(&mut b[148..155], sum);
-    b[155] = b' ';
-    b
 }
 
 /// The header's `mtime` for a file modified at `secs`.
@@ -116,14 +125,18 @@ pub struct MemberHeader {
     pub name_exact: bool,
     /// The type flag byte.
     pub typeflag: u8,
-    /// The mode field.
+    /// The mode field (0 when it is not spelled as catstage writes it).
     pub mode: u64,
     /// The size field.
     pub size: u64,
-    /// The mtime field.
-    pub mtime: u64,
+    /// The mtime field; `None` when it is not spelled as catstage writes it.
+    pub mtime: Option<u64>,
     /// Where the header starts in the archive.
     pub offset: u64,
+    /// Fields whose bytes differ from the ones catstage writes (§2.1), other than the
+    /// name, the type flag, the size and the checksum: each with its code (`CS404`, or
+    /// `CS410` for setuid, setgid and sticky bits) and what is wrong.
+    pub deviations: Vec<(Code, String)>,
 }
 
 /// Reads an archive strictly, block by block.
@@ -150,6 +163,11 @@ fn read_full<R: Read>(r: &mut R, buf: &mut [u8]) -> io::Result<usize> {
 }
 
 impl<R: Read> TarReader<R> {
+    /// The reader of the archive's bytes.
+    pub fn inner(&self) -> &R {
+        &self.inner
+    }
+
     /// A reader of the archive `inner`.
     pub fn new(inner: R) -> Self {
         TarReader { inner, pos: 0, buf: vec![0; 256 * 1024] }
@@ -271,14 +289,25 @@ impl<R: Read> TarReader<R> {
     }
 }
 
-/// An octal number field: optional leading spaces, octal digits, then NULs or spaces.
-fn octal(field: &[u8]) -> Option<u64> {
-    let start = field.iter().position(|&c| c != b' ')?;
-    let digits = field[start..].iter().take_while(|c| (b'0'..=b'7').contains(c)).count();
-    if digits == 0 || !field[start + digits..].iter().all(|&c| c == 0 || c == b' ') {
+/// The exact bytes of a numeric field as catstage writes it: `len - 1` octal digits and a
+/// NUL (formats/package.md §2.1); its value, or `None` for any other spelling (a leading or
+/// trailing space, fewer digits, no terminator, base-256).
+fn exact_octal(field: &[u8]) -> Option<u64> {
+    let (&last, digits) = field.split_last()?;
+    if last != 0 || digits.is_empty() || !digits.iter().all(|c| (b'0'..=b'7').contains(c)) {
         return None;
     }
-    field[start..start + digits].iter().try_fold(0u64, |v, &c| v.checked_mul(8)?.checked_add(u64::from(c - b'0')))
+    digits.iter().try_fold(0u64, |v, &c| v.checked_mul(8)?.checked_add(u64::from(c - b'0')))
+}
+
+/// The checksum field as catstage writes it: six octal digits, then two spaces.
+fn exact_checksum(field: &[u8]) -> Option<u64> {
+    match field {
+        [digits @ .., b' ', b' '] if digits.len() == 6 && digits.iter().all(|c| (b'0'..=b'7').contains(c)) => {
+            Some(digits.iter().fold(0u64, |v, &c| v * 8 + u64::from(c - b'0')))
+        }
+        _ => None,
+    }
 }
 
 /// A NUL-terminated field: its text, and whether only NULs follow the text.
@@ -287,24 +316,50 @@ fn c_string(field: &[u8]) -> (&[u8], bool) {
     (&field[..end], field[end..].iter().all(|&c| c == 0))
 }
 
-fn numeric(b: &[u8; BLOCK], range: std::ops::Range<usize>, what: &str, offset: u64) -> io::Result<u64> {
-    let field = &b[range];
-    if field[0] & 0x80 != 0 {
-        return Err(refuse(
-            Code::ArchiveError,
-            format!("the header at byte {offset} writes its {what} in base-256 (a GNU extension, not ustar)"),
-        ));
+/// A field's bytes for a message: printable ASCII as it is, anything else escaped, and a
+/// run of NULs at its end as one `\x00…`.
+fn shown(field: &[u8]) -> String {
+    let text = field.iter().rposition(|&c| c != 0).map_or(0, |i| i + 1);
+    let mut out = field[..text].escape_ascii().to_string();
+    match field.len() - text {
+        0 => {}
+        1 => out.push_str("\\x00"),
+        _ => out.push_str("\\x00…"),
     }
-    octal(field).ok_or_else(|| {
-        refuse(
-            Code::ArchiveError,
-            format!("the header at byte {offset} has a {what} field that is not an octal number"),
-        )
-    })
+    out
+}
+
+/// A field that is not the exact spelling §2.1 gives: fatal for the fields the archive's
+/// structure depends on (checksum, size), a deviation for the others.
+fn spelling(offset: u64, what: &str, field: &[u8], want: &str) -> String {
+    let base256 = if field.first().is_some_and(|&c| c & 0x80 != 0) { " (base-256, a GNU extension)" } else { "" };
+    format!("the header at byte {offset} has the {what} field \"{}\"{base256}; catstage writes {want}", shown(field))
+}
+
+/// The fields whose bytes are the same in every header catstage writes (§2.1), with what
+/// they hold: the header's bytes must be exactly these.
+const FIXED: [(std::ops::Range<usize>, &str, &[u8]); 8] = [
+    (108..116, "uid", b"0000000\0"),
+    (116..124, "gid", b"0000000\0"),
+    (157..257, "linkname", &[0; 100]),
+    (265..297, "uname", &[0; 32]),
+    (297..329, "gname", &[0; 32]),
+    (329..337, "devmajor", b"0000000\0"),
+    (337..345, "devminor", b"0000000\0"),
+    (500..512, "padding", &[0; 12]),
+];
+
+fn fixed_want(bytes: &[u8]) -> String {
+    if bytes.iter().all(|&c| c == 0) { "NULs only".to_string() } else { format!("\"{}\"", shown(bytes)) }
 }
 
 fn parse_header(b: &[u8; BLOCK], offset: u64) -> io::Result<MemberHeader> {
-    let stored = numeric(b, 148..156, "checksum", offset)?;
+    let Some(stored) = exact_checksum(&b[148..156]) else {
+        return Err(refuse(
+            Code::ArchiveError,
+            spelling(offset, "checksum", &b[148..156], "six octal digits and two spaces"),
+        ));
+    };
     let computed: u64 = b[..148].iter().chain(&b[156..]).map(|&x| u64::from(x)).sum::<u64>() + 8 * u64::from(b' ');
     if stored != computed {
         return Err(refuse(
@@ -321,15 +376,27 @@ fn parse_header(b: &[u8; BLOCK], offset: u64) -> io::Result<MemberHeader> {
             format!("the header at byte {offset} {what}; a package is a POSIX ustar archive"),
         ));
     }
-    let size = numeric(b, 124..136, "size", offset)?;
-    let mtime = numeric(b, 136..148, "mtime", offset)?;
-    let mode = numeric(b, 100..108, "mode", offset)?;
-    numeric(b, 108..116, "uid", offset)?;
-    numeric(b, 116..124, "gid", offset)?;
-    // Device numbers mean nothing for a regular file; some writers leave them empty.
-    for (range, what) in [(329..337, "devmajor"), (337..345, "devminor")] {
-        if b[range.clone()].iter().any(|&x| x != 0) {
-            numeric(b, range, what, offset)?;
+    let Some(size) = exact_octal(&b[124..136]) else {
+        return Err(refuse(Code::ArchiveError, spelling(offset, "size", &b[124..136], "11 octal digits and a NUL")));
+    };
+    let mut deviations = Vec::new();
+    let mtime = exact_octal(&b[136..148]);
+    if mtime.is_none() {
+        deviations.push((Code::ArchiveError, spelling(offset, "mtime", &b[136..148], "11 octal digits and a NUL")));
+    }
+    let mode = exact_octal(&b[100..108]);
+    match mode {
+        Some(m) if m & 0o7000 != 0 => {
+            deviations.push((Code::SpecialModeBits, format!("mode {m:o}: setuid, setgid or sticky bits")))
+        }
+        _ if &b[100..108] != b"0000644\0" => {
+            deviations.push((Code::ArchiveError, spelling(offset, "mode", &b[100..108], "\"0000644\\x00\"")))
+        }
+        _ => {}
+    }
+    for (range, what, want) in FIXED {
+        if &b[range.clone()] != want {
+            deviations.push((Code::ArchiveError, spelling(offset, what, &b[range], &fixed_want(want))));
         }
     }
     let (name, name_clean) = c_string(&b[..100]);
@@ -345,10 +412,11 @@ fn parse_header(b: &[u8; BLOCK], offset: u64) -> io::Result<MemberHeader> {
         name: String::from_utf8_lossy(&full).into_owned(),
         name_exact: name_clean && prefix_clean && utf8,
         typeflag: b[156],
-        mode,
+        mode: mode.unwrap_or(0),
         size,
         mtime,
         offset,
+        deviations,
     })
 }
 
@@ -360,24 +428,48 @@ mod tests {
     fn header_with(at: usize, bytes: &[u8]) -> [u8; BLOCK] {
         let mut h = header_block("VSAD001", 6, 0);
         h[at..at + bytes.len()].copy_from_slice(bytes);
-        h[148..156].fill(b' ');
-        let sum: u64 = h.iter().map(|&x| u64::from(x)).sum();
-        put_octal(&mut h[148..155], sum);
-        h[155] = b' ';
+        set_checksum(&mut h);
         h
     }
 
     #[test]
-    fn every_numeric_field_must_be_octal() {
-        for (at, what) in [(108, "uid"), (116, "gid"), (329, "devmajor"), (337, "devminor"), (100, "mode")] {
-            let e = parse_header(&header_with(at, b"00x0000\0"), 0).unwrap_err();
-            assert!(e.to_string().contains(&format!("{what} field that is not an octal number")), "{what}: {e}");
-            let e = parse_header(&header_with(at, &[0x80, 0, 0, 0, 0, 0, 0, 1]), 0).unwrap_err();
-            assert!(e.to_string().contains("base-256"), "{what}: {e}");
+    fn the_checksum_field_is_six_digits_and_two_spaces() {
+        let h = header_block("VSAD001", 2291, 1_641_420_288);
+        assert_eq!(&h[148..156], b"010145  ");
+        assert!(parse_header(&h, 0).unwrap().deviations.is_empty());
+    }
+
+    #[test]
+    fn every_fixed_field_must_have_the_bytes_catstage_writes() {
+        for other in [&b" 0000000000\0"[..], b"00000000000 ", b"000000000000", b"0000000000\0\0", &[0; 12]] {
+            let h = parse_header(&header_with(136, other), 0).unwrap();
+            assert!(h.mtime.is_none() && h.deviations[0].1.contains("the mtime field"), "{other:?}");
         }
-        // Empty device numbers, as some writers leave them for a regular file, are read.
-        let h = parse_header(&header_with(329, &[0; 16]), 0).unwrap();
-        assert_eq!(h.size, 6);
+        for (at, what) in [(108, "uid"), (116, "gid"), (329, "devmajor"), (337, "devminor"), (100, "mode")] {
+            for other in [&b"00x0000\0"[..], b" 000000\0", b"0000000 ", b"000000\0\0", b"00000000", &[0; 8]] {
+                let h = parse_header(&header_with(at, other), 0).unwrap();
+                let found: Vec<&str> = h.deviations.iter().map(|(_, m)| m.as_str()).collect();
+                assert!(found.iter().any(|m| m.contains(&format!("the {what} field"))), "{what} {other:?}: {found:?}");
+            }
+            let h = parse_header(&header_with(at, &[0x80, 0, 0, 0, 0, 0, 0, 1]), 0).unwrap();
+            assert!(h.deviations.iter().any(|(_, m)| m.contains("base-256")), "{what}");
+        }
+        for (at, what) in [(157, "linkname"), (265, "uname"), (297, "gname"), (500, "padding")] {
+            let h = parse_header(&header_with(at, b"x"), 0).unwrap();
+            assert_eq!(h.deviations.len(), 1, "{what}");
+            assert!(h.deviations[0].1.contains(&format!("the {what} field")), "{what}: {:?}", h.deviations);
+        }
+        let h = parse_header(&header_with(100, b"0004644\0"), 0).unwrap();
+        assert_eq!(h.deviations[0].0, Code::SpecialModeBits);
+        for (at, other) in [(124, &b"00000000006 "[..]), (124, b" 0000000006\0"), (148, b"012256\0 ")] {
+            let mut h = header_block("VSAD001", 6, 0);
+            h[at..at + other.len()].copy_from_slice(other);
+            if at != 148 {
+                set_checksum(&mut h);
+            }
+            let e = parse_header(&h, 0).unwrap_err();
+            assert!(e.to_string().contains("catstage writes"), "{other:?}: {e}");
+        }
     }
 
     #[test]
@@ -390,7 +482,10 @@ mod tests {
         assert_eq!(bytes.len() as u64, RECORD);
         let mut r = TarReader::new(&bytes[..]);
         let m = r.next().unwrap().unwrap();
-        assert_eq!((m.name.as_str(), m.size, m.mtime, m.mode, m.typeflag), ("VSAD001", 6, 1_641_420_288, 0o644, b'0'));
+        assert_eq!(
+            (m.name.as_str(), m.size, m.mtime, m.mode, m.typeflag),
+            ("VSAD001", 6, Some(1_641_420_288), 0o644, b'0')
+        );
         let mut got = Vec::new();
         r.data(m.size, |c| {
             got.extend_from_slice(c);
@@ -432,10 +527,13 @@ mod tests {
 
     #[test]
     fn octal_fields() {
-        assert_eq!(octal(b"0000644\0"), Some(0o644));
-        assert_eq!(octal(b"   644 \0"), Some(0o644));
-        assert_eq!(octal(b"\0\0\0"), None);
-        assert_eq!(octal(b"0008\0"), None);
-        assert_eq!(octal(b"12 3\0"), None);
+        assert_eq!(exact_octal(b"0000644\0"), Some(0o644));
+        assert_eq!(exact_octal(b"   644 \0"), None);
+        assert_eq!(exact_octal(b"\0\0\0"), None);
+        assert_eq!(exact_octal(b"0008\0"), None);
+        assert_eq!(exact_octal(b"00000644"), None);
+        assert_eq!(exact_checksum(b"012345  "), Some(0o12345));
+        assert_eq!(exact_checksum(b"012345\0 "), None);
+        assert_eq!(exact_checksum(b" 12345  "), None);
     }
 }

@@ -140,7 +140,9 @@ pub fn applies(area: &Area, m: &Manifest) -> io::Result<Applies> {
 }
 
 /// How the directory differs from `tree`: names, sizes and times first; the files that
-/// match on those are hashed (once: `hashes` keeps the digests).
+/// match on those are hashed (once: `hashes` keeps the digests). When only times differ
+/// and every file's content matches, one difference says so: the area was copied without
+/// its modification times, which the package cannot tell from other files.
 fn differences(
     area: &Area,
     state: &DirState,
@@ -148,11 +150,13 @@ fn differences(
     hashes: &mut BTreeMap<String, Sha256Digest>,
 ) -> io::Result<Vec<String>> {
     let mut out = Vec::new();
+    let mut retimed = Vec::new();
     for (name, f) in tree {
         match state.files.get(*name) {
             None => out.push(format!("{name} is missing")),
             Some(d) if d.size != f.size => out.push(format!("{name} has {} bytes, not {}", d.size, f.size)),
             Some(d) if d.mtime != f.mtime => {
+                retimed.push(*name);
                 out.push(format!("{name} was modified at {}, not {}", describe_time(d.mtime), describe_time(f.mtime)))
             }
             Some(_) => {}
@@ -163,16 +167,28 @@ fn differences(
             out.push(format!("{name} is not in the base"));
         }
     }
-    if !out.is_empty() {
+    if out.len() > retimed.len() {
         return Ok(out);
     }
     let todo: Vec<&str> = tree.keys().copied().filter(|n| !hashes.contains_key(*n)).collect();
     hashes.extend(hash_all(area, &todo)?);
-    for (name, f) in tree {
-        if hashes.get(*name) != Some(&f.sha256) {
-            out.push(format!("{name} has other content (SHA-256 differs)"));
-        }
+    let other: Vec<String> = tree
+        .iter()
+        .filter(|(name, f)| hashes.get(**name) != Some(&f.sha256))
+        .map(|(name, _)| format!("{name} has other content (SHA-256 differs)"))
+        .collect();
+    if other.is_empty() && !retimed.is_empty() {
+        let shown: Vec<&str> = retimed.iter().take(5).copied().collect();
+        let more = if retimed.len() > shown.len() { ", …" } else { "" };
+        return Ok(vec![format!(
+            "the contents match, but the modification times of {} file{} differ (copied without preserving \
+             times? `cp -p` and `rsync -t` keep them): {}{more}",
+            retimed.len(),
+            if retimed.len() == 1 { "" } else { "s" },
+            shown.join(", ")
+        )]);
     }
+    out.extend(other);
     Ok(out)
 }
 

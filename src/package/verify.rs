@@ -35,6 +35,9 @@ pub struct VerifyReport {
     pub diagnostics: Vec<Diagnostic>,
     /// With `against`: whether the package applies.
     pub applies: Option<Applies>,
+    /// Bytes decompressed to reach the verdict: never more than the longest archive the
+    /// manifest allows, however much the package holds (formats/package.md §4).
+    pub decompressed: u64,
 }
 
 impl VerifyReport {
@@ -77,6 +80,7 @@ pub fn verify(
         signed_by: s.signed_by,
         diagnostics: s.diagnostics,
         applies: None,
+        decompressed: s.decompressed,
     };
     if let (Some(dir), Some(m)) = (&opts.against, &report.manifest) {
         let a = against(dir, m)?;

@@ -10,6 +10,8 @@
 use super::Refusal;
 use crate::diag::Code;
 use std::io::{self, Read, Write};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use zstd::stream::raw::{DParameter, Decoder, InBuffer, Operation, OutBuffer};
 
 /// The default compression level.
@@ -55,6 +57,7 @@ pub struct ZstReader<R: Read> {
     out: Vec<u8>,
     out_pos: usize,
     out_len: usize,
+    counter: Arc<AtomicU64>,
 }
 
 impl<R: Read> ZstReader<R> {
@@ -78,7 +81,14 @@ impl<R: Read> ZstReader<R> {
             out: vec![0; OUT],
             out_pos: 0,
             out_len: 0,
+            counter: Arc::default(),
         })
+    }
+
+    /// A counter of the bytes decompressed so far, readable from another thread: what a
+    /// package made catstage decompress, whether or not anyone read it.
+    pub fn counter(&self) -> Arc<AtomicU64> {
+        Arc::clone(&self.counter)
     }
 
     /// Reads more compressed input, keeping what is unread. False at the end.
@@ -196,6 +206,7 @@ impl<R: Read> ZstReader<R> {
             }
             if made > 0 {
                 self.produced += made as u64;
+                self.counter.fetch_add(made as u64, Ordering::Relaxed);
                 if self.produced > self.cap {
                     return Err(Refusal::io(
                         Code::SizeLimitExceeded,

@@ -221,4 +221,15 @@ mod tests {
             assert_eq!(parse_trailer(bad.as_bytes()).unwrap_err().code, Code::TruncatedFile, "{bad}");
         }
     }
+
+    /// formats/README.md §4: `lines` is a count up to 2^64 − 1, not a `number` (65,535).
+    #[test]
+    fn the_line_count_has_its_own_bound() {
+        let hex = "ab".repeat(32);
+        for n in [65_536u64, 114_408, u64::MAX] {
+            assert_eq!(parse_trailer(format!("END lines={n} sha256={hex}").as_bytes()).unwrap().lines, n);
+        }
+        let over = format!("END lines=18446744073709551616 sha256={hex}");
+        assert_eq!(parse_trailer(over.as_bytes()).unwrap_err().code, Code::TruncatedFile);
+    }
 }

@@ -39,7 +39,7 @@ pub fn mini() -> BTreeMap<String, Vec<u8>> {
 }
 
 /// `line` with `from` replaced by `to`; `from` must be there.
-fn rep(line: &str, from: &str, to: &str) -> String {
+pub fn rep(line: &str, from: &str, to: &str) -> String {
     assert!(line.contains(from), "{line:?} lacks {from:?}");
     line.replacen(from, to, 1)
 }
@@ -72,7 +72,7 @@ fn edit(text: &mut String, from: &str, to: &str) {
 
 /// Replaces the first occurrence of `from` by `to` in line `n` (0-based) of `file`,
 /// reseals the file and updates its FULL entry, so that only the edit is wrong.
-fn edit_sealed(a: &mut BTreeMap<String, Vec<u8>>, file: &str, n: usize, from: &str, to: &str) {
+pub fn edit_sealed(a: &mut BTreeMap<String, Vec<u8>>, file: &str, n: usize, from: &str, to: &str) {
     let new = edit_lines(&a[file], |l| {
         assert!(l[n].contains(from), "{file} line {n}: {:?} lacks {from:?}", l[n]);
         l[n] = l[n].replacen(from, to, 1);
@@ -83,7 +83,7 @@ fn edit_sealed(a: &mut BTreeMap<String, Vec<u8>>, file: &str, n: usize, from: &s
     }
 }
 
-fn set_line(a: &mut BTreeMap<String, Vec<u8>>, file: &str, f: impl FnOnce(&mut Vec<String>)) {
+pub fn set_line(a: &mut BTreeMap<String, Vec<u8>>, file: &str, f: impl FnOnce(&mut Vec<String>)) {
     let new = edit_lines(&a[file], f);
     a.insert(file.into(), new);
     if file != "FULL" && file != "UPDATE" {

@@ -37,7 +37,8 @@ Examples:
   tar --zstd -tvf SLABA-full.tar.zst          # what is inside, without catstage
 
 Exit status: 0 packed, 1 refused (a damaged staging area; nothing written), 2 could not
-run (usage, a lock held, a base package that cannot be read, a file changed meanwhile).")]
+run (usage, FILE exists without --force, a lock held, a base package that cannot be
+read, a file changed meanwhile).")]
 pub struct Args {
     /// The staging area (a directory).
     #[arg(value_name = "STAGING")]

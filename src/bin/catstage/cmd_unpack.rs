@@ -22,8 +22,9 @@ use std::path::PathBuf;
 /// Refused, leaving DIR untouched: an incremental package whose base is not what DIR
 /// holds; foreign entries in DIR (files no package puts there), unless --discard-foreign;
 /// a full package that would remove more than --allow-deletions volumes (10% of those in
-/// DIR by default). DIR may not exist yet for a first full package. DIR must not be a
-/// mount point (it could not be exchanged atomically).
+/// DIR by default). DIR may not exist yet for a first full package (it is created; its
+/// parent must exist). DIR must not be a mount point (it could not be exchanged
+/// atomically).
 #[derive(clap::Args, Debug)]
 #[command(after_help = "\
 Examples:
@@ -38,7 +39,8 @@ pub struct Args {
     /// The package file.
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
-    /// The staging area to replace (created for a first full package).
+    /// The staging area to replace. For a first full package it is created; its parent
+    /// directory must exist (unpack creates no other directory).
     #[arg(long, value_name = "DIR")]
     pub into: PathBuf,
     /// A public key; the package must be signed by one of the keys given. Repeatable.

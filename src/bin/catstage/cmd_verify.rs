@@ -127,8 +127,20 @@ pub fn run(args: Args, styles: &Styles) -> CmdResult {
 }
 
 fn summary_line(display: &str, r: &VerifyReport, against: Option<&Path>) -> String {
+    let errors = || r.diagnostics.iter().filter(|d| d.is_error());
+    if let (Some(m), Some(id), Some(dir), false) = (&r.manifest, r.id, against, r.ok())
+        && errors().all(|d| d.code == catstage::diag::Code::BaseMismatch)
+    {
+        return format!(
+            "{display}: the {} package {} is sound, but it does not apply to {}: its base is not what {} holds",
+            m.kind.word(),
+            id.short(),
+            dir.display(),
+            dir.display()
+        );
+    }
     let (Some(m), Some(id), true) = (&r.manifest, r.id, r.ok()) else {
-        let n = r.diagnostics.iter().filter(|d| d.is_error()).count();
+        let n = errors().count();
         return format!("{display}: BAD: {n} problem{} found; do not unpack it", if n == 1 { "" } else { "s" });
     };
     let mut s = format!("{display}: OK: {} {} package {}", m.kind.word(), m.mode.word(), id.short());

@@ -1,228 +1,16 @@
-//! The checks behind the fuzz targets (`fuzz/`) and their replay test
-//! (`tests/fuzz_replay.rs`): one function per target, so that the fuzzer and the test
-//! suite check exactly the same invariants.
-//!
-//! Each check takes the fuzzer's bytes and returns `Err` with a description when an
-//! invariant does not hold; a panic inside the library is the other way to fail. The
-//! checks never panic themselves: the fuzz target turns an `Err` into a panic, the replay
-//! test into a test failure naming the input.
-//!
-//! Not a stable interface: it exists for testing.
+//! The package targets: `verify` on arbitrary bytes, and on packages built from a plan
+//! and then damaged. The oracles build and read archives with the `tar` crate, not with
+//! anything of catstage's.
 
-use crate::config::parse_secondary;
-use crate::diag::Diagnostic;
-use crate::model::{Sha256Digest, Version};
-use crate::package::{
+use super::Outcome;
+use catstage::model::{Sha256Digest, Version};
+use catstage::package::{
     Caps, FileFacts, FileRecord, FileTime, Kind, MANIFEST_NAME, Manifest, Mode, PackageId, PublicKey, SIGNATURE_NAME,
     VerifyOptions, VerifyReport, manifest_bytes, parse_manifest, verify,
 };
-use crate::parse::{parse_summary, parse_volume};
-use crate::sync::parse_definition;
-use crate::write::{summary_bytes, volume_bytes};
 use sha2::{Digest, Sha256};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
-
-/// What a check returns: `Err` names the invariant that does not hold.
-pub type Outcome = Result<(), String>;
-
-/// A fuzz target: its name (the `fuzz/fuzz_targets/NAME.rs` binary and the
-/// `fixtures/fuzz/NAME/` directory) and its check.
-#[derive(Clone, Copy, Debug)]
-pub struct Target {
-    /// The target's name.
-    pub name: &'static str,
-    /// The check the target runs on each input.
-    pub check: fn(&[u8]) -> Outcome,
-}
-
-/// Every fuzz target.
-pub const TARGETS: &[Target] = &[
-    Target { name: "summary", check: summary },
-    Target { name: "volume", check: volume },
-    Target { name: "manifest", check: manifest },
-    Target { name: "config", check: config },
-    Target { name: "definition", check: definition },
-    Target { name: "package", check: package },
-    Target { name: "package_structured", check: package_structured },
-];
-
-/// The target named `name`.
-pub fn target(name: &str) -> Option<Target> {
-    TARGETS.iter().copied().find(|t| t.name == name)
-}
-
-// ---------------------------------------------------------------------------------------
-// Positions
-
-/// The lines of `data` as a reader numbers them: split at LF, the piece after the last
-/// LF included (empty when the data ends with LF).
-fn lines_of(data: &[u8]) -> Vec<&[u8]> {
-    data.split(|&b| b == b'\n').collect()
-}
-
-/// Every finding is about `file`, and a finding with a place points inside `data`: its
-/// line exists and its column is at most one past the line's last byte.
-fn positions(diags: &[Diagnostic], file: &str, data: &[u8]) -> Outcome {
-    let lines = lines_of(data);
-    for d in diags {
-        if d.file.as_deref() != Some(file) {
-            return Err(format!("{} is about {:?}, not {file:?}: {}", d.code, d.file, d.message));
-        }
-        let Some(line) = d.line else {
-            if d.column.is_some() {
-                return Err(format!("{} has a column but no line: {}", d.code, d.message));
-            }
-            continue;
-        };
-        let Some(text) = usize::try_from(line).ok().and_then(|l| l.checked_sub(1)).and_then(|i| lines.get(i)) else {
-            return Err(format!("{} at line {line}, outside the {} lines: {}", d.code, lines.len(), d.message));
-        };
-        if let Some(column) = d.column
-            && (column == 0 || column > text.len() as u64 + 1)
-        {
-            return Err(format!(
-                "{} at {line}:{column}, outside the line of {} bytes: {}",
-                d.code,
-                text.len(),
-                d.message
-            ));
-        }
-    }
-    Ok(())
-}
-
-/// As [`positions`], and every error has a line and a column (configuration files,
-/// whose findings all come from a place in the text).
-fn placed(diags: &[Diagnostic], file: &str, text: &str) -> Outcome {
-    positions(diags, file, text.as_bytes())?;
-    match diags.iter().find(|d| d.is_error() && (d.line.is_none() || d.column.is_none())) {
-        Some(d) => Err(format!("{} has no line and column: {}", d.code, d.message)),
-        None => Ok(()),
-    }
-}
-
-// ---------------------------------------------------------------------------------------
-// The line-format files
-
-/// `summary`: the summary parser on arbitrary bytes. Findings point inside the file; a
-/// summary read without findings writes back byte for byte and reads again to the same
-/// model.
-pub fn summary(data: &[u8]) -> Outcome {
-    let parsed = parse_summary("FULL", data, None);
-    positions(&parsed.diagnostics, "FULL", data)?;
-    if !parsed.diagnostics.is_empty() {
-        return Ok(());
-    }
-    let Some(s) = &parsed.summary else { return Err("no findings, but no summary either".to_string()) };
-    let written = summary_bytes(s);
-    if written != data {
-        return Err(format!("a clean summary writes back differently: {}", first_difference(data, &written)));
-    }
-    let again = parse_summary("FULL", &written, None);
-    if again.summary.as_ref() != Some(s) || !again.diagnostics.is_empty() {
-        return Err("the written summary reads back to another model".to_string());
-    }
-    Ok(())
-}
-
-/// `volume`: the volume parser on arbitrary bytes, with the same invariants as
-/// [`summary`].
-pub fn volume(data: &[u8]) -> Outcome {
-    let (file, parsed) = parse_volume("VSAD001", data);
-    positions(&parsed.diagnostics, "VSAD001", data)?;
-    if !parsed.diagnostics.is_empty() {
-        return Ok(());
-    }
-    let Some(v) = &file else { return Err("no findings, but no volume either".to_string()) };
-    let written = volume_bytes(v);
-    if written != data {
-        return Err(format!("a clean volume file writes back differently: {}", first_difference(data, &written)));
-    }
-    let (again, parsed) = parse_volume("VSAD001", &written);
-    if again.as_ref() != Some(v) || !parsed.diagnostics.is_empty() {
-        return Err("the written volume file reads back to another model".to_string());
-    }
-    Ok(())
-}
-
-/// `manifest`: the package manifest parser on arbitrary bytes. Every problem is `CS412`
-/// about the manifest, placed inside it; a manifest read without findings writes back
-/// byte for byte and reads again to the same model.
-pub fn manifest(data: &[u8]) -> Outcome {
-    match parse_manifest(data) {
-        Ok(m) => {
-            let written = manifest_bytes(&m);
-            if written != data {
-                return Err(format!("a clean manifest writes back differently: {}", first_difference(data, &written)));
-            }
-            match parse_manifest(&written) {
-                Ok(again) if again == m => Ok(()),
-                _ => Err("the written manifest reads back to another model".to_string()),
-            }
-        }
-        Err(diags) => {
-            if diags.is_empty() {
-                return Err("a refused manifest without a finding".to_string());
-            }
-            if let Some(d) = diags.iter().find(|d| d.code.number() != 412 || !d.is_error()) {
-                return Err(format!("a manifest finding that is not an error CS412: {} {}", d.code, d.message));
-            }
-            positions(&diags, MANIFEST_NAME, data)
-        }
-    }
-}
-
-/// Where `a` and `b` first differ, for messages.
-fn first_difference(a: &[u8], b: &[u8]) -> String {
-    let at = a.iter().zip(b).position(|(x, y)| x != y).unwrap_or(a.len().min(b.len()));
-    format!("{} bytes read, {} written, first difference at byte {at}", a.len(), b.len())
-}
-
-// ---------------------------------------------------------------------------------------
-// The TOML files (no writer: no round trip)
-
-/// `config`: the secondary configuration parser on arbitrary text (other bytes are
-/// passed over: the file reader refuses them before parsing). Every error has a line and
-/// a column inside the text, and the same text reads to the same configuration.
-pub fn config(data: &[u8]) -> Outcome {
-    let Ok(text) = std::str::from_utf8(data) else { return Ok(()) };
-    let loaded = parse_secondary("SEC.toml", text);
-    placed(&loaded.diagnostics, "SEC.toml", text)?;
-    let again = parse_secondary("SEC.toml", text);
-    if again.config != loaded.config || again.diagnostics.len() != loaded.diagnostics.len() {
-        return Err("the same text reads to another configuration".to_string());
-    }
-    Ok(())
-}
-
-/// `definition`: the sync definition parser on arbitrary text (other bytes are passed
-/// over, as for [`config`]). Every error has a line and a column inside the text; a
-/// definition comes back exactly when there is no finding; resolving its columns against
-/// a header, or without one, is safe.
-pub fn definition(data: &[u8]) -> Outcome {
-    let Ok(text) = std::str::from_utf8(data) else { return Ok(()) };
-    let (def, diags) = parse_definition("DEF.toml", text);
-    placed(&diags, "DEF.toml", text)?;
-    match def {
-        Some(_) if !diags.is_empty() => Err(format!("a definition with {} findings", diags.len())),
-        None if diags.is_empty() => Err("no definition, and no finding to say why".to_string()),
-        None => Ok(()),
-        Some(mut def) => {
-            let mut without = def.clone();
-            let header = ["label".to_string(), "fileid".to_string(), "1".to_string(), String::new()];
-            for d in def.resolve_columns(Some((&header, 1))).iter().chain(&without.resolve_columns(None)) {
-                if d.line.is_none() {
-                    return Err(format!("{} from resolving columns has no place: {}", d.code, d.message));
-                }
-            }
-            Ok(())
-        }
-    }
-}
-
-// ---------------------------------------------------------------------------------------
-// Packages
 
 /// The limits the package checks verify with: far above anything a fuzzer builds, low
 /// enough that a decompression bomb cannot exhaust memory or time.
@@ -282,30 +70,26 @@ pub fn package(data: &[u8]) -> Outcome {
     Ok(())
 }
 
-/// A member as a plain tar reader sees it.
+/// A member as the `tar` crate reads it.
 struct PlainMember {
     name: Vec<u8>,
     data: Vec<u8>,
 }
 
-/// The members of a tar archive, read the simple way: a header, its data, the padding,
-/// until a zero block.
+/// The members of a tar archive, read by the `tar` crate (which knows nothing of
+/// catstage's rules): every member's name and data, up to the end-of-archive marker.
 fn plain_members(tar: &[u8]) -> Result<Vec<PlainMember>, String> {
+    use std::io::Read;
     let mut out = Vec::new();
-    let mut at = 0usize;
-    loop {
-        let header = tar.get(at..at + 512).ok_or("the archive ends without a zero block")?;
-        if header.iter().all(|&b| b == 0) {
-            return Ok(out);
-        }
-        let name_end = header[..100].iter().position(|&b| b == 0).unwrap_or(100);
-        let size_text = std::str::from_utf8(&header[124..135]).map_err(|_| "a size that is not text")?;
-        let size = u64::from_str_radix(size_text.trim_matches([' ', '\0']), 8).map_err(|_| "a size not in octal")?;
-        let size = usize::try_from(size).map_err(|_| "a size too large")?;
-        let data = tar.get(at + 512..at + 512 + size).ok_or("the archive ends inside a member")?;
-        out.push(PlainMember { name: header[..name_end].to_vec(), data: data.to_vec() });
-        at += 512 + size.div_ceil(512) * 512;
+    let mut archive = tar::Archive::new(tar);
+    for entry in archive.entries().map_err(|e| e.to_string())? {
+        let mut entry = entry.map_err(|e| e.to_string())?;
+        let name = entry.path_bytes().into_owned();
+        let mut data = Vec::new();
+        entry.read_to_end(&mut data).map_err(|e| e.to_string())?;
+        out.push(PlainMember { name, data });
     }
+    Ok(out)
 }
 
 fn independently_good(data: &[u8], report: &VerifyReport) -> Outcome {
@@ -508,37 +292,36 @@ impl Member {
         }
     }
 
+    /// The header, built with the `tar` crate; the fields a package fixes are given the
+    /// bytes formats/package.md §2.1 specifies, the checksum catstage's spelling (six
+    /// digits, two spaces) plus `checksum_delta`.
     fn header(&self) -> [u8; 512] {
-        fn octal(field: &mut [u8], value: u64) {
-            let digits = field.len() - 1;
-            let text = format!("{value:0digits$o}");
-            let text = &text.as_bytes()[text.len().saturating_sub(digits)..];
-            field[..text.len()].copy_from_slice(text);
-        }
-        let mut b = [0u8; 512];
+        let mut h = tar::Header::new_ustar();
+        h.set_mode((self.mode & 0o777_7777) as u32);
+        h.set_uid(0);
+        h.set_gid(0);
+        h.set_size(self.size.min(MAX_OCTAL_11));
+        h.set_mtime(self.mtime.min(MAX_OCTAL_11));
+        h.set_entry_type(tar::EntryType::new(self.typeflag));
+        // Device numbers of zero always fit their field.
+        let _ = h.set_device_major(0);
+        let _ = h.set_device_minor(0);
+        let b = h.as_mut_bytes();
         b[..100].copy_from_slice(&self.name);
-        octal(&mut b[100..108], self.mode & 0o777_7777);
-        octal(&mut b[108..116], 0);
-        octal(&mut b[116..124], 0);
-        octal(&mut b[124..136], self.size.min(MAX_OCTAL_11));
-        octal(&mut b[136..148], self.mtime.min(MAX_OCTAL_11));
-        b[156] = self.typeflag;
         b[257..265].copy_from_slice(&self.magic);
-        octal(&mut b[329..337], 0);
-        octal(&mut b[337..345], 0);
         b[345..500].copy_from_slice(&self.prefix);
         b[148..156].fill(b' ');
         let sum: u64 = b.iter().map(|&x| u64::from(x)).sum::<u64>() + u64::from(self.checksum_delta);
-        octal(&mut b[148..155], sum);
-        b[155] = b' ';
-        b
+        let digits = format!("{sum:06o}");
+        b[148..154].copy_from_slice(&digits.as_bytes()[digits.len() - 6..]);
+        *b
     }
 
     /// Whether the reader takes this header as it is meant: the exact name, a regular
-    /// file, no special mode bits, the true size, a good checksum and magic.
+    /// file, mode 0644, the true size, a good checksum and magic.
     fn sound(&self) -> bool {
         self.typeflag == b'0'
-            && self.mode & 0o7000 == 0
+            && self.mode == 0o644
             && self.size == self.data.len() as u64
             && self.checksum_delta == 0
             && &self.magic == b"ustar\x0000"
@@ -550,14 +333,14 @@ impl Member {
 struct Expected {
     name: [u8; 100],
     data: Vec<u8>,
-    /// The header time the reader requires (files only; the manifest's and the
-    /// signature's are free).
-    mtime: Option<u64>,
+    /// The header time the reader requires: the file's, or for the manifest and the
+    /// signature the newest file time.
+    mtime: u64,
 }
 
 impl Expected {
     fn matched_by(&self, m: &Member) -> bool {
-        m.sound() && m.name == self.name && m.data == self.data && self.mtime.is_none_or(|t| t == m.mtime)
+        m.sound() && m.name == self.name && m.data == self.data && self.mtime == m.mtime
     }
 }
 
@@ -613,7 +396,7 @@ fn mutate(src: &mut Source<'_>, members: &mut Vec<Member>, expected: &[Expected]
         }
         5 => {
             members[i].mode = u64::from(src.u16()) & 0o7777;
-            &[410]
+            &[404, 410]
         }
         6 => {
             let len = members[i].data.len() as u64;
@@ -635,7 +418,7 @@ fn mutate(src: &mut Source<'_>, members: &mut Vec<Member>, expected: &[Expected]
         }
         8 => {
             members[i].mtime = src.u64() % (MAX_OCTAL_11 + 1);
-            &[418]
+            &[404, 418]
         }
         9 => {
             members[i].name = {
@@ -748,7 +531,11 @@ fn plan(src: &mut Source<'_>, flags: u8) -> Result<Plan, String> {
     let incremental = flags & 2 != 0;
     let mut files: Vec<PlannedFile> = Vec::new();
     for _ in 0..src.below(7) {
-        let name = pick_name(src);
+        let mut name = pick_name(src);
+        if !raw && matches!(catstage::staging::classify_name(&name), catstage::staging::EntryKind::Foreign) {
+            // A catstage package holds summaries and volume files only.
+            name = format!("V{}", &name[..name.len().min(6)]);
+        }
         let data = pick_data(src);
         let mtime = pick_time(src);
         let packed = !incremental || src.bool();
@@ -782,7 +569,10 @@ fn plan(src: &mut Source<'_>, flags: u8) -> Result<Plan, String> {
             }
         }
         for _ in 0..src.below(3) {
-            let name = pick_name(src);
+            let mut name = pick_name(src);
+            if !raw && matches!(catstage::staging::classify_name(&name), catstage::staging::EntryKind::Foreign) {
+                name = format!("V{}", &name[..name.len().min(6)]);
+            }
             if !files.iter().any(|f| f.name == name) {
                 removed.push(FileFacts { name, size: 3, mtime: FileTime::default(), sha256: digest(b"old") });
             }
@@ -826,38 +616,46 @@ fn plan(src: &mut Source<'_>, flags: u8) -> Result<Plan, String> {
 /// changed (order, names, type flags, modes, sizes, data, times, header checksums and
 /// magic), whose archive end is padded, cut or followed by data, split into zstd frames
 /// and perhaps damaged, and verified with size limits and trusted keys. The oracle:
-/// verify finds the package good exactly when it is the planned package (a member may
-/// differ only in what the reader does not check: the manifest's and the signature's
-/// times, and mode bits other than setuid, setgid and sticky; the signature may be left
-/// out when no key is required) within the limits; a good package reports the planned
+/// verify finds the package good exactly when it is the planned package, every header
+/// byte as formats/package.md §2.1 gives it (the manifest's and the signature's time the
+/// newest file time; the signature may be left out when no key is required), within the
+/// limits; a good package reports the planned
 /// manifest, id and signer; a refused one reports a package code, among them one that the
 /// changes made can cause.
 pub fn package_structured(data: &[u8]) -> Outcome {
     let mut src = Source { data };
     let flags = src.byte();
     let plan = plan(&mut src, flags)?;
-    let manifest_time = u64::from(src.u32());
-    let manifest_mode = if src.bool() { 0o644 } else { u64::from(src.u16()) & 0o777 };
+    // The manifest's and the signature's header time: the newest file time, or another
+    // (which the reader refuses) when the input says so.
+    let newest = plan.manifest.newest().secs.clamp(0, MAX_OCTAL_11 as i64) as u64;
+    let manifest_time = if src.byte() % 8 == 1 { u64::from(src.u32()) } else { newest };
 
     // The good package's members.
-    let mut full = vec![Expected { name: name_field(MANIFEST_NAME), data: plan.manifest_bytes.clone(), mtime: None }];
+    let mut full = vec![Expected { name: name_field(MANIFEST_NAME), data: plan.manifest_bytes.clone(), mtime: newest }];
     if let Some(sig) = &plan.signature {
-        full.push(Expected { name: name_field(SIGNATURE_NAME), data: sig.clone(), mtime: None });
+        full.push(Expected { name: name_field(SIGNATURE_NAME), data: sig.clone(), mtime: newest });
     }
     for f in plan.files.iter().filter(|f| f.packed) {
         let t = f.mtime.secs.clamp(0, MAX_OCTAL_11 as i64) as u64;
-        full.push(Expected { name: name_field(&f.name), data: f.data.clone(), mtime: Some(t) });
+        full.push(Expected { name: name_field(&f.name), data: f.data.clone(), mtime: t });
     }
+    let metadata_members = full.len() - plan.files.iter().filter(|f| f.packed).count();
     let mut members: Vec<Member> = full
         .iter()
-        .map(|e| {
+        .enumerate()
+        .map(|(i, e)| {
             let name: Vec<u8> = e.name.iter().copied().take_while(|&b| b != 0).collect();
-            Member::new(&name, e.data.clone(), e.mtime.unwrap_or(manifest_time), manifest_mode)
+            let mtime = if i < metadata_members { manifest_time } else { e.mtime };
+            Member::new(&name, e.data.clone(), mtime, 0o644)
         })
         .collect();
 
     // Changes to the members.
     let mut codes: Vec<u16> = Vec::new();
+    if manifest_time != newest {
+        codes.push(418);
+    }
     for _ in 0..src.below(4) {
         codes.extend(mutate(&mut src, &mut members, &full));
     }
