@@ -398,7 +398,7 @@ impl AreaDiff {
             serde_json::to_value(cs.iter().map(|c| json_changes_plain(c)).collect::<Vec<_>>()).unwrap_or_default()
         };
         serde_json::json!({
-            "schema": "catstage.diff/1",
+            "schema": SCHEMA,
             "identical": self.identical(),
             "added": self.added.iter().map(|(l, _)| l.to_string()).collect::<Vec<_>>(),
             "removed": self.removed.iter().map(ToString::to_string).collect::<Vec<_>>(),
@@ -429,4 +429,111 @@ fn json_changes_plain(c: &Change) -> JsonChange<'_> {
         changed: None,
         counts: None,
     }
+}
+
+/// The schema of `catstage diff`'s document.
+pub const SCHEMA: &str = "catstage.diff/1";
+
+impl crate::report::Report for AreaDiff {
+    fn schema(&self) -> &'static str {
+        SCHEMA
+    }
+
+    fn to_json(&self) -> serde_json::Value {
+        self.json()
+    }
+
+    fn write_text(&self, out: &mut dyn std::io::Write, opts: &crate::report::TextOptions) -> io::Result<()> {
+        for x in &self.diagnostics {
+            crate::diag::render_text(out, x, opts.style)?;
+        }
+        if !opts.stat {
+            text(out, self, opts.verbose)?;
+        }
+        writeln!(out, "{}", summary_line(self, self.verified))
+    }
+
+    /// 0 identical, 1 different, 2 damage in either area (like diff(1)'s trouble).
+    fn exit_status(&self) -> u8 {
+        if self.diagnostics.iter().any(Diagnostic::is_error) {
+            2
+        } else if self.identical() {
+            0
+        } else {
+            1
+        }
+    }
+}
+
+fn text(out: &mut dyn std::io::Write, d: &AreaDiff, verbose: bool) -> io::Result<()> {
+    for c in d.export.iter().chain(&d.groups) {
+        writeln!(out, "* {}", c.describe())?;
+    }
+    // One line per volume, in label order.
+    let mut lines: Vec<(Label, String, Vec<String>)> = Vec::new();
+    for (l, g) in &d.added {
+        lines.push((*l, format!("+ {l} {g}"), Vec::new()));
+    }
+    for l in &d.removed {
+        lines.push((*l, format!("- {l}"), Vec::new()));
+    }
+    for v in &d.changed {
+        let mut parts: Vec<String> = v.changes.iter().map(|c| c.describe()).collect();
+        let mut names = Vec::new();
+        for (k, delta) in &v.diskfiles {
+            let key = tapefile_key(k);
+            parts.push(format!("diskfiles[{key}] +{} -{} ~{}", delta.added, delta.removed, delta.changed));
+            if verbose {
+                for (sign, list, n) in [
+                    ('+', &delta.added_names, delta.added),
+                    ('-', &delta.removed_names, delta.removed),
+                    ('~', &delta.changed_names, delta.changed),
+                ] {
+                    names.extend(list.iter().map(|x| format!("    {sign} {x}")));
+                    if n > list.len() as u64 {
+                        names.push(format!("    {sign} … and {} more", n - list.len() as u64));
+                    }
+                }
+            }
+        }
+        lines.push((v.label, format!("~ {} {}", v.label, parts.join("; ")), names));
+    }
+    lines.sort_by_key(|x| x.0);
+    for (_, line, names) in lines {
+        writeln!(out, "{line}")?;
+        for n in names {
+            writeln!(out, "{n}")?;
+        }
+    }
+    Ok(())
+}
+
+fn summary_line(d: &AreaDiff, verify: bool) -> String {
+    let mut s = format!(
+        "{} added, {} removed, {} changed, {} unchanged",
+        d.added.len(),
+        d.removed.len(),
+        d.changed.len(),
+        d.unchanged
+    );
+    if d.unchanged_by_entry > 0 && !verify {
+        s.push_str(&format!(
+            " ({} of them by their summary entries and directory entries — presence, type, size — their files not \
+             read; --verify reads every file)",
+            d.unchanged_by_entry
+        ));
+    }
+    if !d.touched.is_empty() {
+        s.push_str(&format!(
+            "; {} unchanged volume file{} other modification times in the second area (copied without preserving \
+             times? an UPDATE import goes by them)",
+            d.touched.len(),
+            if d.touched.len() == 1 { " has" } else { "s have" }
+        ));
+    }
+    let config = d.export.len() + d.groups.len();
+    if config > 0 {
+        s.push_str(&format!("; {config} export or group change{}", if config == 1 { "" } else { "s" }));
+    }
+    s
 }

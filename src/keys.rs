@@ -76,3 +76,80 @@ pub fn key_managers(src: &dyn Source, config: Option<&SecondaryConfig>) -> io::R
     }
     Ok(by_id.into_values().collect())
 }
+
+/// What `catstage keys` reports.
+#[derive(Debug)]
+pub struct KeysReport {
+    /// The staging area, as the operator named it.
+    pub name: String,
+    /// True when a secondary configuration was given.
+    pub configured: bool,
+    /// Each key manager and the volumes that need it.
+    pub uses: Vec<KeyManagerUse>,
+    /// Findings about the configuration.
+    pub diagnostics: Vec<crate::diag::Diagnostic>,
+}
+
+impl KeysReport {
+    /// The key managers the secondary lacks.
+    pub fn missing(&self) -> Vec<&str> {
+        self.uses.iter().filter(|u| u.configured == Some(false)).map(|u| u.id.as_str()).collect()
+    }
+}
+
+/// The schema of `catstage keys`'s document.
+pub const SCHEMA: &str = "catstage.keys/1";
+
+impl crate::report::Report for KeysReport {
+    fn schema(&self) -> &'static str {
+        SCHEMA
+    }
+
+    fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "schema": SCHEMA,
+            "key_managers": self.uses,
+            "missing": self.missing(),
+            "diagnostics": self.diagnostics.iter().map(crate::diag::render_json_diagnostic).collect::<Vec<_>>(),
+        })
+    }
+
+    fn write_text(&self, out: &mut dyn std::io::Write, _opts: &crate::report::TextOptions) -> io::Result<()> {
+        if self.uses.is_empty() {
+            return writeln!(out, "{}: no encrypted volume in the current set", self.name);
+        }
+        let mut rows = vec![vec!["KEY MANAGER".to_string(), "VOLUMES".into(), "NEWEST".into(), "UNLOADED".into()]];
+        if self.configured {
+            rows[0].push("ON SECONDARY".into());
+        }
+        for u in &self.uses {
+            let (label, unloaded) = match &u.newest_volume {
+                Some(n) => (n.label.to_string(), n.unloaded.map_or("-".to_string(), |t| t.to_string())),
+                None => ("-".into(), "-".into()),
+            };
+            let mut row = vec![u.id.clone(), u.volumes.to_string(), label, unloaded];
+            match u.configured {
+                Some(true) => row.push("yes".into()),
+                Some(false) => row.push("MISSING".into()),
+                None => {}
+            }
+            rows.push(row);
+        }
+        crate::report::table(out, &rows, &[false, true, false, false, false])?;
+        let missing = self.missing();
+        if !missing.is_empty() {
+            writeln!(
+                out,
+                "the secondary lacks {} key manager{}: {} (configure them before importing encrypted volumes)",
+                missing.len(),
+                if missing.len() == 1 { "" } else { "s" },
+                missing.join(", ")
+            )?;
+        }
+        Ok(())
+    }
+
+    fn exit_status(&self) -> u8 {
+        u8::from(!self.missing().is_empty())
+    }
+}

@@ -37,6 +37,7 @@ pub mod nodes;
 pub mod package;
 pub mod parse;
 pub mod plan;
+pub mod report;
 pub mod rewrite;
 pub mod seal;
 pub mod staging;

@@ -77,6 +77,99 @@ pub struct NodesReport {
     pub dry_run: bool,
     /// What was removed before the run, and what cleaning up after it left.
     pub notes: Notes,
+    /// Where the new area was written (`-o`), as the operator named it.
+    pub output: Option<String>,
+}
+
+/// The schema of `catstage replace-nodes`'s document.
+pub const SCHEMA: &str = "catstage.replace-nodes/1";
+
+/// What `catstage replace-nodes` reports: what was rewritten, or why nothing was.
+#[derive(Debug)]
+pub enum NodesOutcome {
+    /// Done (or, with `--dry-run`, what would be done).
+    Done(NodesReport),
+    /// Refused: the pairs or the staging area have problems; nothing was written.
+    Refused(Vec<Diagnostic>),
+}
+
+impl crate::report::Report for NodesOutcome {
+    fn schema(&self) -> &'static str {
+        SCHEMA
+    }
+
+    fn to_json(&self) -> serde_json::Value {
+        let r = match self {
+            NodesOutcome::Refused(d) => {
+                return serde_json::json!({
+                    "schema": SCHEMA,
+                    "refused": true,
+                    "diagnostics": d.iter().map(crate::diag::render_json_diagnostic).collect::<Vec<_>>(),
+                });
+            }
+            NodesOutcome::Done(r) => r,
+        };
+        let diskfiles: u64 = r.pairs.iter().map(|p| p.diskfiles).sum();
+        serde_json::json!({
+            "schema": SCHEMA,
+            "refused": false,
+            "dry_run": r.dry_run,
+            "pairs": r.pairs,
+            "diskfiles_rewritten": diskfiles,
+            "volumes_rewritten": r.volumes_rewritten,
+            "volumes_unchanged": r.volumes_unchanged,
+            "carried_over": r.carried,
+            "recovered": r.recovered.as_str(),
+            "diagnostics": [],
+        })
+    }
+
+    fn write_text(&self, out: &mut dyn Write, opts: &crate::report::TextOptions) -> io::Result<()> {
+        let r = match self {
+            NodesOutcome::Refused(d) => {
+                for x in d {
+                    crate::diag::render_text(out, x, opts.style)?;
+                }
+                return writeln!(out, "replace-nodes refused: nothing was written");
+            }
+            NodesOutcome::Done(r) => r,
+        };
+        let diskfiles: u64 = r.pairs.iter().map(|p| p.diskfiles).sum();
+        let where_ = if r.dry_run {
+            "dry run: nothing written".to_string()
+        } else if let Some(o) = &r.output {
+            format!("written to {o}")
+        } else if r.volumes_rewritten == 0 {
+            "the staging area is unchanged".to_string()
+        } else {
+            "the staging area was replaced".to_string()
+        };
+        let mut rows = vec![vec!["PAIR".to_string(), "GROUP".into(), "DISKFILES".into(), "VOLUMES".into()]];
+        for p in &r.pairs {
+            rows.push(vec![
+                format!("{} -> {}", p.old, p.new),
+                "(all)".into(),
+                p.diskfiles.to_string(),
+                p.volumes.to_string(),
+            ]);
+            for g in &p.groups {
+                rows.push(vec![String::new(), g.group.clone(), g.diskfiles.to_string(), g.volumes.to_string()]);
+            }
+        }
+        crate::report::table(out, &rows, &[false, false, true, true])?;
+        writeln!(
+            out,
+            "{diskfiles} DISKFILE name{} rewritten in {} volume file{}; {} unchanged; {where_}",
+            if diskfiles == 1 { "" } else { "s" },
+            r.volumes_rewritten,
+            if r.volumes_rewritten == 1 { "" } else { "s" },
+            r.volumes_unchanged
+        )
+    }
+
+    fn exit_status(&self) -> u8 {
+        u8::from(matches!(self, NodesOutcome::Refused(_)))
+    }
 }
 
 /// Why replace-nodes did not run or refused.
@@ -455,6 +548,10 @@ pub fn replace_nodes(
         recovered: written_to.recovered().outcome,
         dry_run: *target == Target::DryRun,
         notes: Notes::recovered(written_to),
+        output: match target {
+            Target::Dir(out) => Some(out.display().to_string()),
+            _ => None,
+        },
     };
     let Some(t) = run.tree else { return Ok(report) };
     for name in &run.foreign {

@@ -41,6 +41,70 @@ pub struct Sealed {
     pub notes: Notes,
 }
 
+/// The schema of `catstage seal`'s document.
+pub const SCHEMA: &str = "catstage.seal/1";
+
+/// What `catstage seal` reports: the files sealed, or why nothing was written.
+#[derive(Debug)]
+pub enum SealOutcome {
+    /// Sealed (or found sealed already).
+    Sealed(Vec<SealedFile>),
+    /// Refused: problems besides trailers.
+    Refused(Vec<Diagnostic>),
+}
+
+impl crate::report::Report for SealOutcome {
+    fn schema(&self) -> &'static str {
+        SCHEMA
+    }
+
+    fn to_json(&self) -> serde_json::Value {
+        let (sealed, diags): (&[SealedFile], &[Diagnostic]) = match self {
+            SealOutcome::Sealed(s) => (s, &[]),
+            SealOutcome::Refused(d) => (&[], d),
+        };
+        serde_json::json!({
+            "schema": SCHEMA,
+            "sealed": diags.is_empty(),
+            "files": sealed.iter().map(|s| serde_json::json!({
+                "name": s.name,
+                "old": s.old.to_hex(),
+                "new": s.new.to_hex(),
+                "changed": s.old != s.new,
+            })).collect::<Vec<_>>(),
+            "diagnostics": diags.iter().map(crate::diag::render_json_diagnostic).collect::<Vec<_>>(),
+        })
+    }
+
+    fn write_text(&self, out: &mut dyn Write, opts: &crate::report::TextOptions) -> io::Result<()> {
+        match self {
+            SealOutcome::Sealed(sealed) => {
+                let width = sealed.iter().map(|s| s.name.len()).max().unwrap_or(0);
+                for s in sealed {
+                    let what = if s.old == s.new { "unchanged" } else { "sealed" };
+                    writeln!(out, "{:width$}  {what:9}  old {}  new {}", s.name, s.old, s.new)?;
+                }
+                Ok(())
+            }
+            SealOutcome::Refused(diags) => {
+                for d in diags {
+                    crate::diag::render_text(out, d, opts.style)?;
+                }
+                writeln!(
+                    out,
+                    "seal refused: {} problem(s) besides trailers; nothing was written. Fix them (or re-copy the \
+                     files) first: seal only re-seals deliberate edits.",
+                    diags.len()
+                )
+            }
+        }
+    }
+
+    fn exit_status(&self) -> u8 {
+        u8::from(matches!(self, SealOutcome::Refused(_)))
+    }
+}
+
 /// Why seal refused or failed.
 #[derive(Debug)]
 pub enum SealError {

@@ -4,6 +4,7 @@ use crate::check::{ImportContext, import, structure, unique};
 use crate::config::LoadedConfig;
 use crate::diag::{self, Code, Diagnostic, render_json_diagnostic};
 use crate::model::{CurrentSet, ExportType};
+use crate::report::plural;
 use crate::staging::{AreaRead, Progress, Reference, Source, read_area};
 use serde::Serialize;
 use std::io;
@@ -11,6 +12,12 @@ use std::io;
 /// The result of validating a staging area.
 #[derive(Debug)]
 pub struct Report {
+    /// The staging area as the operator named it.
+    pub name: String,
+    /// True when the pre-import checks ran (a configuration was given).
+    pub pre_import: bool,
+    /// True when warnings fail too (`--deny-warnings`).
+    pub deny_warnings: bool,
     /// Every finding, in report order.
     pub diagnostics: Vec<Diagnostic>,
     /// Volumes in the current set (0 without `FULL`).
@@ -48,6 +55,7 @@ pub fn validate(src: &dyn Source, progress: Option<Progress<'_>>) -> io::Result<
 /// Reads and checks the staging area `src`, with the pre-import checks `checks`.
 pub fn validate_with(src: &dyn Source, checks: Checks<'_>, progress: Option<Progress<'_>>) -> io::Result<Report> {
     let read = read_area(src, progress)?;
+    let pre_import = checks.config.is_some();
     let mut diagnostics = Vec::new();
     let current = structure::check(&read, &mut diagnostics);
     diagnostics.extend(checks.reference_diagnostics);
@@ -89,6 +97,9 @@ pub fn validate_with(src: &dyn Source, checks: Checks<'_>, progress: Option<Prog
     diag::sort(&mut diagnostics);
     let (errors, warnings) = diag::tally(&diagnostics);
     Ok(Report {
+        name: src.describe(),
+        pre_import,
+        deny_warnings: false,
         volumes: current.as_ref().map_or(0, |c| c.entries.len()),
         diagnostics,
         errors,
@@ -111,15 +122,61 @@ struct JsonSummary {
     errors: u64,
     warnings: u64,
     volumes: usize,
+    pre_import: bool,
 }
 
 impl Report {
     /// The JSON document.
     pub fn json(&self) -> ValidateJson<'_> {
         ValidateJson {
-            schema: "catstage.validate/1",
+            schema: SCHEMA,
             diagnostics: self.diagnostics.iter().map(render_json_diagnostic).collect(),
-            summary: JsonSummary { errors: self.errors, warnings: self.warnings, volumes: self.volumes },
+            summary: JsonSummary {
+                errors: self.errors,
+                warnings: self.warnings,
+                volumes: self.volumes,
+                pre_import: self.pre_import,
+            },
         }
+    }
+
+    /// The summary line: `AREA: 30 volumes, 0 errors, 0 warnings`, and what was not
+    /// checked.
+    pub fn summary_line(&self) -> String {
+        let mut line = format!(
+            "{}: {}, {}, {}",
+            self.name,
+            plural(self.volumes as u64, "volume"),
+            plural(self.errors, "error"),
+            plural(self.warnings, "warning")
+        );
+        if !self.pre_import {
+            line.push_str("; structure only (add --config for the pre-import checks)");
+        }
+        line
+    }
+}
+
+/// The schema of `catstage validate`'s document.
+pub const SCHEMA: &str = "catstage.validate/1";
+
+impl crate::report::Report for Report {
+    fn schema(&self) -> &'static str {
+        SCHEMA
+    }
+
+    fn to_json(&self) -> serde_json::Value {
+        serde_json::to_value(self.json()).unwrap_or_default()
+    }
+
+    fn write_text(&self, out: &mut dyn std::io::Write, opts: &crate::report::TextOptions) -> io::Result<()> {
+        for d in &self.diagnostics {
+            diag::render_text(out, d, opts.style)?;
+        }
+        writeln!(out, "{}", self.summary_line())
+    }
+
+    fn exit_status(&self) -> u8 {
+        u8::from(self.errors > 0 || (self.deny_warnings && self.warnings > 0))
     }
 }

@@ -150,7 +150,10 @@ fn generate_is_deterministic_and_validates_clean() {
     assert!(read_area(&a) == read_area(&b), "same arguments, same bytes");
     let o = run(&["validate", p(&a)]);
     assert_eq!(code(&o), 0, "{}", stdout(&o));
-    assert!(stdout(&o).ends_with("40 volumes, 0 errors, 0 warnings\n"));
+    assert!(
+        stdout(&o)
+            .ends_with("40 volumes, 0 errors, 0 warnings; structure only (add --config for the pre-import checks)\n")
+    );
     let full = String::from_utf8(read_area(&a)["FULL"].clone()).unwrap();
     assert!(full.contains("store=\"PROD A\""));
 }
@@ -459,4 +462,56 @@ fn an_unload_time_at_another_offset_is_the_same_instant_for_seal_and_validate() 
         "{}",
         stdout(&o)
     );
+}
+
+/// The JSON document of a run, with the temporary directory's path made `DIR`, as a
+/// golden file under fixtures/cli.
+fn golden_doc(name: &str, o: &std::process::Output, dir: &std::path::Path) {
+    let text = stdout(o).replace(dir.to_str().unwrap(), "DIR");
+    support::golden(&support::root().join("fixtures/cli").join(name), &text);
+}
+
+#[test]
+fn a_busy_area_is_one_json_document_with_cs092() {
+    let dir = tmp();
+    let area = slab_copy(dir.path());
+    let held = support::Paused::at("locked", &["seal", p(&area), "FULL"], &[]);
+    let o = run(&["validate", p(&area), "--format", "json"]);
+    assert_eq!(code(&o), 2);
+    golden_doc("validate-area-busy.json", &o, dir.path());
+    assert_eq!(held.resume().0, 0);
+}
+
+#[test]
+fn an_area_changed_while_read_is_one_json_document_with_cs093() {
+    let dir = tmp();
+    let area = slab_copy(dir.path());
+    let reader = support::Paused::at("before-recheck", &["keys", p(&area), "--format", "json"], &[]);
+    std::fs::write(area.join("VSAD099"), b"an export landing\n").unwrap();
+    let (status, _) = reader.resume();
+    assert_eq!(status, 2);
+    // The reader's document went to its stdout, which Paused discards: run it again the
+    // same way with its stdout kept.
+    let o = {
+        use std::io::{BufRead, Read};
+        let mut child = support::catstage()
+            .args(["keys", p(&area), "--format", "json"])
+            .env("CATSTAGE_TEST_PAUSE_AT", "before-recheck")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut err = std::io::BufReader::new(child.stderr.take().unwrap());
+        let mut line = String::new();
+        err.read_line(&mut line).unwrap();
+        assert_eq!(line.trim_end(), "catstage: test: paused at before-recheck");
+        std::fs::write(area.join("VSAD098"), b"another export landing\n").unwrap();
+        drop(child.stdin.take());
+        let mut rest = String::new();
+        err.read_to_string(&mut rest).unwrap();
+        child.wait_with_output().unwrap()
+    };
+    assert_eq!(code(&o), 2);
+    golden_doc("keys-area-changed.json", &o, dir.path());
 }

@@ -593,7 +593,12 @@ fn agrees(status: i32, doc: &serde_json::Value, verdict: &Verdict, package_name:
         .collect();
     match verdict {
         Verdict::Accept if status == 0 && errors.is_empty() => Ok(()),
-        Verdict::Refuse(file, code) if status == 1 && errors.iter().any(|(f, c)| f == file && c == code) => Ok(()),
+        // Refused as damage (1), or as not being a staging area at all (2).
+        Verdict::Refuse(file, code)
+            if (status == 1 || status == 2) && errors.iter().any(|(f, c)| f == file && c == code) =>
+        {
+            Ok(())
+        }
         _ => Err(format!("exit {status}, errors {errors:?}")),
     }
 }

@@ -200,8 +200,10 @@ fn a_configuration_with_thousands_of_groups() {
     text.push_str("\n[[group]]\nid = \"2ND_VG_OTHER-17\"\nprimary_id = \"VG_OTHER-X\"\ncatalog = \"NONE\"\n");
     std::fs::write(&config, text).unwrap();
     let o = support::run(&["validate", p(&area), "--config", p(&config)]);
-    assert_eq!(code(&o), 1, "{}", stdout(&o));
-    assert!(stdout(&o).contains("2ND_VG_OTHER-17"), "{}", stdout(&o));
+    // A configuration that says two things about one group cannot be used: the
+    // configuration's problem (exit 2), every finding shown on stderr.
+    assert_eq!(code(&o), 2, "{}", stdout(&o));
+    assert!(support::stderr(&o).contains("2ND_VG_OTHER-17"), "{}", support::stderr(&o));
 }
 
 #[test]

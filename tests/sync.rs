@@ -295,7 +295,13 @@ fn touched(
 
 fn validate_clean(dir: &Path, volumes: usize) {
     let o = run(&["validate", p(dir)]);
-    assert_eq!(stdout(&o), format!("{}: {volumes} volumes, 0 errors, 0 warnings\n", dir.display()));
+    assert_eq!(
+        stdout(&o),
+        format!(
+            "{}: {volumes} volumes, 0 errors, 0 warnings; structure only (add --config for the pre-import checks)\n",
+            dir.display()
+        )
+    );
 }
 
 /// A staging area holding the bundled fixture, made by the CSV listing.

@@ -50,5 +50,5 @@ impl ImportContext<'_> {
 
 /// The first few items of a list, for the `examples` of a rolled-up finding.
 pub fn examples<T: ToString>(items: impl IntoIterator<Item = T>) -> Vec<String> {
-    items.into_iter().take(crate::diag::EXAMPLES).map(|i| i.to_string()).collect()
+    items.into_iter().take(crate::diag::example_limit()).map(|i| i.to_string()).collect()
 }

@@ -243,7 +243,7 @@ pub fn rollup(findings: Vec<Diagnostic>) -> Vec<Diagnostic> {
             if files.len() == 1 { "" } else { "s" },
             first.message
         );
-        files.truncate(crate::diag::EXAMPLES);
+        files.truncate(crate::diag::example_limit());
         let mut d = Diagnostic::new(code, None, message).with_count(count, files).with_hint(first.hint.clone());
         d.severity = first.severity;
         out.push(d);

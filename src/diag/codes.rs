@@ -127,6 +127,20 @@ codes! {
     /// A volume file's facts disagree with its winning summary entry.
     EntryMismatch = 30, "entry-mismatch", Error,
         "the summary entry was not updated with the volume file; re-export, or after a deliberate edit run `catstage seal`";
+    /// The command could not run: bad usage, a path that cannot be read, a destination that
+    /// cannot be replaced, an I/O error.
+    CannotRun = 90, "cannot-run", Error,
+        "see the message: it names the path and what failed; nothing was checked or changed";
+    /// The path given is not a staging area: it does not exist, is not a directory, or holds
+    /// no summary and no volume file.
+    NotAStagingArea = 91, "not-a-staging-area", Error,
+        "name the staging area's directory itself (an empty directory is what an unmounted mount point looks like)";
+    /// Another process holds the staging area's lock.
+    AreaBusy = 92, "area-busy", Error,
+        "another export, import or rewrite is at work (R19): run again when it is done, or give --wait";
+    /// The staging area changed while it was read, or while its replacement was built.
+    AreaChanged = 93, "area-changed", Error,
+        "a writer worked on the area meanwhile; run the command again when it is done";
     /// A label twice in one current set.
     DuplicateLabel = 201, "duplicate-label", Error,
         "a label must be unique within a data store; find which volume carries the wrong label and relabel it";
@@ -345,6 +359,10 @@ CS027 not-a-regular-file
 CS028 store-mismatch
 CS029 unknown-group
 CS030 entry-mismatch
+CS090 cannot-run
+CS091 not-a-staging-area
+CS092 area-busy
+CS093 area-changed
 CS201 duplicate-label
 CS202 label-not-unique
 CS203 duplicate-tapefile

@@ -102,12 +102,26 @@ impl Diagnostic {
 
 /// How many findings of one code one file reports in full before the rest are rolled up.
 pub const FULL_REPORTS_PER_CODE: usize = 10;
-/// How many instances a rolled-up finding lists as examples.
+/// How many instances a rolled-up finding lists as examples, unless told otherwise.
 pub const EXAMPLES: usize = 5;
+
+static EXAMPLE_LIMIT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(EXAMPLES);
+
+/// Sets how many instances every rolled-up finding lists as examples (`--max-examples N`;
+/// `usize::MAX` for `--all`). Process-wide, like a command-line option: the binary sets
+/// it once, before anything is checked. Memory grows with what is listed, and only so.
+pub fn set_example_limit(n: usize) {
+    EXAMPLE_LIMIT.store(n, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// How many instances a rolled-up finding lists as examples ([`EXAMPLES`] by default).
+pub fn example_limit() -> usize {
+    EXAMPLE_LIMIT.load(std::sync::atomic::Ordering::Relaxed)
+}
 
 /// The findings about one file, with repeats rolled up: the first
 /// [`FULL_REPORTS_PER_CODE`] findings of each code are kept whole, the others are counted
-/// and the first [`EXAMPLES`] of them kept as `line:column` examples, so that a file with a
+/// and the first [`example_limit`] of them kept as `line:column` examples, so that a file with a
 /// million bad lines gives a short report in bounded memory.
 #[derive(Debug)]
 pub struct FileDiagnostics {
@@ -182,7 +196,7 @@ impl FileDiagnostics {
             if o.severity.is_none() {
                 o.severity = severity;
             }
-            if o.examples.len() < EXAMPLES {
+            if o.examples.len() < example_limit() {
                 o.examples.push(format!("{line}:{column}"));
             }
         }

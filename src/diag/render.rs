@@ -5,7 +5,7 @@ use serde::Serialize;
 use std::io::{self, Write};
 
 /// Whether text output uses ANSI colours.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Style {
     /// Emit colour escape sequences.
     pub color: bool,

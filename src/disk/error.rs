@@ -214,6 +214,21 @@ pub enum AreaError {
     Io(DiskError),
 }
 
+impl AreaError {
+    /// The diagnostic code that reports it.
+    pub fn code(&self) -> crate::diag::Code {
+        use crate::diag::Code;
+        match self {
+            AreaError::NotFound(_) | AreaError::NotADirectory(_) | AreaError::NotAStagingArea { .. } => {
+                Code::NotAStagingArea
+            }
+            AreaError::Busy { .. } => Code::AreaBusy,
+            AreaError::Changed { .. } => Code::AreaChanged,
+            _ => Code::CannotRun,
+        }
+    }
+}
+
 impl From<DiskError> for AreaError {
     fn from(e: DiskError) -> Self {
         AreaError::Io(e)

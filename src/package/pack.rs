@@ -65,6 +65,105 @@ pub struct PackReport {
     pub warnings: Vec<Diagnostic>,
     /// What an interrupted earlier run had left beside the package, removed first.
     pub notes: crate::disk::Notes,
+    /// The package file, as the operator named it.
+    pub output: String,
+}
+
+/// The schema of `catstage pack`'s document.
+pub const SCHEMA: &str = "catstage.pack/1";
+
+/// What `catstage pack` reports: the package written, or why the area was refused.
+#[derive(Debug)]
+pub enum PackOutcome {
+    /// Written.
+    Packed(Box<PackReport>),
+    /// The staging area (named as the operator named it) is damaged; nothing was written.
+    Refused {
+        /// The staging area.
+        staging: String,
+        /// What is wrong with it.
+        diagnostics: Vec<Diagnostic>,
+    },
+}
+
+impl crate::report::Report for PackOutcome {
+    fn schema(&self) -> &'static str {
+        SCHEMA
+    }
+
+    fn to_json(&self) -> serde_json::Value {
+        use crate::diag::render_json_diagnostic;
+        match self {
+            PackOutcome::Refused { diagnostics, .. } => serde_json::json!({
+                "schema": SCHEMA,
+                "ok": false,
+                "diagnostics": diagnostics.iter().map(render_json_diagnostic).collect::<Vec<_>>(),
+            }),
+            PackOutcome::Packed(r) => {
+                let m = &r.manifest;
+                serde_json::json!({
+                    "schema": SCHEMA,
+                    "ok": true,
+                    "package_id": r.id.to_hex(),
+                    "kind": m.kind.word(),
+                    "mode": m.mode.word(),
+                    "base": m.base.map(|b| b.to_hex()),
+                    "output": r.output,
+                    "files": m.files.len(),
+                    "bytes": m.total_bytes(),
+                    "packed_files": r.packed,
+                    "packed_bytes": r.packed_bytes,
+                    "removed": m.removed.iter().map(|f| f.name.as_str()).collect::<Vec<_>>(),
+                    "compressed_bytes": r.compressed,
+                    "signed_by": r.signed_by.map(|k| k.to_hex()),
+                    "diagnostics": r.warnings.iter().map(render_json_diagnostic).collect::<Vec<_>>(),
+                })
+            }
+        }
+    }
+
+    fn write_text(&self, out: &mut dyn Write, opts: &crate::report::TextOptions) -> io::Result<()> {
+        use super::human_bytes;
+        match self {
+            PackOutcome::Refused { staging, diagnostics } => {
+                for d in diagnostics {
+                    crate::diag::render_text(out, d, opts.style)?;
+                }
+                writeln!(
+                    out,
+                    "{staging}: pack refused: the staging area is damaged; nothing was written (run `catstage validate \
+                     {staging}`)"
+                )
+            }
+            PackOutcome::Packed(r) => {
+                let m = &r.manifest;
+                for d in &r.warnings {
+                    crate::diag::render_text(out, d, opts.style)?;
+                }
+                let mut line = format!("{}: {} {} package {}", r.output, m.kind.word(), m.mode.word(), r.id.short());
+                if let Some(b) = m.base {
+                    line.push_str(&format!(" on base {}", b.short()));
+                }
+                if let Some(store) = &m.store {
+                    line.push_str(&format!(" of data store {store}"));
+                }
+                line.push_str(&format!(": {} files ({})", m.files.len(), human_bytes(m.total_bytes())));
+                if m.kind == Kind::Incremental {
+                    line.push_str(&format!(", {} packed ({})", r.packed, human_bytes(r.packed_bytes)));
+                    line.push_str(&format!(", {} removed", m.removed.len()));
+                }
+                line.push_str(&format!("; {} compressed", human_bytes(r.compressed)));
+                if let Some(k) = r.signed_by {
+                    line.push_str(&format!("; signed by {k}"));
+                }
+                writeln!(out, "{line}")
+            }
+        }
+    }
+
+    fn exit_status(&self) -> u8 {
+        u8::from(matches!(self, PackOutcome::Refused { .. }))
+    }
 }
 
 /// Why pack did not write a package.
@@ -175,6 +274,7 @@ pub fn pack(
         signed_by: opts.signer.as_ref().map(SecretKey::public),
         warnings,
         notes: crate::disk::Notes { recovered, warnings: Vec::new() },
+        output: output.display().to_string(),
     })
 }
 

@@ -66,6 +66,106 @@ pub struct UnpackReport {
     pub recovered: Recovery,
     /// What was removed before the run, and what cleaning up after it left.
     pub notes: Notes,
+    /// The staging area, as the operator named it.
+    pub into: String,
+}
+
+/// The schema of `catstage unpack`'s document.
+pub const SCHEMA: &str = "catstage.unpack/1";
+
+/// What `catstage unpack` reports: the staging area replaced, or why nothing was written.
+#[derive(Debug)]
+pub enum UnpackOutcome {
+    /// Unpacked (or already there).
+    Unpacked(Box<UnpackReport>),
+    /// Refused; the destination (named as the operator named it) is untouched.
+    Refused {
+        /// The destination.
+        into: String,
+        /// Why.
+        diagnostics: Vec<Diagnostic>,
+    },
+}
+
+impl crate::report::Report for UnpackOutcome {
+    fn schema(&self) -> &'static str {
+        SCHEMA
+    }
+
+    fn to_json(&self) -> serde_json::Value {
+        use crate::diag::render_json_diagnostic;
+        match self {
+            UnpackOutcome::Refused { into, diagnostics } => serde_json::json!({
+                "schema": SCHEMA,
+                "ok": false,
+                "into": into,
+                "diagnostics": diagnostics.iter().map(render_json_diagnostic).collect::<Vec<_>>(),
+            }),
+            UnpackOutcome::Unpacked(r) => {
+                let m = &r.manifest;
+                serde_json::json!({
+                    "schema": SCHEMA,
+                    "ok": true,
+                    "into": r.into,
+                    "package_id": r.id.to_hex(),
+                    "kind": m.kind.word(),
+                    "mode": m.mode.word(),
+                    "base": m.base.map(|b| b.to_hex()),
+                    "already_applied": r.already_applied,
+                    "created": r.created,
+                    "files": m.files.len(),
+                    "written": r.written,
+                    "written_bytes": r.written_bytes,
+                    "carried": r.carried,
+                    "removed": r.removed,
+                    "discarded": r.discarded,
+                    "recovered": r.recovered.as_str(),
+                    "signed_by": r.signed_by.map(|k| k.to_hex()),
+                    "diagnostics": [],
+                })
+            }
+        }
+    }
+
+    fn write_text(&self, out: &mut dyn Write, opts: &crate::report::TextOptions) -> io::Result<()> {
+        let r = match self {
+            UnpackOutcome::Refused { into, diagnostics } => {
+                for d in diagnostics {
+                    crate::diag::render_text(out, d, opts.style)?;
+                }
+                return writeln!(out, "{into}: unpack refused: nothing was written");
+            }
+            UnpackOutcome::Unpacked(r) => r,
+        };
+        let m = &r.manifest;
+        let into = &r.into;
+        if r.already_applied {
+            return writeln!(out, "{into} already holds package {}: nothing to do", r.id.short());
+        }
+        let mut line = format!(
+            "{into}: unpacked {} {} package {}: {} files written ({})",
+            m.kind.word(),
+            m.mode.word(),
+            r.id.short(),
+            r.written,
+            super::human_bytes(r.written_bytes)
+        );
+        if r.carried > 0 {
+            line.push_str(&format!(", {} carried over", r.carried));
+        }
+        line.push_str(&format!(", {} removed", r.removed.len()));
+        if !r.discarded.is_empty() {
+            line.push_str(&format!(", {} foreign entries discarded", r.discarded.len()));
+        }
+        if r.created {
+            line.push_str(" (created)");
+        }
+        writeln!(out, "{line}")
+    }
+
+    fn exit_status(&self) -> u8 {
+        u8::from(matches!(self, UnpackOutcome::Refused { .. }))
+    }
 }
 
 /// Why unpack did not replace the staging area.
@@ -159,6 +259,7 @@ pub fn unpack(
         discarded: Vec::new(),
         recovered: area.recovered().outcome,
         notes: Notes::recovered(&area),
+        into: dir.display().to_string(),
         manifest,
     };
     // Messages name the destination as the operator did.

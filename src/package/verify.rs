@@ -38,6 +38,10 @@ pub struct VerifyReport {
     /// Bytes decompressed to reach the verdict: never more than the longest archive the
     /// manifest allows, however much the package holds (formats/package.md §4).
     pub decompressed: u64,
+    /// The package, as the operator named it.
+    pub display: String,
+    /// The staging area it was checked against.
+    pub against: Option<PathBuf>,
 }
 
 impl VerifyReport {
@@ -50,7 +54,7 @@ impl VerifyReport {
     pub fn json(&self) -> serde_json::Value {
         let m = self.manifest.as_ref();
         serde_json::json!({
-            "schema": "catstage.verify/1",
+            "schema": SCHEMA,
             "ok": self.ok(),
             "package_id": self.id.map(|i| i.to_hex()),
             "kind": m.map(|m| m.kind.word()),
@@ -62,6 +66,72 @@ impl VerifyReport {
             "diagnostics": self.diagnostics.iter().map(render_json_diagnostic).collect::<Vec<_>>(),
         })
     }
+}
+
+/// The schema of `catstage verify`'s document.
+pub const SCHEMA: &str = "catstage.verify/1";
+
+impl crate::report::Report for VerifyReport {
+    fn schema(&self) -> &'static str {
+        SCHEMA
+    }
+
+    fn to_json(&self) -> serde_json::Value {
+        self.json()
+    }
+
+    fn write_text(&self, out: &mut dyn std::io::Write, opts: &crate::report::TextOptions) -> io::Result<()> {
+        for d in &self.diagnostics {
+            crate::diag::render_text(out, d, opts.style)?;
+        }
+        writeln!(out, "{}", summary_line(&self.display, self, self.against.as_deref()))
+    }
+
+    fn exit_status(&self) -> u8 {
+        u8::from(!self.ok())
+    }
+}
+
+fn summary_line(display: &str, r: &VerifyReport, against: Option<&Path>) -> String {
+    let errors = || r.diagnostics.iter().filter(|d| d.is_error());
+    if let (Some(m), Some(id), Some(dir), false) = (&r.manifest, r.id, against, r.ok())
+        && errors().all(|d| d.code == Code::BaseMismatch)
+    {
+        return format!(
+            "{display}: the {} package {} is sound, but it does not apply to {}: its base is not what {} holds",
+            m.kind.word(),
+            id.short(),
+            dir.display(),
+            dir.display()
+        );
+    }
+    let (Some(m), Some(id), true) = (&r.manifest, r.id, r.ok()) else {
+        let n = errors().count();
+        return format!("{display}: BAD: {n} problem{} found; do not unpack it", if n == 1 { "" } else { "s" });
+    };
+    let mut s = format!("{display}: OK: {} {} package {}", m.kind.word(), m.mode.word(), id.short());
+    if let Some(b) = m.base {
+        s.push_str(&format!(" on base {}", b.short()));
+    }
+    if let Some(store) = &m.store {
+        s.push_str(&format!(", data store {store}"));
+    }
+    s.push_str(&format!(", {} files ({})", m.files.len(), super::human_bytes(m.total_bytes())));
+    if m.packed().count() != m.files.len() {
+        s.push_str(&format!(", {} packed", m.packed().count()));
+    }
+    if !m.removed.is_empty() {
+        s.push_str(&format!(", {} removed", m.removed.len()));
+    }
+    if let Some(k) = r.signed_by {
+        s.push_str(&format!(", signed by {}", k.to_hex()));
+    }
+    match (against, &r.applies) {
+        (Some(dir), Some(Applies::AlreadyApplied)) => s.push_str(&format!("; {} already holds it", dir.display())),
+        (Some(dir), Some(_)) => s.push_str(&format!("; applies to {}", dir.display())),
+        _ => {}
+    }
+    s
 }
 
 /// Verifies the package `path` (named `display` in findings). An `Err` means it could
@@ -80,6 +150,8 @@ pub fn verify(
         signed_by: s.signed_by,
         diagnostics: s.diagnostics,
         applies: None,
+        display: display.to_string(),
+        against: opts.against.clone(),
         decompressed: s.decompressed,
     };
     if let (Some(dir), Some(m)) = (&opts.against, &report.manifest) {

@@ -152,7 +152,7 @@ impl SyncReport {
         let s = &self.stats;
         let (errors, warnings) = diag::tally(&self.diagnostics);
         serde_json::json!({
-            "schema": "catstage.sync/1",
+            "schema": SCHEMA,
             "type": self.kind.as_str(),
             "export_id": self.export_id,
             "base": self.base,
@@ -175,6 +175,76 @@ impl SyncReport {
             "summary": { "errors": errors, "warnings": warnings },
         })
     }
+}
+
+/// The schema of `catstage sync`'s document.
+pub const SCHEMA: &str = "catstage.sync/1";
+
+impl crate::report::Report for SyncReport {
+    fn schema(&self) -> &'static str {
+        SCHEMA
+    }
+
+    fn to_json(&self) -> serde_json::Value {
+        self.json()
+    }
+
+    fn write_text(&self, out: &mut dyn std::io::Write, opts: &crate::report::TextOptions) -> std::io::Result<()> {
+        text(out, self, opts.style)
+    }
+
+    /// 2 when the definition could not be used (nothing was read), 1 for rejected rows
+    /// or a refused FULL export, else 0.
+    fn exit_status(&self) -> u8 {
+        if !self.ran { 2 } else { u8::from(self.refused || self.stats.rows_rejected > 0) }
+    }
+}
+
+/// The findings, then the statistics.
+fn text(out: &mut dyn std::io::Write, r: &SyncReport, style: crate::diag::Style) -> std::io::Result<()> {
+    for d in &r.diagnostics {
+        crate::diag::render_text(out, d, style)?;
+    }
+    if !r.ran {
+        let (errors, _) = diag::tally(&r.diagnostics);
+        return writeln!(
+            out,
+            "sync: the definition cannot be used ({}): nothing was read or written",
+            crate::report::plural(errors, "error")
+        );
+    }
+    let s = &r.stats;
+    let mut head = format!("sync: {} export {}", r.kind.as_str(), r.export_id.as_deref().unwrap_or("-"));
+    if let Some(store) = &r.store {
+        head.push_str(&format!(" of data store {store}"));
+    }
+    if let Some(base) = &r.base {
+        head.push_str(&format!(" (base: FULL export {base})"));
+    }
+    if r.dry_run {
+        head.push_str(" -- dry run, nothing written");
+    }
+    writeln!(out, "{head}")?;
+    let rows = [
+        ("rows", format!("{} read, {} excluded, {} rejected", s.rows_read, s.rows_excluded, s.rows_rejected)),
+        (
+            "volumes",
+            format!(
+                "{} added, {} changed, {} unchanged, {} removed, {} rejected",
+                s.volumes_added, s.volumes_changed, s.volumes_unchanged, s.volumes_removed, s.volumes_rejected
+            ),
+        ),
+        ("files", format!("{} written, {} removed", s.files_written, s.files_removed)),
+        ("scopes", format!("{} loaded", s.scope_loads)),
+        ("elapsed", format!("{:.2} s", r.elapsed.as_secs_f64())),
+    ];
+    for (k, v) in rows {
+        writeln!(out, "  {k:<9} {v}")?;
+    }
+    if r.refused {
+        writeln!(out, "FULL export refused: nothing was written (--force writes it anyway)")?;
+    }
+    Ok(())
 }
 
 /// Why a sync could not run (exit status 2).

@@ -278,6 +278,12 @@ pub fn err_cases() -> Vec<Case> {
             });
             a.insert("FULL".into(), v);
         }),
+        // A directory with a note in it and no summary or volume file: what a wrong path,
+        // or a mount point with the wrong filesystem mounted, looks like.
+        case("0091_not-a-staging-area", |a| {
+            a.clear();
+            a.insert("NOTES.txt".into(), b"the staging areas are in the sub-directories\n".to_vec());
+        }),
         case("0201_duplicate-label", |a| {
             let v = edit_lines(&a["FULL"], |l| {
                 let i = l.iter().position(|x| x.contains(" file=VSAD002 ")).unwrap();

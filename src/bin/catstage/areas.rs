@@ -15,7 +15,7 @@ pub fn read(path: &Path, flag: Option<&str>) -> Result<Area, Failure> {
 
 fn named(flag: Option<&str>, e: AreaError) -> Failure {
     match flag {
-        Some(f) => Failure::msg(format!("{f}: {e}")),
+        Some(f) => Failure::Flagged(f.to_string(), e),
         None => Failure::from(e),
     }
 }
@@ -71,5 +71,49 @@ pub fn print_notes(styles: &Styles, notes: &Notes, quiet: bool) {
     }
     for w in &notes.warnings {
         crate::output::warning(styles, w);
+    }
+}
+
+/// Reads the secondary configuration `path`. One that cannot be read whole (TOML syntax,
+/// unknown keys, wrong types: CS315) is the configuration's problem, not the staging
+/// area's: the command cannot run (exit status 2), and says so with every finding.
+pub fn config(path: &Path) -> Result<catstage::config::LoadedConfig, Failure> {
+    use catstage::diag::{Code, Diagnostic};
+    let loaded = catstage::config::load_secondary(path).map_err(|e| {
+        Failure::Unusable(
+            format!("{}: the configuration cannot be read ({e}); nothing was checked", path.display()),
+            vec![Diagnostic::new(Code::ConfigError, Some(path.display().to_string()), e.to_string())],
+        )
+    })?;
+    let errors: Vec<Diagnostic> = loaded.diagnostics.iter().filter(|d| d.code == Code::ConfigError).cloned().collect();
+    if errors.is_empty() {
+        return Ok(loaded);
+    }
+    let n = catstage::diag::tally(&errors).0;
+    Err(Failure::Unusable(
+        format!(
+            "{}: the configuration cannot be used ({}); nothing was checked",
+            path.display(),
+            catstage::report::plural(n, "error")
+        ),
+        errors,
+    ))
+}
+
+/// `--type full|update`, in any case (`FULL` as the vendor's screens spell it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum TypeArg {
+    /// A FULL export or import.
+    Full,
+    /// An UPDATE export or import.
+    Update,
+}
+
+impl From<TypeArg> for catstage::model::ExportType {
+    fn from(t: TypeArg) -> Self {
+        match t {
+            TypeArg::Full => catstage::model::ExportType::Full,
+            TypeArg::Update => catstage::model::ExportType::Update,
+        }
     }
 }

@@ -1,11 +1,10 @@
 //! `catstage diff`.
 
+use crate::CmdResult;
 use crate::areas;
-use crate::output::{Format, Styles};
-use crate::{CmdResult, FINDINGS, OK, TROUBLE};
-use catstage::diag::render_text;
-use catstage::diff::{AreaDiff, diff};
-use std::io::{self, Write};
+use crate::output::Styles;
+use catstage::diff::diff;
+use catstage::report::TextOptions;
 use std::path::PathBuf;
 
 /// Show what differs between two staging areas, volume by volume and field by field.
@@ -45,109 +44,18 @@ pub struct Args {
     /// Also list the DISKFILE names added, removed and changed.
     #[arg(short, long)]
     pub verbose: bool,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    #[command(flatten)]
+    pub output: crate::output::OutputArgs,
 }
 
 pub fn run(args: Args, styles: &Styles) -> CmdResult {
-    let a = areas::read(&args.a, None)?;
-    let b = areas::read(&args.b, None)?;
-    let (na, nb) = (args.a.display().to_string(), args.b.display().to_string());
-    let d = areas::finish(&[&a, &b], diff(&na, &a, &nb, &b, args.verify))?;
-    let trouble = d.diagnostics.iter().any(|x| x.is_error());
-    let mut out = io::BufWriter::new(io::stdout().lock());
-    match args.format {
-        Format::Json => writeln!(out, "{:#}", d.json())?,
-        Format::Text => {
-            for x in &d.diagnostics {
-                render_text(&mut out, x, styles.stdout)?;
-            }
-            if !args.stat {
-                text(&mut out, &d, args.verbose)?;
-            }
-            writeln!(out, "{}", summary_line(&d, args.verify))?;
-        }
-    }
-    out.flush()?;
-    Ok(if trouble {
-        TROUBLE
-    } else if d.identical() {
-        OK
-    } else {
-        FINDINGS
-    })
-}
-
-fn text(out: &mut dyn Write, d: &AreaDiff, verbose: bool) -> io::Result<()> {
-    for c in d.export.iter().chain(&d.groups) {
-        writeln!(out, "* {}", c.describe())?;
-    }
-    // One line per volume, in label order.
-    let mut lines: Vec<(catstage::model::Label, String, Vec<String>)> = Vec::new();
-    for (l, g) in &d.added {
-        lines.push((*l, format!("+ {l} {g}"), Vec::new()));
-    }
-    for l in &d.removed {
-        lines.push((*l, format!("- {l}"), Vec::new()));
-    }
-    for v in &d.changed {
-        let mut parts: Vec<String> = v.changes.iter().map(|c| c.describe()).collect();
-        let mut names = Vec::new();
-        for (k, delta) in &v.diskfiles {
-            let key = catstage::compare::tapefile_key(k);
-            parts.push(format!("diskfiles[{key}] +{} -{} ~{}", delta.added, delta.removed, delta.changed));
-            if verbose {
-                for (sign, list, n) in [
-                    ('+', &delta.added_names, delta.added),
-                    ('-', &delta.removed_names, delta.removed),
-                    ('~', &delta.changed_names, delta.changed),
-                ] {
-                    names.extend(list.iter().map(|x| format!("    {sign} {x}")));
-                    if n > list.len() as u64 {
-                        names.push(format!("    {sign} … and {} more", n - list.len() as u64));
-                    }
-                }
-            }
-        }
-        lines.push((v.label, format!("~ {} {}", v.label, parts.join("; ")), names));
-    }
-    lines.sort_by_key(|x| x.0);
-    for (_, line, names) in lines {
-        writeln!(out, "{line}")?;
-        for n in names {
-            writeln!(out, "{n}")?;
-        }
-    }
-    Ok(())
-}
-
-fn summary_line(d: &AreaDiff, verify: bool) -> String {
-    let mut s = format!(
-        "{} added, {} removed, {} changed, {} unchanged",
-        d.added.len(),
-        d.removed.len(),
-        d.changed.len(),
-        d.unchanged
-    );
-    if d.unchanged_by_entry > 0 && !verify {
-        s.push_str(&format!(
-            " ({} of them by their summary entries and directory entries — presence, type, size — their files not \
-             read; --verify reads every file)",
-            d.unchanged_by_entry
-        ));
-    }
-    if !d.touched.is_empty() {
-        s.push_str(&format!(
-            "; {} unchanged volume file{} other modification times in the second area (copied without preserving \
-             times? an UPDATE import goes by them)",
-            d.touched.len(),
-            if d.touched.len() == 1 { " has" } else { "s have" }
-        ));
-    }
-    let config = d.export.len() + d.groups.len();
-    if config > 0 {
-        s.push_str(&format!("; {config} export or group change{}", if config == 1 { "" } else { "s" }));
-    }
-    s
+    args.output.apply();
+    let result = (|| {
+        let a = areas::read(&args.a, None)?;
+        let b = areas::read(&args.b, None)?;
+        let (na, nb) = (args.a.display().to_string(), args.b.display().to_string());
+        areas::finish(&[&a, &b], diff(&na, &a, &nb, &b, args.verify))
+    })();
+    let opts = TextOptions { verbose: args.verbose, stat: args.stat, ..TextOptions::default() };
+    crate::output::finish(result, &args.output, styles, catstage::diff::SCHEMA, opts)
 }

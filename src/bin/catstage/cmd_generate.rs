@@ -130,7 +130,7 @@ pub fn run(args: Args, styles: &Styles) -> CmdResult {
         };
         params.check().map_err(|e| Failure::msg(e.to_string()))?;
         let estimate = params.volumes.saturating_mul(params.diskfiles.saturating_add(10)).saturating_mul(150);
-        let bar = styles.progress(estimate, "generate");
+        let bar = styles.progress(estimate, "generate", args.quiet);
         let tick = |n: u64| bar.inc(n);
         let g = generate(&params, &args.output, Some(&tick)).map_err(fail)?;
         bar.finish_and_clear();

@@ -43,7 +43,7 @@ pub fn run(args: Args, styles: &Styles) -> CmdResult {
         None => None,
     };
     let total: u64 = area.entries().iter().map(|e| e.size).sum();
-    let bar = styles.progress(total, "status");
+    let bar = styles.progress(total, "status", false);
     let tick = |n: u64| bar.inc(n);
     let read: Vec<&catstage::disk::Area> = std::iter::once(&area).chain(&baseline).collect();
     let s = areas::finish(&read, status(&area, baseline.as_ref().map(|b| b as &dyn Source), Some(&tick)))?;

@@ -1,11 +1,10 @@
 //! `catstage sync`.
 
-use crate::output::{Format, Styles};
-use crate::{CmdResult, FINDINGS, Failure, OK, TROUBLE};
-use catstage::diag::{render_text, tally};
-use catstage::model::{ExportType, Timestamp};
-use catstage::sync::{SyncReport, SyncRequest, sync};
-use std::io::{self, Write};
+use crate::output::Styles;
+use crate::{CmdResult, Failure};
+use catstage::model::Timestamp;
+use catstage::report::TextOptions;
+use catstage::sync::{SyncRequest, sync};
 use std::path::PathBuf;
 
 /// Build or refresh a staging area from a catalog listing, driven by a definition file.
@@ -46,9 +45,9 @@ pub struct Args {
     /// The catalog listing.
     #[arg(long, value_name = "FILE")]
     pub source: PathBuf,
-    /// FULL or UPDATE export.
-    #[arg(long = "type", value_name = "full|update", value_parser = ["full", "update"])]
-    pub export_type: String,
+    /// FULL or UPDATE export (any case).
+    #[arg(long = "type", value_name = "full|update", value_enum, ignore_case = true)]
+    pub export_type: crate::areas::TypeArg,
     /// The export id (default: the definition's [export] id, else the creation time as
     /// YYYY-MM-DD_HH:MM:SS).
     #[arg(long, value_name = "ID")]
@@ -66,97 +65,34 @@ pub struct Args {
     pub force: bool,
     #[command(flatten)]
     pub wait: crate::areas::WaitArgs,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
-    /// Print nothing; the exit status tells.
-    #[arg(short, long)]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub output: crate::output::OutputArgs,
 }
 
 pub fn run(args: Args, styles: &Styles) -> CmdResult {
-    // main.rs hands this command no Styles; resolve them the way it does by default.
-    let created = match &args.created {
-        Some(t) => Some(Timestamp::parse(t).map_err(|e| Failure::msg(format!("--created {t:?}: {e}")))?),
-        None => None,
-    };
-    let req = SyncRequest {
-        definition: &args.definition,
-        source: &args.source,
-        staging: &args.staging,
-        kind: if args.export_type == "full" { ExportType::Full } else { ExportType::Update },
-        export_id: args.export_id.clone(),
-        created,
-        dry_run: args.dry_run,
-        force: args.force,
-        wait: args.wait.get(),
-    };
-    let report = sync(&req).map_err(|e| Failure::msg(e.to_string()))?;
-    crate::areas::print_notes(styles, &report.notes, args.quiet);
-    if !args.quiet {
-        let mut out = io::BufWriter::new(io::stdout().lock());
-        match args.format {
-            Format::Json => writeln!(out, "{:#}", report.json())?,
-            Format::Text => text(&mut out, &report, styles)?,
-        }
-        out.flush()?;
-    }
-    Ok(if !report.ran {
-        TROUBLE
-    } else if report.refused || report.stats.rows_rejected > 0 {
-        FINDINGS
-    } else {
-        OK
-    })
-}
-
-fn plural(n: u64, word: &str) -> String {
-    if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") }
-}
-
-/// The findings, then the statistics.
-fn text(out: &mut dyn Write, r: &SyncReport, styles: &Styles) -> io::Result<()> {
-    for d in &r.diagnostics {
-        render_text(out, d, styles.stdout)?;
-    }
-    if !r.ran {
-        let (errors, _) = tally(&r.diagnostics);
-        return writeln!(
-            out,
-            "sync: the definition cannot be used ({}): nothing was read or written",
-            plural(errors, "error")
-        );
-    }
-    let s = &r.stats;
-    let mut head = format!("sync: {} export {}", r.kind.as_str(), r.export_id.as_deref().unwrap_or("-"));
-    if let Some(store) = &r.store {
-        head.push_str(&format!(" of data store {store}"));
-    }
-    if let Some(base) = &r.base {
-        head.push_str(&format!(" (base: FULL export {base})"));
-    }
-    if r.dry_run {
-        head.push_str(" -- dry run, nothing written");
-    }
-    writeln!(out, "{head}")?;
-    let rows = [
-        ("rows", format!("{} read, {} excluded, {} rejected", s.rows_read, s.rows_excluded, s.rows_rejected)),
-        (
-            "volumes",
-            format!(
-                "{} added, {} changed, {} unchanged, {} removed, {} rejected",
-                s.volumes_added, s.volumes_changed, s.volumes_unchanged, s.volumes_removed, s.volumes_rejected
-            ),
-        ),
-        ("files", format!("{} written, {} removed", s.files_written, s.files_removed)),
-        ("scopes", format!("{} loaded", s.scope_loads)),
-        ("elapsed", format!("{:.2} s", r.elapsed.as_secs_f64())),
-    ];
-    for (k, v) in rows {
-        writeln!(out, "  {k:<9} {v}")?;
-    }
-    if r.refused {
-        writeln!(out, "FULL export refused: nothing was written (--force writes it anyway)")?;
-    }
-    Ok(())
+    args.output.apply();
+    let result = (|| {
+        let created = match &args.created {
+            Some(t) => Some(Timestamp::parse(t).map_err(|e| Failure::msg(format!("--created {t:?}: {e}")))?),
+            None => None,
+        };
+        let req = SyncRequest {
+            definition: &args.definition,
+            source: &args.source,
+            staging: &args.staging,
+            kind: args.export_type.into(),
+            export_id: args.export_id.clone(),
+            created,
+            dry_run: args.dry_run,
+            force: args.force,
+            wait: args.wait.get(),
+        };
+        let report = sync(&req).map_err(|e| match e {
+            catstage::sync::SyncError::Area(e) => Failure::from(e),
+            other => Failure::msg(other.to_string()),
+        })?;
+        crate::areas::print_notes(styles, &report.notes, args.output.quiet);
+        Ok(report)
+    })();
+    crate::output::finish(result, &args.output, styles, catstage::sync::SCHEMA, TextOptions::default())
 }

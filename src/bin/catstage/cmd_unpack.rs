@@ -1,11 +1,10 @@
 //! `catstage unpack`.
 
 use crate::cmd_verify::{Limits, package_bar, trusted_keys};
-use crate::output::{Format, Styles};
-use crate::{CmdResult, FINDINGS, Failure, OK};
-use catstage::diag::{Diagnostic, render_json_diagnostic, render_text};
-use catstage::package::{UnpackError, UnpackOptions, UnpackReport, human_bytes, unpack};
-use std::io::{self, Write};
+use crate::output::Styles;
+use crate::{CmdResult, Failure};
+use catstage::package::{UNPACK_SCHEMA, UnpackError, UnpackOptions, UnpackOutcome, unpack};
+use catstage::report::TextOptions;
 use std::path::PathBuf;
 
 /// Verify a package, then replace a staging area with what it holds, atomically.
@@ -56,122 +55,37 @@ pub struct Args {
     pub limits: Limits,
     #[command(flatten)]
     pub wait: crate::areas::WaitArgs,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
-    /// Print nothing; the exit status tells.
-    #[arg(short, long)]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub output: crate::output::OutputArgs,
 }
 
 pub fn run(args: Args, styles: &Styles) -> CmdResult {
-    let opts = UnpackOptions {
-        caps: args.limits.caps(),
-        trusted: trusted_keys(&args.trusted_key)?,
-        allow_deletions: args.allow_deletions,
-        discard_foreign: args.discard_foreign,
-        wait: args.wait.get(),
-    };
-    let display = args.file.display().to_string();
-    let bar = package_bar(styles, &args.file, 2, "unpack");
-    let tick = |n: u64| bar.inc(n);
-    let result = unpack(&args.file, &display, &args.into, &opts, Some(&tick));
-    bar.finish_and_clear();
-    match result {
-        Ok(r) => {
-            crate::areas::print_notes(styles, &r.notes, args.quiet);
-            if !args.quiet {
-                print_report(&args, &r)?;
+    args.output.apply();
+    let result = (|| {
+        let opts = UnpackOptions {
+            caps: args.limits.caps(),
+            trusted: trusted_keys(&args.trusted_key)?,
+            allow_deletions: args.allow_deletions,
+            discard_foreign: args.discard_foreign,
+            wait: args.wait.get(),
+        };
+        let display = args.file.display().to_string();
+        let bar = package_bar(styles, &args.file, 2, "unpack", args.output.quiet);
+        let tick = |n: u64| bar.inc(n);
+        let result = unpack(&args.file, &display, &args.into, &opts, Some(&tick));
+        bar.finish_and_clear();
+        match result {
+            Ok(r) => {
+                crate::areas::print_notes(styles, &r.notes, args.output.quiet);
+                Ok(UnpackOutcome::Unpacked(Box::new(r)))
             }
-            Ok(OK)
-        }
-        Err(UnpackError::Refused(diags)) => {
-            if !args.quiet {
-                refused(&args, &diags, styles)?;
+            Err(UnpackError::Refused(diagnostics)) => {
+                Ok(UnpackOutcome::Refused { into: args.into.display().to_string(), diagnostics })
             }
-            Ok(FINDINGS)
+            Err(UnpackError::Usage(m)) => Err(Failure::msg(m)),
+            Err(UnpackError::Area(e)) => Err(Failure::from(e)),
+            Err(UnpackError::Io(e)) => Err(Failure::msg(format!("{}: {e}", args.into.display()))),
         }
-        Err(UnpackError::Usage(m)) => Err(Failure::msg(m)),
-        Err(UnpackError::Area(e)) => Err(Failure::from(e)),
-        Err(UnpackError::Io(e)) => Err(Failure::msg(format!("{}: {e}", args.into.display()))),
-    }
-}
-
-fn refused(args: &Args, diags: &[Diagnostic], styles: &Styles) -> io::Result<()> {
-    let mut out = io::BufWriter::new(io::stdout().lock());
-    match args.format {
-        Format::Json => {
-            let doc = serde_json::json!({
-                "schema": "catstage.unpack/1",
-                "ok": false,
-                "into": args.into.display().to_string(),
-                "diagnostics": diags.iter().map(render_json_diagnostic).collect::<Vec<_>>(),
-            });
-            writeln!(out, "{doc:#}")?;
-        }
-        Format::Text => {
-            for d in diags {
-                render_text(&mut out, d, styles.stdout)?;
-            }
-            writeln!(out, "{}: unpack refused: nothing was written", args.into.display())?;
-        }
-    }
-    out.flush()
-}
-
-fn print_report(args: &Args, r: &UnpackReport) -> io::Result<()> {
-    let mut out = io::BufWriter::new(io::stdout().lock());
-    let m = &r.manifest;
-    match args.format {
-        Format::Json => {
-            let doc = serde_json::json!({
-                "schema": "catstage.unpack/1",
-                "ok": true,
-                "into": args.into.display().to_string(),
-                "package_id": r.id.to_hex(),
-                "kind": m.kind.word(),
-                "mode": m.mode.word(),
-                "base": m.base.map(|b| b.to_hex()),
-                "already_applied": r.already_applied,
-                "created": r.created,
-                "files": m.files.len(),
-                "written": r.written,
-                "written_bytes": r.written_bytes,
-                "carried": r.carried,
-                "removed": r.removed,
-                "discarded": r.discarded,
-                "recovered": r.recovered.as_str(),
-                "signed_by": r.signed_by.map(|k| k.to_hex()),
-                "diagnostics": [],
-            });
-            writeln!(out, "{doc:#}")?;
-        }
-        Format::Text => {
-            let into = args.into.display();
-            if r.already_applied {
-                writeln!(out, "{into} already holds package {}: nothing to do", r.id.short())?;
-            } else {
-                let mut line = format!(
-                    "{into}: unpacked {} {} package {}: {} files written ({})",
-                    m.kind.word(),
-                    m.mode.word(),
-                    r.id.short(),
-                    r.written,
-                    human_bytes(r.written_bytes)
-                );
-                if r.carried > 0 {
-                    line.push_str(&format!(", {} carried over", r.carried));
-                }
-                line.push_str(&format!(", {} removed", r.removed.len()));
-                if !r.discarded.is_empty() {
-                    line.push_str(&format!(", {} foreign entries discarded", r.discarded.len()));
-                }
-                if r.created {
-                    line.push_str(" (created)");
-                }
-                writeln!(out, "{line}")?;
-            }
-        }
-    }
-    out.flush()
+    })();
+    crate::output::finish(result, &args.output, styles, UNPACK_SCHEMA, TextOptions::default())
 }

@@ -1,13 +1,11 @@
 //! `catstage validate`.
 
 use crate::areas;
-use crate::output::{Format, Styles};
-use crate::{CmdResult, FINDINGS, Failure, OK};
-use catstage::config::load_secondary;
-use catstage::diag::render_text;
+use crate::output::Styles;
+use crate::{CmdResult, Failure};
+use catstage::report::TextOptions;
 use catstage::staging::{Source, read_label_list, read_reference_area};
 use catstage::validate::Checks;
-use std::io::{self, Write};
 use std::path::PathBuf;
 
 /// Check a staging area before importing it.
@@ -52,21 +50,23 @@ pub struct Args {
     /// import.catalogfiles.
     #[arg(long, value_name = "yes|no", value_parser = ["yes", "no"])]
     pub catalogfiles: Option<String>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
     /// Exit with status 1 on warnings too.
     #[arg(long)]
     pub deny_warnings: bool,
-    /// Print nothing; the exit status tells.
-    #[arg(short, long)]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub output: crate::output::OutputArgs,
 }
 
 pub fn run(args: Args, styles: &Styles) -> CmdResult {
+    args.output.apply();
+    let result = check(&args, styles);
+    crate::output::finish(result, &args.output, styles, catstage::validate::SCHEMA, TextOptions::default())
+}
+
+fn check(args: &Args, styles: &Styles) -> Result<catstage::validate::Report, Failure> {
     let area = areas::read(&args.staging, None)?;
     let config = match &args.config {
-        Some(p) => Some(load_secondary(p).map_err(|e| Failure::msg(format!("{}: {e}", p.display())))?),
+        Some(p) => Some(areas::config(p)?),
         None => None,
     };
     let (references, reference_diagnostics) = references(&args.against, &args.labels)?;
@@ -78,42 +78,13 @@ pub fn run(args: Args, styles: &Styles) -> CmdResult {
         import_type: None,
     };
     let total: u64 = area.entries().iter().map(|e| e.size).sum();
-    let bar = styles.progress(total, "validate");
+    let bar = styles.progress(total, "validate", args.output.quiet);
     let tick = |n: u64| bar.inc(n);
-    let report = areas::finish(&[&area], catstage::validate::validate_with(&area, checks, Some(&tick)))?;
+    let mut report = areas::finish(&[&area], catstage::validate::validate_with(&area, checks, Some(&tick)))?;
     bar.finish_and_clear();
-    let failed = report.errors > 0 || (args.deny_warnings && report.warnings > 0);
-    if args.quiet {
-        return Ok(if failed { FINDINGS } else { OK });
-    }
-    let stdout = io::stdout();
-    let mut out = io::BufWriter::new(stdout.lock());
-    match args.format {
-        Format::Json => {
-            serde_json::to_writer_pretty(&mut out, &report.json()).map_err(io::Error::from)?;
-            writeln!(out)?;
-        }
-        Format::Text => {
-            for d in &report.diagnostics {
-                render_text(&mut out, d, styles.stdout)?;
-            }
-            writeln!(
-                out,
-                "{}: {}, {}, {}",
-                args.staging.display(),
-                plural(report.volumes as u64, "volume"),
-                plural(report.errors, "error"),
-                plural(report.warnings, "warning")
-            )?;
-        }
-    }
-    out.flush()?;
-    Ok(if failed { FINDINGS } else { OK })
-}
-
-/// `1 volume`, `2 volumes`.
-pub fn plural(n: u64, word: &str) -> String {
-    if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") }
+    report.name = args.staging.display().to_string();
+    report.deny_warnings = args.deny_warnings;
+    Ok(report)
 }
 
 /// Reads the `--against` areas and `--labels` lists, with the findings about them.

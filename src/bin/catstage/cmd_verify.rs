@@ -1,10 +1,9 @@
 //! `catstage verify`.
 
-use crate::output::{Format, Styles};
-use crate::{CmdResult, FINDINGS, Failure, OK};
-use catstage::diag::render_text;
-use catstage::package::{Applies, Caps, PublicKey, VerifyOptions, VerifyReport, human_bytes, read_public_key, verify};
-use std::io::{self, Write};
+use crate::output::Styles;
+use crate::{CmdResult, Failure};
+use catstage::package::{Caps, PublicKey, VerifyOptions, read_public_key, verify};
+use catstage::report::TextOptions;
 use std::path::{Path, PathBuf};
 
 /// Check a package completely, before it goes anywhere near a staging area.
@@ -42,12 +41,8 @@ pub struct Args {
     pub trusted_key: Vec<PathBuf>,
     #[command(flatten)]
     pub limits: Limits,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
-    /// Print nothing; the exit status tells.
-    #[arg(short, long)]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub output: crate::output::OutputArgs,
 }
 
 /// The size limits enforced while decompressing, shared with unpack.
@@ -91,81 +86,28 @@ pub fn trusted_keys(paths: &[PathBuf]) -> Result<Vec<PublicKey>, Failure> {
 }
 
 /// A progress bar over `passes` reads of the package.
-pub fn package_bar(styles: &Styles, file: &Path, passes: u64, what: &str) -> indicatif::ProgressBar {
+pub fn package_bar(styles: &Styles, file: &Path, passes: u64, what: &str, quiet: bool) -> indicatif::ProgressBar {
     let size = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
-    styles.progress(size * passes, what)
+    styles.progress(size * passes, what, quiet)
 }
 
 pub fn run(args: Args, styles: &Styles) -> CmdResult {
-    let opts = VerifyOptions {
-        caps: args.limits.caps(),
-        trusted: trusted_keys(&args.trusted_key)?,
-        against: args.against.clone(),
-    };
-    let display = args.file.display().to_string();
-    let bar = package_bar(styles, &args.file, 1, "verify");
-    let tick = |n: u64| bar.inc(n);
-    let report =
-        verify(&args.file, &display, &opts, Some(&tick)).map_err(|e| Failure::msg(format!("{display}: {e}")))?;
-    bar.finish_and_clear();
-    let status = if report.ok() { OK } else { FINDINGS };
-    if args.quiet {
-        return Ok(status);
-    }
-    let mut out = io::BufWriter::new(io::stdout().lock());
-    match args.format {
-        Format::Json => writeln!(out, "{:#}", report.json())?,
-        Format::Text => {
-            for d in &report.diagnostics {
-                render_text(&mut out, d, styles.stdout)?;
-            }
-            writeln!(out, "{}", summary_line(&display, &report, args.against.as_deref()))?;
-        }
-    }
-    out.flush()?;
-    Ok(status)
-}
-
-fn summary_line(display: &str, r: &VerifyReport, against: Option<&Path>) -> String {
-    let errors = || r.diagnostics.iter().filter(|d| d.is_error());
-    if let (Some(m), Some(id), Some(dir), false) = (&r.manifest, r.id, against, r.ok())
-        && errors().all(|d| d.code == catstage::diag::Code::BaseMismatch)
-    {
-        return format!(
-            "{display}: the {} package {} is sound, but it does not apply to {}: its base is not what {} holds",
-            m.kind.word(),
-            id.short(),
-            dir.display(),
-            dir.display()
-        );
-    }
-    let (Some(m), Some(id), true) = (&r.manifest, r.id, r.ok()) else {
-        let n = errors().count();
-        return format!("{display}: BAD: {n} problem{} found; do not unpack it", if n == 1 { "" } else { "s" });
-    };
-    let mut s = format!("{display}: OK: {} {} package {}", m.kind.word(), m.mode.word(), id.short());
-    if let Some(b) = m.base {
-        s.push_str(&format!(" on base {}", b.short()));
-    }
-    if let Some(store) = &m.store {
-        s.push_str(&format!(", data store {store}"));
-    }
-    s.push_str(&format!(", {} files ({})", m.files.len(), human_bytes(m.total_bytes())));
-    if m.packed().count() != m.files.len() {
-        s.push_str(&format!(", {} packed", m.packed().count()));
-    }
-    if !m.removed.is_empty() {
-        s.push_str(&format!(", {} removed", m.removed.len()));
-    }
-    if let Some(k) = r.signed_by {
-        s.push_str(&format!(", signed by {}", k.to_hex()));
-    }
-    match (against, &r.applies) {
-        (Some(dir), Some(Applies::AlreadyApplied)) => s.push_str(&format!("; {} already holds it", dir.display())),
-        (Some(dir), Some(_)) => s.push_str(&format!("; applies to {}", dir.display())),
-        _ => {}
-    }
-    s
+    args.output.apply();
+    let result = (|| {
+        let opts = VerifyOptions {
+            caps: args.limits.caps(),
+            trusted: trusted_keys(&args.trusted_key)?,
+            against: args.against.clone(),
+        };
+        let display = args.file.display().to_string();
+        let bar = package_bar(styles, &args.file, 1, "verify", args.output.quiet);
+        let tick = |n: u64| bar.inc(n);
+        let report =
+            verify(&args.file, &display, &opts, Some(&tick)).map_err(|e| Failure::msg(format!("{display}: {e}")))?;
+        bar.finish_and_clear();
+        Ok(report)
+    })();
+    crate::output::finish(result, &args.output, styles, catstage::package::VERIFY_SCHEMA, TextOptions::default())
 }
 
 #[cfg(test)]

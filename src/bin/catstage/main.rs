@@ -130,12 +130,7 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => ExitCode::from(code),
-        // A closed pipe (`catstage validate … | head`) is not an error.
-        Err(Failure::Io(e)) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::from(OK),
-        Err(f) => {
-            output::error(&style, &f.to_string());
-            ExitCode::from(TROUBLE)
-        }
+        Err(f) => ExitCode::from(output::failed(&style, &f, None)),
     }
 }
 
@@ -146,13 +141,37 @@ pub enum Failure {
     Message(String),
     /// An I/O error.
     Io(io::Error),
+    /// A staging area that cannot be opened, locked or read to the end.
+    Area(catstage::disk::AreaError),
+    /// The same, for the area an option names (`--against`, `--baseline`).
+    Flagged(String, catstage::disk::AreaError),
+    /// An input the command cannot use (a configuration), and the findings about it.
+    Unusable(String, Vec<catstage::diag::Diagnostic>),
 }
 
 impl std::fmt::Display for Failure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Failure::Message(m) => f.write_str(m),
+            Failure::Message(m) | Failure::Unusable(m, _) => f.write_str(m),
             Failure::Io(e) => write!(f, "{e}"),
+            Failure::Area(e) => e.fmt(f),
+            Failure::Flagged(flag, e) => write!(f, "{flag}: {e}"),
+        }
+    }
+}
+
+impl Failure {
+    /// The findings that say why, for the JSON document of a run that could not run.
+    pub fn diagnostics(&self) -> Vec<catstage::diag::Diagnostic> {
+        use catstage::diag::{Code, Diagnostic};
+        match self {
+            Failure::Unusable(m, d) => {
+                let mut all = d.clone();
+                all.push(Diagnostic::new(Code::CannotRun, None, m.clone()));
+                all
+            }
+            Failure::Area(e) | Failure::Flagged(_, e) => vec![Diagnostic::new(e.code(), None, self.to_string())],
+            other => vec![Diagnostic::new(Code::CannotRun, None, other.to_string())],
         }
     }
 }
@@ -165,7 +184,7 @@ impl From<io::Error> for Failure {
 
 impl From<catstage::disk::AreaError> for Failure {
     fn from(e: catstage::disk::AreaError) -> Self {
-        Failure::Message(e.to_string())
+        Failure::Area(e)
     }
 }
 

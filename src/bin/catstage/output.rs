@@ -1,9 +1,11 @@
 //! Terminal conventions: colour only on a terminal (and never with NO_COLOR), progress
 //! bars only on a terminal, errors on stderr.
 
+use crate::{CmdResult, Failure};
 use catstage::diag::Style;
+use catstage::report::{Report, TextOptions};
 use indicatif::{ProgressBar, ProgressStyle};
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 
 /// `--color`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -53,10 +55,10 @@ impl Styles {
         }
     }
 
-    /// A progress bar over `total` bytes on stderr, hidden unless stderr is a terminal
-    /// and the work is large enough to be worth one.
-    pub fn progress(&self, total: u64, what: &str) -> ProgressBar {
-        if !self.stderr_tty || total < 64 * 1024 * 1024 {
+    /// A progress bar over `total` bytes on stderr, hidden unless stderr is a terminal,
+    /// `-q` was not given, and the work is large enough to be worth one.
+    pub fn progress(&self, total: u64, what: &str, quiet: bool) -> ProgressBar {
+        if quiet || !self.stderr_tty || total < 64 * 1024 * 1024 {
             return ProgressBar::hidden();
         }
         let bar = ProgressBar::new(total);
@@ -70,49 +72,116 @@ impl Styles {
     }
 }
 
+/// Prints `catstage: LEVEL: message` on stderr; a closed stderr is not a reason to stop.
+fn say(styles: &Styles, color: &str, level: &str, message: &str) {
+    let head = if styles.stderr.color { format!("\x1b[{color}m{level}\x1b[0m") } else { level.to_string() };
+    let _ = writeln!(std::io::stderr(), "catstage: {head}: {message}");
+}
+
 /// Prints `catstage: error: message` on stderr.
 pub fn error(styles: &Styles, message: &str) {
-    let head = if styles.stderr.color { "\x1b[1;31merror\x1b[0m" } else { "error" };
-    eprintln!("catstage: {head}: {message}");
+    say(styles, "1;31", "error", message);
 }
 
 /// Prints `catstage: warning: message` on stderr.
 pub fn warning(styles: &Styles, message: &str) {
-    let head = if styles.stderr.color { "\x1b[1;33mwarning\x1b[0m" } else { "warning" };
-    eprintln!("catstage: {head}: {message}");
+    say(styles, "1;33", "warning", message);
 }
 
 /// Prints `catstage: note: message` on stderr.
 pub fn note(styles: &Styles, message: &str) {
-    let head = if styles.stderr.color { "\x1b[1mnote\x1b[0m" } else { "note" };
-    eprintln!("catstage: {head}: {message}");
+    say(styles, "1", "note", message);
 }
 
-/// Writes `rows` (the first one the header) as a table with columns as wide as their
-/// widest cell, two spaces apart, indented by two; `right[i]` right-aligns column `i`.
-/// The last column is not padded, so lines carry no trailing spaces.
-pub fn table(out: &mut dyn std::io::Write, rows: &[Vec<String>], right: &[bool]) -> std::io::Result<()> {
-    let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
-    let widths: Vec<usize> =
-        (0..cols).map(|c| rows.iter().filter_map(|r| r.get(c)).map(|s| s.chars().count()).max().unwrap_or(0)).collect();
-    for r in rows {
-        let mut line = String::from(" ");
-        for (c, cell) in r.iter().enumerate() {
-            let w = widths[c];
-            let last = c + 1 == r.len();
-            line.push(' ');
-            if right.get(c).copied().unwrap_or(false) {
-                line.push_str(&format!("{cell:>w$}"));
-            } else if last {
-                line.push_str(cell);
-            } else {
-                line.push_str(&format!("{cell:<w$}"));
-            }
-            if !last {
-                line.push(' ');
-            }
-        }
-        writeln!(out, "{}", line.trim_end())?;
-    }
-    Ok(())
+/// How every reporting command prints: `--format`, `-q`, and how many instances of a
+/// rolled-up finding to list.
+#[derive(clap::Args, Debug, Clone)]
+pub struct OutputArgs {
+    /// Output format: text for people, json for machines (one document on every run, a
+    /// run that could not run included).
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Print nothing, progress included; the exit status tells.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// List every instance of a finding that repeats (by default the first 5 of each are
+    /// listed as examples, the rest counted).
+    #[arg(long, conflicts_with = "max_examples")]
+    pub all: bool,
+    /// List at most N instances of a finding that repeats.
+    #[arg(long, value_name = "N")]
+    pub max_examples: Option<usize>,
 }
+
+impl OutputArgs {
+    /// Sets how many examples rolled-up findings keep; before anything is checked.
+    pub fn apply(&self) {
+        if self.all {
+            catstage::diag::set_example_limit(usize::MAX);
+        } else if let Some(n) = self.max_examples {
+            catstage::diag::set_example_limit(n);
+        }
+    }
+}
+
+/// Writes with `write` to stdout. A reader that went away (a closed pipe) is not a
+/// failure; any other error is returned.
+fn to_stdout(write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> std::io::Result<()> {
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    match write(&mut out).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}
+
+/// Prints a command's result as `out` asks, and returns the exit status: the report's,
+/// or 2 when the command could not run. Whatever happens to stdout, the status is the
+/// verdict: a reader that goes away (`| head`) changes nothing.
+pub fn finish<R: Report>(
+    result: Result<R, Failure>,
+    out: &OutputArgs,
+    styles: &Styles,
+    schema: &'static str,
+    opts: TextOptions,
+) -> CmdResult {
+    let report = match result {
+        Ok(r) => r,
+        Err(f) => return Ok(failed(styles, &f, Some((schema, out)))),
+    };
+    let status = report.exit_status();
+    if out.quiet {
+        return Ok(status);
+    }
+    let written = to_stdout(|w| match out.format {
+        Format::Json => writeln!(w, "{:#}", report.to_json()),
+        Format::Text => report.write_text(w, &TextOptions { style: styles.stdout, ..opts }),
+    });
+    match written {
+        Ok(()) => Ok(status),
+        Err(e) => {
+            error(styles, &format!("cannot write the report to stdout: {e}"));
+            Ok(crate::TROUBLE)
+        }
+    }
+}
+
+/// Reports a run that could not run and returns its exit status, 2: on stderr, and with
+/// `--format json` also as one document of the command's schema on stdout.
+pub fn failed(styles: &Styles, f: &Failure, json: Option<(&'static str, &OutputArgs)>) -> u8 {
+    if let Failure::Unusable(_, diags) = f {
+        let mut err = std::io::stderr().lock();
+        for d in diags {
+            let _ = catstage::diag::render_text(&mut err, d, styles.stderr);
+        }
+    }
+    error(styles, &f.to_string());
+    if let Some((schema, out)) = json
+        && out.format == Format::Json
+        && !out.quiet
+    {
+        let _ = to_stdout(|w| writeln!(w, "{:#}", catstage::report::failure_json(schema, &f.diagnostics())));
+    }
+    crate::TROUBLE
+}
+
+pub use catstage::report::table;
