@@ -447,7 +447,8 @@ fn group_plans(
             secondary_pool: sec.pool.clone(),
             volcat: sec.volcat.clone(),
             filecat: sec.filecat.clone(),
-            media: sec.media.clone().or_else(|| p.and_then(|p| p.media.clone())),
+            // R8: the secondary group's media type, whatever the primary's (CS306 without it).
+            media: sec.media.clone(),
             backpak: Counts::default(),
             dsmtc: Counts::default(),
             diskfiles: DiskCounts::default(),

@@ -150,8 +150,8 @@ fn r7_catalog_type_pairs() {
 }
 
 #[test]
-fn r8_dsmtc_secondary_groups_name_volcat_pool_and_filecat() {
-    for key in ["volcat", "pool", "filecat"] {
+fn r8_dsmtc_secondary_groups_name_media_volcat_pool_and_filecat() {
+    for key in ["media", "volcat", "pool", "filecat"] {
         let (_d, area, cfg) = setup(|t| {
             let i = t.find(&format!("\n{key} = ")).unwrap() + 1;
             let j = i + t[i..].find('\n').unwrap() + 1;
@@ -174,7 +174,7 @@ fn r9_store_ids_are_compared_exactly() {
     );
     for n in [1, 2] {
         config.push_str(&format!(
-            "[[group]]\nid = \"DR-{n}\"\nprimary_id = \"VG_PROD A-{n}\"\ncatalog = \"DSMTC\"\nvolcat = \"\\\\DRSYS.VC\"\n\
+            "[[group]]\nid = \"DR-{n}\"\nprimary_id = \"VG_PROD A-{n}\"\ncatalog = \"DSMTC\"\nmedia = \"CART3480\"\nvolcat = \"\\\\DRSYS.VC\"\n\
              filecat = \"\\\\DRSYS.FC\"\npool = \"DR_{n}\"\n"
         ));
     }
@@ -286,4 +286,19 @@ fn generated_areas_validate_clean_under_their_generated_configuration() {
     let o = run(&["generate", "-o", s(&dir.path().join("c")), "--volumes", "3", "--secondary-config", s(&cfg)]);
     assert_eq!(code(&o), 2);
     assert!(!dir.path().join("c").exists());
+}
+
+// Issue 15, "What the vendor manuals say that the checks miss": one test per item.
+
+#[test]
+fn issue15_item19_dsmtc_secondary_groups_must_name_their_media() {
+    let (_d, area, cfg) = setup(|t| *t = t.replacen("media = \"CART3480\"\n", "", 1));
+    let (status, doc) = validate_json(&[s(&area), "--config", s(&cfg)]);
+    assert_eq!(status, 1, "{doc:#}");
+    let d = doc["diagnostics"].as_array().unwrap().iter().find(|d| d["code"] == "CS306").cloned();
+    assert!(d.is_some_and(|d| d["message"].as_str().unwrap().contains("no media")), "{doc:#}");
+    // The plan shows no media for it: the primary's is never borrowed.
+    let o = run(&["plan", s(&area), "--config", s(&cfg), "--type", "full", "--format", "json"]);
+    let plan: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(plan["groups"][0]["media"], Value::Null, "{plan:#}");
 }

@@ -424,23 +424,25 @@ fn read_group(doc: &mut Doc<'_>, mut t: Table<'_, '_>) -> Option<SecondaryGroup>
 
 /// Two groups with one id, or two groups receiving one primary group, cannot be told apart;
 /// a secondary group catalogs in NONE or DSMTC (CS304, R7), and a DSMTC one names the
-/// catalogs and pool every replicated entry goes to (CS306, R8).
+/// media type, catalogs and pool every replicated entry carries (CS306, R8): the primary's
+/// media type is never borrowed.
 fn check_groups(doc: &mut Doc<'_>, config: &SecondaryConfig) {
     for g in &config.groups {
         match g.catalog.as_str() {
             "NONE" | "" => {}
             "DSMTC" => {
-                let missing: Vec<&str> = [("volcat", &g.volcat), ("pool", &g.pool), ("filecat", &g.filecat)]
-                    .into_iter()
-                    .filter(|(_, v)| v.is_none())
-                    .map(|(k, _)| k)
-                    .collect();
+                let missing: Vec<&str> =
+                    [("media", &g.media), ("volcat", &g.volcat), ("pool", &g.pool), ("filecat", &g.filecat)]
+                        .into_iter()
+                        .filter(|(_, v)| v.is_none())
+                        .map(|(k, _)| k)
+                        .collect();
                 if !missing.is_empty() {
                     doc.diagnostics.push(g.pos.diagnostic(
                         Code::SecondaryGroupIncomplete,
                         format!(
                             "DSMTC secondary group {:?} names no {}: every replicated entry carries the secondary's \
-                             VOLCAT, POOL and FILECAT",
+                             media type, VOLCAT, POOL and FILECAT",
                             g.id,
                             missing.join(", no ")
                         ),

@@ -157,9 +157,9 @@ codes! {
     /// A primary/secondary catalog pair that does not fit together (R7).
     CatalogTypeIncoherent = 305, "catalog-type-incoherent", Error,
         "pair DSMTC with DSMTC (or NONE to drop the DSM/TC entries), and NONE, TMF, QTOS or CA with NONE";
-    /// A secondary DSMTC group without VOLCAT, POOL or FILECAT (R8).
+    /// A secondary DSMTC group without media type, VOLCAT, POOL or FILECAT (R8).
     SecondaryGroupIncomplete = 306, "secondary-group-incomplete", Error,
-        "a DSMTC secondary group names the volcat, pool and filecat every replicated entry will carry";
+        "a DSMTC secondary group names the media, volcat, pool and filecat every replicated entry will carry";
     /// Secondary catalog names equal to the primary's (R4).
     CatalogNameCollision = 307, "catalog-name-collision", Error,
         "give the secondary its own VOLCAT and FILECAT, or set same_node_name if both systems carry one node name and are not linked";
