@@ -302,3 +302,18 @@ fn issue15_item19_dsmtc_secondary_groups_must_name_their_media() {
     let plan: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(plan["groups"][0]["media"], Value::Null, "{plan:#}");
 }
+
+#[test]
+fn issue15_item20_a_group_key_manager_must_be_configured() {
+    let (_d, area, cfg) = setup(|t| *t = t.replacen("key_manager = \"ESKM1\"", "key_manager = \"ESKM9\"", 1));
+    let (status, doc) = validate_json(&[s(&area), "--config", s(&cfg)]);
+    assert_eq!(status, 1, "{doc:#}");
+    let d = doc["diagnostics"].as_array().unwrap().iter().find(|d| d["code"] == "CS321").cloned();
+    let d = d.unwrap_or_else(|| panic!("no CS321: {doc:#}"));
+    assert!(d["message"].as_str().unwrap().contains("ESKM9"), "{d:#}");
+    assert_eq!(d["line"], 26, "at the [[group]] table");
+    // Every command that reads the configuration sees it.
+    let o = run(&["keys", s(&area), "--config", s(&cfg), "--format", "json"]);
+    let keys: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(keys["diagnostics"].as_array().unwrap().iter().any(|d| d["code"] == "CS321"), "{keys:#}");
+}

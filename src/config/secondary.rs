@@ -117,7 +117,7 @@ pub struct SecondaryGroup {
     pub filecat: Option<String>,
     /// POOL the replicated entries go to.
     pub pool: Option<String>,
-    /// Key manager of the group.
+    /// Key manager of the group; one of `[environment] key_managers` (CS321).
     pub key_manager: Option<String>,
     /// Where the group is defined.
     pub pos: Pos,
@@ -456,6 +456,21 @@ fn check_groups(doc: &mut Doc<'_>, config: &SecondaryConfig) {
                     g.id
                 ),
             )),
+        }
+    }
+    // R11: the key manager a secondary group names must be one the secondary has.
+    for g in &config.groups {
+        if let Some(km) = &g.key_manager
+            && !config.environment.key_managers.contains(km)
+        {
+            doc.diagnostics.push(g.pos.diagnostic(
+                Code::GroupKeyManagerUnknown,
+                format!(
+                    "secondary group {:?} names key manager {km}, which the secondary does not have ([environment] \
+                     key_managers)",
+                    g.id
+                ),
+            ));
         }
     }
     for (i, g) in config.groups.iter().enumerate() {

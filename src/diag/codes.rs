@@ -196,6 +196,9 @@ codes! {
     /// A FULL import would delete more volumes than allowed.
     DeletionLimitExceeded = 318, "deletion-limit-exceeded", Error,
         "check that the export is complete (not truncated, not another data store's) before deleting; raise --max-deletions only if the deletions are intended";
+    /// A secondary group names a key manager that `key_managers` does not list (R11).
+    GroupKeyManagerUnknown = 321, "group-key-manager-unknown", Error,
+        "configure the key manager on the secondary and list it in [environment] key_managers, or correct the group's key_manager";
     /// The package file ends before its compressed stream or its archive does.
     PackageTruncated = 401, "package-truncated", Error,
         "the package was cut short (an interrupted copy or a full medium); copy it again, or pack it again at the primary";
@@ -368,6 +371,7 @@ CS315 config-error
 CS316 catalogfiles-mismatch
 CS317 catalog-entries-dropped
 CS318 deletion-limit-exceeded
+CS321 group-key-manager-unknown
 CS401 package-truncated
 CS402 compression-error
 CS403 skippable-frame

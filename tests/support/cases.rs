@@ -389,7 +389,9 @@ fn import_cases() -> Vec<Case> {
         edit(t, "node_replacement = [[\"\\\\ETINIUM\", \"\\\\INSIDX\"]]", "node_replacement = []")
     }));
     cases.push(configured("0312_key-manager-missing", |t| {
-        edit(t, "key_managers = [\"ESKM1\"]", "key_managers = [\"ESKM2\"]")
+        // The secondary has ESKM2 only, and its groups name it (else CS321).
+        edit(t, "key_managers = [\"ESKM1\"]", "key_managers = [\"ESKM2\"]");
+        *t = t.replace("key_manager = \"ESKM1\"", "key_manager = \"ESKM2\"");
     }));
     cases.push(configured("0313_transaction-size-out-of-range", |t| {
         edit(t, "max_diskfiles_per_transaction = 20000", "max_diskfiles_per_transaction = 200_000_000")
@@ -407,6 +409,9 @@ fn import_cases() -> Vec<Case> {
         edit(t, "catalogfiles = true", "catalogfiles = \"yes\"");
         edit(t, "key_manager = \"ESKM1\"", "key_manager = \"ESKM1\"\nretention_days = 35");
         edit(t, "known_nodes = [\"\\\\INSIDX\"]", "known_nodes = [\"INSIDX\"]");
+    }));
+    cases.push(configured("0321_group-key-manager-unknown", |t| {
+        edit(t, "key_manager = \"ESKM1\"", "key_manager = \"ESKM9\"")
     }));
     let mut c = configured("0316_catalogfiles-mismatch", |_| {});
     without_diskfiles(&mut c.files);
