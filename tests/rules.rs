@@ -317,3 +317,40 @@ fn issue15_item20_a_group_key_manager_must_be_configured() {
     let keys: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert!(keys["diagnostics"].as_array().unwrap().iter().any(|d| d["code"] == "CS321"), "{keys:#}");
 }
+
+#[test]
+fn issue15_item10_mediadefs_default_catalogs_are_local_catalogs() {
+    // The MEDIADEFS default FILECAT, not listed in local_catalogs, as a group's FILECAT.
+    let default_fc = |t: &mut String| {
+        *t = t.replace("local_catalogs = [\"\\\\INSIDX.LOCALVC\", \"\\\\INSIDX.LOCALFC\"]", "local_catalogs = []");
+        *t = t.replacen("filecat = \"\\\\INSIDX.QCFILCAT\"", "filecat = \"\\\\INSIDX.LOCALFC\"", 1);
+    };
+    let (_d, area, cfg) = setup(default_fc);
+    let other = root().join("fixtures/err/0204_fileid-collision/other");
+    let (status, doc) = validate_json(&[s(&area), "--config", s(&cfg), "--against", s(&other)]);
+    assert_eq!(status, 1);
+    let found: Vec<&Value> = doc["diagnostics"].as_array().unwrap().iter().filter(|d| d["code"] == "CS308").collect();
+    assert_eq!(found.len(), 1, "{doc:#}");
+    assert!(found[0]["message"].as_str().unwrap().contains("MEDIADEFS default FILECAT"), "{doc:#}");
+    // Its tape files are checked against the other area's, as for any catalog it may share.
+    assert!(codes(&doc).contains(&"CS204".into()), "{doc:#}");
+    // A MEDIADEFS default VOLCAT (the key mediadefs_volcat) likewise.
+    let (_d, area, cfg) = setup(|t| {
+        *t = t.replace(
+            "mediadefs_filecat = \"\\\\INSIDX.LOCALFC\"",
+            "mediadefs_filecat = \"\\\\INSIDX.LOCALFC\"\nmediadefs_volcat = \"\\\\insidx.qcvolcat\"",
+        )
+    });
+    let (status, doc) = validate_json(&[s(&area), "--config", s(&cfg)]);
+    assert_eq!(status, 1);
+    let found: Vec<&Value> = doc["diagnostics"].as_array().unwrap().iter().filter(|d| d["code"] == "CS308").collect();
+    assert_eq!(found.len(), 2, "both groups write to it: {doc:#}");
+    assert!(found[0]["message"].as_str().unwrap().contains("VOLCAT \\INSIDX.QCVOLCAT, the MEDIADEFS default VOLCAT"));
+    // allow_shared_catalog lets the import share them, and then collisions are checked.
+    let (_d, area, cfg) = setup(|t| {
+        default_fc(t);
+        *t = t.replace("allow_shared_catalog = false", "allow_shared_catalog = true");
+    });
+    let (_, doc) = validate_json(&[s(&area), "--config", s(&cfg)]);
+    assert!(!codes(&doc).contains(&"CS308".into()), "{doc:#}");
+}

@@ -165,13 +165,15 @@ fn catalogs(cx: &ImportContext<'_>, config: &SecondaryConfig, out: &mut Vec<Diag
                     format!("secondary group {:?} writes to {what} {name}, which is the primary's own catalog", sec.id),
                 ));
             }
-            if !config.import.allow_shared_catalog && config.environment.local_catalogs.contains(name) {
+            if !config.import.allow_shared_catalog
+                && let Some(local) = config.local_catalog(name)
+            {
                 out.push(sec.pos.diagnostic(
                     Code::SharedLocalCatalog,
                     format!(
-                        "secondary group {:?} writes to {what} {name}, which also receives local backups or other \
-                         replications; FILEIDs are not unique across sites",
-                        sec.id
+                        "secondary group {:?} writes to {what} {name}, {}; FILEIDs are not unique across sites",
+                        sec.id,
+                        local.describe()
                     ),
                 ));
             }

@@ -94,7 +94,7 @@ fn fileid_collisions(cx: &ImportContext<'_>, out: &mut Vec<Diagnostic>) {
                 || config
                     .group_for(g)
                     .and_then(|s| s.filecat.as_ref())
-                    .is_some_and(|f| config.environment.local_catalogs.contains(f))
+                    .is_some_and(|f| config.local_catalog(f).is_some())
         })
         .collect();
     if shared_groups.is_empty() {

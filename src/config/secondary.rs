@@ -92,8 +92,10 @@ pub struct EnvironmentConfig {
     pub known_nodes: Vec<Node>,
     /// Members of the secondary's DSM/TC System Search List.
     pub ssl: Vec<Node>,
-    /// The secondary's MEDIADEFS default FILECAT.
+    /// The secondary's MEDIADEFS default FILECAT: where its local backups are catalogued.
     pub mediadefs_filecat: Option<String>,
+    /// The secondary's MEDIADEFS default VOLCAT.
+    pub mediadefs_volcat: Option<String>,
     /// Catalogs that receive local backups or other replications.
     pub local_catalogs: Vec<String>,
     /// Key manager ids configured on the secondary.
@@ -156,9 +158,51 @@ impl SecondaryConfig {
         self.store.node.as_ref() == Some(node) || self.environment.known_nodes.contains(node)
     }
 
+    /// Why `catalog` receives local backups or other replications, if it does: it is
+    /// listed in `local_catalogs`, or it is a MEDIADEFS default catalog, where the
+    /// secondary's own backups are catalogued (R3).
+    pub fn local_catalog(&self, catalog: &str) -> Option<LocalCatalog> {
+        let e = &self.environment;
+        if e.mediadefs_filecat.as_deref() == Some(catalog) {
+            Some(LocalCatalog::MediadefsFilecat)
+        } else if e.mediadefs_volcat.as_deref() == Some(catalog) {
+            Some(LocalCatalog::MediadefsVolcat)
+        } else if e.local_catalogs.iter().any(|c| c == catalog) {
+            Some(LocalCatalog::Listed)
+        } else {
+            None
+        }
+    }
+
     /// The node `node` becomes under node replacement.
     pub fn replaced(&self, node: &Node) -> Option<Node> {
         self.import.node_replacement.iter().find(|r| r.old == *node).map(|r| r.new)
+    }
+}
+
+/// Why a catalog counts as local (see [`SecondaryConfig::local_catalog`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LocalCatalog {
+    /// Listed in `[environment] local_catalogs`.
+    Listed,
+    /// The MEDIADEFS default FILECAT.
+    MediadefsFilecat,
+    /// The MEDIADEFS default VOLCAT.
+    MediadefsVolcat,
+}
+
+impl LocalCatalog {
+    /// How messages name it.
+    pub fn describe(self) -> &'static str {
+        match self {
+            LocalCatalog::Listed => "which also receives local backups or other replications",
+            LocalCatalog::MediadefsFilecat => {
+                "the MEDIADEFS default FILECAT, where the secondary's local backups are catalogued"
+            }
+            LocalCatalog::MediadefsVolcat => {
+                "the MEDIADEFS default VOLCAT, where the secondary's local backups are catalogued"
+            }
+        }
     }
 }
 
@@ -369,6 +413,9 @@ fn read_environment(doc: &mut Doc<'_>, mut t: Table<'_, '_>) -> EnvironmentConfi
     e.ssl = nodes(doc, &mut t, "ssl");
     if let Some(v) = t.get("mediadefs_filecat") {
         e.mediadefs_filecat = checked(doc, "mediadefs_filecat", v, true, check_catalog);
+    }
+    if let Some(v) = t.get("mediadefs_volcat") {
+        e.mediadefs_volcat = checked(doc, "mediadefs_volcat", v, true, check_catalog);
     }
     if let Some(v) = t.get("local_catalogs") {
         for (s, span) in toml_walk::strings(doc, "local_catalogs", v) {

@@ -374,12 +374,16 @@ fn import_cases() -> Vec<Case> {
     cases.push(configured("0308_shared-local-catalog", |t| {
         edit(t, "volcat = \"\\\\INSIDX.QCVOLCAT\"", "volcat = \"\\\\INSIDX.LOCALVC\"")
     }));
-    cases.push(configured("0309_replacement-into-default-filecat", |t| {
+    cases.push(configured("0308_shared-local-catalog-mediadefs", |t| {
         edit(
             t,
-            "local_catalogs = [\"\\\\INSIDX.LOCALVC\", \"\\\\INSIDX.LOCALFC\"]",
-            "local_catalogs = [\"\\\\INSIDX.LOCALVC\"]",
-        );
+            "mediadefs_filecat = \"\\\\INSIDX.LOCALFC\"",
+            "mediadefs_filecat = \"\\\\INSIDX.LOCALFC\"\nmediadefs_volcat = \"\\\\INSIDX.QCVOLCAT\"",
+        )
+    }));
+    cases.push(configured("0309_replacement-into-default-filecat", |t| {
+        // The default FILECAT is a local catalog (CS308) unless the import may share it.
+        edit(t, "allow_shared_catalog = false", "allow_shared_catalog = true");
         edit(t, "filecat = \"\\\\INSIDX.QCFILCAT\"", "filecat = \"\\\\INSIDX.LOCALFC\"");
     }));
     cases.push(configured("0310_same-ssl", |t| {
