@@ -33,6 +33,17 @@ fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
+/// The mini configuration rewritten for a secondary that carries the primary's node name,
+/// \ETINIUM, with no link between them (R4): `same_node_name = true` and nothing known
+/// contradicting it.
+fn one_node_name(t: &mut String) {
+    *t = t.replace("node = \"\\\\INSIDX\"", "node = \"\\\\ETINIUM\"");
+    *t = t.replace("same_node_name = false", "same_node_name = true");
+    *t = t.replace("node_replacement = [[\"\\\\ETINIUM\", \"\\\\INSIDX\"]]", "node_replacement = []");
+    *t = t.replace("ssl = [\"\\\\INSIDX\"]", "ssl = [\"\\\\ETINIUM\"]");
+    *t = t.replace("\\\\INSIDX.", "\\\\ETINIUM.");
+}
+
 #[test]
 fn the_bundled_fixture_validates_clean_under_its_configuration() {
     let o = run(&["validate", "fixtures/slab-a-daily", "--config", "fixtures/slab-a-daily.toml"]);
@@ -64,10 +75,8 @@ fn r2_primary_in_the_secondary_ssl_unless_same_node_name() {
     let (_d, area, cfg) =
         setup(|t| *t = t.replace("ssl = [\"\\\\INSIDX\"]", "ssl = [\"\\\\INSIDX\", \"\\\\etinium\"]"));
     assert!(codes(&validate_json(&[s(&area), "--config", s(&cfg)]).1).contains(&"CS310".into()));
-    let (_d, area, cfg) = setup(|t| {
-        *t = t.replace("ssl = [\"\\\\INSIDX\"]", "ssl = [\"\\\\INSIDX\", \"\\\\ETINIUM\"]");
-        *t = t.replace("same_node_name = false", "same_node_name = true");
-    });
+    // One node name on both systems: the SSL naming it names the secondary itself.
+    let (_d, area, cfg) = setup(one_node_name);
     assert!(!codes(&validate_json(&[s(&area), "--config", s(&cfg)]).1).contains(&"CS310".into()));
 }
 
@@ -98,10 +107,11 @@ fn r4_catalog_names_must_differ_unless_same_node_name() {
     let (_d, area, cfg) = setup(to_primary);
     assert!(codes(&validate_json(&[s(&area), "--config", s(&cfg)]).1).contains(&"CS307".into()));
     let (_d, area, cfg) = setup(|t| {
-        to_primary(t);
-        *t = t.replace("same_node_name = false", "same_node_name = true");
+        one_node_name(t);
+        *t = t.replacen("volcat = \"\\\\ETINIUM.QCVOLCAT\"", "volcat = \"\\\\ETINIUM.SLABVC\"", 1);
     });
-    assert!(!codes(&validate_json(&[s(&area), "--config", s(&cfg)]).1).contains(&"CS307".into()));
+    let (status, doc) = validate_json(&[s(&area), "--config", s(&cfg)]);
+    assert_eq!((status, codes(&doc)), (0, Vec::<String>::new()), "{doc:#}");
 }
 
 #[test]
@@ -353,4 +363,50 @@ fn issue15_item10_mediadefs_default_catalogs_are_local_catalogs() {
     });
     let (_, doc) = validate_json(&[s(&area), "--config", s(&cfg)]);
     assert!(!codes(&doc).contains(&"CS308".into()), "{doc:#}");
+}
+
+#[test]
+fn issue15_item09_same_node_name_is_checked_against_what_is_known() {
+    // The issue's case: \INSIDX receives an export of \ETINIUM, node replacement from
+    // \ETINIUM, \ETINIUM in the SSL, a group writing to the primary's own VOLCAT.
+    let claim = |t: &mut String| {
+        *t = t.replace("same_node_name = false", "same_node_name = true");
+        *t = t.replace("ssl = [\"\\\\INSIDX\"]", "ssl = [\"\\\\INSIDX\", \"\\\\ETINIUM\"]");
+        *t = t.replacen("volcat = \"\\\\INSIDX.QCVOLCAT\"", "volcat = \"\\\\ETINIUM.SLABVC\"", 1);
+    };
+    let (_d, area, cfg) = setup(claim);
+    let (status, doc) = validate_json(&[s(&area), "--config", s(&cfg)]);
+    assert_eq!(status, 1, "{doc:#}");
+    let d = doc["diagnostics"].as_array().unwrap().iter().find(|d| d["code"] == "CS319").cloned();
+    let d = d.unwrap_or_else(|| panic!("no CS319: {doc:#}"));
+    assert_eq!(d["severity"], "error");
+    assert_eq!(d["line"], 13, "at same_node_name: {d:#}");
+    let m = d["message"].as_str().unwrap();
+    for fact in ["exported by \\ETINIUM", "\\INSIDX", "node_replacement", "System Search List"] {
+        assert!(m.contains(fact), "{fact:?} in {m}");
+    }
+    // A contradicted premise switches nothing off.
+    let c = codes(&doc);
+    assert!(c.contains(&"CS307".into()) && c.contains(&"CS310".into()), "{c:?}");
+    // Each fact alone contradicts it.
+    for (what, f) in [
+        (
+            "store node",
+            (|t: &mut String| *t = t.replace("node = \"\\\\ETINIUM\"", "node = \"\\\\INSIDX\"")) as fn(&mut String),
+        ),
+        ("replacement", |t| {
+            *t = t.replace("node_replacement = []", "node_replacement = [[\"\\\\ETINIUM\", \"\\\\INSIDX\"]]")
+        }),
+    ] {
+        let (_d, area, cfg) = setup(|t| {
+            one_node_name(t);
+            f(t);
+        });
+        assert!(codes(&validate_json(&[s(&area), "--config", s(&cfg)]).1).contains(&"CS319".into()), "{what}");
+    }
+    // Where the premise holds (one node name, nothing saying otherwise), it is honoured:
+    // see r2 and r4.
+    let (_d, area, cfg) = setup(one_node_name);
+    let (status, doc) = validate_json(&[s(&area), "--config", s(&cfg)]);
+    assert_eq!((status, codes(&doc)), (0, Vec::<String>::new()), "{doc:#}");
 }

@@ -1,5 +1,5 @@
-//! The secondary's configuration against the staging area (CS301–CS317): what an import
-//! would corrupt, drop or refuse (R2–R14, R18, R22).
+//! The secondary's configuration against the staging area (CS301–CS317, CS319): what an
+//! import would corrupt, drop or refuse (R2–R14, R18, R22).
 
 use super::{ImportContext, examples};
 use crate::config::{Access, SecondaryConfig};
@@ -16,9 +16,10 @@ pub fn check(cx: &ImportContext<'_>, out: &mut Vec<Diagnostic>) {
         }
         return;
     };
-    store(cx, config, out);
+    let same_node_name = same_node_name(cx, config, out);
+    store(cx, config, same_node_name, out);
     groups(cx, config, out);
-    catalogs(cx, config, out);
+    catalogs(cx, config, same_node_name, out);
     diskfile_nodes(cx, config, out);
     key_managers(cx, config, out);
     catalogfiles(cx, out);
@@ -38,8 +39,47 @@ fn plural_was(n: usize, word: &str) -> String {
     if n == 1 { format!("1 {word} was") } else { format!("{n} {word}s were") }
 }
 
+/// CS319: `same_node_name` is a premise (one node name on both systems, no Expand link
+/// between them), never taken on trust (R4). Returns whether it stands: when what is known
+/// contradicts it, it switches off neither CS307 nor CS310.
+fn same_node_name(cx: &ImportContext<'_>, config: &SecondaryConfig, out: &mut Vec<Diagnostic>) -> bool {
+    if !config.import.same_node_name {
+        return false;
+    }
+    let primary = cx.full.export.node;
+    let mut facts = Vec::new();
+    if let Some(secondary) = config.store.node
+        && secondary != primary
+    {
+        facts.push(format!(
+            "the staging area was exported by {primary} and the secondary is {secondary} ([store] node)"
+        ));
+    }
+    // Replacing the primary's node in DISKFILE names says the secondary does not carry it.
+    if let Some(r) = config.import.node_replacement.iter().find(|r| r.old == primary) {
+        facts.push(format!("node_replacement rewrites {} to {}", r.old, r.new));
+    }
+    // The secondary's System Search List naming a primary of another name: the systems are
+    // linked (Expand). With one node name, the list naming it names the secondary itself.
+    if config.store.node != Some(primary) && config.environment.ssl.contains(&primary) {
+        facts.push(format!("the System Search List ([environment] ssl) holds {primary}, so the systems are linked"));
+    }
+    if facts.is_empty() {
+        return true;
+    }
+    out.push(config.import.same_node_name_pos.diagnostic(
+        Code::SameNodeNameContradicted,
+        format!(
+            "same_node_name = true says both systems carry one node name and are not linked, but {}; catalog names \
+             and the System Search List are checked as without it",
+            facts.join("; ")
+        ),
+    ));
+    false
+}
+
 /// CS301, CS302, CS310: the data stores and the systems (R10, R9, R2).
-fn store(cx: &ImportContext<'_>, config: &SecondaryConfig, out: &mut Vec<Diagnostic>) {
+fn store(cx: &ImportContext<'_>, config: &SecondaryConfig, same_node_name: bool, out: &mut Vec<Diagnostic>) {
     let s = &config.store;
     if let Some(access) = s.access
         && access != Access::Secondary
@@ -66,7 +106,7 @@ fn store(cx: &ImportContext<'_>, config: &SecondaryConfig, out: &mut Vec<Diagnos
         ));
     }
     let primary = cx.full.export.node;
-    if !config.import.same_node_name && config.environment.ssl.contains(&primary) {
+    if !same_node_name && config.environment.ssl.contains(&primary) {
         out.push(Diagnostic::new(
             Code::SameSsl,
             Some(config.file.clone()),
@@ -149,7 +189,7 @@ fn groups(cx: &ImportContext<'_>, config: &SecondaryConfig, out: &mut Vec<Diagno
 }
 
 /// CS307–CS309: the catalogs the import writes to (R4, R3, R5).
-fn catalogs(cx: &ImportContext<'_>, config: &SecondaryConfig, out: &mut Vec<Diagnostic>) {
+fn catalogs(cx: &ImportContext<'_>, config: &SecondaryConfig, same_node_name: bool, out: &mut Vec<Diagnostic>) {
     let mut primary: BTreeSet<&str> = cx.set.groups.iter().filter_map(|g| g.volcat.as_deref()).collect();
     for v in cx.read.volumes.iter().filter_map(|v| v.head.as_ref()) {
         if let Some(t) = &v.tapevolume {
@@ -159,7 +199,7 @@ fn catalogs(cx: &ImportContext<'_>, config: &SecondaryConfig, out: &mut Vec<Diag
     for sec in config.groups.iter().filter(|g| g.catalog == "DSMTC") {
         for (what, name) in [("VOLCAT", &sec.volcat), ("FILECAT", &sec.filecat)] {
             let Some(name) = name else { continue };
-            if !config.import.same_node_name && primary.contains(name.as_str()) {
+            if !same_node_name && primary.contains(name.as_str()) {
                 out.push(sec.pos.diagnostic(
                     Code::CatalogNameCollision,
                     format!("secondary group {:?} writes to {what} {name}, which is the primary's own catalog", sec.id),

@@ -60,8 +60,11 @@ pub struct NodeReplacement {
 pub struct ImportConfig {
     /// Whether DISKFILEs are imported (CATALOGFILES).
     pub catalogfiles: bool,
-    /// Both systems carry the same node name and are not linked (R4).
+    /// Both systems carry the same node name and are not linked (R4): a premise the
+    /// checks test against what is known (CS319).
     pub same_node_name: bool,
+    /// Where `same_node_name` is written.
+    pub same_node_name_pos: Pos,
     /// The target catalog may be shared with local backups or other replications (R3).
     pub allow_shared_catalog: bool,
     /// DISKFILEs per commit (R18), as written (range checked by CS313).
@@ -77,6 +80,7 @@ impl Default for ImportConfig {
         ImportConfig {
             catalogfiles: true,
             same_node_name: false,
+            same_node_name_pos: Pos::default(),
             allow_shared_catalog: false,
             max_diskfiles_per_transaction: 20_000,
             max_diskfiles_pos: Pos::default(),
@@ -347,6 +351,7 @@ fn read_import(doc: &mut Doc<'_>, mut t: Table<'_, '_>) -> ImportConfig {
         i.catalogfiles = toml_walk::boolean(doc, "catalogfiles", v).unwrap_or(true);
     }
     if let Some(v) = t.get("same_node_name") {
+        i.same_node_name_pos = doc.pos(v.span().start);
         i.same_node_name = toml_walk::boolean(doc, "same_node_name", v).unwrap_or(false);
     }
     if let Some(v) = t.get("allow_shared_catalog") {

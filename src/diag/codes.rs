@@ -196,6 +196,9 @@ codes! {
     /// A FULL import would delete more volumes than allowed.
     DeletionLimitExceeded = 318, "deletion-limit-exceeded", Error,
         "check that the export is complete (not truncated, not another data store's) before deleting; raise --max-deletions only if the deletions are intended";
+    /// `same_node_name = true`, but what is known says the systems differ or are linked (R4).
+    SameNodeNameContradicted = 319, "same-node-name-contradicted", Error,
+        "set same_node_name = false and give the secondary its own catalogs; it holds only for two systems with one node name and no Expand link";
     /// A secondary group names a key manager that `key_managers` does not list (R11).
     GroupKeyManagerUnknown = 321, "group-key-manager-unknown", Error,
         "configure the key manager on the secondary and list it in [environment] key_managers, or correct the group's key_manager";
@@ -371,6 +374,7 @@ CS315 config-error
 CS316 catalogfiles-mismatch
 CS317 catalog-entries-dropped
 CS318 deletion-limit-exceeded
+CS319 same-node-name-contradicted
 CS321 group-key-manager-unknown
 CS401 package-truncated
 CS402 compression-error

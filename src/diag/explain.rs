@@ -61,6 +61,7 @@ explanations! {
     CatalogfilesMismatch => "CS316",
     CatalogEntriesDropped => "CS317",
     DeletionLimitExceeded => "CS318",
+    SameNodeNameContradicted => "CS319",
     GroupKeyManagerUnknown => "CS321",
     PackageTruncated => "CS401",
     CompressionError => "CS402",

@@ -414,6 +414,12 @@ fn import_cases() -> Vec<Case> {
         edit(t, "key_manager = \"ESKM1\"", "key_manager = \"ESKM1\"\nretention_days = 35");
         edit(t, "known_nodes = [\"\\\\INSIDX\"]", "known_nodes = [\"INSIDX\"]");
     }));
+    cases.push(configured("0319_same-node-name-contradicted", |t| {
+        // The claim on two linked systems of different names, to write to the primary's VOLCAT.
+        edit(t, "same_node_name = false", "same_node_name = true");
+        edit(t, "ssl = [\"\\\\INSIDX\"]", "ssl = [\"\\\\INSIDX\", \"\\\\ETINIUM\"]");
+        edit(t, "volcat = \"\\\\INSIDX.QCVOLCAT\"", "volcat = \"\\\\ETINIUM.SLABVC\"");
+    }));
     cases.push(configured("0321_group-key-manager-unknown", |t| {
         edit(t, "key_manager = \"ESKM1\"", "key_manager = \"ESKM9\"")
     }));
