@@ -410,3 +410,51 @@ fn issue15_item09_same_node_name_is_checked_against_what_is_known() {
     let (status, doc) = validate_json(&[s(&area), "--config", s(&cfg)]);
     assert_eq!((status, codes(&doc)), (0, Vec::<String>::new()), "{doc:#}");
 }
+
+#[test]
+fn issue15_item12_target_catalogs_are_catalogs_of_the_secondary() {
+    let target = |cat: &'static str| {
+        move |t: &mut String| *t = t.replacen("filecat = \"\\\\INSIDX.QCFILCAT\"", &format!("filecat = \"{cat}\""), 1)
+    };
+    let cs320 = |doc: &Value| -> Vec<String> {
+        doc["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["code"] == "CS320")
+            .map(|d| d["message"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // On the primary's node: an error naming R4.
+    let (_d, area, cfg) = setup(target("\\\\ETINIUM.QCFILCAT"));
+    let (status, doc) = validate_json(&[s(&area), "--config", s(&cfg)]);
+    let found = cs320(&doc);
+    assert_eq!((status, found.len()), (1, 1), "{doc:#}");
+    assert!(found[0].contains("primary's node \\ETINIUM") && found[0].contains("R4"), "{}", found[0]);
+    // Even when the secondary knows the primary's node.
+    let (_d, area, cfg) = setup(|t| {
+        target("\\\\ETINIUM.QCFILCAT")(t);
+        *t = t.replace("known_nodes = [\"\\\\INSIDX\"]", "known_nodes = [\"\\\\INSIDX\", \"\\\\ETINIUM\"]");
+    });
+    assert_eq!(cs320(&validate_json(&[s(&area), "--config", s(&cfg)]).1).len(), 1);
+    // On a node the secondary does not know.
+    let (_d, area, cfg) = setup(target("\\\\ELSEWHR.QCFILCAT"));
+    let (status, doc) = validate_json(&[s(&area), "--config", s(&cfg)]);
+    let found = cs320(&doc);
+    assert_eq!((status, found.len()), (1, 1), "{doc:#}");
+    assert!(found[0].contains("\\ELSEWHR, which the secondary does not know"), "{}", found[0]);
+    // A node the secondary knows is one of its site.
+    let (_d, area, cfg) = setup(|t| {
+        target("\\\\ELSEWHR.QCFILCAT")(t);
+        *t = t.replace("known_nodes = [\"\\\\INSIDX\"]", "known_nodes = [\"\\\\INSIDX\", \"\\\\ELSEWHR\"]");
+    });
+    let (status, doc) = validate_json(&[s(&area), "--config", s(&cfg)]);
+    assert_eq!((status, codes(&doc)), (0, Vec::<String>::new()), "{doc:#}");
+    // The primary's own catalog is CS307 alone, not CS307 and CS320.
+    let (_, doc) = validate_json(&[
+        "fixtures/err/0307_catalog-name-collision/area",
+        "--config",
+        "fixtures/err/0307_catalog-name-collision/config.toml",
+    ]);
+    assert_eq!(codes(&doc), ["CS307"]);
+}

@@ -1,5 +1,5 @@
-//! The secondary's configuration against the staging area (CS301–CS317, CS319): what an
-//! import would corrupt, drop or refuse (R2–R14, R18, R22).
+//! The secondary's configuration against the staging area (CS301–CS317, CS319, CS320):
+//! what an import would corrupt, drop or refuse (R2–R14, R18, R22).
 
 use super::{ImportContext, examples};
 use crate::config::{Access, SecondaryConfig};
@@ -188,7 +188,7 @@ fn groups(cx: &ImportContext<'_>, config: &SecondaryConfig, out: &mut Vec<Diagno
     }
 }
 
-/// CS307–CS309: the catalogs the import writes to (R4, R3, R5).
+/// CS307–CS309, CS320: the catalogs the import writes to (R4, R3, R5).
 fn catalogs(cx: &ImportContext<'_>, config: &SecondaryConfig, same_node_name: bool, out: &mut Vec<Diagnostic>) {
     let mut primary: BTreeSet<&str> = cx.set.groups.iter().filter_map(|g| g.volcat.as_deref()).collect();
     for v in cx.read.volumes.iter().filter_map(|v| v.head.as_ref()) {
@@ -204,6 +204,8 @@ fn catalogs(cx: &ImportContext<'_>, config: &SecondaryConfig, same_node_name: bo
                     Code::CatalogNameCollision,
                     format!("secondary group {:?} writes to {what} {name}, which is the primary's own catalog", sec.id),
                 ));
+            } else if let Some(d) = catalog_site(cx, config, sec, what, name) {
+                out.push(d);
             }
             if !config.import.allow_shared_catalog
                 && let Some(local) = config.local_catalog(name)
@@ -232,6 +234,36 @@ fn catalogs(cx: &ImportContext<'_>, config: &SecondaryConfig, same_node_name: bo
             ));
         }
     }
+}
+
+/// CS320: a target catalog must be an existing catalog of the secondary site (R4): on
+/// its own node or one it knows, never on the primary's (unless both carry one name).
+fn catalog_site(
+    cx: &ImportContext<'_>,
+    config: &SecondaryConfig,
+    sec: &crate::config::SecondaryGroup,
+    what: &str,
+    name: &str,
+) -> Option<Diagnostic> {
+    // The configuration reader checked the name: `\NODE.NAME`.
+    let node = Node::parse(name.split_once('.')?.0).ok()?;
+    let primary = cx.full.export.node;
+    let message = if node == primary && config.store.node != Some(primary) {
+        format!(
+            "secondary group {:?} writes to {what} {name}, on the primary's node {primary}: the target catalogs must \
+             be catalogs of the SECONDARY site (R4)",
+            sec.id
+        )
+    } else if !config.knows(&node) {
+        format!(
+            "secondary group {:?} writes to {what} {name}, on node {node}, which the secondary does not know ([store] \
+             node, [environment] known_nodes): the target catalogs must be catalogs of the SECONDARY site (R4)",
+            sec.id
+        )
+    } else {
+        return None;
+    };
+    Some(sec.pos.diagnostic(Code::CatalogNotOnSecondary, message))
 }
 
 /// CS311: DISKFILEs whose node the secondary does not know (R12, R13, R14).

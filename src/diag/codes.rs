@@ -199,6 +199,9 @@ codes! {
     /// `same_node_name = true`, but what is known says the systems differ or are linked (R4).
     SameNodeNameContradicted = 319, "same-node-name-contradicted", Error,
         "set same_node_name = false and give the secondary its own catalogs; it holds only for two systems with one node name and no Expand link";
+    /// A target catalog on the primary's node, or on a node the secondary does not know (R4).
+    CatalogNotOnSecondary = 320, "catalog-not-on-secondary", Error,
+        "name a VOLCAT and FILECAT that exist on the secondary: on its own node ([store] node) or one in known_nodes";
     /// A secondary group names a key manager that `key_managers` does not list (R11).
     GroupKeyManagerUnknown = 321, "group-key-manager-unknown", Error,
         "configure the key manager on the secondary and list it in [environment] key_managers, or correct the group's key_manager";
@@ -375,6 +378,7 @@ CS316 catalogfiles-mismatch
 CS317 catalog-entries-dropped
 CS318 deletion-limit-exceeded
 CS319 same-node-name-contradicted
+CS320 catalog-not-on-secondary
 CS321 group-key-manager-unknown
 CS401 package-truncated
 CS402 compression-error

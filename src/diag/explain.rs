@@ -62,6 +62,7 @@ explanations! {
     CatalogEntriesDropped => "CS317",
     DeletionLimitExceeded => "CS318",
     SameNodeNameContradicted => "CS319",
+    CatalogNotOnSecondary => "CS320",
     GroupKeyManagerUnknown => "CS321",
     PackageTruncated => "CS401",
     CompressionError => "CS402",

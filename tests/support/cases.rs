@@ -420,6 +420,11 @@ fn import_cases() -> Vec<Case> {
         edit(t, "ssl = [\"\\\\INSIDX\"]", "ssl = [\"\\\\INSIDX\", \"\\\\ETINIUM\"]");
         edit(t, "volcat = \"\\\\INSIDX.QCVOLCAT\"", "volcat = \"\\\\ETINIUM.SLABVC\"");
     }));
+    cases.push(configured("0320_catalog-not-on-secondary", |t| {
+        // One group's FILECAT on the primary's node, the other's on a node nobody knows.
+        edit(t, "filecat = \"\\\\INSIDX.QCFILCAT\"", "filecat = \"\\\\ETINIUM.QCFILCAT\"");
+        edit(t, "filecat = \"\\\\INSIDX.QCFILCAT\"", "filecat = \"\\\\ELSEWHR.QCFILCAT\"");
+    }));
     cases.push(configured("0321_group-key-manager-unknown", |t| {
         edit(t, "key_manager = \"ESKM1\"", "key_manager = \"ESKM9\"")
     }));
