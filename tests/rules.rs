@@ -458,3 +458,26 @@ fn issue15_item12_target_catalogs_are_catalogs_of_the_secondary() {
     ]);
     assert_eq!(codes(&doc), ["CS307"]);
 }
+
+#[test]
+fn issue15_item11_fileids_shared_with_a_catalog_the_import_may_share() {
+    // The other area holds the same FILEID at another generation: no tape file key in common.
+    let other = root().join("fixtures/err/0206_fileid-shared/other");
+    let shared = |t: &mut String| *t = t.replace("allow_shared_catalog = false", "allow_shared_catalog = true");
+    let (_d, area, cfg) = setup(shared);
+    let (status, doc) = validate_json(&[s(&area), "--config", s(&cfg), "--against", s(&other)]);
+    assert_eq!(status, 1, "{doc:#}");
+    assert!(!codes(&doc).contains(&"CS204".into()), "no exact key in common: {doc:#}");
+    let d = doc["diagnostics"].as_array().unwrap().iter().find(|d| d["code"] == "CS206").cloned();
+    let d = d.unwrap_or_else(|| panic!("no CS206: {doc:#}"));
+    assert_eq!((d["severity"].as_str(), d["count"].as_u64()), (Some("error"), Some(1)), "{d:#}");
+    assert_eq!(d["examples"], serde_json::json!(["SLABA-BAK11-DAILY (gen 18 on SAD001 here, gen 17 on LOC002 there)"]));
+    // An exact key match stays CS204, and its FILEID is not reported twice.
+    let (_, doc) =
+        validate_json(&[s(&area), "--config", s(&cfg), "--against", "fixtures/err/0204_fileid-collision/other"]);
+    assert_eq!(codes(&doc), ["CS204"], "{doc:#}");
+    // A dedicated catalog shares nothing.
+    let (_, doc) =
+        validate_json(&["fixtures/slab-a-daily", "--config", "fixtures/slab-a-daily.toml", "--against", s(&other)]);
+    assert!(!codes(&doc).contains(&"CS206".into()), "{doc:#}");
+}

@@ -142,6 +142,9 @@ codes! {
     /// The same disk file twice under one tape file.
     DuplicateDiskfile = 205, "duplicate-diskfile", Warning,
         "the same disk file appears twice in one tape file; check the BACKUP run and the catalog listing that produced it";
+    /// A FILEID of this import used at other generations in a catalog it may share (R3).
+    FileidShared = 206, "fileid-shared", Error,
+        "one FILEID on both sites mixes their generations in one FILECAT; import into a dedicated FILECAT, or rename the FILEID on one side";
     /// The target data store is not a SECONDARY (R10).
     StoreNotSecondary = 301, "store-not-secondary", Error,
         "import only into a data store whose access is SECONDARY; check [store] access";
@@ -359,6 +362,7 @@ CS202 label-not-unique
 CS203 duplicate-tapefile
 CS204 fileid-collision
 CS205 duplicate-diskfile
+CS206 fileid-shared
 CS301 store-not-secondary
 CS302 store-id-mismatch
 CS303 group-not-configured

@@ -43,6 +43,7 @@ explanations! {
     DuplicateTapefile => "CS203",
     FileidCollision => "CS204",
     DuplicateDiskfile => "CS205",
+    FileidShared => "CS206",
     StoreNotSecondary => "CS301",
     StoreIdMismatch => "CS302",
     GroupNotConfigured => "CS303",

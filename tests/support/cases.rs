@@ -312,6 +312,27 @@ pub fn err_cases() -> Vec<Case> {
     cases
 }
 
+/// The secondary's own exports of its local backups (data store INSIDX-LOCAL): one volume,
+/// LOC002, a copy of SAD002 whose text `edit` may change.
+fn local_exports(edit: impl FnOnce(String) -> String) -> BTreeMap<String, Vec<u8>> {
+    let mut other = mini();
+    other.retain(|k, _| k == "FULL" || k == "VSAD002");
+    let v = String::from_utf8(other.remove("VSAD002").unwrap())
+        .unwrap()
+        .replace("SAD002", "LOC002")
+        .replace("SAD001", "LOC001");
+    other.insert("VLOC002".into(), reseal(edit(v).as_bytes()));
+    let full = edit_lines(&other["FULL"], |l| {
+        l.retain(|x| !x.starts_with("entry ") || x.contains(" file=VSAD002 "));
+        for x in l.iter_mut() {
+            *x = x.replace("SAD002", "LOC002").replace("store=SLAB_A-DAILY", "store=INSIDX-LOCAL");
+        }
+    });
+    other.insert("FULL".into(), full);
+    rehash_entry(&mut other, "FULL", "VLOC002");
+    other
+}
+
 /// Cases of the pre-import checks: the mini area with a configuration, other areas or
 /// label lists.
 fn import_cases() -> Vec<Case> {
@@ -330,22 +351,12 @@ fn import_cases() -> Vec<Case> {
     let mut c =
         configured("0204_fileid-collision", |t| edit(t, "allow_shared_catalog = false", "allow_shared_catalog = true"));
     // The secondary's own exports of its local backups: other labels, one tape file in common.
-    let mut other = mini();
-    other.retain(|k, _| k == "FULL" || k == "VSAD002");
-    let v = String::from_utf8(other.remove("VSAD002").unwrap())
-        .unwrap()
-        .replace("SAD002", "LOC002")
-        .replace("SAD001", "LOC001");
-    other.insert("VLOC002".into(), reseal(v.as_bytes()));
-    let full = edit_lines(&other["FULL"], |l| {
-        l.retain(|x| !x.starts_with("entry ") || x.contains(" file=VSAD002 "));
-        for x in l.iter_mut() {
-            *x = x.replace("SAD002", "LOC002").replace("store=SLAB_A-DAILY", "store=INSIDX-LOCAL");
-        }
-    });
-    other.insert("FULL".into(), full);
-    rehash_entry(&mut other, "FULL", "VLOC002");
-    c.against = Some(other);
+    c.against = Some(local_exports(|v| v));
+    cases.push(c);
+    let mut c =
+        configured("0206_fileid-shared", |t| edit(t, "allow_shared_catalog = false", "allow_shared_catalog = true"));
+    // The same FILEID at another generation: no tape file key in common.
+    c.against = Some(local_exports(|v| v.replace(" gen=18 ", " gen=17 ")));
     cases.push(c);
     cases.push(configured("0301_store-not-secondary", |t| edit(t, "access = \"SECONDARY\"", "access = \"PRIMARY\"")));
     cases.push(configured("0302_store-id-mismatch", |t| {
