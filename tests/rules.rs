@@ -481,3 +481,27 @@ fn issue15_item11_fileids_shared_with_a_catalog_the_import_may_share() {
         validate_json(&["fixtures/slab-a-daily", "--config", "fixtures/slab-a-daily.toml", "--against", s(&other)]);
     assert!(!codes(&doc).contains(&"CS206".into()), "{doc:#}");
 }
+
+#[test]
+fn issue15_item18_catalogfiles_mismatch_by_import_type() {
+    // The vendor's schedule: a monthly FULL export without DISKFILEs, imported by daily
+    // UPDATE imports with them.
+    let area = "fixtures/err/0316_catalogfiles-mismatch/area";
+    let cfg = "fixtures/err/0316_catalogfiles-mismatch/config.toml";
+    let plan = |kind: &str| {
+        let o = run(&["plan", area, "--config", cfg, "--type", kind, "--format", "json"]);
+        (code(&o), serde_json::from_slice::<Value>(&o.stdout).unwrap())
+    };
+    let (status, doc) = plan("update");
+    assert_eq!(status, 0, "an UPDATE import of it is no hazard: {doc:#}");
+    let found: Vec<&Value> = doc["diagnostics"].as_array().unwrap().iter().filter(|d| d["code"] == "CS316").collect();
+    assert_eq!(found.len(), 1, "{doc:#}");
+    assert_eq!(found[0]["severity"], "warning");
+    assert_eq!(found[0].get("count"), None, "one line, not one per volume");
+    assert_eq!(doc["summary"]["warnings"], 1);
+    // A FULL import with DISKFILEs of it is the R22 error, every volume counted.
+    let (status, doc) = plan("full");
+    assert_eq!(status, 1);
+    let d = doc["diagnostics"].as_array().unwrap().iter().find(|d| d["code"] == "CS316").unwrap().clone();
+    assert_eq!((d["severity"].as_str(), d["count"].as_u64()), (Some("error"), Some(5)));
+}

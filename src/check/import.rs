@@ -344,25 +344,35 @@ fn catalogfiles(cx: &ImportContext<'_>, out: &mut Vec<Diagnostic>) {
     if without.is_empty() {
         return;
     }
-    let (severity, consequence) = match cx.import_type {
-        ExportType::Full => (
-            Severity::Error,
-            "a FULL import with DISKFILEs would delete the secondary's DISKFILE entries of these volumes",
+    let what = plural_was(without.len(), "volume file");
+    match cx.import_type {
+        // R22: the FULL import replaces what the secondary knows of these volumes with
+        // files that hold no DISKFILE.
+        ExportType::Full => out.push(
+            Diagnostic::new(
+                Code::CatalogfilesMismatch,
+                None,
+                format!(
+                    "{what} exported with catalogfiles=no while the import takes DISKFILEs: a FULL import with \
+                     DISKFILEs would delete the secondary's DISKFILE entries of these volumes"
+                ),
+            )
+            .with_count(without.len() as u64, examples(&without)),
         ),
-        ExportType::Update => {
-            (Severity::Warning, "an UPDATE import with DISKFILEs would leave these volumes without DISKFILE entries")
-        }
-    };
-    out.push(
-        Diagnostic::new(
-            Code::CatalogfilesMismatch,
-            None,
-            format!(
-                "{} exported with catalogfiles=no while the import takes DISKFILEs: {consequence}",
-                plural_was(without.len(), "volume file")
-            ),
-        )
-        .with_severity(severity)
-        .with_count(without.len() as u64, examples(&without)),
-    );
+        // The vendor's own schedule (monthly FULL export without DISKFILEs, daily UPDATE
+        // imports with them): an UPDATE import deletes nothing (R15), so one line, not
+        // one per volume, says what a FULL import of the same files would do.
+        ExportType::Update => out.push(
+            Diagnostic::new(
+                Code::CatalogfilesMismatch,
+                None,
+                format!(
+                    "{what} exported with catalogfiles=no: an UPDATE import takes no DISKFILEs from them and deletes \
+                     none, but a FULL import of them with DISKFILEs would delete the secondary's DISKFILE entries (R22)"
+                ),
+            )
+            .with_severity(Severity::Warning)
+            .with_hint("nothing to do for an UPDATE import; run a FULL import of these files with --catalogfiles no"),
+        ),
+    }
 }

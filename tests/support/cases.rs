@@ -442,6 +442,33 @@ fn import_cases() -> Vec<Case> {
     let mut c = configured("0316_catalogfiles-mismatch", |_| {});
     without_diskfiles(&mut c.files);
     cases.push(c);
+    // The vendor's schedule: the monthly FULL export without DISKFILEs, then a daily
+    // UPDATE export with them (of SAD002): validate assumes an UPDATE import.
+    let mut c = configured("0316_catalogfiles-mismatch-update", |_| {});
+    without_diskfiles(&mut c.files);
+    let base = mini();
+    let v = edit_lines(&base["VSAD002"], |l| l[1] = rep(&l[1], "id=2022-01-05_17:44:48", "id=2022-01-06_01:44:48"));
+    c.files.insert("VSAD002".into(), v);
+    let full = lines(content(&base["FULL"]));
+    let entry = full.iter().find(|l| l.contains(" file=VSAD002 ")).unwrap();
+    let update = vec![
+        "CATSTAGE SUMMARY 1.0".to_string(),
+        rep(
+            &rep(
+                &full[1],
+                "id=2022-01-05_17:44:48 type=FULL",
+                "id=2022-01-06_01:44:48 type=UPDATE base=2022-01-05_17:44:48",
+            ),
+            "created=2022-01-05T17:44:48-05:00",
+            "created=2022-01-06T01:44:48-05:00",
+        ),
+        full[2].clone(),
+        full[3].clone(),
+        rep(entry, "export=2022-01-05_17:44:48", "export=2022-01-06_01:44:48"),
+    ];
+    c.files.insert("UPDATE".into(), reseal(&unlines(&update)));
+    rehash_entry(&mut c.files, "UPDATE", "VSAD002");
+    cases.push(c);
     cases.push(configured("0317_catalog-entries-dropped", |t| {
         let i = t.rfind("catalog = \"DSMTC\"").unwrap();
         t.replace_range(i..i + 17, "catalog = \"NONE\"");
