@@ -104,6 +104,8 @@ pub struct EnvironmentConfig {
     pub local_catalogs: Vec<String>,
     /// Key manager ids configured on the secondary.
     pub key_managers: Vec<String>,
+    /// The secondary's UTC offset, in minutes east, for the times `plan` shows.
+    pub utc_offset: Option<i16>,
 }
 
 /// A secondary volume group.
@@ -429,6 +431,14 @@ fn read_environment(doc: &mut Doc<'_>, mut t: Table<'_, '_>) -> EnvironmentConfi
                 Ok(()) => e.local_catalogs.push(s),
                 Err(err) => doc.error(span, format!("`local_catalogs`: {err}")),
             }
+        }
+    }
+    if let Some(v) = t.get("utc_offset")
+        && let Some(text) = toml_walk::string(doc, "utc_offset", v)
+    {
+        match crate::sync::parse_timezone(&text) {
+            Ok(minutes) => e.utc_offset = Some(minutes),
+            Err(err) => doc.error(v.span(), format!("`utc_offset`: {err}")),
         }
     }
     if let Some(v) = t.get("key_managers") {
