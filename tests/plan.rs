@@ -272,3 +272,40 @@ fn issue15_item21_the_preview_shows_what_the_vendor_report_shows() {
     let o = run(&["validate", "fixtures/slab-a-daily", "--config", cfg.to_str().unwrap()]);
     assert!(stdout(&o).contains("error[CS315]: `utc_offset`"), "{}", stdout(&o));
 }
+
+#[test]
+fn issue15_item14_caught_up_only_when_the_baseline_equals_the_current_set() {
+    // The primary removed SAD013 and SARD13 since the secondary's last import; nothing
+    // else changed.
+    let dir = tempfile::tempdir().unwrap();
+    let area = dir.path().join("area");
+    let mut files = slab::files();
+    for f in ["VSAD013", "VSARD13"] {
+        files.remove(f);
+    }
+    let full = support::edit_lines(&files["FULL"], |l| {
+        l.retain(|x| !x.contains(" file=VSAD013 ") && !x.contains(" file=VSARD13 "))
+    });
+    files.insert("FULL".into(), full);
+    support::write_area(&area, &files);
+    let a = area.to_str().unwrap();
+    let o = run(&["status", a, "--baseline", "fixtures/slab-a-daily", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0));
+    let doc: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(doc["received_since_baseline"]["count"], 0);
+    assert_eq!(doc["pending_deletions"], serde_json::json!({"count": 2, "examples": ["SAD013", "SARD13"]}));
+    assert_eq!(doc["caught_up"], false, "{doc:#}");
+    let text = stdout(&run(&["status", a, "--baseline", "fixtures/slab-a-daily"]));
+    assert!(text.contains("Pending deletions           2 (SAD013, SARD13): only a FULL import applies them"), "{text}");
+    assert!(
+        text.contains("Baseline caught up          no: 2 volumes deleted on the primary await a FULL import"),
+        "{text}"
+    );
+    // Without a baseline nothing is known; with an equal one, caught up.
+    let o = run(&["status", "fixtures/slab-a-daily", "--format", "json"]);
+    let doc: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!((&doc["pending_deletions"], &doc["caught_up"]), (&Value::Null, &Value::Null));
+    let o = run(&["status", "fixtures/slab-a-daily", "--baseline", "fixtures/slab-a-daily", "--format", "json"]);
+    let doc: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!((&doc["pending_deletions"]["count"], &doc["caught_up"]), (&Value::from(0), &Value::from(true)));
+}
