@@ -11,9 +11,9 @@
 //!
 //! The listing is read once. Changed volume files are written under temporary names and
 //! flushed to stable storage as they come; only once the whole listing is read are they
-//! renamed into place (a FULL export after a rejected row, one that would remove more
-//! than a tenth of the volumes, or one without DISKFILEs over an area holding some, is
-//! refused: its temporary files are removed, so that a refused export writes nothing). Volume files are replaced first and summaries last,
+//! renamed into place (a FULL export after a rejected row, or one that would remove more
+//! than a tenth of the volumes, is refused: its temporary files are removed, so that a
+//! refused export writes nothing). Volume files are replaced first and summaries last,
 //! each atomically, under the staging area's exclusive lock: a crash leaves at worst
 //! temporary files and stale entries, never an entry without its file.
 
@@ -409,10 +409,9 @@ impl Drop for NewDir {
 }
 
 /// A FULL export: one reading stages the changed and added volume files and counts; the
-/// export is refused (the staged files removed) after a rejected row, beyond the removal
-/// limit, or when it would strip the area's DISKFILEs; else the volume files are renamed
-/// into place, then FULL is written, then UPDATE and the volume files of removed volumes
-/// are removed.
+/// export is refused (the staged files removed) after a rejected row or beyond the
+/// removal limit; else the volume files are renamed into place, then FULL is written,
+/// then UPDATE and the volume files of removed volumes are removed.
 fn full(req: &SyncRequest<'_>, x: &Export<'_>, source: SourceReader, report: &mut SyncReport) -> Result<(), SyncError> {
     let mut new_dir = NewDir { dir: None };
     if !req.dry_run && !x.st.dir.exists() {
@@ -434,14 +433,10 @@ fn full(req: &SyncRequest<'_>, x: &Export<'_>, source: SourceReader, report: &mu
     stats.volumes_removed = removed.len() as u64;
     report.stats = stats.clone();
     let staged = writer.staged();
-    let mut refusals: Vec<Diagnostic> = refusals(&stats, x.st.set.entries.len() as u64)
-        .into_iter()
-        .map(|m| Diagnostic::new(Code::SyncRefused, None, m))
-        .collect();
-    refusals.extend(stripped_diskfiles(x));
+    let refusals = refusals(&stats, x.st.set.entries.len() as u64, stripped_diskfiles(x));
     if !req.force && !refusals.is_empty() {
         report.refused = true;
-        report.diagnostics.extend(refusals);
+        report.diagnostics.extend(refusals.into_iter().map(|m| Diagnostic::new(Code::SyncRefused, None, m)));
         if let Some(staged) = staged {
             staged.discard();
         }
@@ -461,8 +456,9 @@ fn full(req: &SyncRequest<'_>, x: &Export<'_>, source: SourceReader, report: &mu
     Ok(())
 }
 
-/// Why a FULL export is refused, if it is.
-fn refusals(stats: &Stats, held: u64) -> Vec<String> {
+/// Why a FULL export is refused, if it is; `stripped`: the DISKFILE entries (and volumes)
+/// it would strip.
+fn refusals(stats: &Stats, held: u64, stripped: Option<(u64, u64)>) -> Vec<String> {
     let mut out = Vec::new();
     if stats.rows_rejected > 0 {
         out.push(format!(
@@ -479,39 +475,30 @@ fn refusals(stats: &Stats, held: u64) -> Vec<String> {
             stats.volumes_removed
         ));
     }
+    if let Some((diskfiles, volumes)) = stripped {
+        out.push(format!(
+            "FULL export refused: the definition's catalogfiles = false writes every volume without DISKFILEs, and \
+             the staging area holds {diskfiles} DISKFILE entries of {volumes} volume{}: they would be lost, and a FULL \
+             import with CATALOGFILES YES of the result would delete them on the secondary (R22); nothing was written \
+             (if this is the monthly FULL export without DISKFILEs, --force writes it: then import it with \
+             CATALOGFILES NO or by an UPDATE import)",
+            if volumes == 1 { "" } else { "s" }
+        ));
+    }
     out
 }
 
 /// R22, made by the export itself: a FULL export with `catalogfiles = false` writes every
 /// volume file without DISKFILEs, so over a staging area that holds some it loses them,
 /// and a FULL import with CATALOGFILES YES of the result deletes them on the secondary.
-fn stripped_diskfiles(x: &Export<'_>) -> Option<Diagnostic> {
+/// Returns the DISKFILE entries it would strip and of how many volumes.
+fn stripped_diskfiles(x: &Export<'_>) -> Option<(u64, u64)> {
     if x.def.export.catalogfiles {
         return None;
     }
-    let with: Vec<u64> = x.st.set.entries.values().map(|w| w.entry.diskfiles).filter(|&n| n > 0).collect();
-    if with.is_empty() {
-        return None;
-    }
-    let diskfiles: u64 = with.iter().sum();
-    Some(
-        Diagnostic::new(
-            Code::SyncRefused,
-            None,
-            format!(
-                "FULL export refused: the definition's catalogfiles = false writes every volume without DISKFILEs, and \
-                 the staging area holds {diskfiles} DISKFILE entries of {} volume{}: they would be lost, and a FULL \
-                 import with CATALOGFILES YES of the result would delete them on the secondary (R22); nothing was \
-                 written",
-                with.len(),
-                if with.len() == 1 { "" } else { "s" }
-            ),
-        )
-        .with_hint(
-            "if this is the monthly FULL export without DISKFILEs, run it with --force and import it with CATALOGFILES \
-             NO or by an UPDATE import; else set catalogfiles = true in the definition",
-        ),
-    )
+    let with = x.st.set.entries.values().map(|w| w.entry.diskfiles).filter(|&n| n > 0);
+    let (diskfiles, volumes) = with.fold((0, 0), |(d, v), n| (d + n, v + 1));
+    (volumes > 0).then_some((diskfiles, volumes))
 }
 
 /// Writes FULL (unless it is already these bytes), then removes UPDATE and the files of
