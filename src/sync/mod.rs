@@ -433,7 +433,8 @@ fn full(req: &SyncRequest<'_>, x: &Export<'_>, source: SourceReader, report: &mu
     stats.volumes_removed = removed.len() as u64;
     report.stats = stats.clone();
     let staged = writer.staged();
-    let refusals = refusals(&stats, x.st.set.entries.len() as u64, stripped_diskfiles(x));
+    let refusals = refusals(&stats, x.st.set.entries.len() as u64);
+    let refusals: Vec<String> = refusals.into_iter().chain(stripped_diskfiles(x)).collect();
     if !req.force && !refusals.is_empty() {
         report.refused = true;
         report.diagnostics.extend(refusals.into_iter().map(|m| Diagnostic::new(Code::SyncRefused, None, m)));
@@ -456,9 +457,29 @@ fn full(req: &SyncRequest<'_>, x: &Export<'_>, source: SourceReader, report: &mu
     Ok(())
 }
 
-/// Why a FULL export is refused, if it is; `stripped`: the DISKFILE entries (and volumes)
-/// it would strip.
-fn refusals(stats: &Stats, held: u64, stripped: Option<(u64, u64)>) -> Vec<String> {
+/// R22, made by the export itself: a FULL export with `catalogfiles = false` writes every
+/// volume file without DISKFILEs, so over a staging area that holds some it loses them,
+/// and a FULL import with CATALOGFILES YES of the result deletes them on the secondary.
+fn stripped_diskfiles(x: &Export<'_>) -> Option<String> {
+    if x.def.export.catalogfiles {
+        return None;
+    }
+    let with = x.st.set.entries.values().map(|w| w.entry.diskfiles).filter(|&n| n > 0);
+    let (diskfiles, volumes) = with.fold((0u64, 0u64), |(d, v), n| (d + n, v + 1));
+    (volumes > 0).then(|| {
+        format!(
+            "FULL export refused: the definition's catalogfiles = false writes every volume without DISKFILEs, and \
+             the staging area holds {diskfiles} DISKFILE entries of {volumes} volume{}: they would be lost, and a FULL \
+             import with CATALOGFILES YES of the result would delete them on the secondary (R22); nothing was written \
+             (if this is the monthly FULL export without DISKFILEs, --force writes it: then import it with \
+             CATALOGFILES NO or by an UPDATE import)",
+            if volumes == 1 { "" } else { "s" }
+        )
+    })
+}
+
+/// Why a FULL export is refused, if it is.
+fn refusals(stats: &Stats, held: u64) -> Vec<String> {
     let mut out = Vec::new();
     if stats.rows_rejected > 0 {
         out.push(format!(
@@ -475,30 +496,7 @@ fn refusals(stats: &Stats, held: u64, stripped: Option<(u64, u64)>) -> Vec<Strin
             stats.volumes_removed
         ));
     }
-    if let Some((diskfiles, volumes)) = stripped {
-        out.push(format!(
-            "FULL export refused: the definition's catalogfiles = false writes every volume without DISKFILEs, and \
-             the staging area holds {diskfiles} DISKFILE entries of {volumes} volume{}: they would be lost, and a FULL \
-             import with CATALOGFILES YES of the result would delete them on the secondary (R22); nothing was written \
-             (if this is the monthly FULL export without DISKFILEs, --force writes it: then import it with \
-             CATALOGFILES NO or by an UPDATE import)",
-            if volumes == 1 { "" } else { "s" }
-        ));
-    }
     out
-}
-
-/// R22, made by the export itself: a FULL export with `catalogfiles = false` writes every
-/// volume file without DISKFILEs, so over a staging area that holds some it loses them,
-/// and a FULL import with CATALOGFILES YES of the result deletes them on the secondary.
-/// Returns the DISKFILE entries it would strip and of how many volumes.
-fn stripped_diskfiles(x: &Export<'_>) -> Option<(u64, u64)> {
-    if x.def.export.catalogfiles {
-        return None;
-    }
-    let with = x.st.set.entries.values().map(|w| w.entry.diskfiles).filter(|&n| n > 0);
-    let (diskfiles, volumes) = with.fold((0, 0), |(d, v), n| (d + n, v + 1));
-    (volumes > 0).then_some((diskfiles, volumes))
 }
 
 /// Writes FULL (unless it is already these bytes), then removes UPDATE and the files of
