@@ -1,14 +1,20 @@
 //! `catstage plan`: the import report an import would produce (R21), without importing.
 //!
-//! The baseline is a staging area holding what the secondary imported last time; without
-//! one the secondary is empty. A FULL import adds what is missing, updates what differs,
-//! leaves what is equal, and deletes the volumes the export no longer lists (R15); an
-//! UPDATE import applies the volumes whose files changed and never deletes (R16, R17).
+//! The baseline is a staging area holding what the secondary imported last time. A FULL
+//! import reads every volume file: it adds what is missing, applies every BackPak record
+//! (R15: BackPak entries are always applied), writes the DSM/TC entries that differ
+//! (R17), and deletes the volumes the export no longer lists, with their TAPEVOLUMEs when
+//! a BackPak volume was associated. An UPDATE import reads the files received since the
+//! last import (here: those that differ from the baseline's), creates and updates what
+//! differs, and never deletes, not even the obsolete DISKFILEs of an updated tape file
+//! (R15, R16). Without a baseline the secondary's holdings are unknown: every volume
+//! previews as added, and a FULL import's deletions are unknown (`None`), not zero.
 
 use crate::compare::compare_volume;
 use crate::config::{LoadedConfig, SecondaryConfig, SecondaryGroup};
 use crate::diag::{self, Code, Diagnostic, render_json_diagnostic};
 use crate::model::{CurrentSet, Entry, ExportType, Group, Label, Summary, Timestamp};
+use crate::parse::read_volume_head;
 use crate::staging::{Progress, Reference, Source, VolumeFacts, read_summaries};
 use crate::validate::{Checks, validate_with};
 use rayon::prelude::*;
@@ -33,23 +39,49 @@ pub enum Action {
 }
 
 /// Added, updated and deleted counts.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct Counts {
     /// Created.
     pub added: u64,
-    /// Updated.
+    /// Updated (for BackPak: every existing record the import applies, changed or not).
     pub updated: u64,
-    /// Deleted.
-    pub deleted: u64,
+    /// Deleted; `None` when unknown (a FULL import without a baseline).
+    pub deleted: Option<u64>,
 }
 
-/// DISKFILE entries inserted and deleted.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+impl Default for Counts {
+    fn default() -> Self {
+        Counts { added: 0, updated: 0, deleted: Some(0) }
+    }
+}
+
+/// DISKFILE entries the import writes and deletes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct DiskCounts {
-    /// Inserted.
+    /// Inserted: not on the secondary yet.
     pub inserted: u64,
-    /// Deleted.
-    pub deleted: u64,
+    /// Updated: on the secondary with other values (R17).
+    pub updated: u64,
+    /// Deleted (FULL only); `None` when unknown (a FULL import without a baseline).
+    pub deleted: Option<u64>,
+    /// Obsolete: on the secondary under an updated tape file, no longer exported; an
+    /// UPDATE import leaves them in place (only a FULL import deletes them).
+    pub left_obsolete: u64,
+}
+
+impl Default for DiskCounts {
+    fn default() -> Self {
+        DiskCounts { inserted: 0, updated: 0, deleted: Some(0), left_obsolete: 0 }
+    }
+}
+
+impl DiskCounts {
+    fn add(&mut self, o: &DiskCounts) {
+        self.inserted += o.inserted;
+        self.updated += o.updated;
+        self.deleted = self.deleted.zip(o.deleted).map(|(a, b)| a + b);
+        self.left_obsolete += o.left_obsolete;
+    }
 }
 
 /// A volume and its unload time.
@@ -70,11 +102,14 @@ pub struct VolumePlan {
     pub group: Option<String>,
     /// The primary group.
     pub primary_group: String,
-    /// What happens.
+    /// What happens: `unchanged` when no catalog entry differs (a FULL import still
+    /// applies its BackPak record, see `backpak`).
     pub action: Action,
     /// Why, for a skipped volume.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// The volume file the import reads (none for a deletion).
+    pub import_source: Option<String>,
     /// The DSM/TC status of its TAPEVOLUME, if it has one.
     pub catalog_status: Option<String>,
     /// Its first tape file's FILEID.
@@ -83,14 +118,15 @@ pub struct VolumePlan {
     pub generation: Option<u16>,
     /// Its unload time.
     pub unloaded: Option<Timestamp>,
-    /// DISKFILE entries inserted and deleted.
+    /// What the import does to its BackPak record: added, updated (applied), deleted, or
+    /// nothing (null).
+    pub backpak: Option<Action>,
+    /// What the import does to its DSM/TC (NSK tape catalog) entries.
+    pub dsmtc: Option<Action>,
+    /// DISKFILE entries.
     pub diskfiles: DiskCounts,
     /// DSM/TC transactions (R18).
     pub transactions: u64,
-    #[serde(skip)]
-    backpak: Option<Action>,
-    #[serde(skip)]
-    dsmtc: Option<Action>,
 }
 
 /// One secondary group of the plan.
@@ -102,6 +138,8 @@ pub struct GroupPlan {
     pub primary_group: String,
     /// The primary group's catalog type.
     pub primary_catalog: Option<String>,
+    /// The primary group's VOLCAT.
+    pub primary_volcat: Option<String>,
     /// The primary group's pool.
     pub primary_pool: Option<String>,
     /// The secondary group's catalog type.
@@ -122,7 +160,7 @@ pub struct GroupPlan {
     pub diskfiles: DiskCounts,
     /// DSM/TC transactions.
     pub transactions: u64,
-    /// The newest volume of the import, by unload time.
+    /// The newest volume the import applies, by unload time.
     pub newest_volume: Option<NewestVolume>,
 }
 
@@ -141,8 +179,12 @@ pub struct Plan {
     pub catalogfiles: bool,
     /// Node replacement pairs, for the header.
     pub node_replacement: Vec<(String, String)>,
+    /// The offset times are shown at: `[environment] utc_offset`, else the primary's.
+    pub time_offset: TimeOffset,
     /// Volumes in the baseline (none without one).
     pub baseline_volumes: Option<u64>,
+    /// Volumes the import deletes; `None` when unknown (a FULL import without a baseline).
+    pub deletions: Option<u64>,
     /// The deletion limit applied.
     pub max_deletions: Option<u64>,
     /// Per secondary group.
@@ -157,6 +199,29 @@ pub struct Plan {
     pub warnings: u64,
     /// The staging area imported, as the user named it.
     pub source: String,
+}
+
+/// The UTC offset a plan shows its times at, and where it comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TimeOffset {
+    /// Minutes east of UTC.
+    pub minutes: i16,
+    /// True when `[environment] utc_offset` gave it; else it is the primary's (the offset
+    /// of the export's creation time).
+    pub configured: bool,
+}
+
+impl TimeOffset {
+    /// `t` at this offset.
+    pub fn show(&self, t: Timestamp) -> Timestamp {
+        Timestamp::from_instant(t.instant(), self.minutes).unwrap_or(t)
+    }
+
+    /// `+HH:MM` or `-HH:MM`.
+    pub fn text(&self) -> String {
+        let m = self.minutes.unsigned_abs();
+        format!("{}{:02}:{:02}", if self.minutes < 0 { '-' } else { '+' }, m / 60, m % 60)
+    }
 }
 
 /// What `plan` needs besides the staging area.
@@ -263,6 +328,7 @@ pub fn plan(
         None => BTreeMap::new(),
     };
 
+    let how = How { import_type: req.import_type, per_commit };
     let mut volumes = Vec::new();
     for (label, w) in &set.entries {
         let e = &w.entry;
@@ -275,14 +341,15 @@ pub fn plan(
             primary_group: e.group.clone(),
             action: Action::Skip,
             reason: None,
+            import_source: Some(e.file.clone()),
             catalog_status: head.and_then(|h| h.tapevolume.as_ref()).map(|t| t.status.as_str().to_string()),
             fileid: first.map(|t| t.key.fileid.clone()),
             generation: first.map(|t| t.key.generation),
             unloaded: e.unloaded,
-            diskfiles: DiskCounts::default(),
-            transactions: 0,
             backpak: None,
             dsmtc: None,
+            diskfiles: DiskCounts::default(),
+            transactions: 0,
         };
         let Some(sec) = config.group_for(&e.group) else {
             v.reason = Some(format!("primary group {} has no secondary group (CS303)", e.group));
@@ -295,112 +362,63 @@ pub fn plan(
             volumes.push(v);
             continue;
         }
-        let dsm = dsmtc_target(sec) && head.is_some_and(|h| h.tapevolume.is_some());
-        let with_disk = catalogfiles && dsmtc_target(sec);
+        let target = Target {
+            dsm: dsmtc_target(sec) && head.is_some_and(|h| h.tapevolume.is_some()),
+            with_disk: catalogfiles && dsmtc_target(sec),
+        };
         match existing.get(label) {
             None => {
                 v.action = Action::Add;
                 v.backpak = Some(Action::Add);
-                v.dsmtc = dsm.then_some(Action::Add);
-                if with_disk {
+                v.dsmtc = target.dsm.then_some(Action::Add);
+                if target.with_disk {
                     v.diskfiles.inserted = f.map_or(0, |f| f.diskfiles);
                 }
-                v.transactions = if dsm { transactions(f, per_commit, with_disk) } else { 0 };
+                v.transactions = if target.dsm { transactions(f, per_commit, target.with_disk) } else { 0 };
             }
+            // The same file as last time: an UPDATE import does not receive it; a FULL
+            // import reads it and applies its BackPak record all the same (R15).
             Some(_) => match compared.get(label) {
-                None => v.action = Action::Unchanged,
-                Some(pair) => {
-                    let (Some(ha), Some(hb)) = (&pair.old.head, &pair.new.head) else {
-                        v.action = Action::Skip;
-                        v.reason = Some("its file or the baseline's cannot be read".into());
-                        volumes.push(v);
-                        continue;
-                    };
-                    let changes = crate::compare::head_changes(ha, hb);
-                    let backpak_changed = changes.iter().any(|c| c.record == "volume");
-                    let dsm_changed = changes.iter().any(|c| matches!(c.record, "tapevolume" | "tapefile"));
-                    let (ins, del) = if with_disk {
-                        pair.diskfiles
-                            .values()
-                            .fold((0, 0), |(i, d), x| (i + x.added + x.changed, d + x.removed + x.changed))
-                    } else {
-                        (0, 0)
-                    };
-                    let disk_changed = ins + del > 0;
-                    v.diskfiles = DiskCounts { inserted: ins, deleted: del };
-                    if backpak_changed {
-                        v.backpak = Some(Action::Update);
-                    }
-                    if dsm && (dsm_changed || disk_changed) {
-                        v.dsmtc = Some(Action::Update);
-                    }
-                    if v.backpak.is_some() || v.dsmtc.is_some() {
-                        v.action = Action::Update;
-                        // DSM/TC commits only when DSM/TC entries are written.
-                        v.transactions = if v.dsmtc.is_some() { transactions(f, per_commit, with_disk) } else { 0 };
-                    } else {
-                        v.action = Action::Unchanged;
-                        v.diskfiles = DiskCounts::default();
-                    }
+                None => {
+                    v.action = Action::Unchanged;
+                    v.backpak = (req.import_type == ExportType::Full).then_some(Action::Update);
                 }
+                Some(pair) => how.update(&mut v, pair, f, target),
             },
         }
         volumes.push(v);
     }
 
-    // R15: a FULL import deletes the volumes it no longer lists; an UPDATE never deletes.
-    let mut deletions = 0u64;
-    if req.import_type == ExportType::Full {
-        for (label, old) in existing.iter().filter(|(l, _)| !set.entries.contains_key(l)) {
-            let sec = config.group_for(&old.entry.group);
-            let dsm = sec.is_some_and(dsmtc_target);
-            let v = VolumePlan {
-                label: *label,
-                group: sec.map(|s| s.id.clone()),
-                primary_group: old.entry.group.clone(),
-                action: Action::Delete,
-                reason: None,
-                catalog_status: None,
-                fileid: None,
-                generation: None,
-                unloaded: old.entry.unloaded,
-                diskfiles: DiskCounts {
-                    inserted: 0,
-                    deleted: if catalogfiles && dsm { old.entry.diskfiles } else { 0 },
-                },
-                transactions: 0,
-                backpak: Some(Action::Delete),
-                // Only entries the replication created are deleted: the baseline's volume
-                // carried DSM/TC entries when it had tape files or a DSMTC group.
-                dsmtc: (dsm && old.entry.tapefiles > 0).then_some(Action::Delete),
-            };
-            deletions += 1;
-            volumes.push(v);
+    let deleted = match (req.import_type, req.baseline) {
+        (ExportType::Full, Some(b)) => {
+            let gone: Vec<(&Label, &crate::model::WinningEntry)> =
+                existing.iter().filter(|(l, _)| !set.entries.contains_key(l)).collect();
+            let d = deletions(b, config, catalogfiles, &gone)?;
+            let n = d.len() as u64;
+            volumes.extend(d);
+            Some(n)
         }
-    }
+        // Without a baseline nobody knows what the secondary holds (R15).
+        (ExportType::Full, None) => None,
+        (ExportType::Update, _) => Some(0),
+    };
     volumes.sort_by_key(|v| v.label);
     let baseline_volumes = baseline_set.as_ref().map(|s| s.entries.len() as u64);
-    // 10% of the baseline, rounded up: a small baseline may still lose a volume.
     let limit = req.max_deletions.or(baseline_volumes.map(|n| n.div_ceil(10)));
-    if let Some(limit) = limit
-        && deletions > limit
-    {
-        diagnostics.push(
-                Diagnostic::new(
-                    Code::DeletionLimitExceeded,
-                    None,
-                    format!(
-                        "the FULL import would delete {deletions} of the {} volumes the secondary holds; the limit is {limit} \
-                         ({})",
-                        baseline_volumes.unwrap_or(0),
-                        if req.max_deletions.is_some() { "--max-deletions" } else { "10% of the baseline" }
-                    ),
-                )
-                .with_count(deletions, crate::check::examples(volumes.iter().filter(|v| v.action == Action::Delete).map(|v| v.label))),
-            );
-    }
+    diagnostics.extend(deletion_guard(
+        req.import_type,
+        deleted,
+        limit,
+        req.max_deletions.is_some(),
+        baseline_volumes,
+        &volumes,
+    ));
 
-    let groups = group_plans(config, winning, &volumes, baseline_full.as_ref());
+    let groups = group_plans(config, winning, &volumes, baseline_full.as_ref(), deleted.is_some());
+    let time_offset = match config.environment.utc_offset {
+        Some(minutes) => TimeOffset { minutes, configured: true },
+        None => TimeOffset { minutes: winning.map_or(0, |w| w.export.created.offset_minutes()), configured: false },
+    };
     diag::sort(&mut diagnostics);
     let (errors, warnings) = diag::tally(&diagnostics);
     Ok(Plan {
@@ -415,7 +433,9 @@ pub fn plan(
             .iter()
             .map(|r| (r.old.to_string(), r.new.to_string()))
             .collect(),
+        time_offset,
         baseline_volumes,
+        deletions: deleted,
         max_deletions: limit,
         groups,
         volumes,
@@ -426,15 +446,175 @@ pub fn plan(
     })
 }
 
+/// What a secondary group does with one volume: DSM/TC entries (a DSMTC group, and the
+/// volume has a TAPEVOLUME), and DISKFILEs (a DSMTC group, and the import takes them).
+#[derive(Clone, Copy)]
+struct Target {
+    dsm: bool,
+    with_disk: bool,
+}
+
+/// How the import runs.
+struct How {
+    import_type: ExportType,
+    per_commit: u64,
+}
+
+impl How {
+    /// A volume on the secondary whose file differs from the baseline's: the import
+    /// receives it and applies its BackPak record (R15); DSM/TC entries only where they
+    /// differ (R17). An UPDATE import deletes nothing: a tape file, TAPEVOLUME or DISKFILE
+    /// gone from the new file stays on the secondary (its DISKFILEs counted as obsolete).
+    fn update(&self, v: &mut VolumePlan, pair: &crate::compare::VolumePair, f: Option<&VolumeFacts>, t: Target) {
+        let (Some(ha), Some(hb)) = (&pair.old.head, &pair.new.head) else {
+            v.action = Action::Skip;
+            v.reason = Some("its file or the baseline's cannot be read".into());
+            return;
+        };
+        let full = self.import_type == ExportType::Full;
+        let changes = crate::compare::head_changes(ha, hb);
+        let removal = |c: &crate::compare::Change| c.field == "present" && c.new.as_deref() == Some("no");
+        let backpak_changed = changes.iter().any(|c| c.record == "volume");
+        let dsm_changed =
+            changes.iter().any(|c| matches!(c.record, "tapevolume" | "tapefile") && (full || !removal(c)));
+        let mut d = DiskCounts::default();
+        if t.with_disk {
+            for x in pair.diskfiles.values() {
+                d.inserted += x.added;
+                d.updated += x.changed;
+                if full {
+                    d.deleted = d.deleted.map(|n| n + x.removed);
+                } else {
+                    d.left_obsolete += x.removed;
+                }
+            }
+        }
+        let disk_written = d.inserted + d.updated + d.deleted.unwrap_or(0) > 0;
+        v.backpak = Some(Action::Update);
+        if t.dsm && (dsm_changed || disk_written) {
+            v.dsmtc = Some(Action::Update);
+            v.diskfiles = d;
+            // DSM/TC commits only when DSM/TC entries are written.
+            v.transactions = transactions(f, self.per_commit, t.with_disk);
+        } else {
+            v.diskfiles = DiskCounts { left_obsolete: d.left_obsolete, ..DiskCounts::default() };
+        }
+        v.action = if backpak_changed || v.dsmtc.is_some() { Action::Update } else { Action::Unchanged };
+    }
+}
+
+/// R15: the volumes a FULL import deletes, those of the baseline it no longer lists; and
+/// their DSM/TC TAPEVOLUME when a DSMTC group received it and it had one (a SCRATCH
+/// volume has one without tape files). Entries the replication never created are never
+/// touched. The baseline's file says whether it had a TAPEVOLUME; without a readable one,
+/// its tape files do.
+fn deletions(
+    baseline: &dyn Source,
+    config: &SecondaryConfig,
+    catalogfiles: bool,
+    gone: &[(&Label, &crate::model::WinningEntry)],
+) -> io::Result<Vec<VolumePlan>> {
+    gone.par_iter()
+        .map(|(label, old)| {
+            let sec = config.group_for(&old.entry.group);
+            let dsm = sec.is_some_and(dsmtc_target);
+            let present = baseline.entries().iter().any(|e| e.name == old.entry.file);
+            let head = if dsm && present {
+                read_volume_head(&old.entry.file, io::BufReader::new(baseline.open(&old.entry.file)?))
+                    .map_err(|e| io::Error::new(e.kind(), format!("baseline/{}: {e}", old.entry.file)))?
+            } else {
+                None
+            };
+            let tapevolume = match &head {
+                Some(h) => h.tapevolume.is_some(),
+                None => old.entry.tapefiles > 0,
+            };
+            Ok(VolumePlan {
+                label: **label,
+                group: sec.map(|s| s.id.clone()),
+                primary_group: old.entry.group.clone(),
+                action: Action::Delete,
+                reason: None,
+                import_source: None,
+                catalog_status: head
+                    .as_ref()
+                    .and_then(|h| h.tapevolume.as_ref())
+                    .map(|t| t.status.as_str().to_string()),
+                fileid: None,
+                generation: None,
+                unloaded: old.entry.unloaded,
+                backpak: Some(Action::Delete),
+                dsmtc: (dsm && tapevolume).then_some(Action::Delete),
+                diskfiles: DiskCounts {
+                    deleted: Some(if catalogfiles && dsm { old.entry.diskfiles } else { 0 }),
+                    ..DiskCounts::default()
+                },
+                transactions: 0,
+            })
+        })
+        .collect()
+}
+
+/// CS318: a FULL import deleting more than the limit is an error (a truncated or wrong
+/// export must not wipe the secondary); without a baseline, a warning that the guard
+/// could not run.
+fn deletion_guard(
+    import_type: ExportType,
+    deleted: Option<u64>,
+    limit: Option<u64>,
+    explicit: bool,
+    baseline_volumes: Option<u64>,
+    volumes: &[VolumePlan],
+) -> Option<Diagnostic> {
+    if import_type != ExportType::Full {
+        return None;
+    }
+    let Some(deleted) = deleted else {
+        return Some(
+            Diagnostic::new(
+                Code::DeletionLimitExceeded,
+                None,
+                "without --baseline, what the secondary holds is unknown: the volumes this FULL import would delete \
+                 cannot be counted, and the deletion guard (--max-deletions) could not run",
+            )
+            .with_severity(diag::Severity::Warning)
+            .with_hint(
+                "give --baseline, a copy of what the secondary imported last time, so that a truncated or wrong export \
+                 cannot preview as harmless",
+            ),
+        );
+    };
+    // 10% of the baseline, rounded up: a small baseline may still lose a volume.
+    let limit = limit?;
+    if deleted <= limit {
+        return None;
+    }
+    let labels = volumes.iter().filter(|v| v.action == Action::Delete).map(|v| v.label);
+    Some(
+        Diagnostic::new(
+            Code::DeletionLimitExceeded,
+            None,
+            format!(
+                "the FULL import would delete {deleted} of the {} volumes the secondary holds; the limit is {limit} ({})",
+                baseline_volumes.unwrap_or(0),
+                if explicit { "--max-deletions" } else { "10% of the baseline" }
+            ),
+        )
+        .with_count(deleted, crate::check::examples(labels)),
+    )
+}
+
 fn group_plans(
     config: &SecondaryConfig,
     winning: Option<&Summary>,
     volumes: &[VolumePlan],
     baseline: Option<&Summary>,
+    deletions_known: bool,
 ) -> Vec<GroupPlan> {
     let primary = |id: &str| -> Option<&Group> {
         winning.and_then(|w| w.group(id)).or_else(|| baseline.and_then(|b| b.group(id)))
     };
+    let unknown = |c: Counts| if deletions_known { c } else { Counts { deleted: None, ..c } };
     let mut out: Vec<GroupPlan> = Vec::new();
     for sec in &config.groups {
         let p = primary(sec.receives());
@@ -442,12 +622,14 @@ fn group_plans(
             group: sec.id.clone(),
             primary_group: sec.receives().to_string(),
             primary_catalog: p.map(|p| p.catalog.as_str().to_string()),
+            primary_volcat: p.and_then(|p| p.volcat.clone()),
             primary_pool: p.and_then(|p| p.pool.clone()),
             secondary_catalog: sec.catalog.clone(),
             secondary_pool: sec.pool.clone(),
             volcat: sec.volcat.clone(),
             filecat: sec.filecat.clone(),
-            media: sec.media.clone().or_else(|| p.and_then(|p| p.media.clone())),
+            // R8: the secondary group's media type, whatever the primary's (CS306 without it).
+            media: sec.media.clone(),
             backpak: Counts::default(),
             dsmtc: Counts::default(),
             diskfiles: DiskCounts::default(),
@@ -458,10 +640,9 @@ fn group_plans(
         for v in volumes.iter().filter(|v| v.group.as_deref() == Some(sec.id.as_str())) {
             count(&mut g.backpak, v.backpak);
             count(&mut g.dsmtc, v.dsmtc);
-            g.diskfiles.inserted += v.diskfiles.inserted;
-            g.diskfiles.deleted += v.diskfiles.deleted;
+            g.diskfiles.add(&v.diskfiles);
             g.transactions += v.transactions;
-            if matches!(v.action, Action::Add | Action::Update)
+            if matches!(v.backpak, Some(Action::Add | Action::Update))
                 && let Some(u) = v.unloaded
             {
                 let newer = newest.as_ref().is_none_or(|(t, l)| u.cmp_instant(t).then(v.label.cmp(l)).is_gt());
@@ -469,6 +650,11 @@ fn group_plans(
                     newest = Some((u, v.label));
                 }
             }
+        }
+        g.backpak = unknown(g.backpak);
+        g.dsmtc = unknown(g.dsmtc);
+        if !deletions_known {
+            g.diskfiles.deleted = None;
         }
         g.newest_volume = newest.map(|(t, l)| NewestVolume { label: l, unloaded: Some(t) });
         if p.is_some() || volumes.iter().any(|v| v.group.as_deref() == Some(sec.id.as_str())) {
@@ -482,26 +668,43 @@ fn count(c: &mut Counts, a: Option<Action>) {
     match a {
         Some(Action::Add) => c.added += 1,
         Some(Action::Update) => c.updated += 1,
-        Some(Action::Delete) => c.deleted += 1,
+        Some(Action::Delete) => c.deleted = c.deleted.map(|n| n + 1),
         _ => {}
     }
 }
 
 impl Plan {
-    /// The JSON document (schema `catstage.plan/1`).
+    /// The JSON document (schema `catstage.plan/2`). Times are written at
+    /// [`Plan::time_offset`].
     pub fn json(&self) -> serde_json::Value {
+        let at = |t: Option<Timestamp>| t.map(|t| self.time_offset.show(t));
+        let groups: Vec<GroupPlan> = self
+            .groups
+            .iter()
+            .map(|g| GroupPlan {
+                newest_volume: g
+                    .newest_volume
+                    .as_ref()
+                    .map(|n| NewestVolume { label: n.label, unloaded: at(n.unloaded) }),
+                ..g.clone()
+            })
+            .collect();
+        let volumes: Vec<VolumePlan> =
+            self.volumes.iter().map(|v| VolumePlan { unloaded: at(v.unloaded), ..v.clone() }).collect();
         serde_json::json!({
-            "schema": "catstage.plan/1",
+            "schema": "catstage.plan/2",
             "type": self.import_type.as_str(),
             "source": self.source,
             "store": self.store,
             "primary_store": self.primary_store,
             "export_id": self.export_id,
             "catalogfiles": self.catalogfiles,
+            "time_offset": self.time_offset.text(),
             "baseline_volumes": self.baseline_volumes,
+            "deletions": self.deletions,
             "max_deletions": self.max_deletions,
-            "groups": self.groups,
-            "volumes": self.volumes,
+            "groups": groups,
+            "volumes": volumes,
             "diagnostics": self.diagnostics.iter().map(render_json_diagnostic).collect::<Vec<_>>(),
             "summary": { "errors": self.errors, "warnings": self.warnings },
         })

@@ -27,7 +27,7 @@ pub struct FileTime {
     pub modified: Timestamp,
 }
 
-/// Volumes received since the baseline.
+/// Volumes counted against the baseline: received since it, or pending deletion.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Received {
     /// How many.
@@ -72,7 +72,11 @@ pub struct Status {
     pub received_since_baseline: Option<Received>,
     /// With a baseline: its most recent volume.
     pub baseline_newest_volume: Option<VolumeTime>,
-    /// With a baseline: true when it holds everything this area holds.
+    /// With a baseline: volumes it holds that this area's current set no longer lists,
+    /// deleted on the primary; only a FULL import deletes them on the secondary (R15).
+    pub pending_deletions: Option<Received>,
+    /// With a baseline: true when its current set is this area's (nothing received since,
+    /// no deletion pending).
     pub caught_up: Option<bool>,
     /// Structural findings.
     pub diagnostics: Vec<Diagnostic>,
@@ -144,6 +148,7 @@ pub fn status(src: &dyn Source, baseline: Option<&dyn Source>, progress: Option<
             .unwrap_or_default(),
         received_since_baseline: None,
         baseline_newest_volume: None,
+        pending_deletions: None,
         caught_up: None,
         errors: report.errors,
         warnings: report.warnings,
@@ -163,9 +168,14 @@ pub fn status(src: &dyn Source, baseline: Option<&dyn Source>, progress: Option<
             })
             .map(|(l, _)| *l)
             .collect();
-        s.caught_up = Some(received.is_empty());
+        // After a role switch, volumes still on the secondary but deleted on the primary
+        // would be exported back: caught up means the same current set.
+        let pending: Vec<Label> = old.entries.keys().filter(|l| !set.entries.contains_key(l)).copied().collect();
+        s.caught_up = Some(received.is_empty() && pending.is_empty());
         s.received_since_baseline =
             Some(Received { count: received.len() as u64, examples: crate::check::examples(&received) });
+        s.pending_deletions =
+            Some(Received { count: pending.len() as u64, examples: crate::check::examples(&pending) });
         s.baseline_newest_volume = newest(&old);
     }
     Ok(s)
@@ -186,6 +196,7 @@ impl Status {
             "replacements": self.replacements,
             "received_since_baseline": self.received_since_baseline,
             "baseline_newest_volume": self.baseline_newest_volume,
+            "pending_deletions": self.pending_deletions,
             "caught_up": self.caught_up,
             "diagnostics": self.diagnostics.iter().map(render_json_diagnostic).collect::<Vec<_>>(),
             "summary": { "errors": self.errors, "warnings": self.warnings },

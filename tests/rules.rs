@@ -33,6 +33,17 @@ fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
+/// The mini configuration rewritten for a secondary that carries the primary's node name,
+/// \ETINIUM, with no link between them (R4): `same_node_name = true` and nothing known
+/// contradicting it.
+fn one_node_name(t: &mut String) {
+    *t = t.replace("node = \"\\\\INSIDX\"", "node = \"\\\\ETINIUM\"");
+    *t = t.replace("same_node_name = false", "same_node_name = true");
+    *t = t.replace("node_replacement = [[\"\\\\ETINIUM\", \"\\\\INSIDX\"]]", "node_replacement = []");
+    *t = t.replace("ssl = [\"\\\\INSIDX\"]", "ssl = [\"\\\\ETINIUM\"]");
+    *t = t.replace("\\\\INSIDX.", "\\\\ETINIUM.");
+}
+
 #[test]
 fn the_bundled_fixture_validates_clean_under_its_configuration() {
     let o = run(&["validate", "fixtures/slab-a-daily", "--config", "fixtures/slab-a-daily.toml"]);
@@ -64,10 +75,8 @@ fn r2_primary_in_the_secondary_ssl_unless_same_node_name() {
     let (_d, area, cfg) =
         setup(|t| *t = t.replace("ssl = [\"\\\\INSIDX\"]", "ssl = [\"\\\\INSIDX\", \"\\\\etinium\"]"));
     assert!(codes(&validate_json(&[s(&area), "--config", s(&cfg)]).1).contains(&"CS310".into()));
-    let (_d, area, cfg) = setup(|t| {
-        *t = t.replace("ssl = [\"\\\\INSIDX\"]", "ssl = [\"\\\\INSIDX\", \"\\\\ETINIUM\"]");
-        *t = t.replace("same_node_name = false", "same_node_name = true");
-    });
+    // One node name on both systems: the SSL naming it names the secondary itself.
+    let (_d, area, cfg) = setup(one_node_name);
     assert!(!codes(&validate_json(&[s(&area), "--config", s(&cfg)]).1).contains(&"CS310".into()));
 }
 
@@ -98,10 +107,11 @@ fn r4_catalog_names_must_differ_unless_same_node_name() {
     let (_d, area, cfg) = setup(to_primary);
     assert!(codes(&validate_json(&[s(&area), "--config", s(&cfg)]).1).contains(&"CS307".into()));
     let (_d, area, cfg) = setup(|t| {
-        to_primary(t);
-        *t = t.replace("same_node_name = false", "same_node_name = true");
+        one_node_name(t);
+        *t = t.replacen("volcat = \"\\\\ETINIUM.QCVOLCAT\"", "volcat = \"\\\\ETINIUM.SLABVC\"", 1);
     });
-    assert!(!codes(&validate_json(&[s(&area), "--config", s(&cfg)]).1).contains(&"CS307".into()));
+    let (status, doc) = validate_json(&[s(&area), "--config", s(&cfg)]);
+    assert_eq!((status, codes(&doc)), (0, Vec::<String>::new()), "{doc:#}");
 }
 
 #[test]
@@ -150,8 +160,8 @@ fn r7_catalog_type_pairs() {
 }
 
 #[test]
-fn r8_dsmtc_secondary_groups_name_volcat_pool_and_filecat() {
-    for key in ["volcat", "pool", "filecat"] {
+fn r8_dsmtc_secondary_groups_name_media_volcat_pool_and_filecat() {
+    for key in ["media", "volcat", "pool", "filecat"] {
         let (_d, area, cfg) = setup(|t| {
             let i = t.find(&format!("\n{key} = ")).unwrap() + 1;
             let j = i + t[i..].find('\n').unwrap() + 1;
@@ -174,7 +184,7 @@ fn r9_store_ids_are_compared_exactly() {
     );
     for n in [1, 2] {
         config.push_str(&format!(
-            "[[group]]\nid = \"DR-{n}\"\nprimary_id = \"VG_PROD A-{n}\"\ncatalog = \"DSMTC\"\nvolcat = \"\\\\DRSYS.VC\"\n\
+            "[[group]]\nid = \"DR-{n}\"\nprimary_id = \"VG_PROD A-{n}\"\ncatalog = \"DSMTC\"\nmedia = \"CART3480\"\nvolcat = \"\\\\DRSYS.VC\"\n\
              filecat = \"\\\\DRSYS.FC\"\npool = \"DR_{n}\"\n"
         ));
     }
@@ -286,4 +296,212 @@ fn generated_areas_validate_clean_under_their_generated_configuration() {
     let o = run(&["generate", "-o", s(&dir.path().join("c")), "--volumes", "3", "--secondary-config", s(&cfg)]);
     assert_eq!(code(&o), 2);
     assert!(!dir.path().join("c").exists());
+}
+
+// Issue 15, "What the vendor manuals say that the checks miss": one test per item.
+
+#[test]
+fn issue15_item19_dsmtc_secondary_groups_must_name_their_media() {
+    let (_d, area, cfg) = setup(|t| *t = t.replacen("media = \"CART3480\"\n", "", 1));
+    let (status, doc) = validate_json(&[s(&area), "--config", s(&cfg)]);
+    assert_eq!(status, 1, "{doc:#}");
+    let d = doc["diagnostics"].as_array().unwrap().iter().find(|d| d["code"] == "CS306").cloned();
+    assert!(d.is_some_and(|d| d["message"].as_str().unwrap().contains("no media")), "{doc:#}");
+    // The plan shows no media for it: the primary's is never borrowed.
+    let o = run(&["plan", s(&area), "--config", s(&cfg), "--type", "full", "--format", "json"]);
+    let plan: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(plan["groups"][0]["media"], Value::Null, "{plan:#}");
+}
+
+#[test]
+fn issue15_item20_a_group_key_manager_must_be_configured() {
+    let (_d, area, cfg) = setup(|t| *t = t.replacen("key_manager = \"ESKM1\"", "key_manager = \"ESKM9\"", 1));
+    let (status, doc) = validate_json(&[s(&area), "--config", s(&cfg)]);
+    assert_eq!(status, 1, "{doc:#}");
+    let d = doc["diagnostics"].as_array().unwrap().iter().find(|d| d["code"] == "CS321").cloned();
+    let d = d.unwrap_or_else(|| panic!("no CS321: {doc:#}"));
+    assert!(d["message"].as_str().unwrap().contains("ESKM9"), "{d:#}");
+    assert_eq!(d["line"], 26, "at the [[group]] table");
+    // Every command that reads the configuration sees it.
+    let o = run(&["keys", s(&area), "--config", s(&cfg), "--format", "json"]);
+    let keys: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(keys["diagnostics"].as_array().unwrap().iter().any(|d| d["code"] == "CS321"), "{keys:#}");
+}
+
+#[test]
+fn issue15_item10_mediadefs_default_catalogs_are_local_catalogs() {
+    // The MEDIADEFS default FILECAT, not listed in local_catalogs, as a group's FILECAT.
+    let default_fc = |t: &mut String| {
+        *t = t.replace("local_catalogs = [\"\\\\INSIDX.LOCALVC\", \"\\\\INSIDX.LOCALFC\"]", "local_catalogs = []");
+        *t = t.replacen("filecat = \"\\\\INSIDX.QCFILCAT\"", "filecat = \"\\\\INSIDX.LOCALFC\"", 1);
+    };
+    let (_d, area, cfg) = setup(default_fc);
+    let other = root().join("fixtures/err/0204_fileid-collision/other");
+    let (status, doc) = validate_json(&[s(&area), "--config", s(&cfg), "--against", s(&other)]);
+    assert_eq!(status, 1);
+    let found: Vec<&Value> = doc["diagnostics"].as_array().unwrap().iter().filter(|d| d["code"] == "CS308").collect();
+    assert_eq!(found.len(), 1, "{doc:#}");
+    assert!(found[0]["message"].as_str().unwrap().contains("MEDIADEFS default FILECAT"), "{doc:#}");
+    // Its tape files are checked against the other area's, as for any catalog it may share.
+    assert!(codes(&doc).contains(&"CS204".into()), "{doc:#}");
+    // A MEDIADEFS default VOLCAT (the key mediadefs_volcat) likewise.
+    let (_d, area, cfg) = setup(|t| {
+        *t = t.replace(
+            "mediadefs_filecat = \"\\\\INSIDX.LOCALFC\"",
+            "mediadefs_filecat = \"\\\\INSIDX.LOCALFC\"\nmediadefs_volcat = \"\\\\insidx.qcvolcat\"",
+        )
+    });
+    let (status, doc) = validate_json(&[s(&area), "--config", s(&cfg)]);
+    assert_eq!(status, 1);
+    let found: Vec<&Value> = doc["diagnostics"].as_array().unwrap().iter().filter(|d| d["code"] == "CS308").collect();
+    assert_eq!(found.len(), 2, "both groups write to it: {doc:#}");
+    assert!(found[0]["message"].as_str().unwrap().contains("VOLCAT \\INSIDX.QCVOLCAT, the MEDIADEFS default VOLCAT"));
+    // allow_shared_catalog lets the import share them, and then collisions are checked.
+    let (_d, area, cfg) = setup(|t| {
+        default_fc(t);
+        *t = t.replace("allow_shared_catalog = false", "allow_shared_catalog = true");
+    });
+    let (_, doc) = validate_json(&[s(&area), "--config", s(&cfg)]);
+    assert!(!codes(&doc).contains(&"CS308".into()), "{doc:#}");
+}
+
+#[test]
+fn issue15_item09_same_node_name_is_checked_against_what_is_known() {
+    // The issue's case: \INSIDX receives an export of \ETINIUM, node replacement from
+    // \ETINIUM, \ETINIUM in the SSL, a group writing to the primary's own VOLCAT.
+    let claim = |t: &mut String| {
+        *t = t.replace("same_node_name = false", "same_node_name = true");
+        *t = t.replace("ssl = [\"\\\\INSIDX\"]", "ssl = [\"\\\\INSIDX\", \"\\\\ETINIUM\"]");
+        *t = t.replacen("volcat = \"\\\\INSIDX.QCVOLCAT\"", "volcat = \"\\\\ETINIUM.SLABVC\"", 1);
+    };
+    let (_d, area, cfg) = setup(claim);
+    let (status, doc) = validate_json(&[s(&area), "--config", s(&cfg)]);
+    assert_eq!(status, 1, "{doc:#}");
+    let d = doc["diagnostics"].as_array().unwrap().iter().find(|d| d["code"] == "CS319").cloned();
+    let d = d.unwrap_or_else(|| panic!("no CS319: {doc:#}"));
+    assert_eq!(d["severity"], "error");
+    assert_eq!(d["line"], 13, "at same_node_name: {d:#}");
+    let m = d["message"].as_str().unwrap();
+    for fact in ["exported by \\ETINIUM", "\\INSIDX", "node_replacement", "System Search List"] {
+        assert!(m.contains(fact), "{fact:?} in {m}");
+    }
+    // A contradicted premise switches nothing off.
+    let c = codes(&doc);
+    assert!(c.contains(&"CS307".into()) && c.contains(&"CS310".into()), "{c:?}");
+    // Each fact alone contradicts it.
+    for (what, f) in [
+        (
+            "store node",
+            (|t: &mut String| *t = t.replace("node = \"\\\\ETINIUM\"", "node = \"\\\\INSIDX\"")) as fn(&mut String),
+        ),
+        ("replacement", |t| {
+            *t = t.replace("node_replacement = []", "node_replacement = [[\"\\\\ETINIUM\", \"\\\\INSIDX\"]]")
+        }),
+    ] {
+        let (_d, area, cfg) = setup(|t| {
+            one_node_name(t);
+            f(t);
+        });
+        assert!(codes(&validate_json(&[s(&area), "--config", s(&cfg)]).1).contains(&"CS319".into()), "{what}");
+    }
+    // Where the premise holds (one node name, nothing saying otherwise), it is honoured:
+    // see r2 and r4.
+    let (_d, area, cfg) = setup(one_node_name);
+    let (status, doc) = validate_json(&[s(&area), "--config", s(&cfg)]);
+    assert_eq!((status, codes(&doc)), (0, Vec::<String>::new()), "{doc:#}");
+}
+
+#[test]
+fn issue15_item12_target_catalogs_are_catalogs_of_the_secondary() {
+    let target = |cat: &'static str| {
+        move |t: &mut String| *t = t.replacen("filecat = \"\\\\INSIDX.QCFILCAT\"", &format!("filecat = \"{cat}\""), 1)
+    };
+    let cs320 = |doc: &Value| -> Vec<String> {
+        doc["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["code"] == "CS320")
+            .map(|d| d["message"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // On the primary's node: an error naming R4.
+    let (_d, area, cfg) = setup(target("\\\\ETINIUM.QCFILCAT"));
+    let (status, doc) = validate_json(&[s(&area), "--config", s(&cfg)]);
+    let found = cs320(&doc);
+    assert_eq!((status, found.len()), (1, 1), "{doc:#}");
+    assert!(found[0].contains("primary's node \\ETINIUM") && found[0].contains("R4"), "{}", found[0]);
+    // Even when the secondary knows the primary's node.
+    let (_d, area, cfg) = setup(|t| {
+        target("\\\\ETINIUM.QCFILCAT")(t);
+        *t = t.replace("known_nodes = [\"\\\\INSIDX\"]", "known_nodes = [\"\\\\INSIDX\", \"\\\\ETINIUM\"]");
+    });
+    assert_eq!(cs320(&validate_json(&[s(&area), "--config", s(&cfg)]).1).len(), 1);
+    // On a node the secondary does not know.
+    let (_d, area, cfg) = setup(target("\\\\ELSEWHR.QCFILCAT"));
+    let (status, doc) = validate_json(&[s(&area), "--config", s(&cfg)]);
+    let found = cs320(&doc);
+    assert_eq!((status, found.len()), (1, 1), "{doc:#}");
+    assert!(found[0].contains("\\ELSEWHR, which the secondary does not know"), "{}", found[0]);
+    // A node the secondary knows is one of its site.
+    let (_d, area, cfg) = setup(|t| {
+        target("\\\\ELSEWHR.QCFILCAT")(t);
+        *t = t.replace("known_nodes = [\"\\\\INSIDX\"]", "known_nodes = [\"\\\\INSIDX\", \"\\\\ELSEWHR\"]");
+    });
+    let (status, doc) = validate_json(&[s(&area), "--config", s(&cfg)]);
+    assert_eq!((status, codes(&doc)), (0, Vec::<String>::new()), "{doc:#}");
+    // The primary's own catalog is CS307 alone, not CS307 and CS320.
+    let (_, doc) = validate_json(&[
+        "fixtures/err/0307_catalog-name-collision/area",
+        "--config",
+        "fixtures/err/0307_catalog-name-collision/config.toml",
+    ]);
+    assert_eq!(codes(&doc), ["CS307"]);
+}
+
+#[test]
+fn issue15_item11_fileids_shared_with_a_catalog_the_import_may_share() {
+    // The other area holds the same FILEID at another generation: no tape file key in common.
+    let other = root().join("fixtures/err/0206_fileid-shared/other");
+    let shared = |t: &mut String| *t = t.replace("allow_shared_catalog = false", "allow_shared_catalog = true");
+    let (_d, area, cfg) = setup(shared);
+    let (status, doc) = validate_json(&[s(&area), "--config", s(&cfg), "--against", s(&other)]);
+    assert_eq!(status, 1, "{doc:#}");
+    assert!(!codes(&doc).contains(&"CS204".into()), "no exact key in common: {doc:#}");
+    let d = doc["diagnostics"].as_array().unwrap().iter().find(|d| d["code"] == "CS206").cloned();
+    let d = d.unwrap_or_else(|| panic!("no CS206: {doc:#}"));
+    assert_eq!((d["severity"].as_str(), d["count"].as_u64()), (Some("error"), Some(1)), "{d:#}");
+    assert_eq!(d["examples"], serde_json::json!(["SLABA-BAK11-DAILY (gen 18 on SAD001 here, gen 17 on LOC002 there)"]));
+    // An exact key match stays CS204, and its FILEID is not reported twice.
+    let (_, doc) =
+        validate_json(&[s(&area), "--config", s(&cfg), "--against", "fixtures/err/0204_fileid-collision/other"]);
+    assert_eq!(codes(&doc), ["CS204"], "{doc:#}");
+    // A dedicated catalog shares nothing.
+    let (_, doc) =
+        validate_json(&["fixtures/slab-a-daily", "--config", "fixtures/slab-a-daily.toml", "--against", s(&other)]);
+    assert!(!codes(&doc).contains(&"CS206".into()), "{doc:#}");
+}
+
+#[test]
+fn issue15_item18_catalogfiles_mismatch_by_import_type() {
+    // The vendor's schedule: a monthly FULL export without DISKFILEs, imported by daily
+    // UPDATE imports with them.
+    let area = "fixtures/err/0316_catalogfiles-mismatch/area";
+    let cfg = "fixtures/err/0316_catalogfiles-mismatch/config.toml";
+    let plan = |kind: &str| {
+        let o = run(&["plan", area, "--config", cfg, "--type", kind, "--format", "json"]);
+        (code(&o), serde_json::from_slice::<Value>(&o.stdout).unwrap())
+    };
+    let (status, doc) = plan("update");
+    assert_eq!(status, 0, "an UPDATE import of it is no hazard: {doc:#}");
+    let found: Vec<&Value> = doc["diagnostics"].as_array().unwrap().iter().filter(|d| d["code"] == "CS316").collect();
+    assert_eq!(found.len(), 1, "{doc:#}");
+    assert_eq!(found[0]["severity"], "warning");
+    assert_eq!(found[0].get("count"), None, "one line, not one per volume");
+    assert_eq!(doc["summary"]["warnings"], 1);
+    // A FULL import with DISKFILEs of it is the R22 error, every volume counted.
+    let (status, doc) = plan("full");
+    assert_eq!(status, 1);
+    let d = doc["diagnostics"].as_array().unwrap().iter().find(|d| d["code"] == "CS316").unwrap().clone();
+    assert_eq!((d["severity"].as_str(), d["count"].as_u64()), (Some("error"), Some(5)));
 }

@@ -632,6 +632,14 @@ const ERR_CASES: &[ErrCase] = &[
         status: 1,
     },
     ErrCase {
+        name: "diskfiles-stripped",
+        definition: "fixtures/sync/err/diskfiles-stripped/definition.toml",
+        source: CSV_SRC,
+        on_fixture: true,
+        kind: "full",
+        status: 1,
+    },
+    ErrCase {
         name: "truncated-listing",
         definition: CSV_DEF,
         source: "fixtures/sync/err/truncated-listing/source.csv",
@@ -664,6 +672,7 @@ fn run_case(case: &ErrCase, format: &str) -> (std::process::Output, PathBuf, tem
 #[test]
 fn error_cases_give_their_exact_diagnostics() {
     let fixture = read_area(&root().join(FIXTURE));
+    generated("fixtures/sync/err/diskfiles-stripped/definition.toml", &stripping_definition());
     for case in ERR_CASES {
         let base = root().join("fixtures/sync/err").join(case.name);
         let (text, area, _dir) = run_case(case, "text");
@@ -682,6 +691,10 @@ fn error_cases_give_their_exact_diagnostics() {
                 assert!(!area.exists(), "a refused FULL export into a new area creates nothing");
             }
             "bad-report-lines" => assert!(codes.iter().all(|c| *c == "CS502"), "{codes:?}"),
+            "diskfiles-stripped" => {
+                assert_eq!(codes, ["CS504"]);
+                assert!(read_area(&area) == fixture, "a refused FULL export writes nothing");
+            }
             "truncated-listing" => {
                 assert_eq!(codes, ["CS504"]);
                 assert_eq!(doc["volumes_removed"], 15);
@@ -695,6 +708,19 @@ fn error_cases_give_their_exact_diagnostics() {
             _ => {}
         }
     }
+}
+
+/// The bundled CSV definition with `catalogfiles = false`: the monthly FULL export
+/// without DISKFILEs (R22).
+fn stripping_definition() -> String {
+    let text = std::fs::read_to_string(root().join(CSV_DEF)).unwrap();
+    let body = text.replace("catalogfiles = true", "catalogfiles = false");
+    let body = body.split_once("\n\n").map_or(body.as_str(), |(_, rest)| rest).to_string();
+    format!(
+        "# The bundled CSV definition with catalogfiles = false: a FULL export of it over a\n\
+         # staging area that holds DISKFILEs would strip them (R22), so it is refused (CS504)\n\
+         # unless --force.\n\n{body}"
+    )
 }
 
 // ---------------------------------------------------------------------------------------
@@ -775,4 +801,31 @@ fn disk_file_names_in_any_case_give_the_same_area() {
     std::fs::write(&src, csv).unwrap();
     let o = sync(CSV_DEF, p(&src), &dir.path().join("BAD"), "full", &["--created", CREATED]);
     assert!(stdout(&o).contains("diskfile.name"), "{}", stdout(&o));
+}
+
+#[test]
+fn issue15_item22_a_full_export_without_diskfiles_over_an_area_with_them_is_refused() {
+    let dir = tmp();
+    let area = synced_area(dir.path());
+    let before = snapshot(&area);
+    let def = variant(dir.path(), CSV_DEF, |t| t.replace("catalogfiles = true", "catalogfiles = false"));
+    let o = sync(p(&def), CSV_SRC, &area, "full", &["--created", LATER, "--format", "json"]);
+    assert_eq!(code(&o), 1, "{}", stdout(&o));
+    let doc = json(&o);
+    assert_eq!(doc["refused"], true);
+    let d = doc["diagnostics"].as_array().unwrap().iter().find(|d| d["code"] == "CS504").cloned().unwrap();
+    let m = d["message"].as_str().unwrap();
+    let held: u64 = {
+        let full = catstage::parse::parse_summary("FULL", &read_area(&area)["FULL"], None).summary.unwrap();
+        full.entries.iter().map(|e| e.diskfiles).sum()
+    };
+    assert!(m.contains(&format!("{held} DISKFILE entries of 24 volumes")) && m.contains("R22"), "{m}");
+    assert!(snapshot(&area) == before, "a refused export writes nothing");
+    // --force writes it.
+    let o = sync(p(&def), CSV_SRC, &area, "full", &["--created", LATER, "--force"]);
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+    assert!(read_area(&area).values().all(|b| !String::from_utf8_lossy(b).contains("\ndiskfile ")));
+    // Over an area without DISKFILEs there is nothing to lose.
+    let o = sync(p(&def), CSV_SRC, &area, "full", &["--created", "2022-01-07T17:44:48-05:00"]);
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
 }

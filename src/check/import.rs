@@ -1,5 +1,5 @@
-//! The secondary's configuration against the staging area (CS301–CS317): what an import
-//! would corrupt, drop or refuse (R2–R14, R18, R22).
+//! The secondary's configuration against the staging area (CS301–CS317, CS319, CS320):
+//! what an import would corrupt, drop or refuse (R2–R14, R18, R22).
 
 use super::{ImportContext, examples};
 use crate::config::{Access, SecondaryConfig};
@@ -16,9 +16,10 @@ pub fn check(cx: &ImportContext<'_>, out: &mut Vec<Diagnostic>) {
         }
         return;
     };
-    store(cx, config, out);
+    let same_node_name = same_node_name(cx, config, out);
+    store(cx, config, same_node_name, out);
     groups(cx, config, out);
-    catalogs(cx, config, out);
+    catalogs(cx, config, same_node_name, out);
     diskfile_nodes(cx, config, out);
     key_managers(cx, config, out);
     catalogfiles(cx, out);
@@ -38,8 +39,47 @@ fn plural_was(n: usize, word: &str) -> String {
     if n == 1 { format!("1 {word} was") } else { format!("{n} {word}s were") }
 }
 
+/// CS319: `same_node_name` is a premise (one node name on both systems, no Expand link
+/// between them), never taken on trust (R4). Returns whether it stands: when what is known
+/// contradicts it, it switches off neither CS307 nor CS310.
+fn same_node_name(cx: &ImportContext<'_>, config: &SecondaryConfig, out: &mut Vec<Diagnostic>) -> bool {
+    if !config.import.same_node_name {
+        return false;
+    }
+    let primary = cx.full.export.node;
+    let mut facts = Vec::new();
+    if let Some(secondary) = config.store.node
+        && secondary != primary
+    {
+        facts.push(format!(
+            "the staging area was exported by {primary} and the secondary is {secondary} ([store] node)"
+        ));
+    }
+    // Replacing the primary's node in DISKFILE names says the secondary does not carry it.
+    if let Some(r) = config.import.node_replacement.iter().find(|r| r.old == primary) {
+        facts.push(format!("node_replacement rewrites {} to {}", r.old, r.new));
+    }
+    // The secondary's System Search List naming a primary of another name: the systems are
+    // linked (Expand). With one node name, the list naming it names the secondary itself.
+    if config.store.node != Some(primary) && config.environment.ssl.contains(&primary) {
+        facts.push(format!("the System Search List ([environment] ssl) holds {primary}, so the systems are linked"));
+    }
+    if facts.is_empty() {
+        return true;
+    }
+    out.push(config.import.same_node_name_pos.diagnostic(
+        Code::SameNodeNameContradicted,
+        format!(
+            "same_node_name = true says both systems carry one node name and are not linked, but {}; catalog names \
+             and the System Search List are checked as without it",
+            facts.join("; ")
+        ),
+    ));
+    false
+}
+
 /// CS301, CS302, CS310: the data stores and the systems (R10, R9, R2).
-fn store(cx: &ImportContext<'_>, config: &SecondaryConfig, out: &mut Vec<Diagnostic>) {
+fn store(cx: &ImportContext<'_>, config: &SecondaryConfig, same_node_name: bool, out: &mut Vec<Diagnostic>) {
     let s = &config.store;
     if let Some(access) = s.access
         && access != Access::Secondary
@@ -66,7 +106,7 @@ fn store(cx: &ImportContext<'_>, config: &SecondaryConfig, out: &mut Vec<Diagnos
         ));
     }
     let primary = cx.full.export.node;
-    if !config.import.same_node_name && config.environment.ssl.contains(&primary) {
+    if !same_node_name && config.environment.ssl.contains(&primary) {
         out.push(Diagnostic::new(
             Code::SameSsl,
             Some(config.file.clone()),
@@ -148,8 +188,8 @@ fn groups(cx: &ImportContext<'_>, config: &SecondaryConfig, out: &mut Vec<Diagno
     }
 }
 
-/// CS307–CS309: the catalogs the import writes to (R4, R3, R5).
-fn catalogs(cx: &ImportContext<'_>, config: &SecondaryConfig, out: &mut Vec<Diagnostic>) {
+/// CS307–CS309, CS320: the catalogs the import writes to (R4, R3, R5).
+fn catalogs(cx: &ImportContext<'_>, config: &SecondaryConfig, same_node_name: bool, out: &mut Vec<Diagnostic>) {
     let mut primary: BTreeSet<&str> = cx.set.groups.iter().filter_map(|g| g.volcat.as_deref()).collect();
     for v in cx.read.volumes.iter().filter_map(|v| v.head.as_ref()) {
         if let Some(t) = &v.tapevolume {
@@ -159,19 +199,23 @@ fn catalogs(cx: &ImportContext<'_>, config: &SecondaryConfig, out: &mut Vec<Diag
     for sec in config.groups.iter().filter(|g| g.catalog == "DSMTC") {
         for (what, name) in [("VOLCAT", &sec.volcat), ("FILECAT", &sec.filecat)] {
             let Some(name) = name else { continue };
-            if !config.import.same_node_name && primary.contains(name.as_str()) {
+            if !same_node_name && primary.contains(name.as_str()) {
                 out.push(sec.pos.diagnostic(
                     Code::CatalogNameCollision,
                     format!("secondary group {:?} writes to {what} {name}, which is the primary's own catalog", sec.id),
                 ));
+            } else if let Some(d) = catalog_site(cx, config, sec, what, name) {
+                out.push(d);
             }
-            if !config.import.allow_shared_catalog && config.environment.local_catalogs.contains(name) {
+            if !config.import.allow_shared_catalog
+                && let Some(local) = config.local_catalog(name)
+            {
                 out.push(sec.pos.diagnostic(
                     Code::SharedLocalCatalog,
                     format!(
-                        "secondary group {:?} writes to {what} {name}, which also receives local backups or other \
-                         replications; FILEIDs are not unique across sites",
-                        sec.id
+                        "secondary group {:?} writes to {what} {name}, {}; FILEIDs are not unique across sites",
+                        sec.id,
+                        local.describe()
                     ),
                 ));
             }
@@ -190,6 +234,36 @@ fn catalogs(cx: &ImportContext<'_>, config: &SecondaryConfig, out: &mut Vec<Diag
             ));
         }
     }
+}
+
+/// CS320: a target catalog must be an existing catalog of the secondary site (R4): on
+/// its own node or one it knows, never on the primary's (unless both carry one name).
+fn catalog_site(
+    cx: &ImportContext<'_>,
+    config: &SecondaryConfig,
+    sec: &crate::config::SecondaryGroup,
+    what: &str,
+    name: &str,
+) -> Option<Diagnostic> {
+    // The configuration reader checked the name: `\NODE.NAME`.
+    let node = Node::parse(name.split_once('.')?.0).ok()?;
+    let primary = cx.full.export.node;
+    let message = if node == primary && config.store.node != Some(primary) {
+        format!(
+            "secondary group {:?} writes to {what} {name}, on the primary's node {primary}: the target catalogs must \
+             be catalogs of the SECONDARY site (R4)",
+            sec.id
+        )
+    } else if !config.knows(&node) {
+        format!(
+            "secondary group {:?} writes to {what} {name}, on node {node}, which the secondary does not know ([store] \
+             node, [environment] known_nodes): the target catalogs must be catalogs of the SECONDARY site (R4)",
+            sec.id
+        )
+    } else {
+        return None;
+    };
+    Some(sec.pos.diagnostic(Code::CatalogNotOnSecondary, message))
 }
 
 /// CS311: DISKFILEs whose node the secondary does not know (R12, R13, R14).
@@ -270,25 +344,35 @@ fn catalogfiles(cx: &ImportContext<'_>, out: &mut Vec<Diagnostic>) {
     if without.is_empty() {
         return;
     }
-    let (severity, consequence) = match cx.import_type {
-        ExportType::Full => (
-            Severity::Error,
-            "a FULL import with DISKFILEs would delete the secondary's DISKFILE entries of these volumes",
+    let what = plural_was(without.len(), "volume file");
+    match cx.import_type {
+        // R22: the FULL import replaces what the secondary knows of these volumes with
+        // files that hold no DISKFILE.
+        ExportType::Full => out.push(
+            Diagnostic::new(
+                Code::CatalogfilesMismatch,
+                None,
+                format!(
+                    "{what} exported with catalogfiles=no while the import takes DISKFILEs: a FULL import with \
+                     DISKFILEs would delete the secondary's DISKFILE entries of these volumes"
+                ),
+            )
+            .with_count(without.len() as u64, examples(&without)),
         ),
-        ExportType::Update => {
-            (Severity::Warning, "an UPDATE import with DISKFILEs would leave these volumes without DISKFILE entries")
-        }
-    };
-    out.push(
-        Diagnostic::new(
-            Code::CatalogfilesMismatch,
-            None,
-            format!(
-                "{} exported with catalogfiles=no while the import takes DISKFILEs: {consequence}",
-                plural_was(without.len(), "volume file")
-            ),
-        )
-        .with_severity(severity)
-        .with_count(without.len() as u64, examples(&without)),
-    );
+        // The vendor's own schedule (monthly FULL export without DISKFILEs, daily UPDATE
+        // imports with them): an UPDATE import deletes nothing (R15), so one line, not
+        // one per volume, says what a FULL import of the same files would do.
+        ExportType::Update => out.push(
+            Diagnostic::new(
+                Code::CatalogfilesMismatch,
+                None,
+                format!(
+                    "{what} exported with catalogfiles=no: an UPDATE import takes no DISKFILEs from them and deletes \
+                     none, but a FULL import of them with DISKFILEs would delete the secondary's DISKFILE entries (R22)"
+                ),
+            )
+            .with_severity(Severity::Warning)
+            .with_hint("nothing to do for an UPDATE import; run a FULL import of these files with --catalogfiles no"),
+        ),
+    }
 }

@@ -4,8 +4,8 @@
 //! | family | codes |
 //! |---|---|
 //! | [`structure`] | CS020–CS030: the current set against the volume files |
-//! | [`unique`] | CS202–CS204: labels and tape files unique across catalogs (R1, R3) |
-//! | [`import`] | CS301–CS317: the secondary's configuration against the staging area (R2–R14, R22) |
+//! | [`unique`] | CS202–CS204, CS206: labels, tape files and FILEIDs unique across catalogs (R1, R3) |
+//! | [`import`] | CS301–CS317, CS319, CS320: the secondary's configuration against the staging area (R2–R14, R22) |
 
 pub mod import;
 pub mod structure;

@@ -1,10 +1,11 @@
-//! Uniqueness across catalogs (CS202–CS204): tape labels across the enterprise (R1), tape
-//! files within the staging area, and tape files against a catalog the import may share
-//! (R3).
+//! Uniqueness across catalogs (CS202–CS204, CS206): tape labels across the enterprise
+//! (R1), tape files within the staging area, and tape files and FILEIDs against a catalog
+//! the import may share (R3).
 
 use super::{ImportContext, examples};
 use crate::diag::{Code, Diagnostic};
 use crate::model::{Label, TapeFileKey};
+use crate::staging::Reference;
 use std::collections::BTreeMap;
 
 /// Runs the uniqueness checks.
@@ -84,7 +85,8 @@ fn duplicate_tapefiles(cx: &ImportContext<'_>, out: &mut Vec<Diagnostic>) {
     out.extend(super::structure::rollup(findings));
 }
 
-/// CS204: when the import may share a catalog, tape files another area holds too (R3).
+/// CS204, CS206: when the import may share a catalog, tape files another area holds too,
+/// and FILEIDs it uses at other generations (R3).
 fn fileid_collisions(cx: &ImportContext<'_>, out: &mut Vec<Diagnostic>) {
     let Some(config) = cx.config else { return };
     let groups = cx.set.groups.iter().map(|g| g.id.as_str());
@@ -94,7 +96,7 @@ fn fileid_collisions(cx: &ImportContext<'_>, out: &mut Vec<Diagnostic>) {
                 || config
                     .group_for(g)
                     .and_then(|s| s.filecat.as_ref())
-                    .is_some_and(|f| config.environment.local_catalogs.contains(f))
+                    .is_some_and(|f| config.local_catalog(f).is_some())
         })
         .collect();
     if shared_groups.is_empty() {
@@ -123,34 +125,77 @@ fn fileid_collisions(cx: &ImportContext<'_>, out: &mut Vec<Diagnostic>) {
     let volumes = cx.volumes();
     for r in cx.references.iter().filter(|r| !r.tapefiles.is_empty()) {
         let mut hits: Vec<String> = Vec::new();
+        // Each FILEID of the shared groups, with its first tape file here, and whether a
+        // tape file of it collides exactly.
+        let mut fileids: BTreeMap<&str, (u16, Label, bool)> = BTreeMap::new();
         for v in volumes.values() {
             let Some(h) = &v.head else { continue };
             if !shared_groups.contains(&h.volume.group.as_str()) {
                 continue;
             }
             for t in &h.tapefiles {
-                if let Some(other) = r.tapefiles.get(&t.key) {
+                let exact = r.tapefiles.get(&t.key);
+                if let Some(other) = exact {
                     hits.push(format!("{} ({} here, {other} there)", t.key, v.label));
                 }
+                let slot = fileids.entry(t.key.fileid.as_str()).or_insert((t.key.generation, v.label, false));
+                slot.2 |= exact.is_some();
             }
         }
-        if hits.is_empty() {
-            continue;
+        if !hits.is_empty() {
+            let n = hits.len();
+            out.push(
+                Diagnostic::new(
+                    Code::FileidCollision,
+                    None,
+                    format!(
+                        "{n} tape file{} of this import {} also in {}, and the import may share its catalog: importing \
+                         would collide in the DSM/TC FILECAT",
+                        if n == 1 { "" } else { "s" },
+                        if n == 1 { "is" } else { "are" },
+                        r.name
+                    ),
+                )
+                .with_count(n as u64, examples(hits)),
+            );
         }
-        let n = hits.len();
-        out.push(
-            Diagnostic::new(
-                Code::FileidCollision,
-                None,
-                format!(
-                    "{n} tape file{} of this import {} also in {}, and the import may share its catalog: importing would \
-                     collide in the DSM/TC FILECAT",
-                    if n == 1 { "" } else { "s" },
-                    if n == 1 { "is" } else { "are" },
-                    r.name
-                ),
-            )
-            .with_count(n as u64, examples(hits)),
-        );
+        shared_fileids(r, &fileids, out);
     }
+}
+
+/// CS206: FILEIDs of this import that the other catalog uses at other generations (R3: the
+/// manual states the risk at FILEID level). A FILEID that collides exactly (CS204) is not
+/// reported again.
+fn shared_fileids(r: &Reference, fileids: &BTreeMap<&str, (u16, Label, bool)>, out: &mut Vec<Diagnostic>) {
+    let mut theirs: BTreeMap<&str, (u16, Label)> = BTreeMap::new();
+    for (key, label) in &r.tapefiles {
+        // Keys are sorted by FILEID first: the first one seen is the lowest generation.
+        theirs.entry(key.fileid.as_str()).or_insert((key.generation, *label));
+    }
+    let hits: Vec<String> = fileids
+        .iter()
+        .filter(|(_, (_, _, exact))| !exact)
+        .filter_map(|(fileid, (gen_here, here, _))| {
+            let (gen_there, there) = theirs.get(fileid)?;
+            Some(format!("{fileid} (gen {gen_here} on {here} here, gen {gen_there} on {there} there)"))
+        })
+        .collect();
+    if hits.is_empty() {
+        return;
+    }
+    let n = hits.len();
+    out.push(
+        Diagnostic::new(
+            Code::FileidShared,
+            None,
+            format!(
+                "{n} FILEID{} of this import {} also used in {} (at other generations), and the import may share its \
+                 catalog: the two sites' generations of one FILEID would mix in one DSM/TC FILECAT",
+                if n == 1 { "" } else { "s" },
+                if n == 1 { "is" } else { "are" },
+                r.name
+            ),
+        )
+        .with_count(n as u64, examples(hits)),
+    );
 }

@@ -5,7 +5,7 @@ mod secondary;
 pub mod toml_walk;
 
 pub use secondary::{
-    Access, EnvironmentConfig, ImportConfig, LoadedConfig, NodeReplacement, SecondaryConfig, SecondaryGroup,
-    StoreConfig, load_secondary, parse_secondary, validate_replacement,
+    Access, EnvironmentConfig, ImportConfig, LoadedConfig, LocalCatalog, NodeReplacement, SecondaryConfig,
+    SecondaryGroup, StoreConfig, load_secondary, parse_secondary, validate_replacement,
 };
 pub use toml_walk::Pos;

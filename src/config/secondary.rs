@@ -60,8 +60,11 @@ pub struct NodeReplacement {
 pub struct ImportConfig {
     /// Whether DISKFILEs are imported (CATALOGFILES).
     pub catalogfiles: bool,
-    /// Both systems carry the same node name and are not linked (R4).
+    /// Both systems carry the same node name and are not linked (R4): a premise the
+    /// checks test against what is known (CS319).
     pub same_node_name: bool,
+    /// Where `same_node_name` is written.
+    pub same_node_name_pos: Pos,
     /// The target catalog may be shared with local backups or other replications (R3).
     pub allow_shared_catalog: bool,
     /// DISKFILEs per commit (R18), as written (range checked by CS313).
@@ -77,6 +80,7 @@ impl Default for ImportConfig {
         ImportConfig {
             catalogfiles: true,
             same_node_name: false,
+            same_node_name_pos: Pos::default(),
             allow_shared_catalog: false,
             max_diskfiles_per_transaction: 20_000,
             max_diskfiles_pos: Pos::default(),
@@ -92,12 +96,16 @@ pub struct EnvironmentConfig {
     pub known_nodes: Vec<Node>,
     /// Members of the secondary's DSM/TC System Search List.
     pub ssl: Vec<Node>,
-    /// The secondary's MEDIADEFS default FILECAT.
+    /// The secondary's MEDIADEFS default FILECAT: where its local backups are catalogued.
     pub mediadefs_filecat: Option<String>,
+    /// The secondary's MEDIADEFS default VOLCAT.
+    pub mediadefs_volcat: Option<String>,
     /// Catalogs that receive local backups or other replications.
     pub local_catalogs: Vec<String>,
     /// Key manager ids configured on the secondary.
     pub key_managers: Vec<String>,
+    /// The secondary's UTC offset, in minutes east, for the times `plan` shows.
+    pub utc_offset: Option<i16>,
 }
 
 /// A secondary volume group.
@@ -117,7 +125,7 @@ pub struct SecondaryGroup {
     pub filecat: Option<String>,
     /// POOL the replicated entries go to.
     pub pool: Option<String>,
-    /// Key manager of the group.
+    /// Key manager of the group; one of `[environment] key_managers` (CS321).
     pub key_manager: Option<String>,
     /// Where the group is defined.
     pub pos: Pos,
@@ -156,9 +164,51 @@ impl SecondaryConfig {
         self.store.node.as_ref() == Some(node) || self.environment.known_nodes.contains(node)
     }
 
+    /// Why `catalog` receives local backups or other replications, if it does: it is
+    /// listed in `local_catalogs`, or it is a MEDIADEFS default catalog, where the
+    /// secondary's own backups are catalogued (R3).
+    pub fn local_catalog(&self, catalog: &str) -> Option<LocalCatalog> {
+        let e = &self.environment;
+        if e.mediadefs_filecat.as_deref() == Some(catalog) {
+            Some(LocalCatalog::MediadefsFilecat)
+        } else if e.mediadefs_volcat.as_deref() == Some(catalog) {
+            Some(LocalCatalog::MediadefsVolcat)
+        } else if e.local_catalogs.iter().any(|c| c == catalog) {
+            Some(LocalCatalog::Listed)
+        } else {
+            None
+        }
+    }
+
     /// The node `node` becomes under node replacement.
     pub fn replaced(&self, node: &Node) -> Option<Node> {
         self.import.node_replacement.iter().find(|r| r.old == *node).map(|r| r.new)
+    }
+}
+
+/// Why a catalog counts as local (see [`SecondaryConfig::local_catalog`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LocalCatalog {
+    /// Listed in `[environment] local_catalogs`.
+    Listed,
+    /// The MEDIADEFS default FILECAT.
+    MediadefsFilecat,
+    /// The MEDIADEFS default VOLCAT.
+    MediadefsVolcat,
+}
+
+impl LocalCatalog {
+    /// How messages name it.
+    pub fn describe(self) -> &'static str {
+        match self {
+            LocalCatalog::Listed => "which also receives local backups or other replications",
+            LocalCatalog::MediadefsFilecat => {
+                "the MEDIADEFS default FILECAT, where the secondary's local backups are catalogued"
+            }
+            LocalCatalog::MediadefsVolcat => {
+                "the MEDIADEFS default VOLCAT, where the secondary's local backups are catalogued"
+            }
+        }
     }
 }
 
@@ -303,6 +353,7 @@ fn read_import(doc: &mut Doc<'_>, mut t: Table<'_, '_>) -> ImportConfig {
         i.catalogfiles = toml_walk::boolean(doc, "catalogfiles", v).unwrap_or(true);
     }
     if let Some(v) = t.get("same_node_name") {
+        i.same_node_name_pos = doc.pos(v.span().start);
         i.same_node_name = toml_walk::boolean(doc, "same_node_name", v).unwrap_or(false);
     }
     if let Some(v) = t.get("allow_shared_catalog") {
@@ -370,6 +421,9 @@ fn read_environment(doc: &mut Doc<'_>, mut t: Table<'_, '_>) -> EnvironmentConfi
     if let Some(v) = t.get("mediadefs_filecat") {
         e.mediadefs_filecat = checked(doc, "mediadefs_filecat", v, true, check_catalog);
     }
+    if let Some(v) = t.get("mediadefs_volcat") {
+        e.mediadefs_volcat = checked(doc, "mediadefs_volcat", v, true, check_catalog);
+    }
     if let Some(v) = t.get("local_catalogs") {
         for (s, span) in toml_walk::strings(doc, "local_catalogs", v) {
             let s = s.to_ascii_uppercase();
@@ -377,6 +431,14 @@ fn read_environment(doc: &mut Doc<'_>, mut t: Table<'_, '_>) -> EnvironmentConfi
                 Ok(()) => e.local_catalogs.push(s),
                 Err(err) => doc.error(span, format!("`local_catalogs`: {err}")),
             }
+        }
+    }
+    if let Some(v) = t.get("utc_offset")
+        && let Some(text) = toml_walk::string(doc, "utc_offset", v)
+    {
+        match crate::sync::parse_timezone(&text) {
+            Ok(minutes) => e.utc_offset = Some(minutes),
+            Err(err) => doc.error(v.span(), format!("`utc_offset`: {err}")),
         }
     }
     if let Some(v) = t.get("key_managers") {
@@ -424,23 +486,25 @@ fn read_group(doc: &mut Doc<'_>, mut t: Table<'_, '_>) -> Option<SecondaryGroup>
 
 /// Two groups with one id, or two groups receiving one primary group, cannot be told apart;
 /// a secondary group catalogs in NONE or DSMTC (CS304, R7), and a DSMTC one names the
-/// catalogs and pool every replicated entry goes to (CS306, R8).
+/// media type, catalogs and pool every replicated entry carries (CS306, R8): the primary's
+/// media type is never borrowed.
 fn check_groups(doc: &mut Doc<'_>, config: &SecondaryConfig) {
     for g in &config.groups {
         match g.catalog.as_str() {
             "NONE" | "" => {}
             "DSMTC" => {
-                let missing: Vec<&str> = [("volcat", &g.volcat), ("pool", &g.pool), ("filecat", &g.filecat)]
-                    .into_iter()
-                    .filter(|(_, v)| v.is_none())
-                    .map(|(k, _)| k)
-                    .collect();
+                let missing: Vec<&str> =
+                    [("media", &g.media), ("volcat", &g.volcat), ("pool", &g.pool), ("filecat", &g.filecat)]
+                        .into_iter()
+                        .filter(|(_, v)| v.is_none())
+                        .map(|(k, _)| k)
+                        .collect();
                 if !missing.is_empty() {
                     doc.diagnostics.push(g.pos.diagnostic(
                         Code::SecondaryGroupIncomplete,
                         format!(
                             "DSMTC secondary group {:?} names no {}: every replicated entry carries the secondary's \
-                             VOLCAT, POOL and FILECAT",
+                             media type, VOLCAT, POOL and FILECAT",
                             g.id,
                             missing.join(", no ")
                         ),
@@ -454,6 +518,21 @@ fn check_groups(doc: &mut Doc<'_>, config: &SecondaryConfig) {
                     g.id
                 ),
             )),
+        }
+    }
+    // R11: the key manager a secondary group names must be one the secondary has.
+    for g in &config.groups {
+        if let Some(km) = &g.key_manager
+            && !config.environment.key_managers.contains(km)
+        {
+            doc.diagnostics.push(g.pos.diagnostic(
+                Code::GroupKeyManagerUnknown,
+                format!(
+                    "secondary group {:?} names key manager {km}, which the secondary does not have ([environment] \
+                     key_managers)",
+                    g.id
+                ),
+            ));
         }
     }
     for (i, g) in config.groups.iter().enumerate() {

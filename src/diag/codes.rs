@@ -156,6 +156,9 @@ codes! {
     /// The same disk file twice under one tape file.
     DuplicateDiskfile = 205, "duplicate-diskfile", Warning,
         "the same disk file appears twice in one tape file; check the BACKUP run and the catalog listing that produced it";
+    /// A FILEID of this import used at other generations in a catalog it may share (R3).
+    FileidShared = 206, "fileid-shared", Error,
+        "one FILEID on both sites mixes their generations in one FILECAT; import into a dedicated FILECAT, or rename the FILEID on one side";
     /// The target data store is not a SECONDARY (R10).
     StoreNotSecondary = 301, "store-not-secondary", Error,
         "import only into a data store whose access is SECONDARY; check [store] access";
@@ -171,9 +174,9 @@ codes! {
     /// A primary/secondary catalog pair that does not fit together (R7).
     CatalogTypeIncoherent = 305, "catalog-type-incoherent", Error,
         "pair DSMTC with DSMTC (or NONE to drop the DSM/TC entries), and NONE, TMF, QTOS or CA with NONE";
-    /// A secondary DSMTC group without VOLCAT, POOL or FILECAT (R8).
+    /// A secondary DSMTC group without media type, VOLCAT, POOL or FILECAT (R8).
     SecondaryGroupIncomplete = 306, "secondary-group-incomplete", Error,
-        "a DSMTC secondary group names the volcat, pool and filecat every replicated entry will carry";
+        "a DSMTC secondary group names the media, volcat, pool and filecat every replicated entry will carry";
     /// Secondary catalog names equal to the primary's (R4).
     CatalogNameCollision = 307, "catalog-name-collision", Error,
         "give the secondary its own VOLCAT and FILECAT, or set same_node_name if both systems carry one node name and are not linked";
@@ -210,6 +213,15 @@ codes! {
     /// A FULL import would delete more volumes than allowed.
     DeletionLimitExceeded = 318, "deletion-limit-exceeded", Error,
         "check that the export is complete (not truncated, not another data store's) before deleting; raise --max-deletions only if the deletions are intended";
+    /// `same_node_name = true`, but what is known says the systems differ or are linked (R4).
+    SameNodeNameContradicted = 319, "same-node-name-contradicted", Error,
+        "set same_node_name = false and give the secondary its own catalogs; it holds only for two systems with one node name and no Expand link";
+    /// A target catalog on the primary's node, or on a node the secondary does not know (R4).
+    CatalogNotOnSecondary = 320, "catalog-not-on-secondary", Error,
+        "name a VOLCAT and FILECAT that exist on the secondary: on its own node ([store] node) or one in known_nodes";
+    /// A secondary group names a key manager that `key_managers` does not list (R11).
+    GroupKeyManagerUnknown = 321, "group-key-manager-unknown", Error,
+        "configure the key manager on the secondary and list it in [environment] key_managers, or correct the group's key_manager";
     /// The package file ends before its compressed stream or its archive does.
     PackageTruncated = 401, "package-truncated", Error,
         "the package was cut short (an interrupted copy or a full medium); copy it again, or pack it again at the primary";
@@ -368,6 +380,7 @@ CS202 label-not-unique
 CS203 duplicate-tapefile
 CS204 fileid-collision
 CS205 duplicate-diskfile
+CS206 fileid-shared
 CS301 store-not-secondary
 CS302 store-id-mismatch
 CS303 group-not-configured
@@ -386,6 +399,9 @@ CS315 config-error
 CS316 catalogfiles-mismatch
 CS317 catalog-entries-dropped
 CS318 deletion-limit-exceeded
+CS319 same-node-name-contradicted
+CS320 catalog-not-on-secondary
+CS321 group-key-manager-unknown
 CS401 package-truncated
 CS402 compression-error
 CS403 skippable-frame

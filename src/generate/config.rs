@@ -67,9 +67,8 @@ pub fn secondary_config(store: &str, primary: Node, secondary: Node, groups: &[G
         let _ = writeln!(t, "primary_id = {}", toml_str(&g.id));
         if g.catalog == CatalogType::Dsmtc {
             let _ = writeln!(t, "catalog = \"DSMTC\"");
-            if let Some(m) = &g.media {
-                let _ = writeln!(t, "media = {}", toml_str(m));
-            }
+            // A DSMTC secondary group names its media type (R8, CS306).
+            let _ = writeln!(t, "media = {}", toml_str(g.media.as_deref().unwrap_or("CART3480")));
             let _ = writeln!(t, "volcat = {}", toml_str(&format!("{secondary}.QCVOLCAT")));
             let _ = writeln!(t, "filecat = {}", toml_str(&format!("{secondary}.QCFILCAT")));
             let _ = writeln!(t, "pool = {}", toml_str(&format!("DR_POOL_{}", i + 1)));

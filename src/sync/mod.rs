@@ -70,7 +70,8 @@ pub struct SyncRequest<'a> {
     pub created: Option<Timestamp>,
     /// Read and compare, write nothing.
     pub dry_run: bool,
-    /// Write a FULL export even after rejected rows or beyond the removal limit.
+    /// Write a FULL export even after rejected rows, beyond the removal limit, or when it
+    /// strips the staging area's DISKFILEs.
     pub force: bool,
     /// How long to wait for the staging area's lock.
     pub wait: Wait,
@@ -536,6 +537,7 @@ fn full(
     stats.volumes_removed = removed.len() as u64;
     report.stats = stats.clone();
     let refusals = refusals(&stats, x.st.set.entries.len() as u64);
+    let refusals: Vec<String> = refusals.into_iter().chain(stripped_diskfiles(x)).collect();
     if !req.force && !refusals.is_empty() {
         report.refused = true;
         report.diagnostics.extend(refusals.into_iter().map(|m| Diagnostic::new(Code::SyncRefused, None, m)));
@@ -569,6 +571,27 @@ fn full(
     }
     tree.carry_others(|name| name == "FULL" || fresh.contains(name) || dropped.contains(name))?;
     Ok(true)
+}
+
+/// R22, made by the export itself: a FULL export with `catalogfiles = false` writes every
+/// volume file without DISKFILEs, so over a staging area that holds some it loses them,
+/// and a FULL import with CATALOGFILES YES of the result deletes them on the secondary.
+fn stripped_diskfiles(x: &Export<'_>) -> Option<String> {
+    if x.def.export.catalogfiles {
+        return None;
+    }
+    let with = x.st.set.entries.values().map(|w| w.entry.diskfiles).filter(|&n| n > 0);
+    let (diskfiles, volumes) = with.fold((0u64, 0u64), |(d, v), n| (d + n, v + 1));
+    (volumes > 0).then(|| {
+        format!(
+            "FULL export refused: the definition's catalogfiles = false writes every volume without DISKFILEs, and \
+             the staging area holds {diskfiles} DISKFILE entries of {volumes} volume{}: they would be lost, and a FULL \
+             import with CATALOGFILES YES of the result would delete them on the secondary (R22); nothing was written \
+             (if this is the monthly FULL export without DISKFILEs, --force writes it: then import it with \
+             CATALOGFILES NO or by an UPDATE import)",
+            if volumes == 1 { "" } else { "s" }
+        )
+    })
 }
 
 /// Why a FULL export is refused, if it is.

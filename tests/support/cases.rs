@@ -318,6 +318,27 @@ pub fn err_cases() -> Vec<Case> {
     cases
 }
 
+/// The secondary's own exports of its local backups (data store INSIDX-LOCAL): one volume,
+/// LOC002, a copy of SAD002 whose text `edit` may change.
+fn local_exports(edit: impl FnOnce(String) -> String) -> BTreeMap<String, Vec<u8>> {
+    let mut other = mini();
+    other.retain(|k, _| k == "FULL" || k == "VSAD002");
+    let v = String::from_utf8(other.remove("VSAD002").unwrap())
+        .unwrap()
+        .replace("SAD002", "LOC002")
+        .replace("SAD001", "LOC001");
+    other.insert("VLOC002".into(), reseal(edit(v).as_bytes()));
+    let full = edit_lines(&other["FULL"], |l| {
+        l.retain(|x| !x.starts_with("entry ") || x.contains(" file=VSAD002 "));
+        for x in l.iter_mut() {
+            *x = x.replace("SAD002", "LOC002").replace("store=SLAB_A-DAILY", "store=INSIDX-LOCAL");
+        }
+    });
+    other.insert("FULL".into(), full);
+    rehash_entry(&mut other, "FULL", "VLOC002");
+    other
+}
+
 /// Cases of the pre-import checks: the mini area with a configuration, other areas or
 /// label lists.
 fn import_cases() -> Vec<Case> {
@@ -336,22 +357,12 @@ fn import_cases() -> Vec<Case> {
     let mut c =
         configured("0204_fileid-collision", |t| edit(t, "allow_shared_catalog = false", "allow_shared_catalog = true"));
     // The secondary's own exports of its local backups: other labels, one tape file in common.
-    let mut other = mini();
-    other.retain(|k, _| k == "FULL" || k == "VSAD002");
-    let v = String::from_utf8(other.remove("VSAD002").unwrap())
-        .unwrap()
-        .replace("SAD002", "LOC002")
-        .replace("SAD001", "LOC001");
-    other.insert("VLOC002".into(), reseal(v.as_bytes()));
-    let full = edit_lines(&other["FULL"], |l| {
-        l.retain(|x| !x.starts_with("entry ") || x.contains(" file=VSAD002 "));
-        for x in l.iter_mut() {
-            *x = x.replace("SAD002", "LOC002").replace("store=SLAB_A-DAILY", "store=INSIDX-LOCAL");
-        }
-    });
-    other.insert("FULL".into(), full);
-    rehash_entry(&mut other, "FULL", "VLOC002");
-    c.against = Some(other);
+    c.against = Some(local_exports(|v| v));
+    cases.push(c);
+    let mut c =
+        configured("0206_fileid-shared", |t| edit(t, "allow_shared_catalog = false", "allow_shared_catalog = true"));
+    // The same FILEID at another generation: no tape file key in common.
+    c.against = Some(local_exports(|v| v.replace(" gen=18 ", " gen=17 ")));
     cases.push(c);
     cases.push(configured("0301_store-not-secondary", |t| edit(t, "access = \"SECONDARY\"", "access = \"PRIMARY\"")));
     cases.push(configured("0302_store-id-mismatch", |t| {
@@ -380,12 +391,16 @@ fn import_cases() -> Vec<Case> {
     cases.push(configured("0308_shared-local-catalog", |t| {
         edit(t, "volcat = \"\\\\INSIDX.QCVOLCAT\"", "volcat = \"\\\\INSIDX.LOCALVC\"")
     }));
-    cases.push(configured("0309_replacement-into-default-filecat", |t| {
+    cases.push(configured("0308_shared-local-catalog-mediadefs", |t| {
         edit(
             t,
-            "local_catalogs = [\"\\\\INSIDX.LOCALVC\", \"\\\\INSIDX.LOCALFC\"]",
-            "local_catalogs = [\"\\\\INSIDX.LOCALVC\"]",
-        );
+            "mediadefs_filecat = \"\\\\INSIDX.LOCALFC\"",
+            "mediadefs_filecat = \"\\\\INSIDX.LOCALFC\"\nmediadefs_volcat = \"\\\\INSIDX.QCVOLCAT\"",
+        )
+    }));
+    cases.push(configured("0309_replacement-into-default-filecat", |t| {
+        // The default FILECAT is a local catalog (CS308) unless the import may share it.
+        edit(t, "allow_shared_catalog = false", "allow_shared_catalog = true");
         edit(t, "filecat = \"\\\\INSIDX.QCFILCAT\"", "filecat = \"\\\\INSIDX.LOCALFC\"");
     }));
     cases.push(configured("0310_same-ssl", |t| {
@@ -395,7 +410,9 @@ fn import_cases() -> Vec<Case> {
         edit(t, "node_replacement = [[\"\\\\ETINIUM\", \"\\\\INSIDX\"]]", "node_replacement = []")
     }));
     cases.push(configured("0312_key-manager-missing", |t| {
-        edit(t, "key_managers = [\"ESKM1\"]", "key_managers = [\"ESKM2\"]")
+        // The secondary has ESKM2 only, and its groups name it (else CS321).
+        edit(t, "key_managers = [\"ESKM1\"]", "key_managers = [\"ESKM2\"]");
+        *t = t.replace("key_manager = \"ESKM1\"", "key_manager = \"ESKM2\"");
     }));
     cases.push(configured("0313_transaction-size-out-of-range", |t| {
         edit(t, "max_diskfiles_per_transaction = 20000", "max_diskfiles_per_transaction = 200_000_000")
@@ -414,8 +431,49 @@ fn import_cases() -> Vec<Case> {
         edit(t, "key_manager = \"ESKM1\"", "key_manager = \"ESKM1\"\nretention_days = 35");
         edit(t, "known_nodes = [\"\\\\INSIDX\"]", "known_nodes = [\"INSIDX\"]");
     }));
+    cases.push(configured("0319_same-node-name-contradicted", |t| {
+        // The claim on two linked systems of different names, to write to the primary's VOLCAT.
+        edit(t, "same_node_name = false", "same_node_name = true");
+        edit(t, "ssl = [\"\\\\INSIDX\"]", "ssl = [\"\\\\INSIDX\", \"\\\\ETINIUM\"]");
+        edit(t, "volcat = \"\\\\INSIDX.QCVOLCAT\"", "volcat = \"\\\\ETINIUM.SLABVC\"");
+    }));
+    cases.push(configured("0320_catalog-not-on-secondary", |t| {
+        // One group's FILECAT on the primary's node, the other's on a node nobody knows.
+        edit(t, "filecat = \"\\\\INSIDX.QCFILCAT\"", "filecat = \"\\\\ETINIUM.QCFILCAT\"");
+        edit(t, "filecat = \"\\\\INSIDX.QCFILCAT\"", "filecat = \"\\\\ELSEWHR.QCFILCAT\"");
+    }));
+    cases.push(configured("0321_group-key-manager-unknown", |t| {
+        edit(t, "key_manager = \"ESKM1\"", "key_manager = \"ESKM9\"")
+    }));
     let mut c = configured("0316_catalogfiles-mismatch", |_| {});
     without_diskfiles(&mut c.files);
+    cases.push(c);
+    // The vendor's schedule: the monthly FULL export without DISKFILEs, then a daily
+    // UPDATE export with them (of SAD002): validate assumes an UPDATE import.
+    let mut c = configured("0316_catalogfiles-mismatch-update", |_| {});
+    without_diskfiles(&mut c.files);
+    let base = mini();
+    let v = edit_lines(&base["VSAD002"], |l| l[1] = rep(&l[1], "id=2022-01-05_17:44:48", "id=2022-01-06_01:44:48"));
+    c.files.insert("VSAD002".into(), v);
+    let full = lines(content(&base["FULL"]));
+    let entry = full.iter().find(|l| l.contains(" file=VSAD002 ")).unwrap();
+    let update = vec![
+        "CATSTAGE SUMMARY 1.0".to_string(),
+        rep(
+            &rep(
+                &full[1],
+                "id=2022-01-05_17:44:48 type=FULL",
+                "id=2022-01-06_01:44:48 type=UPDATE base=2022-01-05_17:44:48",
+            ),
+            "created=2022-01-05T17:44:48-05:00",
+            "created=2022-01-06T01:44:48-05:00",
+        ),
+        full[2].clone(),
+        full[3].clone(),
+        rep(entry, "export=2022-01-05_17:44:48", "export=2022-01-06_01:44:48"),
+    ];
+    c.files.insert("UPDATE".into(), reseal(&unlines(&update)));
+    rehash_entry(&mut c.files, "UPDATE", "VSAD002");
     cases.push(c);
     cases.push(configured("0317_catalog-entries-dropped", |t| {
         let i = t.rfind("catalog = \"DSMTC\"").unwrap();

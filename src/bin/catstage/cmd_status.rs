@@ -14,8 +14,10 @@ use std::path::PathBuf;
 /// Volumes in the current set, volume files present, orphans, the FULL and UPDATE export
 /// ids, the most recent volume by unload time, the newest file received (by modification
 /// time), and the node replacements applied. With --baseline (what the secondary imported
-/// last time): how many volumes were received since, and the role-switch comparison — the
-/// most recent volume here beside the baseline's, and whether the baseline is caught up.
+/// last time): how many volumes were received since, how many it holds that the primary
+/// has deleted since (only a FULL import deletes them), and the role-switch comparison —
+/// the most recent volume here beside the baseline's, and whether the baseline is caught
+/// up: its current set is this staging area's.
 #[derive(clap::Args, Debug)]
 #[command(after_help = "\
 Examples:
@@ -78,18 +80,34 @@ pub fn run(args: Args, styles: &Styles) -> CmdResult {
                     format!("{} -> {}: {} DISKFILE names in {} volume files", r.old, r.new, r.diskfiles, r.volumes),
                 ));
             }
-            if let (Some(r), Some(b)) = (&s.received_since_baseline, &args.baseline) {
-                let examples =
-                    if r.examples.is_empty() { String::new() } else { format!(" ({}…)", r.examples.join(", ")) };
-                rows.push(("Baseline", b.display().to_string()));
-                rows.push(("Received since baseline", format!("{}{examples}", r.count)));
-                rows.push(("Most recent volume there", vt(&s.baseline_newest_volume)));
-                let caught = if s.caught_up == Some(true) {
-                    "yes: the baseline holds every volume of this staging area"
-                } else {
-                    "no: import the volumes received before a role switch"
+            if let (Some(r), Some(d), Some(b)) = (&s.received_since_baseline, &s.pending_deletions, &args.baseline) {
+                let examples = |r: &catstage::status::Received| match (r.examples.len() as u64, r.count) {
+                    (0, _) => String::new(),
+                    (n, c) if n == c => format!(" ({})", r.examples.join(", ")),
+                    _ => format!(" ({}…)", r.examples.join(", ")),
                 };
-                rows.push(("Baseline caught up", caught.to_string()));
+                rows.push(("Baseline", b.display().to_string()));
+                rows.push(("Received since baseline", format!("{}{}", r.count, examples(r))));
+                let pending = if d.count == 0 {
+                    "0".to_string()
+                } else {
+                    format!("{}{}: only a FULL import applies them", d.count, examples(d))
+                };
+                rows.push(("Pending deletions", pending));
+                rows.push(("Most recent volume there", vt(&s.baseline_newest_volume)));
+                let caught = match (s.caught_up == Some(true), r.count, d.count) {
+                    (true, _, _) => "yes: the baseline's current set is this staging area's".to_string(),
+                    (false, 0, n) => format!(
+                        "no: {n} volume{} deleted on the primary await a FULL import (after a role switch they would \
+                         be exported back)",
+                        if n == 1 { "" } else { "s" }
+                    ),
+                    (false, _, 0) => "no: import the volumes received before a role switch".to_string(),
+                    (false, _, _) => "no: import the volumes received, with a FULL import for the deletions, before a \
+                                      role switch"
+                        .to_string(),
+                };
+                rows.push(("Baseline caught up", caught));
             }
             let width = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
             for (k, v) in rows {

@@ -18,8 +18,9 @@ use std::path::PathBuf;
 ///
 /// A FULL export rewrites FULL with every volume of the listing and removes the files of
 /// volumes the listing no longer has; it is refused (nothing written) after any rejected
-/// row or when it would remove more than 10% of the volumes, unless --force: a truncated
-/// listing must not wipe the staging area. An UPDATE export writes the changed volumes and
+/// row, when it would remove more than 10% of the volumes, or when the definition's
+/// catalogfiles = false would strip the DISKFILEs the staging area holds (R22), unless
+/// --force: a truncated listing must not wipe the staging area. An UPDATE export writes the changed volumes and
 /// a cumulative UPDATE, and never removes anything. Every file is replaced atomically,
 /// under the staging area's lock.
 #[derive(clap::Args, Debug)]
@@ -59,8 +60,8 @@ pub struct Args {
     /// Read and compare everything, write nothing.
     #[arg(long)]
     pub dry_run: bool,
-    /// Write a FULL export even after rejected rows or when it removes more than 10% of
-    /// the volumes.
+    /// Write a FULL export even after rejected rows, when it removes more than 10% of the
+    /// volumes, or when it strips the staging area's DISKFILEs (catalogfiles = false).
     #[arg(long)]
     pub force: bool,
     #[command(flatten)]
