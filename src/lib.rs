@@ -32,6 +32,7 @@ pub mod diff;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod generate;
+pub mod images;
 pub mod keys;
 pub mod model;
 pub mod nodes;

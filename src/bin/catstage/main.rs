@@ -3,6 +3,7 @@
 mod cmd_diff;
 mod cmd_explain;
 mod cmd_generate;
+mod cmd_images;
 mod cmd_keygen;
 mod cmd_keys;
 mod cmd_meta;
@@ -37,6 +38,7 @@ Examples:
   catstage validate /stage/SLABA --format json   the same, for scripts
   catstage validate /stage/SLABA --config sec.toml   and what the import would do wrong
   catstage keys /stage/SLABA --config sec.toml   key managers encrypted volumes need
+  catstage images /stage/SLABA --path /vtl/p1    the tape images the catalog needs are there
   catstage explain CS004                         what a finding means and how to fix it
   catstage generate -o /tmp/area --volumes 500   a synthetic staging area for tests
 
@@ -71,6 +73,8 @@ pub enum Command {
     Keys(cmd_keys::Args),
     /// Preview an import: the import report it would produce, without importing.
     Plan(cmd_plan::Args),
+    /// Check that the replicated tape images of every volume are present and fresh.
+    Images(cmd_images::Args),
     /// Rewrite the node part of DISKFILE names, re-sealing what changes.
     ReplaceNodes(cmd_replace_nodes::Args),
     /// Pack a staging area into a package for transfer without a network link.
@@ -110,6 +114,7 @@ fn main() -> ExitCode {
         Command::Explain(a) => cmd_explain::run(a),
         Command::Keys(a) => cmd_keys::run(a, &style),
         Command::Plan(a) => cmd_plan::run(a, &style),
+        Command::Images(a) => cmd_images::run(a, &style),
         Command::ReplaceNodes(a) => cmd_replace_nodes::run(a, &style),
         Command::Pack(a) => cmd_pack::run(a, &style),
         Command::Verify(a) => cmd_verify::run(a, &style),

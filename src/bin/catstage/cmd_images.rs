@@ -1,0 +1,153 @@
+//! `catstage images`.
+
+use crate::output::{Format, Styles};
+use crate::{CmdResult, FINDINGS, OK, TROUBLE};
+use catstage::config::{LoadedConfig, load_secondary};
+use catstage::diag::{Code, Diagnostic, render_text};
+use catstage::images::catalog::read_catalog;
+use catstage::images::{ImageFlags, ImageSettings, ImagesError, ImagesReport, check_images_with, refusal_json};
+use catstage::staging::{LockMode, open_locked};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+/// Check that the replicated tape images of every volume are present, whole, fresh and
+/// unduplicated (R23).
+///
+/// Catalog replication and data replication are independent: the tape images travel by
+/// NAS replication, mirroring, scripts or vaulting. For every volume of the current set
+/// that holds data (not SCRATCH, or with tape files), both files of its image must be on
+/// exactly one data path, as regular files (links are never followed), the data file not
+/// empty, and neither older than the volume's last write minus --tolerance. Also reports
+/// volumes on two data paths (which one BackBox uses), image files of no volume of the
+/// current set, and volumes listed as migrated off-line. Reads directory metadata only,
+/// never an image's content. Settings come from --config ([images]) unless given here.
+#[derive(clap::Args, Debug)]
+#[command(after_help = "\
+Examples:
+  catstage images /stage/SLABA --path /vtl/path1 --path /vtl/path2
+  catstage images /stage/SLABA --config secondary.toml            # [images] paths = [...]
+  catstage images /stage/SLABA --config secondary.toml --migrated migrated.txt --tolerance 30m
+  catstage images /stage/SLABA --path /vtl/path1 --format json | jq '.missing'
+  catstage images /stage/SLABA --path /vtl/path1 --all           # every orphan, one by one
+
+Exit status: 0 no errors (warnings alone do not fail), 1 errors found (an image missing,
+stale, empty or not a regular file), 2 could not run (a data path that does not exist or
+cannot be read, no data path, bad settings, an unreadable staging area).")]
+pub struct Args {
+    /// The staging area.
+    #[arg(value_name = "STAGING")]
+    pub staging: PathBuf,
+    /// A data path holding image files. Repeatable; replaces [images] paths.
+    #[arg(long = "path", value_name = "DIR")]
+    pub paths: Vec<PathBuf>,
+    /// The secondary's configuration (formats/secondary-config.md): its [images] table.
+    #[arg(long, value_name = "SEC.toml")]
+    pub config: Option<PathBuf>,
+    /// How images are named on the data paths: backbox (LB<label>.IND and .DAT, NL for
+    /// non-labelled volumes). Default: [images] layout, else backbox.
+    #[arg(long, value_name = "LAYOUT")]
+    pub layout: Option<String>,
+    /// Labels of volumes migrated off-line, one per line (`#` comments), as for
+    /// validate --labels: they are expected to be absent.
+    #[arg(long, value_name = "FILE")]
+    pub migrated: Option<PathBuf>,
+    /// How much older than the volume's last write an image may be, for clocks that
+    /// differ between the sites: 10m, 90s, 1h30m, 0 (at most 24h). Default: [images]
+    /// tolerance, else 10m.
+    #[arg(long, value_name = "DURATION")]
+    pub tolerance: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// List every instance of a finding that repeats, rather than a count and examples.
+    #[arg(long)]
+    pub all: bool,
+    /// Print nothing; the exit status tells.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// Why the check did not run: findings, for the JSON document and the terminal.
+struct Refusal(Vec<Diagnostic>);
+
+fn refuse(code: Code, file: Option<String>, message: impl Into<String>) -> Refusal {
+    Refusal(vec![Diagnostic::new(code, file, message)])
+}
+
+/// Reads the configuration; one that cannot be read whole stops the check.
+fn config(path: Option<&Path>) -> Result<Option<LoadedConfig>, Refusal> {
+    let Some(p) = path else { return Ok(None) };
+    let shown = p.display().to_string();
+    let loaded = load_secondary(p).map_err(|e| {
+        refuse(Code::ImagesNotChecked, Some(shown.clone()), format!("the configuration {shown} cannot be read: {e}"))
+    })?;
+    let errors: Vec<Diagnostic> = loaded.diagnostics.iter().filter(|d| d.code == Code::ConfigError).cloned().collect();
+    if !errors.is_empty() {
+        return Err(Refusal(errors));
+    }
+    Ok(Some(loaded))
+}
+
+/// The settings from the flags and the configuration.
+fn settings(
+    flags: &ImageFlags,
+    config: Option<&LoadedConfig>,
+    file: Option<&Path>,
+) -> Result<Option<ImageSettings>, Refusal> {
+    let images = config.and_then(|c| c.config.images.as_ref());
+    flags.resolve(images, file).map_err(|m| refuse(Code::ImagesNotChecked, None, m))
+}
+
+/// Runs the check: configuration, settings, staging area, data paths.
+fn prepare_and_check(args: &Args, staging: &str) -> Result<ImagesReport, Refusal> {
+    let loaded = config(args.config.as_deref())?;
+    let flags = ImageFlags {
+        paths: args.paths.clone(),
+        layout: args.layout.clone(),
+        tolerance: args.tolerance.clone(),
+        migrated: args.migrated.clone(),
+    };
+    let Some(settings) = settings(&flags, loaded.as_ref(), args.config.as_deref())? else {
+        return Err(refuse(
+            Code::ImagesNotChecked,
+            None,
+            "no data path: give --path DIR (repeatable), or [images] paths in the configuration given with --config",
+        ));
+    };
+    // Listing and locking the staging area overlaps the listing of the data paths.
+    let read = || {
+        let (area, _lock) = open_locked(&args.staging, LockMode::Shared).map_err(ImagesError::Open)?;
+        read_catalog(&area).map_err(ImagesError::Staging)
+    };
+    check_images_with(staging, read, &settings, args.all).map_err(|e| Refusal(vec![e.diagnostic()]))
+}
+
+pub fn run(args: Args, styles: &Styles) -> CmdResult {
+    let staging = args.staging.display().to_string();
+    let report = match prepare_and_check(&args, &staging) {
+        Ok(r) => r,
+        Err(Refusal(diagnostics)) => {
+            match args.format {
+                Format::Json => writeln!(io::stdout().lock(), "{:#}", refusal_json(&staging, &diagnostics))?,
+                Format::Text => {
+                    let mut err = io::stderr().lock();
+                    for d in &diagnostics {
+                        render_text(&mut err, d, styles.stderr)?;
+                    }
+                }
+            }
+            return Ok(TROUBLE);
+        }
+    };
+    let verdict = if report.errors > 0 { FINDINGS } else { OK };
+    if args.quiet {
+        return Ok(verdict);
+    }
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    match args.format {
+        Format::Json => writeln!(out, "{:#}", report.json())?,
+        Format::Text => report.render_text(&mut out, styles.stdout)?,
+    }
+    out.flush()?;
+    Ok(verdict)
+}
