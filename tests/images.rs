@@ -1,6 +1,6 @@
 //! `catstage images` (R23): one test per rule of formats/images.md §3, each with its
 //! exact text and JSON output (golden files under `fixtures/images/`), the fixtures of
-//! the CS6xx codes (`fixtures/err/06xx_*`, recipes here).
+//! the CS6xx codes (`fixtures/err/06xx_*`, recipes here), and `generate --images`.
 //!
 //! Git keeps no modification times, so every case sets its image files' times
 //! explicitly (never "now") before it runs. `CATSTAGE_BLESS=1` rewrites the goldens and
@@ -427,6 +427,67 @@ fn images_all_lists_every_instance_of_a_rolled_up_finding() {
     let doc = rule("rolled-up-all", &c.clone().arg(&["--all"]), 0);
     assert_eq!(codes(&doc).len(), 12);
     assert_eq!(doc["summary"]["warnings"], 12);
+}
+
+#[test]
+fn generate_images_writes_a_tree_that_checks_clean_and_goes_stale_after_an_update() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let s = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let o = run_in(t, &s(&["generate", "-o", "area", "--volumes", "40", "--images", "img", "--image-paths", "3"]));
+    assert_eq!(o.status.code(), Some(0), "{}", text_of(&o));
+    let paths = ["--path", "img/path1", "--path", "img/path2", "--path", "img/path3"];
+    let o = run_in(t, &[s(&["images", "area", "--format", "json"]), s(&paths)].concat());
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(o.status.code(), Some(0), "{doc:#}");
+    assert_eq!(doc["diagnostics"], serde_json::json!([]));
+    let with_data = doc["with_data"].as_u64().unwrap();
+    assert_eq!(doc["present"].as_u64(), Some(with_data));
+    // Small files: the index 512 bytes, the data 64 KiB; spread over the three paths.
+    let mut counts = Vec::new();
+    for p in 1..=3 {
+        let dir = t.join(format!("img/path{p}"));
+        let mut n = 0;
+        for e in fs::read_dir(&dir).unwrap() {
+            let e = e.unwrap();
+            let len = e.metadata().unwrap().len();
+            let name = e.file_name().into_string().unwrap();
+            assert_eq!(len, if name.ends_with(".IND") { 512 } else { 65536 }, "{name}");
+            n += 1;
+        }
+        counts.push(n);
+    }
+    assert_eq!(counts.iter().sum::<u64>(), 2 * with_data);
+    assert!(counts.iter().all(|&n| n > 0), "{counts:?}");
+    // The next UPDATE export rewrote 3 volumes after their images were made: stale, until
+    // their images are generated again.
+    let o = run_in(
+        t,
+        &s(&[
+            "generate",
+            "--from",
+            "area",
+            "-o",
+            "next",
+            "--update",
+            "3",
+            "--images",
+            "img-next",
+            "--image-paths",
+            "2",
+        ]),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text_of(&o));
+    let o = run_in(t, &[s(&["images", "next", "--format", "json"]), s(&paths)].concat());
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(doc["stale"].as_array().unwrap().len(), 3, "{doc:#}");
+    let o = run_in(t, &s(&["images", "next", "--path", "img-next/path1", "--path", "img-next/path2", "-q"]));
+    assert_eq!(o.status.code(), Some(0));
+    // An image tree is never written over.
+    let o = run_in(t, &s(&["generate", "-o", "area3", "--volumes", "2", "--images", "img"]));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text_of(&o).contains("img exists and is not an empty directory"), "{}", text_of(&o));
 }
 
 // ---- The fixtures of the CS6xx codes -------------------------------------------------

@@ -13,12 +13,14 @@
 //! | [`catalog`] | what the check reads of the staging area (the one place it reads one) |
 //! | [`scan`] | listing the data paths, in parallel |
 //! | [`check`] | the rules, CS601–CS608 |
+//! | [`tree`] | writing a matching image tree (`generate --images`) |
 
 pub mod catalog;
 pub mod check;
 pub mod layout;
 pub mod scan;
 pub mod settings;
+pub mod tree;
 
 pub use check::{ImageState, VolumeImage};
 pub use layout::Layout;

@@ -24,7 +24,8 @@ Examples:
   catstage generate -o /tmp/p --volumes 10 --store 'PROD A' --node '\\PRIMA'
   catstage generate -o /tmp/u --volumes 30 --update 3                 # FULL + UPDATE
   catstage generate --from /tmp/a -o /tmp/b --update 3 --add 1        # next UPDATE export
-  catstage generate --from /tmp/b -o /tmp/c --full --remove 2         # next FULL export")]
+  catstage generate --from /tmp/b -o /tmp/c --full --remove 2         # next FULL export
+  catstage generate -o /tmp/a --volumes 30 --images /tmp/a-img --image-paths 4   # and its images")]
 pub struct Args {
     /// The new staging area (must not exist, or be an empty directory).
     #[arg(short, long, value_name = "DIR")]
@@ -80,6 +81,14 @@ pub struct Args {
     /// validates clean with `validate --config`.
     #[arg(long, value_name = "FILE")]
     pub secondary_config: Option<PathBuf>,
+    /// Also write a matching tree of tape images (formats/images.md, layout backbox) into
+    /// DIR: small sparse .IND and .DAT files for every volume that holds data, modified a
+    /// minute after its last write, over --image-paths sub-directories path1 … pathN.
+    #[arg(long, value_name = "DIR")]
+    pub images: Option<PathBuf>,
+    /// The number of data paths of --images.
+    #[arg(long, value_name = "N", default_value_t = 1, requires = "images")]
+    pub image_paths: u32,
     /// The secondary's node, for --secondary-config.
     #[arg(long, value_name = "\\NAME", default_value = "\\DRSITE", requires = "secondary_config")]
     pub secondary_node: String,
@@ -146,7 +155,21 @@ pub fn run(args: Args, styles: &Styles) -> CmdResult {
         let name = c.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         write_atomic_bytes(&dir, &name, text.as_bytes()).map_err(|e| Failure::msg(format!("{}: {e}", c.display())))?;
     }
+    let images = match &args.images {
+        Some(dir) => Some(crate::cmd_images::write_tree(&args.output, dir, args.image_paths)?),
+        None => None,
+    };
     if !args.quiet {
+        if let (Some(t), Some(dir)) = (&images, &args.images) {
+            writeln!(
+                io::stdout().lock(),
+                "{}: images of {} volumes, {} files over {} data paths",
+                dir.display(),
+                t.volumes,
+                t.files,
+                t.paths.len()
+            )?;
+        }
         let update = result.update_export.map(|u| format!(", UPDATE export {u}")).unwrap_or_default();
         writeln!(
             io::stdout().lock(),

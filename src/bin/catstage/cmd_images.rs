@@ -1,12 +1,12 @@
 //! `catstage images`.
 
 use crate::output::{Format, Styles};
-use crate::{CmdResult, FINDINGS, OK, TROUBLE};
+use crate::{CmdResult, FINDINGS, Failure, OK, TROUBLE};
 use catstage::config::{LoadedConfig, load_secondary};
 use catstage::diag::{Code, Diagnostic, render_text};
 use catstage::images::catalog::read_catalog;
 use catstage::images::{ImageFlags, ImageSettings, ImagesError, ImagesReport, check_images_with, refusal_json};
-use catstage::staging::{LockMode, open_locked};
+use catstage::staging::{DirArea, LockMode, open_locked};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
@@ -150,4 +150,10 @@ pub fn run(args: Args, styles: &Styles) -> CmdResult {
     }
     out.flush()?;
     Ok(verdict)
+}
+
+/// `generate --images`: the image tree of the staging area just written.
+pub fn write_tree(area: &Path, dir: &Path, paths: u32) -> Result<catstage::images::tree::ImageTree, Failure> {
+    let src = DirArea::open(area).map_err(|e| Failure::msg(e.to_string()))?;
+    catstage::images::tree::write_image_tree(&src, dir, paths).map_err(|e| Failure::msg(e.to_string()))
 }
