@@ -87,6 +87,9 @@ pub struct VolumePlan {
     pub diskfiles: DiskCounts,
     /// DSM/TC transactions (R18).
     pub transactions: u64,
+    /// What the image check found (R23), when data paths were given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image: Option<crate::images::ImageState>,
     #[serde(skip)]
     backpak: Option<Action>,
     #[serde(skip)]
@@ -281,6 +284,7 @@ pub fn plan(
             unloaded: e.unloaded,
             diskfiles: DiskCounts::default(),
             transactions: 0,
+            image: None,
             backpak: None,
             dsmtc: None,
         };
@@ -369,6 +373,7 @@ pub fn plan(
                     deleted: if catalogfiles && dsm { old.entry.diskfiles } else { 0 },
                 },
                 transactions: 0,
+                image: None,
                 backpak: Some(Action::Delete),
                 // Only entries the replication created are deleted: the baseline's volume
                 // carried DSM/TC entries when it had tape files or a DSMTC group.

@@ -1,6 +1,7 @@
 //! `catstage images` (R23): one test per rule of formats/images.md §3, each with its
 //! exact text and JSON output (golden files under `fixtures/images/`), the fixtures of
-//! the CS6xx codes (`fixtures/err/06xx_*`, recipes here), and `generate --images`.
+//! the CS6xx codes (`fixtures/err/06xx_*`, recipes here), `status` and `plan` with
+//! images, and `generate --images`.
 //!
 //! Git keeps no modification times, so every case sets its image files' times
 //! explicitly (never "now") before it runs. `CATSTAGE_BLESS=1` rewrites the goldens and
@@ -427,6 +428,86 @@ fn images_all_lists_every_instance_of_a_rolled_up_finding() {
     let doc = rule("rolled-up-all", &c.clone().arg(&["--all"]), 0);
     assert_eq!(codes(&doc).len(), 12);
     assert_eq!(doc["summary"]["warnings"], 12);
+}
+
+#[test]
+fn images_rule10_status_and_plan_take_the_image_settings() {
+    let mut c = Case::fresh();
+    // The newest volume of VG_SLAB_A_BRCOM-DAILY is SARD03: its image is stale.
+    c.image("LBSARD03.DAT").mtime = written("SARD03") - 7200;
+    c.remove("LBSAD002.IND");
+    c.remove("LBSAD002.DAT");
+    c.files.insert("config.toml", cases::mini_config());
+    let tmp = tempfile::tempdir().unwrap();
+    c.write(tmp.path());
+    c.set_times(tmp.path());
+    let dir = root().join("fixtures/images");
+    let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let doc = outputs(
+        tmp.path(),
+        &args(&["status", "area", "--image-path", "P1", "--image-path", "P2"]),
+        &dir.join("rule10-status"),
+        1,
+    );
+    let newest: Vec<(String, String, String)> = doc["images"]["newest_written"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            (
+                n["group"].as_str().unwrap().into(),
+                n["label"].as_str().unwrap().into(),
+                n["image"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        newest,
+        [
+            ("VG_SLAB_A-DAILY".into(), "SAD002".into(), "missing".into()),
+            ("VG_SLAB_A_BRCOM-DAILY".into(), "SARD03".into(), "stale".into())
+        ]
+    );
+    assert_eq!(doc["images"]["replicated"], false);
+    // Without image settings, status is what it was.
+    let plain = run_in(tmp.path(), &args(&["status", "area", "--format", "json"]));
+    let plain: serde_json::Value = serde_json::from_slice(&plain.stdout).unwrap();
+    assert!(plain.get("images").is_none());
+    // plan: warnings, not errors; each volume marked.
+    let doc = outputs(
+        tmp.path(),
+        &args(&[
+            "plan",
+            "area",
+            "--config",
+            "config.toml",
+            "--type",
+            "full",
+            "--image-path",
+            "P1",
+            "--image-path",
+            "P2",
+        ]),
+        &dir.join("rule10-plan"),
+        0,
+    );
+    let marks: Vec<(String, String)> = doc["volumes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| (v["label"].as_str().unwrap().into(), v["image"].as_str().unwrap().into()))
+        .collect();
+    let want =
+        [("SAD001", "fresh"), ("SAD002", "missing"), ("SAD013", "scratch"), ("SARD01", "fresh"), ("SARD03", "stale")];
+    assert_eq!(marks, want.map(|(a, b)| (a.to_string(), b.to_string())));
+    let warned: Vec<&str> = doc["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["severity"] == "warning")
+        .map(|d| d["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(warned, ["CS601", "CS604"]);
 }
 
 #[test]

@@ -1,11 +1,13 @@
-//! `catstage images`.
+//! `catstage images`, and the image options of `status` and `plan`.
 
 use crate::output::{Format, Styles};
 use crate::{CmdResult, FINDINGS, Failure, OK, TROUBLE};
 use catstage::config::{LoadedConfig, load_secondary};
 use catstage::diag::{Code, Diagnostic, render_text};
 use catstage::images::catalog::read_catalog;
-use catstage::images::{ImageFlags, ImageSettings, ImagesError, ImagesReport, check_images_with, refusal_json};
+use catstage::images::{
+    ImageFlags, ImageSettings, ImagesError, ImagesReport, check_images, check_images_with, refusal_json,
+};
 use catstage::staging::{DirArea, LockMode, open_locked};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -65,6 +67,36 @@ pub struct Args {
     /// Print nothing; the exit status tells.
     #[arg(short, long)]
     pub quiet: bool,
+}
+
+/// The image options of `status` and `plan`.
+#[derive(clap::Args, Debug, Default)]
+pub struct ImageOptions {
+    /// A data path holding the volumes' tape images: check them too (R23). Repeatable;
+    /// replaces [images] paths of --config.
+    #[arg(long = "image-path", value_name = "DIR")]
+    pub image_paths: Vec<PathBuf>,
+    /// The images' layout (default: [images] layout, else backbox).
+    #[arg(long, value_name = "LAYOUT")]
+    pub image_layout: Option<String>,
+    /// How much older than a volume's last write its image may be (default: [images]
+    /// tolerance, else 10m).
+    #[arg(long, value_name = "DURATION")]
+    pub image_tolerance: Option<String>,
+    /// Labels of volumes migrated off-line: expected to be absent.
+    #[arg(long, value_name = "FILE")]
+    pub migrated: Option<PathBuf>,
+}
+
+impl ImageOptions {
+    fn flags(&self) -> ImageFlags {
+        ImageFlags {
+            paths: self.image_paths.clone(),
+            layout: self.image_layout.clone(),
+            tolerance: self.image_tolerance.clone(),
+            migrated: self.migrated.clone(),
+        }
+    }
 }
 
 /// Why the check did not run: findings, for the JSON document and the terminal.
@@ -152,8 +184,86 @@ pub fn run(args: Args, styles: &Styles) -> CmdResult {
     Ok(verdict)
 }
 
+/// The image check for `status` and `plan`, when data paths are given (by flag or in
+/// the configuration); a check that cannot run stops the command (exit status 2).
+pub fn check_for(
+    staging: &str,
+    area: &DirArea,
+    options: &ImageOptions,
+    config: Option<&LoadedConfig>,
+    config_file: Option<&Path>,
+) -> Result<Option<ImagesReport>, Failure> {
+    let fail = |r: Refusal| Failure::msg(r.0.iter().map(|d| d.message.as_str()).collect::<Vec<_>>().join("; "));
+    let flags = options.flags();
+    let Some(settings) = settings(&flags, config, config_file).map_err(fail)? else {
+        if flags.is_empty() {
+            return Ok(None);
+        }
+        return Err(Failure::msg(
+            "--image-layout, --image-tolerance and --migrated need a data path: --image-path DIR",
+        ));
+    };
+    let report = check_images(staging, area, &settings, false).map_err(|e| Failure::msg(e.to_string()))?;
+    Ok(Some(report))
+}
+
 /// `generate --images`: the image tree of the staging area just written.
 pub fn write_tree(area: &Path, dir: &Path, paths: u32) -> Result<catstage::images::tree::ImageTree, Failure> {
     let src = DirArea::open(area).map_err(|e| Failure::msg(e.to_string()))?;
     catstage::images::tree::write_image_tree(&src, dir, paths).map_err(|e| Failure::msg(e.to_string()))
+}
+
+/// `status`: the configuration (for its [images] table) and the image check, if any.
+pub fn images_for(
+    staging: &Path,
+    area: &DirArea,
+    options: &ImageOptions,
+    config: Option<&Path>,
+) -> Result<Option<ImagesReport>, Failure> {
+    let loaded = match config {
+        Some(p) => Some(load_secondary(p).map_err(|e| Failure::msg(format!("{}: {e}", p.display())))?),
+        None => None,
+    };
+    if let Some(l) = &loaded
+        && let Some(d) = l.diagnostics.iter().find(|d| d.code == Code::ConfigError)
+    {
+        let at = d.line.map(|n| format!(":{n}")).unwrap_or_default();
+        return Err(Failure::msg(format!("{}{at}: {} (the configuration cannot be used)", l.config.file, d.message)));
+    }
+    check_for(&staging.display().to_string(), area, options, loaded.as_ref(), config)
+}
+
+/// The rows `status` shows of an image check.
+pub fn status_rows(i: &catstage::images::StatusImages) -> Vec<(&'static str, String)> {
+    let mut rows = vec![
+        (
+            "Image data paths",
+            format!(
+                "{} (layout {}, tolerance {})",
+                i.paths.join(", "),
+                i.layout,
+                catstage::images::Tolerance::from_seconds(i.tolerance_seconds)
+            ),
+        ),
+        (
+            "Images present",
+            format!(
+                "{} of {} volumes holding data ({} missing, {} stale, {} empty, {} migrated)",
+                i.present, i.with_data, i.missing, i.stale, i.empty, i.migrated
+            ),
+        ),
+    ];
+    for n in &i.newest_written {
+        rows.push((
+            "Newest written",
+            format!("{} in {}, written {}: image {}", n.label, n.group, n.written, n.image.as_str()),
+        ));
+    }
+    let verdict = match i.replicated {
+        Some(true) => "yes: the newest volume of every group has a fresh image",
+        Some(false) => "no: replicate the images of the newest volumes before a role switch",
+        None => "unknown: no volume carries a last-write time",
+    };
+    rows.push(("Images replicated", verdict.to_string()));
+    rows
 }
