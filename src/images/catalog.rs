@@ -36,7 +36,7 @@ pub struct CatalogVolume {
     /// The label.
     pub label: Label,
     /// Its primary group, an index into [`Catalog::groups`].
-    pub group: u16,
+    pub group: u32,
     /// Tape files, as its winning entry counts them.
     pub tapefiles: u64,
     /// Its volume record's facts, or why they could not be read.
@@ -62,22 +62,22 @@ struct SummaryFacts {
     id: Option<String>,
     base: Option<String>,
     /// Label, group index, tape files.
-    entries: Vec<(Label, u16, u64)>,
+    entries: Vec<(Label, u32, u64)>,
 }
 
-/// Interns group ids, so that a volume costs two bytes for its group.
+/// Interns group ids, so that a volume costs four bytes for its group.
 #[derive(Default)]
 struct Groups {
     ids: Vec<String>,
-    index: BTreeMap<String, u16>,
+    index: BTreeMap<String, u32>,
 }
 
 impl Groups {
-    fn intern(&mut self, id: &str) -> u16 {
+    fn intern(&mut self, id: &str) -> u32 {
         if let Some(&i) = self.index.get(id) {
             return i;
         }
-        let i = u16::try_from(self.ids.len()).unwrap_or(u16::MAX);
+        let i = u32::try_from(self.ids.len()).unwrap_or(u32::MAX);
         self.ids.push(id.to_string());
         self.index.insert(id.to_string(), i);
         i
@@ -195,13 +195,13 @@ pub fn read_catalog(src: &dyn Source) -> io::Result<Catalog> {
     };
     // The current set (formats/README.md §7): FULL's entries, overridden and extended by
     // UPDATE's when UPDATE builds on this FULL.
-    let mut set: Vec<(Label, (u16, u64))> = full.entries.into_iter().map(|(l, g, t)| (l, (g, t))).collect();
+    let mut set: Vec<(Label, (u32, u64))> = full.entries.into_iter().map(|(l, g, t)| (l, (g, t))).collect();
     if let Some(u) = update.filter(|u| u.base.is_some() && u.base == full.id) {
         set.extend(u.entries.into_iter().map(|(l, g, t)| (l, (g, t))));
     }
     // A stable sort keeps UPDATE's entry after FULL's for one label; the last one wins.
     set.sort_by_key(|e| e.0);
-    let mut set: Vec<(Label, (u16, u64))> = set.into_iter().rev().collect();
+    let mut set: Vec<(Label, (u32, u64))> = set.into_iter().rev().collect();
     set.dedup_by_key(|e| e.0);
     set.reverse();
     let volumes = set

@@ -58,7 +58,7 @@ pub struct VolumeImage {
     /// The label.
     pub label: Label,
     /// Its primary group (an index into the report's groups).
-    pub group: u16,
+    pub group: u32,
     /// When it was last written, if known.
     pub written: Option<Timestamp>,
     /// The outcome.

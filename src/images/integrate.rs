@@ -61,7 +61,7 @@ pub fn status_images(r: &ImagesReport) -> StatusImages {
     let f = &r.findings;
     let mut newest: BTreeMap<&str, (Timestamp, Label, ImageState)> = BTreeMap::new();
     for v in &f.volumes {
-        let (Some(w), Some(g)) = (v.written, r.groups.get(usize::from(v.group))) else { continue };
+        let (Some(w), Some(g)) = (v.written, r.groups.get(v.group as usize)) else { continue };
         let newer = newest.get(g.as_str()).is_none_or(|(t, l, _)| w.cmp_instant(t).then(v.label.cmp(l)).is_gt());
         if newer {
             newest.insert(g, (w, v.label, v.state));
