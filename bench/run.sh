@@ -6,6 +6,8 @@
 #   bench/run.sh            ~1.5 GB workload (--volumes 5000 --diskfiles 2000), 5 runs
 #   bench/run.sh --quick    small workload, 3 runs: a couple of minutes at most
 #   bench/run.sh --runs N   N runs per command
+#   bench/run.sh --only images   only the rows of one group (images: catstage images
+#                                over 100,000 volumes on 4 data paths, beside find)
 #
 # The workload is generated once under bench/out/ (or $CATSTAGE_BENCH_DIR) and reused.
 set -euo pipefail
@@ -13,11 +15,15 @@ cd "$(dirname "$0")/.."
 
 quick=0
 runs=5
+only=""
 while [ $# -gt 0 ]; do
     case "$1" in
         --quick) quick=1; runs=3 ;;
         --runs) runs="$2"; shift ;;
-        -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+        --only)
+            only="$2"; shift
+            case "$only" in images) ;; *) echo "bench/run.sh: --only takes: images" >&2; exit 2 ;; esac ;;
+        -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
         *) echo "bench/run.sh: unknown argument $1" >&2; exit 2 ;;
     esac
     shift
@@ -28,7 +34,8 @@ work="${CATSTAGE_BENCH_DIR:-bench/out}/v${volumes}-d${diskfiles}"
 bin=target/release/catstage
 
 cargo build --release --quiet
-mkdir -p "$(dirname "$work")"
+mkdir -p "$(dirname "$work")" bench/out
+if [ -z "$only" ]; then
 if [ ! -f "$work/FULL" ]; then
     rm -rf "$work" "$work.toml"
     echo "generating $work ..." >&2
@@ -48,6 +55,7 @@ if [ ! -f "$next/FULL" ]; then
     "$bin" generate --from "$work" -o "$next" --update $((volumes / 100)) > /dev/null
 fi
 bytes=$(du -sb "$work" | cut -f1)
+fi
 
 warm() { cat "$1"/* > /dev/null; }
 
@@ -94,6 +102,7 @@ measure() {
 ratio() { awk -v a="${wall[$1]}" -v b="${wall[$2]}" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
 mib() { awk -v k="${rss[$1]}" 'BEGIN { printf "%.0f", k / 1024 }'; }
 
+if [ -z "$only" ]; then
 warm "$work"
 files=("$work"/*)
 measure "openssl dgst -sha256" openssl dgst -sha256 "${files[@]}"
@@ -172,13 +181,41 @@ if command -v bagit.py > /dev/null; then
     measure "bagit.py --validate --processes 2" bagit.py --quiet --validate --processes 2 "$bag"
 fi
 
+fi
+# images: a staging area of 100,000 volumes (10,000 with --quick) and its image tree over
+# 4 data paths, against find listing the same tree with the same metadata.
+run_images() {
+    local ivol=100000
+    [ "$quick" = 1 ] && ivol=10000
+    iarea="${CATSTAGE_BENCH_DIR:-bench/out}/images-v${ivol}"
+    if [ ! -f "$iarea/FULL" ]; then
+        rm -rf "$iarea" "$iarea-img"
+        echo "generating $iarea and its images ..." >&2
+        "$bin" generate -o "$iarea" --volumes "$ivol" --diskfiles 1 --images "$iarea-img" --image-paths 4 > /dev/null
+    fi
+    ipaths=("$iarea-img"/path1 "$iarea-img"/path2 "$iarea-img"/path3 "$iarea-img"/path4)
+    find "$iarea" -type f -exec cat {} + > /dev/null
+    find "${ipaths[@]}" -printf '%s %T@ %p\n' > /dev/null
+    measure "find -printf (image tree)" find "${ipaths[@]}" -printf '%s %T@ %p\n'
+    measure "catstage images" "$bin" images -q "$iarea" --path "${ipaths[0]}" --path "${ipaths[1]}" \
+        --path "${ipaths[2]}" --path "${ipaths[3]}"
+    rm -f "${CATSTAGE_BENCH_DIR:-bench/out}"/.*.catstage-lock
+}
+
+run_images
+
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
 echo
-echo "catstage bench, $(date -u +%Y-%m-%d), $(nproc) cores, ${cpu}; workload: $volumes volumes, $((bytes / 1024 / 1024)) MiB; median of $runs runs, warm page cache"
+if [ -z "$only" ]; then
+    echo "catstage bench, $(date -u +%Y-%m-%d), $(nproc) cores, ${cpu}; workload: $volumes volumes, $((bytes / 1024 / 1024)) MiB; median of $runs runs, warm page cache"
+else
+    echo "catstage bench (--only $only), $(date -u +%Y-%m-%d), $(nproc) cores, ${cpu}; median of $runs runs, warm page cache"
+fi
 echo
 printf '| %-40s | %9s | %9s | %-34s |\n' "command" "wall (s)" "RSS (MiB)" "ratio"
 printf '|%s|%s|%s|%s|\n' "------------------------------------------" "-----------" "-----------" "------------------------------------"
 row() { printf '| %-40s | %9s | %9s | %-34s |\n' "$1" "${wall[$1]}" "$(mib "$1")" "$2"; }
+if [ -z "$only" ]; then
 row "openssl dgst -sha256" "peer"
 row "sha256sum" "peer"
 row "catstage validate" "$(ratio "catstage validate" "openssl dgst -sha256")x openssl, $(ratio "catstage validate" "sha256sum")x sha256sum"
@@ -199,3 +236,6 @@ row "catstage unpack" "$(ratio "catstage unpack" "zstd -dc | tar -x && sync")x z
 if [ -n "${wall[bagit.py --validate --processes 2]:-}" ]; then
     row "bagit.py --validate --processes 2" "$(ratio "catstage validate" "bagit.py --validate --processes 2")x: catstage validate against it"
 fi
+fi
+row "find -printf (image tree)" "peer"
+row "catstage images" "$(ratio "catstage images" "find -printf (image tree)")x find (target 2x, and 1 s)"

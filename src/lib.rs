@@ -31,6 +31,7 @@ pub mod diag;
 pub mod diff;
 pub mod disk;
 pub mod generate;
+pub mod images;
 pub mod keys;
 pub mod model;
 pub mod nodes;

@@ -127,6 +127,9 @@ pub struct VolumePlan {
     pub diskfiles: DiskCounts,
     /// DSM/TC transactions (R18).
     pub transactions: u64,
+    /// What the image check found (R23), when data paths were given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image: Option<crate::images::ImageState>,
 }
 
 /// One secondary group of the plan.
@@ -350,6 +353,7 @@ pub fn plan(
             dsmtc: None,
             diskfiles: DiskCounts::default(),
             transactions: 0,
+            image: None,
         };
         let Some(sec) = config.group_for(&e.group) else {
             v.reason = Some(format!("primary group {} has no secondary group (CS303)", e.group));
@@ -550,6 +554,7 @@ fn deletions(
                     ..DiskCounts::default()
                 },
                 transactions: 0,
+                image: None,
             })
         })
         .collect()

@@ -84,6 +84,8 @@ pub struct Status {
     pub errors: u64,
     /// Warnings among them.
     pub warnings: u64,
+    /// The image check (R23), when data paths were given.
+    pub images: Option<crate::images::StatusImages>,
 }
 
 fn newest(set: &CurrentSet) -> Option<VolumeTime> {
@@ -153,6 +155,7 @@ pub fn status(src: &dyn Source, baseline: Option<&dyn Source>, progress: Option<
         errors: report.errors,
         warnings: report.warnings,
         diagnostics: report.diagnostics,
+        images: None,
     };
     if let Some(b) = baseline {
         let (old, problems) = baseline_set(b)?;
@@ -184,7 +187,7 @@ pub fn status(src: &dyn Source, baseline: Option<&dyn Source>, progress: Option<
 impl Status {
     /// The JSON document (schema `catstage.status/1`).
     pub fn json(&self) -> serde_json::Value {
-        serde_json::json!({
+        let mut doc = serde_json::json!({
             "schema": "catstage.status/1",
             "volumes": self.volumes,
             "files": self.files,
@@ -200,6 +203,10 @@ impl Status {
             "caught_up": self.caught_up,
             "diagnostics": self.diagnostics.iter().map(render_json_diagnostic).collect::<Vec<_>>(),
             "summary": { "errors": self.errors, "warnings": self.warnings },
-        })
+        });
+        if let Some(i) = &self.images {
+            doc["images"] = serde_json::json!(i);
+        }
+        doc
     }
 }

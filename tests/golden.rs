@@ -131,7 +131,10 @@ fn err_fixtures_report_their_code() {
     let names: BTreeSet<String> = cases::err_cases().iter().map(|c| c.name.to_string()).collect();
     for e in std::fs::read_dir(root().join("fixtures/err")).unwrap() {
         let n = e.unwrap().file_name().to_string_lossy().into_owned();
-        assert!(names.contains(&n), "fixtures/err/{n} has no recipe in tests/support/cases.rs");
+        assert!(
+            names.contains(&n) || crate::images::owns_fixture(&n),
+            "fixtures/err/{n} has no recipe in tests/support/cases.rs (or tests/images.rs)"
+        );
     }
     // Codes only `plan`, `sync` or the package commands raise have their fixtures under
     // fixtures/plan, fixtures/sync and fixtures/package, as expected JSON documents.
@@ -157,6 +160,8 @@ fn err_fixtures_report_their_code() {
             }
         }
     }
+    // The image codes' fixtures are run by tests/images.rs.
+    covered.extend(crate::images::fixture_codes().iter().filter_map(|c| Code::lookup(c)));
     for c in Code::ALL {
         assert!(
             covered.contains(c),

@@ -11,6 +11,7 @@ mod corruption;
 mod diff;
 mod fuzz_replay;
 mod golden;
+mod images;
 mod limits;
 mod nodes;
 mod package;

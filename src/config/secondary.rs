@@ -151,6 +151,8 @@ pub struct SecondaryConfig {
     pub environment: EnvironmentConfig,
     /// `[[group]]`.
     pub groups: Vec<SecondaryGroup>,
+    /// `[images]`: where the volumes' tape images are (R23).
+    pub images: Option<crate::images::ImagesConfig>,
 }
 
 impl SecondaryConfig {
@@ -296,6 +298,11 @@ pub fn parse_secondary(file: &str, text: &str) -> LoadedConfig {
             && let Some(t) = toml_walk::table(&mut doc, "environment", v)
         {
             config.environment = read_environment(&mut doc, t);
+        }
+        if let Some(v) = top.get("images")
+            && let Some(t) = toml_walk::table(&mut doc, "images", v)
+        {
+            config.images = Some(crate::images::read_images_config(&mut doc, t));
         }
         if let Some(v) = top.get("group")
             && let Some(items) = toml_walk::array(&mut doc, "group", v)

@@ -306,6 +306,36 @@ codes! {
     /// A FULL export refused: rejected rows, or too many volumes removed.
     SyncRefused = 504, "sync-refused", Error,
         "a truncated or damaged listing must not wipe the staging area: fix the listing, or use --force if the removals are intended";
+    /// A volume that holds data without its whole image on any data path (R23).
+    MissingImage = 601, "missing-image", Error,
+        "replicate the volume's image to a data path before importing; list it with --migrated if it was migrated off-line on purpose";
+    /// An image-named entry that is not a regular file.
+    NotARegularImage = 602, "not-a-regular-image", Error,
+        "an image is two regular files; replace the entry with the image's files (catstage never follows a link, and a restore should not have to)";
+    /// The data file of a volume with data is empty.
+    EmptyImage = 603, "empty-image", Error,
+        "the data file arrived empty (an interrupted or pre-allocated copy); replicate the image again from the primary";
+    /// An image older than the volume's last write (R23).
+    StaleImage = 604, "stale-image", Error,
+        "data replication is behind the catalog: replicate the image again and import once it has arrived";
+    /// A volume record whose facts cannot be read.
+    VolumeRecordUnreadable = 605, "volume-record-unreadable", Error,
+        "run `catstage validate STAGING`: the volume file is missing or damaged; copy it again from the primary";
+    /// The same volume on more than one data path.
+    DuplicateImage = 606, "duplicate-image", Warning,
+        "check which copy holds the last write (the newer, as BackBox picks it), then remove the other so that no restore reads it";
+    /// An image of no volume of the current set.
+    OrphanImage = 607, "orphan-image", Warning,
+        "check on the primary whether the volume still exists: delete or archive the image, or export the catalog again";
+    /// A volume with data whose record has no `written` time.
+    ImageAgeUnknown = 608, "image-age-unknown", Warning,
+        "the primary's volume record carries no last-write time: compare the image with the primary's by hand";
+    /// A data path that does not exist, is not a directory, or cannot be read.
+    DataPathUnusable = 609, "data-path-unusable", Error,
+        "check that the data path is mounted and readable by this user, and that --path or [images] paths names it";
+    /// The image check could not run.
+    ImagesNotChecked = 610, "images-not-checked", Error,
+        "correct what the message names (the settings, the staging area or the list of migrated volumes) and check again";
 }
 
 impl std::fmt::Display for Code {
@@ -429,7 +459,17 @@ CS424 too-many-removals
 CS501 definition-error
 CS502 row-rejected
 CS503 source-not-sorted
-CS504 sync-refused"
+CS504 sync-refused
+CS601 missing-image
+CS602 not-a-regular-image
+CS603 empty-image
+CS604 stale-image
+CS605 volume-record-unreadable
+CS606 duplicate-image
+CS607 orphan-image
+CS608 image-age-unknown
+CS609 data-path-unusable
+CS610 images-not-checked"
         );
         let mut numbers: Vec<u16> = Code::ALL.iter().map(|c| c.number()).collect();
         numbers.dedup();

@@ -23,7 +23,8 @@ Examples:
   catstage generate -o /tmp/p --volumes 10 --store 'PROD A' --node '\\PRIMA'
   catstage generate -o /tmp/u --volumes 30 --update 3                 # FULL + UPDATE
   catstage generate --from /tmp/a -o /tmp/b --update 3 --add 1        # next UPDATE export
-  catstage generate --from /tmp/b -o /tmp/c --full --remove 2         # next FULL export")]
+  catstage generate --from /tmp/b -o /tmp/c --full --remove 2         # next FULL export
+  catstage generate -o /tmp/a --volumes 30 --images /tmp/a-img --image-paths 4   # and its images")]
 pub struct Args {
     /// The new staging area (must not exist, or be an empty directory).
     #[arg(short, long, value_name = "DIR")]
@@ -79,6 +80,14 @@ pub struct Args {
     /// validates clean with `validate --config`.
     #[arg(long, value_name = "FILE")]
     pub secondary_config: Option<PathBuf>,
+    /// Also write a matching tree of tape images (formats/images.md, layout backbox) into
+    /// DIR: small sparse .IND and .DAT files for every volume that holds data, modified a
+    /// minute after its last write, over --image-paths sub-directories path1 … pathN.
+    #[arg(long, value_name = "DIR")]
+    pub images: Option<PathBuf>,
+    /// The number of data paths of --images.
+    #[arg(long, value_name = "N", default_value_t = 1, requires = "images")]
+    pub image_paths: u32,
     /// The secondary's node, for --secondary-config.
     #[arg(long, value_name = "\\NAME", default_value = "\\DRSITE", requires = "secondary_config")]
     pub secondary_node: String,
@@ -141,7 +150,21 @@ pub fn run(args: Args, styles: &Styles) -> CmdResult {
         catstage::disk::AtomicFile::write(c, text.as_bytes(), 0o644, true)?;
     }
     crate::areas::print_notes(styles, &result.notes, args.quiet);
+    let images = match &args.images {
+        Some(dir) => Some(crate::cmd_images::write_tree(&args.output, dir, args.image_paths)?),
+        None => None,
+    };
     if !args.quiet {
+        if let (Some(t), Some(dir)) = (&images, &args.images) {
+            writeln!(
+                io::stdout().lock(),
+                "{}: images of {} volumes, {} files over {} data paths",
+                dir.display(),
+                t.volumes,
+                t.files,
+                t.paths.len()
+            )?;
+        }
         let update = result.update_export.map(|u| format!(", UPDATE export {u}")).unwrap_or_default();
         writeln!(
             io::stdout().lock(),

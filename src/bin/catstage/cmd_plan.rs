@@ -35,6 +35,7 @@ Examples:
   catstage plan /stage/SLABA --config secondary.toml --type update --baseline /stage/SLABA.imported
   catstage plan /stage/SLABA --config secondary.toml --type full --baseline B --max-deletions 40
   catstage plan /stage/SLABA --config secondary.toml --type full --format json
+  catstage plan /stage/SLABA --config secondary.toml --type full --image-path /vtl/p1   # and the images
 
 Exit status: 0 the plan carries no error, 1 it does (the import would corrupt, drop or wipe
 something), 2 could not run.")]
@@ -63,6 +64,10 @@ pub struct Args {
     /// Label lists for the uniqueness checks, as for validate.
     #[arg(long, value_name = "FILE")]
     pub labels: Vec<PathBuf>,
+    /// Where the tape images are (or [images] of --config): a volume catalogued without
+    /// a fresh image is a warning.
+    #[command(flatten)]
+    pub images: crate::cmd_images::ImageOptions,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -85,8 +90,18 @@ pub fn run(args: Args, styles: &Styles) -> CmdResult {
         references: &references,
         reference_diagnostics,
     };
+    let images = crate::cmd_images::check_for(
+        &args.staging.display().to_string(),
+        &area,
+        &args.images,
+        Some(&config),
+        Some(&args.config),
+    )?;
     let read: Vec<&catstage::disk::Area> = std::iter::once(&area).chain(&baseline).collect();
-    let p = areas::finish(&read, plan(&args.staging.display().to_string(), &area, req, None))?;
+    let mut p = areas::finish(&read, plan(&args.staging.display().to_string(), &area, req, None))?;
+    if let Some(r) = &images {
+        catstage::images::integrate::mark_plan(&mut p, r);
+    }
     let mut out = io::BufWriter::new(io::stdout().lock());
     match args.format {
         Format::Json => writeln!(out, "{:#}", p.json())?,
@@ -131,6 +146,7 @@ fn report(out: &mut dyn Write, p: &Plan, baseline: Option<&PathBuf>, styles: &St
     table(out, &rows, &[])?;
 
     writeln!(out, "\nVOLUMES")?;
+    let images = p.volumes.iter().any(|v| v.image.is_some());
     let mut rows = vec![vec![
         "LABEL".to_string(),
         "GROUP".into(),
@@ -140,12 +156,15 @@ fn report(out: &mut dyn Write, p: &Plan, baseline: Option<&PathBuf>, styles: &St
         "IMPORT SOURCE".into(),
         "ACTION".into(),
     ]];
+    if images {
+        rows[0].insert(5, "IMAGE".into());
+    }
     for v in p.volumes.iter().filter(|v| v.action != Action::Delete) {
         let action = match (&v.action, &v.reason) {
             (Action::Skip, Some(r)) => format!("skip: {r}"),
             (a, _) => format!("{a:?}").to_lowercase(),
         };
-        rows.push(vec![
+        let mut row = vec![
             v.label.to_string(),
             v.group.clone().unwrap_or_else(|| v.primary_group.clone()),
             or_dash(&v.catalog_status).to_string(),
@@ -153,7 +172,11 @@ fn report(out: &mut dyn Write, p: &Plan, baseline: Option<&PathBuf>, styles: &St
             v.generation.map_or("-".into(), |g| g.to_string()),
             or_dash(&v.import_source).to_string(),
             action,
-        ]);
+        ];
+        if images {
+            row.insert(5, v.image.map_or("-", |i| i.as_str()).to_string());
+        }
+        rows.push(row);
     }
     table(out, &rows, &[false, false, false, false, true, false, false])?;
 

@@ -24,8 +24,11 @@ Examples:
   catstage status /stage/SLABA
   catstage status /stage/SLABA --baseline /stage/SLABA.imported    # before a role switch
   catstage status /stage/SLABA --format json
+  catstage status /stage/SLABA --image-path /vtl/p1 --image-path /vtl/p2   # and the images (R23)
+  catstage status /stage/SLABA --config secondary.toml                      # [images] paths = [...]
 
-Exit status: 0 fine, 1 the staging area has structural errors, 2 could not run.")]
+Exit status: 0 fine, 1 the staging area has structural errors (or, with data paths, an
+image is missing, stale or empty), 2 could not run.")]
 pub struct Args {
     /// The staging area.
     #[arg(value_name = "STAGING")]
@@ -33,6 +36,12 @@ pub struct Args {
     /// A staging area holding what the secondary imported last time.
     #[arg(long, value_name = "DIR")]
     pub baseline: Option<PathBuf>,
+    /// The secondary's configuration: its [images] table says where the tape images are.
+    #[arg(long, value_name = "SEC.toml")]
+    pub config: Option<PathBuf>,
+    /// Where the tape images are, to check those of the newest volumes.
+    #[command(flatten)]
+    pub images: crate::cmd_images::ImageOptions,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -44,12 +53,16 @@ pub fn run(args: Args, styles: &Styles) -> CmdResult {
         Some(b) => Some(areas::read(b, Some("--baseline"))?),
         None => None,
     };
+    let images = crate::cmd_images::images_for(&args.staging, &area, &args.images, args.config.as_deref())?;
     let total: u64 = area.entries().iter().map(|e| e.size).sum();
     let bar = styles.progress(total, "status", false);
     let tick = |n: u64| bar.inc(n);
     let read: Vec<&catstage::disk::Area> = std::iter::once(&area).chain(&baseline).collect();
-    let s = areas::finish(&read, status(&area, baseline.as_ref().map(|b| b as &dyn Source), Some(&tick)))?;
+    let mut s = areas::finish(&read, status(&area, baseline.as_ref().map(|b| b as &dyn Source), Some(&tick)))?;
     bar.finish_and_clear();
+    if let Some(r) = &images {
+        catstage::images::integrate::add_to_status(&mut s, r);
+    }
     let mut out = io::BufWriter::new(io::stdout().lock());
     match args.format {
         Format::Json => writeln!(out, "{:#}", s.json())?,
@@ -108,6 +121,9 @@ pub fn run(args: Args, styles: &Styles) -> CmdResult {
                         .to_string(),
                 };
                 rows.push(("Baseline caught up", caught));
+            }
+            if let Some(i) = &s.images {
+                rows.extend(crate::cmd_images::status_rows(i));
             }
             let width = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
             for (k, v) in rows {

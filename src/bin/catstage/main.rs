@@ -4,6 +4,7 @@ mod areas;
 mod cmd_diff;
 mod cmd_explain;
 mod cmd_generate;
+mod cmd_images;
 mod cmd_keygen;
 mod cmd_keys;
 mod cmd_meta;
@@ -39,6 +40,7 @@ Examples:
   catstage validate /stage/SLABA --format json   the same, for scripts
   catstage validate /stage/SLABA --config sec.toml   and what the import would do wrong
   catstage keys /stage/SLABA --config sec.toml   key managers encrypted volumes need
+  catstage images /stage/SLABA --path /vtl/p1    the tape images the catalog needs are there
   catstage explain CS004                         what a finding means and how to fix it
   catstage generate -o /tmp/area --volumes 500   a synthetic staging area for tests
 
@@ -73,6 +75,8 @@ pub enum Command {
     Keys(cmd_keys::Args),
     /// Preview an import: the import report it would produce, without importing.
     Plan(cmd_plan::Args),
+    /// Check that the replicated tape images of every volume are present and fresh.
+    Images(cmd_images::Args),
     /// Rewrite the node part of DISKFILE names, re-sealing what changes.
     ReplaceNodes(cmd_replace_nodes::Args),
     /// Pack a staging area into a package for transfer without a network link.
@@ -116,6 +120,7 @@ fn main() -> ExitCode {
         Command::Explain(a) => cmd_explain::run(a),
         Command::Keys(a) => cmd_keys::run(a, &style),
         Command::Plan(a) => cmd_plan::run(a, &style),
+        Command::Images(a) => cmd_images::run(a, &style),
         Command::ReplaceNodes(a) => cmd_replace_nodes::run(a, &style),
         Command::Pack(a) => cmd_pack::run(a, &style),
         Command::Verify(a) => cmd_verify::run(a, &style),
@@ -147,12 +152,14 @@ pub enum Failure {
     Flagged(String, catstage::disk::AreaError),
     /// An input the command cannot use (a configuration), and the findings about it.
     Unusable(String, Vec<catstage::diag::Diagnostic>),
+    /// Findings that are the whole reason (a data path that cannot be read).
+    Diagnosed(String, Vec<catstage::diag::Diagnostic>),
 }
 
 impl std::fmt::Display for Failure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Failure::Message(m) | Failure::Unusable(m, _) => f.write_str(m),
+            Failure::Message(m) | Failure::Unusable(m, _) | Failure::Diagnosed(m, _) => f.write_str(m),
             Failure::Io(e) => write!(f, "{e}"),
             Failure::Area(e) => e.fmt(f),
             Failure::Flagged(flag, e) => write!(f, "{flag}: {e}"),
@@ -171,6 +178,7 @@ impl Failure {
                 all
             }
             Failure::Area(e) | Failure::Flagged(_, e) => vec![Diagnostic::new(e.code(), None, self.to_string())],
+            Failure::Diagnosed(_, d) => d.clone(),
             other => vec![Diagnostic::new(Code::CannotRun, None, other.to_string())],
         }
     }

@@ -168,13 +168,18 @@ pub fn finish<R: Report>(
 /// Reports a run that could not run and returns its exit status, 2: on stderr, and with
 /// `--format json` also as one document of the command's schema on stdout.
 pub fn failed(styles: &Styles, f: &Failure, json: Option<(&'static str, &OutputArgs)>) -> u8 {
-    if let Failure::Unusable(_, diags) = f {
-        let mut err = std::io::stderr().lock();
-        for d in diags {
-            let _ = catstage::diag::render_text(&mut err, d, styles.stderr);
+    match f {
+        Failure::Unusable(_, diags) | Failure::Diagnosed(_, diags) => {
+            let mut err = std::io::stderr().lock();
+            for d in diags {
+                let _ = catstage::diag::render_text(&mut err, d, styles.stderr);
+            }
         }
+        _ => {}
     }
-    error(styles, &f.to_string());
+    if !matches!(f, Failure::Diagnosed(..)) {
+        error(styles, &f.to_string());
+    }
     if let Some((schema, out)) = json
         && out.format == Format::Json
         && !out.quiet

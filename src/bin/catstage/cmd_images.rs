@@ -1,0 +1,230 @@
+//! `catstage images`, and the image options of `status` and `plan`.
+
+use crate::output::Styles;
+use crate::{CmdResult, Failure};
+use catstage::config::LoadedConfig;
+use catstage::diag::{Code, Diagnostic};
+use catstage::disk::{Access, Area, Want};
+use catstage::images::catalog::read_catalog;
+use catstage::images::{ImageFlags, ImageSettings, ImagesError, ImagesReport, check_images, check_images_with};
+use catstage::report::TextOptions;
+use catstage::staging::Source;
+use std::path::{Path, PathBuf};
+
+/// Check that the replicated tape images of every volume are present, whole, fresh and
+/// unduplicated (R23).
+///
+/// Catalog replication and data replication are independent: the tape images travel by
+/// NAS replication, mirroring, scripts or vaulting. For every volume of the current set
+/// that holds data (not SCRATCH, or with tape files), both files of its image must be on
+/// exactly one data path, as regular files (links are never followed), the data file not
+/// empty, and neither older than the volume's last write minus --tolerance. Also reports
+/// volumes on two data paths (which one BackBox uses), image files of no volume of the
+/// current set, and volumes listed as migrated off-line. Reads directory metadata only,
+/// never an image's content. Settings come from --config ([images]) unless given here.
+#[derive(clap::Args, Debug)]
+#[command(after_help = "\
+Examples:
+  catstage images /stage/SLABA --path /vtl/path1 --path /vtl/path2
+  catstage images /stage/SLABA --config secondary.toml            # [images] paths = [...]
+  catstage images /stage/SLABA --config secondary.toml --migrated migrated.txt --tolerance 30m
+  catstage images /stage/SLABA --path /vtl/path1 --format json | jq '.missing'
+  catstage images /stage/SLABA --path /vtl/path1 --all           # every orphan, one by one
+
+Exit status: 0 no errors (warnings alone do not fail), 1 errors found (an image missing,
+stale, empty or not a regular file), 2 could not run (a data path that does not exist or
+cannot be read, no data path, bad settings, an unreadable staging area).")]
+pub struct Args {
+    /// The staging area.
+    #[arg(value_name = "STAGING")]
+    pub staging: PathBuf,
+    /// A data path holding image files. Repeatable; replaces [images] paths.
+    #[arg(long = "path", value_name = "DIR")]
+    pub paths: Vec<PathBuf>,
+    /// The secondary's configuration (formats/secondary-config.md): its [images] table.
+    #[arg(long, value_name = "SEC.toml")]
+    pub config: Option<PathBuf>,
+    /// How images are named on the data paths: backbox (LB<label>.IND and .DAT, NL for
+    /// non-labelled volumes). Default: [images] layout, else backbox.
+    #[arg(long, value_name = "LAYOUT")]
+    pub layout: Option<String>,
+    /// Labels of volumes migrated off-line, one per line (`#` comments), as for
+    /// validate --labels: they are expected to be absent.
+    #[arg(long, value_name = "FILE")]
+    pub migrated: Option<PathBuf>,
+    /// How much older than the volume's last write an image may be, for clocks that
+    /// differ between the sites: 10m, 90s, 1h30m, 0 (at most 24h). Default: [images]
+    /// tolerance, else 10m.
+    #[arg(long, value_name = "DURATION")]
+    pub tolerance: Option<String>,
+    #[command(flatten)]
+    pub output: crate::output::OutputArgs,
+}
+
+/// The image options of `status` and `plan`.
+#[derive(clap::Args, Debug, Default)]
+pub struct ImageOptions {
+    /// A data path holding the volumes' tape images: check them too (R23). Repeatable;
+    /// replaces [images] paths of --config.
+    #[arg(long = "image-path", value_name = "DIR")]
+    pub image_paths: Vec<PathBuf>,
+    /// The images' layout (default: [images] layout, else backbox).
+    #[arg(long, value_name = "LAYOUT")]
+    pub image_layout: Option<String>,
+    /// How much older than a volume's last write its image may be (default: [images]
+    /// tolerance, else 10m).
+    #[arg(long, value_name = "DURATION")]
+    pub image_tolerance: Option<String>,
+    /// Labels of volumes migrated off-line: expected to be absent.
+    #[arg(long, value_name = "FILE")]
+    pub migrated: Option<PathBuf>,
+}
+
+impl ImageOptions {
+    fn flags(&self) -> ImageFlags {
+        ImageFlags {
+            paths: self.image_paths.clone(),
+            layout: self.image_layout.clone(),
+            tolerance: self.image_tolerance.clone(),
+            migrated: self.migrated.clone(),
+        }
+    }
+}
+
+/// Why the check did not run: findings, for the JSON document and the terminal.
+struct Refusal(Vec<Diagnostic>);
+
+impl From<Refusal> for Failure {
+    fn from(r: Refusal) -> Self {
+        let message = r.0.iter().map(|d| d.message.as_str()).collect::<Vec<_>>().join("; ");
+        Failure::Diagnosed(message, r.0)
+    }
+}
+
+fn refuse(code: Code, file: Option<String>, message: impl Into<String>) -> Refusal {
+    Refusal(vec![Diagnostic::new(code, file, message)])
+}
+
+/// Reads the configuration; one that cannot be read whole stops the check.
+fn config(path: Option<&Path>) -> Result<Option<LoadedConfig>, Failure> {
+    path.map(crate::areas::config).transpose()
+}
+
+/// The settings from the flags and the configuration.
+fn settings(
+    flags: &ImageFlags,
+    config: Option<&LoadedConfig>,
+    file: Option<&Path>,
+) -> Result<Option<ImageSettings>, Refusal> {
+    let images = config.and_then(|c| c.config.images.as_ref());
+    flags.resolve(images, file).map_err(|m| refuse(Code::ImagesNotChecked, None, m))
+}
+
+/// Runs the check: configuration, settings, staging area, data paths.
+fn prepare_and_check(args: &Args, staging: &str) -> Result<ImagesReport, Failure> {
+    let loaded = config(args.config.as_deref())?;
+    let flags = ImageFlags {
+        paths: args.paths.clone(),
+        layout: args.layout.clone(),
+        tolerance: args.tolerance.clone(),
+        migrated: args.migrated.clone(),
+    };
+    let Some(settings) = settings(&flags, loaded.as_ref(), args.config.as_deref())? else {
+        return Err(refuse(
+            Code::ImagesNotChecked,
+            None,
+            "no data path: give --path DIR (repeatable), or [images] paths in the configuration given with --config",
+        )
+        .into());
+    };
+    // Listing the staging area overlaps the listing of the data paths.
+    let read = || {
+        let area = Area::open(&args.staging, Access::Read, Want::Area).map_err(ImagesError::Open)?;
+        let catalog = read_catalog(&area).map_err(ImagesError::Staging);
+        area.still_current().map_err(ImagesError::Open)?;
+        catalog
+    };
+    check_images_with(staging, read, &settings, args.output.all).map_err(|e| Refusal(vec![e.diagnostic()]).into())
+}
+
+pub fn run(args: Args, styles: &Styles) -> CmdResult {
+    args.output.apply();
+    let staging = args.staging.display().to_string();
+    let result = prepare_and_check(&args, &staging);
+    crate::output::finish(result, &args.output, styles, catstage::images::SCHEMA, TextOptions::default())
+}
+
+/// The image check for `status` and `plan`, when data paths are given (by flag or in
+/// the configuration); a check that cannot run stops the command (exit status 2).
+pub fn check_for(
+    staging: &str,
+    area: &dyn Source,
+    options: &ImageOptions,
+    config: Option<&LoadedConfig>,
+    config_file: Option<&Path>,
+) -> Result<Option<ImagesReport>, Failure> {
+    let flags = options.flags();
+    let Some(settings) = settings(&flags, config, config_file).map_err(Failure::from)? else {
+        if flags.is_empty() {
+            return Ok(None);
+        }
+        return Err(Failure::msg(
+            "--image-layout, --image-tolerance and --migrated need a data path: --image-path DIR",
+        ));
+    };
+    let report =
+        check_images(staging, area, &settings, false).map_err(|e| Failure::from(Refusal(vec![e.diagnostic()])))?;
+    Ok(Some(report))
+}
+
+/// `generate --images`: the image tree of the staging area just written.
+pub fn write_tree(area: &Path, dir: &Path, paths: u32) -> Result<catstage::images::tree::ImageTree, Failure> {
+    let src = Area::open(area, Access::Read, Want::Area)?;
+    catstage::images::tree::write_image_tree(&src, dir, paths).map_err(|e| Failure::msg(e.to_string()))
+}
+
+/// `status`: the configuration (for its [images] table) and the image check, if any.
+pub fn images_for(
+    staging: &Path,
+    area: &dyn Source,
+    options: &ImageOptions,
+    config: Option<&Path>,
+) -> Result<Option<ImagesReport>, Failure> {
+    let loaded = self::config(config)?;
+    check_for(&staging.display().to_string(), area, options, loaded.as_ref(), config)
+}
+
+/// The rows `status` shows of an image check.
+pub fn status_rows(i: &catstage::images::StatusImages) -> Vec<(&'static str, String)> {
+    let mut rows = vec![
+        (
+            "Image data paths",
+            format!(
+                "{} (layout {}, tolerance {})",
+                i.paths.join(", "),
+                i.layout,
+                catstage::images::Tolerance::from_seconds(i.tolerance_seconds)
+            ),
+        ),
+        (
+            "Images present",
+            format!(
+                "{} of {} volumes holding data ({} missing, {} stale, {} empty, {} migrated)",
+                i.present, i.with_data, i.missing, i.stale, i.empty, i.migrated
+            ),
+        ),
+    ];
+    for n in &i.newest_written {
+        rows.push((
+            "Newest written",
+            format!("{} in {}, written {}: image {}", n.label, n.group, n.written, n.image.as_str()),
+        ));
+    }
+    let verdict = match i.replicated {
+        Some(true) => "yes: the newest volume of every group has a fresh image",
+        Some(false) => "no: replicate the images of the newest volumes before a role switch",
+        None => "unknown: no volume carries a last-write time",
+    };
+    rows.push(("Images replicated", verdict.to_string()));
+    rows
+}

@@ -1,0 +1,331 @@
+//! What the image check needs of a staging area: the current set's labels, groups and
+//! tape file counts (from the summaries) and, for each volume, the few facts of its
+//! volume record that say whether it holds data and when it was last written.
+//!
+//! This is the one place where `images` reads a staging area. It reads far less than
+//! `validate`: a summary whose `END` trailer verifies and whose lines lex cleanly is
+//! read on a lean path that keeps a few bytes per entry (a staging area of 100,000
+//! volumes fits in a few MiB); any other summary goes through the full parser, whose
+//! findings are reported. Of each volume file only the lines before its first tape file
+//! are read. Integrity of the volume files is `validate`'s job.
+
+use crate::diag::{Code, Diagnostic, FileDiagnostics};
+use crate::model::{ExportType, Label, TapeVolumeStatus, Timestamp, VolumeStatus, parse_uint};
+use crate::parse::{Lexed, LineHandler, MAX_LINE, frame, lex, read_some, read_summary, unescape};
+use crate::staging::{EntryKind, Source};
+use rayon::prelude::*;
+use std::collections::{BTreeMap, BTreeSet};
+use std::io;
+
+/// The facts of a volume record the image check needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HeadFacts {
+    /// BackPak status.
+    pub status: VolumeStatus,
+    /// DSM/TC status of the TAPEVOLUME, if the volume has one.
+    pub tape_status: Option<TapeVolumeStatus>,
+    /// Last written (mounted for output).
+    pub written: Option<Timestamp>,
+    /// Bytes of data on the volume.
+    pub size: u64,
+}
+
+/// One volume of the current set.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CatalogVolume {
+    /// The label.
+    pub label: Label,
+    /// Its primary group, an index into [`Catalog::groups`].
+    pub group: u32,
+    /// Tape files, as its winning entry counts them.
+    pub tapefiles: u64,
+    /// Its volume record's facts, or why they could not be read.
+    pub head: Result<HeadFacts, String>,
+}
+
+/// The current set as the image check sees it.
+#[derive(Debug, Default)]
+pub struct Catalog {
+    /// False without a readable `FULL`: there is no current set.
+    pub has_current_set: bool,
+    /// The volumes, by label.
+    pub volumes: Vec<CatalogVolume>,
+    /// Primary group ids, by first appearance.
+    pub groups: Vec<String>,
+    /// Findings about the summaries (when one is damaged).
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// What was read of one summary.
+#[derive(Debug, Default)]
+struct SummaryFacts {
+    id: Option<String>,
+    base: Option<String>,
+    /// Label, group index, tape files.
+    entries: Vec<(Label, u32, u64)>,
+}
+
+/// Interns group ids, so that a volume costs four bytes for its group.
+#[derive(Default)]
+struct Groups {
+    ids: Vec<String>,
+    index: BTreeMap<String, u32>,
+}
+
+impl Groups {
+    fn intern(&mut self, id: &str) -> u32 {
+        if let Some(&i) = self.index.get(id) {
+            return i;
+        }
+        let i = u32::try_from(self.ids.len()).unwrap_or(u32::MAX);
+        self.ids.push(id.to_string());
+        self.index.insert(id.to_string(), i);
+        i
+    }
+}
+
+/// The lean path: the fields the check needs, or `damaged` at the first surprise.
+struct LeanSummary<'g> {
+    facts: SummaryFacts,
+    groups: &'g mut Groups,
+    lexed: Lexed,
+    damaged: bool,
+}
+
+fn value<'a>(line: &'a str, lexed: &Lexed, key: &str) -> Option<std::borrow::Cow<'a, str>> {
+    let f = lexed.fields.iter().find(|f| f.key.of(line) == key)?;
+    let raw = f.value.of(line);
+    Some(if f.escaped { std::borrow::Cow::Owned(unescape(raw)) } else { std::borrow::Cow::Borrowed(raw) })
+}
+
+impl LineHandler for LeanSummary<'_> {
+    fn line(&mut self, number: u64, line: &[u8], text: Option<&str>, _: &mut FileDiagnostics) {
+        if self.damaged {
+            return;
+        }
+        let Some(text) = text.or_else(|| std::str::from_utf8(line).ok()) else {
+            self.damaged = true;
+            return;
+        };
+        if number == 1 {
+            let minor = text.strip_prefix("CATSTAGE SUMMARY 1.");
+            self.damaged = !minor.is_some_and(|m| !m.is_empty() && m.bytes().all(|b| b.is_ascii_digit()));
+            return;
+        }
+        if !matches!(lex(text, &mut self.lexed), Ok(None)) {
+            self.damaged = true;
+            return;
+        }
+        match self.lexed.tag.of(text) {
+            "export" => {
+                self.facts.id = value(text, &self.lexed, "id").map(|v| v.into_owned());
+                self.facts.base = value(text, &self.lexed, "base").map(|v| v.into_owned());
+            }
+            "entry" => {
+                let label = value(text, &self.lexed, "label").and_then(|l| Label::parse(&l).ok());
+                let group = value(text, &self.lexed, "group");
+                let tapefiles = value(text, &self.lexed, "tapefiles").and_then(|t| parse_uint(&t, 0, u64::MAX).ok());
+                match (label, group, tapefiles) {
+                    (Some(l), Some(g), Some(t)) => {
+                        let g = self.groups.intern(&g);
+                        self.facts.entries.push((l, g, t));
+                    }
+                    _ => self.damaged = true,
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Reads one summary: the lean path, or the full parser and its findings.
+fn read_one(
+    src: &dyn Source,
+    name: &str,
+    kind: ExportType,
+    groups: &mut Groups,
+) -> io::Result<(Option<SummaryFacts>, Vec<Diagnostic>)> {
+    let mut diags = FileDiagnostics::new(name);
+    let mut lean = LeanSummary { facts: SummaryFacts::default(), groups, lexed: Lexed::default(), damaged: false };
+    let framed = frame(src.open(name)?, &mut lean, &mut diags)?;
+    if !lean.damaged && framed.trailer_ok && diags.is_empty() && lean.facts.id.is_some() {
+        return Ok((Some(lean.facts), Vec::new()));
+    }
+    let groups = lean.groups;
+    let parsed = read_summary(name, src.open(name)?, Some(kind))?;
+    let facts = parsed.summary.map(|s| SummaryFacts {
+        id: Some(s.export.id),
+        base: s.export.base,
+        entries: s.entries.iter().map(|e| (e.label, groups.intern(&e.group), e.tapefiles)).collect(),
+    });
+    Ok((facts, parsed.diagnostics))
+}
+
+/// Reads the current set of `src` and the facts of its volume records, in parallel.
+pub fn read_catalog(src: &dyn Source) -> io::Result<Catalog> {
+    let mut groups = Groups::default();
+    let mut diagnostics = Vec::new();
+    let (mut full, mut update) = (None, None);
+    let mut files = BTreeSet::new();
+    for e in src.entries() {
+        match e.kind {
+            EntryKind::Summary(kind) => {
+                let (facts, d) = read_one(src, &e.name, kind, &mut groups)?;
+                diagnostics.extend(d);
+                match kind {
+                    ExportType::Full => full = facts,
+                    ExportType::Update => update = facts,
+                }
+            }
+            EntryKind::Volume(label) => {
+                files.insert(label);
+            }
+            _ => {}
+        }
+    }
+    let Some(full) = full else {
+        if !src.entries().iter().any(|e| e.kind == EntryKind::Summary(ExportType::Full)) {
+            diagnostics.push(Diagnostic::new(
+                Code::MissingSummary,
+                Some("FULL".into()),
+                "the staging area has no FULL summary: there is no current set to check the images against",
+            ));
+        }
+        return Ok(Catalog { has_current_set: false, volumes: Vec::new(), groups: groups.ids, diagnostics });
+    };
+    // The current set (formats/README.md §7): FULL's entries, overridden and extended by
+    // UPDATE's when UPDATE builds on this FULL.
+    let mut set: Vec<(Label, (u32, u64))> = full.entries.into_iter().map(|(l, g, t)| (l, (g, t))).collect();
+    if let Some(u) = update.filter(|u| u.base.is_some() && u.base == full.id) {
+        set.extend(u.entries.into_iter().map(|(l, g, t)| (l, (g, t))));
+    }
+    // A stable sort keeps UPDATE's entry after FULL's for one label; the last one wins.
+    set.sort_by_key(|e| e.0);
+    let mut set: Vec<(Label, (u32, u64))> = set.into_iter().rev().collect();
+    set.dedup_by_key(|e| e.0);
+    set.reverse();
+    let volumes = set
+        .par_iter()
+        .map_init(Vec::new, |buf, &(label, (group, tapefiles))| {
+            let head = if files.contains(&label) {
+                read_head(src, &label, buf)?
+            } else {
+                Err(format!("{} is not in the staging area as a regular file", label.file_name()))
+            };
+            Ok(CatalogVolume { label, group, tapefiles, head })
+        })
+        .collect::<io::Result<Vec<_>>>()?;
+    Ok(Catalog { has_current_set: true, volumes, groups: groups.ids, diagnostics })
+}
+
+/// Reads the lines of a volume file up to its `tapevolume` record and takes the facts.
+fn read_head(src: &dyn Source, label: &Label, buf: &mut Vec<u8>) -> io::Result<Result<HeadFacts, String>> {
+    let file = label.file_name();
+    let mut r = src.open(&file)?;
+    buf.clear();
+    // Header, export, volume, tapevolume: four lines, each at most MAX_LINE bytes.
+    let limit = 4 * MAX_LINE;
+    let mut chunk = [0u8; 4096];
+    while buf.iter().filter(|&&b| b == b'\n').count() < 4 && buf.len() < limit {
+        let n = read_some(&mut r, &mut chunk)?;
+        if n == 0 {
+            break;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+    Ok(head_facts(buf, label).map_err(|why| format!("{file}: {why}")))
+}
+
+/// The facts, from the first lines of a volume file.
+fn head_facts(bytes: &[u8], label: &Label) -> Result<HeadFacts, String> {
+    // Complete lines only: one without its LF is cut short (or longer than the format allows).
+    let mut lines = bytes.split_inclusive(|&b| b == b'\n');
+    let mut next = |what: &str| -> Result<&str, String> {
+        let line = lines.next().and_then(|l| l.strip_suffix(b"\n"));
+        let line = line.ok_or_else(|| format!("the file ends before its {what}"))?;
+        std::str::from_utf8(line).map_err(|_| format!("its {what} is not UTF-8 text"))
+    };
+    let header = next("header")?;
+    if !header
+        .strip_prefix("CATSTAGE VOLUME 1.")
+        .is_some_and(|m| !m.is_empty() && m.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return Err("its first line is not a CATSTAGE VOLUME 1.x header".into());
+    }
+    let mut lexed = Lexed::default();
+    let export = next("export record")?;
+    record(export, &mut lexed, "export", 2)?;
+    let volume = next("volume record")?;
+    record(volume, &mut lexed, "volume", 3)?;
+    let field = |key: &str| value(volume, &lexed, key);
+    let bad = |key: &str, e: String| format!("line 3: volume {key}: {e}");
+    if field("label").as_deref() != Some(label.as_str()) {
+        return Err(format!("line 3: the volume record is not volume {label}"));
+    }
+    let status = field("status").ok_or_else(|| bad("status", "missing".into()))?;
+    let status = VolumeStatus::parse(&status).map_err(|e| bad("status", e.message))?;
+    let written = match field("written") {
+        Some(w) => Some(Timestamp::parse(&w).map_err(|e| bad("written", e.message))?),
+        None => None,
+    };
+    let size = field("size").ok_or_else(|| bad("size", "missing".into()))?;
+    let size = parse_uint(&size, 0, u64::MAX).map_err(|e| bad("size", e.message))?;
+    let mut tape_status = None;
+    if let Ok(tv) = next("tapevolume record")
+        && tv.starts_with("tapevolume ")
+    {
+        record(tv, &mut lexed, "tapevolume", 4)?;
+        let s = value(tv, &lexed, "status").ok_or("line 4: tapevolume status: missing")?;
+        tape_status =
+            Some(TapeVolumeStatus::parse(&s).map_err(|e| format!("line 4: tapevolume status: {}", e.message))?);
+    }
+    Ok(HeadFacts { status, tape_status, written, size })
+}
+
+fn record(line: &str, lexed: &mut Lexed, tag: &str, number: u64) -> Result<(), String> {
+    match lex(line, lexed) {
+        Ok(_) if lexed.tag.of(line) == tag => Ok(()),
+        Ok(_) => Err(format!("line {number} is not the {tag} record")),
+        Err(e) => Err(format!("line {number}: {}", e.message)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::staging::MemArea;
+
+    fn area(files: &[(&str, &str)]) -> MemArea {
+        MemArea::new(files.iter().map(|(n, b)| (n.to_string(), b.as_bytes().to_vec())).collect())
+    }
+
+    #[test]
+    fn head_facts_are_taken_from_the_volume_record() {
+        let v = "CATSTAGE VOLUME 1.3\nexport id=X store=S catalogfiles=yes\nvolume label=SAD001 group=\"G 1\" status=ACTIVE written=2022-01-04T22:15:02-05:00 encrypted=no size=12 comment=\"a b\"\ntapevolume volcat=\\N.V pool=P status=SCRATCH media=M labeltype=BACKUP volset=SAD001 volindex=1\n";
+        let label = Label::parse("SAD001").unwrap();
+        let h = head_facts(v.as_bytes(), &label).unwrap();
+        assert_eq!(h.status, VolumeStatus::Active);
+        assert_eq!(h.tape_status, Some(TapeVolumeStatus::Scratch));
+        assert_eq!(h.written.map(|w| w.to_string()).as_deref(), Some("2022-01-04T22:15:02-05:00"));
+        assert_eq!(h.size, 12);
+        let no_tv = v.split("tapevolume").next().unwrap();
+        assert_eq!(head_facts(no_tv.as_bytes(), &label).unwrap().tape_status, None);
+        for (bad, why) in [
+            ("CATSTAGE VOLUME 2.0\n", "not a CATSTAGE VOLUME 1.x header"),
+            ("CATSTAGE VOLUME 1.0\nexport id=X\n", "ends before its volume record"),
+            ("CATSTAGE VOLUME 1.0\nexport id=X\nvolume label=SAD002 status=ACTIVE\n", "not volume SAD001"),
+            ("CATSTAGE VOLUME 1.0\nexport id=X\nvolume label=SAD001 status=GONE size=1\n", "volume status"),
+            ("CATSTAGE VOLUME 1.0\nexport id=X\nvolume label=SAD001 status=ACTIVE written=2022 size=1\n", "written"),
+        ] {
+            let e = head_facts(bad.as_bytes(), &label).unwrap_err();
+            assert!(e.contains(why), "{bad:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn a_damaged_summary_is_read_by_the_full_parser() {
+        let a = area(&[("FULL", "CATSTAGE SUMMARY 1.0\nexport id=X type=FULL\nEND lines=2 sha256=00\n")]);
+        let c = read_catalog(&a).unwrap();
+        assert!(c.diagnostics.iter().any(|d| d.is_error() && d.file.as_deref() == Some("FULL")), "{:?}", c.diagnostics);
+    }
+}

@@ -1,0 +1,131 @@
+//! What `status` and `plan` show of an image check (R23): each is one call made after the
+//! command's own work, so that neither depends on how the check runs.
+//!
+//! - `status`: whether the images of the newest volumes are there — per primary group,
+//!   the most recently written volume must be fully replicated before a role switch.
+//! - `plan`: each volume the import catalogs whose image is missing, stale or empty is a
+//!   warning: catalogued, but a restore from it would fail.
+
+use super::ImagesReport;
+use super::check::ImageState;
+use crate::diag::{self, Code, Diagnostic, Severity};
+use crate::model::{Label, Timestamp};
+use crate::plan::{Action, Plan};
+use crate::status::Status;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// The newest volume of a primary group by `written` time, and its image.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct NewestWritten {
+    /// The primary group.
+    pub group: String,
+    /// The volume.
+    pub label: Label,
+    /// When it was last written.
+    pub written: Timestamp,
+    /// What the check found.
+    pub image: ImageState,
+}
+
+/// The image figures of `status`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct StatusImages {
+    /// The data paths.
+    pub paths: Vec<String>,
+    /// The layout.
+    pub layout: &'static str,
+    /// The tolerance.
+    pub tolerance_seconds: u32,
+    /// Volumes holding data.
+    pub with_data: u64,
+    /// Of them, with their image present.
+    pub present: u64,
+    /// Missing images.
+    pub missing: u64,
+    /// Stale images.
+    pub stale: u64,
+    /// Empty data files.
+    pub empty: u64,
+    /// Listed as migrated.
+    pub migrated: u64,
+    /// Per primary group (by id), its most recently written volume.
+    pub newest_written: Vec<NewestWritten>,
+    /// True when the image of every such volume is fresh; null when no volume carries
+    /// a `written` time.
+    pub replicated: Option<bool>,
+}
+
+/// The figures for `status`.
+pub fn status_images(r: &ImagesReport) -> StatusImages {
+    let f = &r.findings;
+    let mut newest: BTreeMap<&str, (Timestamp, Label, ImageState)> = BTreeMap::new();
+    for v in &f.volumes {
+        let (Some(w), Some(g)) = (v.written, r.groups.get(v.group as usize)) else { continue };
+        let newer = newest.get(g.as_str()).is_none_or(|(t, l, _)| w.cmp_instant(t).then(v.label.cmp(l)).is_gt());
+        if newer {
+            newest.insert(g, (w, v.label, v.state));
+        }
+    }
+    let newest_written: Vec<NewestWritten> = newest
+        .into_iter()
+        .map(|(g, (written, label, image))| NewestWritten { group: g.to_string(), label, written, image })
+        .collect();
+    let replicated = (!newest_written.is_empty()).then(|| newest_written.iter().all(|n| n.image == ImageState::Fresh));
+    StatusImages {
+        paths: r.settings.paths.iter().map(|p| p.shown.clone()).collect(),
+        layout: r.settings.layout.name(),
+        tolerance_seconds: r.settings.tolerance.seconds(),
+        with_data: f.with_data,
+        present: f.present,
+        missing: f.missing.len() as u64,
+        stale: f.stale.len() as u64,
+        empty: f.empty.len() as u64,
+        migrated: f.migrated.len() as u64,
+        newest_written,
+        replicated,
+    }
+}
+
+/// Adds the image check to a status: its figures and its findings (the staging area's
+/// own findings are already there, from validation).
+pub fn add_to_status(s: &mut Status, r: &ImagesReport) {
+    s.images = Some(status_images(r));
+    let (e, w) = diag::tally(&r.image_diagnostics);
+    s.errors += e;
+    s.warnings += w;
+    s.diagnostics.extend(r.image_diagnostics.iter().cloned());
+}
+
+/// Marks every volume of a plan with its image, and warns about each volume the import
+/// catalogs whose restore would fail.
+pub fn mark_plan(p: &mut Plan, r: &ImagesReport) {
+    let mut warnings = Vec::new();
+    for v in p.volumes.iter_mut().filter(|v| v.action != Action::Delete) {
+        let Some(image) = r.volume(&v.label) else { continue };
+        v.image = Some(image.state);
+        if v.action == Action::Skip || !image.state.restore_fails() {
+            continue;
+        }
+        let (code, what) = match image.state {
+            ImageState::Missing => (Code::MissingImage, "its image is missing from the data paths"),
+            ImageState::Stale => (Code::StaleImage, "its image is older than its last write"),
+            _ => (Code::EmptyImage, "its image's data file is empty"),
+        };
+        let verb = if v.action == Action::Unchanged { "stays catalogued" } else { "is catalogued by this import" };
+        warnings.push(
+            Diagnostic::new(
+                code,
+                Some(v.label.file_name()),
+                format!("{} {verb}, but a restore from it would fail: {what}", v.label),
+            )
+            .with_severity(Severity::Warning)
+            .with_hint("replicate the image before importing (`catstage images` says what is wrong), or import after it arrives"),
+        );
+    }
+    p.diagnostics.extend(crate::check::structure::rollup(warnings));
+    diag::sort(&mut p.diagnostics);
+    let (e, w) = diag::tally(&p.diagnostics);
+    p.errors = e;
+    p.warnings = w;
+}
