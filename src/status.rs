@@ -86,6 +86,10 @@ pub struct Status {
     pub warnings: u64,
     /// The image check (R23), when data paths were given.
     pub images: Option<crate::images::StatusImages>,
+    /// The staging area, as the operator named it.
+    pub name: String,
+    /// The baseline, as the operator named it.
+    pub baseline: Option<String>,
 }
 
 fn newest(set: &CurrentSet) -> Option<VolumeTime> {
@@ -156,6 +160,8 @@ pub fn status(src: &dyn Source, baseline: Option<&dyn Source>, progress: Option<
         warnings: report.warnings,
         diagnostics: report.diagnostics,
         images: None,
+        name: src.describe(),
+        baseline: baseline.map(|b| b.describe()),
     };
     if let Some(b) = baseline {
         let (old, problems) = baseline_set(b)?;
@@ -188,7 +194,7 @@ impl Status {
     /// The JSON document (schema `catstage.status/1`).
     pub fn json(&self) -> serde_json::Value {
         let mut doc = serde_json::json!({
-            "schema": "catstage.status/1",
+            "schema": SCHEMA,
             "volumes": self.volumes,
             "files": self.files,
             "orphans": self.orphans,
@@ -208,5 +214,91 @@ impl Status {
             doc["images"] = serde_json::json!(i);
         }
         doc
+    }
+}
+
+/// The status page, as text.
+fn text(s: &Status, out: &mut dyn std::io::Write, style: crate::diag::Style) -> io::Result<()> {
+    for d in &s.diagnostics {
+        crate::diag::render_text(out, d, style)?;
+    }
+    let vt = |v: &Option<VolumeTime>| match v {
+        Some(v) => format!("{} (unloaded {})", v.label, v.unloaded.map_or("-".into(), |t| t.to_string())),
+        None => "-".into(),
+    };
+    let mut rows = vec![
+        ("Staging area", s.name.clone()),
+        ("Volumes in the current set", s.volumes.to_string()),
+        ("Volume files present", s.files.to_string()),
+        ("Orphan volume files", s.orphans.to_string()),
+        ("Latest FULL export", s.full_export_id.clone().unwrap_or_else(|| "-".into())),
+        ("Latest UPDATE export", s.update_export_id.clone().unwrap_or_else(|| "none current".into())),
+        ("Most recent volume", vt(&s.newest_volume)),
+        ("Newest file received", s.newest_file.as_ref().map_or("-".into(), |f| format!("{} ({})", f.file, f.modified))),
+    ];
+    for r in &s.replacements {
+        rows.push((
+            "Node replacement",
+            format!("{} -> {}: {} DISKFILE names in {} volume files", r.old, r.new, r.diskfiles, r.volumes),
+        ));
+    }
+    if let (Some(r), Some(d), Some(b)) = (&s.received_since_baseline, &s.pending_deletions, &s.baseline) {
+        let examples = |r: &Received| match (r.examples.len() as u64, r.count) {
+            (0, _) => String::new(),
+            (n, c) if n == c => format!(" ({})", r.examples.join(", ")),
+            _ => format!(" ({}…)", r.examples.join(", ")),
+        };
+        rows.push(("Baseline", b.clone()));
+        rows.push(("Received since baseline", format!("{}{}", r.count, examples(r))));
+        let pending = if d.count == 0 {
+            "0".to_string()
+        } else {
+            format!("{}{}: only a FULL import applies them", d.count, examples(d))
+        };
+        rows.push(("Pending deletions", pending));
+        rows.push(("Most recent volume there", vt(&s.baseline_newest_volume)));
+        let caught = match (s.caught_up == Some(true), r.count, d.count) {
+            (true, _, _) => "yes: the baseline's current set is this staging area's".to_string(),
+            (false, 0, n) => format!(
+                "no: {n} volume{} deleted on the primary await a FULL import (after a role switch they would be \
+                 exported back)",
+                if n == 1 { "" } else { "s" }
+            ),
+            (false, _, 0) => "no: import the volumes received before a role switch".to_string(),
+            (false, _, _) => {
+                "no: import the volumes received, with a FULL import for the deletions, before a role switch"
+                    .to_string()
+            }
+        };
+        rows.push(("Baseline caught up", caught));
+    }
+    if let Some(i) = &s.images {
+        rows.extend(crate::images::integrate::status_rows(i));
+    }
+    let width = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
+    for (k, v) in rows {
+        writeln!(out, "{k:<width$}  {v}")?;
+    }
+    Ok(())
+}
+
+/// The schema of `catstage status`'s document.
+pub const SCHEMA: &str = "catstage.status/1";
+
+impl crate::report::Report for Status {
+    fn schema(&self) -> &'static str {
+        SCHEMA
+    }
+
+    fn to_json(&self) -> serde_json::Value {
+        self.json()
+    }
+
+    fn write_text(&self, out: &mut dyn std::io::Write, opts: &crate::report::TextOptions) -> io::Result<()> {
+        text(self, out, opts.style)
+    }
+
+    fn exit_status(&self) -> u8 {
+        u8::from(self.errors > 0)
     }
 }

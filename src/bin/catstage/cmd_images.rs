@@ -193,38 +193,3 @@ pub fn images_for(
     let loaded = self::config(config)?;
     check_for(&staging.display().to_string(), area, options, loaded.as_ref(), config)
 }
-
-/// The rows `status` shows of an image check.
-pub fn status_rows(i: &catstage::images::StatusImages) -> Vec<(&'static str, String)> {
-    let mut rows = vec![
-        (
-            "Image data paths",
-            format!(
-                "{} (layout {}, tolerance {})",
-                i.paths.join(", "),
-                i.layout,
-                catstage::images::Tolerance::from_seconds(i.tolerance_seconds)
-            ),
-        ),
-        (
-            "Images present",
-            format!(
-                "{} of {} volumes holding data ({} missing, {} stale, {} empty, {} migrated)",
-                i.present, i.with_data, i.missing, i.stale, i.empty, i.migrated
-            ),
-        ),
-    ];
-    for n in &i.newest_written {
-        rows.push((
-            "Newest written",
-            format!("{} in {}, written {}: image {}", n.label, n.group, n.written, n.image.as_str()),
-        ));
-    }
-    let verdict = match i.replicated {
-        Some(true) => "yes: the newest volume of every group has a fresh image",
-        Some(false) => "no: replicate the images of the newest volumes before a role switch",
-        None => "unknown: no volume carries a last-write time",
-    };
-    rows.push(("Images replicated", verdict.to_string()));
-    rows
-}

@@ -188,5 +188,3 @@ pub fn failed(styles: &Styles, f: &Failure, json: Option<(&'static str, &OutputA
     }
     crate::TROUBLE
 }
-
-pub use catstage::report::table;

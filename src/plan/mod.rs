@@ -10,6 +10,8 @@
 //! (R15, R16). Without a baseline the secondary's holdings are unknown: every volume
 //! previews as added, and a FULL import's deletions are unknown (`None`), not zero.
 
+mod text;
+
 use crate::compare::compare_volume;
 use crate::config::{LoadedConfig, SecondaryConfig, SecondaryGroup};
 use crate::diag::{self, Code, Diagnostic, render_json_diagnostic};
@@ -202,6 +204,8 @@ pub struct Plan {
     pub warnings: u64,
     /// The staging area imported, as the user named it.
     pub source: String,
+    /// The baseline, as the user named it.
+    pub baseline: Option<String>,
 }
 
 /// The UTC offset a plan shows its times at, and where it comes from.
@@ -447,6 +451,7 @@ pub fn plan(
         errors,
         warnings,
         source: source_name.to_string(),
+        baseline: req.baseline.map(|b| b.describe()),
     })
 }
 
@@ -697,7 +702,7 @@ impl Plan {
         let volumes: Vec<VolumePlan> =
             self.volumes.iter().map(|v| VolumePlan { unloaded: at(v.unloaded), ..v.clone() }).collect();
         serde_json::json!({
-            "schema": "catstage.plan/2",
+            "schema": SCHEMA,
             "type": self.import_type.as_str(),
             "source": self.source,
             "store": self.store,
@@ -722,5 +727,26 @@ impl Plan {
             *m.entry(v.action).or_insert(0) += 1;
         }
         m
+    }
+}
+
+/// The schema of `catstage plan`'s document.
+pub const SCHEMA: &str = "catstage.plan/2";
+
+impl crate::report::Report for Plan {
+    fn schema(&self) -> &'static str {
+        SCHEMA
+    }
+
+    fn to_json(&self) -> serde_json::Value {
+        self.json()
+    }
+
+    fn write_text(&self, out: &mut dyn std::io::Write, opts: &crate::report::TextOptions) -> std::io::Result<()> {
+        text::report(out, self, opts.style)
+    }
+
+    fn exit_status(&self) -> u8 {
+        u8::from(self.errors > 0)
     }
 }
