@@ -208,7 +208,7 @@ fn codes_and_files(doc: &serde_json::Value) -> Vec<(String, String)> {
 }
 
 #[test]
-fn diff_of_a_whole_copy_is_identical_and_says_how_it_checked() {
+fn issue15_item01_diff_of_a_whole_copy_is_identical_and_says_how_it_checked() {
     let dir = tempfile::tempdir().unwrap();
     let (a, b) = copy_pair(dir.path());
     let o = run(&["diff", a.to_str().unwrap(), b.to_str().unwrap()]);
@@ -226,7 +226,7 @@ fn diff_of_a_whole_copy_is_identical_and_says_how_it_checked() {
 }
 
 #[test]
-fn diff_with_a_missing_file_and_a_garbage_file_is_damage_not_identical() {
+fn issue15_item01_diff_with_a_missing_file_and_a_garbage_file_is_damage_not_identical() {
     let dir = tempfile::tempdir().unwrap();
     let (a, b) = copy_pair(dir.path());
     std::fs::remove_file(b.join("VG00005")).unwrap();
@@ -250,7 +250,7 @@ fn diff_with_a_missing_file_and_a_garbage_file_is_damage_not_identical() {
 }
 
 #[test]
-fn diff_of_a_half_copied_area_is_damage() {
+fn issue15_item01_diff_of_a_half_copied_area_is_damage() {
     let dir = tempfile::tempdir().unwrap();
     let (a, b) = copy_pair(dir.path());
     for i in 11..30 {
@@ -263,7 +263,7 @@ fn diff_of_a_half_copied_area_is_damage() {
 }
 
 #[test]
-fn diff_with_an_empty_file_is_damage() {
+fn issue15_item01_diff_with_an_empty_file_is_damage() {
     let dir = tempfile::tempdir().unwrap();
     let (a, b) = copy_pair(dir.path());
     std::fs::write(b.join("VG00003"), b"").unwrap();
@@ -274,7 +274,7 @@ fn diff_with_an_empty_file_is_damage() {
 }
 
 #[test]
-fn diff_with_a_symbolic_link_named_like_a_volume_file_is_damage() {
+fn issue15_item01_diff_with_a_symbolic_link_named_like_a_volume_file_is_damage() {
     let dir = tempfile::tempdir().unwrap();
     let (a, b) = copy_pair(dir.path());
     std::fs::remove_file(b.join("VG00007")).unwrap();
@@ -286,7 +286,7 @@ fn diff_with_a_symbolic_link_named_like_a_volume_file_is_damage() {
 }
 
 #[test]
-fn diff_with_an_extra_file_in_the_copy_is_damage() {
+fn issue15_item01_diff_with_an_extra_file_in_the_copy_is_damage() {
     let dir = tempfile::tempdir().unwrap();
     let (a, b) = copy_pair(dir.path());
     std::fs::copy(b.join("VG00001"), b.join("VG00099")).unwrap();
@@ -301,7 +301,7 @@ fn diff_with_an_extra_file_in_the_copy_is_damage() {
 }
 
 #[test]
-fn diff_of_a_copy_without_its_times_says_so_and_stays_identical() {
+fn issue15_item01_diff_of_a_copy_without_its_times_says_so_and_stays_identical() {
     let dir = tempfile::tempdir().unwrap();
     let (a, _) = copy_pair(dir.path());
     let c = dir.path().join("C");

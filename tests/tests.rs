@@ -19,4 +19,5 @@ mod plan;
 mod roundtrip;
 mod rules;
 mod sync;
+mod verdicts;
 mod writers;

@@ -115,28 +115,52 @@ fn looks_like_area(listing: &Listing) -> bool {
     listing.entries.iter().any(|e| !matches!(classify_name(&e.name), EntryKind::Foreign))
 }
 
-/// The sub-directories of `dir` (not hidden, never through a link) that look like areas.
+/// How many directories [`areas_inside`] opens at most (naming `/` must cost little).
+const LOOK_DIRS: usize = 2_000;
+/// How many areas it names at most.
+const LOOK_NAMES: usize = 10;
+
+fn open_subdir(fd: &OwnedFd, raw: &[u8]) -> Option<OwnedFd> {
+    use rustix::fs::{Mode, OFlags};
+    rustix::fs::openat(fd, raw, OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC, Mode::empty())
+        .ok()
+}
+
+/// The sub-directories of a listing (never links), hidden ones left out.
+fn subdirs(l: &Listing) -> impl Iterator<Item = &ListingEntry> {
+    l.entries.iter().filter(|e| e.kind == EntryType::Dir && !e.name.starts_with('.'))
+}
+
+/// The directories one or two levels under `dir` that look like staging areas, as paths
+/// relative to it (`0001_mini/area`): what the operator probably meant by naming `dir`.
+/// Bounded, so that naming `/` costs little.
 fn areas_inside(fd: &OwnedFd, listing: &Listing) -> Vec<String> {
-    listing
-        .entries
-        .iter()
-        .filter(|e| e.kind == EntryType::Dir && !e.name.starts_with('.'))
-        .filter(|e| {
-            rustix::fs::openat(
-                fd,
-                e.raw.as_slice(),
-                rustix::fs::OFlags::RDONLY
-                    | rustix::fs::OFlags::DIRECTORY
-                    | rustix::fs::OFlags::NOFOLLOW
-                    | rustix::fs::OFlags::CLOEXEC,
-                rustix::fs::Mode::empty(),
-            )
-            .ok()
-            .and_then(|sub| Listing::read(sub).ok())
-            .is_some_and(|l| looks_like_area(&l))
-        })
-        .map(|e| e.name.clone())
-        .collect()
+    let mut found = Vec::new();
+    let mut opened = 0;
+    let full = |found: &Vec<String>, opened: usize| found.len() >= LOOK_NAMES || opened >= LOOK_DIRS;
+    for e in subdirs(listing) {
+        if full(&found, opened) {
+            break;
+        }
+        let Some(sub) = open_subdir(fd, &e.raw) else { continue };
+        opened += 1;
+        let Ok(l) = Listing::read(&sub) else { continue };
+        if looks_like_area(&l) {
+            found.push(e.name.clone());
+            continue;
+        }
+        for e2 in subdirs(&l) {
+            if full(&found, opened) {
+                break;
+            }
+            let Some(sub2) = open_subdir(&sub, &e2.raw) else { continue };
+            opened += 1;
+            if Listing::read(&sub2).is_ok_and(|l2| looks_like_area(&l2)) {
+                found.push(format!("{}/{}", e.name, e2.name));
+            }
+        }
+    }
+    found
 }
 
 impl Area {
@@ -204,7 +228,11 @@ impl Area {
         };
         match (want, &fd) {
             (Want::Area, Some(fd)) if !looks_like_area(&listing) => {
-                return Err(AreaError::NotAStagingArea { areas_inside: areas_inside(fd, &listing), path: shown });
+                return Err(AreaError::NotAStagingArea {
+                    areas_inside: areas_inside(fd, &listing),
+                    empty: listing.entries.is_empty(),
+                    path: shown,
+                });
             }
             (Want::New, Some(_)) if !listing.entries.is_empty() => return Err(AreaError::NotEmpty(shown)),
             _ => {}

@@ -167,6 +167,8 @@ pub enum AreaError {
         path: PathBuf,
         /// Its sub-directories that hold a summary or a volume file.
         areas_inside: Vec<String>,
+        /// True when it is empty.
+        empty: bool,
     },
     /// A new staging area was to be written where a directory with content exists.
     NotEmpty(PathBuf),
@@ -244,21 +246,27 @@ impl std::fmt::Display for AreaError {
                 "{}: not a directory; a staging area is a directory holding FULL, UPDATE and V<label> files",
                 p.display()
             ),
-            AreaError::NotAStagingArea { path, areas_inside } if areas_inside.is_empty() => write!(
+            AreaError::NotAStagingArea { path, empty: true, .. } => write!(
                 f,
-                "{} is not a staging area (no FULL, no volume files); an empty directory is what an unmounted \
-                 mount point looks like",
+                "{} is not a staging area: it is empty (which is what an unmounted mount point looks like)",
                 path.display()
             ),
-            AreaError::NotAStagingArea { path, areas_inside } => {
+            AreaError::NotAStagingArea { path, areas_inside, .. } if areas_inside.is_empty() => {
+                write!(f, "{} is not a staging area (no FULL, no volume files)", path.display())
+            }
+            AreaError::NotAStagingArea { path, areas_inside, .. } => {
                 let shown: Vec<&str> = areas_inside.iter().take(10).map(String::as_str).collect();
                 let more = if areas_inside.len() > shown.len() { ", …" } else { "" };
                 write!(
                     f,
-                    "{} is not a staging area (no FULL, no volume files), but it holds {} that look like one: \
-                     {}{more}; name one of them (or use `validate --recursive`)",
+                    "{} is not a staging area (no FULL, no volume files), but it holds {}: {}{more}; name one of \
+                     them (or use `validate --recursive`)",
                     path.display(),
-                    if areas_inside.len() == 1 { "a directory" } else { "directories" },
+                    if areas_inside.len() == 1 {
+                        "a directory that looks like one"
+                    } else {
+                        "directories that look like one"
+                    },
                     shown.join(", ")
                 )
             }

@@ -102,7 +102,10 @@ pub enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => return usage_error(e),
+    };
     let style = output::Styles::new(cli.color);
     // Start the worker threads now, so that a machine that cannot give them (a process
     // or memory limit) gets a clear error rather than a panic deep inside a command.
@@ -137,6 +140,53 @@ fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(f) => ExitCode::from(output::failed(&style, &f, None)),
     }
+}
+
+/// The schema of the document a subcommand prints, for the one a usage error prints.
+fn schema_of(command: &str) -> Option<&'static str> {
+    Some(match command {
+        "validate" => catstage::validate::SCHEMA,
+        "diff" => catstage::diff::SCHEMA,
+        "keys" => catstage::keys::SCHEMA,
+        "plan" => catstage::plan::SCHEMA,
+        "status" => catstage::status::SCHEMA,
+        "images" => catstage::images::SCHEMA,
+        "replace-nodes" => catstage::nodes::SCHEMA,
+        "pack" => catstage::package::PACK_SCHEMA,
+        "verify" => catstage::package::VERIFY_SCHEMA,
+        "unpack" => catstage::package::UNPACK_SCHEMA,
+        "sync" => catstage::sync::SCHEMA,
+        "seal" => catstage::seal::SCHEMA,
+        _ => return None,
+    })
+}
+
+/// A command line clap refuses. `--help` and `--version` print as usual; a usage error
+/// is exit status 2, and with `--format json` also one document of the subcommand's
+/// schema on stdout, so that a script never reads nothing.
+fn usage_error(e: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        let _ = e.print();
+        return ExitCode::from(if e.use_stderr() { TROUBLE } else { OK });
+    }
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let json =
+        args.windows(2).any(|w| w[0] == "--format" && w[1] == "json") || args.iter().any(|a| a == "--format=json");
+    let schema = args.iter().find(|a| !a.starts_with('-')).and_then(|c| schema_of(c));
+    if let (true, Some(schema)) = (json, schema) {
+        let text = e.to_string();
+        let first = text.lines().next().unwrap_or("bad usage").trim_start_matches("error: ").to_string();
+        let d = catstage::diag::Diagnostic::new(catstage::diag::Code::CannotRun, None, first)
+            .with_hint("see `catstage COMMAND --help` for the usage, with examples");
+        use std::io::Write;
+        let _ = writeln!(io::stdout(), "{:#}", catstage::report::failure_json(schema, &[d]));
+    }
+    let _ = e.print();
+    ExitCode::from(TROUBLE)
 }
 
 /// Why a command could not run (exit status 2).
