@@ -18,6 +18,7 @@ use std::path::PathBuf;
 Examples:
   vi /stage/SLABA/VSAD004 && catstage seal /stage/SLABA VSAD004
   catstage seal /stage/SLABA FULL                # after editing a group record
+  catstage seal --wait=600 /stage/SLABA VSAD004  # wait up to 10 minutes for another writer
 
 Exit status: 0 sealed, 1 refused (problems besides trailers; nothing written), 2 could not run.")]
 pub struct Args {

@@ -32,6 +32,7 @@ Examples:
   catstage sync --definition bp.toml --source volumes.csv /stage/SLABA --type full \\
       --created 2022-01-05T17:44:48-05:00        # export id 2022-01-05_17:44:48
   catstage sync ... --type update --format json | jq '.files_written'
+  catstage sync ... --type update --wait=300     # another writer at work: wait up to 5 minutes
 
 Exit status: 0 every row accepted, 1 rows rejected or the FULL export refused, 2 could
 not run (a definition error, an unreadable path, the lock held, a damaged staging area).")]
