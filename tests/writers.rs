@@ -493,3 +493,33 @@ fn an_undeletable_leftover_stops_the_next_writer_with_what_to_do() {
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert!(beside(&area).is_empty());
 }
+
+/// A writer creates its target, never the target's parents: a mistyped `-o` must not
+/// grow a tree somewhere. Each writer that creates a new target names the missing
+/// directory as the user spelt it, exits 2 and creates nothing.
+#[test]
+fn every_writer_of_a_new_target_names_a_missing_parent_and_creates_nothing() {
+    let mut tried = 0;
+    for w in writers() {
+        let dir = tempfile::tempdir().unwrap();
+        let (target, args) = (w.setup)(dir.path());
+        if content(&target).is_some() {
+            continue;
+        }
+        tried += 1;
+        let missing = dir.path().join("missing");
+        let elsewhere = missing.join(target.file_name().unwrap());
+        let args: Vec<String> = args.iter().map(|a| if *a == s(&target) { s(&elsewhere) } else { a.clone() }).collect();
+        assert!(args.contains(&s(&elsewhere)), "{}: the target is an argument", w.name);
+        let o = support::catstage().args(&args).output().unwrap();
+        assert_eq!(code(&o), 2, "{}: {}", w.name, stderr(&o));
+        let expect = format!(
+            "catstage: error: cannot create {}: the directory {} does not exist (create it first); nothing was changed\n",
+            elsewhere.display(),
+            missing.display()
+        );
+        assert_eq!(stderr(&o), expect, "{}", w.name);
+        assert!(!missing.exists(), "{}: created {}", w.name, missing.display());
+    }
+    assert_eq!(tried, 5, "unpack, replace-nodes -o, sync (a new area), generate -o and pack -o create their targets");
+}

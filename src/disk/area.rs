@@ -6,7 +6,7 @@
 use super::error::{AreaError, DiskError, Op};
 use super::file::{open_dir, open_regular_at};
 use super::listing::{EntryType, Listing, ListingEntry};
-use super::lock::{Lock, LockError, Wait, resolve};
+use super::lock::{Lock, LockError, Wait, parent_missing, resolve, resolve_target};
 use super::recover::{Recovered, recover};
 use crate::staging::{AreaEntry, EntryKind, Source, classify_name};
 use std::fs;
@@ -167,15 +167,11 @@ impl Area {
     /// Opens the staging area `path` for `access`; `want` says what the path must be.
     pub fn open(path: &Path, access: Access, want: Want) -> Result<Area, AreaError> {
         let shown = path.to_path_buf();
-        let resolved = match resolve(path) {
-            Some(p) => p,
-            None if access == Access::Read => std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()),
-            None => {
-                return Err(AreaError::NotAtomic {
-                    path: shown,
-                    why: "the path cannot be resolved (or it is the root directory)".to_string(),
-                });
+        let resolved = match access {
+            Access::Read => {
+                resolve(path).unwrap_or_else(|| std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()))
             }
+            Access::Write(_) => resolve_target(path)?,
         };
         let parent = resolved.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("/"));
         let name = resolved.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
@@ -195,14 +191,7 @@ impl Area {
             }
             Access::Write(wait) => {
                 if !parent.is_dir() {
-                    return Err(AreaError::Io(DiskError::new(
-                        Op::Create,
-                        path,
-                        io::Error::new(
-                            io::ErrorKind::NotFound,
-                            format!("the directory {} does not exist (create it first)", parent.display()),
-                        ),
-                    )));
+                    return Err(parent_missing(path));
                 }
                 let lock = Lock::exclusive(&resolved, wait).map_err(|e| lock_error(path, e))?;
                 let recovered = recover(&parent, &name)?;

@@ -6,7 +6,7 @@
 use super::error::{Aftermath, AreaError, DiskError, Op};
 use super::file::fsync_dir;
 use super::hooks::crash_point;
-use super::lock::{Lock, LockError, Wait, resolve};
+use super::lock::{Lock, LockError, Wait, parent_missing, resolve_target};
 use super::names::{self, Role};
 use super::recover::{Recovered, recover};
 use std::fs::{self, File, OpenOptions};
@@ -31,22 +31,13 @@ impl AtomicFile {
     /// `wait` says; returns the guard and the file to write. An existing target is
     /// refused unless `overwrite`.
     pub fn begin(target: &Path, mode: u32, overwrite: bool, wait: Wait) -> Result<(AtomicFile, File), AreaError> {
-        let resolved = resolve(target).ok_or_else(|| {
-            AreaError::Io(DiskError::new(Op::Create, target, io::Error::other("the path cannot be resolved")))
-        })?;
+        let resolved = resolve_target(target)?;
         let (Some(parent), Some(name)) = (resolved.parent(), resolved.file_name()) else {
             return Err(AreaError::NotADirectory(target.to_path_buf()));
         };
         let name = name.to_string_lossy().into_owned();
         if !parent.is_dir() {
-            return Err(AreaError::Io(DiskError::new(
-                Op::Create,
-                target,
-                io::Error::new(
-                    io::ErrorKind::NotFound,
-                    format!("the directory {} does not exist (create it first)", parent.display()),
-                ),
-            )));
+            return Err(parent_missing(target));
         }
         let lock = Lock::exclusive(&resolved, wait).map_err(|e| match e {
             LockError::Busy(lock) => AreaError::Busy { path: target.to_path_buf(), lock },

@@ -12,7 +12,7 @@
 //! a shared lock on it (a writer then waits or refuses); where it does not, no writer is at
 //! work, and the reader checks afterwards that none started ([`Lock::writer_active`]).
 
-use super::error::{DiskError, Op};
+use super::error::{AreaError, DiskError, Op};
 use super::names::{Role, side};
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io;
@@ -74,6 +74,39 @@ pub fn resolve(path: &Path) -> Option<PathBuf> {
     let abs = std::path::absolute(path).ok()?;
     let name = abs.file_name()?.to_owned();
     Some(std::fs::canonicalize(abs.parent()?).ok()?.join(name))
+}
+
+/// [`resolve`] for a writer: where `path` cannot be resolved, the error says why, and a
+/// missing parent directory is named (writers create their target, never its parents: a
+/// mistyped path must not grow a tree somewhere).
+pub fn resolve_target(path: &Path) -> Result<PathBuf, AreaError> {
+    if let Some(p) = resolve(path) {
+        return Ok(p);
+    }
+    match std::path::absolute(path).ok().as_deref().and_then(Path::parent) {
+        Some(parent) if !parent.is_dir() => Err(parent_missing(path)),
+        _ => Err(AreaError::NotAtomic {
+            path: path.to_path_buf(),
+            why: "the path cannot be resolved (or it is the root directory)".to_string(),
+        }),
+    }
+}
+
+/// The error of a writer whose target's parent directory does not exist, naming the
+/// parent as the user spelt it.
+pub fn parent_missing(target: &Path) -> AreaError {
+    let parent = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    AreaError::Io(
+        DiskError::new(
+            Op::Create,
+            target,
+            io::Error::new(
+                io::ErrorKind::NotFound,
+                format!("the directory {} does not exist (create it first)", parent.display()),
+            ),
+        )
+        .left(super::error::Aftermath::Untouched),
+    )
 }
 
 /// True when `file` is the inode `path` names now.

@@ -73,6 +73,6 @@ pub use error::{Aftermath, AreaError, DiskError, Op};
 pub use file::{fsync_dir, open_regular};
 pub use flush::Flusher;
 pub use listing::{EntryType, Listing, ListingEntry};
-pub use lock::{Lock, LockMode, Wait};
+pub use lock::{Lock, LockMode, Wait, parent_missing};
 pub use recover::{Recovered, Recovery};
 pub use tree::{Committed, NewTree, Notes, TreeFile};

@@ -286,9 +286,11 @@ fn check_output(staging: &Path, output: &Path) -> Result<(), PackError> {
         return Err(PackError::Usage(format!("{} is a directory; -o names the package file", output.display())));
     }
     let parent = output_dir(output);
-    let (Ok(a), Ok(b)) = (fs::canonicalize(&parent), fs::canonicalize(staging)) else {
-        return Err(PackError::Usage(format!("{}: the directory does not exist", parent.display())));
+    let Ok(a) = fs::canonicalize(&parent) else {
+        return Err(PackError::Area(crate::disk::parent_missing(output)));
     };
+    // A staging area that does not resolve is reported when it is opened.
+    let Ok(b) = fs::canonicalize(staging) else { return Ok(()) };
     if a == b {
         return Err(PackError::Usage(format!(
             "{} is inside the staging area; write the package elsewhere, or it becomes a foreign file there",

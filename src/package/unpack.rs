@@ -227,16 +227,8 @@ pub fn unpack(
 ) -> Result<UnpackReport, UnpackError> {
     // The destination first: a busy one is known before the long verification. Its
     // writer's lock is held from here to the end.
-    if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty())
-        && !parent.is_dir()
-    {
-        // DIR is created for a first full package, never its parents: a mistyped path
-        // must not grow a tree somewhere.
-        return Err(UnpackError::Usage(format!(
-            "{}: the parent directory does not exist; create it first",
-            parent.display()
-        )));
-    }
+    // DIR is created for a first full package, never its parents (the layer refuses a
+    // missing parent): a mistyped path must not grow a tree somewhere.
     let area = Area::open(dir, Access::Write(opts.wait), Want::DirOrNothing)?;
     let scan_opts = ScanOptions { caps: opts.caps, trusted: opts.trusted.clone(), expect: None };
     let first = scan(package, display, &scan_opts, &mut NullSink, progress)

@@ -33,7 +33,10 @@ fn unpack_into_a_directory_whose_parent_is_missing_names_the_parent() {
     assert_eq!(code(&run_in(d, &["pack", "area", "-o", "p.tar.zst"])), 0);
     let o = run_in(d, &["unpack", "p.tar.zst", "--into", "a/b"]);
     assert_eq!(code(&o), 2);
-    assert_eq!(stderr(&o), "catstage: error: a: the parent directory does not exist; create it first\n");
+    assert_eq!(
+        stderr(&o),
+        "catstage: error: cannot create a/b: the directory a does not exist (create it first); nothing was changed\n"
+    );
     assert!(!d.join("a").exists());
     let help = stdout(&run_in(d, &["unpack", "--help"])).split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(help.contains("its parent directory must exist"), "{help}");
