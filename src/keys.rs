@@ -114,7 +114,10 @@ impl crate::report::Report for KeysReport {
         })
     }
 
-    fn write_text(&self, out: &mut dyn std::io::Write, _opts: &crate::report::TextOptions) -> io::Result<()> {
+    fn write_text(&self, out: &mut dyn std::io::Write, opts: &crate::report::TextOptions) -> io::Result<()> {
+        for d in &self.diagnostics {
+            crate::diag::render_text(out, d, opts.style)?;
+        }
         if self.uses.is_empty() {
             return writeln!(out, "{}: no encrypted volume in the current set", self.name);
         }
@@ -149,7 +152,9 @@ impl crate::report::Report for KeysReport {
         Ok(())
     }
 
+    /// 1 when the secondary lacks a key manager, or its configuration has an error (a
+    /// group naming a key manager the secondary does not have, CS321).
     fn exit_status(&self) -> u8 {
-        u8::from(!self.missing().is_empty())
+        u8::from(!self.missing().is_empty() || self.diagnostics.iter().any(crate::diag::Diagnostic::is_error))
     }
 }

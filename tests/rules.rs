@@ -326,6 +326,14 @@ fn issue15_item20_a_group_key_manager_must_be_configured() {
     let o = run(&["keys", s(&area), "--config", s(&cfg), "--format", "json"]);
     let keys: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert!(keys["diagnostics"].as_array().unwrap().iter().any(|d| d["code"] == "CS321"), "{keys:#}");
+    // ... and keys's verdict and text count it: the secondary cannot import the group's
+    // encrypted volumes, even though every key manager the volumes name is configured.
+    assert_eq!(code(&o), 1, "{keys:#}");
+    assert_eq!(keys["missing"], serde_json::json!([]), "{keys:#}");
+    let o = run(&["keys", s(&area), "--config", s(&cfg)]);
+    assert_eq!(code(&o), 1);
+    let text = stdout(&o);
+    assert!(text.contains("error[CS321]") && text.contains("ESKM9"), "{text}");
 }
 
 #[test]

@@ -19,7 +19,8 @@ Examples:
   catstage keys /stage/SLABA --config secondary.toml     # exit 1 if the secondary lacks one
   catstage keys /stage/SLABA --format json
 
-Exit status: 0 fine, 1 a key manager is missing on the secondary (with --config), 2 could not run.")]
+Exit status: 0 fine, 1 a key manager is missing on the secondary, or a group of the configuration
+names one it does not have (CS321; with --config), 2 could not run.")]
 pub struct Args {
     /// The staging area.
     #[arg(value_name = "STAGING")]
