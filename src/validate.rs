@@ -140,6 +140,14 @@ impl Report {
         }
     }
 
+    /// The names of the files checked, in report order: `FULL`, `UPDATE`, then the
+    /// volume files by name.
+    pub fn files_checked(&self) -> Vec<&str> {
+        let summaries = [("FULL", self.read.full.is_some()), ("UPDATE", self.read.update.is_some())];
+        let summaries = summaries.into_iter().filter(|(_, present)| *present).map(|(name, _)| name);
+        summaries.chain(self.read.volumes.iter().map(|v| v.file.as_str())).collect()
+    }
+
     /// The summary line: `AREA: 30 volumes, 0 errors, 0 warnings`, and what was not
     /// checked.
     pub fn summary_line(&self) -> String {
