@@ -111,7 +111,7 @@ fn modified(e: &ListingEntry) -> Option<SystemTime> {
 
 /// True when a listing has a summary or a volume file by name: what makes a directory a
 /// staging area (a `FULL` that is a link still makes one, to be reported as such).
-fn looks_like_area(listing: &Listing) -> bool {
+pub(super) fn looks_like_area(listing: &Listing) -> bool {
     listing.entries.iter().any(|e| !matches!(classify_name(&e.name), EntryKind::Foreign))
 }
 
@@ -120,14 +120,23 @@ const LOOK_DIRS: usize = 2_000;
 /// How many areas it names at most.
 const LOOK_NAMES: usize = 10;
 
-fn open_subdir(fd: &OwnedFd, raw: &[u8]) -> Option<OwnedFd> {
+pub(super) fn open_subdir(fd: &OwnedFd, raw: &[u8]) -> Option<OwnedFd> {
+    open_subdir_or_error(fd, raw).ok()
+}
+
+/// Opens the sub-directory `raw` of `fd`, never through a symbolic link.
+pub(super) fn open_subdir_or_error(fd: &OwnedFd, raw: &[u8]) -> io::Result<OwnedFd> {
     use rustix::fs::{Mode, OFlags};
-    rustix::fs::openat(fd, raw, OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC, Mode::empty())
-        .ok()
+    Ok(rustix::fs::openat(
+        fd,
+        raw,
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+        Mode::empty(),
+    )?)
 }
 
 /// The sub-directories of a listing (never links), hidden ones left out.
-fn subdirs(l: &Listing) -> impl Iterator<Item = &ListingEntry> {
+pub(super) fn subdirs(l: &Listing) -> impl Iterator<Item = &ListingEntry> {
     l.entries.iter().filter(|e| e.kind == EntryType::Dir && !e.name.starts_with('.'))
 }
 

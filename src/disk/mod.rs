@@ -57,6 +57,7 @@
 
 mod area;
 mod atomic;
+mod discover;
 mod error;
 mod file;
 mod flush;
@@ -69,6 +70,7 @@ mod tree;
 
 pub use area::{Access, Area, Want};
 pub use atomic::AtomicFile;
+pub use discover::find_areas;
 pub use error::{Aftermath, AreaError, DiskError, Op};
 pub use file::{fsync_dir, open_regular};
 pub use flush::Flusher;

@@ -1,0 +1,107 @@
+//! Finding the staging areas under a directory (`validate --recursive`).
+//!
+//! A directory is a staging area when it holds a summary (`FULL`, `UPDATE`) or a volume
+//! file (`V<label>`) by name; the walk does not descend into one. It never follows a
+//! symbolic link below the directory it was given, and leaves out hidden directories
+//! (`.git` among them). A directory it cannot list is an error, never skipped: a walk
+//! that silently left out part of a tree would report it as checked.
+
+use super::area::{looks_like_area, open_subdir_or_error, subdirs};
+use super::error::{AreaError, DiskError, Op};
+use super::file::open_dir;
+use super::listing::Listing;
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// How deep the walk goes at most: deeper is a loop (a bind mount of a parent) or a
+/// mistake, and reported as an error.
+const MAX_DEPTH: usize = 64;
+
+/// The staging areas at or under `root`, sorted by path: `root` itself when it is one,
+/// else every area below it. A `root` that neither is nor holds one is
+/// [`AreaError::NotAStagingArea`].
+pub fn find_areas(root: &Path) -> Result<Vec<PathBuf>, AreaError> {
+    match std::fs::metadata(root) {
+        Ok(m) if m.is_dir() => {}
+        Ok(_) => return Err(AreaError::NotADirectory(root.to_path_buf())),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(AreaError::NotFound(root.to_path_buf())),
+        Err(e) => return Err(AreaError::Io(DiskError::new(Op::Stat, root, e))),
+    }
+    let fd = open_dir(root).map_err(|e| AreaError::Io(DiskError::new(Op::Open, root, e)))?;
+    let listing = Listing::read(&fd).map_err(|e| AreaError::Io(DiskError::new(Op::List, root, e)))?;
+    if looks_like_area(&listing) {
+        return Ok(vec![root.to_path_buf()]);
+    }
+    let empty = listing.entries.is_empty();
+    let mut found = Vec::new();
+    // Depth-first, one listing per directory; each stack entry is an open directory.
+    let mut stack = vec![(fd, listing, root.to_path_buf(), 0usize)];
+    while let Some((fd, listing, path, depth)) = stack.pop() {
+        for e in subdirs(&listing) {
+            let sub_path = path.join(&e.name);
+            let sub = open_subdir_or_error(&fd, &e.raw)
+                .map_err(|err| AreaError::Io(DiskError::new(Op::Open, &sub_path, err)))?;
+            let l = Listing::read(&sub).map_err(|err| AreaError::Io(DiskError::new(Op::List, &sub_path, err)))?;
+            if looks_like_area(&l) {
+                found.push(sub_path);
+            } else if depth + 1 >= MAX_DEPTH {
+                return Err(AreaError::Io(DiskError::new(
+                    Op::List,
+                    &sub_path,
+                    io::Error::other(format!("more than {MAX_DEPTH} directories deep (a loop?)")),
+                )));
+            } else {
+                stack.push((sub, l, sub_path, depth + 1));
+            }
+        }
+    }
+    if found.is_empty() {
+        return Err(AreaError::NotAStagingArea { path: root.to_path_buf(), areas_inside: Vec::new(), empty });
+    }
+    found.sort();
+    Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn touch(p: &Path) {
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, b"").unwrap();
+    }
+
+    #[test]
+    fn finds_areas_at_any_depth_and_not_inside_one() {
+        let t = tempfile::tempdir().unwrap();
+        let r = t.path();
+        touch(&r.join("b/FULL"));
+        touch(&r.join("b/inner/FULL"));
+        touch(&r.join("a/x/y/VAB0001"));
+        touch(&r.join("a/readme.txt"));
+        touch(&r.join(".git/objects/FULL"));
+        touch(&r.join(".hidden/FULL"));
+        std::fs::create_dir_all(r.join("empty")).unwrap();
+        std::os::unix::fs::symlink(r.join("b"), r.join("link")).unwrap();
+        let found = find_areas(r).unwrap();
+        assert_eq!(found, vec![r.join("a/x/y"), r.join("b")]);
+    }
+
+    #[test]
+    fn a_root_that_is_an_area_is_itself() {
+        let t = tempfile::tempdir().unwrap();
+        touch(&t.path().join("UPDATE"));
+        touch(&t.path().join("sub/FULL"));
+        assert_eq!(find_areas(t.path()).unwrap(), vec![t.path().to_path_buf()]);
+    }
+
+    #[test]
+    fn a_root_holding_no_area_is_not_a_staging_area() {
+        let t = tempfile::tempdir().unwrap();
+        assert!(matches!(find_areas(t.path()), Err(AreaError::NotAStagingArea { empty: true, .. })));
+        touch(&t.path().join("x/notes.txt"));
+        assert!(matches!(find_areas(t.path()), Err(AreaError::NotAStagingArea { empty: false, .. })));
+        assert!(matches!(find_areas(&t.path().join("nope")), Err(AreaError::NotFound(_))));
+        assert!(matches!(find_areas(&t.path().join("x/notes.txt")), Err(AreaError::NotADirectory(_))));
+    }
+}
