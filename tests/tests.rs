@@ -5,6 +5,7 @@
 
 mod support;
 
+mod ci;
 mod cli;
 mod conformance;
 mod corruption;

@@ -62,6 +62,43 @@ pub fn find_areas(root: &Path) -> Result<Vec<PathBuf>, AreaError> {
     Ok(found)
 }
 
+/// True when `dir` is a directory that looks like a staging area (it holds a summary or
+/// a volume file by name). A directory that cannot be listed is not one.
+pub fn is_staging_area(dir: &Path) -> bool {
+    match std::fs::symlink_metadata(dir) {
+        Ok(m) if m.is_dir() => {}
+        _ => return false,
+    }
+    open_dir(dir).ok().and_then(|fd| Listing::read(&fd).ok()).is_some_and(|l| looks_like_area(&l))
+}
+
+/// The staging areas that the changed files `paths` belong to, each once, in the order
+/// first named (what `validate --files` checks, for a pre-commit hook): a file's
+/// directory when that is a staging area; a directory that is one; for `AREA.toml`
+/// beside an area (its configuration), that area. Paths that belong to no area (a
+/// README, a script) are left out: a commit touches other files too.
+pub fn areas_of_files(paths: &[PathBuf]) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = Vec::new();
+    for p in paths {
+        let area = if is_staging_area(p) {
+            Some(p.clone())
+        } else if p.extension().is_some_and(|e| e == "toml") && is_staging_area(&p.with_extension("")) {
+            Some(p.with_extension(""))
+        } else {
+            p.parent()
+                .map(|d| if d.as_os_str().is_empty() { Path::new(".") } else { d })
+                .filter(|d| is_staging_area(d))
+                .map(Path::to_path_buf)
+        };
+        if let Some(a) = area
+            && !out.contains(&a)
+        {
+            out.push(a);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -103,5 +140,22 @@ mod tests {
         assert!(matches!(find_areas(t.path()), Err(AreaError::NotAStagingArea { empty: false, .. })));
         assert!(matches!(find_areas(&t.path().join("nope")), Err(AreaError::NotFound(_))));
         assert!(matches!(find_areas(&t.path().join("x/notes.txt")), Err(AreaError::NotADirectory(_))));
+    }
+
+    #[test]
+    fn changed_files_map_to_their_areas_once() {
+        let t = tempfile::tempdir().unwrap();
+        let r = t.path();
+        touch(&r.join("a/FULL"));
+        touch(&r.join("a/VAB0001"));
+        touch(&r.join("a.toml"));
+        touch(&r.join("b/VAB0002"));
+        touch(&r.join("README.md"));
+        touch(&r.join("other.toml"));
+        let given = ["a/VAB0001", "README.md", "a/FULL", "a.toml", "b/VAB0002", "other.toml", "b/VGONE", "b"];
+        let paths: Vec<PathBuf> = given.iter().map(|g| r.join(g)).collect();
+        assert_eq!(areas_of_files(&paths), vec![r.join("a"), r.join("b")]);
+        assert!(!is_staging_area(&r.join("README.md")));
+        assert!(!is_staging_area(&r.join("nope")));
     }
 }

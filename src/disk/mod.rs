@@ -70,7 +70,7 @@ mod tree;
 
 pub use area::{Access, Area, Want};
 pub use atomic::AtomicFile;
-pub use discover::find_areas;
+pub use discover::{areas_of_files, find_areas, is_staging_area};
 pub use error::{Aftermath, AreaError, DiskError, Op};
 pub use file::{fsync_dir, open_regular};
 pub use flush::Flusher;

@@ -1,12 +1,14 @@
 //! `catstage validate`.
 
 use crate::areas;
-use crate::output::Styles;
+use crate::output::{Format, OutputArgs, Styles};
 use crate::{CmdResult, Failure};
+use catstage::config::LoadedConfig;
+use catstage::diag::Diagnostic;
 use catstage::report::TextOptions;
-use catstage::staging::{Source, read_label_list, read_reference_area};
-use catstage::validate::Checks;
-use std::path::PathBuf;
+use catstage::staging::{Reference, Source, read_label_list, read_reference_area};
+use catstage::validate::{AreaOutcome, Batch, Checks, SCHEMA, SCHEMA_MANY};
+use std::path::{Path, PathBuf};
 
 /// Check a staging area before importing it.
 ///
@@ -29,16 +31,38 @@ Examples:
   catstage validate /stage/SLABA --config secondary.toml --against /stage/LOCAL --labels mediacom-labels.txt
   catstage validate /stage/SLABA --format json | jq '.summary'
   catstage validate /stage/SLABA --deny-warnings   # warnings fail too
+  catstage validate --recursive fixtures/ --config-beside --format sarif > catstage.sarif
+  catstage validate --recursive fixtures/ --format junit > catstage-junit.xml
+  catstage validate --files fixtures/a/VSAD004 fixtures/b/FULL   # the areas these files are in
 
-Exit status: 0 no errors, 1 errors found (or warnings with --deny-warnings), 2 could not run.")]
+Several areas (more than one STAGING, or --recursive) make one report: the findings of
+each area, a summary line per area, and a total; JSON then has the schema
+catstage.validate/2. SARIF and JUnit reports are for CI services (see the README, In CI).
+
+Exit status: 0 no errors, 1 errors found (or warnings with --deny-warnings), 2 could not
+run. Over several areas, the worst of them: 2 over 1 over 0.")]
 pub struct Args {
-    /// The staging area (a directory).
-    #[arg(value_name = "STAGING")]
-    pub staging: PathBuf,
+    /// The staging areas (directories); with --recursive, directories to search for
+    /// them; with --files, changed files whose areas to check.
+    #[arg(value_name = "STAGING", required = true, num_args = 1..)]
+    pub staging: Vec<PathBuf>,
+    /// Check every staging area under the STAGING directories: each directory holding
+    /// FULL, UPDATE or V<label> files. Symbolic links are not followed, hidden
+    /// directories (.git) are skipped, and a directory holding no area is reported.
+    #[arg(short, long, conflicts_with = "files")]
+    pub recursive: bool,
+    /// Take STAGING as changed files (what a pre-commit hook is given): check each
+    /// staging area they belong to, once. Files in no staging area are left out.
+    #[arg(long)]
+    pub files: bool,
     /// The secondary's configuration (formats/secondary-config.md): run the pre-import
     /// checks against it.
     #[arg(long, value_name = "SEC.toml")]
     pub config: Option<PathBuf>,
+    /// For each area, use the configuration AREA.toml beside it when there is one
+    /// (fixtures/slab-a-daily.toml for fixtures/slab-a-daily), instead of --config.
+    #[arg(long)]
+    pub config_beside: bool,
     /// Another staging area (of another data store or site) whose labels and tape files
     /// must not collide with this one. Repeatable.
     #[arg(long, value_name = "OTHER_STAGING")]
@@ -53,38 +77,222 @@ pub struct Args {
     /// Exit with status 1 on warnings too.
     #[arg(long)]
     pub deny_warnings: bool,
+    /// Output format: text for people, json for machines (one document on every run),
+    /// sarif (SARIF 2.1.0) for code-scanning views, junit (JUnit XML) for test reports.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
     #[command(flatten)]
-    pub output: crate::output::OutputArgs,
+    pub shown: crate::output::Shown,
+}
+
+/// `validate --format`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    /// For people.
+    Text,
+    /// For machines: a stable, versioned JSON document.
+    Json,
+    /// SARIF 2.1.0, for code-scanning views.
+    Sarif,
+    /// JUnit XML, for test-report views.
+    Junit,
 }
 
 pub fn run(args: Args, styles: &Styles) -> CmdResult {
-    args.output.apply();
-    let result = check(&args, styles);
-    crate::output::finish(result, &args.output, styles, catstage::validate::SCHEMA, TextOptions::default())
+    args.shown.apply();
+    let single = args.staging.len() == 1 && !args.recursive && !args.files;
+    let format = match args.format {
+        ReportFormat::Json => Format::Json,
+        _ => Format::Text,
+    };
+    let out = OutputArgs { format, shown: args.shown.clone() };
+    let inputs = Inputs::read(&args);
+    if single && matches!(args.format, ReportFormat::Text | ReportFormat::Json) {
+        let result = inputs.and_then(|i| check(&args.staging[0], &i, &args, styles));
+        return crate::output::finish(result, &out, styles, SCHEMA, TextOptions::default());
+    }
+    let batch = inputs.map(|i| batch(&i, &args, styles));
+    match args.format {
+        ReportFormat::Text | ReportFormat::Json => {
+            crate::output::finish(batch, &out, styles, SCHEMA_MANY, TextOptions::default())
+        }
+        ReportFormat::Sarif | ReportFormat::Junit => Ok(machine_report(batch, &args, styles)),
+    }
 }
 
-fn check(args: &Args, styles: &Styles) -> Result<catstage::validate::Report, Failure> {
-    let area = areas::read(&args.staging, None)?;
-    let config = match &args.config {
-        Some(p) => Some(areas::config(p)?),
-        None => None,
-    };
-    let (references, reference_diagnostics) = references(&args.against, &args.labels)?;
+/// What every area is checked with: the configuration and the other catalogs, read once.
+struct Inputs {
+    config: Option<LoadedConfig>,
+    references: Vec<Reference>,
+    reference_diagnostics: Vec<Diagnostic>,
+}
+
+impl Inputs {
+    fn read(args: &Args) -> Result<Self, Failure> {
+        let config = match &args.config {
+            Some(p) => Some(areas::config(p)?),
+            None => None,
+        };
+        let (references, reference_diagnostics) = references(&args.against, &args.labels)?;
+        Ok(Inputs { config, references, reference_diagnostics })
+    }
+
+    /// The names of the inputs that are not files of an area, as findings name them.
+    fn outside(&self, config: Option<&LoadedConfig>) -> Vec<String> {
+        let mut names: Vec<String> = self.references.iter().map(|r| r.name.clone()).collect();
+        names.extend(config.map(|c| c.config.file.clone()));
+        names
+    }
+}
+
+/// `AREA.toml` beside `area`, when `--config-beside` is given and there is one.
+fn beside(area: &Path, args: &Args) -> Option<PathBuf> {
+    if !args.config_beside {
+        return None;
+    }
+    let name = area.components().next_back().and_then(|c| match c {
+        std::path::Component::Normal(n) => Some(n.to_os_string()),
+        _ => None,
+    })?;
+    let mut file = name;
+    file.push(".toml");
+    let path = area.parent().unwrap_or(Path::new("")).join(file);
+    path.is_file().then_some(path)
+}
+
+/// Checks the area `path` with `inputs` (or the configuration beside it).
+fn check(path: &Path, inputs: &Inputs, args: &Args, styles: &Styles) -> Result<catstage::validate::Report, Failure> {
+    let own = beside(path, args).map(|p| areas::config(&p)).transpose()?;
+    check_with(path, own.as_ref().or(inputs.config.as_ref()), inputs, args, styles)
+}
+
+fn check_with(
+    path: &Path,
+    config: Option<&LoadedConfig>,
+    inputs: &Inputs,
+    args: &Args,
+    styles: &Styles,
+) -> Result<catstage::validate::Report, Failure> {
+    let area = areas::read(path, None)?;
     let checks = Checks {
-        config: config.as_ref(),
-        references: &references,
-        reference_diagnostics,
+        config,
+        references: &inputs.references,
+        reference_diagnostics: inputs.reference_diagnostics.clone(),
         catalogfiles: args.catalogfiles.as_deref().map(|c| c == "yes"),
         import_type: None,
     };
     let total: u64 = area.entries().iter().map(|e| e.size).sum();
-    let bar = styles.progress(total, "validate", args.output.quiet);
+    let bar = styles.progress(total, "validate", args.shown.quiet);
     let tick = |n: u64| bar.inc(n);
     let mut report = areas::finish(&[&area], catstage::validate::validate_with(&area, checks, Some(&tick)))?;
     bar.finish_and_clear();
-    report.name = args.staging.display().to_string();
+    report.name = path.display().to_string();
     report.deny_warnings = args.deny_warnings;
     Ok(report)
+}
+
+/// The areas the command line names: as given, found under the directories given
+/// (`--recursive`), or those the changed files given belong to (`--files`). A directory
+/// `--recursive` cannot search is an area not checked, with the reason.
+fn targets(args: &Args) -> Vec<Result<PathBuf, AreaOutcome>> {
+    if args.files {
+        return catstage::disk::areas_of_files(&args.staging).into_iter().map(Ok).collect();
+    }
+    let mut out: Vec<Result<PathBuf, AreaOutcome>> = Vec::new();
+    for p in &args.staging {
+        if !args.recursive {
+            out.push(Ok(p.clone()));
+            continue;
+        }
+        match catstage::disk::find_areas(p) {
+            Ok(found) => out.extend(found.into_iter().map(Ok)),
+            Err(e) => {
+                out.push(Err(AreaOutcome::not_checked(p.display().to_string(), None, Failure::from(e).diagnostics())))
+            }
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    out.retain(|t| t.as_ref().map_or(true, |p| seen.insert(p.clone())));
+    out
+}
+
+/// Checks the areas one after another, keeping of each only what the report shows.
+fn batch(inputs: &Inputs, args: &Args, styles: &Styles) -> Batch {
+    let mut batch = Batch::default();
+    for t in targets(args) {
+        let path = match t {
+            Ok(p) => p,
+            Err(outcome) => {
+                batch.areas.push(outcome);
+                continue;
+            }
+        };
+        let shown = path.display().to_string();
+        let own = match beside(&path, args).map(|p| areas::config(&p)).transpose() {
+            Ok(c) => c,
+            Err(f) => {
+                batch.areas.push(AreaOutcome::not_checked(
+                    shown,
+                    beside(&path, args).map(|p| p.display().to_string()),
+                    f.diagnostics(),
+                ));
+                continue;
+            }
+        };
+        let config = own.as_ref().or(inputs.config.as_ref());
+        let config_name = config.map(|c| c.config.file.clone());
+        let outcome = match check_with(&path, config, inputs, args, styles) {
+            Ok(report) => AreaOutcome::checked(report, config_name, inputs.outside(config)),
+            Err(f) => AreaOutcome::not_checked(shown, config_name, f.diagnostics()),
+        };
+        batch.areas.push(outcome);
+    }
+    batch
+}
+
+/// Prints a SARIF or JUnit report (or the document of a run that could not run) and
+/// returns the exit status.
+fn machine_report(batch: Result<Batch, Failure>, args: &Args, styles: &Styles) -> u8 {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let (status, text) = match &batch {
+        Ok(b) => (
+            catstage::report::Report::exit_status(b),
+            match args.format {
+                ReportFormat::Sarif => format!("{:#}\n", catstage::validate::sarif::log(b, &cwd)),
+                _ => catstage::validate::junit::document(b),
+            },
+        ),
+        Err(f) => {
+            crate::output::failed(styles, f, None);
+            let reasons = f.diagnostics();
+            (
+                crate::TROUBLE,
+                match args.format {
+                    ReportFormat::Sarif => format!("{:#}\n", catstage::validate::sarif::failure_log(&reasons, &cwd)),
+                    _ => catstage::validate::junit::failure_document(&reasons),
+                },
+            )
+        }
+    };
+    if let Ok(b) = &batch
+        && !args.shown.quiet
+    {
+        for a in b.areas.iter().filter(|a| a.counts.is_none()) {
+            for d in &a.diagnostics {
+                crate::output::error(styles, &d.message);
+            }
+        }
+    }
+    if args.shown.quiet {
+        return status;
+    }
+    match crate::output::to_stdout(|w| w.write_all(text.as_bytes())) {
+        Ok(()) => status,
+        Err(e) => {
+            crate::output::error(styles, &format!("cannot write the report to stdout: {e}"));
+            crate::TROUBLE
+        }
+    }
 }
 
 /// Reads the `--against` areas and `--labels` lists, with the findings about them.

@@ -93,14 +93,28 @@ pub fn note(styles: &Styles, message: &str) {
     say(styles, "1", "note", message);
 }
 
-/// How every reporting command prints: `--format`, `-q`, and how many instances of a
-/// rolled-up finding to list.
+/// How every reporting command prints: `--format`, and what [`Shown`] says.
 #[derive(clap::Args, Debug, Clone)]
 pub struct OutputArgs {
     /// Output format: text for people, json for machines (one document on every run, a
     /// run that could not run included).
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    #[command(flatten)]
+    pub shown: Shown,
+}
+
+impl std::ops::Deref for OutputArgs {
+    type Target = Shown;
+    fn deref(&self) -> &Shown {
+        &self.shown
+    }
+}
+
+/// `-q`, and how many instances of a rolled-up finding to list: the options every
+/// reporting command has, whatever formats it writes.
+#[derive(clap::Args, Debug, Clone)]
+pub struct Shown {
     /// Print nothing, progress included; the exit status tells.
     #[arg(short, long)]
     pub quiet: bool,
@@ -113,7 +127,7 @@ pub struct OutputArgs {
     pub max_examples: Option<usize>,
 }
 
-impl OutputArgs {
+impl Shown {
     /// Sets how many examples rolled-up findings keep; before anything is checked.
     pub fn apply(&self) {
         if self.all {
@@ -126,7 +140,7 @@ impl OutputArgs {
 
 /// Writes with `write` to stdout. A reader that went away (a closed pipe) is not a
 /// failure; any other error is returned.
-fn to_stdout(write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> std::io::Result<()> {
+pub fn to_stdout(write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> std::io::Result<()> {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     match write(&mut out).and_then(|()| out.flush()) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),

@@ -9,6 +9,12 @@ use crate::staging::{AreaRead, Progress, Reference, Source, read_area};
 use serde::Serialize;
 use std::io;
 
+pub mod junit;
+pub mod many;
+pub mod sarif;
+
+pub use many::{AreaOutcome, Batch, SCHEMA_MANY};
+
 /// The result of validating a staging area.
 #[derive(Debug)]
 pub struct Report {

@@ -1,0 +1,182 @@
+//! `validate --format junit`: the findings as JUnit XML, for the test-report views of CI
+//! services.
+//!
+//! One `testsuite` per staging area, named by its path; one `testcase` per file checked
+//! (the summaries, then the volume files) and one, `(staging area)`, for the findings
+//! about no one file of the area (area-wide checks, files that are missing, the inputs
+//! outside it). Each error is a `failure` of its testcase (`type` the code, `message`
+//! the message, the body the finding as text), each warning a line of the testcase's
+//! `system-out`. An area that could not be checked is one testcase with an `error` per
+//! reason. The counts add up: a suite's `tests` is its testcases, `failures` its failure
+//! elements and `errors` its error elements, and the `testsuites` element sums them.
+
+use super::many::{AreaOutcome, Batch};
+use crate::diag::{Diagnostic, Style, render_text};
+use std::fmt::Write as _;
+
+/// The name of the testcase for findings about no one file of the area.
+pub const AREA_CASE: &str = "(staging area)";
+
+struct Case<'a> {
+    name: String,
+    failures: Vec<&'a Diagnostic>,
+    errors: Vec<&'a Diagnostic>,
+    warnings: Vec<&'a Diagnostic>,
+}
+
+/// The JUnit XML document of `batch`.
+pub fn document(batch: &Batch) -> String {
+    let suites: Vec<(&AreaOutcome, Vec<Case<'_>>)> = batch.areas.iter().map(|a| (a, cases(a))).collect();
+    let sum = |f: fn(&Case<'_>) -> usize| suites.iter().flat_map(|(_, cs)| cs.iter()).map(f).sum::<usize>();
+    let (tests, failures, errors) = (sum(|_| 1), sum(|c| c.failures.len()), sum(|c| c.errors.len()));
+    let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(
+        x,
+        "<testsuites name=\"catstage validate\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\">"
+    );
+    for (a, cs) in &suites {
+        let f: usize = cs.iter().map(|c| c.failures.len()).sum();
+        let e: usize = cs.iter().map(|c| c.errors.len()).sum();
+        let _ = writeln!(
+            x,
+            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{f}\" errors=\"{e}\" skipped=\"0\">",
+            escape(&a.path),
+            cs.len()
+        );
+        for c in cs {
+            write_case(&mut x, a, c);
+        }
+        x.push_str("  </testsuite>\n");
+    }
+    x.push_str("</testsuites>\n");
+    x
+}
+
+/// The XML document of a run that could not run at all: one suite, one testcase, an
+/// `error` per reason.
+pub fn failure_document(reasons: &[Diagnostic]) -> String {
+    let area = AreaOutcome::not_checked("catstage validate".to_string(), None, reasons.to_vec());
+    document(&Batch { areas: vec![area] })
+}
+
+fn cases(a: &AreaOutcome) -> Vec<Case<'_>> {
+    let new =
+        |name: &str| Case { name: name.to_string(), failures: Vec::new(), errors: Vec::new(), warnings: Vec::new() };
+    let mut cs: Vec<Case<'_>> = a.files.iter().map(|f| new(f)).chain([new(AREA_CASE)]).collect();
+    let area_case = cs.len() - 1;
+    for d in &a.diagnostics {
+        let i = match &d.file {
+            Some(f) if !a.outside.contains(f) => a.files.iter().position(|x| x == f).unwrap_or(area_case),
+            _ => area_case,
+        };
+        let c = &mut cs[i];
+        match (a.counts.is_some(), d.is_error()) {
+            (false, _) => c.errors.push(d),
+            (true, true) => c.failures.push(d),
+            (true, false) => c.warnings.push(d),
+        }
+    }
+    cs
+}
+
+fn write_case(x: &mut String, a: &AreaOutcome, c: &Case<'_>) {
+    let open = format!("    <testcase classname=\"{}\" name=\"{}\"", escape(&a.path), escape(&c.name));
+    if c.failures.is_empty() && c.errors.is_empty() && c.warnings.is_empty() {
+        let _ = writeln!(x, "{open}/>");
+        return;
+    }
+    let _ = writeln!(x, "{open}>");
+    for (tag, ds) in [("failure", &c.failures), ("error", &c.errors)] {
+        for d in ds.iter() {
+            let _ = writeln!(
+                x,
+                "      <{tag} type=\"{}\" message=\"{}\">{}</{tag}>",
+                d.code,
+                escape(&d.message),
+                escape(&as_text(a, d))
+            );
+        }
+    }
+    if !c.warnings.is_empty() {
+        let text: String = c.warnings.iter().map(|d| as_text(a, d)).collect();
+        let _ = writeln!(x, "      <system-out>{}</system-out>", escape(&text));
+    }
+    x.push_str("    </testcase>\n");
+}
+
+/// The finding as `validate` prints it, placed at its path.
+fn as_text(a: &AreaOutcome, d: &Diagnostic) -> String {
+    let mut placed = d.clone();
+    placed.file = Some(a.location(d));
+    let mut out = Vec::new();
+    let _ = render_text(&mut out, &placed, Style::default());
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Escapes text for an XML attribute or element; characters XML 1.0 cannot hold at all
+/// (control characters other than tab and line ends) are written as `\xNN`.
+fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for ch in s.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' | '\n' | '\r' => out.push(ch),
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {
+                out.push_str(&format!("\\x{:02x}", c as u32));
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diag::{Code, Severity};
+    use crate::validate::many::Counts;
+
+    #[test]
+    fn escaping_leaves_no_markup_and_no_control_characters() {
+        assert_eq!(escape("a<b>&\"'\u{1}\tz"), "a&lt;b&gt;&amp;&quot;&apos;\\x01\tz");
+    }
+
+    #[test]
+    fn findings_go_to_their_file_and_counts_add_up() {
+        let d = |file: Option<&str>, sev| {
+            Diagnostic::new(Code::ChecksumMismatch, file.map(str::to_string), "m").with_severity(sev)
+        };
+        let a = AreaOutcome {
+            path: "x".to_string(),
+            status: 1,
+            config: None,
+            diagnostics: vec![
+                d(Some("VAB0001"), Severity::Error),
+                d(Some("VAB0001"), Severity::Error),
+                d(Some("FULL"), Severity::Warning),
+                d(Some("VGONE"), Severity::Error),
+                d(None, Severity::Error),
+            ],
+            counts: Some(Counts { volumes: 1, errors: 4, warnings: 1, pre_import: false }),
+            files: vec!["FULL".to_string(), "VAB0001".to_string()],
+            outside: vec![],
+        };
+        let x = document(&Batch { areas: vec![a] });
+        assert!(x.contains("<testsuites name=\"catstage validate\" tests=\"3\" failures=\"4\" errors=\"0\">"), "{x}");
+        assert!(x.contains("<testsuite name=\"x\" tests=\"3\" failures=\"4\" errors=\"0\" skipped=\"0\">"), "{x}");
+        assert_eq!(x.matches("<failure").count(), 4);
+        assert_eq!(x.matches("<system-out>").count(), 1);
+    }
+
+    #[test]
+    fn an_area_not_checked_is_an_error_case() {
+        let why = vec![Diagnostic::new(Code::CannotRun, None, "x is not a staging area")];
+        let x = document(&Batch { areas: vec![AreaOutcome::not_checked("x".to_string(), None, why)] });
+        assert!(x.contains("tests=\"1\" failures=\"0\" errors=\"1\""), "{x}");
+        assert!(x.contains("<error type=\"CS"), "{x}");
+    }
+}

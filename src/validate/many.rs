@@ -1,0 +1,279 @@
+//! `catstage validate` over several staging areas (`validate A B …`, `--recursive`): one
+//! report for all, the areas checked one after another (each on all cores), and only
+//! what the report shows kept of each, so that memory is bounded by the largest area,
+//! not by the sum.
+
+use super::Report;
+use crate::diag::{self, Diagnostic, render_json_diagnostic};
+use crate::report::plural;
+use serde_json::{Value, json};
+use std::io::{self, Write};
+
+/// The schema of the document of a run over several areas.
+pub const SCHEMA_MANY: &str = "catstage.validate/2";
+
+/// What was found in one staging area of a batch.
+#[derive(Debug, Clone)]
+pub struct AreaOutcome {
+    /// The area's path, as the operator named it (or as `--recursive` found it).
+    pub path: String,
+    /// The exit status this area stands for: 0, 1, or 2 when it could not be checked.
+    pub status: u8,
+    /// The configuration its pre-import checks ran against, if any.
+    pub config: Option<String>,
+    /// Its findings, in report order; for an area that could not be checked, why.
+    pub diagnostics: Vec<Diagnostic>,
+    /// The counts, when the area could be checked; `None` when it could not.
+    pub counts: Option<Counts>,
+    /// The files checked (names inside the area), in report order.
+    pub files: Vec<String>,
+    /// File names of findings that are not inside the area: the configuration, label
+    /// lists and `--against` areas, as the operator named them.
+    pub outside: Vec<String>,
+}
+
+/// The counts of an area that could be checked.
+#[derive(Debug, Clone, Copy)]
+pub struct Counts {
+    /// Volumes in the current set.
+    pub volumes: usize,
+    /// Errors.
+    pub errors: u64,
+    /// Warnings.
+    pub warnings: u64,
+    /// True when the pre-import checks ran.
+    pub pre_import: bool,
+}
+
+impl AreaOutcome {
+    /// What the batch keeps of `report` (the current set and the facts read are dropped).
+    /// `outside` names the inputs that are not files of the area (see [`Self::outside`]).
+    pub fn checked(report: Report, config: Option<String>, outside: Vec<String>) -> Self {
+        let status = crate::report::Report::exit_status(&report);
+        let files = report.files_checked().into_iter().map(str::to_string).collect();
+        AreaOutcome {
+            path: report.name,
+            status,
+            config,
+            counts: Some(Counts {
+                volumes: report.volumes,
+                errors: report.errors,
+                warnings: report.warnings,
+                pre_import: report.pre_import,
+            }),
+            diagnostics: report.diagnostics,
+            files,
+            outside,
+        }
+    }
+
+    /// An area that could not be checked (exit status 2), and why.
+    pub fn not_checked(path: String, config: Option<String>, why: Vec<Diagnostic>) -> Self {
+        AreaOutcome { path, status: 2, config, diagnostics: why, counts: None, files: Vec::new(), outside: Vec::new() }
+    }
+
+    /// The path of the file `d` is about, as the operator would name it: the area's own
+    /// files joined to the area's path, the inputs outside it as named, and the area
+    /// itself for a finding about no one file.
+    pub fn location(&self, d: &Diagnostic) -> String {
+        match &d.file {
+            None => self.path.clone(),
+            Some(f) if self.outside.iter().any(|o| o == f) || self.counts.is_none() => f.clone(),
+            Some(f) => join(&self.path, f),
+        }
+    }
+
+    /// The area's summary line, as single-area `validate` prints it, or why it could not
+    /// be checked.
+    pub fn summary_line(&self) -> String {
+        match &self.counts {
+            None => format!("{}: not checked (could not run: see the errors above)", self.path),
+            Some(c) => {
+                let mut line = format!(
+                    "{}: {}, {}, {}",
+                    self.path,
+                    plural(c.volumes as u64, "volume"),
+                    plural(c.errors, "error"),
+                    plural(c.warnings, "warning")
+                );
+                if !c.pre_import {
+                    line.push_str("; structure only");
+                }
+                line
+            }
+        }
+    }
+}
+
+/// `dir/name`, without doubling a slash.
+fn join(dir: &str, name: &str) -> String {
+    if dir.ends_with('/') { format!("{dir}{name}") } else { format!("{dir}/{name}") }
+}
+
+/// The report of `validate` over several staging areas.
+#[derive(Debug, Default)]
+pub struct Batch {
+    /// The areas, in the order they were checked.
+    pub areas: Vec<AreaOutcome>,
+}
+
+impl Batch {
+    /// The sum of the counts of the areas that could be checked.
+    pub fn totals(&self) -> Counts {
+        let mut t = Counts { volumes: 0, errors: 0, warnings: 0, pre_import: true };
+        for c in self.areas.iter().filter_map(|a| a.counts.as_ref()) {
+            t.volumes += c.volumes;
+            t.errors += c.errors;
+            t.warnings += c.warnings;
+            t.pre_import &= c.pre_import;
+        }
+        t
+    }
+
+    fn count_status(&self, status: u8) -> usize {
+        self.areas.iter().filter(|a| a.status == status).count()
+    }
+
+    /// The total line: `3 areas: 1 clean, 1 with findings, 1 not checked; 60 volumes, …`.
+    pub fn total_line(&self) -> String {
+        let t = self.totals();
+        let structure_only = self.areas.iter().filter(|a| a.counts.is_some_and(|c| !c.pre_import)).count();
+        let mut line = format!(
+            "{}: {} clean, {} with findings, {} not checked; {}, {}, {}",
+            plural(self.areas.len() as u64, "area"),
+            self.count_status(0),
+            self.count_status(1),
+            self.count_status(2),
+            plural(t.volumes as u64, "volume"),
+            plural(t.errors, "error"),
+            plural(t.warnings, "warning")
+        );
+        if structure_only > 0 {
+            line.push_str(&format!(
+                "; {} structure only (add --config or --config-beside for the pre-import checks)",
+                plural(structure_only as u64, "area")
+            ));
+        }
+        line
+    }
+}
+
+impl crate::report::Report for Batch {
+    fn schema(&self) -> &'static str {
+        SCHEMA_MANY
+    }
+
+    fn to_json(&self) -> Value {
+        let areas: Vec<Value> = self
+            .areas
+            .iter()
+            .map(|a| {
+                json!({
+                    "path": a.path,
+                    "status": a.status,
+                    "config": a.config,
+                    "diagnostics": a.diagnostics.iter().map(render_json_diagnostic).collect::<Vec<_>>(),
+                    "summary": a.counts.map(|c| json!({
+                        "errors": c.errors,
+                        "warnings": c.warnings,
+                        "volumes": c.volumes,
+                        "pre_import": c.pre_import,
+                        "files_checked": a.files.len(),
+                    })),
+                })
+            })
+            .collect();
+        let t = self.totals();
+        json!({
+            "schema": SCHEMA_MANY,
+            "areas": areas,
+            "summary": {
+                "areas": self.areas.len(),
+                "clean": self.count_status(0),
+                "with_findings": self.count_status(1),
+                "not_checked": self.count_status(2),
+                "errors": t.errors,
+                "warnings": t.warnings,
+                "volumes": t.volumes,
+                "status": self.exit_status_value(),
+            },
+        })
+    }
+
+    fn write_text(&self, out: &mut dyn Write, opts: &crate::report::TextOptions) -> io::Result<()> {
+        for a in &self.areas {
+            for d in &a.diagnostics {
+                let mut placed = d.clone();
+                placed.file = Some(a.location(d));
+                diag::render_text(out, &placed, opts.style)?;
+            }
+            writeln!(out, "{}", a.summary_line())?;
+        }
+        writeln!(out, "{}", self.total_line())
+    }
+
+    fn exit_status(&self) -> u8 {
+        self.exit_status_value()
+    }
+}
+
+impl Batch {
+    /// The worst status of the areas: 2 over 1 over 0 (0 for no area).
+    fn exit_status_value(&self) -> u8 {
+        self.areas.iter().map(|a| a.status).max().unwrap_or(0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diag::Code;
+
+    fn outcome(path: &str, status: u8, counts: Option<Counts>) -> AreaOutcome {
+        AreaOutcome {
+            path: path.to_string(),
+            status,
+            config: None,
+            diagnostics: vec![Diagnostic::new(Code::ChecksumMismatch, Some("VSAD001".to_string()), "m")],
+            counts,
+            files: vec!["FULL".to_string()],
+            outside: vec!["sec.toml".to_string()],
+        }
+    }
+
+    const C: Counts = Counts { volumes: 3, errors: 1, warnings: 2, pre_import: false };
+
+    #[test]
+    fn the_status_is_the_worst_of_the_areas() {
+        let b = |s: &[u8]| Batch { areas: s.iter().map(|&s| outcome("a", s, Some(C))).collect() };
+        assert_eq!(crate::report::Report::exit_status(&b(&[0, 1, 0])), 1);
+        assert_eq!(crate::report::Report::exit_status(&b(&[2, 1, 0])), 2);
+        assert_eq!(crate::report::Report::exit_status(&b(&[0, 0])), 0);
+        assert_eq!(crate::report::Report::exit_status(&b(&[])), 0);
+    }
+
+    #[test]
+    fn locations_join_area_files_and_keep_outside_ones() {
+        let a = outcome("fixtures/a", 1, Some(C));
+        let mut d = a.diagnostics[0].clone();
+        assert_eq!(a.location(&d), "fixtures/a/VSAD001");
+        d.file = Some("sec.toml".to_string());
+        assert_eq!(a.location(&d), "sec.toml");
+        d.file = None;
+        assert_eq!(a.location(&d), "fixtures/a");
+        assert_eq!(join("dir/", "F"), "dir/F");
+    }
+
+    #[test]
+    fn totals_add_only_the_areas_checked() {
+        let b = Batch { areas: vec![outcome("a", 1, Some(C)), outcome("b", 2, None), outcome("c", 1, Some(C))] };
+        let t = b.totals();
+        assert_eq!((t.volumes, t.errors, t.warnings), (6, 2, 4));
+        assert_eq!(b.total_line(), "3 areas: 0 clean, 2 with findings, 1 not checked; 6 volumes, 2 errors, 4 warnings; 2 areas structure \
+             only (add --config or --config-beside for the pre-import checks)");
+        let j = crate::report::Report::to_json(&b);
+        assert_eq!(j["areas"][1]["summary"], Value::Null);
+        assert_eq!(j["summary"]["not_checked"], 1);
+        assert_eq!(j["summary"]["status"], 2);
+    }
+}

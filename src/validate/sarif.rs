@@ -1,0 +1,227 @@
+//! `validate --format sarif`: the findings as one SARIF 2.1.0 log, for the code-scanning
+//! views of CI services.
+//!
+//! One run; `tool.driver` lists every code as a rule (its text from `catstage explain`);
+//! one result per finding, located at the file's path relative to the current directory
+//! (`uriBaseId` `%SRCROOT%`), with `startLine`/`startColumn` when the finding has them.
+//! Columns count bytes, which for the ASCII text of a staging area are code points.
+//! `partialFingerprints["catstage/v1"]` hashes the code, the file and the message (never
+//! the line, which moves when lines are added above), with a sequence number among equal
+//! findings, so a finding keeps its fingerprint from run to run.
+
+use super::many::{AreaOutcome, Batch};
+use crate::diag::{Code, Diagnostic, Severity};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::path::Path;
+
+/// The address of catstage's documentation, as the log's `informationUri`.
+pub const INFORMATION_URI: &str = env!("CARGO_PKG_HOMEPAGE");
+
+/// The SARIF log of `batch`. `cwd` is the directory relative paths are relative to.
+pub fn log(batch: &Batch, cwd: &Path) -> Value {
+    let mut results = Vec::new();
+    let mut seen: HashMap<String, u32> = HashMap::new();
+    for a in &batch.areas {
+        for d in &a.diagnostics {
+            results.push(result(a, d, cwd, &mut seen));
+        }
+    }
+    let failed: Vec<&AreaOutcome> = batch.areas.iter().filter(|a| a.counts.is_none()).collect();
+    let notifications: Vec<Value> = failed
+        .iter()
+        .flat_map(|a| a.diagnostics.iter().map(|d| notification(&d.message)))
+        .collect();
+    document(results, notifications, cwd)
+}
+
+/// The SARIF log of a run that could not run at all (exit status 2): no results, the
+/// invocation marked unsuccessful, the reasons as its notifications.
+pub fn failure_log(reasons: &[Diagnostic], cwd: &Path) -> Value {
+    let notes: Vec<Value> = reasons.iter().map(|d| notification(&d.message)).collect();
+    document(Vec::new(), notes, cwd)
+}
+
+fn document(results: Vec<Value>, notifications: Vec<Value>, cwd: &Path) -> Value {
+    let mut invocation = json!({ "executionSuccessful": notifications.is_empty() });
+    if !notifications.is_empty() {
+        invocation["toolExecutionNotifications"] = Value::Array(notifications);
+    }
+    json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": { "driver": {
+                "name": "catstage",
+                "version": env!("CARGO_PKG_VERSION"),
+                "semanticVersion": env!("CARGO_PKG_VERSION"),
+                "informationUri": INFORMATION_URI,
+                "rules": Code::ALL.iter().map(|&c| rule(c)).collect::<Vec<_>>(),
+            }},
+            "invocations": [invocation],
+            "originalUriBaseIds": { "%SRCROOT%": { "uri": dir_uri(cwd) } },
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }],
+    })
+}
+
+fn notification(text: &str) -> Value {
+    json!({ "level": "error", "message": { "text": text } })
+}
+
+fn level(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    }
+}
+
+/// One rule per code: its name, the first paragraph of its explanation as the short
+/// description, the "What it means" section as the full one, the whole text as help.
+fn rule(c: Code) -> Value {
+    let text = c.explanation();
+    let short = first_paragraph(text);
+    let full = section(text, "## What it means").unwrap_or_else(|| short.clone());
+    json!({
+        "id": c.to_string(),
+        "name": c.name(),
+        "shortDescription": { "text": short },
+        "fullDescription": { "text": full },
+        "help": { "text": text, "markdown": text },
+        "defaultConfiguration": { "level": level(c.default_severity()) },
+    })
+}
+
+/// The first paragraph after the title line, on one line.
+fn first_paragraph(md: &str) -> String {
+    let body = md.lines().skip_while(|l| l.starts_with('#') || l.trim().is_empty());
+    body.take_while(|l| !l.trim().is_empty()).collect::<Vec<_>>().join(" ")
+}
+
+/// The text of the section headed `heading`, up to the next heading.
+fn section(md: &str, heading: &str) -> Option<String> {
+    let mut lines = md.lines().skip_while(|l| l.trim() != heading);
+    lines.next()?;
+    let text = lines.take_while(|l| !l.starts_with("## ")).collect::<Vec<_>>().join("\n");
+    let text = text.trim();
+    (!text.is_empty()).then(|| text.to_string())
+}
+
+fn result(a: &AreaOutcome, d: &Diagnostic, cwd: &Path, seen: &mut HashMap<String, u32>) -> Value {
+    let path = a.location(d);
+    let mut artifact = artifact_location(&path, cwd);
+    let uri = artifact["uri"].as_str().unwrap_or_default().to_string();
+    let mut physical = json!({ "artifactLocation": artifact.take() });
+    if let Some(line) = d.line {
+        let mut region = json!({ "startLine": line });
+        if let Some(column) = d.column {
+            region["startColumn"] = json!(column);
+        }
+        physical["region"] = region;
+    }
+    let key = format!("{}\0{uri}\0{}", d.code, d.message);
+    let n = seen.entry(key.clone()).or_insert(0);
+    *n += 1;
+    let digest = Sha256::digest(key.as_bytes());
+    let fingerprint = format!("{}:{n}", digest[..16].iter().map(|b| format!("{b:02x}")).collect::<String>());
+    let mut properties = json!({ "area": a.path, "hint": d.hint });
+    if let Some(count) = d.count {
+        properties["count"] = json!(count);
+        properties["examples"] = json!(d.examples);
+    }
+    json!({
+        "ruleId": d.code.to_string(),
+        "ruleIndex": Code::ALL.iter().position(|&c| c == d.code).unwrap_or(0),
+        "level": level(d.severity),
+        "message": { "text": d.message },
+        "locations": [{ "physicalLocation": physical }],
+        "partialFingerprints": { "catstage/v1": fingerprint },
+        "properties": properties,
+    })
+}
+
+/// The artifact location of `path`: relative to `%SRCROOT%` (the current directory) when
+/// it is relative or under it, an absolute `file://` URI otherwise.
+fn artifact_location(path: &str, cwd: &Path) -> Value {
+    let p = Path::new(path);
+    let relative = if p.is_absolute() { p.strip_prefix(cwd).ok().map(Path::to_path_buf) } else { Some(p.into()) };
+    match relative {
+        Some(r) => {
+            let parts: Vec<String> = r
+                .components()
+                .filter(|c| !matches!(c, std::path::Component::CurDir))
+                .map(|c| encode(&c.as_os_str().to_string_lossy()))
+                .collect();
+            json!({ "uri": parts.join("/"), "uriBaseId": "%SRCROOT%" })
+        }
+        None => json!({ "uri": format!("file://{}", encode_path(p)) }),
+    }
+}
+
+fn dir_uri(dir: &Path) -> String {
+    let mut s = format!("file://{}", encode_path(dir));
+    if !s.ends_with('/') {
+        s.push('/');
+    }
+    s
+}
+
+fn encode_path(p: &Path) -> String {
+    p.to_string_lossy().split('/').map(encode).collect::<Vec<_>>().join("/")
+}
+
+/// Percent-encodes what a URI path segment may not hold as it is.
+fn encode(segment: &str) -> String {
+    let mut out = String::with_capacity(segment.len());
+    for b in segment.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_become_uris_relative_to_the_current_directory() {
+        let cwd = Path::new("/work/repo");
+        assert_eq!(artifact_location("./fixtures/a/VSAD001", cwd)["uri"], "fixtures/a/VSAD001");
+        assert_eq!(artifact_location("/work/repo/a b/FULL", cwd)["uri"], "a%20b/FULL");
+        let outside = artifact_location("/srv/stage/FULL", cwd);
+        assert_eq!(outside["uri"], "file:///srv/stage/FULL");
+        assert!(outside.get("uriBaseId").is_none());
+        assert_eq!(dir_uri(cwd), "file:///work/repo/");
+    }
+
+    #[test]
+    fn rules_take_their_text_from_the_explanation() {
+        let r = rule(Code::ChecksumMismatch);
+        assert_eq!(r["id"], "CS004");
+        assert!(r["shortDescription"]["text"].as_str().unwrap().starts_with("The file's content does not match"));
+        assert!(r["fullDescription"]["text"].as_str().unwrap().starts_with("The `END` line carries"));
+        assert_eq!(r["defaultConfiguration"]["level"], "error");
+    }
+
+    #[test]
+    fn equal_findings_get_distinct_stable_fingerprints() {
+        let d = Diagnostic::new(Code::ChecksumMismatch, Some("VSAD001".to_string()), "m");
+        let a = AreaOutcome::not_checked("a".to_string(), None, vec![]);
+        let mut a = a;
+        a.counts = Some(super::super::many::Counts { volumes: 1, errors: 2, warnings: 0, pre_import: false });
+        let mut seen = HashMap::new();
+        let one = result(&a, &d, Path::new("/"), &mut seen);
+        let two = result(&a, &d, Path::new("/"), &mut seen);
+        let again = result(&a, &d, Path::new("/"), &mut HashMap::new());
+        let fp = |v: &Value| v["partialFingerprints"]["catstage/v1"].as_str().unwrap().to_string();
+        assert_ne!(fp(&one), fp(&two));
+        assert_eq!(fp(&one), fp(&again));
+        assert!(fp(&two).ends_with(":2"));
+    }
+}

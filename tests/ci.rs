@@ -1,0 +1,363 @@
+//! `validate` in CI: several areas in one run, `--recursive`, `--files`,
+//! `--config-beside`, and the SARIF and JUnit reports, checked against golden files and
+//! real consumers (the SARIF 2.1.0 schema with Python's `jsonschema`, `sarif-tools`,
+//! `junitparser`, `pre-commit`).
+//!
+//! The consumers are Python packages. When one is missing the test says so and passes,
+//! unless `CATSTAGE_REQUIRE_ORACLES=1` (which `.ci/run` sets after installing them):
+//! then it fails, so that CI never passes a check that did not run.
+
+use crate::support::{catstage, code, root, stdout};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// A scratch directory holding three areas and one directory that is not an area:
+/// `good` (the bundled slab-a-daily, with `good.toml` beside it), `bad` (a checksum
+/// mismatch), `notarea` (empty).
+fn scratch() -> tempfile::TempDir {
+    let t = tempfile::tempdir().unwrap();
+    copy_dir(&root().join("fixtures/slab-a-daily"), &t.path().join("good"));
+    std::fs::copy(root().join("fixtures/slab-a-daily.toml"), t.path().join("good.toml")).unwrap();
+    copy_dir(&root().join("fixtures/err/0004_checksum-mismatch/area"), &t.path().join("bad"));
+    std::fs::create_dir(t.path().join("notarea")).unwrap();
+    t
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+    }
+}
+
+/// Runs catstage in `dir` with `args`; the output with `dir` written as `$DIR`.
+fn run_in(dir: &Path, args: &[&str]) -> (i32, String) {
+    let o = catstage().current_dir(dir).args(args).output().unwrap();
+    let text = stdout(&o).replace(&dir.display().to_string(), "$DIR");
+    (code(&o), text)
+}
+
+fn golden(name: &str, actual: &str) {
+    crate::support::golden(&root().join("fixtures/ci").join(name), actual);
+}
+
+const MANY: &[&str] = &["validate", "good", "bad", "notarea", "--config-beside"];
+
+fn with(extra: &[&str]) -> Vec<&'static str> {
+    let mut v: Vec<&'static str> = MANY.to_vec();
+    for e in extra {
+        v.push(Box::leak(e.to_string().into_boxed_str()));
+    }
+    v
+}
+
+#[test]
+fn several_areas_one_bad_one_not_an_area_text() {
+    let t = scratch();
+    let (status, out) = run_in(t.path(), MANY);
+    assert_eq!(status, 2, "the worst of 0, 1 and 2");
+    golden("many.txt", &out);
+}
+
+#[test]
+fn several_areas_one_bad_one_not_an_area_json() {
+    let t = scratch();
+    let (status, out) = run_in(t.path(), &with(&["--format", "json"]));
+    assert_eq!(status, 2);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["schema"], "catstage.validate/2");
+    assert_eq!(v["areas"][0]["config"], "good.toml", "--config-beside took good.toml");
+    assert_eq!(v["areas"][0]["summary"]["pre_import"], true);
+    assert_eq!(v["areas"][2]["summary"], serde_json::Value::Null, "unknown counts are null");
+    golden("many.json", &out);
+}
+
+#[test]
+fn several_areas_one_bad_one_not_an_area_sarif() {
+    let t = scratch();
+    let (status, out) = run_in(t.path(), &with(&["--format", "sarif"]));
+    assert_eq!(status, 2);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let results = v["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 3);
+    assert_eq!(results[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], "bad/VSAD001");
+    assert_eq!(v["runs"][0]["invocations"][0]["executionSuccessful"], false);
+    // The rules carry the whole explanation; the golden file keeps the results.
+    let mut slim = v.clone();
+    slim["runs"][0]["tool"]["driver"]["rules"] = serde_json::json!("(every code; see the rules test)");
+    golden("many.sarif", &format!("{slim:#}\n"));
+}
+
+#[test]
+fn several_areas_one_bad_one_not_an_area_junit() {
+    let t = scratch();
+    let (status, out) = run_in(t.path(), &with(&["--format", "junit"]));
+    assert_eq!(status, 2);
+    golden("many.junit.xml", &out);
+}
+
+#[test]
+fn sarif_lists_every_code_as_a_rule_with_its_explanation() {
+    let t = scratch();
+    let (_, out) = run_in(t.path(), &["validate", "good", "--format", "sarif"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let rules = v["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap();
+    let explained = run_in(t.path(), &["explain", "CS004"]).1;
+    let cs004 = rules.iter().find(|r| r["id"] == "CS004").unwrap();
+    assert_eq!(cs004["name"], "checksum-mismatch");
+    assert_eq!(cs004["help"]["text"].as_str().unwrap().trim(), explained.trim());
+    assert_eq!(v["runs"][0]["tool"]["driver"]["name"], "catstage");
+    assert!(v["runs"][0]["tool"]["driver"]["informationUri"].as_str().unwrap().starts_with("https://"));
+    assert_eq!(v["runs"][0]["results"].as_array().unwrap().len(), 0);
+    assert_eq!(v["runs"][0]["invocations"][0]["executionSuccessful"], true);
+}
+
+#[test]
+fn sarif_fingerprints_are_stable_across_runs_and_places() {
+    let t = scratch();
+    let fingerprints = |dir: &Path, area: &str| {
+        let (_, out) = run_in(dir, &["validate", area, "--format", "sarif"]);
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        v["runs"][0]["results"].as_array().unwrap().iter().map(|r| r["partialFingerprints"].clone()).collect::<Vec<_>>()
+    };
+    let first = fingerprints(t.path(), "bad");
+    assert_eq!(first.len(), 2);
+    assert_eq!(first, fingerprints(t.path(), "bad"));
+    assert_eq!(first, fingerprints(t.path(), "./bad"), "the same file named another way");
+    assert_ne!(first[0], first[1]);
+}
+
+#[test]
+fn recursive_finds_the_areas_and_skips_links_and_hidden_directories() {
+    let t = scratch();
+    std::fs::create_dir_all(t.path().join("deep/er")).unwrap();
+    copy_dir(&root().join("fixtures/ok/0001_mini/area"), &t.path().join("deep/er/mini"));
+    copy_dir(&root().join("fixtures/ok/0001_mini/area"), &t.path().join(".git/mini"));
+    std::os::unix::fs::symlink(t.path().join("bad"), t.path().join("deep/link")).unwrap();
+    let (status, out) = run_in(t.path(), &["validate", "--recursive", ".", "--format", "json"]);
+    assert_eq!(status, 1, "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let paths: Vec<&str> = v["areas"].as_array().unwrap().iter().map(|a| a["path"].as_str().unwrap()).collect();
+    assert_eq!(paths, ["./bad", "./deep/er/mini", "./good"]);
+    // A directory that holds no area is reported, as a single area would be.
+    let (status, out) = run_in(t.path(), &["validate", "--recursive", "notarea", "good"]);
+    assert_eq!(status, 2);
+    assert!(out.contains("notarea: not checked"), "{out}");
+    assert!(out.contains("good: 30 volumes, 0 errors"), "{out}");
+}
+
+#[test]
+fn files_map_to_their_areas_each_checked_once() {
+    let t = scratch();
+    std::fs::write(t.path().join("README.md"), "x").unwrap();
+    let (status, out) =
+        run_in(t.path(), &["validate", "--files", "good/VSAD004", "README.md", "good/FULL", "good.toml", "bad/VSAD001"]);
+    assert_eq!(status, 1, "{out}");
+    assert_eq!(out.matches("good: 30 volumes").count(), 1, "{out}");
+    assert!(out.contains("bad: 5 volumes, 2 errors"), "{out}");
+    assert!(out.ends_with("2 areas: 1 clean, 1 with findings, 0 not checked; 35 volumes, 2 errors, 0 warnings; 2 areas structure only (add --config or --config-beside for the pre-import checks)\n"), "{out}");
+    // A commit that touches no staging area checks nothing, and passes.
+    let (status, out) = run_in(t.path(), &["validate", "--files", "README.md"]);
+    assert_eq!((status, out.as_str()), (0, "0 areas: 0 clean, 0 with findings, 0 not checked; 0 volumes, 0 errors, 0 warnings\n"));
+}
+
+#[test]
+fn a_configuration_beside_that_cannot_be_used_stops_only_its_area() {
+    let t = scratch();
+    std::fs::write(t.path().join("bad.toml"), "[store\n").unwrap();
+    let (status, out) = run_in(t.path(), &["validate", "good", "bad", "--config-beside", "--format", "json"]);
+    assert_eq!(status, 2);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["areas"][0]["status"], 0);
+    assert_eq!(v["areas"][1]["status"], 2);
+    assert_eq!(v["areas"][1]["config"], "bad.toml");
+    assert_eq!(v["areas"][1]["diagnostics"][0]["code"], "CS315");
+}
+
+#[test]
+fn a_configuration_for_every_area_that_cannot_be_used_is_one_document_of_each_format() {
+    let t = scratch();
+    std::fs::write(t.path().join("broken.toml"), "[store\n").unwrap();
+    let base = ["validate", "good", "bad", "--config", "broken.toml", "--format"];
+    let (status, out) = run_in(t.path(), &[&base[..], &["json"]].concat());
+    assert_eq!(status, 2);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!((v["schema"].as_str(), v["status"].as_u64()), (Some("catstage.validate/2"), Some(2)));
+    let (status, out) = run_in(t.path(), &[&base[..], &["sarif"]].concat());
+    assert_eq!(status, 2);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["runs"][0]["invocations"][0]["executionSuccessful"], false);
+    let (status, out) = run_in(t.path(), &[&base[..], &["junit"]].concat());
+    assert_eq!(status, 2);
+    assert!(out.contains("errors=\"2\""), "{out}");
+}
+
+#[test]
+fn one_area_keeps_the_first_schema() {
+    let (status, out) = run_in(&root(), &["validate", "fixtures/slab-a-daily", "--format", "json"]);
+    assert_eq!(status, 0);
+    assert!(out.contains("\"schema\": \"catstage.validate/1\""), "{out}");
+}
+
+// ---- Real consumers ------------------------------------------------------------------
+
+/// A Python that can import `modules`, or `None` (and a note) when there is none and CI
+/// did not ask for the consumers.
+fn python_with(modules: &[&str]) -> Option<PathBuf> {
+    let candidates = [std::env::var_os("CATSTAGE_ORACLE_PYTHON").map(PathBuf::from), Some(PathBuf::from("python3"))];
+    for p in candidates.into_iter().flatten() {
+        let probe = format!("import {}", modules.join(", "));
+        if Command::new(&p).args(["-c", &probe]).output().is_ok_and(|o| o.status.success()) {
+            return Some(p);
+        }
+    }
+    missing(&format!("a Python with {}", modules.join(", ")))
+}
+
+fn missing<T>(what: &str) -> Option<T> {
+    if std::env::var_os("CATSTAGE_REQUIRE_ORACLES").is_some_and(|v| v == "1") {
+        panic!("{what} is needed (CATSTAGE_REQUIRE_ORACLES=1), but there is none");
+    }
+    eprintln!("note: {what} is not installed; this consumer test checked nothing (.ci/run installs it)");
+    None
+}
+
+/// A program next to the oracle Python (a venv's `bin/`), or on the PATH.
+fn program(python: &Path, name: &str) -> Option<PathBuf> {
+    let beside = python.parent().map(|d| d.join(name)).filter(|p| p.is_file());
+    beside.or_else(|| {
+        Command::new(name).arg("--version").output().ok().filter(|o| o.status.success()).map(|_| PathBuf::from(name))
+    })
+}
+
+#[test]
+fn sarif_is_valid_against_the_published_schema() {
+    let Some(py) = python_with(&["jsonschema"]) else { return };
+    let t = scratch();
+    for args in [with(&["--format", "sarif"]), vec!["validate", "good", "--format", "sarif"]] {
+        let (_, out) = run_in(t.path(), &args);
+        std::fs::write(t.path().join("out.sarif"), &out).unwrap();
+        let schema = root().join("tests/sarif-schema-2.1.0.json");
+        let script = "import json, sys, jsonschema\n\
+                      schema = json.load(open(sys.argv[1])); log = json.load(open(sys.argv[2]))\n\
+                      jsonschema.Draft7Validator(schema).validate(log)\n\
+                      print('valid', len(log['runs'][0]['results']))";
+        let o = Command::new(&py)
+            .args(["-c", script])
+            .arg(&schema)
+            .arg(t.path().join("out.sarif"))
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert!(stdout(&o).starts_with("valid"), "{}", stdout(&o));
+    }
+}
+
+#[test]
+fn sarif_tools_summary_lists_the_findings() {
+    let Some(py) = python_with(&["sarif"]) else { return };
+    let Some(sarif) = program(&py, "sarif").or_else(|| missing("the sarif command (sarif-tools)")) else { return };
+    let t = scratch();
+    let (_, out) = run_in(t.path(), &with(&["--format", "sarif"]));
+    std::fs::write(t.path().join("out.sarif"), &out).unwrap();
+    let o = Command::new(sarif).arg("summary").arg(t.path().join("out.sarif")).output().unwrap();
+    let text = stdout(&o);
+    assert!(o.status.success(), "{text}{}", String::from_utf8_lossy(&o.stderr));
+    assert!(text.contains("error: 3"), "{text}");
+    for code in ["CS004", "CS023", "CS091"] {
+        assert!(text.contains(code), "{code} missing from:\n{text}");
+    }
+}
+
+#[test]
+fn junitparser_reads_the_counts_the_report_declares() {
+    let Some(py) = python_with(&["junitparser"]) else { return };
+    let t = scratch();
+    let (_, out) = run_in(t.path(), &with(&["--format", "junit"]));
+    std::fs::write(t.path().join("out.xml"), &out).unwrap();
+    // junitparser recounts every suite from its test cases; the declared counts must agree.
+    let script = "import sys\n\
+                  from junitparser import JUnitXml, Failure, Error\n\
+                  xml = JUnitXml.fromfile(sys.argv[1])\n\
+                  for s in xml:\n\
+                  \x20   declared = (s.tests, s.failures, s.errors)\n\
+                  \x20   s.update_statistics()\n\
+                  \x20   assert declared == (s.tests, s.failures, s.errors), (s.name, declared)\n\
+                  \x20   bad = [c.name for c in s if any(isinstance(r, (Failure, Error)) for r in c.result)]\n\
+                  \x20   print(s.name, s.tests, s.failures, s.errors, ','.join(bad))";
+    let o = Command::new(&py).args(["-c", script]).arg(t.path().join("out.xml")).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(stdout(&o), "good 32 0 0 \nbad 7 2 0 VSAD001\nnotarea 1 0 1 (staging area)\n");
+}
+
+/// The pre-commit scenario: a scratch git repository with two fixture areas, the hook
+/// of `.pre-commit-hooks.yaml` (run from the binary under test: `language: system`, the
+/// rest as written), a commit that damages one area (the hook fails naming it), and the
+/// same after `catstage seal` (it passes).
+#[test]
+fn pre_commit_hook_fails_on_the_damaged_area_and_passes_after_seal() {
+    let Some(py) = python_with(&["pre_commit"]) else { return };
+    let Some(git) = Command::new("git").arg("--version").output().ok().map(|_| "git") else {
+        missing::<()>("git");
+        return;
+    };
+    let t = tempfile::tempdir().unwrap();
+    let repo = t.path().join("repo");
+    copy_dir(&root().join("fixtures/slab-a-daily"), &repo.join("areas/a"));
+    copy_dir(&root().join("fixtures/slab-a-daily"), &repo.join("areas/b"));
+    std::fs::write(repo.join("README.md"), "fixtures\n").unwrap();
+    let manifest = std::fs::read_to_string(root().join(".pre-commit-hooks.yaml")).unwrap();
+    assert!(manifest.contains("language: rust"));
+    let local = manifest
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(|l| {
+            let l = l.replace("language: rust", "language: system");
+            let l = l.replace("entry: catstage ", &format!("entry: {} ", env!("CARGO_BIN_EXE_catstage")));
+            format!("    {l}\n")
+        })
+        .collect::<String>();
+    std::fs::write(repo.join(".pre-commit-config.yaml"), format!("repos:\n  - repo: local\n    hooks:\n{local}")).unwrap();
+    let sh = |args: &[&str]| {
+        let o = Command::new(args[0])
+            .args(&args[1..])
+            .current_dir(&repo)
+            .env("PRE_COMMIT_HOME", t.path().join("cache"))
+            .env("GIT_CONFIG_GLOBAL", t.path().join("gitconfig"))
+            .env("GIT_AUTHOR_NAME", "ci")
+            .env("GIT_AUTHOR_EMAIL", "ci@example.invalid")
+            .env("GIT_COMMITTER_NAME", "ci")
+            .env("GIT_COMMITTER_EMAIL", "ci@example.invalid")
+            .env_remove("NO_COLOR")
+            .output()
+            .unwrap();
+        (code(&o), format!("{}{}", stdout(&o), String::from_utf8_lossy(&o.stderr)))
+    };
+    let py = py.display().to_string();
+    let hook = |sh: &dyn Fn(&[&str]) -> (i32, String)| sh(&[&py, "-m", "pre_commit", "run", "--color", "never"]);
+    assert_eq!(sh(&[git, "init", "-q", "-b", "main"]).0, 0);
+    assert_eq!(sh(&[git, "add", "-A"]).0, 0);
+    let (status, out) = hook(&sh);
+    assert_eq!(status, 0, "two good areas pass:\n{out}");
+    assert_eq!(sh(&[git, "commit", "-q", "-m", "fixtures"]).0, 0);
+
+    // Damage area b: one expiry date edited by hand, trailer left as it was.
+    let file = repo.join("areas/b/VSAD004");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let edited = text.replacen("expires=2022-02-04T22:15:02-05:00", "expires=2022-02-05T22:15:02-05:00", 1);
+    assert_ne!(text, edited);
+    std::fs::write(&file, edited).unwrap();
+    assert_eq!(sh(&[git, "add", "-A"]).0, 0);
+    let (status, out) = hook(&sh);
+    assert_eq!(status, 1, "{out}");
+    assert!(out.contains("areas/b/VSAD004") && out.contains("CS004"), "{out}");
+    assert!(!out.contains("areas/a"), "only the area the commit touches is checked:\n{out}");
+
+    // The edit was meant: seal it, and the hook passes.
+    let o = catstage().args(["seal"]).arg(repo.join("areas/b")).arg("VSAD004").output().unwrap();
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(sh(&[git, "add", "-A"]).0, 0);
+    let (status, out) = hook(&sh);
+    assert_eq!(status, 0, "{out}");
+}
