@@ -7,7 +7,9 @@
 #   bench/run.sh --quick    small workload, 3 runs: a couple of minutes at most
 #   bench/run.sh --runs N   N runs per command
 #   bench/run.sh --only images   only the rows of one group (images: catstage images
-#                                over 100,000 volumes on 4 data paths, beside find)
+#                                over 100,000 volumes on 4 data paths, beside find;
+#                                many: validate --recursive over 20 areas of 250
+#                                volumes, beside the 20 single runs one after another)
 #
 # The workload is generated once under bench/out/ (or $CATSTAGE_BENCH_DIR) and reused.
 set -euo pipefail
@@ -22,8 +24,8 @@ while [ $# -gt 0 ]; do
         --runs) runs="$2"; shift ;;
         --only)
             only="$2"; shift
-            case "$only" in images) ;; *) echo "bench/run.sh: --only takes: images" >&2; exit 2 ;; esac ;;
-        -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+            case "$only" in images|many) ;; *) echo "bench/run.sh: --only takes: images, many" >&2; exit 2 ;; esac ;;
+        -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
         *) echo "bench/run.sh: unknown argument $1" >&2; exit 2 ;;
     esac
     shift
@@ -202,7 +204,26 @@ run_images() {
     rm -f "${CATSTAGE_BENCH_DIR:-bench/out}"/.*.catstage-lock
 }
 
-run_images
+# many: 20 staging areas of 250 volumes (5 with --quick) under one directory; validate
+# --recursive over all of them against the 20 single runs one after another.
+run_many() {
+    local n=20 mvol=250
+    [ "$quick" = 1 ] && n=5
+    mdir="${CATSTAGE_BENCH_DIR:-bench/out}/many-${n}x${mvol}"
+    if [ ! -f "$mdir/a$n/FULL" ]; then
+        rm -rf "$mdir"
+        mkdir -p "$mdir"
+        echo "generating $mdir ..." >&2
+        "$bin" generate -o "$mdir/a1" --volumes "$mvol" --diskfiles 200 > /dev/null
+        for i in $(seq 2 "$n"); do cp -r "$mdir/a1" "$mdir/a$i"; done
+    fi
+    find "$mdir" -type f -exec cat {} + > /dev/null
+    measure "validate, 20 single runs" bash -c 'for a in "$1"/a*; do "$2" validate -q "$a"; done' _ "$mdir" "$bin"
+    measure "validate --recursive (20 areas)" "$bin" validate -q --recursive "$mdir"
+}
+
+[ -z "$only" ] || [ "$only" = images ] && run_images
+[ -z "$only" ] || [ "$only" = many ] && run_many
 
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
 echo
@@ -237,5 +258,11 @@ if [ -n "${wall[bagit.py --validate --processes 2]:-}" ]; then
     row "bagit.py --validate --processes 2" "$(ratio "catstage validate" "bagit.py --validate --processes 2")x: catstage validate against it"
 fi
 fi
+if [ -z "$only" ] || [ "$only" = images ]; then
 row "find -printf (image tree)" "peer"
 row "catstage images" "$(ratio "catstage images" "find -printf (image tree)")x find (target 2x, and 1 s)"
+fi
+if [ -z "$only" ] || [ "$only" = many ]; then
+row "validate, 20 single runs" "peer"
+row "validate --recursive (20 areas)" "$(ratio "validate --recursive (20 areas)" "validate, 20 single runs")x the single runs (target 1.2x)"
+fi
