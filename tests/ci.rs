@@ -151,15 +151,20 @@ fn recursive_finds_the_areas_and_skips_links_and_hidden_directories() {
 fn files_map_to_their_areas_each_checked_once() {
     let t = scratch();
     std::fs::write(t.path().join("README.md"), "x").unwrap();
-    let (status, out) =
-        run_in(t.path(), &["validate", "--files", "good/VSAD004", "README.md", "good/FULL", "good.toml", "bad/VSAD001"]);
+    let (status, out) = run_in(
+        t.path(),
+        &["validate", "--files", "good/VSAD004", "README.md", "good/FULL", "good.toml", "bad/VSAD001"],
+    );
     assert_eq!(status, 1, "{out}");
     assert_eq!(out.matches("good: 30 volumes").count(), 1, "{out}");
     assert!(out.contains("bad: 5 volumes, 2 errors"), "{out}");
     assert!(out.ends_with("2 areas: 1 clean, 1 with findings, 0 not checked; 35 volumes, 2 errors, 0 warnings; 2 areas structure only (add --config or --config-beside for the pre-import checks)\n"), "{out}");
     // A commit that touches no staging area checks nothing, and passes.
     let (status, out) = run_in(t.path(), &["validate", "--files", "README.md"]);
-    assert_eq!((status, out.as_str()), (0, "0 areas: 0 clean, 0 with findings, 0 not checked; 0 volumes, 0 errors, 0 warnings\n"));
+    assert_eq!(
+        (status, out.as_str()),
+        (0, "0 areas: 0 clean, 0 with findings, 0 not checked; 0 volumes, 0 errors, 0 warnings\n")
+    );
 }
 
 #[test]
@@ -243,12 +248,7 @@ fn sarif_is_valid_against_the_published_schema() {
                       schema = json.load(open(sys.argv[1])); log = json.load(open(sys.argv[2]))\n\
                       jsonschema.Draft7Validator(schema).validate(log)\n\
                       print('valid', len(log['runs'][0]['results']))";
-        let o = Command::new(&py)
-            .args(["-c", script])
-            .arg(&schema)
-            .arg(t.path().join("out.sarif"))
-            .output()
-            .unwrap();
+        let o = Command::new(&py).args(["-c", script]).arg(&schema).arg(t.path().join("out.sarif")).output().unwrap();
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         assert!(stdout(&o).starts_with("valid"), "{}", stdout(&o));
     }
@@ -318,7 +318,8 @@ fn pre_commit_hook_fails_on_the_damaged_area_and_passes_after_seal() {
             format!("    {l}\n")
         })
         .collect::<String>();
-    std::fs::write(repo.join(".pre-commit-config.yaml"), format!("repos:\n  - repo: local\n    hooks:\n{local}")).unwrap();
+    std::fs::write(repo.join(".pre-commit-config.yaml"), format!("repos:\n  - repo: local\n    hooks:\n{local}"))
+        .unwrap();
     let sh = |args: &[&str]| {
         let o = Command::new(args[0])
             .args(&args[1..])

@@ -162,6 +162,7 @@ mod tests {
                 d(None, Severity::Error),
             ],
             counts: Some(Counts { volumes: 1, errors: 4, warnings: 1, pre_import: false }),
+            files_checked: 2,
             files: vec!["FULL".to_string(), "VAB0001".to_string()],
             outside: vec![],
         };

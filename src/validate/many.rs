@@ -25,7 +25,10 @@ pub struct AreaOutcome {
     pub diagnostics: Vec<Diagnostic>,
     /// The counts, when the area could be checked; `None` when it could not.
     pub counts: Option<Counts>,
-    /// The files checked (names inside the area), in report order.
+    /// How many files were checked (summaries and volume files).
+    pub files_checked: usize,
+    /// Their names inside the area, in report order, when kept (for a JUnit report;
+    /// otherwise empty, so that a run over many areas holds no name per volume).
     pub files: Vec<String>,
     /// File names of findings that are not inside the area: the configuration, label
     /// lists and `--against` areas, as the operator named them.
@@ -48,9 +51,12 @@ pub struct Counts {
 impl AreaOutcome {
     /// What the batch keeps of `report` (the current set and the facts read are dropped).
     /// `outside` names the inputs that are not files of the area (see [`Self::outside`]).
-    pub fn checked(report: Report, config: Option<String>, outside: Vec<String>) -> Self {
+    /// With `keep_files`, the names of the files checked are kept too.
+    pub fn checked(report: Report, config: Option<String>, outside: Vec<String>, keep_files: bool) -> Self {
         let status = crate::report::Report::exit_status(&report);
-        let files = report.files_checked().into_iter().map(str::to_string).collect();
+        let checked = report.files_checked();
+        let files_checked = checked.len();
+        let files = if keep_files { checked.into_iter().map(str::to_string).collect() } else { Vec::new() };
         AreaOutcome {
             path: report.name,
             status,
@@ -62,6 +68,7 @@ impl AreaOutcome {
                 pre_import: report.pre_import,
             }),
             diagnostics: report.diagnostics,
+            files_checked,
             files,
             outside,
         }
@@ -69,7 +76,16 @@ impl AreaOutcome {
 
     /// An area that could not be checked (exit status 2), and why.
     pub fn not_checked(path: String, config: Option<String>, why: Vec<Diagnostic>) -> Self {
-        AreaOutcome { path, status: 2, config, diagnostics: why, counts: None, files: Vec::new(), outside: Vec::new() }
+        AreaOutcome {
+            path,
+            status: 2,
+            config,
+            diagnostics: why,
+            counts: None,
+            files_checked: 0,
+            files: Vec::new(),
+            outside: Vec::new(),
+        }
     }
 
     /// The path of the file `d` is about, as the operator would name it: the area's own
@@ -178,7 +194,7 @@ impl crate::report::Report for Batch {
                         "warnings": c.warnings,
                         "volumes": c.volumes,
                         "pre_import": c.pre_import,
-                        "files_checked": a.files.len(),
+                        "files_checked": a.files_checked,
                     })),
                 })
             })
@@ -236,6 +252,7 @@ mod tests {
             config: None,
             diagnostics: vec![Diagnostic::new(Code::ChecksumMismatch, Some("VSAD001".to_string()), "m")],
             counts,
+            files_checked: 1,
             files: vec!["FULL".to_string()],
             outside: vec!["sec.toml".to_string()],
         }
@@ -269,8 +286,11 @@ mod tests {
         let b = Batch { areas: vec![outcome("a", 1, Some(C)), outcome("b", 2, None), outcome("c", 1, Some(C))] };
         let t = b.totals();
         assert_eq!((t.volumes, t.errors, t.warnings), (6, 2, 4));
-        assert_eq!(b.total_line(), "3 areas: 0 clean, 2 with findings, 1 not checked; 6 volumes, 2 errors, 4 warnings; 2 areas structure \
-             only (add --config or --config-beside for the pre-import checks)");
+        assert_eq!(
+            b.total_line(),
+            "3 areas: 0 clean, 2 with findings, 1 not checked; 6 volumes, 2 errors, 4 warnings; 2 areas structure \
+             only (add --config or --config-beside for the pre-import checks)"
+        );
         let j = crate::report::Report::to_json(&b);
         assert_eq!(j["areas"][1]["summary"], Value::Null);
         assert_eq!(j["summary"]["not_checked"], 1);

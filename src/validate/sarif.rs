@@ -29,10 +29,8 @@ pub fn log(batch: &Batch, cwd: &Path) -> Value {
         }
     }
     let failed: Vec<&AreaOutcome> = batch.areas.iter().filter(|a| a.counts.is_none()).collect();
-    let notifications: Vec<Value> = failed
-        .iter()
-        .flat_map(|a| a.diagnostics.iter().map(|d| notification(&d.message)))
-        .collect();
+    let notifications: Vec<Value> =
+        failed.iter().flat_map(|a| a.diagnostics.iter().map(|d| notification(&d.message))).collect();
     document(results, notifications, cwd)
 }
 

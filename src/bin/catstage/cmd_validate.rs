@@ -242,7 +242,9 @@ fn batch(inputs: &Inputs, args: &Args, styles: &Styles) -> Batch {
         let config = own.as_ref().or(inputs.config.as_ref());
         let config_name = config.map(|c| c.config.file.clone());
         let outcome = match check_with(&path, config, inputs, args, styles) {
-            Ok(report) => AreaOutcome::checked(report, config_name, inputs.outside(config)),
+            Ok(report) => {
+                AreaOutcome::checked(report, config_name, inputs.outside(config), args.format == ReportFormat::Junit)
+            }
             Err(f) => AreaOutcome::not_checked(shown, config_name, f.diagnostics()),
         };
         batch.areas.push(outcome);
