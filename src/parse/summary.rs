@@ -127,13 +127,9 @@ impl SummaryParser {
         if self.export_lines == 0 {
             diags.file_level(Code::RecordOrder, "the summary has no export record");
         }
-        Some(Summary {
-            version,
-            export: self.export?,
-            groups: self.groups,
-            nodemaps: self.nodemaps,
-            entries: self.entries,
-        })
+        let mut entries = self.entries;
+        entries.shrink_to_fit();
+        Some(Summary { version, export: self.export?, groups: self.groups, nodemaps: self.nodemaps, entries })
     }
 
     /// Checks that a record of `rank` may come now.

@@ -258,13 +258,10 @@ impl<'v, V: VolumeVisitor> VolumeParser<'v, V> {
         }
         self.head_done = true;
         if let (Some(version), Some(export), Some(volume)) = (self.version, self.export.take(), self.volume.take()) {
-            let head = VolumeHead {
-                version,
-                export,
-                volume,
-                tapevolume: self.tapevolume.take(),
-                tapefiles: std::mem::take(&mut self.tapefiles),
-            };
+            let mut tapefiles = std::mem::take(&mut self.tapefiles);
+            // A whole area's heads are kept: no spare capacity in each (most hold one).
+            tapefiles.shrink_to_fit();
+            let head = VolumeHead { version, export, volume, tapevolume: self.tapevolume.take(), tapefiles };
             self.visitor.head(&head);
             self.head = Some(head);
         }

@@ -19,8 +19,9 @@ pub struct VolumeFacts {
     pub file: String,
     /// The label its name implies.
     pub label: Label,
-    /// The head, if it could be read.
-    pub head: Option<VolumeHead>,
+    /// The head, if it could be read (boxed: the facts of every volume are collected in
+    /// one vector, which then holds a pointer per volume rather than the whole head).
+    pub head: Option<Box<VolumeHead>>,
     /// SHA-256 of the whole file.
     pub sha256: Sha256Digest,
     /// Size in bytes.
@@ -112,11 +113,14 @@ pub fn read_volume_facts(
     let mut v = FactsVisitor::default();
     let parsed = read_volume_with(file, reader, &mut v, buf).map_err(in_file(file))?;
     v.nodes.sort();
+    // Kept for every volume of the area until the checks ran: no spare capacity.
+    v.nodes.shrink_to_fit();
+    v.per_tapefile.shrink_to_fit();
     Ok(VolumeFacts {
         file: file.to_string(),
         label,
         has_errors: parsed.has_errors(),
-        head: parsed.head,
+        head: parsed.head.map(Box::new),
         sha256: parsed.framed.sha256,
         size: parsed.framed.size,
         tapefiles: parsed.tapefiles,
