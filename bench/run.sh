@@ -9,7 +9,9 @@
 #   bench/run.sh --only images   only the rows of one group (images: catstage images
 #                                over 100,000 volumes on 4 data paths, beside find;
 #                                many: validate --recursive over 20 areas of 250
-#                                volumes, beside the 20 single runs one after another)
+#                                volumes, beside the 20 single runs one after another;
+#                                scale: 100,000 volumes of one disk file each, every
+#                                reading command beside its peer)
 #
 # The workload is generated once under bench/out/ (or $CATSTAGE_BENCH_DIR) and reused.
 set -euo pipefail
@@ -24,8 +26,8 @@ while [ $# -gt 0 ]; do
         --runs) runs="$2"; shift ;;
         --only)
             only="$2"; shift
-            case "$only" in images|many) ;; *) echo "bench/run.sh: --only takes: images, many" >&2; exit 2 ;; esac ;;
-        -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+            case "$only" in images|many|scale) ;; *) echo "bench/run.sh: --only takes: images, many, scale" >&2; exit 2 ;; esac ;;
+        -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
         *) echo "bench/run.sh: unknown argument $1" >&2; exit 2 ;;
     esac
     shift
@@ -222,8 +224,43 @@ run_many() {
     measure "validate --recursive (20 areas)" "$bin" validate -q --recursive "$mdir"
 }
 
+# scale: 100,000 volumes (10,000 with --quick) of one disk file each, where per-file and
+# per-volume costs dominate: every reading command, and pack, beside its peer.
+run_scale() {
+    local svol=100000
+    [ "$quick" = 1 ] && svol=10000
+    s="${CATSTAGE_BENCH_DIR:-bench/out}/scale-v${svol}"
+    if [ ! -f "$s/FULL" ]; then
+        rm -rf "$s" "$s.toml" "$s-other" "$s-next"
+        echo "generating $s ..." >&2
+        "$bin" generate -o "$s" --volumes "$svol" --diskfiles 1 --secondary-config "$s.toml" \
+            --secondary-node '\DRSITE' > /dev/null
+        "$bin" generate -o "$s-other" --volumes "$svol" --diskfiles 1 --label-prefix H --store OTHER-STORE > /dev/null
+        "$bin" generate --from "$s" -o "$s-next" --update $((svol / 100)) > /dev/null
+    fi
+    find "$s" "$s-next" -type f -exec cat {} + > /dev/null
+    export s
+    measure "openssl dgst -sha256 (scale)" bash -c 'find "$s" -type f -print0 | xargs -0 openssl dgst -sha256'
+    measure "catstage validate (scale)" "$bin" validate -q "$s"
+    measure "catstage validate --config --against (scale)" "$bin" validate -q "$s" --config "$s.toml" --against "$s-other"
+    allow=1
+    measure "diff -rq (scale)" diff -rq "$s" "$s-next"
+    measure "catstage diff (scale)" "$bin" diff -q "$s" "$s-next"
+    allow="none"
+    measure "catstage plan --baseline (scale)" "$bin" plan -q "$s-next" --config "$s.toml" --type update --baseline "$s"
+    measure "catstage status --baseline (scale)" "$bin" status -q "$s-next" --baseline "$s"
+    measure "catstage keys (scale)" "$bin" keys -q "$s" --config "$s.toml"
+    setup="rm -f bench/out/scale-peer.tar.zst"
+    measure "tar -cf - | zstd -T0 -3 (scale)" sh -c 'tar -C "$s" -cf - . | zstd -T0 -3 -q -f -o bench/out/scale-peer.tar.zst'
+    setup="rm -f bench/out/scale.tar.zst"
+    measure "catstage pack (scale)" "$bin" pack -q --force "$s" -o bench/out/scale.tar.zst
+    setup=""
+    rm -f bench/out/scale-peer.tar.zst bench/out/scale.tar.zst
+}
+
 [ -z "$only" ] || [ "$only" = images ] && run_images
 [ -z "$only" ] || [ "$only" = many ] && run_many
+[ -z "$only" ] || [ "$only" = scale ] && run_scale
 
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
 echo
@@ -261,6 +298,19 @@ fi
 if [ -z "$only" ] || [ "$only" = images ]; then
 row "find -printf (image tree)" "peer"
 row "catstage images" "$(ratio "catstage images" "find -printf (image tree)")x find (target 2x, and 1 s)"
+fi
+if [ -z "$only" ] || [ "$only" = scale ]; then
+sr() { row "$1 (scale)" "$(ratio "$1 (scale)" "$2 (scale)")x $3"; }
+row "openssl dgst -sha256 (scale)" "peer"
+sr "catstage validate" "openssl dgst -sha256" "openssl (target 1.2x)"
+sr "catstage validate --config --against" "catstage validate" "validate"
+row "diff -rq (scale)" "peer"
+sr "catstage diff" "diff -rq" "diff -rq"
+sr "catstage plan --baseline" "catstage validate" "validate"
+sr "catstage status --baseline" "catstage validate" "validate"
+sr "catstage keys" "catstage validate" "validate"
+row "tar -cf - | zstd -T0 -3 (scale)" "peer"
+sr "catstage pack" "tar -cf - | zstd -T0 -3" "tar|zstd"
 fi
 if [ -z "$only" ] || [ "$only" = many ]; then
 row "validate, 20 single runs" "peer"

@@ -158,4 +158,41 @@ mod tests {
         assert!(!is_staging_area(&r.join("README.md")));
         assert!(!is_staging_area(&r.join("nope")));
     }
+
+    #[test]
+    fn a_configuration_alone_names_its_area_and_a_link_is_no_area() {
+        let t = tempfile::tempdir().unwrap();
+        let r = t.path();
+        touch(&r.join("a/FULL"));
+        touch(&r.join("a.toml"));
+        assert_eq!(areas_of_files(&[r.join("a.toml")]), vec![r.join("a")]);
+        std::os::unix::fs::symlink(r.join("a"), r.join("link")).unwrap();
+        assert!(is_staging_area(&r.join("a")));
+        assert!(!is_staging_area(&r.join("link")), "a link to an area is not followed");
+        assert!(areas_of_files(&[r.join("link/FULL")]).is_empty());
+    }
+
+    #[test]
+    fn a_root_that_cannot_be_looked_at_is_an_error_not_a_missing_area() {
+        let t = tempfile::tempdir().unwrap();
+        touch(&t.path().join("file"));
+        // ENOTDIR, not ENOENT: through a file.
+        assert!(matches!(find_areas(&t.path().join("file/sub")), Err(AreaError::Io(_))));
+    }
+
+    #[test]
+    fn a_tree_deeper_than_the_limit_is_an_error() {
+        let t = tempfile::tempdir().unwrap();
+        let mut deep = t.path().to_path_buf();
+        for _ in 0..MAX_DEPTH {
+            deep.push("d");
+        }
+        touch(&deep.join("FULL"));
+        assert_eq!(find_areas(t.path()).unwrap(), vec![deep.clone()], "an area at the deepest level allowed");
+        std::fs::remove_file(deep.join("FULL")).unwrap();
+        touch(&deep.join("d/FULL"));
+        // The directory at the deepest level now holds no area, and the walk stops there.
+        let e = find_areas(t.path()).unwrap_err();
+        assert!(e.to_string().contains("more than 64 directories deep"), "{e}");
+    }
 }
