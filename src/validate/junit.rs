@@ -174,6 +174,24 @@ mod tests {
     }
 
     #[test]
+    fn a_finding_about_an_input_outside_the_area_is_an_area_wide_case() {
+        // A configuration named like a file of the area (`FULL` in the current directory).
+        let config = Diagnostic::new(Code::ConfigError, Some("FULL".to_string()), "m");
+        let a = AreaOutcome {
+            path: "x".to_string(),
+            status: 1,
+            config: Some("FULL".to_string()),
+            diagnostics: vec![config],
+            counts: Some(Counts { volumes: 0, errors: 1, warnings: 0, pre_import: true }),
+            files_checked: 1,
+            files: vec!["FULL".to_string()],
+            outside: vec!["FULL".to_string()],
+        };
+        let cs = cases(&a);
+        assert_eq!((cs[0].failures.len(), cs[1].failures.len()), (0, 1), "{}", cs[1].name);
+    }
+
+    #[test]
     fn an_area_not_checked_is_an_error_case() {
         let why = vec![Diagnostic::new(Code::CannotRun, None, "x is not a staging area")];
         let x = document(&Batch { areas: vec![AreaOutcome::not_checked("x".to_string(), None, why)] });

@@ -10,7 +10,7 @@ use catstage::staging::{Reference, Source, read_label_list, read_reference_area}
 use catstage::validate::{AreaOutcome, Batch, Checks, SCHEMA, SCHEMA_MANY};
 use std::path::{Path, PathBuf};
 
-/// Check a staging area before importing it.
+/// Check staging areas before importing them.
 ///
 /// Reads every file once, on all cores, and checks: each file's header, records, values
 /// and canonical form; each END trailer (line count and SHA-256); that FULL exists and

@@ -39,6 +39,7 @@ Examples:
   catstage validate /stage/SLABA                 check a staging area before importing it
   catstage validate /stage/SLABA --format json   the same, for scripts
   catstage validate /stage/SLABA --config sec.toml   and what the import would do wrong
+  catstage validate -r fixtures/ --format sarif  every area under fixtures/, for code scanning
   catstage keys /stage/SLABA --config sec.toml   key managers encrypted volumes need
   catstage images /stage/SLABA --path /vtl/p1    the tape images the catalog needs are there
   catstage explain CS004                         what a finding means and how to fix it
@@ -65,7 +66,7 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Check a staging area: structure, checksums, summary/file consistency.
+    /// Check staging areas: structure, checksums, summary/file consistency; SARIF and JUnit for CI.
     Validate(cmd_validate::Args),
     /// Show what differs between two staging areas, volume by volume and field by field.
     Diff(cmd_diff::Args),
