@@ -44,7 +44,9 @@ type Carrier = (Label, Option<Label>, u16);
 
 /// CS203: one tape file key on volumes that are not one volume set.
 fn duplicate_tapefiles(cx: &ImportContext<'_>, out: &mut Vec<Diagnostic>) {
-    let mut carriers: BTreeMap<&TapeFileKey, Vec<Carrier>> = BTreeMap::new();
+    // One (key, carrier) pair per tape file, sorted by key then label: a flat vector, as
+    // every volume of a large area has a tape file (a map of lists cost 390 bytes each).
+    let mut carried: Vec<(&TapeFileKey, Carrier)> = Vec::new();
     for v in cx.volumes().values() {
         // A damaged file, or one holding another volume, is reported already; its tape
         // files would only repeat that.
@@ -53,15 +55,13 @@ fn duplicate_tapefiles(cx: &ImportContext<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let volset = h.tapevolume.as_ref().map(|t| t.volset);
-        for t in &h.tapefiles {
-            carriers.entry(&t.key).or_default().push((v.label, volset, t.section));
-        }
+        carried.extend(h.tapefiles.iter().map(|t| (&t.key, (v.label, volset, t.section))));
     }
+    carried.sort_unstable_by(|a, b| a.0.cmp(b.0).then(a.1.0.cmp(&b.1.0)));
     let mut findings = Vec::new();
-    for (key, list) in carriers {
-        if list.len() < 2 {
-            continue;
-        }
+    for run in carried.chunk_by(|a, b| a.0 == b.0).filter(|run| run.len() >= 2) {
+        let key = run[0].0;
+        let list: Vec<Carrier> = run.iter().map(|c| c.1).collect();
         let first = list[0];
         let one_set = list.iter().all(|c| c.1.is_some() && c.1 == first.1);
         let mut sections: Vec<u16> = list.iter().map(|c| c.2).collect();
