@@ -143,6 +143,7 @@ mod tests {
     #[test]
     fn escaping_leaves_no_markup_and_no_control_characters() {
         assert_eq!(escape("a<b>&\"'\u{1}\tz"), "a&lt;b&gt;&amp;&quot;&apos;\\x01\tz");
+        assert_eq!(escape("\u{FFFE}\u{FFFF}\u{FFFD}"), "\\xfffe\\xffff\u{FFFD}");
     }
 
     #[test]

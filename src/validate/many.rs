@@ -134,7 +134,8 @@ pub struct Batch {
 }
 
 impl Batch {
-    /// The sum of the counts of the areas that could be checked.
+    /// The sum of the counts of the areas that could be checked (`pre_import`: whether
+    /// the pre-import checks ran in every one of them).
     pub fn totals(&self) -> Counts {
         let mut t = Counts { volumes: 0, errors: 0, warnings: 0, pre_import: true };
         for c in self.areas.iter().filter_map(|a| a.counts.as_ref()) {
@@ -211,6 +212,7 @@ impl crate::report::Report for Batch {
                 "errors": t.errors,
                 "warnings": t.warnings,
                 "volumes": t.volumes,
+                "pre_import": t.pre_import,
                 "status": self.exit_status_value(),
             },
         })
@@ -285,7 +287,12 @@ mod tests {
     fn totals_add_only_the_areas_checked() {
         let b = Batch { areas: vec![outcome("a", 1, Some(C)), outcome("b", 2, None), outcome("c", 1, Some(C))] };
         let t = b.totals();
-        assert_eq!((t.volumes, t.errors, t.warnings), (6, 2, 4));
+        assert_eq!((t.volumes, t.errors, t.warnings, t.pre_import), (6, 2, 4, false));
+        let pre = Counts { pre_import: true, ..C };
+        let all_pre = Batch { areas: vec![outcome("a", 0, Some(pre)), outcome("b", 0, Some(pre))] };
+        assert!(all_pre.totals().pre_import);
+        let one_pre = Batch { areas: vec![outcome("a", 0, Some(pre)), outcome("b", 0, Some(C))] };
+        assert!(!one_pre.totals().pre_import);
         assert_eq!(
             b.total_line(),
             "3 areas: 0 clean, 2 with findings, 1 not checked; 6 volumes, 2 errors, 4 warnings; 2 areas structure \
