@@ -199,6 +199,17 @@ fn a_configuration_for_every_area_that_cannot_be_used_is_one_document_of_each_fo
 }
 
 #[test]
+fn a_usage_error_is_one_document_of_the_format_asked_for() {
+    let (status, out) = run_in(&root(), &["validate", "--format", "sarif", "--no-such-flag", "x"]);
+    assert_eq!(status, 2);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["runs"][0]["invocations"][0]["executionSuccessful"], false);
+    let (status, out) = run_in(&root(), &["validate", "--format=junit", "--no-such-flag", "x"]);
+    assert_eq!(status, 2);
+    assert!(out.starts_with("<?xml") && out.contains("errors=\"1\""), "{out}");
+}
+
+#[test]
 fn one_area_keeps_the_first_schema() {
     let (status, out) = run_in(&root(), &["validate", "fixtures/slab-a-daily", "--format", "json"]);
     assert_eq!(status, 0);

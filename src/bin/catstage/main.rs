@@ -175,16 +175,22 @@ fn usage_error(e: clap::Error) -> ExitCode {
         return ExitCode::from(if e.use_stderr() { TROUBLE } else { OK });
     }
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let json =
-        args.windows(2).any(|w| w[0] == "--format" && w[1] == "json") || args.iter().any(|a| a == "--format=json");
-    let schema = args.iter().find(|a| !a.starts_with('-')).and_then(|c| schema_of(c));
-    if let (true, Some(schema)) = (json, schema) {
-        let text = e.to_string();
-        let first = text.lines().next().unwrap_or("bad usage").trim_start_matches("error: ").to_string();
-        let d = catstage::diag::Diagnostic::new(catstage::diag::Code::CannotRun, None, first)
-            .with_hint("see `catstage COMMAND --help` for the usage, with examples");
-        use std::io::Write;
+    let format =
+        |f: &str| args.windows(2).any(|w| w[0] == "--format" && w[1] == f) || args.contains(&format!("--format={f}"));
+    let command = args.iter().find(|a| !a.starts_with('-'));
+    let schema = command.and_then(|c| schema_of(c));
+    let text = e.to_string();
+    let first = text.lines().next().unwrap_or("bad usage").trim_start_matches("error: ").to_string();
+    let d = catstage::diag::Diagnostic::new(catstage::diag::Code::CannotRun, None, first)
+        .with_hint("see `catstage COMMAND --help` for the usage, with examples");
+    use std::io::Write;
+    if let (true, Some(schema)) = (format("json"), schema) {
         let _ = writeln!(io::stdout(), "{:#}", catstage::report::failure_json(schema, &[d]));
+    } else if command.is_some_and(|c| c == "validate") && format("sarif") {
+        let cwd = std::env::current_dir().unwrap_or_default();
+        let _ = writeln!(io::stdout(), "{:#}", catstage::validate::sarif::failure_log(&[d], &cwd));
+    } else if command.is_some_and(|c| c == "validate") && format("junit") {
+        let _ = write!(io::stdout(), "{}", catstage::validate::junit::failure_document(&[d]));
     }
     let _ = e.print();
     ExitCode::from(TROUBLE)
