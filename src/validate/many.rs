@@ -299,6 +299,8 @@ mod tests {
              only (add --config or --config-beside for the pre-import checks)"
         );
         let j = crate::report::Report::to_json(&b);
+        assert_eq!(j["schema"], crate::report::Report::schema(&b));
+        assert_eq!(crate::report::Report::schema(&b), "catstage.validate/2");
         assert_eq!(j["areas"][1]["summary"], Value::Null);
         assert_eq!(j["summary"]["not_checked"], 1);
         assert_eq!(j["summary"]["status"], 2);
