@@ -105,17 +105,8 @@ impl AreaOutcome {
         match &self.counts {
             None => format!("{}: not checked (could not run: see the errors above)", self.path),
             Some(c) => {
-                let mut line = format!(
-                    "{}: {}, {}, {}",
-                    self.path,
-                    plural(c.volumes as u64, "volume"),
-                    plural(c.errors, "error"),
-                    plural(c.warnings, "warning")
-                );
-                if !c.pre_import {
-                    line.push_str("; structure only");
-                }
-                line
+                let counts = super::counts_line(&self.path, c.volumes, c.errors, c.warnings);
+                if c.pre_import { counts } else { counts + "; structure only" }
             }
         }
     }

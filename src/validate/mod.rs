@@ -157,18 +157,19 @@ impl Report {
     /// The summary line: `AREA: 30 volumes, 0 errors, 0 warnings`, and what was not
     /// checked.
     pub fn summary_line(&self) -> String {
-        let mut line = format!(
-            "{}: {}, {}, {}",
-            self.name,
-            plural(self.volumes as u64, "volume"),
-            plural(self.errors, "error"),
-            plural(self.warnings, "warning")
-        );
-        if !self.pre_import {
-            line.push_str("; structure only (add --config for the pre-import checks)");
-        }
-        line
+        let counts = counts_line(&self.name, self.volumes, self.errors, self.warnings);
+        if self.pre_import { counts } else { counts + "; structure only (add --config for the pre-import checks)" }
     }
+}
+
+/// `AREA: 30 volumes, 0 errors, 0 warnings`: the counts part of an area's summary line.
+pub(crate) fn counts_line(area: &str, volumes: usize, errors: u64, warnings: u64) -> String {
+    format!(
+        "{area}: {}, {}, {}",
+        plural(volumes as u64, "volume"),
+        plural(errors, "error"),
+        plural(warnings, "warning")
+    )
 }
 
 /// The schema of `catstage validate`'s document.
