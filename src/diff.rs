@@ -14,6 +14,7 @@
 use crate::compare::{Change, DiskDelta, FieldDiff, compare_volume, tapefile_key};
 use crate::diag::{Code, Diagnostic};
 use crate::model::{CurrentSet, Label, Summary, SummaryExport, TapeFileKey, bool_str};
+use crate::report::Verdict;
 use crate::staging::{AreaEntry, EntryKind, Source, read_summaries};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -454,13 +455,11 @@ impl crate::report::Report for AreaDiff {
     }
 
     /// 0 identical, 1 different, 2 damage in either area (like diff(1)'s trouble).
-    fn exit_status(&self) -> u8 {
+    fn verdict(&self) -> Verdict {
         if self.diagnostics.iter().any(Diagnostic::is_error) {
-            2
-        } else if self.identical() {
-            0
+            Verdict::CannotRun
         } else {
-            1
+            Verdict::findings_if(!self.identical())
         }
     }
 }

@@ -4,6 +4,7 @@
 use crate::config::SecondaryConfig;
 use crate::model::{Label, Timestamp};
 use crate::parse::read_volume_head;
+use crate::report::Verdict;
 use crate::staging::{EntryKind, Source};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -154,7 +155,7 @@ impl crate::report::Report for KeysReport {
 
     /// 1 when the secondary lacks a key manager, or its configuration has an error (a
     /// group naming a key manager the secondary does not have, CS321).
-    fn exit_status(&self) -> u8 {
-        u8::from(!self.missing().is_empty() || self.diagnostics.iter().any(crate::diag::Diagnostic::is_error))
+    fn verdict(&self) -> Verdict {
+        Verdict::findings_if(!self.missing().is_empty()).max(Verdict::of(&self.diagnostics))
     }
 }

@@ -14,6 +14,7 @@ use crate::diag::{Code, Diagnostic};
 use crate::disk::{Access, Area, AreaError, DiskError, NewTree, Notes, Op, Recovery, Wait, Want};
 use crate::model::{CurrentSet, DiskFileRef, ExportType, Label, Node, NodeMap, Sha256Digest, Summary, TapeFileKey};
 use crate::parse::{VolumeVisitor, read_summary, read_volume};
+use crate::report::Verdict;
 use crate::rewrite::{LineEdit, rewrite_volume};
 use crate::staging::{EntryKind, Source};
 use crate::write::{VolumeWriter, summary_bytes};
@@ -167,8 +168,8 @@ impl crate::report::Report for NodesOutcome {
         )
     }
 
-    fn exit_status(&self) -> u8 {
-        u8::from(matches!(self, NodesOutcome::Refused(_)))
+    fn verdict(&self) -> Verdict {
+        Verdict::findings_if(matches!(self, NodesOutcome::Refused(_)))
     }
 }
 

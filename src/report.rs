@@ -5,7 +5,194 @@
 //! happens to its output (a reader that goes away changes nothing).
 
 use crate::diag::{Code, Diagnostic, Style, render_json_diagnostic};
+use serde::Serialize;
+use std::collections::BTreeMap;
 use std::io::{self, Write};
+
+/// What a run stands for, ordered so that the verdict of several things is the worst of
+/// them (`max`): clean, then findings, then could not run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Verdict {
+    /// All well (exit status 0).
+    #[default]
+    Clean,
+    /// Findings: errors in what was checked, differences for `diff`, a refusal (exit 1).
+    Findings,
+    /// The command could not do its job (exit status 2).
+    CannotRun,
+}
+
+impl Verdict {
+    /// The process exit status it stands for: 0, 1 or 2.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Verdict::Clean => 0,
+            Verdict::Findings => 1,
+            Verdict::CannotRun => 2,
+        }
+    }
+
+    /// [`Verdict::Findings`] when `any`, else [`Verdict::Clean`].
+    pub fn findings_if(any: bool) -> Self {
+        if any { Verdict::Findings } else { Verdict::Clean }
+    }
+
+    /// The verdict an exit status stands for (anything above 1 could not run).
+    pub fn from_exit_code(code: u8) -> Self {
+        match code {
+            0 => Verdict::Clean,
+            1 => Verdict::Findings,
+            _ => Verdict::CannotRun,
+        }
+    }
+
+    /// The verdict of diagnostics alone: findings when one of them is an error.
+    pub fn of(diagnostics: &[Diagnostic]) -> Self {
+        Verdict::findings_if(diagnostics.iter().any(Diagnostic::is_error))
+    }
+}
+
+/// Documents carry the verdict as the exit status it stands for (`"status": 1`).
+impl Serialize for Verdict {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u8(self.exit_code())
+    }
+}
+
+/// Whether one check ran.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum CheckState {
+    /// It ran over its input.
+    Ran,
+    /// It could not run: what it would have checked against was not given or not read.
+    NotChecked {
+        /// The input it lacked, in the operator's words (`--verify`, `ssl in the
+        /// configuration`).
+        for_want_of: String,
+    },
+}
+
+/// Which checks a report's verdict rests on, and which had no input: a check that did
+/// not run is never read as passed. Keyed by a stable check name, in sorted order.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Coverage {
+    checks: BTreeMap<&'static str, CheckState>,
+}
+
+impl Coverage {
+    /// Records that `check` ran.
+    pub fn ran(&mut self, check: &'static str) {
+        self.checks.insert(check, CheckState::Ran);
+    }
+
+    /// Records that `check` could not run for want of `input`.
+    pub fn not_checked(&mut self, check: &'static str, input: impl Into<String>) {
+        self.checks.insert(check, CheckState::NotChecked { for_want_of: input.into() });
+    }
+
+    /// Records `check` as ran when `ran`, else as not checked for want of `input`.
+    pub fn record(&mut self, check: &'static str, ran: bool, input: &str) {
+        if ran { self.ran(check) } else { self.not_checked(check, input) }
+    }
+
+    /// `Some(true)` when `check` ran, `Some(false)` when it was recorded as not checked,
+    /// `None` when nothing was recorded about it.
+    pub fn state(&self, check: &str) -> Option<bool> {
+        self.checks.get(check).map(|s| *s == CheckState::Ran)
+    }
+
+    /// True when every recorded check ran.
+    pub fn complete(&self) -> bool {
+        self.checks.values().all(|s| *s == CheckState::Ran)
+    }
+
+    /// The checks that did not run, with the input each lacked.
+    pub fn missing(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        self.checks.iter().filter_map(|(k, s)| match s {
+            CheckState::Ran => None,
+            CheckState::NotChecked { for_want_of } => Some((*k, for_want_of.as_str())),
+        })
+    }
+
+    /// Writes `not checked: CHECK (for want of INPUT)` lines, one per check that did not
+    /// run; nothing when every check ran.
+    pub fn write_text(&self, out: &mut dyn Write) -> io::Result<()> {
+        for (check, input) in self.missing() {
+            writeln!(out, "not checked: {check} (for want of {input})")?;
+        }
+        Ok(())
+    }
+}
+
+/// Findings with their tallies: the counts are derived from what was pushed, so no report
+/// keeps a counter beside its diagnostics.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Findings {
+    diagnostics: Vec<Diagnostic>,
+    errors: u64,
+    warnings: u64,
+}
+
+impl Findings {
+    /// No findings.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds one finding. A rolled-up finding counts for every instance it stands for,
+    /// and any finding at least once (even one about zero volumes).
+    pub fn push(&mut self, d: Diagnostic) {
+        let n = d.count.unwrap_or(1).max(1);
+        if d.is_error() {
+            self.errors += n;
+        } else {
+            self.warnings += n;
+        }
+        self.diagnostics.push(d);
+    }
+
+    /// Adds several findings.
+    pub fn extend(&mut self, ds: impl IntoIterator<Item = Diagnostic>) {
+        for d in ds {
+            self.push(d);
+        }
+    }
+
+    /// The findings, in the order they were pushed.
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        &self.diagnostics
+    }
+
+    /// The findings, given up.
+    pub fn into_diagnostics(self) -> Vec<Diagnostic> {
+        self.diagnostics
+    }
+
+    /// How many errors, rolled-up instances included.
+    pub fn errors(&self) -> u64 {
+        self.errors
+    }
+
+    /// How many warnings, rolled-up instances included.
+    pub fn warnings(&self) -> u64 {
+        self.warnings
+    }
+
+    /// Findings when there is an error, clean otherwise.
+    pub fn verdict(&self) -> Verdict {
+        Verdict::findings_if(self.errors > 0)
+    }
+}
+
+impl FromIterator<Diagnostic> for Findings {
+    fn from_iter<I: IntoIterator<Item = Diagnostic>>(iter: I) -> Self {
+        let mut f = Findings::new();
+        f.extend(iter);
+        f
+    }
+}
 
 /// How text is rendered.
 #[derive(Clone, Copy, Debug, Default)]
@@ -26,9 +213,9 @@ pub trait Report {
     fn to_json(&self) -> serde_json::Value;
     /// The text for people.
     fn write_text(&self, out: &mut dyn Write, opts: &TextOptions) -> io::Result<()>;
-    /// The exit status it stands for: 0 all well, 1 findings (or differences), 2 for a
-    /// report that says the command could not do its job (damage found by `diff`).
-    fn exit_status(&self) -> u8;
+    /// The verdict it stands for: clean, findings (or differences), or could not run for
+    /// a report that says the command could not do its job (damage found by `diff`).
+    fn verdict(&self) -> Verdict;
 }
 
 /// The document of a run that could not run (exit status 2), in the command's schema:
@@ -78,4 +265,55 @@ pub fn table(out: &mut dyn Write, rows: &[Vec<String>], right: &[bool]) -> io::R
         writeln!(out, "{}", line.trim_end())?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diag::Severity;
+
+    #[test]
+    fn the_worst_verdict_wins_and_maps_to_its_exit_status() {
+        assert!(Verdict::Clean < Verdict::Findings && Verdict::Findings < Verdict::CannotRun);
+        assert_eq!([Verdict::Findings, Verdict::CannotRun, Verdict::Clean].into_iter().max(), Some(Verdict::CannotRun));
+        for (v, c) in [(Verdict::Clean, 0), (Verdict::Findings, 1), (Verdict::CannotRun, 2)] {
+            assert_eq!(v.exit_code(), c);
+            assert_eq!(Verdict::from_exit_code(c), v);
+            assert_eq!(serde_json::to_string(&v).ok(), Some(c.to_string()));
+        }
+        assert_eq!(Verdict::from_exit_code(7), Verdict::CannotRun);
+    }
+
+    #[test]
+    fn findings_count_what_was_pushed_rolled_up_instances_included() {
+        let mut f = Findings::new();
+        assert_eq!(f.verdict(), Verdict::Clean);
+        f.push(Diagnostic::new(Code::ChecksumMismatch, None, "w").with_severity(Severity::Warning));
+        assert_eq!((f.errors(), f.warnings(), f.verdict()), (0, 1, Verdict::Clean));
+        f.extend([
+            Diagnostic::new(Code::ChecksumMismatch, None, "e").with_count(7, vec![]),
+            Diagnostic::new(Code::ChecksumMismatch, None, "e").with_count(0, vec![]),
+        ]);
+        assert_eq!((f.errors(), f.warnings(), f.verdict()), (8, 1, Verdict::Findings));
+        assert_eq!(f.diagnostics().len(), 3);
+        assert_eq!(Verdict::of(f.diagnostics()), Verdict::Findings);
+    }
+
+    #[test]
+    fn coverage_says_what_did_not_run_and_never_reads_it_as_passed() {
+        let mut c = Coverage::default();
+        assert!(c.complete());
+        c.ran("structure");
+        c.not_checked("content", "--verify");
+        assert!(!c.complete());
+        assert_eq!((c.state("structure"), c.state("content"), c.state("other")), (Some(true), Some(false), None));
+        assert_eq!(c.missing().collect::<Vec<_>>(), vec![("content", "--verify")]);
+        let json = serde_json::to_string(&c).unwrap_or_default();
+        assert_eq!(json, r#"{"content":{"state":"not_checked","for_want_of":"--verify"},"structure":{"state":"ran"}}"#);
+        let mut text = Vec::new();
+        assert!(c.write_text(&mut text).is_ok());
+        assert_eq!(String::from_utf8_lossy(&text), "not checked: content (for want of --verify)\n");
+        c.record("content", true, "--verify");
+        assert!(c.complete());
+    }
 }

@@ -14,6 +14,7 @@ use crate::diag::{Code, Diagnostic};
 use crate::disk::{Access, Area, AreaError, DiskError, NewTree, Notes, Op, Wait, Want};
 use crate::model::{ExportType, Label, Sha256Digest, Summary};
 use crate::parse::{Framed, Ignore, read_summary, read_volume};
+use crate::report::Verdict;
 use crate::staging::{EntryKind, Source};
 use crate::write::{summary_bytes, trailer_line};
 use sha2::{Digest, Sha256};
@@ -100,8 +101,8 @@ impl crate::report::Report for SealOutcome {
         }
     }
 
-    fn exit_status(&self) -> u8 {
-        u8::from(matches!(self, SealOutcome::Refused(_)))
+    fn verdict(&self) -> Verdict {
+        Verdict::findings_if(matches!(self, SealOutcome::Refused(_)))
     }
 }
 

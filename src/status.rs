@@ -3,6 +3,7 @@
 
 use crate::diag::{Diagnostic, render_json_diagnostic};
 use crate::model::{CurrentSet, Label, Timestamp};
+use crate::report::Verdict;
 use crate::staging::{EntryKind, Progress, Source, read_summaries};
 use crate::validate::validate;
 use serde::Serialize;
@@ -298,7 +299,7 @@ impl crate::report::Report for Status {
         text(self, out, opts.style)
     }
 
-    fn exit_status(&self) -> u8 {
-        u8::from(self.errors > 0)
+    fn verdict(&self) -> Verdict {
+        Verdict::findings_if(self.errors > 0)
     }
 }

@@ -32,6 +32,7 @@ pub use settings::{DataPath, ImageFlags, ImageSettings, ImagesConfig, Tolerance,
 
 use crate::diag::{Code, Diagnostic, Style, render_json_diagnostic, render_text};
 use crate::model::Label;
+use crate::report::Verdict;
 use crate::staging::Source;
 use std::collections::BTreeSet;
 use std::io::{self, Write};
@@ -268,7 +269,7 @@ impl crate::report::Report for ImagesReport {
         self.render_text(out, opts.style)
     }
 
-    fn exit_status(&self) -> u8 {
-        u8::from(self.errors > 0)
+    fn verdict(&self) -> Verdict {
+        Verdict::findings_if(self.errors > 0)
     }
 }

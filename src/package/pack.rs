@@ -21,6 +21,7 @@ use crate::diag::{Code, Diagnostic};
 use crate::disk::{Access, Area, AreaError, AtomicFile, DiskError, ListingEntry, Op, Wait, Want};
 use crate::model::{CurrentSet, ExportType, Summary, Version};
 use crate::parse::{FileKind, parse_summary, read_some};
+use crate::report::Verdict;
 use crate::staging::{EntryKind, Progress, Source};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
@@ -161,8 +162,8 @@ impl crate::report::Report for PackOutcome {
         }
     }
 
-    fn exit_status(&self) -> u8 {
-        u8::from(matches!(self, PackOutcome::Refused { .. }))
+    fn verdict(&self) -> Verdict {
+        Verdict::findings_if(matches!(self, PackOutcome::Refused { .. }))
     }
 }
 

@@ -19,6 +19,7 @@ use super::tree::{Applies, DirState, applies, dir_state};
 use super::verify::base_mismatch;
 use crate::diag::{Code, Diagnostic};
 use crate::disk::{Access, Area, AreaError, DiskError, NewTree, Notes, Op, Recovery, TreeFile, Wait, Want};
+use crate::report::Verdict;
 use crate::staging::{Progress, is_staging_file_name};
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
@@ -163,8 +164,8 @@ impl crate::report::Report for UnpackOutcome {
         writeln!(out, "{line}")
     }
 
-    fn exit_status(&self) -> u8 {
-        u8::from(matches!(self, UnpackOutcome::Refused { .. }))
+    fn verdict(&self) -> Verdict {
+        Verdict::findings_if(matches!(self, UnpackOutcome::Refused { .. }))
     }
 }
 

@@ -7,6 +7,7 @@ use super::sign::PublicKey;
 use super::tree::{Applies, applies};
 use crate::diag::{Code, Diagnostic, render_json_diagnostic};
 use crate::disk::{Access, Area, Want};
+use crate::report::Verdict;
 use crate::staging::Progress;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -87,8 +88,8 @@ impl crate::report::Report for VerifyReport {
         writeln!(out, "{}", summary_line(&self.display, self, self.against.as_deref()))
     }
 
-    fn exit_status(&self) -> u8 {
-        u8::from(!self.ok())
+    fn verdict(&self) -> Verdict {
+        Verdict::findings_if(!self.ok())
     }
 }
 

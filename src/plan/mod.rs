@@ -17,6 +17,7 @@ use crate::config::{LoadedConfig, SecondaryConfig, SecondaryGroup};
 use crate::diag::{self, Code, Diagnostic, render_json_diagnostic};
 use crate::model::{CurrentSet, Entry, ExportType, Group, Label, Summary, Timestamp};
 use crate::parse::read_volume_head;
+use crate::report::Verdict;
 use crate::staging::{Progress, Reference, Source, VolumeFacts, read_summaries};
 use crate::validate::{Checks, validate_with};
 use rayon::prelude::*;
@@ -746,7 +747,7 @@ impl crate::report::Report for Plan {
         text::report(out, self, opts.style)
     }
 
-    fn exit_status(&self) -> u8 {
-        u8::from(self.errors > 0)
+    fn verdict(&self) -> Verdict {
+        Verdict::findings_if(self.errors > 0)
     }
 }

@@ -39,6 +39,7 @@ pub use timefmt::{TimeFormat, parse_timezone};
 use crate::diag::{self, Code, Diagnostic, FileDiagnostics, render_json_diagnostic};
 use crate::disk::{Access, Area, AreaError, NewTree, Notes, Wait, Want};
 use crate::model::{ExportType, Summary, SummaryExport, Timestamp, Version, check_export_id};
+use crate::report::Verdict;
 use crate::write::summary_bytes;
 use apply::{Job, Pass, Staging, Writer, summary_groups};
 use build::Builder;
@@ -196,8 +197,8 @@ impl crate::report::Report for SyncReport {
 
     /// 2 when the definition could not be used (nothing was read), 1 for rejected rows
     /// or a refused FULL export, else 0.
-    fn exit_status(&self) -> u8 {
-        if !self.ran { 2 } else { u8::from(self.refused || self.stats.rows_rejected > 0) }
+    fn verdict(&self) -> Verdict {
+        if !self.ran { Verdict::CannotRun } else { Verdict::findings_if(self.refused || self.stats.rows_rejected > 0) }
     }
 }
 

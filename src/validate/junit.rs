@@ -153,7 +153,7 @@ mod tests {
         };
         let a = AreaOutcome {
             path: "x".to_string(),
-            status: 1,
+            status: crate::report::Verdict::Findings,
             config: None,
             diagnostics: vec![
                 d(Some("VAB0001"), Severity::Error),
@@ -180,7 +180,7 @@ mod tests {
         let config = Diagnostic::new(Code::ConfigError, Some("FULL".to_string()), "m");
         let a = AreaOutcome {
             path: "x".to_string(),
-            status: 1,
+            status: crate::report::Verdict::Findings,
             config: Some("FULL".to_string()),
             diagnostics: vec![config],
             counts: Some(Counts { volumes: 0, errors: 1, warnings: 0, pre_import: true }),

@@ -5,7 +5,7 @@
 
 use super::Report;
 use crate::diag::{self, Diagnostic, render_json_diagnostic};
-use crate::report::plural;
+use crate::report::{Verdict, plural};
 use serde_json::{Value, json};
 use std::io::{self, Write};
 
@@ -17,8 +17,8 @@ pub const SCHEMA_MANY: &str = "catstage.validate/2";
 pub struct AreaOutcome {
     /// The area's path, as the operator named it (or as `--recursive` found it).
     pub path: String,
-    /// The exit status this area stands for: 0, 1, or 2 when it could not be checked.
-    pub status: u8,
+    /// The verdict this area stands for: could not run when it could not be checked.
+    pub status: Verdict,
     /// The configuration its pre-import checks ran against, if any.
     pub config: Option<String>,
     /// Its findings, in report order; for an area that could not be checked, why.
@@ -53,7 +53,7 @@ impl AreaOutcome {
     /// `outside` names the inputs that are not files of the area (see [`Self::outside`]).
     /// With `keep_files`, the names of the files checked are kept too.
     pub fn checked(report: Report, config: Option<String>, outside: Vec<String>, keep_files: bool) -> Self {
-        let status = crate::report::Report::exit_status(&report);
+        let status = crate::report::Report::verdict(&report);
         let checked = report.files_checked();
         let files_checked = checked.len();
         let files = if keep_files { checked.into_iter().map(str::to_string).collect() } else { Vec::new() };
@@ -78,7 +78,7 @@ impl AreaOutcome {
     pub fn not_checked(path: String, config: Option<String>, why: Vec<Diagnostic>) -> Self {
         AreaOutcome {
             path,
-            status: 2,
+            status: Verdict::CannotRun,
             config,
             diagnostics: why,
             counts: None,
@@ -138,7 +138,7 @@ impl Batch {
         t
     }
 
-    fn count_status(&self, status: u8) -> usize {
+    fn count_status(&self, status: Verdict) -> usize {
         self.areas.iter().filter(|a| a.status == status).count()
     }
 
@@ -149,9 +149,9 @@ impl Batch {
         let mut line = format!(
             "{}: {} clean, {} with findings, {} not checked; {}, {}, {}",
             plural(self.areas.len() as u64, "area"),
-            self.count_status(0),
-            self.count_status(1),
-            self.count_status(2),
+            self.count_status(Verdict::Clean),
+            self.count_status(Verdict::Findings),
+            self.count_status(Verdict::CannotRun),
             plural(t.volumes as u64, "volume"),
             plural(t.errors, "error"),
             plural(t.warnings, "warning")
@@ -197,14 +197,14 @@ impl crate::report::Report for Batch {
             "areas": areas,
             "summary": {
                 "areas": self.areas.len(),
-                "clean": self.count_status(0),
-                "with_findings": self.count_status(1),
-                "not_checked": self.count_status(2),
+                "clean": self.count_status(Verdict::Clean),
+                "with_findings": self.count_status(Verdict::Findings),
+                "not_checked": self.count_status(Verdict::CannotRun),
                 "errors": t.errors,
                 "warnings": t.warnings,
                 "volumes": t.volumes,
                 "pre_import": t.pre_import,
-                "status": self.exit_status_value(),
+                "status": self.worst(),
             },
         })
     }
@@ -221,15 +221,15 @@ impl crate::report::Report for Batch {
         writeln!(out, "{}", self.total_line())
     }
 
-    fn exit_status(&self) -> u8 {
-        self.exit_status_value()
+    fn verdict(&self) -> Verdict {
+        self.worst()
     }
 }
 
 impl Batch {
-    /// The worst status of the areas: 2 over 1 over 0 (0 for no area).
-    fn exit_status_value(&self) -> u8 {
-        self.areas.iter().map(|a| a.status).max().unwrap_or(0)
+    /// The worst verdict of the areas (clean for no area).
+    fn worst(&self) -> Verdict {
+        self.areas.iter().map(|a| a.status).max().unwrap_or_default()
     }
 }
 
@@ -241,7 +241,7 @@ mod tests {
     fn outcome(path: &str, status: u8, counts: Option<Counts>) -> AreaOutcome {
         AreaOutcome {
             path: path.to_string(),
-            status,
+            status: Verdict::from_exit_code(status),
             config: None,
             diagnostics: vec![Diagnostic::new(Code::ChecksumMismatch, Some("VSAD001".to_string()), "m")],
             counts,
@@ -256,10 +256,10 @@ mod tests {
     #[test]
     fn the_status_is_the_worst_of_the_areas() {
         let b = |s: &[u8]| Batch { areas: s.iter().map(|&s| outcome("a", s, Some(C))).collect() };
-        assert_eq!(crate::report::Report::exit_status(&b(&[0, 1, 0])), 1);
-        assert_eq!(crate::report::Report::exit_status(&b(&[2, 1, 0])), 2);
-        assert_eq!(crate::report::Report::exit_status(&b(&[0, 0])), 0);
-        assert_eq!(crate::report::Report::exit_status(&b(&[])), 0);
+        assert_eq!(crate::report::Report::verdict(&b(&[0, 1, 0])).exit_code(), 1);
+        assert_eq!(crate::report::Report::verdict(&b(&[2, 1, 0])).exit_code(), 2);
+        assert_eq!(crate::report::Report::verdict(&b(&[0, 0])).exit_code(), 0);
+        assert_eq!(crate::report::Report::verdict(&b(&[])).exit_code(), 0);
     }
 
     #[test]

@@ -4,7 +4,7 @@ use crate::check::{ImportContext, import, structure, unique};
 use crate::config::LoadedConfig;
 use crate::diag::{self, Code, Diagnostic, render_json_diagnostic};
 use crate::model::{CurrentSet, ExportType};
-use crate::report::plural;
+use crate::report::{Verdict, plural};
 use crate::staging::{AreaRead, Progress, Reference, Source, read_area};
 use serde::Serialize;
 use std::io;
@@ -191,7 +191,7 @@ impl crate::report::Report for Report {
         writeln!(out, "{}", self.summary_line())
     }
 
-    fn exit_status(&self) -> u8 {
-        u8::from(self.errors > 0 || (self.deny_warnings && self.warnings > 0))
+    fn verdict(&self) -> Verdict {
+        Verdict::findings_if(self.errors > 0 || (self.deny_warnings && self.warnings > 0))
     }
 }

@@ -254,11 +254,11 @@ fn batch(inputs: &Inputs, args: &Args, styles: &Styles) -> Batch {
 
 /// Prints a SARIF or JUnit report (or the document of a run that could not run) and
 /// returns the exit status.
-fn machine_report(batch: Result<Batch, Failure>, args: &Args, styles: &Styles) -> u8 {
+fn machine_report(batch: Result<Batch, Failure>, args: &Args, styles: &Styles) -> catstage::report::Verdict {
     let cwd = std::env::current_dir().unwrap_or_default();
     let (status, text) = match &batch {
         Ok(b) => (
-            catstage::report::Report::exit_status(b),
+            catstage::report::Report::verdict(b),
             match args.format {
                 ReportFormat::Sarif => format!("{:#}\n", catstage::validate::sarif::log(b, &cwd)),
                 _ => catstage::validate::junit::document(b),

@@ -24,12 +24,16 @@ use clap::{Parser, Subcommand};
 use std::io;
 use std::process::ExitCode;
 
-/// Exit status: nothing wrong.
-pub const OK: u8 = 0;
-/// Exit status: findings (errors in what was checked, differences for diff).
-pub const FINDINGS: u8 = 1;
-/// Exit status: could not run.
-pub const TROUBLE: u8 = 2;
+use catstage::report::Verdict;
+
+/// Nothing wrong (exit status 0).
+pub const OK: Verdict = Verdict::Clean;
+/// Could not run (exit status 2).
+pub const TROUBLE: Verdict = Verdict::CannotRun;
+
+fn exit(v: Verdict) -> ExitCode {
+    ExitCode::from(v.exit_code())
+}
 
 const AFTER_HELP: &str = "\
 Exit status: 0 when all is well, 1 when the check found errors (or differences),
@@ -112,11 +116,11 @@ fn main() -> ExitCode {
     // or memory limit) gets a clear error rather than a panic deep inside a command.
     if let Err(e) = rayon::ThreadPoolBuilder::new().thread_name(|i| format!("catstage-{i}")).build_global() {
         output::error(&style, &format!("cannot start worker threads: {e} (hint: raise the process or memory limit)"));
-        return ExitCode::from(TROUBLE);
+        return exit(TROUBLE);
     }
     if let Err(m) = memory::reserve(&cli.command) {
         output::error(&style, &m);
-        return ExitCode::from(TROUBLE);
+        return exit(TROUBLE);
     }
     let result = match cli.command {
         Command::Validate(a) => cmd_validate::run(a, &style),
@@ -138,8 +142,8 @@ fn main() -> ExitCode {
         Command::Manpage(a) => cmd_meta::manpage(a),
     };
     match result {
-        Ok(code) => ExitCode::from(code),
-        Err(f) => ExitCode::from(output::failed(&style, &f, None)),
+        Ok(verdict) => exit(verdict),
+        Err(f) => exit(output::failed(&style, &f, None)),
     }
 }
 
@@ -172,7 +176,7 @@ fn usage_error(e: clap::Error) -> ExitCode {
         ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
     ) {
         let _ = e.print();
-        return ExitCode::from(if e.use_stderr() { TROUBLE } else { OK });
+        return exit(if e.use_stderr() { TROUBLE } else { OK });
     }
     let args: Vec<String> = std::env::args().skip(1).collect();
     let format =
@@ -193,7 +197,7 @@ fn usage_error(e: clap::Error) -> ExitCode {
         let _ = write!(io::stdout(), "{}", catstage::validate::junit::failure_document(&[d]));
     }
     let _ = e.print();
-    ExitCode::from(TROUBLE)
+    exit(TROUBLE)
 }
 
 /// Why a command could not run (exit status 2).
@@ -260,5 +264,5 @@ impl Failure {
     }
 }
 
-/// The result of a command: an exit status, or why it could not run.
-pub type CmdResult = Result<u8, Failure>;
+/// The result of a command: its verdict, or why it could not run.
+pub type CmdResult = Result<Verdict, Failure>;

@@ -162,7 +162,7 @@ pub fn finish<R: Report>(
         Ok(r) => r,
         Err(f) => return Ok(failed(styles, &f, Some((schema, out)))),
     };
-    let status = report.exit_status();
+    let status = report.verdict();
     if out.quiet {
         return Ok(status);
     }
@@ -181,7 +181,7 @@ pub fn finish<R: Report>(
 
 /// Reports a run that could not run and returns its exit status, 2: on stderr, and with
 /// `--format json` also as one document of the command's schema on stdout.
-pub fn failed(styles: &Styles, f: &Failure, json: Option<(&'static str, &OutputArgs)>) -> u8 {
+pub fn failed(styles: &Styles, f: &Failure, json: Option<(&'static str, &OutputArgs)>) -> catstage::report::Verdict {
     match f {
         Failure::Unusable(_, diags) | Failure::Diagnosed(_, diags) => {
             let mut err = std::io::stderr().lock();
