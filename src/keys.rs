@@ -3,13 +3,11 @@
 
 use crate::config::SecondaryConfig;
 use crate::model::{Label, Timestamp};
-use crate::parse::read_volume_head;
 use crate::report::Verdict;
-use crate::staging::{EntryKind, Source};
-use rayon::prelude::*;
+use crate::staging::Source;
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::io::{self, BufReader};
+use std::io;
 
 /// One key manager and the volumes that need it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -33,27 +31,40 @@ pub struct NewestVolume {
     pub unloaded: Option<Timestamp>,
 }
 
-/// Lists the key managers encrypted volumes of the current set need. Reads the summaries
-/// and the heads of the volume files only.
-pub fn key_managers(src: &dyn Source, config: Option<&SecondaryConfig>) -> io::Result<Vec<KeyManagerUse>> {
-    let summaries = crate::staging::read_summaries(src)?;
-    let set = summaries.full.is_some().then_some(summaries.set);
-    let files: Vec<(Label, String)> = src
-        .entries()
+/// What `keys` found: the key managers, the volumes whose files could not be read, and
+/// the damage `validate` finds in the area.
+#[derive(Debug, Default)]
+pub struct KeyScan {
+    /// Each key manager and the volumes that need it.
+    pub uses: Vec<KeyManagerUse>,
+    /// Volumes of the current set whose file could not be read: whether they are
+    /// encrypted, and with which key manager, is unknown.
+    pub unread: Vec<Label>,
+    /// `validate`'s findings about the area (structure only): a key list built from
+    /// damaged files is no list.
+    pub diagnostics: Vec<crate::diag::Diagnostic>,
+}
+
+/// Lists the key managers encrypted volumes of the current set need. The area is read
+/// and checked as `validate` reads it, so damage is a finding here too, and a volume
+/// whose file cannot be read is named as unknown rather than left out.
+pub fn key_managers(src: &dyn Source, config: Option<&SecondaryConfig>) -> io::Result<KeyScan> {
+    let report = crate::validate::validate(src, None)?;
+    let heads: BTreeMap<Label, &crate::model::VolumeHead> = report
+        .read
+        .volumes
         .iter()
-        .filter_map(|e| match e.kind {
-            EntryKind::Volume(label) => Some((label, e.name.clone())),
-            _ => None,
-        })
+        .filter(|v| !v.has_errors)
+        .filter_map(|v| v.head.as_deref().map(|h| (v.label, h)))
         .collect();
-    let files: Vec<_> =
-        files.into_iter().filter(|(l, _)| set.as_ref().is_none_or(|s| s.entries.contains_key(l))).collect();
-    let heads: Vec<_> = files
-        .par_iter()
-        .map(|(_, name)| read_volume_head(name, BufReader::new(src.open(name)?)))
-        .collect::<io::Result<_>>()?;
+    let mut unread = Vec::new();
     let mut by_id: BTreeMap<String, KeyManagerUse> = BTreeMap::new();
-    for h in heads.into_iter().flatten() {
+    let labels = report.current.as_ref().map(|c| c.entries.keys().copied().collect::<Vec<_>>()).unwrap_or_default();
+    for label in labels {
+        let Some(h) = heads.get(&label) else {
+            unread.push(label);
+            continue;
+        };
         let (true, Some(id)) = (h.volume.encrypted, h.volume.keymanager.clone()) else { continue };
         let slot = by_id.entry(id.clone()).or_insert_with(|| KeyManagerUse {
             configured: config.map(|c| c.environment.key_managers.contains(&id)),
@@ -75,7 +86,7 @@ pub fn key_managers(src: &dyn Source, config: Option<&SecondaryConfig>) -> io::R
             slot.newest_volume = Some(candidate);
         }
     }
-    Ok(by_id.into_values().collect())
+    Ok(KeyScan { uses: by_id.into_values().collect(), unread, diagnostics: report.diagnostics })
 }
 
 /// What `catstage keys` reports.
@@ -87,7 +98,10 @@ pub struct KeysReport {
     pub configured: bool,
     /// Each key manager and the volumes that need it.
     pub uses: Vec<KeyManagerUse>,
-    /// Findings about the configuration.
+    /// Volumes of the current set whose file could not be read (their key managers are
+    /// unknown).
+    pub unread: Vec<Label>,
+    /// Findings about the area (as `validate` reports them) and the configuration.
     pub diagnostics: Vec<crate::diag::Diagnostic>,
 }
 
@@ -111,6 +125,7 @@ impl crate::report::Report for KeysReport {
             "schema": SCHEMA,
             "key_managers": self.uses,
             "missing": self.missing(),
+            "unread": self.unread,
             "diagnostics": self.diagnostics.iter().map(crate::diag::render_json_diagnostic).collect::<Vec<_>>(),
         })
     }
@@ -119,8 +134,17 @@ impl crate::report::Report for KeysReport {
         for d in &self.diagnostics {
             crate::diag::render_text(out, d, opts.style)?;
         }
+        if !self.unread.is_empty() {
+            writeln!(
+                out,
+                "{}: {} of the current set could not be read; whether they are encrypted, and with which key manager, is unknown",
+                self.name,
+                crate::report::plural(self.unread.len() as u64, "volume")
+            )?;
+        }
         if self.uses.is_empty() {
-            return writeln!(out, "{}: no encrypted volume in the current set", self.name);
+            let what = if self.unread.is_empty() { "no" } else { "no readable" };
+            return writeln!(out, "{}: {what} encrypted volume in the current set", self.name);
         }
         let mut rows = vec![vec!["KEY MANAGER".to_string(), "VOLUMES".into(), "NEWEST".into(), "UNLOADED".into()]];
         if self.configured {
@@ -153,9 +177,10 @@ impl crate::report::Report for KeysReport {
         Ok(())
     }
 
-    /// 1 when the secondary lacks a key manager, or its configuration has an error (a
-    /// group naming a key manager the secondary does not have, CS321).
+    /// Findings when the secondary lacks a key manager, a volume file could not be read,
+    /// the area is damaged, or the configuration has an error (a group naming a key
+    /// manager the secondary does not have, CS321).
     fn verdict(&self) -> Verdict {
-        Verdict::findings_if(!self.missing().is_empty()).max(Verdict::of(&self.diagnostics))
+        Verdict::findings_if(!self.missing().is_empty() || !self.unread.is_empty()).max(Verdict::of(&self.diagnostics))
     }
 }

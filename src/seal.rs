@@ -146,8 +146,10 @@ impl From<DiskError> for SealError {
 fn repairable(d: &Diagnostic, framed: &Framed) -> bool {
     match d.code {
         Code::ChecksumMismatch | Code::LineCountMismatch => true,
-        // A missing END line is repaired; a last line cut short is not (it would be lost).
-        Code::TruncatedFile => framed.ends_with_lf && d.line.is_none(),
+        // A file without its END line was cut short, wherever the cut fell: at a line
+        // boundary (an interrupted copy) as much as inside a line. Sealing it would
+        // present a partial volume as complete; an edit keeps the old END line.
+        Code::TruncatedFile => false,
         // Upper-case hex in the END line.
         Code::NonCanonical => d.line == Some(framed.lines + 1),
         _ => false,

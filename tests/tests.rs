@@ -20,5 +20,6 @@ mod plan;
 mod roundtrip;
 mod rules;
 mod sync;
+mod trust;
 mod verdicts;
 mod writers;

@@ -223,3 +223,40 @@ impl Drop for Paused {
         }
     }
 }
+
+/// A fresh temporary directory.
+pub fn tmp() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap()
+}
+
+/// A path as an argument.
+pub fn p(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+/// Copies the regular files of the staging area `src` (relative to the package root, or
+/// absolute) into a new directory `dst`, and returns `dst`.
+pub fn copy_area(src: &str, dst: &Path) -> PathBuf {
+    write_area(dst, &read_area(&root().join(src)));
+    dst.to_path_buf()
+}
+
+/// The JSON document on stdout.
+pub fn json(o: &Output) -> serde_json::Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not one JSON document ({e}): {}", stdout(o)))
+}
+
+/// The codes of a document's diagnostics, in order.
+pub fn codes(doc: &serde_json::Value) -> Vec<String> {
+    doc["diagnostics"]
+        .as_array()
+        .map_or_else(Vec::new, |a| a.iter().filter_map(|d| d["code"].as_str().map(str::to_string)).collect())
+}
+
+/// Keeps the first `n` lines of `file` (a cut at a line boundary, as an interrupted copy
+/// leaves it).
+pub fn cut_to_lines(file: &Path, n: usize) {
+    let bytes = std::fs::read(file).unwrap();
+    let keep: usize = bytes.split_inclusive(|&b| b == b'\n').take(n).map(<[u8]>::len).sum();
+    std::fs::write(file, &bytes[..keep]).unwrap();
+}

@@ -41,12 +41,16 @@ pub fn run(args: Args, styles: &crate::output::Styles) -> CmdResult {
             None => None,
         };
         let config = loaded.as_ref().map(|l| &l.config);
-        let uses = areas::finish(&[&area], catstage::keys::key_managers(&area, config))?;
+        let scan = areas::finish(&[&area], catstage::keys::key_managers(&area, config))?;
+        let mut diagnostics = scan.diagnostics;
+        let configured = config.is_some();
+        diagnostics.extend(loaded.map(|l| l.diagnostics).unwrap_or_default());
         Ok(KeysReport {
             name: args.staging.display().to_string(),
-            configured: config.is_some(),
-            uses,
-            diagnostics: loaded.map(|l| l.diagnostics).unwrap_or_default(),
+            configured,
+            uses: scan.uses,
+            unread: scan.unread,
+            diagnostics,
         })
     })();
     crate::output::finish(result, &args.output, styles, catstage::keys::SCHEMA, TextOptions::default())
