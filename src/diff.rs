@@ -13,8 +13,8 @@
 
 use crate::compare::{Change, DiskDelta, FieldDiff, compare_volume, tapefile_key};
 use crate::diag::{Code, Diagnostic};
-use crate::model::{CurrentSet, Label, Summary, SummaryExport, TapeFileKey, bool_str};
-use crate::report::Verdict;
+use crate::model::{CurrentSet, Direction, ExportAge, Label, Summary, SummaryExport, TapeFileKey, bool_str};
+use crate::report::{Coverage, Verdict};
 use crate::staging::{AreaEntry, EntryKind, Source, read_summaries};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -56,6 +56,11 @@ pub struct AreaDiff {
     pub verified: bool,
     /// Problems found in either area: when there are errors, the diff cannot be trusted.
     pub diagnostics: Vec<Diagnostic>,
+    /// Which way going from A's export to B's goes; `None` when either has no FULL.
+    pub direction: Option<Direction>,
+    /// What the verdict rests on: the directory entries always, the files' content only
+    /// with `--verify` (or where entries differ).
+    pub coverage: Coverage,
 }
 
 impl AreaDiff {
@@ -67,6 +72,21 @@ impl AreaDiff {
             && self.added.is_empty()
             && self.removed.is_empty()
             && self.changed.is_empty()
+    }
+
+    /// What the report may claim: `Some(false)` when something differs or an area is
+    /// damaged, `Some(true)` when nothing differs and every file compared was read,
+    /// `None` when nothing differs but volumes were taken as unchanged from their summary
+    /// entries without reading their files (a file changed in place with its size kept
+    /// would not show).
+    pub fn identical_claim(&self) -> Option<bool> {
+        if !self.identical() {
+            Some(false)
+        } else if self.verified || self.unchanged_by_entry == 0 {
+            Some(true)
+        } else {
+            None
+        }
     }
 }
 
@@ -258,6 +278,11 @@ pub fn diff(name_a: &str, a: &dyn Source, name_b: &str, b: &dyn Source, verify: 
     let sb = side(name_b, b, &mut out.diagnostics)?;
     let (Some(sa), Some(sb)) = (sa, sb) else { return Ok(out) };
     out.verified = verify;
+    let (age_a, age_b) =
+        (ExportAge::of(Some(&sa.full), sa.update.as_ref()), ExportAge::of(Some(&sb.full), sb.update.as_ref()));
+    out.direction = age_a.zip(age_b).map(|(x, y)| x.direction_to(&y));
+    out.coverage.ran("directory entries");
+    out.coverage.record("content", verify, "--verify (files whose summary entries match were not read)");
     check_entries(name_a, a, &sa.set, b, &mut out.diagnostics);
     check_entries(name_b, b, &sb.set, a, &mut out.diagnostics);
     export_changes("FULL", Some(&sa.full.export), Some(&sb.full.export), &mut out.export);
@@ -400,7 +425,8 @@ impl AreaDiff {
         };
         serde_json::json!({
             "schema": SCHEMA,
-            "identical": self.identical(),
+            "identical": self.identical_claim(),
+            "direction": self.direction.map(Direction::word),
             "added": self.added.iter().map(|(l, _)| l.to_string()).collect::<Vec<_>>(),
             "removed": self.removed.iter().map(ToString::to_string).collect::<Vec<_>>(),
             "changed": self.changed.iter().map(|v| serde_json::json!({
@@ -413,6 +439,7 @@ impl AreaDiff {
             "read": if self.verified { "every file" } else { "changed volumes" },
             "groups": plain(&self.groups),
             "export": plain(&self.export),
+            "coverage": self.coverage,
             "diagnostics": self.diagnostics.iter().map(crate::diag::render_json_diagnostic).collect::<Vec<_>>(),
         })
     }
@@ -433,7 +460,7 @@ fn json_changes_plain(c: &Change) -> JsonChange<'_> {
 }
 
 /// The schema of `catstage diff`'s document.
-pub const SCHEMA: &str = "catstage.diff/1";
+pub const SCHEMA: &str = "catstage.diff/2";
 
 impl crate::report::Report for AreaDiff {
     fn schema(&self) -> &'static str {
@@ -450,6 +477,18 @@ impl crate::report::Report for AreaDiff {
         }
         if !opts.stat {
             text(out, self, opts.verbose)?;
+        }
+        match self.direction {
+            Some(Direction::Backward) => writeln!(
+                out,
+                "the second area holds an older export than the first (by FULL's creation time, then UPDATE's): \
+                 going from the first to the second goes back in time"
+            )?,
+            Some(Direction::Unknown) => writeln!(
+                out,
+                "the two areas hold different exports created at the same instant: which is newer is unknown"
+            )?,
+            _ => {}
         }
         writeln!(out, "{}", summary_line(self, self.verified))
     }
@@ -508,8 +547,17 @@ fn text(out: &mut dyn std::io::Write, d: &AreaDiff, verbose: bool) -> io::Result
 }
 
 fn summary_line(d: &AreaDiff, verify: bool) -> String {
+    let errors = d.diagnostics.iter().filter(|x| x.is_error()).count();
+    let damaged = if errors > 0 {
+        format!(
+            "{}: the comparison cannot be trusted; as far as it went: ",
+            crate::report::plural(errors as u64, "error")
+        )
+    } else {
+        String::new()
+    };
     let mut s = format!(
-        "{} added, {} removed, {} changed, {} unchanged",
+        "{damaged}{} added, {} removed, {} changed, {} unchanged",
         d.added.len(),
         d.removed.len(),
         d.changed.len(),

@@ -102,8 +102,9 @@ fn newest(set: &CurrentSet) -> Option<VolumeTime> {
 }
 
 /// The baseline's current set, and its summaries' errors (named `baseline/FILE`).
-fn baseline_set(src: &dyn Source) -> io::Result<(CurrentSet, Vec<Diagnostic>)> {
+fn baseline_set(src: &dyn Source) -> io::Result<(CurrentSet, Vec<Diagnostic>, Option<crate::model::ExportAge>)> {
     let s = read_summaries(src)?;
+    let age = s.age();
     let mut diags = s.errors_named("baseline");
     if s.full.is_none() {
         diags.push(Diagnostic::new(
@@ -112,7 +113,7 @@ fn baseline_set(src: &dyn Source) -> io::Result<(CurrentSet, Vec<Diagnostic>)> {
             "the baseline has no readable FULL summary: the comparison with it means nothing",
         ));
     }
-    Ok((s.set, diags))
+    Ok((s.set, diags, age))
 }
 
 /// Computes the status of `src`, with `baseline` (what the secondary imported last).
@@ -165,7 +166,9 @@ pub fn status(src: &dyn Source, baseline: Option<&dyn Source>, progress: Option<
         baseline: baseline.map(|b| b.describe()),
     };
     if let Some(b) = baseline {
-        let (old, problems) = baseline_set(b)?;
+        let (old, mut problems, baseline_age) = baseline_set(b)?;
+        let age = crate::model::ExportAge::of(full, update);
+        problems.extend(crate::check::baseline_newer(age.as_ref(), baseline_age.as_ref()));
         let (e, w) = crate::diag::tally(&problems);
         s.errors += e;
         s.warnings += w;

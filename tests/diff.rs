@@ -116,7 +116,7 @@ fn diff_shows_field_level_changes_in_label_order() {
     assert_eq!(stdout(&o).lines().count(), 1);
     let o = run(&["diff", old_s, "fixtures/slab-a-daily", "--format", "json"]);
     let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(doc["schema"], "catstage.diff/1");
+    assert_eq!(doc["schema"], "catstage.diff/2");
     assert_eq!(doc["identical"], false);
     assert_eq!(doc["added"], serde_json::json!(["SARD10"]));
     assert_eq!(doc["removed"], serde_json::json!(["SAD016"]));
@@ -218,11 +218,17 @@ fn issue15_item01_diff_of_a_whole_copy_is_identical_and_says_how_it_checked() {
         "0 added, 0 removed, 0 changed, 30 unchanged (30 of them by their summary entries and directory entries — \
          presence, type, size — their files not read; --verify reads every file)\n"
     );
+    // Files not read: nothing differs in what was compared, but "identical" is not claimed.
     let (status, doc) = diff_json(&a, &b);
     assert_eq!(
         (status, &doc["identical"], &doc["read"]),
-        (0, &serde_json::json!(true), &serde_json::json!("changed volumes"))
+        (0, &serde_json::Value::Null, &serde_json::json!("changed volumes"))
     );
+    assert_eq!(doc["coverage"]["content"]["state"], "not_checked");
+    let o = run(&["diff", a.to_str().unwrap(), b.to_str().unwrap(), "--verify", "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!((code(&o), &doc["identical"]), (0, &serde_json::json!(true)));
+    assert_eq!(doc["coverage"]["content"]["state"], "ran");
 }
 
 #[test]
@@ -314,7 +320,7 @@ fn issue15_item01_diff_of_a_copy_without_its_times_says_so_and_stays_identical()
         std::fs::File::options().write(true).open(e.unwrap().path()).unwrap().set_modified(t).unwrap();
     }
     let (status, doc) = diff_json(&a, &c);
-    assert_eq!((status, &doc["identical"]), (0, &serde_json::json!(true)));
+    assert_eq!((status, &doc["identical"]), (0, &serde_json::Value::Null));
     assert_eq!(doc["touched"].as_array().unwrap().len(), 30);
     let o = run(&["diff", a.to_str().unwrap(), c.to_str().unwrap()]);
     assert!(stdout(&o).contains("30 unchanged volume files have other modification times"), "{}", stdout(&o));

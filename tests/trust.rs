@@ -62,3 +62,147 @@ fn keys_on_an_area_with_no_summary_is_not_clean() {
     let o = run(&["keys", p(&area)]);
     assert_eq!(code(&o), 1, "{}", stdout(&o));
 }
+
+/// `A` (a generated export, with its secondary's configuration `sec.toml`) and `N`, the
+/// next day's FULL export of it, under `d`.
+fn next_day(d: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let (a, n) = (d.join("A"), d.join("N"));
+    let cfg = d.join("sec.toml");
+    let o = run(&["generate", "-o", p(&a), "--volumes", "30", "--seed", "5", "--secondary-config", p(&cfg), "-q"]);
+    assert_eq!(code(&o), 0, "{}", crate::support::stderr(&o));
+    let o = run(&["generate", "--from", p(&a), "-o", p(&n), "--full", "--update", "5", "-q"]);
+    assert_eq!(code(&o), 0, "{}", crate::support::stderr(&o));
+    (a, n)
+}
+
+#[test]
+fn unpack_refuses_a_roll_back_to_an_older_full_export() {
+    let dir = tmp();
+    let d = dir.path();
+    let (a, n) = next_day(d);
+    let (pa, pn) = (d.join("A.tar.zst"), d.join("N.tar.zst"));
+    for (area, pkg) in [(&a, &pa), (&n, &pn)] {
+        assert_eq!(code(&run(&["pack", p(area), "-o", p(pkg), "-q"])), 0);
+    }
+    let dst = d.join("dst");
+    assert_eq!(code(&run(&["unpack", p(&pn), "--into", p(&dst), "-q"])), 0);
+    let before = read_area(&dst);
+    // Named relative to `d`, for the golden document.
+    let o = crate::support::catstage()
+        .current_dir(d)
+        .args(["unpack", "A.tar.zst", "--into", "dst", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 1, "{}", stdout(&o));
+    assert_eq!(codes(&json(&o)), ["CS425"]);
+    crate::support::golden(&crate::support::root().join("fixtures/package/unpack-older-export.json"), &stdout(&o));
+    assert!(read_area(&dst) == before, "a refused roll-back leaves the destination untouched");
+    let o = run(&["verify", p(&pa), "--against", p(&dst), "--format", "json"]);
+    assert_eq!(code(&o), 1, "{}", stdout(&o));
+    assert_eq!(codes(&json(&o)), ["CS425"]);
+    let o = run(&["verify", p(&pa), "--against", p(&dst)]);
+    assert!(!stdout(&o).contains("applies to"), "{}", stdout(&o));
+    // Forward is fine, and going back on purpose is possible.
+    assert_eq!(code(&run(&["verify", p(&pn), "--against", p(&dst)])), 0);
+    let o = run(&["unpack", p(&pa), "--into", p(&dst), "--allow-older", "-q"]);
+    assert_eq!(code(&o), 0, "{}", crate::support::stderr(&o));
+    assert!(read_area(&dst) == read_area(&a));
+}
+
+#[test]
+fn plan_and_status_warn_when_the_baseline_is_newer_than_the_area() {
+    let dir = tmp();
+    let (a, n) = next_day(dir.path());
+    let o = run(&["status", p(&a), "--baseline", p(&n), "--format", "json"]);
+    assert!(codes(&json(&o)).contains(&"CS322".to_string()), "{}", stdout(&o));
+    let o = run(&["status", p(&n), "--baseline", p(&a), "--format", "json"]);
+    assert!(!codes(&json(&o)).contains(&"CS322".to_string()), "{}", stdout(&o));
+    let cfg = dir.path().join("sec.toml");
+    let o = run(&["plan", p(&a), "--config", p(&cfg), "--type", "full", "--baseline", p(&n), "--format", "json"]);
+    assert!(codes(&json(&o)).contains(&"CS322".to_string()), "{}", stdout(&o));
+}
+
+#[test]
+fn plan_of_the_older_fixture_over_the_newer_one_warns_of_a_roll_back() {
+    let args = [
+        "plan",
+        "fixtures/plan/baseline-3c-2r-1a",
+        "--config",
+        "fixtures/slab-a-daily.toml",
+        "--type",
+        "full",
+        "--baseline",
+        "fixtures/slab-a-daily",
+        "--format",
+        "json",
+    ];
+    let o = run(&args);
+    assert!(codes(&json(&o)).contains(&"CS322".to_string()), "{}", stdout(&o));
+    crate::support::golden(&crate::support::root().join("fixtures/plan/full-roll-back.json"), &stdout(&o));
+}
+
+#[test]
+fn diff_names_the_direction_of_the_export() {
+    let dir = tmp();
+    let (a, n) = next_day(dir.path());
+    let doc = json(&run(&["diff", p(&n), p(&a), "--format", "json"]));
+    assert_eq!(doc["direction"], "backward", "{doc:#}");
+    let doc = json(&run(&["diff", p(&a), p(&n), "--format", "json"]));
+    assert_eq!(doc["direction"], "forward");
+    let o = run(&["diff", p(&n), p(&a)]);
+    assert!(stdout(&o).contains("older export"), "{}", stdout(&o));
+}
+
+#[test]
+fn verify_against_runs_unpacks_guards() {
+    let dir = tmp();
+    let d = dir.path();
+    let (a, _) = next_day(d);
+    let pkg = d.join("A.tar.zst");
+    assert_eq!(code(&run(&["pack", p(&a), "-o", p(&pkg), "-q"])), 0);
+    // Another data store's area, plus a foreign file.
+    let other = copy_area("fixtures/slab-a-daily", &d.join("other"));
+    std::fs::write(other.join("notes.txt"), b"x").unwrap();
+    let o = run(&["unpack", p(&pkg), "--into", p(&other), "--format", "json"]);
+    assert_eq!(code(&o), 1);
+    let refused = codes(&json(&o));
+    let o = run(&["verify", p(&pkg), "--against", p(&other), "--format", "json"]);
+    assert_eq!(code(&o), 1, "{}", stdout(&o));
+    assert_eq!(codes(&json(&o)), refused);
+    // A destination whose parent does not exist: unpack cannot run, and verify says so.
+    let nowhere = d.join("no/such/dir");
+    let u = code(&run(&["unpack", p(&pkg), "--into", p(&nowhere)]));
+    let v = code(&run(&["verify", p(&pkg), "--against", p(&nowhere)]));
+    assert_eq!((u, v), (2, 2));
+}
+
+#[test]
+fn diff_without_verify_does_not_claim_identical_for_a_file_changed_in_place() {
+    let dir = tmp();
+    let a = copy_area("fixtures/slab-a-daily", &dir.path().join("a"));
+    let b = copy_area("fixtures/slab-a-daily", &dir.path().join("b"));
+    let f = b.join("VSAD004");
+    let t = std::fs::metadata(&f).unwrap().modified().unwrap();
+    let text = std::fs::read_to_string(&f).unwrap().replacen("status=VALID", "status=VALIE", 1);
+    std::fs::write(&f, text).unwrap();
+    std::fs::File::options().write(true).open(&f).unwrap().set_modified(t).unwrap();
+    let o = run(&["diff", p(&a), p(&b), "--format", "json"]);
+    let doc = json(&o);
+    assert_eq!(doc["identical"], serde_json::Value::Null, "{doc:#}");
+    assert_eq!(doc["coverage"]["content"]["for_want_of"].as_str().map(|s| s.starts_with("--verify")), Some(true));
+    let o = run(&["diff", p(&a), p(&b), "--verify", "--format", "json"]);
+    assert_eq!(code(&o), 2, "{}", stdout(&o));
+    assert_eq!(json(&o)["identical"], false);
+}
+
+#[test]
+fn diff_with_a_missing_file_does_not_count_its_volumes_as_unchanged_without_saying_so() {
+    let dir = tmp();
+    let a = copy_area("fixtures/slab-a-daily", &dir.path().join("a"));
+    let b = copy_area("fixtures/slab-a-daily", &dir.path().join("b"));
+    std::fs::remove_file(b.join("VSAD004")).unwrap();
+    let o = run(&["diff", p(&a), p(&b)]);
+    assert_eq!(code(&o), 2);
+    let last = stdout(&o).lines().last().unwrap_or_default().to_string();
+    assert!(last.starts_with("1 error: the comparison cannot be trusted"), "{last}");
+}

@@ -162,7 +162,7 @@ fn issue15_item06_with_format_json_every_run_prints_one_document() {
     for (args, schema, code_) in [
         (vec!["validate", "nope", "--format", "json"], "catstage.validate/1", "CS091"),
         (vec!["keys", "nope", "--format", "json"], "catstage.keys/1", "CS091"),
-        (vec!["diff", "fixtures/slab-a-daily", "nope", "--format", "json"], "catstage.diff/1", "CS091"),
+        (vec!["diff", "fixtures/slab-a-daily", "nope", "--format", "json"], "catstage.diff/2", "CS091"),
         (vec!["verify", "nope.tar.zst", "--format", "json"], "catstage.verify/1", "CS090"),
         (
             vec!["validate", "fixtures/slab-a-daily", "--no-such-flag", "--format", "json"],

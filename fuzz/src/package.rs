@@ -811,7 +811,7 @@ pub fn package_structured(data: &[u8]) -> Outcome {
     let trust_ok = trusted.is_empty() || signed_by.is_some_and(|k| trusted.contains(&k));
     let good = members_ok && tail_ok && compressed_ok && caps_ok && trust_ok;
 
-    let opts = VerifyOptions { caps, trusted, against: None };
+    let opts = VerifyOptions { caps, trusted, ..VerifyOptions::default() };
     let report = verify_bytes(&package, &opts)?;
     package_codes(&report)?;
     let found: Vec<String> = report.diagnostics.iter().map(|d| format!("{} {}", d.code, d.message)).collect();

@@ -6,13 +6,15 @@
 //! | [`structure`] | CS020–CS030: the current set against the volume files |
 //! | [`unique`] | CS202–CS204, CS206: labels, tape files and FILEIDs unique across catalogs (R1, R3) |
 //! | [`import`] | CS301–CS317, CS319, CS320: the secondary's configuration against the staging area (R2–R14, R22) |
+//! | [`baseline_newer`] | CS322: the staging area against what the secondary imported last |
 
 pub mod import;
 pub mod structure;
 pub mod unique;
 
 use crate::config::SecondaryConfig;
-use crate::model::{CurrentSet, ExportType, Label, Summary};
+use crate::diag::{Code, Diagnostic};
+use crate::model::{CurrentSet, Direction, ExportAge, ExportType, Label, Summary};
 use crate::staging::{AreaRead, Reference, VolumeFacts};
 use std::collections::BTreeMap;
 
@@ -51,4 +53,22 @@ impl ImportContext<'_> {
 /// The first few items of a list, for the `examples` of a rolled-up finding.
 pub fn examples<T: ToString>(items: impl IntoIterator<Item = T>) -> Vec<String> {
     items.into_iter().take(crate::diag::example_limit()).map(|i| i.to_string()).collect()
+}
+
+/// CS322: the baseline (what the secondary imported last) holds a newer export than the
+/// staging area, so importing the area would take the secondary back in time. Nothing
+/// when either export is unknown (their own findings say why).
+pub fn baseline_newer(area: Option<&ExportAge>, baseline: Option<&ExportAge>) -> Option<Diagnostic> {
+    let (area, baseline) = (area?, baseline?);
+    (baseline.direction_to(area) == Direction::Backward).then(|| {
+        Diagnostic::new(
+            Code::BaselineNewer,
+            None,
+            format!(
+                "the baseline holds {}, newer than this staging area's {}; importing it would go back in time",
+                baseline.describe(),
+                area.describe()
+            ),
+        )
+    })
 }

@@ -222,6 +222,9 @@ codes! {
     /// A secondary group names a key manager that `key_managers` does not list (R11).
     GroupKeyManagerUnknown = 321, "group-key-manager-unknown", Error,
         "configure the key manager on the secondary and list it in [environment] key_managers, or correct the group's key_manager";
+    /// The baseline (what the secondary holds) is newer than the staging area to import.
+    BaselineNewer = 322, "baseline-newer", Warning,
+        "importing this area would take the secondary back to an older export; check that the staging area holds the newest export";
     /// The package file ends before its compressed stream or its archive does.
     PackageTruncated = 401, "package-truncated", Error,
         "the package was cut short (an interrupted copy or a full medium); copy it again, or pack it again at the primary";
@@ -294,6 +297,9 @@ codes! {
     /// A full package would remove more volumes than allowed.
     TooManyRemovals = 424, "too-many-removals", Error,
         "check that the package is the right one (complete, same data store) before deleting; raise --allow-deletions only if intended";
+    /// A package that would take the destination back to an older export.
+    OlderExport = 425, "older-export", Error,
+        "check that this is the newest package of the data store; unpack an older export only on purpose, with --allow-older";
     /// A sync definition file that cannot be used.
     DefinitionError = 501, "definition-error", Error,
         "correct the definition file at the place shown; see formats/definition.md";
@@ -432,6 +438,7 @@ CS318 deletion-limit-exceeded
 CS319 same-node-name-contradicted
 CS320 catalog-not-on-secondary
 CS321 group-key-manager-unknown
+CS322 baseline-newer
 CS401 package-truncated
 CS402 compression-error
 CS403 skippable-frame
@@ -456,6 +463,7 @@ CS421 signature-invalid
 CS422 base-mismatch
 CS423 foreign-in-destination
 CS424 too-many-removals
+CS425 older-export
 CS501 definition-error
 CS502 row-rejected
 CS503 source-not-sorted

@@ -193,6 +193,12 @@ impl Area {
                         if matches!(want, Want::Area | Want::Dir) {
                             return Err(AreaError::NotFound(shown));
                         }
+                        // A directory that may not exist yet is one a writer could
+                        // create: a reader asking about it refuses a missing parent as
+                        // the writer would (a mistyped path).
+                        if !parent.is_dir() {
+                            return Err(parent_missing(path));
+                        }
                     }
                     Err(e) => return Err(io_at(Op::Stat, path)(e)),
                 }

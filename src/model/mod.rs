@@ -2,12 +2,14 @@
 //! and no parser types here; [`crate::parse`] builds these values and [`crate::write`]
 //! turns them back into the one canonical byte form.
 
+mod age;
 mod current;
 mod summary;
 mod time;
 mod values;
 mod volume;
 
+pub use age::{Direction, ExportAge, ExportMark};
 pub use current::{CurrentSet, WinningEntry};
 pub use summary::{Entry, Group, NodeMap, Summary, SummaryExport};
 pub use time::Timestamp;

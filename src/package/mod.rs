@@ -17,8 +17,10 @@
 //! | `sign.rs` | ed25519 keys and the signature member |
 //! | `scan.rs` | reading a package member by member against its manifest |
 //! | `tree.rs` | what a directory holds, compared with a manifest |
+//! | `guard.rs` | what a package may do to a destination: `unpack`'s refusals, which `verify --against` runs too |
 //! | `pack.rs`, `verify.rs`, `unpack.rs` | the three commands |
 
+mod guard;
 mod integrity;
 mod manifest;
 mod pack;
@@ -31,6 +33,7 @@ mod unpack;
 mod verify;
 mod zst;
 
+pub use guard::GuardOptions;
 pub use manifest::{
     FileFacts, FileRecord, FileTime, Kind, MANIFEST_NAME, Manifest, Mode, PackageId, SIGNATURE_NAME, manifest_bytes,
     parse_manifest,

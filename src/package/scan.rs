@@ -56,21 +56,6 @@ pub trait MemberSink {
     fn end(&mut self, file: &FileFacts) -> io::Result<()>;
 }
 
-/// A sink that keeps nothing.
-pub struct NullSink;
-
-impl MemberSink for NullSink {
-    fn start(&mut self, _: &FileFacts) -> io::Result<()> {
-        Ok(())
-    }
-    fn chunk(&mut self, _: &[u8]) -> io::Result<()> {
-        Ok(())
-    }
-    fn end(&mut self, _: &FileFacts) -> io::Result<()> {
-        Ok(())
-    }
-}
-
 /// How to scan.
 #[derive(Clone, Debug, Default)]
 pub struct ScanOptions {

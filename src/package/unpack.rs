@@ -12,15 +12,15 @@
 //! second pass checks every byte again as it writes, so a package changed in between is
 //! refused too.
 
-use super::manifest::{FileFacts, Kind, Manifest, Mode, PackageId};
-use super::scan::{Caps, MemberSink, NullSink, ScanOptions, scan};
+use super::guard::{GuardOptions, SummaryMembers, guard};
+use super::manifest::{FileFacts, Manifest, PackageId};
+use super::scan::{Caps, MemberSink, ScanOptions, scan};
 use super::sign::PublicKey;
-use super::tree::{Applies, DirState, applies, dir_state};
-use super::verify::base_mismatch;
-use crate::diag::{Code, Diagnostic};
+use super::tree::Applies;
+use crate::diag::Diagnostic;
 use crate::disk::{Access, Area, AreaError, DiskError, NewTree, Notes, Op, Recovery, TreeFile, Wait, Want};
 use crate::report::Verdict;
-use crate::staging::{Progress, is_staging_file_name};
+use crate::staging::Progress;
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
@@ -31,11 +31,8 @@ pub struct UnpackOptions {
     pub caps: Caps,
     /// Keys one of which must have signed the package; empty: none required.
     pub trusted: Vec<PublicKey>,
-    /// The most volumes a full package may remove; by default 10% of those in the
-    /// destination.
-    pub allow_deletions: Option<u64>,
-    /// Drop the destination's foreign entries instead of refusing.
-    pub discard_foreign: bool,
+    /// What the package may do to the destination beyond the defaults.
+    pub guards: GuardOptions,
     /// How long to wait for the destination's lock.
     pub wait: Wait,
 }
@@ -232,7 +229,8 @@ pub fn unpack(
     // missing parent): a mistyped path must not grow a tree somewhere.
     let area = Area::open(dir, Access::Write(opts.wait), Want::DirOrNothing)?;
     let scan_opts = ScanOptions { caps: opts.caps, trusted: opts.trusted.clone(), expect: None };
-    let first = scan(package, display, &scan_opts, &mut NullSink, progress)
+    let mut summaries = SummaryMembers::default();
+    let first = scan(package, display, &scan_opts, &mut summaries, progress)
         .map_err(|e| UnpackError::Usage(format!("{display}: {e}")))?;
     if first.diagnostics.iter().any(Diagnostic::is_error) {
         return Err(UnpackError::Refused(first.diagnostics));
@@ -256,16 +254,15 @@ pub fn unpack(
         manifest,
     };
     // Messages name the destination as the operator did.
-    let a = applies(&area, &report.manifest)?;
-    if let Some(d) = base_mismatch(dir, &report.manifest, &a) {
-        return Err(UnpackError::Refused(vec![d]));
+    let g = guard(&area, dir, &report.manifest, summaries.age().as_ref(), &opts.guards)?;
+    if !g.refusals.is_empty() {
+        return Err(UnpackError::Refused(g.refusals));
     }
-    if a == Applies::AlreadyApplied {
+    if g.applies == Applies::AlreadyApplied {
         report.already_applied = true;
         return Ok(report);
     }
-    let state = dir_state(area.listing(), report.manifest.mode);
-    (report.removed, report.discarded) = refusals(dir, &state, &report.manifest, opts)?;
+    (report.removed, report.discarded) = (g.removed, g.discarded);
     check_space(area.parent().0, &report.manifest)?;
     let tree = area.rebuild()?;
     (report.written, report.written_bytes, report.carried) =
@@ -274,70 +271,6 @@ pub fn unpack(
     // landed): nothing is replaced, and the new tree is removed.
     report.notes = Notes::of(&area, tree.commit()?);
     Ok(report)
-}
-
-/// True for the files a removal limit counts: volume files in catstage mode, every file
-/// in raw mode.
-fn counts_as_volume(name: &str, mode: Mode) -> bool {
-    match mode {
-        Mode::Catstage => name.starts_with('V') && is_staging_file_name(name) && name != "V",
-        Mode::Raw => true,
-    }
-}
-
-/// Refuses for foreign entries and beyond the removal limit; otherwise returns the files
-/// the new area drops and the foreign entries discarded.
-fn refusals(
-    dir: &Path,
-    state: &DirState,
-    m: &Manifest,
-    opts: &UnpackOptions,
-) -> Result<(Vec<String>, Vec<String>), UnpackError> {
-    if !state.foreign.is_empty() && !opts.discard_foreign {
-        let diags = state
-            .foreign
-            .iter()
-            .map(|f| {
-                Diagnostic::new(
-                    Code::ForeignInDestination,
-                    Some(f.name.clone()),
-                    format!(
-                        "{} in {} is {}; unpack never deletes what no package put there",
-                        f.name,
-                        dir.display(),
-                        f.what
-                    ),
-                )
-            })
-            .collect();
-        return Err(UnpackError::Refused(crate::check::structure::rollup(diags)));
-    }
-    let discarded = state.foreign.iter().map(|f| f.name.clone()).collect();
-    let all_removed: Vec<String> = state.files.keys().filter(|n| m.file(n).is_none()).cloned().collect();
-    if m.kind == Kind::Incremental {
-        return Ok((all_removed, discarded));
-    }
-    let volumes = state.files.keys().filter(|n| counts_as_volume(n, m.mode)).count() as u64;
-    let removed: Vec<&String> = all_removed.iter().filter(|n| counts_as_volume(n, m.mode)).collect();
-    let limit = opts.allow_deletions.unwrap_or(volumes / 10);
-    if removed.len() as u64 > limit {
-        let shown: Vec<&str> = removed.iter().take(10).map(|s| s.as_str()).collect();
-        let more = if removed.len() > shown.len() { ", …" } else { "" };
-        let what = if m.mode == Mode::Raw { "files" } else { "volumes" };
-        let whence = if opts.allow_deletions.is_some() { "--allow-deletions" } else { "10% of them, the default" };
-        return Err(UnpackError::Refused(vec![Diagnostic::new(
-            Code::TooManyRemovals,
-            Some(dir.display().to_string()),
-            format!(
-                "the full package would remove {} of the {volumes} {what} in {}, more than the {limit} allowed \
-                 ({whence}): {}{more}",
-                removed.len(),
-                dir.display(),
-                shown.join(", ")
-            ),
-        )]));
-    }
-    Ok((all_removed, discarded))
 }
 
 /// The bytes free for an unprivileged writer on the filesystem of `parent` (a test

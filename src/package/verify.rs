@@ -1,10 +1,11 @@
 //! `catstage verify`: a package checked completely, and optionally whether it applies to
 //! a staging area.
 
-use super::manifest::{Kind, Manifest, PackageId};
-use super::scan::{Caps, NullSink, ScanOptions, scan};
+use super::guard::{GuardOptions, SummaryMembers, guard};
+use super::manifest::{Manifest, PackageId};
+use super::scan::{Caps, ScanOptions, scan};
 use super::sign::PublicKey;
-use super::tree::{Applies, applies};
+use super::tree::Applies;
 use crate::diag::{Code, Diagnostic, render_json_diagnostic};
 use crate::disk::{Access, Area, Want};
 use crate::report::Verdict;
@@ -21,6 +22,9 @@ pub struct VerifyOptions {
     pub trusted: Vec<PublicKey>,
     /// A staging area the package should apply to.
     pub against: Option<PathBuf>,
+    /// With `against`: what `unpack` would be allowed (`--allow-deletions`,
+    /// `--discard-foreign`, `--allow-older`), so that "applies" means unpack would.
+    pub guards: GuardOptions,
 }
 
 /// What verify found.
@@ -96,14 +100,18 @@ impl crate::report::Report for VerifyReport {
 fn summary_line(display: &str, r: &VerifyReport, against: Option<&Path>) -> String {
     let errors = || r.diagnostics.iter().filter(|d| d.is_error());
     if let (Some(m), Some(id), Some(dir), false) = (&r.manifest, r.id, against, r.ok())
-        && errors().all(|d| d.code == Code::BaseMismatch)
+        && errors().all(|d| GUARD_CODES.contains(&d.code))
     {
+        let why = if errors().all(|d| d.code == Code::BaseMismatch) {
+            format!("its base is not what {} holds", dir.display())
+        } else {
+            "unpack would refuse it, for the reasons above".to_string()
+        };
         return format!(
-            "{display}: the {} package {} is sound, but it does not apply to {}: its base is not what {} holds",
+            "{display}: the {} package {} is sound, but it does not apply to {}: {why}",
             m.kind.word(),
             id.short(),
             dir.display(),
-            dir.display()
         );
     }
     let (Some(m), Some(id), true) = (&r.manifest, r.id, r.ok()) else {
@@ -144,7 +152,8 @@ pub fn verify(
     progress: Option<Progress<'_>>,
 ) -> io::Result<VerifyReport> {
     let scan_opts = ScanOptions { caps: opts.caps, trusted: opts.trusted.clone(), expect: None };
-    let s = scan(path, display, &scan_opts, &mut NullSink, progress)?;
+    let mut summaries = SummaryMembers::default();
+    let s = scan(path, display, &scan_opts, &mut summaries, progress)?;
     let mut report = VerifyReport {
         id: s.id,
         manifest: s.manifest,
@@ -156,39 +165,16 @@ pub fn verify(
         decompressed: s.decompressed,
     };
     if let (Some(dir), Some(m)) = (&opts.against, &report.manifest) {
-        let a = against(dir, m)?;
-        if let Some(d) = base_mismatch(dir, m, &a) {
-            report.diagnostics.push(d);
-        }
-        report.applies = Some(a);
+        // Opened as unpack opens its destination, but to read: no file is created.
+        let area = Area::open(dir, Access::Read, Want::DirOrNothing).map_err(io::Error::other)?;
+        let g = guard(&area, dir, m, summaries.age().as_ref(), &opts.guards);
+        let g = area.finish(g).map_err(io::Error::other)?;
+        report.diagnostics.extend(g.refusals);
+        report.applies = Some(g.applies);
     }
     Ok(report)
 }
 
-/// Whether `m` applies to the staging area `dir` (which need not exist: a full package
-/// applies to nothing). Read as any reader reads: no file is created.
-pub fn against(dir: &Path, m: &Manifest) -> io::Result<Applies> {
-    let area = Area::open(dir, Access::Read, Want::DirOrNothing).map_err(io::Error::other)?;
-    let a = applies(&area, m);
-    area.finish(a).map_err(io::Error::other)
-}
-
-/// The finding for an incremental package whose base `dir` does not hold.
-pub fn base_mismatch(dir: &Path, m: &Manifest, a: &Applies) -> Option<Diagnostic> {
-    let Applies::BaseMismatch(diffs) = a else { return None };
-    let base = m.base.map(|b| b.short()).unwrap_or_default();
-    let shown: Vec<&str> = diffs.iter().take(5).map(String::as_str).collect();
-    let more =
-        if diffs.len() > shown.len() { format!(" (and {} more)", diffs.len() - shown.len()) } else { String::new() };
-    debug_assert_eq!(m.kind, Kind::Incremental);
-    Some(Diagnostic::new(
-        Code::BaseMismatch,
-        Some(dir.display().to_string()),
-        format!(
-            "{} does not hold the staging area of base package {base}, which this incremental package \
-             applies to: {}{more}",
-            dir.display(),
-            shown.join("; ")
-        ),
-    ))
-}
+/// The codes of unpack's refusals of a sound package.
+const GUARD_CODES: [Code; 4] =
+    [Code::BaseMismatch, Code::ForeignInDestination, Code::TooManyRemovals, Code::OlderExport];

@@ -251,9 +251,14 @@ pub struct PlanRequest<'a> {
 }
 
 /// The baseline's summaries and current set, with its summaries' errors.
-fn read_baseline(src: &dyn Source) -> io::Result<(Option<Summary>, CurrentSet, Vec<Diagnostic>)> {
+/// CS322 when the baseline is newer than the staging area `area`.
+fn read_baseline(
+    src: &dyn Source,
+    area: Option<&crate::model::ExportAge>,
+) -> io::Result<(Option<Summary>, CurrentSet, Vec<Diagnostic>)> {
     let s = read_summaries(src)?;
-    let errors = s.errors_named("baseline");
+    let mut errors = s.errors_named("baseline");
+    errors.extend(crate::check::baseline_newer(area, s.age().as_ref()));
     Ok((s.full, s.set, errors))
 }
 
@@ -304,7 +309,7 @@ pub fn plan(
 
     let (baseline_full, baseline_set, baseline_diags) = match req.baseline {
         Some(b) => {
-            let (f, s, d) = read_baseline(b)?;
+            let (f, s, d) = read_baseline(b, crate::model::ExportAge::of(full, update).as_ref())?;
             (f, Some(s), d)
         }
         None => (None, None, Vec::new()),

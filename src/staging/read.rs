@@ -224,6 +224,17 @@ impl Summaries {
 
 /// Reads `FULL` and `UPDATE` of `src` and derives the current set.
 pub fn read_summaries(src: &dyn Source) -> io::Result<Summaries> {
+    read_summaries_inner(src)
+}
+
+impl Summaries {
+    /// The export these summaries hold (FULL, and the UPDATE that builds on it).
+    pub fn age(&self) -> Option<crate::model::ExportAge> {
+        crate::model::ExportAge::of(self.full.as_ref(), self.update.as_ref())
+    }
+}
+
+fn read_summaries_inner(src: &dyn Source) -> io::Result<Summaries> {
     let mut s = Summaries::default();
     for e in src.entries() {
         if let EntryKind::Summary(kind) = e.kind {

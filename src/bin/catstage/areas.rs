@@ -117,3 +117,31 @@ impl From<TypeArg> for catstage::model::ExportType {
         }
     }
 }
+
+/// What `unpack` may do to its destination beyond its defaults; `verify --against` takes
+/// the same options, so that "applies" means unpack would.
+#[derive(clap::Args, Debug, Clone)]
+pub struct GuardArgs {
+    /// The most volumes (files, for a raw package) a full package may remove (by default
+    /// 10% of those in the destination).
+    #[arg(long, value_name = "N")]
+    pub allow_deletions: Option<u64>,
+    /// Drop the destination's foreign entries instead of refusing.
+    #[arg(long)]
+    pub discard_foreign: bool,
+    /// Let a full package take the destination back to an older export (by FULL's
+    /// creation time, then UPDATE's): only when the newer export is known to be bad.
+    #[arg(long)]
+    pub allow_older: bool,
+}
+
+impl GuardArgs {
+    /// As the library's options.
+    pub fn get(&self) -> catstage::package::GuardOptions {
+        catstage::package::GuardOptions {
+            allow_deletions: self.allow_deletions,
+            discard_foreign: self.discard_foreign,
+            allow_older: self.allow_older,
+        }
+    }
+}

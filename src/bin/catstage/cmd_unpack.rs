@@ -33,7 +33,7 @@ Examples:
   catstage unpack SLABA-inc2.tar.zst --into /stage/SLABA --wait   # until the export's lock is free
 
 Exit status: 0 unpacked (or already there), 1 refused (a bad package, a wrong base,
-foreign files, too many removals; DIR untouched), 2 could not run (usage, the lock is
+foreign files, too many removals, an older export than DIR holds; DIR untouched), 2 could not run (usage, the lock is
 held, not enough space, DIR cannot be replaced atomically, DIR changed meanwhile).")]
 pub struct Args {
     /// The package file.
@@ -46,12 +46,8 @@ pub struct Args {
     /// A public key; the package must be signed by one of the keys given. Repeatable.
     #[arg(long = "trusted-key", value_name = "PUB")]
     pub trusted_key: Vec<PathBuf>,
-    /// The most volumes (files, for a raw package) a full package may remove.
-    #[arg(long, value_name = "N")]
-    pub allow_deletions: Option<u64>,
-    /// Drop DIR's foreign entries instead of refusing.
-    #[arg(long)]
-    pub discard_foreign: bool,
+    #[command(flatten)]
+    pub guards: crate::areas::GuardArgs,
     #[command(flatten)]
     pub limits: Limits,
     #[command(flatten)]
@@ -66,8 +62,7 @@ pub fn run(args: Args, styles: &Styles) -> CmdResult {
         let opts = UnpackOptions {
             caps: args.limits.caps(),
             trusted: trusted_keys(&args.trusted_key)?,
-            allow_deletions: args.allow_deletions,
-            discard_foreign: args.discard_foreign,
+            guards: args.guards.get(),
             wait: args.wait.get(),
         };
         let display = args.file.display().to_string();

@@ -32,9 +32,12 @@ pub struct Args {
     /// The package file.
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
-    /// A staging area the package should apply to.
+    /// A staging area the package should apply to: unpack's refusals are checked
+    /// against it (base, an older export, foreign files, removals), read only.
     #[arg(long, value_name = "DIR")]
     pub against: Option<PathBuf>,
+    #[command(flatten)]
+    pub guards: crate::areas::GuardArgs,
     /// A public key (written by `catstage keygen`); the package must be signed by one of
     /// the keys given. Repeatable.
     #[arg(long = "trusted-key", value_name = "PUB")]
@@ -98,6 +101,7 @@ pub fn run(args: Args, styles: &Styles) -> CmdResult {
             caps: args.limits.caps(),
             trusted: trusted_keys(&args.trusted_key)?,
             against: args.against.clone(),
+            guards: args.guards.get(),
         };
         let display = args.file.display().to_string();
         let bar = package_bar(styles, &args.file, 1, "verify", args.output.quiet);
