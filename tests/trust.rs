@@ -206,3 +206,18 @@ fn diff_with_a_missing_file_does_not_count_its_volumes_as_unchanged_without_sayi
     let last = stdout(&o).lines().last().unwrap_or_default().to_string();
     assert!(last.starts_with("1 error: the comparison cannot be trusted"), "{last}");
 }
+
+#[test]
+fn a_full_export_that_lists_no_volume_is_a_warning_in_validate_and_plan() {
+    let dir = tmp();
+    let d = dir.path();
+    let (a, _) = next_day(d);
+    let z = d.join("Z");
+    let o = run(&["generate", "--from", p(&a), "-o", p(&z), "--full", "--remove", "30", "-q"]);
+    assert_eq!(code(&o), 0, "{}", crate::support::stderr(&o));
+    let cfg = d.join("sec.toml");
+    let o = run(&["validate", p(&z), "--config", p(&cfg), "--format", "json"]);
+    assert!(codes(&json(&o)).contains(&"CS031".to_string()), "{}", stdout(&o));
+    let o = run(&["plan", p(&z), "--config", p(&cfg), "--type", "full", "--format", "json"]);
+    assert!(codes(&json(&o)).contains(&"CS031".to_string()), "{}", stdout(&o));
+}

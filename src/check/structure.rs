@@ -40,6 +40,17 @@ pub fn check(read: &AreaRead, out: &mut Vec<Diagnostic>) -> Option<CurrentSet> {
     let set = CurrentSet::derive(full, update)?;
     let full = full?;
     let mut findings = Vec::new();
+    if set.entries.is_empty() {
+        findings.push(Diagnostic::new(
+            Code::EmptyExport,
+            Some("FULL".to_string()),
+            format!(
+                "the current set lists no volume (FULL export {}): a FULL import of it deletes every volume of the \
+                 data store on the secondary",
+                full.export.id
+            ),
+        ));
+    }
     if let Some(u) = update {
         if set.update_stale {
             findings.push(

@@ -127,6 +127,9 @@ codes! {
     /// A volume file's facts disagree with its winning summary entry.
     EntryMismatch = 30, "entry-mismatch", Error,
         "the summary entry was not updated with the volume file; re-export, or after a deliberate edit run `catstage seal`";
+    /// The current set lists no volume: a FULL import deletes every volume (R15).
+    EmptyExport = 31, "empty-export", Warning,
+        "check on the primary that the data store really has no volume, and that the export ran in full; do not import it otherwise";
     /// The command could not run: bad usage, a path that cannot be read, a destination that
     /// cannot be replaced, an I/O error.
     CannotRun = 90, "cannot-run", Error,
@@ -407,6 +410,7 @@ CS027 not-a-regular-file
 CS028 store-mismatch
 CS029 unknown-group
 CS030 entry-mismatch
+CS031 empty-export
 CS090 cannot-run
 CS091 not-a-staging-area
 CS092 area-busy

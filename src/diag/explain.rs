@@ -38,6 +38,7 @@ explanations! {
     StoreMismatch => "CS028",
     UnknownGroup => "CS029",
     EntryMismatch => "CS030",
+    EmptyExport => "CS031",
     CannotRun => "CS090",
     NotAStagingArea => "CS091",
     AreaBusy => "CS092",

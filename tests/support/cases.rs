@@ -278,6 +278,12 @@ pub fn err_cases() -> Vec<Case> {
             });
             a.insert("FULL".into(), v);
         }),
+        // Every volume removed by a FULL export: the summary lists none, the files remain
+        // as orphans.
+        case("0031_empty-export", |a| {
+            let v = edit_lines(&a["FULL"], |l| l.retain(|x| !x.starts_with("entry ")));
+            a.insert("FULL".into(), v);
+        }),
         // A directory with a note in it and no summary or volume file: what a wrong path,
         // or a mount point with the wrong filesystem mounted, looks like.
         case("0091_not-a-staging-area", |a| {
