@@ -221,3 +221,28 @@ fn a_full_export_that_lists_no_volume_is_a_warning_in_validate_and_plan() {
     let o = run(&["plan", p(&z), "--config", p(&cfg), "--type", "full", "--format", "json"]);
     assert!(codes(&json(&o)).contains(&"CS031".to_string()), "{}", stdout(&o));
 }
+
+#[test]
+fn pack_raw_refuses_a_file_it_cannot_carry_unless_told_to_leave_it_out() {
+    let dir = tmp();
+    let d = dir.path();
+    let src = d.join("vendor");
+    std::fs::create_dir(&src).unwrap();
+    std::fs::write(src.join("VSAD001"), b"opaque\n").unwrap();
+    std::fs::write(src.join("notes.txt"), b"a file the vendor put here\n").unwrap();
+    let pkg = d.join("v.tar.zst");
+    for quiet in [false, true] {
+        let mut args = vec!["pack", p(&src), "-o", p(&pkg), "--raw"];
+        if quiet {
+            args.push("-q");
+        }
+        let o = run(&args);
+        assert_eq!(code(&o), 1, "{}", stdout(&o));
+        assert!(!pkg.exists(), "a refused pack writes nothing");
+    }
+    let o = run(&["pack", p(&src), "-o", p(&pkg), "--raw", "--format", "json"]);
+    assert_eq!(codes(&json(&o)), ["CS026"]);
+    let o = run(&["pack", p(&src), "-o", p(&pkg), "--raw", "--leave-out", "--format", "json"]);
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+    assert_eq!(codes(&json(&o)), ["CS026"], "what was left out is still listed");
+}

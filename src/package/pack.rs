@@ -35,6 +35,9 @@ pub struct PackOptions {
     pub base: Option<PathBuf>,
     /// Raw mode: any flat directory's files, unchecked.
     pub raw: bool,
+    /// Raw mode: leave out the files whose names a package cannot carry, listing them,
+    /// instead of refusing (a receiving site would lack them).
+    pub leave_out: bool,
     /// The zstd level (1 to 19).
     pub level: i32,
     /// zstd worker threads (at least one; the package bytes do not depend on it).
@@ -252,7 +255,7 @@ pub fn pack(
     let mode = if opts.raw { Mode::Raw } else { Mode::Catstage };
     let (planned, facts, warnings) = match mode {
         Mode::Catstage => plan_catstage(&area)?,
-        Mode::Raw => plan_raw(&area, progress)?,
+        Mode::Raw => plan_raw(&area, opts.leave_out, progress)?,
     };
     let base = match &opts.base {
         Some(b) => Some(read_base_manifest(b).map_err(PackError::Usage)?),
@@ -433,8 +436,13 @@ fn plan_catstage(area: &Area) -> Result<Plan, PackError> {
     Ok((planned, store, crate::check::structure::rollup(warnings)))
 }
 
+const UNCARRIABLE: &str =
+    "its name is not a Guardian file name in upper case (1 to 8 letters and digits, a letter first)";
+
 /// The raw-mode plan: every regular file with a staging file name, hashed on all cores.
-fn plan_raw(area: &Area, progress: Option<Progress<'_>>) -> Result<Plan, PackError> {
+/// A file whose name a package cannot carry is refused (the receiving site would lack
+/// it), unless `leave_out`: then it is left out and listed.
+fn plan_raw(area: &Area, leave_out: bool, progress: Option<Progress<'_>>) -> Result<Plan, PackError> {
     let mut problems = Vec::new();
     let mut warnings = Vec::new();
     let mut names = Vec::new();
@@ -442,11 +450,18 @@ fn plan_raw(area: &Area, progress: Option<Progress<'_>>) -> Result<Plan, PackErr
         match e.kind {
             EntryKind::NotRegular(what) => problems.push(not_regular(&e.name, what)),
             _ if crate::staging::is_staging_file_name(&e.name) => names.push(e.name.clone()),
-            _ => warnings.push(left_out(
-                Code::ForeignFile,
-                &e.name,
-                "its name is not a Guardian file name in upper case (1 to 8 letters and digits, a letter first)",
-            )),
+            _ if leave_out => warnings.push(left_out(Code::ForeignFile, &e.name, UNCARRIABLE)),
+            _ => problems.push(
+                Diagnostic::new(
+                    Code::ForeignFile,
+                    Some(e.name.clone()),
+                    format!("{} cannot be carried: {UNCARRIABLE}", e.name),
+                )
+                .with_severity(crate::diag::Severity::Error)
+                .with_hint(
+                    "rename it, move it out, or give --leave-out to pack without it (the receiving site will lack it)",
+                ),
+            ),
         }
     }
     if !problems.is_empty() {

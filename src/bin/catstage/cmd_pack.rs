@@ -24,7 +24,8 @@ use std::path::PathBuf;
 /// END trailer, SHA-256 against its summary entry), and refuses a damaged staging area
 /// with the diagnostics. Orphans and foreign files are left out and listed. With --raw,
 /// any flat directory (the vendor's own staging files too): every regular file with an
-/// upper-case Guardian file name, unchecked. Symbolic links and other non-regular
+/// upper-case Guardian file name, unchecked; a file with another name is refused, since
+/// the receiving site would lack it, unless --leave-out. Symbolic links and other non-regular
 /// entries are refused, never followed.
 #[derive(clap::Args, Debug)]
 #[command(after_help = "\
@@ -57,6 +58,10 @@ pub struct Args {
     /// Pack any flat directory's files as opaque files (no format checks).
     #[arg(long)]
     pub raw: bool,
+    /// With --raw: leave out the files whose names a package cannot carry (listed as
+    /// CS026) instead of refusing; the receiving site will lack them.
+    #[arg(long, requires = "raw")]
+    pub leave_out: bool,
     /// zstd compression level, 1 to 19.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_LEVEL, value_parser = level_range())]
     pub level: i32,
@@ -86,6 +91,7 @@ pub fn run(args: Args, styles: &Styles) -> CmdResult {
         let opts = PackOptions {
             base: args.base.clone(),
             raw: args.raw,
+            leave_out: args.leave_out,
             level: args.level,
             workers,
             signer,
