@@ -512,7 +512,7 @@ pub fn replace_nodes(
     wait: Wait,
 ) -> Result<NodesReport, NodesError> {
     // Only a rewrite in place writes to the area; the others read it.
-    let access = if *target == Target::InPlace { Access::Write(wait) } else { Access::Read };
+    let access = if *target == Target::InPlace { Access::Write(wait) } else { Access::Read(wait) };
     let area = Area::open(dir, access, Want::Area)?;
     let out_area = match target {
         Target::Dir(out) => Some(Area::open(out, Access::Write(wait), Want::New)?),

@@ -523,7 +523,7 @@ fn every_bit_flip_of_a_generated_volume_file_is_an_error_naming_it() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("g");
     let params = Params { volumes: 6, diskfiles: 4, ..Params::default() };
-    generate(&params, &out, None).unwrap();
+    generate(&params, &out, catstage::disk::Wait::No, None).unwrap();
     let base: Files = support::read_area(&out);
     expect_clean("generated", base.clone());
     let smallest = base.iter().filter(|(k, _)| k.starts_with('V')).min_by_key(|(_, v)| v.len()).unwrap().0.clone();

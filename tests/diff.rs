@@ -28,12 +28,12 @@ proptest! {
     ) {
         let dir = tempfile::tempdir().unwrap();
         let (a, b) = (dir.path().join("a"), dir.path().join("b"));
-        generate(&Params { volumes, seed, diskfiles: 20, ..Params::default() }, &a, None).unwrap();
+        generate(&Params { volumes, seed, diskfiles: 20, ..Params::default() }, &a, catstage::disk::Wait::No, None).unwrap();
         let remove = if full { remove.min(volumes - 1) } else { 0 };
         let update = update.min(volumes - remove);
         let next = NextParams { update, add, remove, full, seed, diskfiles: 20, ..NextParams::default() };
         generate_next(&a, &b, &next, None).unwrap();
-        let open = |p: &std::path::Path| Area::open(p, Access::Read, Want::Area).unwrap();
+        let open = |p: &std::path::Path| Area::open(p, Access::Read(catstage::disk::Wait::No), Want::Area).unwrap();
         let (sa, sb) = (open(&a), open(&b));
         let d = diff("a", &sa, "b", &sb, false).unwrap();
         prop_assert!(d.diagnostics.is_empty(), "{:?}", d.diagnostics);
@@ -187,7 +187,8 @@ fn status_figures_and_the_role_switch_comparison() {
 
 fn copy_pair(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
     let (a, b) = (dir.join("A"), dir.join("B"));
-    generate(&Params { volumes: 30, seed: 4, diskfiles: 20, ..Params::default() }, &a, None).unwrap();
+    generate(&Params { volumes: 30, seed: 4, diskfiles: 20, ..Params::default() }, &a, catstage::disk::Wait::No, None)
+        .unwrap();
     let o = std::process::Command::new("cp").arg("-a").arg(&a).arg(&b).output().unwrap();
     assert!(o.status.success());
     (a, b)

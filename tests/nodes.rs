@@ -103,7 +103,7 @@ proptest! {
         let dir = tempfile::tempdir().unwrap();
         let (a, b) = (dir.path().join("a"), dir.path().join("b"));
         let update = update.min(volumes);
-        generate(&Params { volumes, seed, diskfiles: 15, update, ..Params::default() }, &a, None).unwrap();
+        generate(&Params { volumes, seed, diskfiles: 15, update, ..Params::default() }, &a, catstage::disk::Wait::No, None).unwrap();
         let o = run(&["replace-nodes", s(&a), "--map", "\\SYNTH=\\DRSITE", "-o", s(&b), "--format", "json"]);
         prop_assert_eq!(code(&o), 0);
         let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();

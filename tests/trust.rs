@@ -246,3 +246,43 @@ fn pack_raw_refuses_a_file_it_cannot_carry_unless_told_to_leave_it_out() {
     assert_eq!(code(&o), 0, "{}", stdout(&o));
     assert_eq!(codes(&json(&o)), ["CS026"], "what was left out is still listed");
 }
+
+#[test]
+fn every_command_that_advises_wait_accepts_it() {
+    // The advice a busy lock gives (CS092) names --wait: every command that opens a
+    // staging area or writes a file under a lock takes it.
+    for cmd in [
+        "validate",
+        "diff",
+        "plan",
+        "status",
+        "keys",
+        "images",
+        "verify",
+        "generate",
+        "keygen",
+        "pack",
+        "unpack",
+        "seal",
+        "sync",
+        "replace-nodes",
+    ] {
+        let help = stdout(&run(&[cmd, "--help"]));
+        assert!(help.contains("--wait"), "{cmd} --help lacks --wait");
+    }
+}
+
+#[test]
+fn a_reader_given_wait_waits_for_the_writers_lock() {
+    let dir = tmp();
+    let area = copy_area("fixtures/slab-a-daily", &dir.path().join("s"));
+    let held = crate::support::Paused::at("locked", &["seal", p(&area), "FULL"], &[]);
+    let busy = run(&["validate", p(&area), "--format", "json"]);
+    assert_eq!(code(&busy), 2);
+    assert_eq!(codes(&json(&busy)), ["CS092"]);
+    // The reader stops once it has found the lock taken, before it waits.
+    let reader = crate::support::Paused::at("lock-busy", &["keys", "--wait", p(&area)], &[]);
+    assert_eq!(held.resume().0, 0);
+    let (status, rest) = reader.resume();
+    assert_eq!(status, 0, "{rest}");
+}

@@ -19,8 +19,9 @@ use std::time::{Duration, SystemTime};
 /// Reading or writing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Access {
-    /// Reading: no file is created; a shared lock where a writer's lock file exists.
-    Read,
+    /// Reading: no file is created; a shared lock where a writer's lock file exists,
+    /// waiting for a writer as said.
+    Read(Wait),
     /// Writing: the exclusive lock, waiting as said; what interrupted runs left is
     /// recovered first.
     Write(Wait),
@@ -177,7 +178,7 @@ impl Area {
     pub fn open(path: &Path, access: Access, want: Want) -> Result<Area, AreaError> {
         let shown = path.to_path_buf();
         let resolved = match access {
-            Access::Read => {
+            Access::Read(_) => {
                 resolve(path).unwrap_or_else(|| std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()))
             }
             Access::Write(_) => resolve_target(path)?,
@@ -185,7 +186,7 @@ impl Area {
         let parent = resolved.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("/"));
         let name = resolved.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let (lock, recovered) = match access {
-            Access::Read => {
+            Access::Read(wait) => {
                 match fs::metadata(path) {
                     Ok(m) if m.is_dir() => {}
                     Ok(_) => return Err(AreaError::NotADirectory(shown)),
@@ -202,7 +203,7 @@ impl Area {
                     }
                     Err(e) => return Err(io_at(Op::Stat, path)(e)),
                 }
-                (Lock::shared_if_present(&resolved).map_err(|e| lock_error(path, e))?, Recovered::default())
+                (Lock::shared_if_present(&resolved, wait).map_err(|e| lock_error(path, e))?, Recovered::default())
             }
             Access::Write(wait) => {
                 if !parent.is_dir() {

@@ -175,8 +175,14 @@ impl Lock {
 
     /// Takes a shared lock of `target` if its lock file exists; `None` when it does not
     /// (no writer is at work) or cannot be opened for reading.
-    pub fn shared_if_present(target: &Path) -> Result<Option<Lock>, LockError> {
+    /// A writer's lock is waited for as `wait` says, as writers wait for each other.
+    pub fn shared_if_present(target: &Path, wait: Wait) -> Result<Option<Lock>, LockError> {
         let Some(path) = lock_path(target) else { return Ok(None) };
+        let deadline = match wait {
+            Wait::For(d) => Some(Instant::now() + d),
+            _ => None,
+        };
+        let mut found_busy = false;
         loop {
             let file = match File::open(&path) {
                 Ok(f) => f,
@@ -188,7 +194,22 @@ impl Lock {
             };
             match file.try_lock_shared() {
                 Ok(()) => {}
-                Err(TryLockError::WouldBlock) => return Err(LockError::Busy(path)),
+                Err(TryLockError::WouldBlock) => {
+                    if wait != Wait::No && !found_busy {
+                        found_busy = true;
+                        super::hooks::pause_point("lock-busy");
+                    }
+                    match (wait, deadline) {
+                        (Wait::Forever, _) => {
+                            file.lock_shared().map_err(|e| LockError::Io(DiskError::new(Op::Lock, &path, e)))?
+                        }
+                        (_, Some(d)) if Instant::now() < d => {
+                            std::thread::sleep(POLL);
+                            continue;
+                        }
+                        _ => return Err(LockError::Busy(path)),
+                    }
+                }
                 Err(TryLockError::Error(e)) => return Err(LockError::Io(DiskError::new(Op::Lock, &path, e))),
             }
             match still_named(&file, &path) {
@@ -238,10 +259,10 @@ mod tests {
         let target = dir.path().join("area");
         let w = Lock::exclusive(&target, Wait::No).unwrap();
         assert!(w.path().exists());
-        assert!(matches!(Lock::shared_if_present(&target), Err(LockError::Busy(_))));
+        assert!(matches!(Lock::shared_if_present(&target, Wait::No), Err(LockError::Busy(_))));
         drop(w);
         assert!(!dir.path().join(".area.catstage-lock").exists(), "nothing left beside the target");
-        assert!(Lock::shared_if_present(&target).unwrap().is_none(), "no lock file: no writer");
+        assert!(Lock::shared_if_present(&target, Wait::No).unwrap().is_none(), "no lock file: no writer");
         assert!(!Lock::writer_active(&target));
     }
 
@@ -250,7 +271,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let target = dir.path().join("area");
         std::fs::write(dir.path().join(".area.catstage-lock"), b"").unwrap();
-        let r = Lock::shared_if_present(&target).unwrap().unwrap();
+        let r = Lock::shared_if_present(&target, Wait::No).unwrap().unwrap();
         assert_eq!(r.mode(), LockMode::Shared);
         assert!(matches!(Lock::exclusive(&target, Wait::No), Err(LockError::Busy(_))));
         drop(r);

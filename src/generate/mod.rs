@@ -139,10 +139,16 @@ pub(crate) fn write_summary_file(tree: &NewTree<'_>, summary: &Summary) -> Resul
     Ok(bytes.len() as u64)
 }
 
-/// Generates a new staging area in `out` (which must not exist or be empty).
-pub fn generate(params: &Params, out: &Path, progress: Option<Progress<'_>>) -> Result<Generated, GenerateError> {
+/// Generates a new staging area in `out` (which must not exist or be empty), waiting for
+/// its lock as `wait` says.
+pub fn generate(
+    params: &Params,
+    out: &Path,
+    wait: Wait,
+    progress: Option<Progress<'_>>,
+) -> Result<Generated, GenerateError> {
     params.check().map_err(GenerateError::Params)?;
-    let area = Area::open(out, Access::Write(Wait::No), Want::New)?;
+    let area = Area::open(out, Access::Write(wait), Want::New)?;
     let tree = area.rebuild()?;
     let groups = params.groups();
     let created = params.created();

@@ -31,6 +31,8 @@ pub struct NextParams {
     pub diskfiles: u64,
     /// Percentage of added volumes that are encrypted.
     pub encrypted_percent: u32,
+    /// How long to wait for a writer's lock on the source area.
+    pub wait: Wait,
 }
 
 impl Default for NextParams {
@@ -45,6 +47,7 @@ impl Default for NextParams {
             tapefiles: p.tapefiles,
             diskfiles: p.diskfiles,
             encrypted_percent: p.encrypted_percent,
+            wait: Wait::No,
         }
     }
 }
@@ -80,7 +83,7 @@ pub fn generate_next(
     p: &NextParams,
     progress: Option<Progress<'_>>,
 ) -> Result<Generated, GenerateError> {
-    let src = Area::open(from, Access::Read, Want::Area).map_err(|e| GenerateError::Source(e.to_string()))?;
+    let src = Area::open(from, Access::Read(p.wait), Want::Area).map_err(|e| GenerateError::Source(e.to_string()))?;
     let report = src.finish(crate::validate::validate(&src, None)).map_err(|e| GenerateError::Source(e.to_string()))?;
     if report.errors > 0 {
         return Err(GenerateError::Source(format!(
@@ -144,7 +147,7 @@ pub fn generate_next(
         return Err(GenerateError::Source("cannot add volumes: the staging area defines no volume group".into()));
     }
 
-    let area = Area::open(out, Access::Write(Wait::No), Want::New)?;
+    let area = Area::open(out, Access::Write(p.wait), Want::New)?;
     let tree = area.rebuild()?;
     // Existing volumes: rewritten when changed (or when a FULL export rewrites them all),
     // otherwise copied with their modification time.

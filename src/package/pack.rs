@@ -240,7 +240,7 @@ pub fn pack(
     opts: &PackOptions,
     progress: Option<Progress<'_>>,
 ) -> Result<PackReport, PackError> {
-    let area = Area::open(staging, Access::Read, if opts.raw { Want::Dir } else { Want::Area })?;
+    let area = Area::open(staging, Access::Read(opts.wait), if opts.raw { Want::Dir } else { Want::Area })?;
     check_output(staging, output)?;
     // The output next: its lock, what an interrupted pack left beside it, and an
     // existing package refused unless --force, all before the area is read.

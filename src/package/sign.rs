@@ -99,9 +99,9 @@ pub fn check_signature(bytes: &[u8], manifest: &[u8]) -> Result<PublicKey, Strin
 }
 
 /// Writes a new key pair: `NAME.key` (the secret, mode 0600) and `NAME.pub`. Refuses to
-/// overwrite either.
-pub fn keygen(name: &Path) -> Result<(PathBuf, PathBuf, PublicKey), crate::disk::AreaError> {
-    use crate::disk::{AreaError, AtomicFile, DiskError, Op, Wait};
+/// overwrite either; waits for a lock held by another writer as `wait` says.
+pub fn keygen(name: &Path, wait: crate::disk::Wait) -> Result<(PathBuf, PathBuf, PublicKey), crate::disk::AreaError> {
+    use crate::disk::{AreaError, AtomicFile, DiskError, Op};
     let secret_path = with_suffix(name, "key");
     let public_path = with_suffix(name, "pub");
     for p in [&secret_path, &public_path] {
@@ -117,8 +117,8 @@ pub fn keygen(name: &Path) -> Result<(PathBuf, PathBuf, PublicKey), crate::disk:
     let public = PublicKey(key.verifying_key());
     // Both files are written aside, then put in place: the public key first, so that a
     // crash in between never leaves a secret key without its public half.
-    let (secret_file, mut s) = AtomicFile::begin(&secret_path, 0o600, false, Wait::No)?;
-    let (public_file, mut p) = AtomicFile::begin(&public_path, 0o644, false, Wait::No)?;
+    let (secret_file, mut s) = AtomicFile::begin(&secret_path, 0o600, false, wait)?;
+    let (public_file, mut p) = AtomicFile::begin(&public_path, 0o644, false, wait)?;
     let write = |f: &mut fs::File, path: &Path, text: String| {
         f.write_all(text.as_bytes()).map_err(|e| AreaError::Io(DiskError::new(Op::Write, path, e)))
     };
@@ -173,9 +173,9 @@ mod tests {
     #[test]
     fn sign_and_check() {
         let dir = tempfile::tempdir().unwrap();
-        let (sk, pk, public) = keygen(&dir.path().join("site")).unwrap();
+        let (sk, pk, public) = keygen(&dir.path().join("site"), crate::disk::Wait::No).unwrap();
         assert_eq!(fs::metadata(&sk).unwrap().permissions().mode() & 0o777, 0o600);
-        assert!(keygen(&dir.path().join("site")).is_err(), "never overwrites");
+        assert!(keygen(&dir.path().join("site"), crate::disk::Wait::No).is_err(), "never overwrites");
         let secret = read_secret_key(&sk).unwrap();
         assert_eq!(read_public_key(&pk).unwrap(), public);
         let member = secret.signature_member(b"manifest bytes");

@@ -25,6 +25,8 @@ pub struct VerifyOptions {
     /// With `against`: what `unpack` would be allowed (`--allow-deletions`,
     /// `--discard-foreign`, `--allow-older`), so that "applies" means unpack would.
     pub guards: GuardOptions,
+    /// With `against`: how long to wait for a writer's lock on it.
+    pub wait: crate::disk::Wait,
 }
 
 /// What verify found.
@@ -166,7 +168,7 @@ pub fn verify(
     };
     if let (Some(dir), Some(m)) = (&opts.against, &report.manifest) {
         // Opened as unpack opens its destination, but to read: no file is created.
-        let area = Area::open(dir, Access::Read, Want::DirOrNothing).map_err(io::Error::other)?;
+        let area = Area::open(dir, Access::Read(opts.wait), Want::DirOrNothing).map_err(io::Error::other)?;
         let g = guard(&area, dir, m, summaries.age().as_ref(), &opts.guards);
         let g = area.finish(g).map_err(io::Error::other)?;
         report.diagnostics.extend(g.refusals);

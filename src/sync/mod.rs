@@ -300,7 +300,7 @@ pub fn sync(req: &SyncRequest<'_>) -> Result<SyncReport, SyncError> {
         return Ok(SyncReport::not_run(req, diags, start));
     }
     // One writer per staging area (R19); a dry run only reads.
-    let access = if req.dry_run { Access::Read } else { Access::Write(req.wait) };
+    let access = if req.dry_run { Access::Read(req.wait) } else { Access::Write(req.wait) };
     let area = Area::open(req.staging, access, Want::DirOrNothing)?;
     let st = Staging::read(&area).map_err(SyncError::Cannot)?;
     let created = created(req, &def)?;

@@ -7,10 +7,11 @@ use std::io;
 use std::path::Path;
 use std::time::Duration;
 
-/// Opens the staging area `path` for reading (no file is created). `flag` names the option
-/// that gave the path, for messages (`--against`).
-pub fn read(path: &Path, flag: Option<&str>) -> Result<Area, Failure> {
-    Area::open(path, Access::Read, Want::Area).map_err(|e| named(flag, e))
+/// Opens the staging area `path` for reading (no file is created), waiting for a
+/// writer's lock as `wait` says. `flag` names the option that gave the path, for messages
+/// (`--against`).
+pub fn read(path: &Path, flag: Option<&str>, wait: Wait) -> Result<Area, Failure> {
+    Area::open(path, Access::Read(wait), Want::Area).map_err(|e| named(flag, e))
 }
 
 fn named(flag: Option<&str>, e: AreaError) -> Failure {
@@ -42,7 +43,7 @@ pub fn parse_wait(s: &str) -> Result<Wait, String> {
         .map_err(|_| format!("{s:?} is not a number of seconds (give --wait alone to wait as long as it takes)"))
 }
 
-/// The lock option every writer has.
+/// The lock option every command that opens a staging area has, readers included.
 #[derive(clap::Args, Debug, Clone, Copy)]
 pub struct WaitArgs {
     /// When another catstage process holds the staging area's lock, wait for it: up to

@@ -46,13 +46,15 @@ pub struct Args {
     pub verbose: bool,
     #[command(flatten)]
     pub output: crate::output::OutputArgs,
+    #[command(flatten)]
+    pub wait: crate::areas::WaitArgs,
 }
 
 pub fn run(args: Args, styles: &Styles) -> CmdResult {
     args.output.apply();
     let result = (|| {
-        let a = areas::read(&args.a, None)?;
-        let b = areas::read(&args.b, None)?;
+        let a = areas::read(&args.a, None, args.wait.get())?;
+        let b = areas::read(&args.b, None, args.wait.get())?;
         let (na, nb) = (args.a.display().to_string(), args.b.display().to_string());
         areas::finish(&[&a, &b], diff(&na, &a, &nb, &b, args.verify))
     })();

@@ -94,6 +94,8 @@ pub struct Args {
     /// Print nothing on success.
     #[arg(short, long)]
     pub quiet: bool,
+    #[command(flatten)]
+    pub wait: crate::areas::WaitArgs,
 }
 
 pub fn run(args: Args, styles: &Styles) -> CmdResult {
@@ -119,6 +121,7 @@ pub fn run(args: Args, styles: &Styles) -> CmdResult {
             tapefiles: args.tapefiles,
             diskfiles: args.diskfiles,
             encrypted_percent: args.encrypted,
+            wait: args.wait.get(),
         };
         generate_next(from, &args.output, &p, None).map_err(fail)?
     } else {
@@ -141,7 +144,7 @@ pub fn run(args: Args, styles: &Styles) -> CmdResult {
         let estimate = params.volumes.saturating_mul(params.diskfiles.saturating_add(10)).saturating_mul(150);
         let bar = styles.progress(estimate, "generate", args.quiet);
         let tick = |n: u64| bar.inc(n);
-        let g = generate(&params, &args.output, Some(&tick)).map_err(fail)?;
+        let g = generate(&params, &args.output, args.wait.get(), Some(&tick)).map_err(fail)?;
         bar.finish_and_clear();
         g
     };

@@ -59,6 +59,8 @@ pub struct Args {
     pub tolerance: Option<String>,
     #[command(flatten)]
     pub output: crate::output::OutputArgs,
+    #[command(flatten)]
+    pub wait: crate::areas::WaitArgs,
 }
 
 /// The image options of `status` and `plan`.
@@ -139,7 +141,7 @@ fn prepare_and_check(args: &Args, staging: &str) -> Result<ImagesReport, Failure
     };
     // Listing the staging area overlaps the listing of the data paths.
     let read = || {
-        let area = Area::open(&args.staging, Access::Read, Want::Area).map_err(ImagesError::Open)?;
+        let area = Area::open(&args.staging, Access::Read(args.wait.get()), Want::Area).map_err(ImagesError::Open)?;
         let catalog = read_catalog(&area).map_err(ImagesError::Staging);
         area.still_current().map_err(ImagesError::Open)?;
         catalog
@@ -179,7 +181,8 @@ pub fn check_for(
 
 /// `generate --images`: the image tree of the staging area just written.
 pub fn write_tree(area: &Path, dir: &Path, paths: u32) -> Result<catstage::images::tree::ImageTree, Failure> {
-    let src = Area::open(area, Access::Read, Want::Area)?;
+    // The area was just written by this process: nobody else holds its lock.
+    let src = Area::open(area, Access::Read(catstage::disk::Wait::No), Want::Area)?;
     catstage::images::tree::write_image_tree(&src, dir, paths).map_err(|e| Failure::msg(e.to_string()))
 }
 

@@ -23,10 +23,12 @@ pub struct Args {
     /// The key pair's name: NAME.key and NAME.pub are written.
     #[arg(short, long, value_name = "NAME")]
     pub output: PathBuf,
+    #[command(flatten)]
+    pub wait: crate::areas::WaitArgs,
 }
 
 pub fn run(args: Args, _styles: &Styles) -> CmdResult {
-    let (secret, public, key) = keygen(&args.output).map_err(Failure::from)?;
+    let (secret, public, key) = keygen(&args.output, args.wait.get()).map_err(Failure::from)?;
     println!("wrote {} (the secret key: keep it at the packing site, for pack --sign)", secret.display());
     println!("wrote {} (the public key: give it to the receiving site, for --trusted-key)", public.display());
     println!("public key {key}");

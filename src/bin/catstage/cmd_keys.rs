@@ -30,12 +30,14 @@ pub struct Args {
     pub config: Option<PathBuf>,
     #[command(flatten)]
     pub output: crate::output::OutputArgs,
+    #[command(flatten)]
+    pub wait: crate::areas::WaitArgs,
 }
 
 pub fn run(args: Args, styles: &crate::output::Styles) -> CmdResult {
     args.output.apply();
     let result = (|| {
-        let area = areas::read(&args.staging, None)?;
+        let area = areas::read(&args.staging, None, args.wait.get())?;
         let loaded = match &args.config {
             Some(p) => Some(areas::config(p)?),
             None => None,

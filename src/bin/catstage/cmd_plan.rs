@@ -67,18 +67,21 @@ pub struct Args {
     pub images: crate::cmd_images::ImageOptions,
     #[command(flatten)]
     pub output: crate::output::OutputArgs,
+    #[command(flatten)]
+    pub wait: crate::areas::WaitArgs,
 }
 
 pub fn run(args: Args, styles: &Styles) -> CmdResult {
     args.output.apply();
     let result = (|| {
-        let area = areas::read(&args.staging, None)?;
+        let area = areas::read(&args.staging, None, args.wait.get())?;
         let loaded = areas::config(&args.config)?;
         let baseline = match &args.baseline {
-            Some(b) => Some(areas::read(b, Some("--baseline"))?),
+            Some(b) => Some(areas::read(b, Some("--baseline"), args.wait.get())?),
             None => None,
         };
-        let (references, reference_diagnostics) = crate::cmd_validate::references(&args.against, &args.labels)?;
+        let (references, reference_diagnostics) =
+            crate::cmd_validate::references(&args.against, &args.labels, args.wait.get())?;
         let req = PlanRequest {
             config: &loaded,
             import_type: args.import_type.into(),

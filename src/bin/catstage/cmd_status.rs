@@ -43,14 +43,16 @@ pub struct Args {
     pub images: crate::cmd_images::ImageOptions,
     #[command(flatten)]
     pub output: crate::output::OutputArgs,
+    #[command(flatten)]
+    pub wait: crate::areas::WaitArgs,
 }
 
 pub fn run(args: Args, styles: &Styles) -> CmdResult {
     args.output.apply();
     let result = (|| {
-        let area = areas::read(&args.staging, None)?;
+        let area = areas::read(&args.staging, None, args.wait.get())?;
         let baseline = match &args.baseline {
-            Some(b) => Some(areas::read(b, Some("--baseline"))?),
+            Some(b) => Some(areas::read(b, Some("--baseline"), args.wait.get())?),
             None => None,
         };
         let images = crate::cmd_images::images_for(&args.staging, &area, &args.images, args.config.as_deref())?;

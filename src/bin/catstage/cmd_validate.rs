@@ -83,6 +83,8 @@ pub struct Args {
     pub format: ReportFormat,
     #[command(flatten)]
     pub shown: crate::output::Shown,
+    #[command(flatten)]
+    pub wait: crate::areas::WaitArgs,
 }
 
 /// `validate --format`.
@@ -133,7 +135,7 @@ impl Inputs {
             Some(p) => Some(areas::config(p)?),
             None => None,
         };
-        let (references, reference_diagnostics) = references(&args.against, &args.labels)?;
+        let (references, reference_diagnostics) = references(&args.against, &args.labels, args.wait.get())?;
         Ok(Inputs { config, references, reference_diagnostics })
     }
 
@@ -173,7 +175,7 @@ fn check_with(
     args: &Args,
     styles: &Styles,
 ) -> Result<catstage::validate::Report, Failure> {
-    let area = areas::read(path, None)?;
+    let area = areas::read(path, None, args.wait.get())?;
     let checks = Checks {
         config,
         references: &inputs.references,
@@ -301,11 +303,12 @@ fn machine_report(batch: Result<Batch, Failure>, args: &Args, styles: &Styles) -
 pub fn references(
     against: &[PathBuf],
     labels: &[PathBuf],
+    wait: catstage::disk::Wait,
 ) -> Result<(Vec<catstage::staging::Reference>, Vec<catstage::diag::Diagnostic>), Failure> {
     let mut references = Vec::new();
     let mut diagnostics = Vec::new();
     for other in against {
-        let a = areas::read(other, Some("--against"))?;
+        let a = areas::read(other, Some("--against"), wait)?;
         let (r, d) = areas::finish(&[&a], read_reference_area(&other.display().to_string(), &a))?;
         references.push(r);
         diagnostics.extend(d);

@@ -46,6 +46,8 @@ pub struct Args {
     pub limits: Limits,
     #[command(flatten)]
     pub output: crate::output::OutputArgs,
+    #[command(flatten)]
+    pub wait: crate::areas::WaitArgs,
 }
 
 /// The size limits enforced while decompressing, shared with unpack.
@@ -102,6 +104,7 @@ pub fn run(args: Args, styles: &Styles) -> CmdResult {
             trusted: trusted_keys(&args.trusted_key)?,
             against: args.against.clone(),
             guards: args.guards.get(),
+            wait: args.wait.get(),
         };
         let display = args.file.display().to_string();
         let bar = package_bar(styles, &args.file, 1, "verify", args.output.quiet);
