@@ -246,8 +246,9 @@ pub fn seal(dir: &Path, files: &[String], wait: Wait) -> Result<Sealed, SealErro
         }
     }
     let full_id = summaries.get(&ExportType::Full).map(|(s, _)| s.export.id.clone());
-    let update_current =
-        summaries.get(&ExportType::Update).is_some_and(|(s, _)| s.export.base.is_some() && s.export.base == full_id);
+    let update_current = summaries.get(&ExportType::Update).is_some_and(|(s, _)| {
+        full_id.as_deref().is_some_and(|id| crate::model::builds_on(s.export.base.as_deref(), id))
+    });
 
     // The volume files, parsed streaming.
     let mut volume_updates: Vec<(Label, String, Framed, crate::parse::ParsedVolume)> = Vec::new();

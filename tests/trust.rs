@@ -286,3 +286,27 @@ fn a_reader_given_wait_waits_for_the_writers_lock() {
     let (status, rest) = reader.resume();
     assert_eq!(status, 0, "{rest}");
 }
+
+#[test]
+fn images_refuses_a_summary_header_validate_refuses() {
+    let dir = tmp();
+    let d = dir.path();
+    let area = d.join("A");
+    let paths = d.join("img");
+    let o = run(&["generate", "-o", p(&area), "--volumes", "30", "--seed", "5", "--images", p(&paths), "-q"]);
+    assert_eq!(code(&o), 0, "{}", crate::support::stderr(&o));
+    let ok = run(&["images", p(&area), "--path", p(&paths.join("path1")), "--format", "json"]);
+    assert_eq!(code(&ok), 0, "{}", stdout(&ok));
+    // A version with a leading zero, re-sealed: well framed, but not a header the format
+    // allows.
+    let bytes = std::fs::read(area.join("FULL")).unwrap();
+    let text = String::from_utf8(crate::support::content(&bytes).to_vec()).unwrap();
+    let text = text.replacen("CATSTAGE SUMMARY 1.0\n", "CATSTAGE SUMMARY 1.01\n", 1);
+    std::fs::write(area.join("FULL"), crate::support::reseal(text.as_bytes())).unwrap();
+    let v = run(&["validate", p(&area), "--format", "json"]);
+    assert_eq!(code(&v), 1);
+    assert!(codes(&json(&v)).contains(&"CS002".to_string()));
+    let o = run(&["images", p(&area), "--path", p(&paths.join("path1")), "--format", "json"]);
+    assert_eq!(code(&o), 1, "{}", stdout(&o));
+    assert!(codes(&json(&o)).contains(&"CS002".to_string()), "{}", stdout(&o));
+}

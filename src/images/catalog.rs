@@ -11,7 +11,9 @@
 
 use crate::diag::{Code, Diagnostic, FileDiagnostics};
 use crate::model::{ExportType, Label, TapeVolumeStatus, Timestamp, VolumeStatus, parse_uint};
-use crate::parse::{Lexed, LineHandler, MAX_LINE, frame, lex, read_some, read_summary, unescape};
+use crate::parse::{
+    FileKind, Lexed, LineHandler, MAX_LINE, frame, lex, parse_header, read_some, read_summary, unescape,
+};
 use crate::staging::{EntryKind, Source};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
@@ -108,8 +110,9 @@ impl LineHandler for LeanSummary<'_> {
             return;
         };
         if number == 1 {
-            let minor = text.strip_prefix("CATSTAGE SUMMARY 1.");
-            self.damaged = !minor.is_some_and(|m| !m.is_empty() && m.bytes().all(|b| b.is_ascii_digit()));
+            // The one header parser: anything it does not accept cleanly goes to the full
+            // parser, whose findings are reported.
+            self.damaged = !matches!(parse_header(line, FileKind::Summary), Ok((_, None)));
             return;
         }
         if !matches!(lex(text, &mut self.lexed), Ok(None)) {
@@ -193,17 +196,11 @@ pub fn read_catalog(src: &dyn Source) -> io::Result<Catalog> {
         }
         return Ok(Catalog { has_current_set: false, volumes: Vec::new(), groups: groups.ids, diagnostics });
     };
-    // The current set (formats/README.md §7): FULL's entries, overridden and extended by
-    // UPDATE's when UPDATE builds on this FULL.
-    let mut set: Vec<(Label, (u32, u64))> = full.entries.into_iter().map(|(l, g, t)| (l, (g, t))).collect();
-    if let Some(u) = update.filter(|u| u.base.is_some() && u.base == full.id) {
-        set.extend(u.entries.into_iter().map(|(l, g, t)| (l, (g, t))));
-    }
-    // A stable sort keeps UPDATE's entry after FULL's for one label; the last one wins.
-    set.sort_by_key(|e| e.0);
-    let mut set: Vec<(Label, (u32, u64))> = set.into_iter().rev().collect();
-    set.dedup_by_key(|e| e.0);
-    set.reverse();
+    // The current set, by the one rule (formats/README.md §7).
+    let full_id = full.id.clone().unwrap_or_default();
+    let update = update.filter(|u| crate::model::builds_on(u.base.as_deref(), &full_id));
+    let pairs = |s: SummaryFacts| s.entries.into_iter().map(|(l, g, t)| (l, (g, t)));
+    let set: Vec<(Label, (u32, u64))> = crate::model::overlay(pairs(full), update.map(pairs)).into_iter().collect();
     let volumes = set
         .par_iter()
         .map_init(Vec::new, |buf, &(label, (group, tapefiles))| {
@@ -246,11 +243,11 @@ fn head_facts(bytes: &[u8], label: &Label) -> Result<HeadFacts, String> {
         std::str::from_utf8(line).map_err(|_| format!("its {what} is not UTF-8 text"))
     };
     let header = next("header")?;
-    if !header
-        .strip_prefix("CATSTAGE VOLUME 1.")
-        .is_some_and(|m| !m.is_empty() && m.bytes().all(|b| b.is_ascii_digit()))
-    {
-        return Err("its first line is not a CATSTAGE VOLUME 1.x header".into());
+    match parse_header(header.as_bytes(), FileKind::Volume) {
+        Ok((_, None)) => {}
+        Ok((_, Some(e))) | Err(e) => {
+            return Err(format!("its first line is not a CATSTAGE VOLUME 1.x header: {}", e.message));
+        }
     }
     let mut lexed = Lexed::default();
     let export = next("export record")?;

@@ -10,7 +10,7 @@ mod values;
 mod volume;
 
 pub use age::{Direction, ExportAge, ExportMark};
-pub use current::{CurrentSet, WinningEntry};
+pub use current::{CurrentSet, WinningEntry, builds_on, overlay};
 pub use summary::{Entry, Group, NodeMap, Summary, SummaryExport};
 pub use time::Timestamp;
 pub use values::{

@@ -40,6 +40,8 @@ pub struct LineError {
     pub column: usize,
     /// What is wrong.
     pub message: String,
+    /// True for the note that the line ends with CR LF (see `LexError::crlf`).
+    pub crlf: bool,
 }
 
 fn number(i: &[u8]) -> IResult<&[u8], &[u8]> {
@@ -84,6 +86,7 @@ pub fn parse_header(line: &[u8], expected: FileKind) -> Result<(Version, Option<
             code: Code::NonCanonical,
             column: 1,
             message: "the file starts with a UTF-8 byte-order mark; the format has none".to_string(),
+            crlf: false,
         });
     }
     if let Some(rest) = body.strip_suffix(b"\r") {
@@ -91,7 +94,8 @@ pub fn parse_header(line: &[u8], expected: FileKind) -> Result<(Version, Option<
         note.get_or_insert(LineError {
             code: Code::NonCanonical,
             column: line.len(),
-            message: "the line ends with CR LF; the format uses LF alone".to_string(),
+            message: super::lex::CRLF.to_string(),
+            crlf: true,
         });
     }
     let Ok((rest, (kind, major, minor))) = header_parts(body) else {
@@ -100,13 +104,14 @@ pub fn parse_header(line: &[u8], expected: FileKind) -> Result<(Version, Option<
         } else {
             "this is not a catstage file: the first line must be `CATSTAGE <KIND> <major>.<minor>`".to_string()
         };
-        return Err(LineError { code: Code::UnsupportedVersion, column: 1, message });
+        return Err(LineError { code: Code::UnsupportedVersion, column: 1, message, crlf: false });
     };
     if !rest.is_empty() {
         return Err(LineError {
             code: Code::UnsupportedVersion,
             column: shift + body.len() - rest.len() + 1,
             message: "unexpected text after the header's version".to_string(),
+            crlf: false,
         });
     }
     let kind_str = String::from_utf8_lossy(kind);
@@ -120,6 +125,7 @@ pub fn parse_header(line: &[u8], expected: FileKind) -> Result<(Version, Option<
             } else {
                 format!("unknown file kind {kind_str}")
             },
+            crlf: false,
         });
     }
     let major_col = shift + 10 + kind.len() + 1;
@@ -128,6 +134,7 @@ pub fn parse_header(line: &[u8], expected: FileKind) -> Result<(Version, Option<
             code: Code::UnsupportedVersion,
             column: major_col,
             message: "the version is two decimal numbers without leading zeros, e.g. 1.0".to_string(),
+            crlf: false,
         });
     };
     if major != 1 {
@@ -135,6 +142,7 @@ pub fn parse_header(line: &[u8], expected: FileKind) -> Result<(Version, Option<
             code: Code::UnsupportedVersion,
             column: major_col,
             message: format!("version {major}.{minor} is not supported: this catstage reads major version 1"),
+            crlf: false,
         });
     }
     Ok((Version { major: major as u16, minor: minor as u16 }, note))
@@ -171,6 +179,7 @@ pub fn parse_trailer(line: &[u8]) -> Result<Trailer, LineError> {
         code: Code::TruncatedFile,
         column,
         message: format!("the last line is not a valid END line: {what}"),
+        crlf: false,
     };
     let (rest, (lines, hex, cr)) = match trailer_parts(line) {
         Ok(v) => v,

@@ -83,6 +83,9 @@ pub struct Lexed {
     pub fields: Vec<Field>,
 }
 
+/// The note about a line that ends with CR LF.
+pub(crate) const CRLF: &str = "the line ends with CR LF; the format uses LF alone";
+
 /// A problem with a line's lexical form.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LexError {
@@ -92,14 +95,18 @@ pub struct LexError {
     pub column: u64,
     /// What is wrong.
     pub message: String,
+    /// True for the note that the line ends with CR LF: a transfer in text mode converts
+    /// every line, so readers say it once per file (decided by this flag, never by the
+    /// message's wording).
+    pub crlf: bool,
 }
 
 impl LexError {
     fn syntax(column: usize, message: impl Into<String>) -> Self {
-        LexError { code: Code::SyntaxError, column: column as u64 + 1, message: message.into() }
+        LexError { code: Code::SyntaxError, column: column as u64 + 1, message: message.into(), crlf: false }
     }
     fn style(column: usize, message: impl Into<String>) -> Self {
-        LexError { code: Code::NonCanonical, column: column as u64 + 1, message: message.into() }
+        LexError { code: Code::NonCanonical, column: column as u64 + 1, message: message.into(), crlf: false }
     }
 }
 
@@ -114,7 +121,7 @@ pub fn lex(line: &str, out: &mut Lexed) -> Result<Option<LexError>, LexError> {
     let mut body = line.as_bytes();
     if let Some(rest) = body.strip_suffix(b"\r") {
         body = rest;
-        note = Some(LexError::style(line.len() - 1, "the line ends with CR LF; the format uses LF alone"));
+        note = Some(LexError { crlf: true, ..LexError::style(line.len() - 1, CRLF) });
     }
     if body.is_empty() {
         return Err(LexError::syntax(0, "empty line: every line is a record"));

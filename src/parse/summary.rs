@@ -305,7 +305,7 @@ impl LineHandler for SummaryParser {
                 Ok((v, note)) => {
                     self.version = Some(v);
                     if let Some(n) = note {
-                        self.crlf_reported |= n.message.contains("CR LF");
+                        self.crlf_reported |= n.crlf;
                         diags.at(n.code, no, n.column as u64, line, || n.message.clone());
                     }
                 }
@@ -332,7 +332,7 @@ impl LineHandler for SummaryParser {
             Ok(note) => {
                 if let Some(n) = note {
                     // A transfer in text mode converts every line: say so once.
-                    let crlf = n.message.contains("CR LF");
+                    let crlf = n.crlf;
                     if !(crlf && self.crlf_reported) {
                         diags.at(n.code, no, n.column, line, || {
                             if crlf { format!("{} (reported once per file)", n.message) } else { n.message.clone() }
