@@ -6,7 +6,6 @@
 
 use crate::diag::{Code, Diagnostic, Style, render_json_diagnostic};
 use serde::Serialize;
-use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 /// What a run stands for, ordered so that the verdict of several things is the worst of
@@ -74,22 +73,40 @@ pub enum CheckState {
 }
 
 /// Which checks a report's verdict rests on, and which had no input: a check that did
-/// not run is never read as passed. Keyed by a stable check name, in sorted order.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-#[serde(transparent)]
+/// not run is never read as passed. Keyed by a stable check name, in the order the checks
+/// were recorded; it serialises as an object of that order.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Coverage {
-    checks: BTreeMap<&'static str, CheckState>,
+    checks: Vec<(&'static str, CheckState)>,
+}
+
+impl Serialize for Coverage {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(self.checks.len()))?;
+        for (k, v) in &self.checks {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
 }
 
 impl Coverage {
+    fn set(&mut self, check: &'static str, state: CheckState) {
+        match self.checks.iter_mut().find(|(k, _)| *k == check) {
+            Some(slot) => slot.1 = state,
+            None => self.checks.push((check, state)),
+        }
+    }
+
     /// Records that `check` ran.
     pub fn ran(&mut self, check: &'static str) {
-        self.checks.insert(check, CheckState::Ran);
+        self.set(check, CheckState::Ran);
     }
 
     /// Records that `check` could not run for want of `input`.
     pub fn not_checked(&mut self, check: &'static str, input: impl Into<String>) {
-        self.checks.insert(check, CheckState::NotChecked { for_want_of: input.into() });
+        self.set(check, CheckState::NotChecked { for_want_of: input.into() });
     }
 
     /// Records `check` as ran when `ran`, else as not checked for want of `input`.
@@ -100,12 +117,12 @@ impl Coverage {
     /// `Some(true)` when `check` ran, `Some(false)` when it was recorded as not checked,
     /// `None` when nothing was recorded about it.
     pub fn state(&self, check: &str) -> Option<bool> {
-        self.checks.get(check).map(|s| *s == CheckState::Ran)
+        self.checks.iter().find(|(k, _)| *k == check).map(|(_, s)| *s == CheckState::Ran)
     }
 
     /// True when every recorded check ran.
     pub fn complete(&self) -> bool {
-        self.checks.values().all(|s| *s == CheckState::Ran)
+        self.checks.iter().all(|(_, s)| *s == CheckState::Ran)
     }
 
     /// The checks that did not run, with the input each lacked.
@@ -309,7 +326,7 @@ mod tests {
         assert_eq!((c.state("structure"), c.state("content"), c.state("other")), (Some(true), Some(false), None));
         assert_eq!(c.missing().collect::<Vec<_>>(), vec![("content", "--verify")]);
         let json = serde_json::to_string(&c).unwrap_or_default();
-        assert_eq!(json, r#"{"content":{"state":"not_checked","for_want_of":"--verify"},"structure":{"state":"ran"}}"#);
+        assert_eq!(json, r#"{"structure":{"state":"ran"},"content":{"state":"not_checked","for_want_of":"--verify"}}"#);
         let mut text = Vec::new();
         assert!(c.write_text(&mut text).is_ok());
         assert_eq!(String::from_utf8_lossy(&text), "not checked: content (for want of --verify)\n");

@@ -46,7 +46,14 @@ fn one_node_name(t: &mut String) {
 
 #[test]
 fn the_bundled_fixture_validates_clean_under_its_configuration() {
-    let o = run(&["validate", "fixtures/slab-a-daily", "--config", "fixtures/slab-a-daily.toml"]);
+    let o = run(&[
+        "validate",
+        "fixtures/slab-a-daily",
+        "--config",
+        "fixtures/slab-a-daily.toml",
+        "--labels",
+        "fixtures/slab-a-daily.labels",
+    ]);
     assert_eq!(stdout(&o), "fixtures/slab-a-daily: 30 volumes, 0 errors, 0 warnings\n");
     assert_eq!(code(&o), 0);
 }

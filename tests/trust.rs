@@ -310,3 +310,54 @@ fn images_refuses_a_summary_header_validate_refuses() {
     assert_eq!(code(&o), 1, "{}", stdout(&o));
     assert!(codes(&json(&o)).contains(&"CS002".to_string()), "{}", stdout(&o));
 }
+
+#[test]
+fn pre_import_checks_without_their_input_are_not_checked() {
+    // A configuration without ssl, mediadefs_* and local_catalogs, and no --labels.
+    let dir = tmp();
+    let cfg = dir.path().join("sec.toml");
+    let text = std::fs::read_to_string(crate::support::root().join("fixtures/slab-a-daily.toml")).unwrap();
+    let text: String = text
+        .lines()
+        .filter(|l| !["ssl", "mediadefs_filecat", "local_catalogs"].iter().any(|k| l.starts_with(k)))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&cfg, text).unwrap();
+    let o = run(&["validate", "fixtures/slab-a-daily", "--config", p(&cfg), "--format", "json"]);
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+    let doc = json(&o);
+    assert_eq!(doc["summary"]["pre_import"], false, "{doc:#}");
+    let c = &doc["summary"]["coverage"];
+    for check in [
+        "labels in other catalogs (R1)",
+        "System Search List (R2)",
+        "local-backup catalogs (R3)",
+        "default FILECAT (R5)",
+    ] {
+        assert_eq!(c[check]["state"], "not_checked", "{check}: {c:#}");
+    }
+    assert_eq!(c["key managers (R11)"]["state"], "ran");
+    let text = stdout(&run(&["validate", "fixtures/slab-a-daily", "--config", p(&cfg)]));
+    assert!(text.contains("pre-import checks incomplete, not checked: labels in other catalogs (R1)"), "{text}");
+    assert!(text.contains("System Search List (R2), for want of [environment] ssl"), "{text}");
+    // With every input, the checks are complete.
+    let o = run(&[
+        "validate",
+        "fixtures/slab-a-daily",
+        "--config",
+        "fixtures/slab-a-daily.toml",
+        "--labels",
+        "fixtures/slab-a-daily.labels",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(json(&o)["summary"]["pre_import"], true);
+}
+
+#[test]
+fn the_total_pre_import_flag_is_false_with_zero_areas() {
+    let o = run(&["validate", "--files", "README.md", "--format", "json"]);
+    let doc = json(&o);
+    assert_eq!(doc["summary"]["areas"], 0, "{doc:#}");
+    assert_eq!(doc["summary"]["pre_import"], false);
+}

@@ -232,6 +232,21 @@ fn issue15_item08_a_plain_validate_says_it_checked_the_structure_only() {
          checks)\n"
     );
     assert_eq!(json(&run(&["validate", "fixtures/slab-a-daily", "--format", "json"]))["summary"]["pre_import"], false);
+    // With a configuration but no list of the labels the secondary knows, the check of
+    // labels against its catalogs had no input, and the line says so (issue 33 item 3).
     let o = run(&["validate", "fixtures/slab-a-daily", "--config", "fixtures/slab-a-daily.toml"]);
+    assert_eq!(
+        stdout(&o),
+        "fixtures/slab-a-daily: 30 volumes, 0 errors, 0 warnings; pre-import checks incomplete, not checked: labels \
+         in other catalogs (R1), for want of --labels or --against\n"
+    );
+    let o = run(&[
+        "validate",
+        "fixtures/slab-a-daily",
+        "--config",
+        "fixtures/slab-a-daily.toml",
+        "--labels",
+        "fixtures/slab-a-daily.labels",
+    ]);
     assert_eq!(stdout(&o), "fixtures/slab-a-daily: 30 volumes, 0 errors, 0 warnings\n");
 }

@@ -25,6 +25,32 @@ pub fn check(cx: &ImportContext<'_>, out: &mut Vec<Diagnostic>) {
     catalogfiles(cx, out);
 }
 
+/// Which pre-import checks had their input, for a run with `config` and the reference
+/// catalogs `references` (`--labels`, `--against`). A check whose input the operator did
+/// not give did not run, and says so: an absent key is unknown, not "known to be empty".
+/// Where absence has a safe reading (a node or key manager not listed is unknown to the
+/// secondary, an error), the check runs.
+pub fn coverage(config: &SecondaryConfig, references: &[crate::staging::Reference]) -> crate::report::Coverage {
+    let e = &config.environment;
+    let mut c = crate::report::Coverage::default();
+    c.record("labels in other catalogs (R1)", !references.is_empty(), "--labels or --against");
+    c.record("System Search List (R2)", e.has("ssl"), "[environment] ssl");
+    c.record(
+        "local-backup catalogs (R3)",
+        e.has("local_catalogs") || e.has("mediadefs_filecat") || e.has("mediadefs_volcat"),
+        "[environment] local_catalogs or mediadefs_*",
+    );
+    c.record(
+        "default FILECAT (R5)",
+        config.import.node_replacement.is_empty() || e.has("mediadefs_filecat"),
+        "[environment] mediadefs_filecat",
+    );
+    for check in ["store and groups (R6-R10)", "catalog names (R4)", "disk file nodes (R12)", "key managers (R11)"] {
+        c.ran(check);
+    }
+    c
+}
+
 fn plural(n: usize, word: &str) -> String {
     if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") }
 }

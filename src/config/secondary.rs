@@ -106,6 +106,20 @@ pub struct EnvironmentConfig {
     pub key_managers: Vec<String>,
     /// The secondary's UTC offset, in minutes east, for the times `plan` shows.
     pub utc_offset: Option<i16>,
+    /// The keys the file gave: an absent key is unknown, never "known to be empty", so
+    /// the checks that need it say they did not run.
+    pub given: std::collections::BTreeSet<&'static str>,
+}
+
+impl EnvironmentConfig {
+    /// The keys of `[environment]`.
+    pub const KEYS: [&'static str; 7] =
+        ["known_nodes", "ssl", "mediadefs_filecat", "mediadefs_volcat", "local_catalogs", "key_managers", "utc_offset"];
+
+    /// True when the file gave `key` (one of [`Self::KEYS`]).
+    pub fn has(&self, key: &str) -> bool {
+        self.given.contains(key)
+    }
 }
 
 /// A secondary volume group.
@@ -409,7 +423,10 @@ fn read_replacement(doc: &mut Doc<'_>, v: toml_walk::Value<'_, '_>) -> Vec<NodeR
 }
 
 fn read_environment(doc: &mut Doc<'_>, mut t: Table<'_, '_>) -> EnvironmentConfig {
-    let mut e = EnvironmentConfig::default();
+    let mut e = EnvironmentConfig {
+        given: EnvironmentConfig::KEYS.into_iter().filter(|k| t.has(k)).collect(),
+        ..Default::default()
+    };
     let nodes = |doc: &mut Doc<'_>, t: &mut Table<'_, '_>, key: &str| -> Vec<Node> {
         let Some(v) = t.get(key) else { return Vec::new() };
         toml_walk::strings(doc, key, v)

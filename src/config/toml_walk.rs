@@ -116,6 +116,11 @@ impl<'t, 'a> Table<'t, 'a> {
         Table { table, span, name: name.to_string(), taken: Vec::new() }
     }
 
+    /// True when `key` is present (without taking it).
+    pub fn has(&self, key: &str) -> bool {
+        self.table.iter().any(|(k, _)| k.get_ref().as_ref() == key)
+    }
+
     /// Takes `key`, if present.
     pub fn get(&mut self, key: &str) -> Option<Value<'t, 'a>> {
         self.taken.push(key.to_string());

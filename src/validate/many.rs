@@ -44,8 +44,11 @@ pub struct Counts {
     pub errors: u64,
     /// Warnings.
     pub warnings: u64,
-    /// True when the pre-import checks ran.
+    /// True when every pre-import check ran.
     pub pre_import: bool,
+    /// True when a configuration was given (the pre-import checks ran, some perhaps
+    /// without their input).
+    pub configured: bool,
 }
 
 impl AreaOutcome {
@@ -66,6 +69,7 @@ impl AreaOutcome {
                 errors: report.errors,
                 warnings: report.warnings,
                 pre_import: report.pre_import,
+                configured: report.configured,
             }),
             diagnostics: report.diagnostics,
             files_checked,
@@ -106,7 +110,13 @@ impl AreaOutcome {
             None => format!("{}: not checked (could not run: see the errors above)", self.path),
             Some(c) => {
                 let counts = super::counts_line(&self.path, c.volumes, c.errors, c.warnings);
-                if c.pre_import { counts } else { counts + "; structure only" }
+                if c.pre_import {
+                    counts
+                } else if c.configured {
+                    counts + "; pre-import checks incomplete"
+                } else {
+                    counts + "; structure only"
+                }
             }
         }
     }
@@ -126,14 +136,19 @@ pub struct Batch {
 
 impl Batch {
     /// The sum of the counts of the areas that could be checked (`pre_import`: whether
-    /// the pre-import checks ran in every one of them).
+    /// every pre-import check ran in every area, and there was at least one).
     pub fn totals(&self) -> Counts {
-        let mut t = Counts { volumes: 0, errors: 0, warnings: 0, pre_import: true };
-        for c in self.areas.iter().filter_map(|a| a.counts.as_ref()) {
+        let mut t = Counts { volumes: 0, errors: 0, warnings: 0, pre_import: !self.areas.is_empty(), configured: true };
+        for a in &self.areas {
+            let Some(c) = a.counts.as_ref() else {
+                t.pre_import = false;
+                continue;
+            };
             t.volumes += c.volumes;
             t.errors += c.errors;
             t.warnings += c.warnings;
             t.pre_import &= c.pre_import;
+            t.configured &= c.configured;
         }
         t
     }
@@ -145,7 +160,8 @@ impl Batch {
     /// The total line: `3 areas: 1 clean, 1 with findings, 1 not checked; 60 volumes, …`.
     pub fn total_line(&self) -> String {
         let t = self.totals();
-        let structure_only = self.areas.iter().filter(|a| a.counts.is_some_and(|c| !c.pre_import)).count();
+        let structure_only = self.areas.iter().filter(|a| a.counts.is_some_and(|c| !c.configured)).count();
+        let incomplete = self.areas.iter().filter(|a| a.counts.is_some_and(|c| c.configured && !c.pre_import)).count();
         let mut line = format!(
             "{}: {} clean, {} with findings, {} not checked; {}, {}, {}",
             plural(self.areas.len() as u64, "area"),
@@ -160,6 +176,12 @@ impl Batch {
             line.push_str(&format!(
                 "; {} structure only (add --config or --config-beside for the pre-import checks)",
                 plural(structure_only as u64, "area")
+            ));
+        }
+        if incomplete > 0 {
+            line.push_str(&format!(
+                "; {} with pre-import checks that had no input (see each area's coverage)",
+                plural(incomplete as u64, "area")
             ));
         }
         line
@@ -251,7 +273,7 @@ mod tests {
         }
     }
 
-    const C: Counts = Counts { volumes: 3, errors: 1, warnings: 2, pre_import: false };
+    const C: Counts = Counts { volumes: 3, errors: 1, warnings: 2, pre_import: false, configured: false };
 
     #[test]
     fn the_status_is_the_worst_of_the_areas() {

@@ -20,8 +20,13 @@ pub use many::{AreaOutcome, Batch, SCHEMA_MANY};
 pub struct Report {
     /// The staging area as the operator named it.
     pub name: String,
-    /// True when the pre-import checks ran (a configuration was given).
+    /// True when every pre-import check ran: a configuration was given, with every input
+    /// its checks need ([`Report::coverage`]).
     pub pre_import: bool,
+    /// True when a configuration was given.
+    pub configured: bool,
+    /// With a configuration: which pre-import checks ran, and which had no input.
+    pub coverage: Option<crate::report::Coverage>,
     /// True when warnings fail too (`--deny-warnings`).
     pub deny_warnings: bool,
     /// Every finding, in report order.
@@ -61,7 +66,8 @@ pub fn validate(src: &dyn Source, progress: Option<Progress<'_>>) -> io::Result<
 /// Reads and checks the staging area `src`, with the pre-import checks `checks`.
 pub fn validate_with(src: &dyn Source, checks: Checks<'_>, progress: Option<Progress<'_>>) -> io::Result<Report> {
     let read = read_area(src, progress)?;
-    let pre_import = checks.config.is_some();
+    let coverage = checks.config.map(|c| import::coverage(&c.config, checks.references));
+    let pre_import = coverage.as_ref().is_some_and(crate::report::Coverage::complete);
     let mut diagnostics = Vec::new();
     let current = structure::check(&read, &mut diagnostics);
     diagnostics.extend(checks.reference_diagnostics);
@@ -105,6 +111,8 @@ pub fn validate_with(src: &dyn Source, checks: Checks<'_>, progress: Option<Prog
     Ok(Report {
         name: src.describe(),
         pre_import,
+        configured: coverage.is_some(),
+        coverage,
         deny_warnings: false,
         volumes: current.as_ref().map_or(0, |c| c.entries.len()),
         diagnostics,
@@ -120,15 +128,17 @@ pub fn validate_with(src: &dyn Source, checks: Checks<'_>, progress: Option<Prog
 pub struct ValidateJson<'a> {
     schema: &'static str,
     diagnostics: Vec<diag::render::JsonDiagnostic<'a>>,
-    summary: JsonSummary,
+    summary: JsonSummary<'a>,
 }
 
 #[derive(Serialize)]
-struct JsonSummary {
+struct JsonSummary<'a> {
     errors: u64,
     warnings: u64,
     volumes: usize,
     pre_import: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    coverage: Option<&'a crate::report::Coverage>,
 }
 
 impl Report {
@@ -142,6 +152,7 @@ impl Report {
                 warnings: self.warnings,
                 volumes: self.volumes,
                 pre_import: self.pre_import,
+                coverage: self.coverage.as_ref(),
             },
         }
     }
@@ -158,8 +169,18 @@ impl Report {
     /// checked.
     pub fn summary_line(&self) -> String {
         let counts = counts_line(&self.name, self.volumes, self.errors, self.warnings);
-        if self.pre_import { counts } else { counts + "; structure only (add --config for the pre-import checks)" }
+        match &self.coverage {
+            None => counts + "; structure only (add --config for the pre-import checks)",
+            Some(c) if !c.complete() => format!("{counts}; pre-import checks incomplete, {}", not_checked(c)),
+            Some(_) => counts,
+        }
     }
+}
+
+/// `not checked: X (for want of Y); …`, the checks of `c` that did not run.
+pub(crate) fn not_checked(c: &crate::report::Coverage) -> String {
+    let parts: Vec<String> = c.missing().map(|(check, input)| format!("{check}, for want of {input}")).collect();
+    format!("not checked: {}", parts.join("; "))
 }
 
 /// `AREA: 30 volumes, 0 errors, 0 warnings`: the counts part of an area's summary line.

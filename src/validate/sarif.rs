@@ -212,7 +212,13 @@ mod tests {
         let d = Diagnostic::new(Code::ChecksumMismatch, Some("VSAD001".to_string()), "m");
         let a = AreaOutcome::not_checked("a".to_string(), None, vec![]);
         let mut a = a;
-        a.counts = Some(super::super::many::Counts { volumes: 1, errors: 2, warnings: 0, pre_import: false });
+        a.counts = Some(super::super::many::Counts {
+            volumes: 1,
+            errors: 2,
+            warnings: 0,
+            pre_import: false,
+            configured: false,
+        });
         let mut seen = HashMap::new();
         let one = result(&a, &d, Path::new("/"), &mut seen);
         let two = result(&a, &d, Path::new("/"), &mut seen);
