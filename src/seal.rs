@@ -31,6 +31,10 @@ pub struct SealedFile {
     pub old: Sha256Digest,
     /// SHA-256 of the whole file after.
     pub new: Sha256Digest,
+    /// For a volume file: the fields of its summary entry the seal changes besides the
+    /// digest and size (`diskfiles`, `tapefiles`, `group`, `export`, `unloaded`), each
+    /// with its old and new value, so that an edit that dropped records shows.
+    pub entry: Vec<(&'static str, String, String)>,
 }
 
 /// What a seal did.
@@ -72,6 +76,8 @@ impl crate::report::Report for SealOutcome {
                 "old": s.old.to_hex(),
                 "new": s.new.to_hex(),
                 "changed": s.old != s.new,
+                "entry": s.entry.iter().map(|(k, o, n)| (k.to_string(), serde_json::json!({"old": o, "new": n})))
+                    .collect::<serde_json::Map<_, _>>(),
             })).collect::<Vec<_>>(),
             "diagnostics": diags.iter().map(crate::diag::render_json_diagnostic).collect::<Vec<_>>(),
         })
@@ -84,6 +90,9 @@ impl crate::report::Report for SealOutcome {
                 for s in sealed {
                     let what = if s.old == s.new { "unchanged" } else { "sealed" };
                     writeln!(out, "{:width$}  {what:9}  old {}  new {}", s.name, s.old, s.new)?;
+                    for (field, old, new) in &s.entry {
+                        writeln!(out, "{:width$}  entry {field}: {old} -> {new}", "")?;
+                    }
                 }
                 Ok(())
             }
@@ -332,6 +341,7 @@ pub fn seal(dir: &Path, files: &[String], wait: Wait) -> Result<Sealed, SealErro
             reseal_file(&area, &tree, name, framed)?
         };
         let head = parsed.head.as_ref().ok_or_else(|| SealError::Usage(format!("{name}: no volume record")))?;
+        let mut entry_changes = Vec::new();
         for kind in [ExportType::Update, ExportType::Full] {
             if kind == ExportType::Update && !update_current {
                 continue;
@@ -340,6 +350,18 @@ pub fn seal(dir: &Path, files: &[String], wait: Wait) -> Result<Sealed, SealErro
                 && let Ok(i) = s.entries.binary_search_by(|e| e.label.cmp(label))
             {
                 let e = &mut s.entries[i];
+                let fields = [
+                    ("diskfiles", e.diskfiles.to_string(), parsed.diskfiles.to_string()),
+                    ("tapefiles", e.tapefiles.to_string(), parsed.tapefiles.to_string()),
+                    ("group", e.group.clone(), head.volume.group.clone()),
+                    ("export", e.export.clone(), head.export.id.clone()),
+                    (
+                        "unloaded",
+                        e.unloaded.map_or("-".into(), |t| t.to_string()),
+                        head.volume.unloaded.map_or("-".into(), |t| t.to_string()),
+                    ),
+                ];
+                entry_changes = fields.into_iter().filter(|(_, o, n)| o != n).collect();
                 e.sha256 = new;
                 e.size = size;
                 e.group = head.volume.group.clone();
@@ -350,7 +372,7 @@ pub fn seal(dir: &Path, files: &[String], wait: Wait) -> Result<Sealed, SealErro
                 break;
             }
         }
-        out.push(SealedFile { name: name.clone(), old, new });
+        out.push(SealedFile { name: name.clone(), old, new, entry: entry_changes });
     }
     for kind in [ExportType::Update, ExportType::Full] {
         if !to_rewrite.contains(&kind) {
@@ -367,7 +389,7 @@ pub fn seal(dir: &Path, files: &[String], wait: Wait) -> Result<Sealed, SealErro
             tree.write(name, &bytes)?;
             written.insert(name.to_string());
         }
-        out.push(SealedFile { name: name.to_string(), old, new });
+        out.push(SealedFile { name: name.to_string(), old, new, entry: Vec::new() });
     }
     if written.is_empty() {
         // Every file is sealed already: nothing to replace (the tree removes itself).

@@ -361,3 +361,103 @@ fn the_total_pre_import_flag_is_false_with_zero_areas() {
     assert_eq!(doc["summary"]["areas"], 0, "{doc:#}");
     assert_eq!(doc["summary"]["pre_import"], false);
 }
+
+/// Damage of the kind a copy or a disk does to an area.
+#[derive(Clone, Copy, Debug)]
+enum Damage {
+    /// A file cut at a line boundary.
+    CutAtLine,
+    /// One byte changed.
+    Byte,
+    /// A file removed.
+    Removed,
+    /// FULL cut between its entries.
+    SummaryCut,
+}
+
+fn damage(area: &std::path::Path, kind: Damage, pick: usize, at: usize) {
+    let mut files: Vec<String> = read_area(area).keys().filter(|n| n.starts_with('V')).cloned().collect();
+    files.sort();
+    let file = area.join(&files[pick % files.len()]);
+    match kind {
+        Damage::CutAtLine => {
+            let n = std::fs::read(&file).unwrap().iter().filter(|&&b| b == b'\n').count();
+            cut_to_lines(&file, 1 + at % (n - 1));
+        }
+        Damage::Byte => {
+            let mut bytes = std::fs::read(&file).unwrap();
+            let i = at % bytes.len();
+            bytes[i] = if bytes[i] == b'A' { b'B' } else { b'A' };
+            std::fs::write(&file, bytes).unwrap();
+        }
+        Damage::Removed => std::fs::remove_file(&file).unwrap(),
+        Damage::SummaryCut => {
+            let full = area.join("FULL");
+            let text = std::fs::read_to_string(&full).unwrap();
+            let entries: Vec<usize> =
+                text.lines().enumerate().filter(|(_, l)| l.starts_with("entry ")).map(|(i, _)| i).collect();
+            cut_to_lines(&full, entries[at % entries.len()]);
+        }
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 32, failure_persistence: None, ..Default::default() })]
+
+    /// Whenever validate finds an error, every command that reads the area finds one too
+    /// and exits non-zero: none relies on what it did not check.
+    #[test]
+    fn every_reading_command_reports_damage_validate_reports(
+        seed in 0u64..1000,
+        kind in proptest::sample::select(vec![Damage::CutAtLine, Damage::Byte, Damage::Removed, Damage::SummaryCut]),
+        pick in 0usize..100,
+        at in 0usize..100_000,
+    ) {
+        let dir = tmp();
+        let d = dir.path();
+        let (a, cfg, clean) = (d.join("A"), d.join("sec.toml"), d.join("clean"));
+        let seed_s = seed.to_string();
+        let o = run(&["generate", "-o", p(&a), "--volumes", "12", "--seed", &seed_s, "--secondary-config", p(&cfg), "-q"]);
+        proptest::prop_assert_eq!(code(&o), 0);
+        crate::support::write_area(&clean, &read_area(&a));
+        damage(&a, kind, pick, at);
+        let v = run(&["validate", p(&a)]);
+        proptest::prop_assume!(code(&v) == 1);
+        let (pkg, next) = (d.join("p.tar.zst"), d.join("next"));
+        let mut commands: Vec<Vec<&str>> = vec![
+            vec!["keys", p(&a)],
+            vec!["status", p(&a)],
+            vec!["plan", p(&a), "--config", p(&cfg), "--type", "full"],
+            vec!["diff", p(&clean), p(&a), "--verify"],
+            vec!["pack", p(&a), "-o", p(&pkg)],
+            vec!["generate", "--from", p(&a), "-o", p(&next), "--update", "1"],
+        ];
+        // A baseline is read for its summaries only.
+        let clean_s = p(&clean).to_string();
+        if matches!(kind, Damage::SummaryCut) {
+            commands.push(vec!["status", &clean_s, "--baseline", p(&a)]);
+        }
+        for args in commands {
+            let o = run(&args);
+            proptest::prop_assert!(code(&o) != 0, "{:?} after {:?}: exit 0\n{}", args, kind, stdout(&o));
+        }
+    }
+}
+
+#[test]
+fn seal_shows_the_counts_an_entry_changes() {
+    let dir = tmp();
+    let area = copy_area("fixtures/slab-a-daily", &dir.path().join("s"));
+    // A deliberate edit: two disk files dropped, the old END line kept.
+    let file = area.join("VSAD006");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    let end = lines.len() - 1;
+    lines.drain(end - 2..end);
+    std::fs::write(&file, lines.join("\n") + "\n").unwrap();
+    let o = run(&["seal", p(&area), "VSAD006"]);
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+    assert!(stdout(&o).contains("entry diskfiles: 14 -> 12"), "{}", stdout(&o));
+    let o = run(&["seal", p(&area), "VSAD006", "--format", "json"]);
+    assert_eq!(json(&o)["files"][0]["entry"], serde_json::json!({}), "sealed already: nothing changes");
+}
