@@ -12,6 +12,7 @@ mod corruption;
 mod diff;
 mod fuzz_replay;
 mod golden;
+mod hostile_keys;
 mod images;
 mod limits;
 mod nodes;

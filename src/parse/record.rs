@@ -51,6 +51,10 @@ impl<'a> Rec<'a> {
         let mut next = 0usize;
         let mut fatal = false;
         let mut order_reported = false;
+        // The unknown keys seen so far: a line may hold thousands of them (any record may
+        // carry keys a later minor version adds), so a duplicate is found by lookup, never
+        // by comparing each key with every one before it.
+        let mut unknown: std::collections::HashSet<&str> = std::collections::HashSet::new();
         for (fi, f) in lexed.fields.iter().enumerate() {
             let key = f.key.of(line);
             let j =
@@ -90,8 +94,7 @@ impl<'a> Rec<'a> {
                     next = next.max(j + 1);
                 }
                 None => {
-                    let dup = rec.extra.iter().any(|&u| lexed.fields[u as usize].key.of(line) == key);
-                    if dup {
+                    if !unknown.insert(key) {
                         diags.at(Code::DuplicateField, no, f.key.column(), line.as_bytes(), || {
                             format!("`{key}` appears twice in this {} record", schema.tag)
                         });
