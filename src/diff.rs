@@ -64,9 +64,10 @@ pub struct AreaDiff {
 }
 
 impl AreaDiff {
-    /// True when nothing differs and neither area is damaged.
+    /// True when nothing differs and neither area is damaged. A file outside the current
+    /// set that only one area has (an orphan, a foreign file) is a difference.
     pub fn identical(&self) -> bool {
-        !self.diagnostics.iter().any(Diagnostic::is_error)
+        !self.diagnostics.iter().any(|d| d.is_error() || matches!(d.code, Code::ForeignFile | Code::OrphanVolumeFile))
             && self.export.is_empty()
             && self.groups.is_empty()
             && self.added.is_empty()
@@ -192,7 +193,8 @@ fn check_entries(name: &str, src: &dyn Source, set: &CurrentSet, other: &dyn Sou
                 Some(format!("{name}/{}", e.name)),
                 format!("{name}/{} is {what}, and the other area does not have it alike: the two directories differ beyond their summaries", e.name),
             )
-            .with_severity(crate::diag::Severity::Error),
+            // As in validate: a stray file is a warning, not damage; here it is also a
+            // difference between the two directories (see `AreaDiff::identical`).
         );
     }
 }

@@ -293,13 +293,15 @@ fn issue15_item01_diff_with_a_symbolic_link_named_like_a_volume_file_is_damage()
 }
 
 #[test]
-fn issue15_item01_diff_with_an_extra_file_in_the_copy_is_damage() {
+fn issue32_item05_diff_with_an_extra_file_in_the_copy_is_a_difference_warned_as_validate_warns() {
     let dir = tempfile::tempdir().unwrap();
     let (a, b) = copy_pair(dir.path());
     std::fs::copy(b.join("VG00001"), b.join("VG00099")).unwrap();
     std::fs::write(b.join("NOTES"), b"x").unwrap();
     let (status, doc) = diff_json(&a, &b);
-    assert_eq!(status, 2);
+    // Never identical; a warning, as in validate, not damage.
+    assert_eq!((status, &doc["identical"]), (1, &serde_json::json!(false)));
+    assert!(doc["diagnostics"].as_array().unwrap().iter().all(|d| d["severity"] == "warning"));
     let bn = b.to_str().unwrap();
     assert_eq!(
         codes_and_files(&doc),
