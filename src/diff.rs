@@ -61,6 +61,8 @@ pub struct AreaDiff {
     /// What the verdict rests on: the directory entries always, the files' content only
     /// with `--verify` (or where entries differ).
     pub coverage: Coverage,
+    /// `A and B`, the two areas as the operator named them.
+    pub compared: String,
 }
 
 impl AreaDiff {
@@ -264,7 +266,7 @@ fn group_changes(a: &Side, b: &Side) -> Vec<Change> {
 /// checked completely (`verify_a` and `verify_b` are the findings of a full validation,
 /// computed by the caller so that it can show progress).
 pub fn diff(name_a: &str, a: &dyn Source, name_b: &str, b: &dyn Source, verify: bool) -> io::Result<AreaDiff> {
-    let mut out = AreaDiff::default();
+    let mut out = AreaDiff { compared: format!("{name_a} and {name_b}"), ..AreaDiff::default() };
     if verify {
         // Both at once, on one pool: the cores stay busy until the last file of either
         // area, rather than idling at the end of the first.
@@ -502,6 +504,11 @@ impl crate::report::Report for AreaDiff {
         } else {
             Verdict::findings_if(!self.identical())
         }
+    }
+
+    /// Findings name their area (`a/VSAD001`); damage is a finding about the areas.
+    fn subjects(&self) -> Vec<crate::report::Subject<'_>> {
+        vec![crate::report::Subject::new(&self.compared, true, &self.diagnostics, crate::report::Scope::Named)]
     }
 }
 

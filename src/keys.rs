@@ -183,4 +183,8 @@ impl crate::report::Report for KeysReport {
     fn verdict(&self) -> Verdict {
         Verdict::findings_if(!self.missing().is_empty() || !self.unread.is_empty()).max(Verdict::of(&self.diagnostics))
     }
+
+    fn subjects(&self) -> Vec<crate::report::Subject<'_>> {
+        vec![crate::report::Subject::new(&self.name, true, &self.diagnostics, crate::report::Scope::StagingNames)]
+    }
 }

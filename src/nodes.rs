@@ -171,6 +171,15 @@ impl crate::report::Report for NodesOutcome {
     fn verdict(&self) -> Verdict {
         Verdict::findings_if(matches!(self, NodesOutcome::Refused(_)))
     }
+
+    fn subjects(&self) -> Vec<crate::report::Subject<'_>> {
+        match self {
+            NodesOutcome::Done(_) => Vec::new(),
+            NodesOutcome::Refused(d) => {
+                vec![crate::report::Subject::new("(staging area)", true, d, crate::report::Scope::Named)]
+            }
+        }
+    }
 }
 
 /// Why replace-nodes did not run or refused.

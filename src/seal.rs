@@ -113,6 +113,15 @@ impl crate::report::Report for SealOutcome {
     fn verdict(&self) -> Verdict {
         Verdict::findings_if(matches!(self, SealOutcome::Refused(_)))
     }
+
+    fn subjects(&self) -> Vec<crate::report::Subject<'_>> {
+        match self {
+            SealOutcome::Sealed(_) => Vec::new(),
+            SealOutcome::Refused(d) => {
+                vec![crate::report::Subject::new("(files to seal)", true, d, crate::report::Scope::Named)]
+            }
+        }
+    }
 }
 
 /// Why seal refused or failed.

@@ -305,4 +305,8 @@ impl crate::report::Report for Status {
     fn verdict(&self) -> Verdict {
         Verdict::findings_if(self.errors > 0)
     }
+
+    fn subjects(&self) -> Vec<crate::report::Subject<'_>> {
+        vec![crate::report::Subject::new(&self.name, true, &self.diagnostics, crate::report::Scope::StagingNames)]
+    }
 }

@@ -374,3 +374,102 @@ fn pre_commit_hook_fails_on_the_damaged_area_and_passes_after_seal() {
     let (status, out) = hook(&sh);
     assert_eq!(status, 0, "{out}");
 }
+
+/// Every reporting command's findings, in `dir`: a damaged copy of the fixture (`bad`,
+/// CS004/CS023), the clean one (`good`), a package of `good` with a flipped byte, and a
+/// generated area (`img`) whose image tree lacks one image.
+fn reporting_commands(dir: &Path) -> Vec<(&'static str, Vec<&'static str>)> {
+    let (_, _) = run_in(dir, &["pack", "good", "-o", "good.tar.zst", "-q"]);
+    let mut bytes = std::fs::read(dir.join("good.tar.zst")).unwrap();
+    let n = bytes.len() / 2;
+    bytes[n] ^= 0x40;
+    std::fs::write(dir.join("flipped.tar.zst"), bytes).unwrap();
+    let (status, _) = run_in(dir, &["generate", "-o", "img", "--volumes", "5", "--images", "paths", "-q"]);
+    assert_eq!(status, 0);
+    let first = std::fs::read_dir(dir.join("paths/path1")).unwrap().next().unwrap().unwrap().path();
+    std::fs::remove_file(first).unwrap();
+    vec![
+        ("keys", vec!["keys", "bad"]),
+        ("status", vec!["status", "bad"]),
+        ("plan", vec!["plan", "bad", "--config", "good.toml", "--type", "full"]),
+        ("diff", vec!["diff", "good", "bad", "--verify"]),
+        ("verify", vec!["verify", "flipped.tar.zst"]),
+        ("images", vec!["images", "img", "--path", "paths/path1"]),
+    ]
+}
+
+#[test]
+fn every_reporting_command_writes_sarif_and_junit() {
+    let t = scratch();
+    for (name, args) in reporting_commands(t.path()) {
+        let sarif = [&args[..], &["--format", "sarif"]].concat();
+        // diff says damage in either area with 2, like diff(1)'s trouble.
+        let expected = if name == "diff" { 2 } else { 1 };
+        let (status, out) = run_in(t.path(), &sarif);
+        assert_eq!(status, expected, "{name}: {out}");
+        let log: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{name}: {e}: {out}"));
+        assert_eq!(log["version"], "2.1.0");
+        let results = log["runs"][0]["results"].as_array().unwrap();
+        assert!(results.iter().any(|r| r["level"] == "error"), "{name}: no error result in {out}");
+        let junit = [&args[..], &["--format", "junit"]].concat();
+        let (status, out) = run_in(t.path(), &junit);
+        assert_eq!(status, expected, "{name}: {out}");
+        assert!(out.contains(&format!("<testsuites name=\"catstage {name}\"")), "{name}: {out}");
+        assert!(out.contains("<failure type=\"CS"), "{name}: {out}");
+    }
+    // A run that cannot run is one document of the format asked for, too.
+    let (status, out) = run_in(t.path(), &["status", "nowhere", "--format", "sarif"]);
+    assert_eq!(status, 2);
+    let log: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(log["runs"][0]["invocations"][0]["executionSuccessful"], false);
+    let (status, out) = run_in(t.path(), &["plan", "bad", "--format", "junit"]);
+    assert_eq!(status, 2);
+    assert!(out.contains("<testsuites name=\"catstage plan\""), "{out}");
+}
+
+#[test]
+fn every_reporting_commands_sarif_is_valid_and_read_by_sarif_tools() {
+    let Some(py) = python_with(&["jsonschema"]) else { return };
+    let Some(tools) = python_with(&["sarif"]) else { return };
+    let Some(sarif) = program(&tools, "sarif").or_else(|| missing("the sarif command (sarif-tools)")) else { return };
+    let t = scratch();
+    let schema = root().join("tests/sarif-schema-2.1.0.json");
+    let script = "import json, sys, jsonschema\n\
+                  schema = json.load(open(sys.argv[1])); log = json.load(open(sys.argv[2]))\n\
+                  jsonschema.Draft7Validator(schema).validate(log)\n\
+                  print('valid', len(log['runs'][0]['results']))";
+    for (name, args) in reporting_commands(t.path()) {
+        let (_, out) = run_in(t.path(), &[&args[..], &["--format", "sarif"]].concat());
+        let file = t.path().join(format!("{name}.sarif"));
+        std::fs::write(&file, &out).unwrap();
+        let o = Command::new(&py).args(["-c", script]).arg(&schema).arg(&file).output().unwrap();
+        assert!(o.status.success(), "{name}: {}", String::from_utf8_lossy(&o.stderr));
+        let o = Command::new(&sarif).arg("summary").arg(&file).output().unwrap();
+        assert!(o.status.success(), "{name}: {}", String::from_utf8_lossy(&o.stderr));
+        assert!(stdout(&o).contains("error:"), "{name}: {}", stdout(&o));
+    }
+}
+
+#[test]
+fn every_reporting_commands_junit_is_read_by_junitparser() {
+    let Some(py) = python_with(&["junitparser"]) else { return };
+    let t = scratch();
+    let script = "import sys\n\
+                  from junitparser import JUnitXml\n\
+                  xml = JUnitXml.fromfile(sys.argv[1])\n\
+                  failures = 0\n\
+                  for s in xml:\n\
+                  \x20   declared = (s.tests, s.failures, s.errors)\n\
+                  \x20   s.update_statistics()\n\
+                  \x20   assert declared == (s.tests, s.failures, s.errors), (s.name, declared)\n\
+                  \x20   failures += s.failures\n\
+                  assert failures > 0\n\
+                  print('ok')";
+    for (name, args) in reporting_commands(t.path()) {
+        let (_, out) = run_in(t.path(), &[&args[..], &["--format", "junit"]].concat());
+        let file = t.path().join(format!("{name}.xml"));
+        std::fs::write(&file, &out).unwrap();
+        let o = Command::new(&py).args(["-c", script]).arg(&file).output().unwrap();
+        assert!(o.status.success(), "{name}: {}\n{out}", String::from_utf8_lossy(&o.stderr));
+    }
+}

@@ -272,4 +272,17 @@ impl crate::report::Report for ImagesReport {
     fn verdict(&self) -> Verdict {
         Verdict::findings_if(self.errors > 0)
     }
+
+    /// The staging area's findings, then the data paths' (named by their paths).
+    fn subjects(&self) -> Vec<crate::report::Subject<'_>> {
+        vec![
+            crate::report::Subject::new(
+                &self.staging,
+                true,
+                &self.area_diagnostics,
+                crate::report::Scope::StagingNames,
+            ),
+            crate::report::Subject::new("(data paths)", true, &self.image_diagnostics, crate::report::Scope::Named),
+        ]
+    }
 }

@@ -168,6 +168,17 @@ impl crate::report::Report for PackOutcome {
     fn verdict(&self) -> Verdict {
         Verdict::findings_if(matches!(self, PackOutcome::Refused { .. }))
     }
+
+    fn subjects(&self) -> Vec<crate::report::Subject<'_>> {
+        match self {
+            PackOutcome::Packed(r) => {
+                vec![crate::report::Subject::new(&r.output, true, &r.warnings, crate::report::Scope::Named)]
+            }
+            PackOutcome::Refused { staging, diagnostics } => {
+                vec![crate::report::Subject::new(staging, true, diagnostics, crate::report::Scope::StagingNames)]
+            }
+        }
+    }
 }
 
 /// Why pack did not write a package.

@@ -164,6 +164,15 @@ impl crate::report::Report for UnpackOutcome {
     fn verdict(&self) -> Verdict {
         Verdict::findings_if(matches!(self, UnpackOutcome::Refused { .. }))
     }
+
+    fn subjects(&self) -> Vec<crate::report::Subject<'_>> {
+        match self {
+            UnpackOutcome::Unpacked(_) => Vec::new(),
+            UnpackOutcome::Refused { into, diagnostics } => {
+                vec![crate::report::Subject::new(into, true, diagnostics, crate::report::Scope::Named)]
+            }
+        }
+    }
 }
 
 /// Why unpack did not replace the staging area.

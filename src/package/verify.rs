@@ -97,6 +97,10 @@ impl crate::report::Report for VerifyReport {
     fn verdict(&self) -> Verdict {
         Verdict::findings_if(!self.ok())
     }
+
+    fn subjects(&self) -> Vec<crate::report::Subject<'_>> {
+        vec![crate::report::Subject::new(&self.display, true, &self.diagnostics, crate::report::Scope::Named)]
+    }
 }
 
 fn summary_line(display: &str, r: &VerifyReport, against: Option<&Path>) -> String {

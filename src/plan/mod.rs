@@ -755,4 +755,8 @@ impl crate::report::Report for Plan {
     fn verdict(&self) -> Verdict {
         Verdict::findings_if(self.errors > 0)
     }
+
+    fn subjects(&self) -> Vec<crate::report::Subject<'_>> {
+        vec![crate::report::Subject::new(&self.source, true, &self.diagnostics, crate::report::Scope::StagingNames)]
+    }
 }

@@ -200,6 +200,15 @@ impl crate::report::Report for SyncReport {
     fn verdict(&self) -> Verdict {
         if !self.ran { Verdict::CannotRun } else { Verdict::findings_if(self.refused || self.stats.rows_rejected > 0) }
     }
+
+    fn subjects(&self) -> Vec<crate::report::Subject<'_>> {
+        vec![crate::report::Subject::new(
+            "(source and definition)",
+            self.ran,
+            &self.diagnostics,
+            crate::report::Scope::Named,
+        )]
+    }
 }
 
 /// The findings, then the statistics.

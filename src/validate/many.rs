@@ -92,15 +92,22 @@ impl AreaOutcome {
         }
     }
 
-    /// The path of the file `d` is about, as the operator would name it: the area's own
-    /// files joined to the area's path, the inputs outside it as named, and the area
-    /// itself for a finding about no one file.
-    pub fn location(&self, d: &Diagnostic) -> String {
-        match &d.file {
-            None => self.path.clone(),
-            Some(f) if self.outside.iter().any(|o| o == f) || self.counts.is_none() => f.clone(),
-            Some(f) => join(&self.path, f),
+    /// What SARIF and JUnit show of the area.
+    pub fn subject(&self) -> crate::report::Subject<'_> {
+        crate::report::Subject {
+            path: &self.path,
+            checked: self.counts.is_some(),
+            files: &self.files,
+            outside: &self.outside,
+            diagnostics: &self.diagnostics,
+            scope: crate::report::Scope::Area,
         }
+    }
+
+    /// The path of the file `d` is about, as the operator would name it (see
+    /// [`crate::report::Subject::location`]).
+    pub fn location(&self, d: &Diagnostic) -> String {
+        self.subject().location(d)
     }
 
     /// The area's summary line, as single-area `validate` prints it, or why it could not
@@ -120,11 +127,6 @@ impl AreaOutcome {
             }
         }
     }
-}
-
-/// `dir/name`, without doubling a slash.
-fn join(dir: &str, name: &str) -> String {
-    if dir.ends_with('/') { format!("{dir}{name}") } else { format!("{dir}/{name}") }
 }
 
 /// The report of `validate` over several staging areas.
@@ -246,6 +248,10 @@ impl crate::report::Report for Batch {
     fn verdict(&self) -> Verdict {
         self.worst()
     }
+
+    fn subjects(&self) -> Vec<crate::report::Subject<'_>> {
+        self.areas.iter().map(AreaOutcome::subject).collect()
+    }
 }
 
 impl Batch {
@@ -293,7 +299,7 @@ mod tests {
         assert_eq!(a.location(&d), "sec.toml");
         d.file = None;
         assert_eq!(a.location(&d), "fixtures/a");
-        assert_eq!(join("dir/", "F"), "dir/F");
+        assert_eq!(crate::report::join("dir/", "F"), "dir/F");
     }
 
     #[test]

@@ -9,9 +9,7 @@ use crate::staging::{AreaRead, Progress, Reference, Source, read_area};
 use serde::Serialize;
 use std::io;
 
-pub mod junit;
 pub mod many;
-pub mod sarif;
 
 pub use many::{AreaOutcome, Batch, SCHEMA_MANY};
 
@@ -214,5 +212,9 @@ impl crate::report::Report for Report {
 
     fn verdict(&self) -> Verdict {
         Verdict::findings_if(self.errors > 0 || (self.deny_warnings && self.warnings > 0))
+    }
+
+    fn subjects(&self) -> Vec<crate::report::Subject<'_>> {
+        vec![crate::report::Subject::new(&self.name, true, &self.diagnostics, crate::report::Scope::StagingNames)]
     }
 }

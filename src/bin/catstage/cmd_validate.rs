@@ -262,8 +262,10 @@ fn machine_report(batch: Result<Batch, Failure>, args: &Args, styles: &Styles) -
         Ok(b) => (
             catstage::report::Report::verdict(b),
             match args.format {
-                ReportFormat::Sarif => format!("{:#}\n", catstage::validate::sarif::log(b, &cwd)),
-                _ => catstage::validate::junit::document(b),
+                ReportFormat::Sarif => {
+                    format!("{:#}\n", catstage::report::sarif::log(&catstage::report::Report::subjects(b), &cwd))
+                }
+                _ => catstage::report::junit::document("validate", &catstage::report::Report::subjects(b)),
             },
         ),
         Err(f) => {
@@ -272,8 +274,8 @@ fn machine_report(batch: Result<Batch, Failure>, args: &Args, styles: &Styles) -
             (
                 crate::TROUBLE,
                 match args.format {
-                    ReportFormat::Sarif => format!("{:#}\n", catstage::validate::sarif::failure_log(&reasons, &cwd)),
-                    _ => catstage::validate::junit::failure_document(&reasons),
+                    ReportFormat::Sarif => format!("{:#}\n", catstage::report::sarif::failure_log(&reasons, &cwd)),
+                    _ => catstage::report::junit::failure_document("validate", &reasons),
                 },
             )
         }

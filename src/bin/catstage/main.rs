@@ -190,11 +190,11 @@ fn usage_error(e: clap::Error) -> ExitCode {
     use std::io::Write;
     if let (true, Some(schema)) = (format("json"), schema) {
         let _ = writeln!(io::stdout(), "{:#}", catstage::report::failure_json(schema, &[d]));
-    } else if command.is_some_and(|c| c == "validate") && format("sarif") {
+    } else if let (true, Some(_)) = (format("sarif"), schema) {
         let cwd = std::env::current_dir().unwrap_or_default();
-        let _ = writeln!(io::stdout(), "{:#}", catstage::validate::sarif::failure_log(&[d], &cwd));
-    } else if command.is_some_and(|c| c == "validate") && format("junit") {
-        let _ = write!(io::stdout(), "{}", catstage::validate::junit::failure_document(&[d]));
+        let _ = writeln!(io::stdout(), "{:#}", catstage::report::sarif::failure_log(&[d], &cwd));
+    } else if let (true, Some(c)) = (format("junit"), command.filter(|_| schema.is_some())) {
+        let _ = write!(io::stdout(), "{}", catstage::report::junit::failure_document(c, &[d]));
     }
     let _ = e.print();
     exit(TROUBLE)

@@ -26,6 +26,10 @@ pub enum Format {
     Text,
     /// For machines: a stable, versioned JSON document.
     Json,
+    /// The findings as a SARIF 2.1.0 log, for code-scanning views.
+    Sarif,
+    /// The findings as JUnit XML, for test-report views.
+    Junit,
 }
 
 /// Resolved output styles for stdout and stderr.
@@ -97,7 +101,7 @@ pub fn note(styles: &Styles, message: &str) {
 #[derive(clap::Args, Debug, Clone)]
 pub struct OutputArgs {
     /// Output format: text for people, json for machines (one document on every run, a
-    /// run that could not run included).
+    /// run that could not run included), sarif or junit for CI (the findings).
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
     #[command(flatten)]
@@ -138,6 +142,11 @@ impl Shown {
     }
 }
 
+/// The command a schema belongs to: `plan` for `catstage.plan/2`.
+fn command_of(schema: &str) -> &str {
+    schema.trim_start_matches("catstage.").split('/').next().unwrap_or(schema)
+}
+
 /// Writes with `write` to stdout. A reader that went away (a closed pipe) is not a
 /// failure; any other error is returned.
 pub fn to_stdout(write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> std::io::Result<()> {
@@ -169,6 +178,11 @@ pub fn finish<R: Report>(
     let written = to_stdout(|w| match out.format {
         Format::Json => writeln!(w, "{:#}", report.to_json()),
         Format::Text => report.write_text(w, &TextOptions { style: styles.stdout, ..opts }),
+        Format::Sarif => {
+            let cwd = std::env::current_dir().unwrap_or_default();
+            writeln!(w, "{:#}", catstage::report::sarif::log(&report.subjects(), &cwd))
+        }
+        Format::Junit => write!(w, "{}", catstage::report::junit::document(command_of(schema), &report.subjects())),
     });
     match written {
         Ok(()) => Ok(status),
@@ -195,10 +209,18 @@ pub fn failed(styles: &Styles, f: &Failure, json: Option<(&'static str, &OutputA
         error(styles, &f.to_string());
     }
     if let Some((schema, out)) = json
-        && out.format == Format::Json
         && !out.quiet
     {
-        let _ = to_stdout(|w| writeln!(w, "{:#}", catstage::report::failure_json(schema, &f.diagnostics())));
+        let reasons = f.diagnostics();
+        let _ = to_stdout(|w| match out.format {
+            Format::Text => Ok(()),
+            Format::Json => writeln!(w, "{:#}", catstage::report::failure_json(schema, &reasons)),
+            Format::Sarif => {
+                let cwd = std::env::current_dir().unwrap_or_default();
+                writeln!(w, "{:#}", catstage::report::sarif::failure_log(&reasons, &cwd))
+            }
+            Format::Junit => write!(w, "{}", catstage::report::junit::failure_document(command_of(schema), &reasons)),
+        });
     }
     crate::TROUBLE
 }

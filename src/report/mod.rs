@@ -4,6 +4,9 @@
 //! capability and hands the report to one printer, which keeps the exit status whatever
 //! happens to its output (a reader that goes away changes nothing).
 
+pub mod junit;
+pub mod sarif;
+
 use crate::diag::{Code, Diagnostic, Style, render_json_diagnostic};
 use serde::Serialize;
 use std::io::{self, Write};
@@ -222,6 +225,66 @@ pub struct TextOptions {
     pub stat: bool,
 }
 
+/// What the CI formats (SARIF, JUnit) show of a report: each thing it checked (a staging
+/// area, a package) with its findings. One subject per area for `validate` over several.
+#[derive(Clone, Copy, Debug)]
+pub struct Subject<'a> {
+    /// The area or package, as the operator named it.
+    pub path: &'a str,
+    /// False when it could not be checked (its findings say why).
+    pub checked: bool,
+    /// The names inside it of the files checked, for a testcase each in JUnit; empty:
+    /// every finding goes to the subject's own testcase.
+    pub files: &'a [String],
+    /// File names of findings that are not inside it (a configuration, label lists,
+    /// other areas), as the operator named them.
+    pub outside: &'a [String],
+    /// Its findings.
+    pub diagnostics: &'a [Diagnostic],
+    /// Which file names of its findings are names inside `path`.
+    pub scope: Scope,
+}
+
+/// Which file names of a subject's findings are names inside it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// Every name but those in `outside`.
+    Area,
+    /// Staging file names (`FULL`, `UPDATE`, `V<label>`); other names (a configuration,
+    /// a label list) are as the operator named them.
+    StagingNames,
+    /// None: every name is a path as named (`diff`, whose findings name their area).
+    Named,
+}
+
+impl<'a> Subject<'a> {
+    /// A subject that lists no files and no outside inputs.
+    pub fn new(path: &'a str, checked: bool, diagnostics: &'a [Diagnostic], scope: Scope) -> Self {
+        Subject { path, checked, files: &[], outside: &[], diagnostics, scope }
+    }
+
+    /// The path of the file `d` is about, as the operator would name it: the subject's
+    /// own files joined to its path, the inputs outside it as named, and the subject
+    /// itself for a finding about no one file.
+    pub fn location(&self, d: &Diagnostic) -> String {
+        let inside = |f: &str| match self.scope {
+            Scope::Area => !self.outside.iter().any(|o| o == f),
+            Scope::StagingNames => crate::staging::is_staging_file_name(f),
+            Scope::Named => false,
+        };
+        match &d.file {
+            None => self.path.to_string(),
+            Some(f) if self.checked && !self.path.is_empty() && inside(f) => join(self.path, f),
+            Some(f) => f.clone(),
+        }
+    }
+}
+
+/// `dir/name`, without doubling a slash.
+pub(crate) fn join(dir: &str, name: &str) -> String {
+    if dir.ends_with('/') { format!("{dir}{name}") } else { format!("{dir}/{name}") }
+}
+
 /// A command's report.
 pub trait Report {
     /// The schema of its JSON document, `catstage.<command>/<n>`.
@@ -233,6 +296,8 @@ pub trait Report {
     /// The verdict it stands for: clean, findings (or differences), or could not run for
     /// a report that says the command could not do its job (damage found by `diff`).
     fn verdict(&self) -> Verdict;
+    /// What SARIF and JUnit show: each thing checked, with its findings.
+    fn subjects(&self) -> Vec<Subject<'_>>;
 }
 
 /// The document of a run that could not run (exit status 2), in the command's schema:

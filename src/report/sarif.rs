@@ -1,4 +1,4 @@
-//! `validate --format sarif`: the findings as one SARIF 2.1.0 log, for the code-scanning
+//! `--format sarif`: any report's findings as one SARIF 2.1.0 log, for the code-scanning
 //! views of CI services.
 //!
 //! One run; `tool.driver` lists every code as a rule (its text from `catstage explain`);
@@ -9,7 +9,7 @@
 //! the line, which moves when lines are added above), with a sequence number among equal
 //! findings, so a finding keeps its fingerprint from run to run.
 
-use super::many::{AreaOutcome, Batch};
+use super::Subject;
 use crate::diag::{Code, Diagnostic, Severity};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -19,16 +19,17 @@ use std::path::Path;
 /// The address of catstage's documentation, as the log's `informationUri`.
 pub const INFORMATION_URI: &str = env!("CARGO_PKG_HOMEPAGE");
 
-/// The SARIF log of `batch`. `cwd` is the directory relative paths are relative to.
-pub fn log(batch: &Batch, cwd: &Path) -> Value {
+/// The SARIF log of the findings of `subjects`. `cwd` is the directory relative paths are
+/// relative to.
+pub fn log(subjects: &[Subject<'_>], cwd: &Path) -> Value {
     let mut results = Vec::new();
     let mut seen: HashMap<String, u32> = HashMap::new();
-    for a in &batch.areas {
-        for d in &a.diagnostics {
+    for a in subjects {
+        for d in a.diagnostics {
             results.push(result(a, d, cwd, &mut seen));
         }
     }
-    let failed: Vec<&AreaOutcome> = batch.areas.iter().filter(|a| a.counts.is_none()).collect();
+    let failed: Vec<&Subject<'_>> = subjects.iter().filter(|a| !a.checked).collect();
     let notifications: Vec<Value> =
         failed.iter().flat_map(|a| a.diagnostics.iter().map(|d| notification(&d.message))).collect();
     document(results, notifications, cwd)
@@ -107,7 +108,7 @@ fn section(md: &str, heading: &str) -> Option<String> {
     (!text.is_empty()).then(|| text.to_string())
 }
 
-fn result(a: &AreaOutcome, d: &Diagnostic, cwd: &Path, seen: &mut HashMap<String, u32>) -> Value {
+fn result(a: &Subject<'_>, d: &Diagnostic, cwd: &Path, seen: &mut HashMap<String, u32>) -> Value {
     let path = a.location(d);
     let mut artifact = artifact_location(&path, cwd);
     let uri = artifact["uri"].as_str().unwrap_or_default().to_string();
@@ -210,15 +211,7 @@ mod tests {
     #[test]
     fn equal_findings_get_distinct_stable_fingerprints() {
         let d = Diagnostic::new(Code::ChecksumMismatch, Some("VSAD001".to_string()), "m");
-        let a = AreaOutcome::not_checked("a".to_string(), None, vec![]);
-        let mut a = a;
-        a.counts = Some(super::super::many::Counts {
-            volumes: 1,
-            errors: 2,
-            warnings: 0,
-            pre_import: false,
-            configured: false,
-        });
+        let a = Subject::new("a", true, &[], crate::report::Scope::Area);
         let mut seen = HashMap::new();
         let one = result(&a, &d, Path::new("/"), &mut seen);
         let two = result(&a, &d, Path::new("/"), &mut seen);

@@ -1,7 +1,7 @@
-//! `validate --format junit`: the findings as JUnit XML, for the test-report views of CI
+//! `--format junit`: any report's findings as JUnit XML, for the test-report views of CI
 //! services.
 //!
-//! One `testsuite` per staging area, named by its path; one `testcase` per file checked
+//! One `testsuite` per subject (a staging area, a package), named by its path; one `testcase` per file checked
 //! (the summaries, then the volume files) and one, `(staging area)`, for the findings
 //! about no one file of the area (area-wide checks, files that are missing, the inputs
 //! outside it). Each error is a `failure` of its testcase (`type` the code, `message`
@@ -10,7 +10,7 @@
 //! reason. The counts add up: a suite's `tests` is its testcases, `failures` its failure
 //! elements and `errors` its error elements, and the `testsuites` element sums them.
 
-use super::many::{AreaOutcome, Batch};
+use super::Subject;
 use crate::diag::{Diagnostic, Style, render_text};
 use std::fmt::Write as _;
 
@@ -24,15 +24,16 @@ struct Case<'a> {
     warnings: Vec<&'a Diagnostic>,
 }
 
-/// The JUnit XML document of `batch`.
-pub fn document(batch: &Batch) -> String {
-    let suites: Vec<(&AreaOutcome, Vec<Case<'_>>)> = batch.areas.iter().map(|a| (a, cases(a))).collect();
+/// The JUnit XML document of the findings of `subjects`, for `command` (`validate`).
+pub fn document(command: &str, subjects: &[Subject<'_>]) -> String {
+    let suites: Vec<(&Subject<'_>, Vec<Case<'_>>)> = subjects.iter().map(|a| (a, cases(a))).collect();
     let sum = |f: fn(&Case<'_>) -> usize| suites.iter().flat_map(|(_, cs)| cs.iter()).map(f).sum::<usize>();
     let (tests, failures, errors) = (sum(|_| 1), sum(|c| c.failures.len()), sum(|c| c.errors.len()));
     let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         x,
-        "<testsuites name=\"catstage validate\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\">"
+        "<testsuites name=\"catstage {}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\">",
+        escape(command)
     );
     for (a, cs) in &suites {
         let f: usize = cs.iter().map(|c| c.failures.len()).sum();
@@ -40,7 +41,7 @@ pub fn document(batch: &Batch) -> String {
         let _ = writeln!(
             x,
             "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{f}\" errors=\"{e}\" skipped=\"0\">",
-            escape(&a.path),
+            escape(a.path),
             cs.len()
         );
         for c in cs {
@@ -52,25 +53,26 @@ pub fn document(batch: &Batch) -> String {
     x
 }
 
-/// The XML document of a run that could not run at all: one suite, one testcase, an
-/// `error` per reason.
-pub fn failure_document(reasons: &[Diagnostic]) -> String {
-    let area = AreaOutcome::not_checked("catstage validate".to_string(), None, reasons.to_vec());
-    document(&Batch { areas: vec![area] })
+/// The XML document of a run of `command` that could not run at all: one suite, one
+/// testcase, an `error` per reason.
+pub fn failure_document(command: &str, reasons: &[Diagnostic]) -> String {
+    let name = format!("catstage {command}");
+    let subject = Subject::new(&name, false, reasons, super::Scope::Named);
+    document(command, &[subject])
 }
 
-fn cases(a: &AreaOutcome) -> Vec<Case<'_>> {
+fn cases<'a>(a: &Subject<'a>) -> Vec<Case<'a>> {
     let new =
         |name: &str| Case { name: name.to_string(), failures: Vec::new(), errors: Vec::new(), warnings: Vec::new() };
     let mut cs: Vec<Case<'_>> = a.files.iter().map(|f| new(f)).chain([new(AREA_CASE)]).collect();
     let area_case = cs.len() - 1;
-    for d in &a.diagnostics {
+    for d in a.diagnostics {
         let i = match &d.file {
             Some(f) if !a.outside.contains(f) => a.files.iter().position(|x| x == f).unwrap_or(area_case),
             _ => area_case,
         };
         let c = &mut cs[i];
-        match (a.counts.is_some(), d.is_error()) {
+        match (a.checked, d.is_error()) {
             (false, _) => c.errors.push(d),
             (true, true) => c.failures.push(d),
             (true, false) => c.warnings.push(d),
@@ -79,8 +81,8 @@ fn cases(a: &AreaOutcome) -> Vec<Case<'_>> {
     cs
 }
 
-fn write_case(x: &mut String, a: &AreaOutcome, c: &Case<'_>) {
-    let open = format!("    <testcase classname=\"{}\" name=\"{}\"", escape(&a.path), escape(&c.name));
+fn write_case(x: &mut String, a: &Subject<'_>, c: &Case<'_>) {
+    let open = format!("    <testcase classname=\"{}\" name=\"{}\"", escape(a.path), escape(&c.name));
     if c.failures.is_empty() && c.errors.is_empty() && c.warnings.is_empty() {
         let _ = writeln!(x, "{open}/>");
         return;
@@ -105,7 +107,7 @@ fn write_case(x: &mut String, a: &AreaOutcome, c: &Case<'_>) {
 }
 
 /// The finding as `validate` prints it, placed at its path.
-fn as_text(a: &AreaOutcome, d: &Diagnostic) -> String {
+fn as_text(a: &Subject<'_>, d: &Diagnostic) -> String {
     let mut placed = d.clone();
     placed.file = Some(a.location(d));
     let mut out = Vec::new();
@@ -138,7 +140,6 @@ fn escape(s: &str) -> String {
 mod tests {
     use super::*;
     use crate::diag::{Code, Severity};
-    use crate::validate::many::Counts;
 
     #[test]
     fn escaping_leaves_no_markup_and_no_control_characters() {
@@ -151,23 +152,16 @@ mod tests {
         let d = |file: Option<&str>, sev| {
             Diagnostic::new(Code::ChecksumMismatch, file.map(str::to_string), "m").with_severity(sev)
         };
-        let a = AreaOutcome {
-            path: "x".to_string(),
-            status: crate::report::Verdict::Findings,
-            config: None,
-            diagnostics: vec![
-                d(Some("VAB0001"), Severity::Error),
-                d(Some("VAB0001"), Severity::Error),
-                d(Some("FULL"), Severity::Warning),
-                d(Some("VGONE"), Severity::Error),
-                d(None, Severity::Error),
-            ],
-            counts: Some(Counts { volumes: 1, errors: 4, warnings: 1, pre_import: false, configured: false }),
-            files_checked: 2,
-            files: vec!["FULL".to_string(), "VAB0001".to_string()],
-            outside: vec![],
-        };
-        let x = document(&Batch { areas: vec![a] });
+        let diagnostics = vec![
+            d(Some("VAB0001"), Severity::Error),
+            d(Some("VAB0001"), Severity::Error),
+            d(Some("FULL"), Severity::Warning),
+            d(Some("VGONE"), Severity::Error),
+            d(None, Severity::Error),
+        ];
+        let files = vec!["FULL".to_string(), "VAB0001".to_string()];
+        let a = Subject { files: &files, ..Subject::new("x", true, &diagnostics, crate::report::Scope::Area) };
+        let x = document("validate", &[a]);
         assert!(x.contains("<testsuites name=\"catstage validate\" tests=\"3\" failures=\"4\" errors=\"0\">"), "{x}");
         assert!(x.contains("<testsuite name=\"x\" tests=\"3\" failures=\"4\" errors=\"0\" skipped=\"0\">"), "{x}");
         assert_eq!(x.matches("<failure").count(), 4);
@@ -177,17 +171,10 @@ mod tests {
     #[test]
     fn a_finding_about_an_input_outside_the_area_is_an_area_wide_case() {
         // A configuration named like a file of the area (`FULL` in the current directory).
-        let config = Diagnostic::new(Code::ConfigError, Some("FULL".to_string()), "m");
-        let a = AreaOutcome {
-            path: "x".to_string(),
-            status: crate::report::Verdict::Findings,
-            config: Some("FULL".to_string()),
-            diagnostics: vec![config],
-            counts: Some(Counts { volumes: 0, errors: 1, warnings: 0, pre_import: true, configured: true }),
-            files_checked: 1,
-            files: vec!["FULL".to_string()],
-            outside: vec!["FULL".to_string()],
-        };
+        let config = [Diagnostic::new(Code::ConfigError, Some("FULL".to_string()), "m")];
+        let files = vec!["FULL".to_string()];
+        let a =
+            Subject { files: &files, outside: &files, ..Subject::new("x", true, &config, crate::report::Scope::Area) };
         let cs = cases(&a);
         assert_eq!((cs[0].failures.len(), cs[1].failures.len()), (0, 1), "{}", cs[1].name);
     }
@@ -195,7 +182,7 @@ mod tests {
     #[test]
     fn an_area_not_checked_is_an_error_case() {
         let why = vec![Diagnostic::new(Code::CannotRun, None, "x is not a staging area")];
-        let x = document(&Batch { areas: vec![AreaOutcome::not_checked("x".to_string(), None, why)] });
+        let x = document("validate", &[Subject::new("x", false, &why, crate::report::Scope::Area)]);
         assert!(x.contains("tests=\"1\" failures=\"0\" errors=\"1\""), "{x}");
         assert!(x.contains("<error type=\"CS"), "{x}");
     }
