@@ -20,6 +20,7 @@ mod package;
 mod plan;
 mod roundtrip;
 mod rules;
+mod secondary;
 mod sync;
 mod trust;
 mod verdicts;

@@ -299,6 +299,12 @@ fn diskfile_nodes(cx: &ImportContext<'_>, config: &SecondaryConfig, out: &mut Ve
     }
     let mut unknown: BTreeMap<Node, (u64, Vec<Label>, Option<Node>)> = BTreeMap::new();
     for v in cx.volumes().values() {
+        // A volume whose secondary group keeps no DSM/TC entries (NONE) sends no DISKFILE
+        // to MEDIACOM: its nodes do not matter. A group not configured is CS303's.
+        let group = cx.set.entries.get(&v.label).and_then(|w| config.group_for(&w.entry.group));
+        if group.is_some_and(|g| g.catalog != "DSMTC") {
+            continue;
+        }
         for (node, count) in &v.nodes {
             let replaced = config.replaced(node);
             let target = replaced.unwrap_or(*node);

@@ -76,6 +76,22 @@ pub fn check(read: &AreaRead, out: &mut Vec<Diagnostic>) -> Option<CurrentSet> {
                 .at_line(2),
             );
         }
+        // Exports come from the primary only (R10): an UPDATE written by another node than
+        // the FULL it builds on comes from the secondary itself, or from the other side of
+        // a role switch that is half done.
+        if set.update_current && u.export.node != full.export.node {
+            findings.push(
+                Diagnostic::new(
+                    Code::UpdateFromAnotherNode,
+                    Some("UPDATE".to_string()),
+                    format!(
+                        "UPDATE was exported by {}, but the FULL export it builds on by {}",
+                        u.export.node, full.export.node
+                    ),
+                )
+                .at_line(2),
+            );
+        }
     }
     let winning_summary: &Summary = if set.update_current { update.unwrap_or(full) } else { full };
     let by_label: BTreeMap<Label, &VolumeFacts> = read.volumes.iter().map(|v| (v.label, v)).collect();

@@ -130,6 +130,9 @@ codes! {
     /// The current set lists no volume: a FULL import deletes every volume (R15).
     EmptyExport = 31, "empty-export", Warning,
         "check on the primary that the data store really has no volume, and that the export ran in full; do not import it otherwise";
+    /// A current UPDATE exported by another node than its FULL (R10).
+    UpdateFromAnotherNode = 32, "update-from-another-node", Error,
+        "exports come from the primary only: check which system wrote UPDATE (a role switch half done?) and re-export from the primary";
     /// The command could not run: bad usage, a path that cannot be read, a destination that
     /// cannot be replaced, an I/O error.
     CannotRun = 90, "cannot-run", Error,
@@ -411,6 +414,7 @@ CS028 store-mismatch
 CS029 unknown-group
 CS030 entry-mismatch
 CS031 empty-export
+CS032 update-from-another-node
 CS090 cannot-run
 CS091 not-a-staging-area
 CS092 area-busy

@@ -39,6 +39,7 @@ explanations! {
     UnknownGroup => "CS029",
     EntryMismatch => "CS030",
     EmptyExport => "CS031",
+    UpdateFromAnotherNode => "CS032",
     CannotRun => "CS090",
     NotAStagingArea => "CS091",
     AreaBusy => "CS092",

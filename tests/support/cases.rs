@@ -278,6 +278,24 @@ pub fn err_cases() -> Vec<Case> {
             });
             a.insert("FULL".into(), v);
         }),
+        // An UPDATE written by the secondary (its node), on the primary's FULL.
+        case("0032_update-from-another-node", |a| {
+            let full = String::from_utf8(crate::support::content(&a["FULL"]).to_vec()).unwrap();
+            let id = full.lines().nth(1).unwrap().split(' ').find_map(|f| f.strip_prefix("id=")).unwrap().to_string();
+            let update = a["FULL"].clone();
+            let update = edit_lines(&update, |l| {
+                l[0] = "CATSTAGE SUMMARY 1.0".to_string();
+                l[1] = l[1]
+                    .replacen(
+                        &format!("id={id} type=FULL"),
+                        &format!("id=2022-01-06_17:44:48 type=UPDATE base={id}"),
+                        1,
+                    )
+                    .replacen("node=\\ETINIUM", "node=\\INSIDX", 1);
+                l.retain(|x| !x.starts_with("entry "));
+            });
+            a.insert("UPDATE".into(), update);
+        }),
         // Every volume removed by a FULL export: the summary lists none, the files remain
         // as orphans.
         case("0031_empty-export", |a| {
