@@ -154,8 +154,12 @@ fn err_fixtures_report_their_code() {
                 let Ok(doc) = serde_json::from_slice::<serde_json::Value>(&std::fs::read(&path).unwrap()) else {
                     continue;
                 };
-                for d in doc["diagnostics"].as_array().into_iter().flatten() {
-                    covered.extend(d["code"].as_str().and_then(Code::lookup));
+                // One area's document, or several areas' (`areas[].diagnostics`).
+                let areas = doc["areas"].as_array().into_iter().flatten().map(|a| &a["diagnostics"]);
+                for list in std::iter::once(&doc["diagnostics"]).chain(areas) {
+                    for d in list.as_array().into_iter().flatten() {
+                        covered.extend(d["code"].as_str().and_then(Code::lookup));
+                    }
                 }
             }
         }

@@ -70,9 +70,9 @@ fn r1_labels_unique_across_areas_reported_once_with_count_and_examples() {
     assert_eq!(found.len(), 1, "reported once: {doc:#}");
     assert_eq!(found[0]["count"], 12);
     assert_eq!(found[0]["examples"], serde_json::json!(["SAD000", "SAD001", "SAD002", "SAD003", "SAD004"]));
-    // Different prefixes: unique.
+    // Different prefixes (and another data store's FILEIDs): unique.
     let c = dir.path().join("c");
-    run(&["generate", "-o", s(&c), "--volumes", "12", "--label-prefix", "SAR"]);
+    run(&["generate", "-o", s(&c), "--volumes", "12", "--label-prefix", "SAR", "--store", "OTHER"]);
     let (status, doc) = validate_json(&[s(&a), "--against", s(&c)]);
     assert_eq!(status, 0, "{doc:#}");
 }
@@ -102,9 +102,18 @@ fn r3_shared_catalogs_are_refused_unless_allowed_and_then_collisions_are_checked
     let (_, doc) = validate_json(&[s(&area), "--config", s(&cfg), "--against", s(&other)]);
     let c = codes(&doc);
     assert!(!c.contains(&"CS308".into()) && c.contains(&"CS204".into()), "{c:?}");
-    // A dedicated catalog is not checked for collisions.
+    // An --against area whose targets are unknown may meet this import in any FILECAT
+    // (issue 33 item 1): its tape files are compared...
     let (_, doc) = validate_json(&[s(&area), "--against", s(&other)]);
-    assert!(!codes(&doc).contains(&"CS204".into()));
+    assert!(codes(&doc).contains(&"CS204".into()), "{doc:#}");
+    // ...unless its configuration beside it sends them to another FILECAT than this one's.
+    let (_d2, dedicated, dcfg) = setup(|_| {});
+    let elsewhere = _d2.path().join("other");
+    write_area(&elsewhere, &crate::support::read_area(&other));
+    let theirs = std::fs::read_to_string(&dcfg).unwrap().replace("\\\\INSIDX.QCFILCAT", "\\\\INSIDX.OTHERFC");
+    std::fs::write(_d2.path().join("other.toml"), theirs).unwrap();
+    let (_, doc) = validate_json(&[s(&dedicated), "--config", s(&dcfg), "--against", s(&elsewhere)]);
+    assert!(!codes(&doc).contains(&"CS204".into()), "{doc:#}");
 }
 
 #[test]
@@ -491,10 +500,10 @@ fn issue15_item11_fileids_shared_with_a_catalog_the_import_may_share() {
     let (_, doc) =
         validate_json(&[s(&area), "--config", s(&cfg), "--against", "fixtures/err/0204_fileid-collision/other"]);
     assert_eq!(codes(&doc), ["CS204"], "{doc:#}");
-    // A dedicated catalog shares nothing.
+    // An area whose targets are unknown may meet a dedicated catalog too (issue 33 item 1).
     let (_, doc) =
         validate_json(&["fixtures/slab-a-daily", "--config", "fixtures/slab-a-daily.toml", "--against", s(&other)]);
-    assert!(!codes(&doc).contains(&"CS206".into()), "{doc:#}");
+    assert!(codes(&doc).contains(&"CS206".into()), "{doc:#}");
 }
 
 #[test]

@@ -27,3 +27,96 @@ fn issue33_item11_cs311_ignores_the_disk_files_of_volumes_whose_secondary_group_
     assert!(!found.contains(&"CS311".to_string()), "{found:?}");
     assert!(code(&o) <= 1);
 }
+
+/// Three primaries' areas under `dir`, each with its configuration beside it, all three
+/// replicating into `\DRSITE.QCVOLCAT` and `\DRSITE.QCFILCAT`: PRODA and PRODC share the
+/// labels A00000–A00005; PRODA and PRODD (another node whose store is also called PRODA)
+/// share tape-file keys.
+fn three_replications(dir: &std::path::Path) {
+    for (area, store, node, prefix) in
+        [("PRODA", "PRODA", "\\PRODA", "A"), ("PRODD", "PRODA", "\\PRODD", "D"), ("PRODC", "PRODC", "\\PRODC", "A")]
+    {
+        let cfg = format!("{area}.toml");
+        let args = [
+            "generate",
+            "-o",
+            area,
+            "--volumes",
+            "6",
+            "--seed",
+            "1",
+            "--store",
+            store,
+            "--node",
+            node,
+            "--label-prefix",
+            prefix,
+        ];
+        let o = crate::support::catstage()
+            .current_dir(dir)
+            .args(args)
+            .args(["--secondary-config", &cfg, "-q"])
+            .output()
+            .unwrap();
+        assert_eq!(code(&o), 0, "{}", crate::support::stderr(&o));
+    }
+}
+
+#[test]
+fn issue33_item01_several_replications_into_one_secondary_catalog_are_checked_together() {
+    let dir = tmp();
+    let d = dir.path();
+    three_replications(d);
+    let o = crate::support::catstage()
+        .current_dir(d)
+        .args(["validate", "PRODA", "PRODD", "PRODC", "--config-beside", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 1, "{}", crate::support::stdout(&o));
+    crate::support::golden(
+        &crate::support::root().join("fixtures/cli/validate-three-replications.json"),
+        &crate::support::stdout(&o),
+    );
+    let doc = json(&o);
+    let area_codes = |i: usize| -> Vec<String> {
+        doc["areas"][i]["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["code"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // PRODA meets PRODC's labels and PRODD's tape files; all three share the catalogs.
+    let (a, dd, c) = (area_codes(0), area_codes(1), area_codes(2));
+    for (name, found, want) in [
+        ("PRODA", &a, &["CS202", "CS204", "CS323"][..]),
+        ("PRODD", &dd, &["CS204", "CS323"][..]),
+        ("PRODC", &c, &["CS202", "CS323"][..]),
+    ] {
+        for w in want {
+            assert!(found.contains(&w.to_string()), "{name}: {w} missing from {found:?}");
+        }
+    }
+    assert!(!dd.contains(&"CS202".to_string()), "PRODD's labels meet no other area's: {dd:?}");
+    let text = crate::support::catstage()
+        .current_dir(d)
+        .args(["validate", "PRODA", "PRODD", "PRODC", "--config-beside"])
+        .output()
+        .unwrap();
+    let text = crate::support::stdout(&text);
+    assert!(!text.contains("3 clean"), "{text}");
+}
+
+#[test]
+fn issue33_item01_against_compares_tape_files_whatever_this_configuration_says() {
+    let dir = tmp();
+    let d = dir.path();
+    three_replications(d);
+    let o = crate::support::catstage()
+        .current_dir(d)
+        .args(["validate", "PRODA", "--config", "PRODA.toml", "--against", "PRODD", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 1, "{}", crate::support::stdout(&o));
+    assert!(codes(&json(&o)).contains(&"CS204".to_string()), "{}", crate::support::stdout(&o));
+}

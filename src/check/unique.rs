@@ -87,43 +87,70 @@ fn duplicate_tapefiles(cx: &ImportContext<'_>, out: &mut Vec<Diagnostic>) {
 
 /// CS204, CS206: when the import may share a catalog, tape files another area holds too,
 /// and FILEIDs it uses at other generations (R3).
+///
+/// Which groups' tape files are compared: every group's, whenever an `--against` area is
+/// given (the operator names the areas whose entries may meet this one's; whether their
+/// replication targets this FILECAT is known only to their own configuration, so a
+/// dedicated catalog here proves nothing); without one, the groups that may share their
+/// catalog get a warning that nothing was compared.
 fn fileid_collisions(cx: &ImportContext<'_>, out: &mut Vec<Diagnostic>) {
-    let Some(config) = cx.config else { return };
-    let groups = cx.set.groups.iter().map(|g| g.id.as_str());
-    let shared_groups: Vec<&str> = groups
-        .filter(|g| {
-            config.import.allow_shared_catalog
-                || config
-                    .group_for(g)
-                    .and_then(|s| s.filecat.as_ref())
-                    .is_some_and(|f| config.local_catalog(f).is_some())
-        })
-        .collect();
-    if shared_groups.is_empty() {
+    let groups = || cx.set.groups.iter().map(|g| g.id.as_str());
+    // The groups whose catalog this configuration itself says may be shared.
+    let shared_groups: Vec<&str> = match cx.config {
+        None => Vec::new(),
+        Some(config) => groups()
+            .filter(|g| {
+                config.import.allow_shared_catalog
+                    || config
+                        .group_for(g)
+                        .and_then(|s| s.filecat.as_ref())
+                        .is_some_and(|f| config.local_catalog(f).is_some())
+            })
+            .collect(),
+    };
+    let own_filecats = cx.config.map(crate::config::SecondaryConfig::filecats);
+    // An --against area may meet this import in a FILECAT when this configuration says
+    // its catalog may be shared, when the area's targets are unknown (no configuration
+    // beside it), or when they include one of this import's FILECATs.
+    let may_meet = |r: &&Reference| {
+        !r.tapefiles.is_empty()
+            && (!shared_groups.is_empty()
+                || match (&r.filecats, &own_filecats) {
+                    (Some(theirs), Some(ours)) => !theirs.is_disjoint(ours),
+                    _ => true,
+                })
+    };
+    let compared: Vec<&Reference> = cx.references.iter().filter(may_meet).collect();
+    if compared.is_empty() {
+        if let (false, Some(config)) = (shared_groups.is_empty(), cx.config)
+            && !cx.references.iter().any(|r| !r.tapefiles.is_empty())
+        {
+            let why = if cx.references.is_empty() {
+                "no --against area was given"
+            } else {
+                "the --against areas hold no tape files"
+            };
+            out.push(
+                Diagnostic::new(
+                    Code::FileidCollision,
+                    Some(config.file.clone()),
+                    format!(
+                        "the import may share its catalog (groups {}), but {why}, so tape file collisions were not checked",
+                        shared_groups.join(", ")
+                    ),
+                )
+                .with_severity(crate::diag::Severity::Warning)
+                .with_hint("name the staging areas of the other exports into that catalog with --against"),
+            );
+        }
         return;
     }
-    if !cx.references.iter().any(|r| !r.tapefiles.is_empty()) {
-        let why = if cx.references.is_empty() {
-            "no --against area was given"
-        } else {
-            "the --against areas hold no tape files"
-        };
-        out.push(
-            Diagnostic::new(
-                Code::FileidCollision,
-                Some(config.file.clone()),
-                format!(
-                    "the import may share its catalog (groups {}), but {why}, so tape file collisions were not checked",
-                    shared_groups.join(", ")
-                ),
-            )
-            .with_severity(crate::diag::Severity::Warning)
-            .with_hint("name the staging areas of the other exports into that catalog with --against"),
-        );
-        return;
-    }
+    // Every group's tape files are compared with an area whose targets may be ours; only
+    // the shared groups' with the others.
+    let all_groups: Vec<&str> = groups().collect();
     let volumes = cx.volumes();
-    for r in cx.references.iter().filter(|r| !r.tapefiles.is_empty()) {
+    for r in compared {
+        let shared_groups = if shared_groups.is_empty() { &all_groups } else { &shared_groups };
         let mut hits: Vec<String> = Vec::new();
         // Each FILEID of the shared groups, with its first tape file here, and whether a
         // tape file of it collides exactly.
@@ -149,7 +176,7 @@ fn fileid_collisions(cx: &ImportContext<'_>, out: &mut Vec<Diagnostic>) {
                     Code::FileidCollision,
                     None,
                     format!(
-                        "{n} tape file{} of this import {} also in {}, and the import may share its catalog: importing \
+                        "{n} tape file{} of this import {} also in {}, and the two may share a catalog: importing \
                          would collide in the DSM/TC FILECAT",
                         if n == 1 { "" } else { "s" },
                         if n == 1 { "is" } else { "are" },
@@ -189,7 +216,7 @@ fn shared_fileids(r: &Reference, fileids: &BTreeMap<&str, (u16, Label, bool)>, o
             Code::FileidShared,
             None,
             format!(
-                "{n} FILEID{} of this import {} also used in {} (at other generations), and the import may share its \
+                "{n} FILEID{} of this import {} also used in {} (at other generations), and the two may share a \
                  catalog: the two sites' generations of one FILEID would mix in one DSM/TC FILECAT",
                 if n == 1 { "" } else { "s" },
                 if n == 1 { "is" } else { "are" },

@@ -170,6 +170,11 @@ pub struct SecondaryConfig {
 }
 
 impl SecondaryConfig {
+    /// The FILECATs the DSM/TC groups send tape files and disk files to.
+    pub fn filecats(&self) -> std::collections::BTreeSet<String> {
+        self.groups.iter().filter(|g| g.catalog == "DSMTC").filter_map(|g| g.filecat.clone()).collect()
+    }
+
     /// The secondary group that receives primary group `primary`.
     pub fn group_for(&self, primary: &str) -> Option<&SecondaryGroup> {
         self.groups.iter().find(|g| g.receives() == primary)

@@ -231,6 +231,9 @@ codes! {
     /// The baseline (what the secondary holds) is newer than the staging area to import.
     BaselineNewer = 322, "baseline-newer", Warning,
         "importing this area would take the secondary back to an older export; check that the staging area holds the newest export";
+    /// Two primary sources replicate into one secondary VOLCAT or FILECAT (R25).
+    CatalogSharedBetweenSources = 323, "catalog-shared-between-sources", Warning,
+        "give each primary source its own DSM/TC catalog on the secondary; where they must share one, keep their labels and FILEIDs apart";
     /// The package file ends before its compressed stream or its archive does.
     PackageTruncated = 401, "package-truncated", Error,
         "the package was cut short (an interrupted copy or a full medium); copy it again, or pack it again at the primary";
@@ -447,6 +450,7 @@ CS319 same-node-name-contradicted
 CS320 catalog-not-on-secondary
 CS321 group-key-manager-unknown
 CS322 baseline-newer
+CS323 catalog-shared-between-sources
 CS401 package-truncated
 CS402 compression-error
 CS403 skippable-frame

@@ -72,6 +72,7 @@ explanations! {
     CatalogNotOnSecondary => "CS320",
     GroupKeyManagerUnknown => "CS321",
     BaselineNewer => "CS322",
+    CatalogSharedBetweenSources => "CS323",
     PackageTruncated => "CS401",
     CompressionError => "CS402",
     SkippableFrame => "CS403",

@@ -20,6 +20,9 @@ pub struct Reference {
     pub labels: BTreeSet<Label>,
     /// The tape files it holds, with a volume that carries each.
     pub tapefiles: BTreeMap<TapeFileKey, Label>,
+    /// The secondary FILECATs its replication targets, when its configuration is known
+    /// (`AREA.toml` beside an `--against` area); `None`: unknown, any may be shared.
+    pub filecats: Option<BTreeSet<String>>,
 }
 
 /// Reads another staging area: the labels of its summaries and volume files, and the tape

@@ -137,6 +137,21 @@ pub struct Batch {
 }
 
 impl Batch {
+    /// Adds findings to the areas, one list per area in order (the checks across areas):
+    /// their counts and verdicts follow.
+    pub fn add_findings(&mut self, per_area: Vec<Vec<Diagnostic>>) {
+        for (a, found) in self.areas.iter_mut().zip(per_area) {
+            let Some(c) = a.counts.as_mut() else { continue };
+            let (errors, warnings) = diag::tally(&found);
+            c.errors += errors;
+            c.warnings += warnings;
+            if errors > 0 {
+                a.status = a.status.max(Verdict::Findings);
+            }
+            a.diagnostics.extend(found);
+        }
+    }
+
     /// The sum of the counts of the areas that could be checked (`pre_import`: whether
     /// every pre-import check ran in every area, and there was at least one).
     pub fn totals(&self) -> Counts {

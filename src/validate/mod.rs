@@ -10,6 +10,7 @@ use serde::Serialize;
 use std::io;
 
 pub mod many;
+pub mod secondary;
 
 pub use many::{AreaOutcome, Batch, SCHEMA_MANY};
 

@@ -21,8 +21,11 @@ use std::path::{Path, PathBuf};
 /// With --config, also what the import into that secondary would corrupt, drop or refuse:
 /// data store and access, volume groups and catalog types, catalog names, shared
 /// catalogs, the System Search List, DISKFILE nodes, key managers, CATALOGFILES. With
-/// --against and --labels, that labels are unique across the enterprise and, when the
-/// import may share a catalog, that its tape files do not collide.
+/// --against and --labels, that labels are unique across the enterprise and that tape
+/// files do not collide where the two may meet in a FILECAT. Several areas with
+/// --config-beside are checked as one secondary too (labels across all of them; tape
+/// files and FILEIDs of areas that share a FILECAT; a catalog shared between primary
+/// sources, R25).
 #[derive(clap::Args, Debug)]
 #[command(after_help = "\
 Examples:
@@ -64,7 +67,9 @@ pub struct Args {
     #[arg(long)]
     pub config_beside: bool,
     /// Another staging area (of another data store or site) whose labels and tape files
-    /// must not collide with this one. Repeatable.
+    /// must not collide with this one. Its tape files are compared unless its own
+    /// configuration, OTHER_STAGING.toml beside it, sends them to FILECATs this import
+    /// does not use (and this configuration does not share its catalog). Repeatable.
     #[arg(long, value_name = "OTHER_STAGING")]
     pub against: Vec<PathBuf>,
     /// A list of labels known to other catalogs, one per line (`#` comments). Repeatable.
@@ -152,6 +157,11 @@ fn beside(area: &Path, args: &Args) -> Option<PathBuf> {
     if !args.config_beside {
         return None;
     }
+    area_toml(area)
+}
+
+/// `AREA.toml` beside the area `area`, if there is one.
+fn area_toml(area: &Path) -> Option<PathBuf> {
     let name = area.components().next_back().and_then(|c| match c {
         std::path::Component::Normal(n) => Some(n.to_os_string()),
         _ => None,
@@ -221,14 +231,18 @@ fn targets(args: &Args) -> Vec<Result<PathBuf, AreaOutcome>> {
 /// Checks the areas one after another, keeping of each only what the report shows.
 fn batch(inputs: &Inputs, args: &Args, styles: &Styles) -> Batch {
     let mut batch = Batch::default();
+    // What each area sends to the secondary, to check the areas as one secondary after.
+    let mut replications = Vec::new();
     for t in targets(args) {
         let path = match t {
             Ok(p) => p,
             Err(outcome) => {
                 batch.areas.push(outcome);
+                replications.push(None);
                 continue;
             }
         };
+        replications.push(None);
         let shown = path.display().to_string();
         let own = match beside(&path, args).map(|p| areas::config(&p)).transpose() {
             Ok(c) => c,
@@ -245,12 +259,16 @@ fn batch(inputs: &Inputs, args: &Args, styles: &Styles) -> Batch {
         let config_name = config.map(|c| c.config.file.clone());
         let outcome = match check_with(&path, config, inputs, args, styles) {
             Ok(report) => {
+                if let (Some(c), Some(slot)) = (config, replications.last_mut()) {
+                    *slot = catstage::validate::secondary::Replication::of(&report, &c.config);
+                }
                 AreaOutcome::checked(report, config_name, inputs.outside(config), args.format == ReportFormat::Junit)
             }
             Err(f) => AreaOutcome::not_checked(shown, config_name, f.diagnostics()),
         };
         batch.areas.push(outcome);
     }
+    batch.add_findings(catstage::validate::secondary::check(&replications));
     batch
 }
 
@@ -311,7 +329,13 @@ pub fn references(
     let mut diagnostics = Vec::new();
     for other in against {
         let a = areas::read(other, Some("--against"), wait)?;
-        let (r, d) = areas::finish(&[&a], read_reference_area(&other.display().to_string(), &a))?;
+        let (mut r, d) = areas::finish(&[&a], read_reference_area(&other.display().to_string(), &a))?;
+        // Its own configuration beside it says which FILECATs its replication targets;
+        // without one they are unknown, and may be this import's.
+        if let Some(toml) = area_toml(other) {
+            let loaded = areas::config(&toml)?;
+            r.filecats = Some(loaded.config.filecats());
+        }
         references.push(r);
         diagnostics.extend(d);
     }
