@@ -120,3 +120,32 @@ fn issue33_item01_against_compares_tape_files_whatever_this_configuration_says()
     assert_eq!(code(&o), 1, "{}", crate::support::stdout(&o));
     assert!(codes(&json(&o)).contains(&"CS204".to_string()), "{}", crate::support::stdout(&o));
 }
+
+#[test]
+fn issue33_item07_target_catalogs_on_the_node_of_the_primarys_catalogs_are_refused() {
+    let dir = tmp();
+    // The primary's VOLCAT lives on a catalog server, \CATSRV, not on the export node.
+    let mut files = crate::support::slab::files();
+    for line in [2, 3] {
+        crate::support::cases::edit_sealed(
+            &mut files,
+            "FULL",
+            line,
+            "volcat=\\ETINIUM.SLABVC",
+            "volcat=\\CATSRV.SLABVC",
+        );
+    }
+    let area = dir.path().join("area");
+    crate::support::write_area(&area, &files);
+    // The secondary's groups write to a catalog on that server, which it knows.
+    let cfg = config(dir.path(), |t| {
+        t.replace("known_nodes = [\"\\\\INSIDX\"]", "known_nodes = [\"\\\\INSIDX\", \"\\\\CATSRV\"]")
+            .replace("volcat = \"\\\\INSIDX.QCVOLCAT\"", "volcat = \"\\\\CATSRV.QCVOLCAT\"")
+    });
+    let o = run(&["validate", p(&area), "--config", p(&cfg), "--format", "json"]);
+    let doc = json(&o);
+    let d = doc["diagnostics"].as_array().unwrap().iter().find(|d| d["code"] == "CS320").cloned();
+    let d = d.unwrap_or_else(|| panic!("no CS320: {doc:#}"));
+    assert!(d["message"].as_str().unwrap().contains("\\CATSRV"), "{d:#}");
+    assert_eq!(code(&o), 1);
+}

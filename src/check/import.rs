@@ -263,7 +263,9 @@ fn catalogs(cx: &ImportContext<'_>, config: &SecondaryConfig, same_node_name: bo
 }
 
 /// CS320: a target catalog must be an existing catalog of the secondary site (R4): on
-/// its own node or one it knows, never on the primary's (unless both carry one name).
+/// its own node or one it knows, never on the primary's (unless both carry one name) —
+/// neither the export node nor the node that holds the primary's catalogs (its groups'
+/// VOLCATs): a replica on the primary's catalog server is lost with the primary site.
 fn catalog_site(
     cx: &ImportContext<'_>,
     config: &SecondaryConfig,
@@ -274,10 +276,23 @@ fn catalog_site(
     // The configuration reader checked the name: `\NODE.NAME`.
     let node = Node::parse(name.split_once('.')?.0).ok()?;
     let primary = cx.full.export.node;
+    let catalog_server = cx
+        .set
+        .groups
+        .iter()
+        .filter_map(|g| g.volcat.as_deref())
+        .filter_map(|v| Node::parse(v.split_once('.')?.0).ok())
+        .find(|n| *n == node && *n != primary);
     let message = if node == primary && config.store.node != Some(primary) {
         format!(
             "secondary group {:?} writes to {what} {name}, on the primary's node {primary}: the target catalogs must \
              be catalogs of the SECONDARY site (R4)",
+            sec.id
+        )
+    } else if let Some(server) = catalog_server.filter(|s| config.store.node != Some(*s)) {
+        format!(
+            "secondary group {:?} writes to {what} {name}, on {server}, the node that holds the primary's catalogs: \
+             the target catalogs must be catalogs of the SECONDARY site (R4), or the replica is lost with the primary",
             sec.id
         )
     } else if !config.knows(&node) {
