@@ -149,3 +149,68 @@ fn issue33_item07_target_catalogs_on_the_node_of_the_primarys_catalogs_are_refus
     assert!(d["message"].as_str().unwrap().contains("\\CATSRV"), "{d:#}");
     assert_eq!(code(&o), 1);
 }
+
+#[test]
+fn issue33_item02_a_volume_that_moves_to_other_secondary_catalogs_is_an_error_in_plan() {
+    let dir = tmp();
+    // What the secondary imported last: SAD001 in the BRCOM group.
+    let mut files = crate::support::slab::files();
+    crate::support::cases::edit_sealed(
+        &mut files,
+        "VSAD001",
+        2,
+        "group=VG_SLAB_A-DAILY",
+        "group=VG_SLAB_A_BRCOM-DAILY",
+    );
+    crate::support::cases::set_line(&mut files, "FULL", |l| {
+        for line in l.iter_mut().filter(|x| x.starts_with("entry label=SAD001 ")) {
+            *line = line.replacen("group=VG_SLAB_A-DAILY", "group=VG_SLAB_A_BRCOM-DAILY", 1);
+        }
+    });
+    crate::support::rehash_entry(&mut files, "FULL", "VSAD001");
+    let baseline = dir.path().join("baseline");
+    crate::support::write_area(&baseline, &files);
+    // The BRCOM group's entries go to catalogs of their own.
+    let cfg = config(dir.path(), |t| {
+        let (head, tail) = t.split_at(t.find("id = \"VG_2ND_SLAB_A_BRCOM-DAILY\"").unwrap());
+        format!(
+            "{head}{}",
+            tail.replacen("\\\\INSIDX.QCVOLCAT", "\\\\INSIDX.BRVOLCAT", 1).replacen(
+                "\\\\INSIDX.QCFILCAT",
+                "\\\\INSIDX.BRFILCAT",
+                1
+            )
+        )
+    });
+    // Named relative to `dir`, for the golden document.
+    crate::support::copy_area("fixtures/slab-a-daily", &dir.path().join("area"));
+    let o = crate::support::catstage()
+        .current_dir(dir.path())
+        .args(["plan", "area", "--config", "sec.toml", "--type", "full", "--baseline", "baseline", "--format", "json"])
+        .output()
+        .unwrap();
+    crate::support::golden(
+        &crate::support::root().join("fixtures/plan/full-volume-moves.json"),
+        &crate::support::stdout(&o),
+    );
+    let doc = json(&o);
+    let d = doc["diagnostics"].as_array().unwrap().iter().find(|d| d["code"] == "CS324").cloned();
+    let d = d.unwrap_or_else(|| panic!("no CS324: {doc:#}"));
+    assert_eq!(d["count"], 1, "{d:#}");
+    assert!(d["examples"][0].as_str().unwrap().starts_with("SAD001"), "{d:#}");
+    assert_eq!(code(&o), 1);
+    // Without the move, no finding.
+    let o = run(&[
+        "plan",
+        "fixtures/slab-a-daily",
+        "--config",
+        p(&cfg),
+        "--type",
+        "full",
+        "--baseline",
+        "fixtures/slab-a-daily",
+        "--format",
+        "json",
+    ]);
+    assert!(!codes(&json(&o)).contains(&"CS324".to_string()));
+}

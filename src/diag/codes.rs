@@ -234,6 +234,9 @@ codes! {
     /// Two primary sources replicate into one secondary VOLCAT or FILECAT (R25).
     CatalogSharedBetweenSources = 323, "catalog-shared-between-sources", Warning,
         "give each primary source its own DSM/TC catalog on the secondary; where they must share one, keep their labels and FILEIDs apart";
+    /// A volume whose group change moves it to other secondary catalogs (R25).
+    VolumeChangesCatalogs = 324, "volume-changes-catalogs", Error,
+        "remove the volume's TAPEVOLUME, TAPEFILEs and DISKFILEs from the old catalogs on the secondary before the import, or keep its group";
     /// The package file ends before its compressed stream or its archive does.
     PackageTruncated = 401, "package-truncated", Error,
         "the package was cut short (an interrupted copy or a full medium); copy it again, or pack it again at the primary";
@@ -451,6 +454,7 @@ CS320 catalog-not-on-secondary
 CS321 group-key-manager-unknown
 CS322 baseline-newer
 CS323 catalog-shared-between-sources
+CS324 volume-changes-catalogs
 CS401 package-truncated
 CS402 compression-error
 CS403 skippable-frame

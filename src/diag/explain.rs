@@ -73,6 +73,7 @@ explanations! {
     GroupKeyManagerUnknown => "CS321",
     BaselineNewer => "CS322",
     CatalogSharedBetweenSources => "CS323",
+    VolumeChangesCatalogs => "CS324",
     PackageTruncated => "CS401",
     CompressionError => "CS402",
     SkippableFrame => "CS403",

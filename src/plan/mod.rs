@@ -283,6 +283,22 @@ fn dsmtc_target(sec: &SecondaryGroup) -> bool {
     sec.catalog == "DSMTC"
 }
 
+/// `VOLCAT A → B, FILECAT C → D` when a volume of primary group `old` (in the baseline)
+/// now goes to `new`, and both keep DSM/TC entries in different catalogs.
+fn catalog_move(config: &SecondaryConfig, old: &str, new: &SecondaryGroup) -> Option<String> {
+    let before = config.group_for(old).filter(|g| dsmtc_target(g))?;
+    if !dsmtc_target(new) {
+        return None;
+    }
+    let mut parts = Vec::new();
+    for (what, a, b) in [("VOLCAT", &before.volcat, &new.volcat), ("FILECAT", &before.filecat, &new.filecat)] {
+        if a != b {
+            parts.push(format!("{what} {} → {}", a.as_deref().unwrap_or("-"), b.as_deref().unwrap_or("-")));
+        }
+    }
+    (!parts.is_empty()).then(|| parts.join(", "))
+}
+
 /// Plans the import of `src` (named `source_name`).
 pub fn plan(
     source_name: &str,
@@ -343,6 +359,8 @@ pub fn plan(
 
     let how = How { import_type: req.import_type, per_commit };
     let mut volumes = Vec::new();
+    // Volumes whose secondary catalogs change with their group: (label, from, to).
+    let mut moved: Vec<String> = Vec::new();
     for (label, w) in &set.entries {
         let e = &w.entry;
         let f = facts.get(label).copied();
@@ -392,15 +410,39 @@ pub fn plan(
             }
             // The same file as last time: an UPDATE import does not receive it; a FULL
             // import reads it and applies its BackPak record all the same (R15).
-            Some(_) => match compared.get(label) {
+            Some(old) => match compared.get(label) {
                 None => {
                     v.action = Action::Unchanged;
                     v.backpak = (req.import_type == ExportType::Full).then_some(Action::Update);
                 }
-                Some(pair) => how.update(&mut v, pair, f, target),
+                Some(pair) => {
+                    how.update(&mut v, pair, f, target);
+                    if let Some(m) = catalog_move(config, &old.entry.group, sec) {
+                        moved.push(format!("{label} ({m})"));
+                    }
+                }
             },
         }
         volumes.push(v);
+    }
+    if !moved.is_empty() {
+        let n = moved.len();
+        diagnostics.push(
+            Diagnostic::new(
+                Code::VolumeChangesCatalogs,
+                None,
+                format!(
+                    "{n} volume{} move{} to other secondary catalogs with {} group: the import creates {} there and \
+                     nothing removes the old TAPEVOLUME, TAPEFILEs and DISKFILEs, leaving one label in two catalogs \
+                     of one system (R25)",
+                    if n == 1 { "" } else { "s" },
+                    if n == 1 { "s" } else { "" },
+                    if n == 1 { "its" } else { "their" },
+                    if n == 1 { "it" } else { "them" },
+                ),
+            )
+            .with_count(n as u64, crate::check::examples(&moved)),
+        );
     }
 
     let deleted = match (req.import_type, req.baseline) {
