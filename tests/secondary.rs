@@ -214,3 +214,28 @@ fn issue33_item02_a_volume_that_moves_to_other_secondary_catalogs_is_an_error_in
     ]);
     assert!(!codes(&json(&o)).contains(&"CS324".to_string()));
 }
+
+#[test]
+fn issue33_item05_a_full_plan_without_diskfiles_still_counts_those_deleted_with_their_tape_files() {
+    let args = [
+        "plan",
+        "fixtures/slab-a-daily",
+        "--config",
+        "fixtures/slab-a-daily.toml",
+        "--type",
+        "full",
+        "--baseline",
+        "fixtures/plan/baseline-3c-2r-1a",
+        "--catalogfiles",
+        "no",
+        "--format",
+        "json",
+    ];
+    let doc = json(&run(&args));
+    let deleted: Vec<&serde_json::Value> =
+        doc["volumes"].as_array().unwrap().iter().filter(|v| v["action"] == "delete").collect();
+    assert!(!deleted.is_empty(), "{doc:#}");
+    for v in deleted {
+        assert!(v["diskfiles"]["deleted"].as_u64().unwrap() > 0, "{v:#}");
+    }
+}

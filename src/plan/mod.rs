@@ -449,7 +449,7 @@ pub fn plan(
         (ExportType::Full, Some(b)) => {
             let gone: Vec<(&Label, &crate::model::WinningEntry)> =
                 existing.iter().filter(|(l, _)| !set.entries.contains_key(l)).collect();
-            let d = deletions(b, config, catalogfiles, &gone)?;
+            let d = deletions(b, config, &gone)?;
             let n = d.len() as u64;
             volumes.extend(d);
             Some(n)
@@ -545,6 +545,14 @@ impl How {
                     d.left_obsolete += x.removed;
                 }
             }
+        } else if full && t.dsm {
+            // Without DISKFILEs in the import, a tape file the new file no longer has is
+            // still deleted by a FULL import, and its DISKFILEs go with it.
+            for (k, x) in &pair.diskfiles {
+                if !hb.tapefiles.iter().any(|tf| tf.key == *k) {
+                    d.deleted = d.deleted.map(|n| n + x.removed);
+                }
+            }
         }
         let disk_written = d.inserted + d.updated + d.deleted.unwrap_or(0) > 0;
         v.backpak = Some(Action::Update);
@@ -568,7 +576,6 @@ impl How {
 fn deletions(
     baseline: &dyn Source,
     config: &SecondaryConfig,
-    catalogfiles: bool,
     gone: &[(&Label, &crate::model::WinningEntry)],
 ) -> io::Result<Vec<VolumePlan>> {
     gone.par_iter()
@@ -602,8 +609,11 @@ fn deletions(
                 unloaded: old.entry.unloaded,
                 backpak: Some(Action::Delete),
                 dsmtc: (dsm && tapevolume).then_some(Action::Delete),
+                // A DISKFILE belongs to its tape file: deleting the TAPEVOLUME and its
+                // TAPEFILEs takes their DISKFILEs along, whatever CATALOGFILES says about
+                // importing new ones.
                 diskfiles: DiskCounts {
-                    deleted: Some(if catalogfiles && dsm { old.entry.diskfiles } else { 0 }),
+                    deleted: Some(if dsm && tapevolume { old.entry.diskfiles } else { 0 }),
                     ..DiskCounts::default()
                 },
                 transactions: 0,
