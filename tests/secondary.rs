@@ -239,3 +239,23 @@ fn issue33_item05_a_full_plan_without_diskfiles_still_counts_those_deleted_with_
         assert!(v["diskfiles"]["deleted"].as_u64().unwrap() > 0, "{v:#}");
     }
 }
+
+#[test]
+fn issue33_item04_status_does_not_claim_images_were_copied_whole() {
+    let dir = tmp();
+    let d = dir.path();
+    let o = run(&["generate", "-o", p(&d.join("A")), "--volumes", "5", "--images", p(&d.join("img")), "-q"]);
+    assert_eq!(code(&o), 0);
+    // A half-copied image: both files there, fresh, a few bytes long.
+    let image = std::fs::read_dir(d.join("img/path1"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "DAT"))
+        .unwrap();
+    std::fs::write(&image, b"half").unwrap();
+    let o = run(&["status", p(&d.join("A")), "--image-path", p(&d.join("img/path1"))]);
+    let text = crate::support::stdout(&o);
+    let line = text.lines().find(|l| l.starts_with("Images replicated")).unwrap_or_else(|| panic!("{text}"));
+    assert!(!line.contains(" yes"), "{line}");
+    assert!(line.contains("whether each image was copied whole is not checked"), "{line}");
+}

@@ -156,8 +156,14 @@ pub fn status_rows(i: &crate::images::StatusImages) -> Vec<(&'static str, String
             format!("{} in {}, written {}: image {}", n.label, n.group, n.written, n.image.as_str()),
         ));
     }
+    // What the check shows is presence and time, not content: an image is "fresh" when
+    // both its files are there and not older than the volume's last write. Whether it was
+    // copied whole is not known (the manuals do not relate image size to the catalog).
     let verdict = match i.replicated {
-        Some(true) => "yes: the newest volume of every group has a fresh image",
+        Some(true) => {
+            "present and fresh for the newest volume of every group (times and presence only: whether each \
+             image was copied whole is not checked)"
+        }
         Some(false) => "no: replicate the images of the newest volumes before a role switch",
         None => "unknown: no volume carries a last-write time",
     };
