@@ -473,3 +473,32 @@ fn every_reporting_commands_junit_is_read_by_junitparser() {
         assert!(o.status.success(), "{name}: {}\n{out}", String::from_utf8_lossy(&o.stderr));
     }
 }
+
+#[test]
+fn issue35_item01_files_map_a_file_in_a_sub_directory_to_its_area() {
+    let t = scratch();
+    std::fs::create_dir(t.path().join("good/sub")).unwrap();
+    std::fs::write(t.path().join("good/sub/x"), b"x").unwrap();
+    let (status, out) = run_in(t.path(), &["validate", "--files", "good/sub/x"]);
+    assert_eq!(status, 1, "{out}");
+    assert!(out.contains("CS027"), "{out}");
+    assert!(out.contains("1 area"), "{out}");
+}
+
+#[test]
+fn issue35_item04_config_beside_resolves_dot_and_dot_dot() {
+    let t = scratch();
+    let (status, out) = run_in(&t.path().join("good"), &["validate", ".", "--config-beside", "--format", "json"]);
+    assert!(status <= 1, "{out}");
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(doc["summary"]["coverage"].is_object(), "the pre-import checks ran with good.toml: {doc:#}");
+}
+
+#[test]
+fn issue35_item08_one_area_named_three_ways_is_checked_once() {
+    let t = scratch();
+    let abs = t.path().join("good").display().to_string();
+    let (_, out) = run_in(t.path(), &["validate", "good", "./good", &abs, "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["summary"]["areas"], 1, "{doc:#}");
+}

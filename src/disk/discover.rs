@@ -73,10 +73,11 @@ pub fn is_staging_area(dir: &Path) -> bool {
 }
 
 /// The staging areas that the changed files `paths` belong to, each once, in the order
-/// first named (what `validate --files` checks, for a pre-commit hook): a file's
-/// directory when that is a staging area; a directory that is one; for `AREA.toml`
-/// beside an area (its configuration), that area. Paths that belong to no area (a
-/// README, a script) are left out: a commit touches other files too.
+/// first named (what `validate --files` checks, for a pre-commit hook): the nearest
+/// directory above a file that is a staging area (a file in a sub-directory of an area
+/// is the area's problem: CS027); a directory that is one; for `AREA.toml` beside an
+/// area (its configuration), that area. Paths that belong to no area (a README, a
+/// script) are left out: a commit touches other files too.
 pub fn areas_of_files(paths: &[PathBuf]) -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = Vec::new();
     for p in paths {
@@ -85,9 +86,10 @@ pub fn areas_of_files(paths: &[PathBuf]) -> Vec<PathBuf> {
         } else if p.extension().is_some_and(|e| e == "toml") && is_staging_area(&p.with_extension("")) {
             Some(p.with_extension(""))
         } else {
-            p.parent()
+            p.ancestors()
+                .skip(1)
                 .map(|d| if d.as_os_str().is_empty() { Path::new(".") } else { d })
-                .filter(|d| is_staging_area(d))
+                .find(|d| is_staging_area(d))
                 .map(Path::to_path_buf)
         };
         if let Some(a) = area

@@ -160,8 +160,16 @@ fn beside(area: &Path, args: &Args) -> Option<PathBuf> {
     area_toml(area)
 }
 
-/// `AREA.toml` beside the area `area`, if there is one.
+/// `AREA.toml` beside the area `area`, if there is one (`.` and `..` are resolved first:
+/// the area is the directory they name).
 fn area_toml(area: &Path) -> Option<PathBuf> {
+    let resolved;
+    let area = if area.components().next_back().is_some_and(|c| !matches!(c, std::path::Component::Normal(_))) {
+        resolved = std::fs::canonicalize(area).ok()?;
+        resolved.as_path()
+    } else {
+        area
+    };
     let name = area.components().next_back().and_then(|c| match c {
         std::path::Component::Normal(n) => Some(n.to_os_string()),
         _ => None,
@@ -223,8 +231,9 @@ fn targets(args: &Args) -> Vec<Result<PathBuf, AreaOutcome>> {
             }
         }
     }
+    // One area named several ways (`a`, `./a`, `/abs/a`) is checked once, as first named.
     let mut seen = std::collections::HashSet::new();
-    out.retain(|t| t.as_ref().map_or(true, |p| seen.insert(p.clone())));
+    out.retain(|t| t.as_ref().map_or(true, |p| seen.insert(std::fs::canonicalize(p).unwrap_or_else(|_| p.clone()))));
     out
 }
 
