@@ -196,7 +196,10 @@ fn a_configuration_for_every_area_that_cannot_be_used_is_one_document_of_each_fo
     assert_eq!(v["runs"][0]["invocations"][0]["executionSuccessful"], false);
     let (status, out) = run_in(t.path(), &[&base[..], &["junit"]].concat());
     assert_eq!(status, 2);
-    assert!(out.contains("errors=\"2\""), "{out}");
+    assert!(
+        out.contains("errors=\"1\"") && out.contains("(and 1 more)"),
+        "one testcase in error, with both reasons: {out}"
+    );
 }
 
 #[test]
@@ -300,7 +303,7 @@ fn junitparser_reads_the_counts_the_report_declares() {
                   \x20   print(s.name, s.tests, s.failures, s.errors, ','.join(bad))";
     let o = Command::new(&py).args(["-c", script]).arg(t.path().join("out.xml")).output().unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    assert_eq!(stdout(&o), "good 32 0 0 \nbad 7 2 0 VSAD001\nnotarea 1 0 1 (staging area)\n");
+    assert_eq!(stdout(&o), "good 32 0 0 \nbad 7 1 0 VSAD001\nnotarea 1 0 1 (staging area)\n");
 }
 
 /// The pre-commit scenario: a scratch git repository with two fixture areas, the hook
@@ -501,4 +504,17 @@ fn issue35_item08_one_area_named_three_ways_is_checked_once() {
     let (_, out) = run_in(t.path(), &["validate", "good", "./good", &abs, "--format", "json"]);
     let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(doc["summary"]["areas"], 1, "{doc:#}");
+}
+
+#[test]
+fn issue35_item07_junit_counts_failing_testcases_and_deny_warnings_fails_them() {
+    let t = scratch();
+    std::fs::write(t.path().join("good/NOTES"), b"a foreign file: a warning\n").unwrap();
+    let (status, out) = run_in(t.path(), &["validate", "good", "--deny-warnings", "--format", "junit"]);
+    assert_eq!(status, 1, "{out}");
+    assert!(out.contains("failures=\"1\""), "{out}");
+    // Several findings in one file are one failing testcase.
+    let (_, out) = run_in(t.path(), &["validate", "bad", "--format", "junit"]);
+    let suite = out.lines().find(|l| l.contains("<testsuite ")).unwrap();
+    assert!(suite.contains("failures=\"1\""), "{suite}");
 }

@@ -1,14 +1,16 @@
 //! `--format junit`: any report's findings as JUnit XML, for the test-report views of CI
 //! services.
 //!
-//! One `testsuite` per subject (a staging area, a package), named by its path; one `testcase` per file checked
-//! (the summaries, then the volume files) and one, `(staging area)`, for the findings
-//! about no one file of the area (area-wide checks, files that are missing, the inputs
-//! outside it). Each error is a `failure` of its testcase (`type` the code, `message`
-//! the message, the body the finding as text), each warning a line of the testcase's
-//! `system-out`. An area that could not be checked is one testcase with an `error` per
-//! reason. The counts add up: a suite's `tests` is its testcases, `failures` its failure
-//! elements and `errors` its error elements, and the `testsuites` element sums them.
+//! One `testsuite` per subject (a staging area, a package), named by its path; one
+//! `testcase` per file checked (the summaries, then the volume files) and one, `(staging
+//! area)`, for the findings about no one file of the area (area-wide checks, files that
+//! are missing, the inputs outside it). A testcase with errors has one `failure` (`type`
+//! the first error's code, `message` its message and how many more, the body every
+//! finding as text); warnings are lines of its `system-out`, and failures too when
+//! warnings fail the run (`--deny-warnings`). An area that could not be checked is one
+//! testcase in `error`. The counts add up and never exceed `tests`: a suite's `tests` is
+//! its testcases, `failures` and `errors` those that fail or err, and the `testsuites`
+//! element sums them.
 
 use super::Subject;
 use crate::diag::{Diagnostic, Style, render_text};
@@ -28,7 +30,10 @@ struct Case<'a> {
 pub fn document(command: &str, subjects: &[Subject<'_>]) -> String {
     let suites: Vec<(&Subject<'_>, Vec<Case<'_>>)> = subjects.iter().map(|a| (a, cases(a))).collect();
     let sum = |f: fn(&Case<'_>) -> usize| suites.iter().flat_map(|(_, cs)| cs.iter()).map(f).sum::<usize>();
-    let (tests, failures, errors) = (sum(|_| 1), sum(|c| c.failures.len()), sum(|c| c.errors.len()));
+    // A testcase fails (or errs) once, whatever number of findings it has: the counts
+    // never exceed `tests`.
+    let (tests, failures, errors) =
+        (sum(|_| 1), sum(|c| usize::from(!c.failures.is_empty())), sum(|c| usize::from(!c.errors.is_empty())));
     let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         x,
@@ -36,8 +41,8 @@ pub fn document(command: &str, subjects: &[Subject<'_>]) -> String {
         escape(command)
     );
     for (a, cs) in &suites {
-        let f: usize = cs.iter().map(|c| c.failures.len()).sum();
-        let e: usize = cs.iter().map(|c| c.errors.len()).sum();
+        let f: usize = cs.iter().filter(|c| !c.failures.is_empty()).count();
+        let e: usize = cs.iter().filter(|c| !c.errors.is_empty()).count();
         let _ = writeln!(
             x,
             "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{f}\" errors=\"{e}\" skipped=\"0\">",
@@ -72,7 +77,7 @@ fn cases<'a>(a: &Subject<'a>) -> Vec<Case<'a>> {
             _ => area_case,
         };
         let c = &mut cs[i];
-        match (a.checked, d.is_error()) {
+        match (a.checked, d.is_error() || a.warnings_fail) {
             (false, _) => c.errors.push(d),
             (true, true) => c.failures.push(d),
             (true, false) => c.warnings.push(d),
@@ -88,16 +93,19 @@ fn write_case(x: &mut String, a: &Subject<'_>, c: &Case<'_>) {
         return;
     }
     let _ = writeln!(x, "{open}>");
+    // One element per testcase: the first finding's code and message, every finding
+    // in the body.
     for (tag, ds) in [("failure", &c.failures), ("error", &c.errors)] {
-        for d in ds.iter() {
-            let _ = writeln!(
-                x,
-                "      <{tag} type=\"{}\" message=\"{}\">{}</{tag}>",
-                d.code,
-                escape(&d.message),
-                escape(&as_text(a, d))
-            );
-        }
+        let Some(first) = ds.first() else { continue };
+        let more = if ds.len() > 1 { format!(" (and {} more)", ds.len() - 1) } else { String::new() };
+        let body: String = ds.iter().map(|d| as_text(a, d)).collect();
+        let _ = writeln!(
+            x,
+            "      <{tag} type=\"{}\" message=\"{}{more}\">{}</{tag}>",
+            first.code,
+            escape(&first.message),
+            escape(&body)
+        );
     }
     if !c.warnings.is_empty() {
         let text: String = c.warnings.iter().map(|d| as_text(a, d)).collect();
@@ -162,9 +170,10 @@ mod tests {
         let files = vec!["FULL".to_string(), "VAB0001".to_string()];
         let a = Subject { files: &files, ..Subject::new("x", true, &diagnostics, crate::report::Scope::Area) };
         let x = document("validate", &[a]);
-        assert!(x.contains("<testsuites name=\"catstage validate\" tests=\"3\" failures=\"4\" errors=\"0\">"), "{x}");
-        assert!(x.contains("<testsuite name=\"x\" tests=\"3\" failures=\"4\" errors=\"0\" skipped=\"0\">"), "{x}");
-        assert_eq!(x.matches("<failure").count(), 4);
+        assert!(x.contains("<testsuites name=\"catstage validate\" tests=\"3\" failures=\"2\" errors=\"0\">"), "{x}");
+        assert!(x.contains("<testsuite name=\"x\" tests=\"3\" failures=\"2\" errors=\"0\" skipped=\"0\">"), "{x}");
+        assert_eq!(x.matches("<failure").count(), 2, "one per failing testcase");
+        assert!(x.contains("message=\"m (and 1 more)\""), "{x}");
         assert_eq!(x.matches("<system-out>").count(), 1);
     }
 

@@ -243,6 +243,9 @@ pub struct Subject<'a> {
     pub diagnostics: &'a [Diagnostic],
     /// Which file names of its findings are names inside `path`.
     pub scope: Scope,
+    /// True when warnings fail too (`--deny-warnings`): JUnit then counts them as
+    /// failures, as the exit status does.
+    pub warnings_fail: bool,
 }
 
 /// Which file names of a subject's findings are names inside it.
@@ -260,7 +263,7 @@ pub enum Scope {
 impl<'a> Subject<'a> {
     /// A subject that lists no files and no outside inputs.
     pub fn new(path: &'a str, checked: bool, diagnostics: &'a [Diagnostic], scope: Scope) -> Self {
-        Subject { path, checked, files: &[], outside: &[], diagnostics, scope }
+        Subject { path, checked, files: &[], outside: &[], diagnostics, scope, warnings_fail: false }
     }
 
     /// The path of the file `d` is about, as the operator would name it: the subject's

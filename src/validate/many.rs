@@ -101,6 +101,7 @@ impl AreaOutcome {
             outside: &self.outside,
             diagnostics: &self.diagnostics,
             scope: crate::report::Scope::Area,
+            warnings_fail: false,
         }
     }
 

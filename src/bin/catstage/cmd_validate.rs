@@ -292,7 +292,13 @@ fn machine_report(batch: Result<Batch, Failure>, args: &Args, styles: &Styles) -
                 ReportFormat::Sarif => {
                     format!("{:#}\n", catstage::report::sarif::log(&catstage::report::Report::subjects(b), &cwd))
                 }
-                _ => catstage::report::junit::document("validate", &catstage::report::Report::subjects(b)),
+                _ => {
+                    let mut subjects = catstage::report::Report::subjects(b);
+                    for s in &mut subjects {
+                        s.warnings_fail = args.deny_warnings;
+                    }
+                    catstage::report::junit::document("validate", &subjects)
+                }
             },
         ),
         Err(f) => {
