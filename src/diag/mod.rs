@@ -42,6 +42,10 @@ pub struct Diagnostic {
     /// The offending line, made printable, for text rendering.
     #[serde(skip)]
     pub snippet: Option<Snippet>,
+    /// The column in code points (1-based), for formats that count them (SARIF); `column`
+    /// counts bytes.
+    #[serde(skip)]
+    pub char_column: Option<u64>,
 }
 
 impl Diagnostic {
@@ -58,6 +62,7 @@ impl Diagnostic {
             count: None,
             examples: Vec::new(),
             snippet: None,
+            char_column: None,
         }
     }
 
@@ -65,6 +70,8 @@ impl Diagnostic {
     pub fn at(mut self, line: u64, column: u64, source_line: &[u8]) -> Self {
         self.line = Some(line);
         self.column = Some(column);
+        let before = &source_line[..(column.saturating_sub(1) as usize).min(source_line.len())];
+        self.char_column = Some(String::from_utf8_lossy(before).chars().count() as u64 + 1);
         self.snippet = Some(Snippet::new(source_line, column));
         self
     }

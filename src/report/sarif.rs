@@ -4,10 +4,12 @@
 //! One run; `tool.driver` lists every code as a rule (its text from `catstage explain`);
 //! one result per finding, located at the file's path relative to the current directory
 //! (`uriBaseId` `%SRCROOT%`), with `startLine`/`startColumn` when the finding has them.
-//! Columns count bytes, which for the ASCII text of a staging area are code points.
-//! `partialFingerprints["catstage/v1"]` hashes the code, the file and the message (never
-//! the line, which moves when lines are added above), with a sequence number among equal
-//! findings, so a finding keeps its fingerprint from run to run.
+//! Columns are given in code points, as `columnKind` says (findings count bytes; the
+//! column is converted where the line is known). `partialFingerprints["catstage/v2"]`
+//! hashes the code and the file with a sequence number among the findings of that code in
+//! that file — never the line, which moves when lines are added above, nor the message,
+//! which carries digests and byte counts that change with the content — so a finding
+//! keeps its fingerprint from run to run.
 
 use super::Subject;
 use crate::diag::{Code, Diagnostic, Severity};
@@ -115,12 +117,12 @@ fn result(a: &Subject<'_>, d: &Diagnostic, cwd: &Path, seen: &mut HashMap<String
     let mut physical = json!({ "artifactLocation": artifact.take() });
     if let Some(line) = d.line {
         let mut region = json!({ "startLine": line });
-        if let Some(column) = d.column {
+        if let Some(column) = d.char_column.or(d.column) {
             region["startColumn"] = json!(column);
         }
         physical["region"] = region;
     }
-    let key = format!("{}\0{uri}\0{}", d.code, d.message);
+    let key = format!("{}\0{uri}", d.code);
     let n = seen.entry(key.clone()).or_insert(0);
     *n += 1;
     let digest = Sha256::digest(key.as_bytes());
@@ -136,7 +138,7 @@ fn result(a: &Subject<'_>, d: &Diagnostic, cwd: &Path, seen: &mut HashMap<String
         "level": level(d.severity),
         "message": { "text": d.message },
         "locations": [{ "physicalLocation": physical }],
-        "partialFingerprints": { "catstage/v1": fingerprint },
+        "partialFingerprints": { "catstage/v2": fingerprint },
         "properties": properties,
     })
 }
@@ -144,8 +146,10 @@ fn result(a: &Subject<'_>, d: &Diagnostic, cwd: &Path, seen: &mut HashMap<String
 /// The artifact location of `path`: relative to `%SRCROOT%` (the current directory) when
 /// it is relative or under it, an absolute `file://` URI otherwise.
 fn artifact_location(path: &str, cwd: &Path) -> Value {
-    let p = Path::new(path);
-    let relative = if p.is_absolute() { p.strip_prefix(cwd).ok().map(Path::to_path_buf) } else { Some(p.into()) };
+    // `..` is resolved first: a relative URI never climbs out of %SRCROOT%.
+    let absolute = normalize(&cwd.join(path));
+    let p = absolute.as_path();
+    let relative = p.strip_prefix(cwd).ok().map(Path::to_path_buf);
     match relative {
         Some(r) => {
             let parts: Vec<String> = r
@@ -157,6 +161,21 @@ fn artifact_location(path: &str, cwd: &Path) -> Value {
         }
         None => json!({ "uri": format!("file://{}", encode_path(p)) }),
     }
+}
+
+/// `path` with `.` and `..` resolved lexically (no link is followed).
+fn normalize(path: &Path) -> std::path::PathBuf {
+    let mut out = std::path::PathBuf::new();
+    for c in path.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 fn dir_uri(dir: &Path) -> String {
@@ -171,11 +190,12 @@ fn encode_path(p: &Path) -> String {
     p.to_string_lossy().split('/').map(encode).collect::<Vec<_>>().join("/")
 }
 
-/// Percent-encodes what a URI path segment may not hold as it is.
+/// Percent-encodes what a URI path segment may not hold as it is; `:` too, which the
+/// first segment of a relative reference may not hold (it would read as a scheme).
 fn encode(segment: &str) -> String {
     let mut out = String::with_capacity(segment.len());
     for b in segment.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@".contains(&b) {
+        if b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=@".contains(&b) {
             out.push(b as char);
         } else {
             out.push_str(&format!("%{b:02X}"));
@@ -200,6 +220,33 @@ mod tests {
     }
 
     #[test]
+    fn issue35_item06_uris_never_climb_out_and_never_read_as_a_scheme() {
+        let cwd = Path::new("/work/repo");
+        assert_eq!(artifact_location("c:area/FULL", cwd)["uri"], "c%3Aarea/FULL");
+        let up = artifact_location("../other/FULL", cwd);
+        assert_eq!(up["uri"], "file:///work/other/FULL");
+        assert!(up.get("uriBaseId").is_none());
+        assert_eq!(artifact_location("a/../b/FULL", cwd)["uri"], "b/FULL");
+    }
+
+    #[test]
+    fn issue35_item06_columns_are_code_points_and_fingerprints_ignore_the_message() {
+        let line = "volume comment=\"caf\u{e9} \u{e9}t\u{e9}\" x=1".as_bytes();
+        let byte_col = line.iter().position(|&b| b == b'x').unwrap() as u64 + 1;
+        let d = Diagnostic::new(Code::UnknownRecord, Some("VSAD001".to_string()), "hash 1").at(3, byte_col, line);
+        let a = Subject::new("a", true, &[], crate::report::Scope::Area);
+        let r = result(&a, &d, Path::new("/"), &mut HashMap::new());
+        assert_eq!(
+            r["locations"][0]["physicalLocation"]["region"]["startColumn"],
+            byte_col - 3,
+            "three 2-byte characters"
+        );
+        let other = Diagnostic { message: "hash 2".to_string(), ..d.clone() };
+        let fp = |v: &Value| v["partialFingerprints"]["catstage/v2"].as_str().unwrap().to_string();
+        assert_eq!(fp(&r), fp(&result(&a, &other, Path::new("/"), &mut HashMap::new())));
+    }
+
+    #[test]
     fn rules_take_their_text_from_the_explanation() {
         let r = rule(Code::ChecksumMismatch);
         assert_eq!(r["id"], "CS004");
@@ -216,7 +263,7 @@ mod tests {
         let one = result(&a, &d, Path::new("/"), &mut seen);
         let two = result(&a, &d, Path::new("/"), &mut seen);
         let again = result(&a, &d, Path::new("/"), &mut HashMap::new());
-        let fp = |v: &Value| v["partialFingerprints"]["catstage/v1"].as_str().unwrap().to_string();
+        let fp = |v: &Value| v["partialFingerprints"]["catstage/v2"].as_str().unwrap().to_string();
         assert_ne!(fp(&one), fp(&two));
         assert_eq!(fp(&one), fp(&again));
         assert!(fp(&two).ends_with(":2"));
