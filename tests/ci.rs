@@ -518,3 +518,15 @@ fn issue35_item07_junit_counts_failing_testcases_and_deny_warnings_fails_them() 
     let suite = out.lines().find(|l| l.contains("<testsuite ")).unwrap();
     assert!(suite.contains("failures=\"1\""), "{suite}");
 }
+
+#[test]
+fn issue34_item12_an_area_path_with_control_characters_is_printed_escaped() {
+    let t = scratch();
+    let odd = t.path().join("o\x1b[31mdd\nx");
+    copy_dir(&root().join("fixtures/slab-a-daily"), &odd);
+    let o = catstage().current_dir(t.path()).arg("validate").arg("o\x1b[31mdd\nx").output().unwrap();
+    let out = stdout(&o);
+    assert!(!out.contains('\x1b'), "{out:?}");
+    assert_eq!(out.lines().count(), 1, "one line: {out:?}");
+    assert!(out.starts_with("o\\x1B[31mdd\\x0Ax: 30 volumes"), "{out:?}");
+}

@@ -38,7 +38,7 @@ pub fn document(command: &str, subjects: &[Subject<'_>]) -> String {
     let _ = writeln!(
         x,
         "<testsuites name=\"catstage {}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\">",
-        escape(command)
+        attr(command)
     );
     for (a, cs) in &suites {
         let f: usize = cs.iter().filter(|c| !c.failures.is_empty()).count();
@@ -46,7 +46,7 @@ pub fn document(command: &str, subjects: &[Subject<'_>]) -> String {
         let _ = writeln!(
             x,
             "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{f}\" errors=\"{e}\" skipped=\"0\">",
-            escape(a.path),
+            attr(a.path),
             cs.len()
         );
         for c in cs {
@@ -87,7 +87,7 @@ fn cases<'a>(a: &Subject<'a>) -> Vec<Case<'a>> {
 }
 
 fn write_case(x: &mut String, a: &Subject<'_>, c: &Case<'_>) {
-    let open = format!("    <testcase classname=\"{}\" name=\"{}\"", escape(a.path), escape(&c.name));
+    let open = format!("    <testcase classname=\"{}\" name=\"{}\"", attr(a.path), attr(&c.name));
     if c.failures.is_empty() && c.errors.is_empty() && c.warnings.is_empty() {
         let _ = writeln!(x, "{open}/>");
         return;
@@ -103,7 +103,7 @@ fn write_case(x: &mut String, a: &Subject<'_>, c: &Case<'_>) {
             x,
             "      <{tag} type=\"{}\" message=\"{}{more}\">{}</{tag}>",
             first.code,
-            escape(&first.message),
+            attr(&first.message),
             escape(&body)
         );
     }
@@ -126,6 +126,16 @@ fn as_text(a: &Subject<'_>, d: &Diagnostic) -> String {
 /// Escapes text for an XML attribute or element; characters XML 1.0 cannot hold at all
 /// (control characters other than tab and line ends) are written as `\xNN`.
 fn escape(s: &str) -> String {
+    escape_in(s, false)
+}
+
+/// Escapes text for an XML attribute: as [`escape`], and tab and line ends as character
+/// references, which attribute-value normalisation would otherwise turn into spaces.
+fn attr(s: &str) -> String {
+    escape_in(s, true)
+}
+
+fn escape_in(s: &str, attribute: bool) -> String {
     let mut out = String::with_capacity(s.len());
     for ch in s.chars() {
         match ch {
@@ -134,6 +144,7 @@ fn escape(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
+            '\t' | '\n' | '\r' if attribute => out.push_str(&format!("&#{};", ch as u32)),
             '\t' | '\n' | '\r' => out.push(ch),
             c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {
                 out.push_str(&format!("\\x{:02x}", c as u32));
@@ -153,6 +164,8 @@ mod tests {
     fn escaping_leaves_no_markup_and_no_control_characters() {
         assert_eq!(escape("a<b>&\"'\u{1}\tz"), "a&lt;b&gt;&amp;&quot;&apos;\\x01\tz");
         assert_eq!(escape("\u{FFFE}\u{FFFF}\u{FFFD}"), "\\xfffe\\xffff\u{FFFD}");
+        // issue 34 item 12: an attribute keeps its tab and line ends.
+        assert_eq!(attr("a\tb\nc\rd"), "a&#9;b&#10;c&#13;d");
     }
 
     #[test]

@@ -115,7 +115,10 @@ impl AreaOutcome {
     /// be checked.
     pub fn summary_line(&self) -> String {
         match &self.counts {
-            None => format!("{}: not checked (could not run: see the errors above)", self.path),
+            None => format!(
+                "{}: not checked (could not run: see the errors above)",
+                diag::display_bytes(self.path.as_bytes())
+            ),
             Some(c) => {
                 let counts = super::counts_line(&self.path, c.volumes, c.errors, c.warnings);
                 if c.pre_import {

@@ -183,9 +183,12 @@ pub(crate) fn not_checked(c: &crate::report::Coverage) -> String {
 }
 
 /// `AREA: 30 volumes, 0 errors, 0 warnings`: the counts part of an area's summary line.
+/// The area's path is made printable: a name with an escape sequence or a line end never
+/// reaches the terminal as such.
 pub(crate) fn counts_line(area: &str, volumes: usize, errors: u64, warnings: u64) -> String {
     format!(
-        "{area}: {}, {}, {}",
+        "{}: {}, {}, {}",
+        diag::display_bytes(area.as_bytes()),
         plural(volumes as u64, "volume"),
         plural(errors, "error"),
         plural(warnings, "warning")
