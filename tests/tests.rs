@@ -18,6 +18,7 @@ mod limits;
 mod nodes;
 mod package;
 mod plan;
+mod robust;
 mod roundtrip;
 mod rules;
 mod secondary;

@@ -27,6 +27,9 @@ pub struct NewTree<'a> {
     journal: Option<PathBuf>,
     /// Set once the tree is the area (or is being cleaned up): `Drop` leaves it alone.
     committed: bool,
+    /// The area's owner, for what a writer running as root creates (else `None`): the
+    /// area must not become root's because root rewrote it.
+    owner: Option<(u32, u32)>,
 }
 
 /// A file being written into a [`NewTree`]. Its errors name the file and the tree, and
@@ -124,15 +127,18 @@ impl Area {
         let (parent, name) = self.parent();
         let dir = names::side(parent, name, Role::Tree);
         let ioerr = |op, e| AreaError::Io(DiskError::new(op, &dir, e).left(Aftermath::Untouched));
-        let mode = match fs::metadata(self.resolved()) {
+        // The old area's mode and owner carry over; a new area gets the mode the umask
+        // gives a new directory.
+        let old = match fs::metadata(self.resolved()) {
             Ok(m) => {
                 if m.dev() != fs::metadata(parent).map_err(|e| ioerr(Op::Stat, e))?.dev() {
                     return Err(not_atomic(self, "it is a mount point (or on another filesystem than its parent)"));
                 }
-                m.permissions().mode()
+                Some((m.permissions().mode(), m.uid(), m.gid()))
             }
-            Err(_) => 0o755,
+            Err(_) => None,
         };
+        let owner = old.filter(|_| rustix::process::geteuid().is_root()).map(|(_, uid, gid)| (uid, gid));
         fs::create_dir(&dir).map_err(|e| ioerr(Op::Create, e))?;
         let tree_fd = match open_dir(&dir) {
             Ok(fd) => fd,
@@ -141,10 +147,22 @@ impl Area {
                 return Err(ioerr(Op::Open, e));
             }
         };
-        let mut tree =
-            NewTree { area: self, fd: tree_fd, dir: dir.clone(), flusher: None, journal: None, committed: false };
-        fs::set_permissions(&tree.dir, fs::Permissions::from_mode(mode & 0o7777))
-            .map_err(|e| ioerr(Op::SetAttributes, e))?;
+        let mut tree = NewTree {
+            area: self,
+            fd: tree_fd,
+            dir: dir.clone(),
+            flusher: None,
+            journal: None,
+            committed: false,
+            owner,
+        };
+        if let Some((mode, _, _)) = old {
+            fs::set_permissions(&tree.dir, fs::Permissions::from_mode(mode & 0o7777))
+                .map_err(|e| ioerr(Op::SetAttributes, e))?;
+        }
+        if let Some((uid, gid)) = owner {
+            std::os::unix::fs::chown(&tree.dir, Some(uid), Some(gid)).map_err(|e| ioerr(Op::SetAttributes, e))?;
+        }
         if self.exists() {
             tree.probe_exchange()?;
         }
@@ -179,9 +197,14 @@ impl NewTree<'_> {
     }
 
     /// Creates the file `name` in the new tree, for writing. It gets the permissions (and,
-    /// when catstage runs as root, the owner) of the area's file of that name, else 0644.
+    /// when catstage runs as root, the owner) of the area's file of that name, else 0644
+    /// (and, as root, the area's owner).
     pub fn create(&self, name: &str) -> Result<TreeFile, DiskError> {
         let file = create_at(&self.fd, name, 0o644).map_err(|e| self.fail(Op::Create, name, e))?;
+        if let Some((uid, gid)) = self.owner {
+            std::os::unix::fs::fchown(&file, Some(uid), Some(gid))
+                .map_err(|e| self.fail(Op::SetAttributes, name, e))?;
+        }
         let had = self.area.listing().get(name).is_some_and(|e| e.is_file());
         if had
             && let Ok(meta) =
