@@ -180,6 +180,16 @@ impl crate::report::Report for NodesOutcome {
             }
         }
     }
+
+    fn committed(&self) -> Option<String> {
+        match self {
+            NodesOutcome::Done(r) if !r.dry_run && r.volumes_rewritten > 0 => Some(match &r.output {
+                Some(o) => format!("the rewritten staging area was written to {o}"),
+                None => "the staging area was replaced".to_string(),
+            }),
+            _ => None,
+        }
+    }
 }
 
 /// Why replace-nodes did not run or refused.

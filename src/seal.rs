@@ -122,6 +122,15 @@ impl crate::report::Report for SealOutcome {
             }
         }
     }
+
+    fn committed(&self) -> Option<String> {
+        match self {
+            SealOutcome::Sealed(files) if files.iter().any(|f| f.old != f.new) => {
+                Some("the staging area was re-sealed".to_string())
+            }
+            _ => None,
+        }
+    }
 }
 
 /// Why seal refused or failed.

@@ -40,3 +40,26 @@ fn issue34_item03_a_writer_running_as_root_keeps_the_areas_owner() {
     }
     assert_eq!(std::fs::metadata(&area).unwrap().mode() & 0o7777, 0o750);
 }
+
+#[test]
+fn issue34_item06_a_writer_whose_report_cannot_be_printed_still_says_its_change_is_done() {
+    let dir = tmp();
+    let area = copy_area("fixtures/slab-a-daily", &dir.path().join("s"));
+    let file = area.join("VSAD004");
+    let text = std::fs::read_to_string(&file).unwrap().replace("status=ACTIVE", "status=EXPIRED");
+    std::fs::write(&file, text).unwrap();
+    // stdout on a full disk: writing the report fails after the commit.
+    let full = std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
+    let o = crate::support::catstage().args(["seal", p(&area), "VSAD004"]).stdout(full).output().unwrap();
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("the staging area was re-sealed; but the report could not be written"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(code(&run(&["validate", p(&area)])), 0, "the change is done");
+    // A reader has nothing done to report: not printing its report is a failure.
+    let full = std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
+    let o = crate::support::catstage().args(["validate", p(&area)]).stdout(full).output().unwrap();
+    assert_eq!(code(&o), 2);
+}

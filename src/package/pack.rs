@@ -179,6 +179,13 @@ impl crate::report::Report for PackOutcome {
             }
         }
     }
+
+    fn committed(&self) -> Option<String> {
+        match self {
+            PackOutcome::Packed(r) => Some(format!("the package {} was written", r.output)),
+            PackOutcome::Refused { .. } => None,
+        }
+    }
 }
 
 /// Why pack did not write a package.

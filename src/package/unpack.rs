@@ -173,6 +173,13 @@ impl crate::report::Report for UnpackOutcome {
             }
         }
     }
+
+    fn committed(&self) -> Option<String> {
+        match self {
+            UnpackOutcome::Unpacked(r) if !r.already_applied => Some(format!("{} was replaced", r.into)),
+            _ => None,
+        }
+    }
 }
 
 /// Why unpack did not replace the staging area.

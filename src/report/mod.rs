@@ -301,6 +301,12 @@ pub trait Report {
     fn verdict(&self) -> Verdict;
     /// What SARIF and JUnit show: each thing checked, with its findings.
     fn subjects(&self) -> Vec<Subject<'_>>;
+    /// For a writer's report: what it changed on disk (`/stage/SLABA was replaced`), so
+    /// that a report that cannot be printed afterwards never turns a done change into a
+    /// failure. `None` for readers, refusals and dry runs.
+    fn committed(&self) -> Option<String> {
+        None
+    }
 }
 
 /// The document of a run that could not run (exit status 2), in the command's schema:

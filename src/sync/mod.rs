@@ -209,6 +209,10 @@ impl crate::report::Report for SyncReport {
             crate::report::Scope::Named,
         )]
     }
+
+    fn committed(&self) -> Option<String> {
+        (self.ran && !self.dry_run && !self.refused).then(|| "the staging area was written".to_string())
+    }
 }
 
 /// The findings, then the statistics.

@@ -184,9 +184,14 @@ pub fn finish<R: Report>(
         }
         Format::Junit => write!(w, "{}", catstage::report::junit::document(command_of(schema), &report.subjects())),
     });
-    match written {
-        Ok(()) => Ok(status),
-        Err(e) => {
+    match (written, report.committed()) {
+        (Ok(()), _) => Ok(status),
+        // The change is done: the verdict stands, and stderr says what happened.
+        (Err(e), Some(done)) => {
+            warning(styles, &format!("{done}; but the report could not be written to stdout: {e}"));
+            Ok(status)
+        }
+        (Err(e), None) => {
             error(styles, &format!("cannot write the report to stdout: {e}"));
             Ok(crate::TROUBLE)
         }
