@@ -310,6 +310,26 @@ fn junitparser_reads_the_counts_the_report_declares() {
 /// of `.pre-commit-hooks.yaml` (run from the binary under test: `language: system`, the
 /// rest as written), a commit that damages one area (the hook fails naming it), and the
 /// same after `catstage seal` (it passes).
+/// A `.pre-commit-config.yaml` with the hooks `ids` of `.pre-commit-hooks.yaml`, run from
+/// the binary under test (`language: system`), the rest as written.
+fn local_hooks(ids: &[&str]) -> String {
+    let manifest = std::fs::read_to_string(root().join(".pre-commit-hooks.yaml")).unwrap();
+    assert!(manifest.contains("language: rust"));
+    let body: String = manifest.lines().filter(|l| !l.starts_with('#')).map(|l| format!("{l}\n")).collect();
+    let mut local = String::new();
+    for hook in body.split("- id: ").skip(1) {
+        if !ids.iter().any(|id| hook.starts_with(&format!("{id}\n"))) {
+            continue;
+        }
+        for l in format!("- id: {hook}").lines() {
+            let l = l.replace("language: rust", "language: system");
+            let l = l.replace("entry: catstage ", &format!("entry: {} ", env!("CARGO_BIN_EXE_catstage")));
+            local.push_str(&format!("    {l}\n"));
+        }
+    }
+    format!("repos:\n  - repo: local\n    hooks:\n{local}")
+}
+
 #[test]
 fn pre_commit_hook_fails_on_the_damaged_area_and_passes_after_seal() {
     let Some(py) = python_with(&["pre_commit"]) else { return };
@@ -322,19 +342,7 @@ fn pre_commit_hook_fails_on_the_damaged_area_and_passes_after_seal() {
     copy_dir(&root().join("fixtures/slab-a-daily"), &repo.join("areas/a"));
     copy_dir(&root().join("fixtures/slab-a-daily"), &repo.join("areas/b"));
     std::fs::write(repo.join("README.md"), "fixtures\n").unwrap();
-    let manifest = std::fs::read_to_string(root().join(".pre-commit-hooks.yaml")).unwrap();
-    assert!(manifest.contains("language: rust"));
-    let local = manifest
-        .lines()
-        .filter(|l| !l.starts_with('#'))
-        .map(|l| {
-            let l = l.replace("language: rust", "language: system");
-            let l = l.replace("entry: catstage ", &format!("entry: {} ", env!("CARGO_BIN_EXE_catstage")));
-            format!("    {l}\n")
-        })
-        .collect::<String>();
-    std::fs::write(repo.join(".pre-commit-config.yaml"), format!("repos:\n  - repo: local\n    hooks:\n{local}"))
-        .unwrap();
+    std::fs::write(repo.join(".pre-commit-config.yaml"), local_hooks(&["catstage-validate"])).unwrap();
     let sh = |args: &[&str]| {
         let o = Command::new(args[0])
             .args(&args[1..])
@@ -529,4 +537,45 @@ fn issue34_item12_an_area_path_with_control_characters_is_printed_escaped() {
     assert!(!out.contains('\x1b'), "{out:?}");
     assert_eq!(out.lines().count(), 1, "one line: {out:?}");
     assert!(out.starts_with("o\\x1B[31mdd\\x0Ax: 30 volumes"), "{out:?}");
+}
+
+#[test]
+fn issue35_item03_a_commit_that_deletes_a_volume_file_fails_the_all_areas_hook() {
+    let Some(py) = python_with(&["pre_commit"]) else { return };
+    if Command::new("git").arg("--version").output().is_err() {
+        missing::<()>("git");
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    let repo = t.path().join("repo");
+    copy_dir(&root().join("fixtures/slab-a-daily"), &repo.join("areas/a"));
+    let sh = |args: &[&str]| {
+        let o = Command::new(args[0])
+            .args(&args[1..])
+            .current_dir(&repo)
+            .env("PRE_COMMIT_HOME", t.path().join("cache"))
+            .env("GIT_CONFIG_GLOBAL", t.path().join("gitconfig"))
+            .env("GIT_AUTHOR_NAME", "ci")
+            .env("GIT_AUTHOR_EMAIL", "ci@example.invalid")
+            .env("GIT_COMMITTER_NAME", "ci")
+            .env("GIT_COMMITTER_EMAIL", "ci@example.invalid")
+            .output()
+            .unwrap();
+        (code(&o), format!("{}{}", stdout(&o), String::from_utf8_lossy(&o.stderr)))
+    };
+    let py = py.display().to_string();
+    let run_hook = |id: &str| sh(&[&py, "-m", "pre_commit", "run", id, "--color", "never"]);
+    std::fs::write(repo.join(".pre-commit-config.yaml"), local_hooks(&["catstage-validate", "catstage-validate-all"]))
+        .unwrap();
+    assert_eq!(sh(&["git", "init", "-q", "-b", "main"]).0, 0);
+    assert_eq!(sh(&["git", "add", "-A"]).0, 0);
+    assert_eq!(sh(&["git", "commit", "-q", "-m", "fixtures"]).0, 0);
+    std::fs::remove_file(repo.join("areas/a/VSAD004")).unwrap();
+    assert_eq!(sh(&["git", "add", "-A"]).0, 0);
+    // The per-file hook is given no file: it cannot see a deletion (documented).
+    let (status, out) = run_hook("catstage-validate");
+    assert_eq!(status, 0, "{out}");
+    let (status, out) = run_hook("catstage-validate-all");
+    assert_eq!(status, 1, "{out}");
+    assert!(out.contains("CS022"), "{out}");
 }
