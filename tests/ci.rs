@@ -137,10 +137,14 @@ fn recursive_finds_the_areas_and_skips_links_and_hidden_directories() {
     copy_dir(&root().join("fixtures/ok/0001_mini/area"), &t.path().join(".git/mini"));
     std::os::unix::fs::symlink(t.path().join("bad"), t.path().join("deep/link")).unwrap();
     let (status, out) = run_in(t.path(), &["validate", "--recursive", ".", "--format", "json"]);
-    assert_eq!(status, 1, "{out}");
+    // The empty `notarea` beside the areas is what an unmounted mount point looks like:
+    // not checked, exit 2 (issue 35 item 2).
+    assert_eq!(status, 2, "{out}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     let paths: Vec<&str> = v["areas"].as_array().unwrap().iter().map(|a| a["path"].as_str().unwrap()).collect();
-    assert_eq!(paths, ["./bad", "./deep/er/mini", "./good"]);
+    assert_eq!(paths, ["./bad", "./deep/er/mini", "./good", "./notarea"]);
+    let skipped: Vec<&str> = v["skipped"].as_array().unwrap().iter().map(|s| s["path"].as_str().unwrap()).collect();
+    assert_eq!(skipped, ["./.git", "./deep/link"]);
     // A directory that holds no area is reported, as a single area would be.
     let (status, out) = run_in(t.path(), &["validate", "--recursive", "notarea", "good"]);
     assert_eq!(status, 2);
@@ -578,4 +582,30 @@ fn issue35_item03_a_commit_that_deletes_a_volume_file_fails_the_all_areas_hook()
     let (status, out) = run_hook("catstage-validate-all");
     assert_eq!(status, 1, "{out}");
     assert!(out.contains("CS022"), "{out}");
+}
+
+#[test]
+fn issue35_item02_recursive_says_what_it_skipped_and_an_empty_directory_is_not_a_pass() {
+    let t = scratch();
+    let tree = t.path().join("tree");
+    copy_dir(&root().join("fixtures/slab-a-daily"), &tree.join("a"));
+    copy_dir(&root().join("fixtures/err/0004_checksum-mismatch/area"), &tree.join(".snapshot"));
+    std::os::unix::fs::symlink(t.path().join("bad"), tree.join("linked")).unwrap();
+    std::fs::create_dir(tree.join("mnt")).unwrap();
+    let (status, out) = run_in(t.path(), &["validate", "-r", "tree"]);
+    assert_eq!(status, 2, "an empty directory among areas could not be checked:\n{out}");
+    assert!(out.contains("tree/mnt: not checked"), "{out}");
+    assert!(out.contains("tree/linked: skipped: a symbolic link to a directory: not followed"), "{out}");
+    assert!(out.contains("tree/.snapshot: skipped: a hidden directory"), "{out}");
+    let (_, out) = run_in(t.path(), &["validate", "-r", "tree", "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["skipped"].as_array().map(Vec::len), Some(2), "{doc:#}");
+    let (_, out) = run_in(t.path(), &["validate", "-r", "tree", "--format", "sarif"]);
+    let log: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let notes = log["runs"][0]["invocations"][0]["toolExecutionNotifications"].as_array().unwrap();
+    assert!(
+        notes
+            .iter()
+            .any(|n| n["level"] == "note" && n["message"]["text"].as_str().unwrap().contains("a hidden directory"))
+    );
 }

@@ -17,10 +17,28 @@ use std::path::{Path, PathBuf};
 /// mistake, and reported as an error.
 const MAX_DEPTH: usize = 64;
 
-/// The staging areas at or under `root`, sorted by path: `root` itself when it is one,
-/// else every area below it. A `root` that neither is nor holds one is
-/// [`AreaError::NotAStagingArea`].
+/// What a walk found under a directory.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Found {
+    /// The staging areas, sorted by path.
+    pub areas: Vec<PathBuf>,
+    /// Empty directories: what an unmounted mount point looks like; the caller reports
+    /// each as an area that could not be checked.
+    pub empty: Vec<PathBuf>,
+    /// What the walk left out on purpose, and why: symbolic links to directories (never
+    /// followed) and hidden directories.
+    pub skipped: Vec<(PathBuf, &'static str)>,
+}
+
+/// The staging areas at or under `root` (see [`find_areas_reporting`]), paths only.
 pub fn find_areas(root: &Path) -> Result<Vec<PathBuf>, AreaError> {
+    find_areas_reporting(root).map(|f| f.areas)
+}
+
+/// The staging areas at or under `root`, sorted by path: `root` itself when it is one,
+/// else every area below it, with the empty directories and what was skipped. A `root`
+/// that neither is nor holds one is [`AreaError::NotAStagingArea`].
+pub fn find_areas_reporting(root: &Path) -> Result<Found, AreaError> {
     match std::fs::metadata(root) {
         Ok(m) if m.is_dir() => {}
         Ok(_) => return Err(AreaError::NotADirectory(root.to_path_buf())),
@@ -30,13 +48,24 @@ pub fn find_areas(root: &Path) -> Result<Vec<PathBuf>, AreaError> {
     let fd = open_dir(root).map_err(|e| AreaError::Io(DiskError::new(Op::Open, root, e)))?;
     let listing = Listing::read(&fd).map_err(|e| AreaError::Io(DiskError::new(Op::List, root, e)))?;
     if looks_like_area(&listing) {
-        return Ok(vec![root.to_path_buf()]);
+        return Ok(Found { areas: vec![root.to_path_buf()], ..Found::default() });
     }
     let empty = listing.entries.is_empty();
     let mut found = Vec::new();
+    let mut out = Found::default();
     // Depth-first, one listing per directory; each stack entry is an open directory.
     let mut stack = vec![(fd, listing, root.to_path_buf(), 0usize)];
     while let Some((fd, listing, path, depth)) = stack.pop() {
+        for e in &listing.entries {
+            let hidden = e.name.starts_with('.');
+            let linked_dir = e.kind == super::listing::EntryType::Symlink
+                && std::fs::metadata(path.join(&e.name)).is_ok_and(|m| m.is_dir());
+            if linked_dir {
+                out.skipped.push((path.join(&e.name), "a symbolic link to a directory: not followed"));
+            } else if hidden && e.kind == super::listing::EntryType::Dir {
+                out.skipped.push((path.join(&e.name), "a hidden directory"));
+            }
+        }
         for e in subdirs(&listing) {
             let sub_path = path.join(&e.name);
             let sub = open_subdir_or_error(&fd, &e.raw)
@@ -44,6 +73,8 @@ pub fn find_areas(root: &Path) -> Result<Vec<PathBuf>, AreaError> {
             let l = Listing::read(&sub).map_err(|err| AreaError::Io(DiskError::new(Op::List, &sub_path, err)))?;
             if looks_like_area(&l) {
                 found.push(sub_path);
+            } else if l.entries.is_empty() {
+                out.empty.push(sub_path);
             } else if depth + 1 >= MAX_DEPTH {
                 return Err(AreaError::Io(DiskError::new(
                     Op::List,
@@ -59,7 +90,10 @@ pub fn find_areas(root: &Path) -> Result<Vec<PathBuf>, AreaError> {
         return Err(AreaError::NotAStagingArea { path: root.to_path_buf(), areas_inside: Vec::new(), empty });
     }
     found.sort();
-    Ok(found)
+    out.empty.sort();
+    out.skipped.sort();
+    out.areas = found;
+    Ok(out)
 }
 
 /// True when `dir` is a directory that looks like a staging area (it holds a summary or

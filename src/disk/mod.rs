@@ -70,7 +70,7 @@ mod tree;
 
 pub use area::{Access, Area, Want};
 pub use atomic::AtomicFile;
-pub use discover::{areas_of_files, find_areas, is_staging_area};
+pub use discover::{Found, areas_of_files, find_areas, find_areas_reporting, is_staging_area};
 pub use error::{Aftermath, AreaError, DiskError, Op};
 pub use file::{fsync_dir, open_regular};
 pub use flush::Flusher;

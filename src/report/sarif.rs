@@ -24,6 +24,12 @@ pub const INFORMATION_URI: &str = env!("CARGO_PKG_HOMEPAGE");
 /// The SARIF log of the findings of `subjects`. `cwd` is the directory relative paths are
 /// relative to.
 pub fn log(subjects: &[Subject<'_>], cwd: &Path) -> Value {
+    log_noting(subjects, &[], cwd)
+}
+
+/// As [`log`], with `notes` (what the run left out on purpose, and why) as notifications
+/// of level `note`: they do not make the run unsuccessful.
+pub fn log_noting(subjects: &[Subject<'_>], notes: &[String], cwd: &Path) -> Value {
     let mut results = Vec::new();
     let mut seen: HashMap<String, u32> = HashMap::new();
     for a in subjects {
@@ -34,7 +40,16 @@ pub fn log(subjects: &[Subject<'_>], cwd: &Path) -> Value {
     let failed: Vec<&Subject<'_>> = subjects.iter().filter(|a| !a.checked).collect();
     let notifications: Vec<Value> =
         failed.iter().flat_map(|a| a.diagnostics.iter().map(|d| notification(&d.message))).collect();
-    document(results, notifications, cwd)
+    let mut doc = document(results, notifications, cwd);
+    if !notes.is_empty() {
+        let notes: Vec<Value> = notes.iter().map(|n| json!({ "level": "note", "message": { "text": n } })).collect();
+        let invocation = &mut doc["runs"][0]["invocations"][0];
+        match invocation["toolExecutionNotifications"].as_array_mut() {
+            Some(list) => list.extend(notes),
+            None => invocation["toolExecutionNotifications"] = Value::Array(notes),
+        }
+    }
+    doc
 }
 
 /// The SARIF log of a run that could not run at all (exit status 2): no results, the

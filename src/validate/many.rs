@@ -138,6 +138,10 @@ impl AreaOutcome {
 pub struct Batch {
     /// The areas, in the order they were checked.
     pub areas: Vec<AreaOutcome>,
+    /// What `--recursive` left out on purpose (a symbolic link, a hidden directory), and
+    /// why: said in every format, so that a run never passes over part of a tree in
+    /// silence.
+    pub skipped: Vec<(String, String)>,
 }
 
 impl Batch {
@@ -238,6 +242,7 @@ impl crate::report::Report for Batch {
         json!({
             "schema": SCHEMA_MANY,
             "areas": areas,
+            "skipped": self.skipped.iter().map(|(path, why)| json!({"path": path, "why": why})).collect::<Vec<_>>(),
             "summary": {
                 "areas": self.areas.len(),
                 "clean": self.count_status(Verdict::Clean),
@@ -260,6 +265,9 @@ impl crate::report::Report for Batch {
                 diag::render_text(out, &placed, opts.style)?;
             }
             writeln!(out, "{}", a.summary_line())?;
+        }
+        for (path, why) in &self.skipped {
+            writeln!(out, "{}: skipped: {why}", diag::display_bytes(path.as_bytes()))?;
         }
         writeln!(out, "{}", self.total_line())
     }
@@ -302,7 +310,7 @@ mod tests {
 
     #[test]
     fn the_status_is_the_worst_of_the_areas() {
-        let b = |s: &[u8]| Batch { areas: s.iter().map(|&s| outcome("a", s, Some(C))).collect() };
+        let b = |s: &[u8]| Batch { areas: s.iter().map(|&s| outcome("a", s, Some(C))).collect(), ..Batch::default() };
         assert_eq!(crate::report::Report::verdict(&b(&[0, 1, 0])).exit_code(), 1);
         assert_eq!(crate::report::Report::verdict(&b(&[2, 1, 0])).exit_code(), 2);
         assert_eq!(crate::report::Report::verdict(&b(&[0, 0])).exit_code(), 0);
@@ -323,13 +331,16 @@ mod tests {
 
     #[test]
     fn totals_add_only_the_areas_checked() {
-        let b = Batch { areas: vec![outcome("a", 1, Some(C)), outcome("b", 2, None), outcome("c", 1, Some(C))] };
+        let b = Batch {
+            areas: vec![outcome("a", 1, Some(C)), outcome("b", 2, None), outcome("c", 1, Some(C))],
+            ..Batch::default()
+        };
         let t = b.totals();
         assert_eq!((t.volumes, t.errors, t.warnings, t.pre_import), (6, 2, 4, false));
         let pre = Counts { pre_import: true, ..C };
-        let all_pre = Batch { areas: vec![outcome("a", 0, Some(pre)), outcome("b", 0, Some(pre))] };
+        let all_pre = Batch { areas: vec![outcome("a", 0, Some(pre)), outcome("b", 0, Some(pre))], ..Batch::default() };
         assert!(all_pre.totals().pre_import);
-        let one_pre = Batch { areas: vec![outcome("a", 0, Some(pre)), outcome("b", 0, Some(C))] };
+        let one_pre = Batch { areas: vec![outcome("a", 0, Some(pre)), outcome("b", 0, Some(C))], ..Batch::default() };
         assert!(!one_pre.totals().pre_import);
         assert_eq!(
             b.total_line(),

@@ -214,7 +214,7 @@ fn check_with(
 /// The areas the command line names: as given, found under the directories given
 /// (`--recursive`), or those the changed files given belong to (`--files`). A directory
 /// `--recursive` cannot search is an area not checked, with the reason.
-fn targets(args: &Args) -> Vec<Result<PathBuf, AreaOutcome>> {
+fn targets(args: &Args, skipped: &mut Vec<(String, String)>) -> Vec<Result<PathBuf, AreaOutcome>> {
     if args.files {
         return catstage::disk::areas_of_files(&args.staging).into_iter().map(Ok).collect();
     }
@@ -224,8 +224,25 @@ fn targets(args: &Args) -> Vec<Result<PathBuf, AreaOutcome>> {
             out.push(Ok(p.clone()));
             continue;
         }
-        match catstage::disk::find_areas(p) {
-            Ok(found) => out.extend(found.into_iter().map(Ok)),
+        match catstage::disk::find_areas_reporting(p) {
+            Ok(found) => {
+                out.extend(found.areas.into_iter().map(Ok));
+                // An empty directory among areas is what an unmounted mount point looks
+                // like: an area that could not be checked, never a silent pass.
+                for e in found.empty {
+                    let why = catstage::disk::AreaError::NotAStagingArea {
+                        path: e.clone(),
+                        areas_inside: Vec::new(),
+                        empty: true,
+                    };
+                    out.push(Err(AreaOutcome::not_checked(
+                        e.display().to_string(),
+                        None,
+                        Failure::from(why).diagnostics(),
+                    )));
+                }
+                skipped.extend(found.skipped.into_iter().map(|(p, why)| (p.display().to_string(), why.to_string())));
+            }
             Err(e) => {
                 out.push(Err(AreaOutcome::not_checked(p.display().to_string(), None, Failure::from(e).diagnostics())))
             }
@@ -242,7 +259,8 @@ fn batch(inputs: &Inputs, args: &Args, styles: &Styles) -> Batch {
     let mut batch = Batch::default();
     // What each area sends to the secondary, to check the areas as one secondary after.
     let mut replications = Vec::new();
-    for t in targets(args) {
+    let mut skipped = Vec::new();
+    for t in targets(args, &mut skipped) {
         let path = match t {
             Ok(p) => p,
             Err(outcome) => {
@@ -278,6 +296,7 @@ fn batch(inputs: &Inputs, args: &Args, styles: &Styles) -> Batch {
         batch.areas.push(outcome);
     }
     batch.add_findings(catstage::validate::secondary::check(&replications));
+    batch.skipped = skipped;
     batch
 }
 
@@ -290,7 +309,9 @@ fn machine_report(batch: Result<Batch, Failure>, args: &Args, styles: &Styles) -
             catstage::report::Report::verdict(b),
             match args.format {
                 ReportFormat::Sarif => {
-                    format!("{:#}\n", catstage::report::sarif::log(&catstage::report::Report::subjects(b), &cwd))
+                    let notes: Vec<String> = b.skipped.iter().map(|(p, why)| format!("{p}: skipped: {why}")).collect();
+                    let log = catstage::report::sarif::log_noting(&catstage::report::Report::subjects(b), &notes, &cwd);
+                    format!("{log:#}\n")
                 }
                 _ => {
                     let mut subjects = catstage::report::Report::subjects(b);
