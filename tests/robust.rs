@@ -63,3 +63,36 @@ fn issue34_item06_a_writer_whose_report_cannot_be_printed_still_says_its_change_
     let o = crate::support::catstage().args(["validate", p(&area)]).stdout(full).output().unwrap();
     assert_eq!(code(&o), 2);
 }
+
+#[test]
+fn issue34_item04_keygen_killed_between_its_two_files_is_completed_by_the_next_run() {
+    let dir = tmp();
+    let k = dir.path().join("k");
+    let held = crate::support::Paused::at("keygen-between", &["keygen", "-o", p(&k)], &[]);
+    drop(held); // killed: the secret key is in place, its public half is not
+    assert!(dir.path().join("k.key").exists() && !dir.path().join("k.pub").exists());
+    let o = run(&["keygen", "-o", p(&k)]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(crate::support::stdout(&o).contains("completed an interrupted keygen"));
+    let secret = catstage::package::read_secret_key(&dir.path().join("k.key")).unwrap();
+    let public = catstage::package::read_public_key(&dir.path().join("k.pub")).unwrap();
+    assert_eq!(secret.public().to_hex(), public.to_hex());
+    let names: Vec<String> =
+        std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let mut names = names;
+    names.sort();
+    assert_eq!(names, ["k.key", "k.pub"], "nothing else left");
+    assert_eq!(code(&run(&["keygen", "-o", p(&k)])), 2, "a complete pair is never overwritten");
+}
+
+#[test]
+fn issue34_item04_a_public_key_left_alone_is_refused_and_no_secret_seed_stays_behind() {
+    let dir = tmp();
+    // What an earlier version left when killed: k.pub in place, the secret in a temporary.
+    std::fs::write(dir.path().join("k.pub"), "publickey alg=ed25519 key=00\n").unwrap();
+    std::fs::write(dir.path().join(".k.key.catstage-tmp"), "secretkey alg=ed25519 seed=00\n").unwrap();
+    let o = run(&["keygen", "-o", p(&dir.path().join("k"))]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("without its secret key"), "{}", stderr(&o));
+    assert!(!dir.path().join(".k.key.catstage-tmp").exists(), "the temporary holding a seed is removed");
+}

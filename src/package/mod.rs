@@ -40,7 +40,7 @@ pub use manifest::{
 };
 pub use pack::{PackError, PackOptions, PackOutcome, PackReport, SCHEMA as PACK_SCHEMA, pack, read_base_manifest};
 pub use scan::{Caps, MAX_MANIFEST};
-pub use sign::{PublicKey, SecretKey, keygen, read_public_key, read_secret_key};
+pub use sign::{KeygenDone, PublicKey, SecretKey, keygen, read_public_key, read_secret_key};
 pub use tar::{MAX_MEMBER_SIZE, RECORD};
 pub use tree::Applies;
 pub use unpack::{SCHEMA as UNPACK_SCHEMA, UnpackError, UnpackOptions, UnpackOutcome, UnpackReport, unpack};

@@ -98,35 +98,83 @@ pub fn check_signature(bytes: &[u8], manifest: &[u8]) -> Result<PublicKey, Strin
     Ok(key)
 }
 
-/// Writes a new key pair: `NAME.key` (the secret, mode 0600) and `NAME.pub`. Refuses to
-/// overwrite either; waits for a lock held by another writer as `wait` says.
-pub fn keygen(name: &Path, wait: crate::disk::Wait) -> Result<(PathBuf, PathBuf, PublicKey), crate::disk::AreaError> {
+/// What `keygen` did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeygenDone {
+    /// A new key pair was written.
+    Written,
+    /// An interrupted run had put the secret key in place and not yet its public half:
+    /// the public key was derived from the secret and written.
+    Completed,
+}
+
+/// Writes a new key pair: `NAME.key` (the secret, mode 0600) and `NAME.pub`, waiting for
+/// a lock held by another writer as `wait` says. Never overwrites a key.
+///
+/// The pair is all or nothing, as far as two files can be: the secret key is put in place
+/// first, then the public key. A run killed in between leaves the secret alone, whose
+/// public half the next run derives and writes; a public key without its secret (left
+/// by an earlier version, which wrote the public key first) is refused with what to do,
+/// after the temporary files of the interrupted run are removed, so that no secret seed
+/// is left behind in one.
+pub fn keygen(
+    name: &Path,
+    wait: crate::disk::Wait,
+) -> Result<(PathBuf, PathBuf, PublicKey, KeygenDone), crate::disk::AreaError> {
     use crate::disk::{AreaError, AtomicFile, DiskError, Op};
     let secret_path = with_suffix(name, "key");
     let public_path = with_suffix(name, "pub");
-    for p in [&secret_path, &public_path] {
-        if fs::symlink_metadata(p).is_ok() {
-            return Err(AreaError::Io(DiskError::new(
-                Op::Create,
-                p,
-                io::Error::new(io::ErrorKind::AlreadyExists, "it already exists; catstage never overwrites a key"),
-            )));
-        }
-    }
-    let key = SigningKey::generate(&mut rand_core::OsRng);
-    let public = PublicKey(key.verifying_key());
-    // Both files are written aside, then put in place: the public key first, so that a
-    // crash in between never leaves a secret key without its public half.
-    let (secret_file, mut s) = AtomicFile::begin(&secret_path, 0o600, false, wait)?;
-    let (public_file, mut p) = AtomicFile::begin(&public_path, 0o644, false, wait)?;
+    let exists = |p: &Path| fs::symlink_metadata(p).is_ok();
     let write = |f: &mut fs::File, path: &Path, text: String| {
         f.write_all(text.as_bytes()).map_err(|e| AreaError::Io(DiskError::new(Op::Write, path, e)))
     };
-    write(&mut s, &secret_path, format!("secretkey alg=ed25519 seed={}\n", hex(&key.to_bytes())))?;
-    write(&mut p, &public_path, format!("publickey alg=ed25519 key={}\n", public.to_hex()))?;
-    public_file.commit(p)?;
-    secret_file.commit(s)?;
-    Ok((secret_path, public_path, public))
+    let refuse = |p: &Path, why: String| {
+        AreaError::Io(DiskError::new(Op::Create, p, io::Error::new(io::ErrorKind::AlreadyExists, why)))
+    };
+    match (exists(&secret_path), exists(&public_path)) {
+        (true, true) => Err(refuse(&public_path, "it already exists; catstage never overwrites a key".into())),
+        (true, false) => {
+            // The secret is in place, its public half is not: an interrupted run.
+            let key = read_secret_key(&secret_path).map_err(|e| refuse(&secret_path, e))?;
+            let public = key.public();
+            let (public_file, mut p) = AtomicFile::begin(&public_path, 0o644, false, wait)?;
+            write(&mut p, &public_path, format!("publickey alg=ed25519 key={}\n", public.to_hex()))?;
+            public_file.commit(p)?;
+            Ok((secret_path, public_path, public, KeygenDone::Completed))
+        }
+        (false, true) => {
+            // Taking the secret key's writer lock removes what an interrupted run left
+            // beside it (a temporary file holding a seed); nothing is written.
+            drop(AtomicFile::begin(&secret_path, 0o600, false, wait)?);
+            Err(refuse(
+                &public_path,
+                format!(
+                    "it exists without its secret key {} (an interrupted keygen?); remove it and run keygen again",
+                    secret_path.display()
+                ),
+            ))
+        }
+        (false, false) => {
+            let key = SigningKey::generate(&mut rand_core::OsRng);
+            let public = PublicKey(key.verifying_key());
+            let (secret_file, mut s) = AtomicFile::begin(&secret_path, 0o600, false, wait)?;
+            let (public_file, mut p) = AtomicFile::begin(&public_path, 0o644, false, wait)?;
+            write(&mut s, &secret_path, format!("secretkey alg=ed25519 seed={}\n", hex(&key.to_bytes())))?;
+            write(&mut p, &public_path, format!("publickey alg=ed25519 key={}\n", public.to_hex()))?;
+            secret_file.commit(s)?;
+            crate::disk::hooks::pause_point("keygen-between");
+            public_file.commit(p).map_err(|e| {
+                refuse(
+                    &public_path,
+                    format!(
+                        "{e}; the secret key {} was written: run keygen again to write its public key",
+                        secret_path.display()
+                    ),
+                )
+            })?;
+            Ok((secret_path, public_path, public, KeygenDone::Written))
+        }
+    }
 }
 
 fn with_suffix(name: &Path, suffix: &str) -> PathBuf {
@@ -173,7 +221,7 @@ mod tests {
     #[test]
     fn sign_and_check() {
         let dir = tempfile::tempdir().unwrap();
-        let (sk, pk, public) = keygen(&dir.path().join("site"), crate::disk::Wait::No).unwrap();
+        let (sk, pk, public, _) = keygen(&dir.path().join("site"), crate::disk::Wait::No).unwrap();
         assert_eq!(fs::metadata(&sk).unwrap().permissions().mode() & 0o777, 0o600);
         assert!(keygen(&dir.path().join("site"), crate::disk::Wait::No).is_err(), "never overwrites");
         let secret = read_secret_key(&sk).unwrap();

@@ -28,7 +28,10 @@ pub struct Args {
 }
 
 pub fn run(args: Args, _styles: &Styles) -> CmdResult {
-    let (secret, public, key) = keygen(&args.output, args.wait.get()).map_err(Failure::from)?;
+    let (secret, public, key, done) = keygen(&args.output, args.wait.get()).map_err(Failure::from)?;
+    if done == catstage::package::KeygenDone::Completed {
+        println!("completed an interrupted keygen: the public key was derived from {}", secret.display());
+    }
     println!("wrote {} (the secret key: keep it at the packing site, for pack --sign)", secret.display());
     println!("wrote {} (the public key: give it to the receiving site, for --trusted-key)", public.display());
     println!("public key {key}");
