@@ -307,6 +307,9 @@ impl Member {
         let _ = h.set_device_major(0);
         let _ = h.set_device_minor(0);
         let b = h.as_mut_bytes();
+        // The byte itself: the tar crate writes typeflag NUL (an old-style regular file)
+        // as `0`, which would make the planned damage no damage at all.
+        b[156] = self.typeflag;
         b[..100].copy_from_slice(&self.name);
         b[257..265].copy_from_slice(&self.magic);
         b[345..500].copy_from_slice(&self.prefix);
