@@ -314,6 +314,24 @@ fn junitparser_reads_the_counts_the_report_declares() {
 /// of `.pre-commit-hooks.yaml` (run from the binary under test: `language: system`, the
 /// rest as written), a commit that damages one area (the hook fails naming it), and the
 /// same after `catstage seal` (it passes).
+/// Runs `args` in the scratch repository `repo` with git and pre-commit kept inside
+/// `scratch` (their caches and configuration); the exit status and all output.
+fn in_repo(repo: &Path, scratch: &Path, args: &[&str]) -> (i32, String) {
+    let o = Command::new(args[0])
+        .args(&args[1..])
+        .current_dir(repo)
+        .env("PRE_COMMIT_HOME", scratch.join("cache"))
+        .env("GIT_CONFIG_GLOBAL", scratch.join("gitconfig"))
+        .env("GIT_AUTHOR_NAME", "ci")
+        .env("GIT_AUTHOR_EMAIL", "ci@example.invalid")
+        .env("GIT_COMMITTER_NAME", "ci")
+        .env("GIT_COMMITTER_EMAIL", "ci@example.invalid")
+        .env_remove("NO_COLOR")
+        .output()
+        .unwrap();
+    (code(&o), format!("{}{}", stdout(&o), String::from_utf8_lossy(&o.stderr)))
+}
+
 /// A `.pre-commit-config.yaml` with the hooks `ids` of `.pre-commit-hooks.yaml`, run from
 /// the binary under test (`language: system`), the rest as written.
 fn local_hooks(ids: &[&str]) -> String {
@@ -347,21 +365,7 @@ fn pre_commit_hook_fails_on_the_damaged_area_and_passes_after_seal() {
     copy_dir(&root().join("fixtures/slab-a-daily"), &repo.join("areas/b"));
     std::fs::write(repo.join("README.md"), "fixtures\n").unwrap();
     std::fs::write(repo.join(".pre-commit-config.yaml"), local_hooks(&["catstage-validate"])).unwrap();
-    let sh = |args: &[&str]| {
-        let o = Command::new(args[0])
-            .args(&args[1..])
-            .current_dir(&repo)
-            .env("PRE_COMMIT_HOME", t.path().join("cache"))
-            .env("GIT_CONFIG_GLOBAL", t.path().join("gitconfig"))
-            .env("GIT_AUTHOR_NAME", "ci")
-            .env("GIT_AUTHOR_EMAIL", "ci@example.invalid")
-            .env("GIT_COMMITTER_NAME", "ci")
-            .env("GIT_COMMITTER_EMAIL", "ci@example.invalid")
-            .env_remove("NO_COLOR")
-            .output()
-            .unwrap();
-        (code(&o), format!("{}{}", stdout(&o), String::from_utf8_lossy(&o.stderr)))
-    };
+    let sh = |args: &[&str]| in_repo(&repo, t.path(), args);
     let py = py.display().to_string();
     let hook = |sh: &dyn Fn(&[&str]) -> (i32, String)| sh(&[&py, "-m", "pre_commit", "run", "--color", "never"]);
     assert_eq!(sh(&[git, "init", "-q", "-b", "main"]).0, 0);
@@ -553,20 +557,7 @@ fn issue35_item03_a_commit_that_deletes_a_volume_file_fails_the_all_areas_hook()
     let t = tempfile::tempdir().unwrap();
     let repo = t.path().join("repo");
     copy_dir(&root().join("fixtures/slab-a-daily"), &repo.join("areas/a"));
-    let sh = |args: &[&str]| {
-        let o = Command::new(args[0])
-            .args(&args[1..])
-            .current_dir(&repo)
-            .env("PRE_COMMIT_HOME", t.path().join("cache"))
-            .env("GIT_CONFIG_GLOBAL", t.path().join("gitconfig"))
-            .env("GIT_AUTHOR_NAME", "ci")
-            .env("GIT_AUTHOR_EMAIL", "ci@example.invalid")
-            .env("GIT_COMMITTER_NAME", "ci")
-            .env("GIT_COMMITTER_EMAIL", "ci@example.invalid")
-            .output()
-            .unwrap();
-        (code(&o), format!("{}{}", stdout(&o), String::from_utf8_lossy(&o.stderr)))
-    };
+    let sh = |args: &[&str]| in_repo(&repo, t.path(), args);
     let py = py.display().to_string();
     let run_hook = |id: &str| sh(&[&py, "-m", "pre_commit", "run", id, "--color", "never"]);
     std::fs::write(repo.join(".pre-commit-config.yaml"), local_hooks(&["catstage-validate", "catstage-validate-all"]))

@@ -46,14 +46,7 @@ fn one_node_name(t: &mut String) {
 
 #[test]
 fn the_bundled_fixture_validates_clean_under_its_configuration() {
-    let o = run(&[
-        "validate",
-        "fixtures/slab-a-daily",
-        "--config",
-        "fixtures/slab-a-daily.toml",
-        "--labels",
-        "fixtures/slab-a-daily.labels",
-    ]);
+    let o = run(&crate::support::FIXTURE_COMPLETE);
     assert_eq!(stdout(&o), "fixtures/slab-a-daily: 30 volumes, 0 errors, 0 warnings\n");
     assert_eq!(code(&o), 0);
 }

@@ -341,16 +341,7 @@ fn pre_import_checks_without_their_input_are_not_checked() {
     assert!(text.contains("pre-import checks incomplete, not checked: labels in other catalogs (R1)"), "{text}");
     assert!(text.contains("System Search List (R2), for want of [environment] ssl"), "{text}");
     // With every input, the checks are complete.
-    let o = run(&[
-        "validate",
-        "fixtures/slab-a-daily",
-        "--config",
-        "fixtures/slab-a-daily.toml",
-        "--labels",
-        "fixtures/slab-a-daily.labels",
-        "--format",
-        "json",
-    ]);
+    let o = run(&[&crate::support::FIXTURE_COMPLETE[..], &["--format", "json"]].concat());
     assert_eq!(json(&o)["summary"]["pre_import"], true);
 }
 

@@ -240,13 +240,6 @@ fn issue15_item08_a_plain_validate_says_it_checked_the_structure_only() {
         "fixtures/slab-a-daily: 30 volumes, 0 errors, 0 warnings; pre-import checks incomplete, not checked: labels \
          in other catalogs (R1), for want of --labels or --against\n"
     );
-    let o = run(&[
-        "validate",
-        "fixtures/slab-a-daily",
-        "--config",
-        "fixtures/slab-a-daily.toml",
-        "--labels",
-        "fixtures/slab-a-daily.labels",
-    ]);
+    let o = run(&crate::support::FIXTURE_COMPLETE);
     assert_eq!(stdout(&o), "fixtures/slab-a-daily: 30 volumes, 0 errors, 0 warnings\n");
 }

@@ -47,12 +47,19 @@ pub struct Guarded {
 /// scan), so that the package's export can be placed in time.
 #[derive(Debug, Default)]
 pub struct SummaryMembers {
+    /// False: keep nothing (a scan whose caller has no destination to compare with).
+    keep: bool,
     current: Option<(ExportType, Vec<u8>)>,
     full: Option<Vec<u8>>,
     update: Option<Vec<u8>>,
 }
 
 impl SummaryMembers {
+    /// A sink that keeps the summaries when `keep`, and nothing otherwise.
+    pub fn keeping(keep: bool) -> Self {
+        SummaryMembers { keep, ..Self::default() }
+    }
+
     /// The export the package's summaries hold; none when it has no readable `FULL`.
     pub fn age(&self) -> Option<ExportAge> {
         let read = |kind: ExportType, bytes: &Option<Vec<u8>>| {
@@ -67,6 +74,7 @@ impl SummaryMembers {
 impl MemberSink for SummaryMembers {
     fn start(&mut self, file: &FileFacts) -> io::Result<()> {
         self.current = match file.name.as_str() {
+            _ if !self.keep => None,
             "FULL" => Some((ExportType::Full, Vec::new())),
             "UPDATE" => Some((ExportType::Update, Vec::new())),
             _ => None,

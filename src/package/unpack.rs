@@ -245,7 +245,7 @@ pub fn unpack(
     // missing parent): a mistyped path must not grow a tree somewhere.
     let area = Area::open(dir, Access::Write(opts.wait), Want::DirOrNothing)?;
     let scan_opts = ScanOptions { caps: opts.caps, trusted: opts.trusted.clone(), expect: None };
-    let mut summaries = SummaryMembers::default();
+    let mut summaries = SummaryMembers::keeping(true);
     let first = scan(package, display, &scan_opts, &mut summaries, progress)
         .map_err(|e| UnpackError::Usage(format!("{display}: {e}")))?;
     if first.diagnostics.iter().any(Diagnostic::is_error) {

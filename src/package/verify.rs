@@ -158,7 +158,8 @@ pub fn verify(
     progress: Option<Progress<'_>>,
 ) -> io::Result<VerifyReport> {
     let scan_opts = ScanOptions { caps: opts.caps, trusted: opts.trusted.clone(), expect: None };
-    let mut summaries = SummaryMembers::default();
+    // The summaries are kept only to place the package's export against a destination.
+    let mut summaries = SummaryMembers::keeping(opts.against.is_some());
     let s = scan(path, display, &scan_opts, &mut summaries, progress)?;
     let mut report = VerifyReport {
         id: s.id,

@@ -57,6 +57,7 @@ impl AreaOutcome {
     /// With `keep_files`, the names of the files checked are kept too.
     pub fn checked(report: Report, config: Option<String>, outside: Vec<String>, keep_files: bool) -> Self {
         let status = crate::report::Report::verdict(&report);
+        let configured = report.configured();
         let checked = report.files_checked();
         let files_checked = checked.len();
         let files = if keep_files { checked.into_iter().map(str::to_string).collect() } else { Vec::new() };
@@ -69,7 +70,7 @@ impl AreaOutcome {
                 errors: report.errors,
                 warnings: report.warnings,
                 pre_import: report.pre_import,
-                configured: report.configured,
+                configured,
             }),
             diagnostics: report.diagnostics,
             files_checked,

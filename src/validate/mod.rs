@@ -22,8 +22,6 @@ pub struct Report {
     /// True when every pre-import check ran: a configuration was given, with every input
     /// its checks need ([`Report::coverage`]).
     pub pre_import: bool,
-    /// True when a configuration was given.
-    pub configured: bool,
     /// With a configuration: which pre-import checks ran, and which had no input.
     pub coverage: Option<crate::report::Coverage>,
     /// True when warnings fail too (`--deny-warnings`).
@@ -110,7 +108,6 @@ pub fn validate_with(src: &dyn Source, checks: Checks<'_>, progress: Option<Prog
     Ok(Report {
         name: src.describe(),
         pre_import,
-        configured: coverage.is_some(),
         coverage,
         deny_warnings: false,
         volumes: current.as_ref().map_or(0, |c| c.entries.len()),
@@ -141,6 +138,12 @@ struct JsonSummary<'a> {
 }
 
 impl Report {
+    /// True when a configuration was given (the pre-import checks ran, some perhaps
+    /// without their input).
+    pub fn configured(&self) -> bool {
+        self.coverage.is_some()
+    }
+
     /// The JSON document.
     pub fn json(&self) -> ValidateJson<'_> {
         ValidateJson {

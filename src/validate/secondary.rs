@@ -82,24 +82,9 @@ pub fn check(areas: &[Option<Replication>]) -> Vec<Vec<Diagnostic>> {
 /// What `a` is told about `b`.
 fn pair(a: &Replication, b: &Replication) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    let labels: Vec<Label> = a.labels.intersection(&b.labels).copied().collect();
-    if !labels.is_empty() {
-        let n = labels.len();
-        out.push(
-            Diagnostic::new(
-                Code::LabelNotUnique,
-                None,
-                format!(
-                    "{n} label{} of this staging area {} also sent by {} to the secondary: tape labels must be unique \
-                     across the enterprise",
-                    if n == 1 { "" } else { "s" },
-                    if n == 1 { "is" } else { "are" },
-                    b.area
-                ),
-            )
-            .with_count(n as u64, examples(&labels)),
-        );
-    }
+    let labels: Vec<String> = a.labels.intersection(&b.labels).map(ToString::to_string).collect();
+    let rest = format!("also sent by {} to the secondary: tape labels must be unique across the enterprise", b.area);
+    out.extend(counted(Code::LabelNotUnique, labels, "label", "staging area", &rest));
     if a.source == b.source {
         return out;
     }
@@ -128,23 +113,8 @@ fn pair(a: &Replication, b: &Replication) -> Vec<Diagnostic> {
             .iter()
             .filter_map(|(k, l)| theirs.get(k).map(|other| format!("{k} ({l} here, {other} there)")))
             .collect();
-        if !exact.is_empty() {
-            let n = exact.len();
-            out.push(
-                Diagnostic::new(
-                    Code::FileidCollision,
-                    None,
-                    format!(
-                        "{n} tape file{} of this import {} also sent by {} into {f}: importing both would collide in \
-                         the DSM/TC FILECAT",
-                        if n == 1 { "" } else { "s" },
-                        if n == 1 { "is" } else { "are" },
-                        b.area
-                    ),
-                )
-                .with_count(n as u64, examples(exact)),
-            );
-        }
+        let rest = format!("also sent by {} into {f}: importing both would collide in the DSM/TC FILECAT", b.area);
+        out.extend(counted(Code::FileidCollision, exact, "tape file", "import", &rest));
         // A FILEID that collides exactly is CS204's, not reported again here.
         let exact_ids: BTreeSet<&str> =
             ours.keys().filter(|k| theirs.contains_key(*k)).map(|k| k.fileid.as_str()).collect();
@@ -154,23 +124,24 @@ fn pair(a: &Replication, b: &Replication) -> Vec<Diagnostic> {
             .map(|k| k.fileid.as_str())
             .filter(|id| their_ids.contains(id) && !exact_ids.contains(id))
             .collect();
-        if !shared_ids.is_empty() {
-            let n = shared_ids.len();
-            out.push(
-                Diagnostic::new(
-                    Code::FileidShared,
-                    None,
-                    format!(
-                        "{n} FILEID{} of this import {} also used by {} (at other generations) in {f}: the two \
-                         sources' generations of one FILEID would mix in one DSM/TC FILECAT",
-                        if n == 1 { "" } else { "s" },
-                        if n == 1 { "is" } else { "are" },
-                        b.area
-                    ),
-                )
-                .with_count(n as u64, examples(shared_ids)),
-            );
-        }
+        let rest = format!(
+            "also used by {} (at other generations) in {f}: the two sources' generations of one FILEID would mix in \
+             one DSM/TC FILECAT",
+            b.area
+        );
+        let shared_ids: Vec<String> = shared_ids.into_iter().map(str::to_string).collect();
+        out.extend(counted(Code::FileidShared, shared_ids, "FILEID", "import", &rest));
     }
     out
+}
+
+/// `N nouns of this WHAT are REST`, with the first few `items` as examples; none for no
+/// item.
+fn counted(code: Code, items: Vec<String>, noun: &str, what: &str, rest: &str) -> Option<Diagnostic> {
+    let n = items.len();
+    (n > 0).then(|| {
+        let (s, verb) = if n == 1 { ("", "is") } else { ("s", "are") };
+        Diagnostic::new(code, None, format!("{n} {noun}{s} of this {what} {verb} {rest}"))
+            .with_count(n as u64, examples(items))
+    })
 }

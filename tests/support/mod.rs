@@ -260,3 +260,14 @@ pub fn cut_to_lines(file: &Path, n: usize) {
     let keep: usize = bytes.split_inclusive(|&b| b == b'\n').take(n).map(<[u8]>::len).sum();
     std::fs::write(file, &bytes[..keep]).unwrap();
 }
+
+/// `validate` of the bundled fixture with every input its pre-import checks need: its
+/// configuration and the labels its secondary knows.
+pub const FIXTURE_COMPLETE: [&str; 6] = [
+    "validate",
+    "fixtures/slab-a-daily",
+    "--config",
+    "fixtures/slab-a-daily.toml",
+    "--labels",
+    "fixtures/slab-a-daily.labels",
+];
