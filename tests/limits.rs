@@ -229,3 +229,57 @@ fn a_writer_without_the_memory_it_needs_says_so_before_it_starts() {
         std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     assert!(left.is_empty(), "{left:?}");
 }
+
+/// A RAW package whose manifest packs `files` empty files and holds none of them: a
+/// package of about 6 bytes per listed file (issue 34, case 2).
+fn package_listing_files_it_lacks(files: usize) -> Vec<u8> {
+    use crate::package::tarball::{Member, archive, compress};
+    let empty = support::sha256_hex(b"");
+    let mut m = String::from("CATSTAGE MANIFEST 1.0\npackage kind=FULL mode=RAW\n");
+    for i in 0..files {
+        m.push_str(&format!(
+            "file name=V{i:06} size=0 mtime=2026-12-07T20:27:52+00:00 nsec=0 sha256={empty} packed=yes\n"
+        ));
+    }
+    let digest = support::sha256_hex(m.as_bytes());
+    m.push_str(&format!("END lines={} sha256={digest}\n", files + 2));
+    let mut manifest = Member::file("catstage-manifest", m.as_bytes());
+    manifest.mtime = 1_796_675_272;
+    compress(&archive(&[manifest]))
+}
+
+#[test]
+fn issue34_case2_a_small_package_listing_many_files_is_refused_in_bounded_memory() {
+    let dir = tmp();
+    let pkg = dir.path().join("many.tar.zst");
+    std::fs::write(&pkg, package_listing_files_it_lacks(200_000)).unwrap();
+    // Every missing member is one rolled-up finding that counts them all, in a heap that
+    // does not hold 200,000 findings (before the roll-up streamed, 260 MiB: an abort).
+    let o = run_limited(128, &["verify", p(&pkg), "--format", "json"]);
+    assert_eq!(code(&o), 1, "{}", support::stderr(&o));
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let missing: Vec<&serde_json::Value> =
+        doc["diagnostics"].as_array().unwrap().iter().filter(|d| d["code"] == "CS413").collect();
+    assert_eq!(missing.len(), 1, "{doc:#}");
+    assert_eq!(missing[0]["count"], 200_000);
+    let o = run_limited(128, &["verify", p(&pkg)]);
+    assert!(stdout(&o).contains("BAD: 200000 problems found"), "{}", stdout(&o));
+}
+
+#[test]
+fn issue34_case2_out_of_memory_is_exit_2_with_a_message_and_no_lock_left() {
+    let dir = tmp();
+    let pkg = dir.path().join("many.tar.zst");
+    std::fs::write(&pkg, package_listing_files_it_lacks(200_000)).unwrap();
+    let o = run_limited(40, &["verify", p(&pkg)]);
+    assert_eq!(code(&o), 2, "{}", support::stderr(&o));
+    let err = support::stderr(&o);
+    assert!(err.contains("out of memory: reading the package's") && err.contains("raise the limit"), "{err}");
+    let dst = dir.path().join("dst");
+    let o = run_limited(40, &["unpack", p(&pkg), "--into", p(&dst)]);
+    assert_eq!(code(&o), 2, "{}", support::stderr(&o));
+    assert!(support::stderr(&o).contains("out of memory"), "{}", support::stderr(&o));
+    let left: Vec<String> =
+        std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    assert_eq!(left, ["many.tar.zst"]);
+}

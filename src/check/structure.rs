@@ -6,8 +6,7 @@ use crate::model::{CurrentSet, ExportType, Label, Summary};
 use crate::staging::{AreaRead, VolumeFacts};
 use std::collections::BTreeMap;
 
-/// Above this many findings of one code, they are rolled up into one finding with a count.
-pub const ROLLUP_ABOVE: usize = 10;
+pub use crate::diag::{ROLLUP_ABOVE, rollup};
 
 /// Runs the cross-file checks. Returns the current set (when `FULL` could be read) and
 /// pushes every finding, the files' own included, into `out`.
@@ -243,37 +242,4 @@ fn check_entry_facts(
             format!("{} disagrees with its entry in {summary_name}: {}", v.file, differences.join(", ")),
         ));
     }
-}
-
-/// Rolls up findings of one code beyond [`ROLLUP_ABOVE`] into one finding that counts
-/// them (instances, a rolled-up finding counting as many as it stands for) and names the
-/// first few files.
-pub fn rollup(findings: Vec<Diagnostic>) -> Vec<Diagnostic> {
-    let mut by_code: BTreeMap<Code, Vec<Diagnostic>> = BTreeMap::new();
-    for d in findings {
-        by_code.entry(d.code).or_default().push(d);
-    }
-    let mut out = Vec::new();
-    for (code, list) in by_code {
-        if list.len() <= ROLLUP_ABOVE {
-            out.extend(list);
-            continue;
-        }
-        let count: u64 = list.iter().map(|d| d.count.unwrap_or(1).max(1)).sum();
-        let mut files: Vec<String> = list.iter().filter_map(|d| d.file.clone()).collect();
-        files.dedup();
-        let first = &list[0];
-        let message = format!(
-            "{count} {} findings in {} file{}; the first: {}",
-            code.name(),
-            files.len(),
-            if files.len() == 1 { "" } else { "s" },
-            first.message
-        );
-        files.truncate(crate::diag::example_limit());
-        let mut d = Diagnostic::new(code, None, message).with_count(count, files).with_hint(first.hint.clone());
-        d.severity = first.severity;
-        out.push(d);
-    }
-    out
 }

@@ -7,10 +7,12 @@
 mod codes;
 pub(crate) mod explain;
 pub mod render;
+mod rollup;
 mod snippet;
 
 pub use codes::{Code, Severity};
 pub use render::{Style, render_json_diagnostic, render_text};
+pub use rollup::{ROLLUP_ABOVE, Rollup, rollup};
 pub use snippet::{Snippet, display_bytes};
 
 use serde::Serialize;

@@ -181,23 +181,19 @@ fn removals(
     opts: &GuardOptions,
 ) -> Result<(Vec<String>, Vec<String>), Vec<Diagnostic>> {
     if !state.foreign.is_empty() && !opts.discard_foreign {
-        let diags = state
-            .foreign
-            .iter()
-            .map(|f| {
-                Diagnostic::new(
-                    Code::ForeignInDestination,
-                    Some(f.name.clone()),
-                    format!(
-                        "{} in {} is {}; unpack never deletes what no package put there",
-                        f.name,
-                        dir.display(),
-                        f.what
-                    ),
-                )
-            })
-            .collect();
-        return Err(crate::check::structure::rollup(diags));
+        let diags = state.foreign.iter().map(|f| {
+            Diagnostic::new(
+                Code::ForeignInDestination,
+                Some(f.name.clone()),
+                format!(
+                    "{} in {} is {}; unpack never deletes what no package put there",
+                    f.name,
+                    dir.display(),
+                    f.what
+                ),
+            )
+        });
+        return Err(crate::diag::rollup(diags));
     }
     let discarded = state.foreign.iter().map(|f| f.name.clone()).collect();
     let all_removed: Vec<String> = state.files.keys().filter(|n| m.file(n).is_none()).cloned().collect();

@@ -113,6 +113,10 @@ struct Scanner<'a> {
     signature_seen: bool,
     /// A member the manifest does not allow was found: reading stopped there.
     stopped: bool,
+    /// Every problem, repeats rolled up as they come.
+    findings: crate::diag::Rollup,
+    /// How many problems were found, repeats included.
+    found_problems: u64,
 }
 
 /// Reads the package `path` (named `display` in findings) through, checking everything,
@@ -141,6 +145,8 @@ pub fn scan(
         manifest_mtime: None,
         signature_seen: false,
         stopped: false,
+        findings: crate::diag::Rollup::new(),
+        found_problems: 0,
     };
     // Decompression runs on a thread of its own, beside the checks.
     let outcome = std::thread::scope(|scope| {
@@ -163,31 +169,10 @@ pub fn scan(
     if !stopped || s.index >= 2 {
         s.trust();
     }
-    let Scanner { mut out, .. } = s;
-    out.diagnostics = rollup_members(out.diagnostics);
+    let Scanner { mut out, findings, .. } = s;
+    out.diagnostics = findings.into_ordered();
     out.decompressed = decompressed.load(std::sync::atomic::Ordering::Relaxed);
     Ok(out)
-}
-
-/// Rolls up repeated member findings (a package with thousands of bad members gives a
-/// short report), keeping the order in which they were found; the manifest's own
-/// findings, which have lines, are never rolled up.
-fn rollup_members(diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
-    use crate::check::structure::{ROLLUP_ABOVE, rollup};
-    let rolls = |d: &Diagnostic| d.line.is_none();
-    let mut by_code: std::collections::BTreeMap<Code, Vec<Diagnostic>> = Default::default();
-    for d in diags.iter().filter(|d| rolls(d)) {
-        by_code.entry(d.code).or_default().push(d.clone());
-    }
-    let mut out = Vec::new();
-    for d in diags {
-        match by_code.get_mut(&d.code) {
-            Some(list) if rolls(&d) && list.len() > ROLLUP_ABOVE => out.extend(rollup(std::mem::take(list))),
-            Some(list) if rolls(&d) && list.is_empty() => {}
-            _ => out.push(d),
-        }
-    }
-    out
 }
 
 /// Why `h`'s name cannot be a member name, if it cannot.
@@ -271,11 +256,13 @@ impl Scanner<'_> {
     }
 
     fn package_level(&mut self, code: Code, message: String) {
-        self.out.diagnostics.push(Diagnostic::new(code, Some(self.display.to_string()), message));
+        self.found_problems += 1;
+        self.findings.push(Diagnostic::new(code, Some(self.display.to_string()), message));
     }
 
     fn about(&mut self, code: Code, member: &str, message: String) {
-        self.out.diagnostics.push(Diagnostic::new(code, Some(member.to_string()), message));
+        self.found_problems += 1;
+        self.findings.push(Diagnostic::new(code, Some(member.to_string()), message));
     }
 
     /// Reports `message` about `member` and stops reading there.
@@ -292,14 +279,14 @@ impl Scanner<'_> {
         sink: &mut dyn MemberSink,
     ) -> io::Result<()> {
         let name = h.name.as_str();
-        let before = self.out.diagnostics.len();
+        let before = self.found_problems;
         if let Some((code, what)) = type_problem(h.typeflag) {
             self.about(code, name, format!("member {name:?} is {what}; a package holds regular files only"));
         }
         if let Some(why) = unsafe_name(h) {
             self.about(Code::UnsafeMemberName, name, why);
         }
-        let unusable = self.out.diagnostics.len() > before;
+        let unusable = self.found_problems > before;
         // A member refused for its type or name is not judged field by field as well.
         for (code, what) in h.deviations.iter().filter(|_| !unusable) {
             let message = match code {
@@ -398,7 +385,7 @@ impl Scanner<'_> {
     }
 
     fn manifest(&mut self, tar: &mut TarReader<PipeReader>, h: &MemberHeader) -> io::Result<()> {
-        let mut bytes = Vec::with_capacity(h.size as usize);
+        let mut bytes = reserve_manifest(h.size)?;
         tar.data(h.size, |c| {
             bytes.extend_from_slice(c);
             Ok(())
@@ -426,7 +413,10 @@ impl Scanner<'_> {
                 self.out.manifest = Some(m);
             }
             Err(d) => {
-                self.out.diagnostics.extend(d);
+                // The manifest's own findings have lines and are rolled up per code by
+                // its parser already.
+                self.found_problems += d.len() as u64;
+                d.into_iter().for_each(|x| self.findings.keep(x));
                 self.stopped = true;
             }
         }
@@ -559,14 +549,14 @@ impl Scanner<'_> {
             return;
         }
         let Some(m) = &self.out.manifest else { return };
-        let missing: Vec<String> =
-            m.packed().filter(|f| !self.found.contains(&f.facts.name)).map(|f| f.facts.name.clone()).collect();
-        for name in missing {
-            self.about(
+        for f in m.packed().filter(|f| !self.found.contains(&f.facts.name)) {
+            let name = &f.facts.name;
+            self.found_problems += 1;
+            self.findings.push(Diagnostic::new(
                 Code::MissingMember,
-                &name,
+                Some(name.clone()),
                 format!("the manifest packs {name}, but the package does not hold it"),
-            );
+            ));
         }
     }
 
@@ -581,11 +571,41 @@ impl Scanner<'_> {
                 format!("the package is signed by key {key}, which is none of the trusted keys"),
             ),
             Some(_) => {}
-            None if self.out.diagnostics.iter().any(|d| d.code == Code::SignatureInvalid) => {}
+            None if self.findings.has(Code::SignatureInvalid) => {}
             None => self.package_level(
                 Code::SignatureMissing,
                 "the package is not signed, and a signature by a trusted key is required (--trusted-key)".to_string(),
             ),
         }
     }
+}
+
+/// How much memory reading a manifest of `size` bytes takes, at most: its bytes, held
+/// until the signature is checked, and its records, which take less than their lines
+/// (formats/package.md §4).
+pub fn manifest_memory(size: u64) -> u64 {
+    size.saturating_mul(2)
+}
+
+/// A buffer for a manifest of `size` bytes, once the memory reading it takes is known to
+/// be there: a process that cannot have it gets an error that says so (exit status 2),
+/// never an abort half way through.
+fn reserve_manifest(size: u64) -> io::Result<Vec<u8>> {
+    let need = manifest_memory(size);
+    let too_little = || {
+        io::Error::new(
+            io::ErrorKind::OutOfMemory,
+            format!(
+                "out of memory: reading the package's {size}-byte manifest takes about {} MiB, which this process \
+             cannot have (a `ulimit -v` or a container's limit?); raise the limit",
+                need.div_ceil(1 << 20)
+            ),
+        )
+    };
+    let mut probe: Vec<u8> = Vec::new();
+    probe.try_reserve_exact(usize::try_from(need).map_err(|_| too_little())?).map_err(|_| too_little())?;
+    drop(probe);
+    let mut bytes = Vec::new();
+    bytes.try_reserve_exact(size as usize).map_err(|_| too_little())?;
+    Ok(bytes)
 }

@@ -121,7 +121,8 @@ fn summary_line(display: &str, r: &VerifyReport, against: Option<&Path>) -> Stri
         );
     }
     let (Some(m), Some(id), true) = (&r.manifest, r.id, r.ok()) else {
-        let n = errors().count();
+        // A rolled-up finding counts for every problem it stands for.
+        let n: u64 = errors().map(|d| d.count.unwrap_or(1).max(1)).sum();
         return format!("{display}: BAD: {n} problem{} found; do not unpack it", if n == 1 { "" } else { "s" });
     };
     let mut s = format!("{display}: OK: {} {} package {}", m.kind.word(), m.mode.word(), id.short());
