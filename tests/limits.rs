@@ -283,3 +283,51 @@ fn issue34_case2_out_of_memory_is_exit_2_with_a_message_and_no_lock_left() {
         std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     assert_eq!(left, ["many.tar.zst"]);
 }
+
+/// The fixture's configuration with unknown keys before it, `size` bytes in all.
+fn configuration_of(size: usize) -> String {
+    let base = std::fs::read_to_string(support::root().join("fixtures/slab-a-daily.toml")).unwrap();
+    let mut keys = String::new();
+    let mut i = 0;
+    while keys.len() + base.len() + 16 < size {
+        keys.push_str(&format!("k{i} = 1\n"));
+        i += 1;
+    }
+    let pad = size - keys.len() - base.len();
+    format!("{keys}{}\n{base}", "#".repeat(pad - 1))
+}
+
+#[test]
+fn issue34_case10_unknown_keys_are_rolled_up_and_a_configuration_over_4_mib_is_refused_unread() {
+    const MAX: usize = 4 << 20;
+    let dir = tmp();
+    let at_max = dir.path().join("at-max.toml");
+    std::fs::write(&at_max, configuration_of(MAX)).unwrap();
+    assert_eq!(std::fs::metadata(&at_max).unwrap().len(), MAX as u64);
+    // At the limit: read, and its 350,000 unknown keys are a hundred findings and one
+    // that counts the rest, in a bounded heap.
+    let o = run_limited(256, &["validate", "fixtures/slab-a-daily", "--config", p(&at_max), "--format", "json"]);
+    assert_eq!(code(&o), 2, "{}", support::stderr(&o));
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let found: Vec<&serde_json::Value> =
+        doc["diagnostics"].as_array().unwrap().iter().filter(|d| d["code"] == "CS315").collect();
+    assert_eq!(found.len(), 101, "{doc:#}");
+    assert!(found[0]["message"].as_str().unwrap().starts_with("unknown key `k0` at the top level"), "{doc:#}");
+    let rest = found[100]["count"].as_u64().unwrap();
+    assert!(rest > 300_000, "{doc:#}");
+    // One byte over: refused before it is parsed.
+    let over = dir.path().join("over.toml");
+    std::fs::write(&over, configuration_of(MAX + 1)).unwrap();
+    let o = run_limited(32, &["validate", "fixtures/slab-a-daily", "--config", p(&over)]);
+    assert_eq!(code(&o), 2, "{}", support::stderr(&o));
+    let all = format!("{}{}", stdout(&o), support::stderr(&o));
+    assert!(all.contains("the file holds 4194305 bytes or more"), "{all}");
+    // A sync definition has the same limit.
+    let o = run_limited(
+        128,
+        &["sync", "--definition", p(&over), "--source", "x.csv", p(&dir.path().join("A")), "--type", "full"],
+    );
+    assert_eq!(code(&o), 2, "{}", support::stderr(&o));
+    let all = format!("{}{}", stdout(&o), support::stderr(&o));
+    assert!(all.contains("the file holds 4194305 bytes or more"), "{all}");
+}

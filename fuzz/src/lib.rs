@@ -95,7 +95,19 @@ fn positions(diags: &[Diagnostic], file: &str, data: &[u8]) -> Outcome {
 /// whose findings all come from a place in the text).
 fn placed(diags: &[Diagnostic], file: &str, text: &str) -> Outcome {
     positions(diags, file, text.as_bytes())?;
-    match diags.iter().find(|d| d.is_error() && (d.line.is_none() || d.column.is_none())) {
+    // A rolled-up finding stands for its instances: its examples are their places.
+    for d in diags.iter().filter(|d| d.count.is_some()) {
+        let lines = text.split('\n').count() as u64;
+        let placed = |e: &String| {
+            e.split_once(':')
+                .and_then(|(l, c)| Some((l.parse::<u64>().ok()?, c.parse::<u64>().ok()?)))
+                .is_some_and(|(l, c)| (1..=lines).contains(&l) && c >= 1)
+        };
+        if d.examples.is_empty() || !d.examples.iter().all(placed) {
+            return Err(format!("{} rolls up findings without their places: {:?}", d.code, d.examples));
+        }
+    }
+    match diags.iter().find(|d| d.is_error() && d.count.is_none() && (d.line.is_none() || d.column.is_none())) {
         Some(d) => Err(format!("{} has no line and column: {}", d.code, d.message)),
         None => Ok(()),
     }

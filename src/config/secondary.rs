@@ -244,8 +244,14 @@ pub struct LoadedConfig {
 
 /// Reads the configuration file at `path` (named as the user named it).
 pub fn load_secondary(path: &Path) -> std::io::Result<LoadedConfig> {
-    let text = std::fs::read(path)?;
     let name = path.display().to_string();
+    let text = match toml_walk::read_limited(path)? {
+        Ok(t) => t,
+        Err(size) => {
+            let d = toml_walk::too_large(&name, Code::ConfigError, size);
+            return Ok(LoadedConfig { config: SecondaryConfig::default(), diagnostics: vec![d] });
+        }
+    };
     match String::from_utf8(text) {
         Ok(t) => Ok(parse_secondary(&name, &t)),
         Err(e) => {
@@ -336,10 +342,12 @@ pub fn parse_secondary(file: &str, text: &str) -> LoadedConfig {
         }
         top.finish(&mut doc);
         check_groups(&mut doc, &config);
-        transactions(&config, &mut doc.diagnostics);
-        node_replacement(&config, &mut doc.diagnostics);
+        let mut checked = Vec::new();
+        transactions(&config, &mut checked);
+        node_replacement(&config, &mut checked);
+        checked.into_iter().for_each(|d| doc.push(d));
     }
-    LoadedConfig { config, diagnostics: doc.diagnostics }
+    LoadedConfig { config, diagnostics: doc.into_diagnostics() }
 }
 
 fn read_store(doc: &mut Doc<'_>, mut t: Table<'_, '_>) -> StoreConfig {
@@ -529,7 +537,7 @@ fn check_groups(doc: &mut Doc<'_>, config: &SecondaryConfig) {
                         .map(|(k, _)| k)
                         .collect();
                 if !missing.is_empty() {
-                    doc.diagnostics.push(g.pos.diagnostic(
+                    doc.push(g.pos.diagnostic(
                         Code::SecondaryGroupIncomplete,
                         format!(
                             "DSMTC secondary group {:?} names no {}: every replicated entry carries the secondary's \
@@ -540,7 +548,7 @@ fn check_groups(doc: &mut Doc<'_>, config: &SecondaryConfig) {
                     ));
                 }
             }
-            other => doc.diagnostics.push(g.pos.diagnostic(
+            other => doc.push(g.pos.diagnostic(
                 Code::SecondaryCatalogUnsupported,
                 format!(
                     "secondary group {:?} has catalog {other:?}; a secondary group catalogs in NONE or DSMTC",
@@ -554,7 +562,7 @@ fn check_groups(doc: &mut Doc<'_>, config: &SecondaryConfig) {
         if let Some(km) = &g.key_manager
             && !config.environment.key_managers.contains(km)
         {
-            doc.diagnostics.push(g.pos.diagnostic(
+            doc.push(g.pos.diagnostic(
                 Code::GroupKeyManagerUnknown,
                 format!(
                     "secondary group {:?} names key manager {km}, which the secondary does not have ([environment] \
@@ -579,7 +587,7 @@ fn check_groups(doc: &mut Doc<'_>, config: &SecondaryConfig) {
                 None
             };
             if let Some(m) = message {
-                doc.diagnostics.push(g.pos.diagnostic(Code::ConfigError, m));
+                doc.push(g.pos.diagnostic(Code::ConfigError, m));
             }
         }
     }

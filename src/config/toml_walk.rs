@@ -3,10 +3,50 @@
 //! stopping at the first as a serde derive would. Used by the secondary configuration and
 //! the sync definition.
 
-use crate::diag::{Code, Diagnostic};
+use crate::diag::{Code, Diagnostic, FileDiagnostics};
 use std::ops::Range;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
+
+/// The largest configuration or definition file catstage reads: 4 MiB, about 17,000
+/// volume groups. A TOML parser holds some 25 times a file's size while it reads it, so
+/// a larger file is refused before it is parsed (formats/README.md, Limits).
+pub const MAX_TOML_BYTES: u64 = 4 << 20;
+
+/// The bytes of the file at `path`, or `Err(n)` when it holds `n` > [`MAX_TOML_BYTES`]
+/// bytes (read no further than one byte past the limit, whatever the file claims).
+pub fn read_limited(path: &std::path::Path) -> std::io::Result<Result<Vec<u8>, u64>> {
+    use std::io::Read;
+    let file = std::fs::File::open(path)?;
+    let claimed = file.metadata()?.len();
+    if claimed > MAX_TOML_BYTES {
+        return Ok(Err(claimed));
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_TOML_BYTES + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_TOML_BYTES {
+        return Ok(Err(bytes.len() as u64));
+    }
+    Ok(Ok(bytes))
+}
+
+/// The finding about a file too large to read, of `code`.
+pub fn too_large(file: &str, code: Code, size: u64) -> Diagnostic {
+    Diagnostic::new(
+        code,
+        Some(file.to_string()),
+        format!(
+            "the file holds {size} bytes or more; catstage reads configuration and definition files of at most \
+             {MAX_TOML_BYTES} bytes (4 MiB)"
+        ),
+    )
+    .with_hint("a file this large is not a configuration an operator wrote: check that the path names the right file")
+}
+
+/// How many findings of one code a configuration or definition file reports whole before
+/// the rest are counted: a file an operator wrote is read in full, a generated one full of
+/// unknown keys gives a short report.
+pub const FULL_REPORTS_PER_CODE: usize = 100;
 
 /// A TOML document being read, and the findings about it.
 pub struct Doc<'a> {
@@ -14,8 +54,9 @@ pub struct Doc<'a> {
     pub file: String,
     text: &'a str,
     line_starts: Vec<usize>,
-    /// Findings so far.
-    pub diagnostics: Vec<Diagnostic>,
+    /// Findings so far, repeats of a code rolled up (a file of a million unknown keys
+    /// gives a short report in bounded memory).
+    findings: FileDiagnostics,
     code: Code,
 }
 
@@ -47,7 +88,13 @@ impl<'a> Doc<'a> {
     pub fn parse(file: &str, text: &'a str, code: Code) -> (Doc<'a>, Option<Spanned<DeTable<'a>>>) {
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        let mut doc = Doc { file: file.to_string(), text, line_starts, diagnostics: Vec::new(), code };
+        let mut doc = Doc {
+            file: file.to_string(),
+            text,
+            line_starts,
+            findings: FileDiagnostics::keeping(file, FULL_REPORTS_PER_CODE),
+            code,
+        };
         let (table, errors) = DeTable::parse_recoverable(text);
         let ok = errors.is_empty();
         for e in errors {
@@ -74,13 +121,28 @@ impl<'a> Doc<'a> {
     /// Reports a problem at `span` with the document's code.
     pub fn error(&mut self, span: Range<usize>, message: impl Into<String>) {
         let d = self.pos(span.start).diagnostic(self.code, message);
-        self.diagnostics.push(d);
+        self.findings.push(d);
     }
 
     /// Reports a finding of another code at `span`.
     pub fn report(&mut self, code: Code, span: Range<usize>, message: impl Into<String>) {
         let d = self.pos(span.start).diagnostic(code, message);
-        self.diagnostics.push(d);
+        self.findings.push(d);
+    }
+
+    /// Reports a finding made by a check.
+    pub fn push(&mut self, d: Diagnostic) {
+        self.findings.push(d);
+    }
+
+    /// True when nothing was found.
+    pub fn is_clean(&self) -> bool {
+        self.findings.is_empty()
+    }
+
+    /// The findings, rolled-up repeats last.
+    pub fn into_diagnostics(self) -> Vec<Diagnostic> {
+        self.findings.into_vec()
     }
 }
 

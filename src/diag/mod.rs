@@ -135,6 +135,8 @@ pub fn example_limit() -> usize {
 #[derive(Debug)]
 pub struct FileDiagnostics {
     file: String,
+    /// How many findings of one code are kept whole.
+    whole: usize,
     items: Vec<Diagnostic>,
     overflow: BTreeMap<Code, Overflow>,
 }
@@ -149,7 +151,12 @@ struct Overflow {
 impl FileDiagnostics {
     /// An empty report about `file`.
     pub fn new(file: impl Into<String>) -> Self {
-        FileDiagnostics { file: file.into(), items: Vec::new(), overflow: BTreeMap::new() }
+        Self::keeping(file, FULL_REPORTS_PER_CODE)
+    }
+
+    /// An empty report about `file` that keeps `whole` findings of each code whole.
+    pub fn keeping(file: impl Into<String>, whole: usize) -> Self {
+        FileDiagnostics { file: file.into(), whole, items: Vec::new(), overflow: BTreeMap::new() }
     }
 
     /// The file's name as reported.
@@ -190,7 +197,7 @@ impl FileDiagnostics {
         severity: Option<Severity>,
     ) {
         let shown = self.items.iter().filter(|d| d.code == code).count();
-        if shown < FULL_REPORTS_PER_CODE {
+        if shown < self.whole {
             let mut d = Diagnostic::new(code, Some(self.file.clone()), message()).at(line, column, source.as_ref());
             if let Some(h) = hint {
                 d.hint = h;
@@ -208,6 +215,26 @@ impl FileDiagnostics {
             if o.examples.len() < example_limit() {
                 o.examples.push(format!("{line}:{column}"));
             }
+        }
+    }
+
+    /// Records a finding made elsewhere, rolled up like the others once its code has
+    /// [`FULL_REPORTS_PER_CODE`] (its place, if any, becomes the example).
+    pub fn push(&mut self, d: Diagnostic) {
+        let shown = self.items.iter().filter(|x| x.code == d.code).count();
+        if shown < self.whole {
+            self.items.push(d);
+            return;
+        }
+        let o = self.overflow.entry(d.code).or_default();
+        o.count += d.count.unwrap_or(1).max(1);
+        if o.severity.is_none() {
+            o.severity = Some(d.severity);
+        }
+        if o.examples.len() < example_limit()
+            && let Some(line) = d.line
+        {
+            o.examples.push(format!("{line}:{}", d.column.unwrap_or(1)));
         }
     }
 
@@ -229,7 +256,7 @@ impl FileDiagnostics {
 
     /// The findings, rolled-up repeats last.
     pub fn into_vec(self) -> Vec<Diagnostic> {
-        let FileDiagnostics { file, mut items, overflow } = self;
+        let FileDiagnostics { file, mut items, overflow, .. } = self;
         for (code, o) in overflow {
             let mut d = Diagnostic::new(
                 code,

@@ -202,8 +202,11 @@ impl Definition {
 /// Reads the definition file at `path` (named as the user named it). The definition is
 /// returned only when it has no problem.
 pub fn load_definition(path: &Path) -> std::io::Result<(Option<Definition>, Vec<Diagnostic>)> {
-    let bytes = std::fs::read(path)?;
     let name = path.display().to_string();
+    let bytes = match crate::config::toml_walk::read_limited(path)? {
+        Ok(b) => b,
+        Err(size) => return Ok((None, vec![crate::config::toml_walk::too_large(&name, Code::DefinitionError, size)])),
+    };
     match String::from_utf8(bytes) {
         Ok(text) => Ok(parse_definition(&name, &text)),
         Err(_) => {
@@ -216,7 +219,7 @@ pub fn load_definition(path: &Path) -> std::io::Result<(Option<Definition>, Vec<
 /// Parses a definition held in `text`, named `file` in findings.
 pub fn parse_definition(file: &str, text: &str) -> (Option<Definition>, Vec<Diagnostic>) {
     let (mut doc, root) = Doc::parse(file, text, Code::DefinitionError);
-    let Some(root) = root else { return (None, doc.diagnostics) };
+    let Some(root) = root else { return (None, doc.into_diagnostics()) };
     let mut top = Table::new(root.get_ref(), root.span(), "");
     let source = read_source(&mut doc, &mut top);
     let export = read_export(&mut doc, &mut top);
@@ -237,14 +240,16 @@ pub fn parse_definition(file: &str, text: &str) -> (Option<Definition>, Vec<Diag
     let time = time.unwrap_or(TimeSpec { format: TimeFormat::rfc3339(), timezone: None });
     let parts = Parts { mappings: &mappings, written: &written, groups: &groups, source: source.as_ref(), time: &time };
     check_mappings(&mut doc, &parts, fields_span);
-    crate::diag::sort(&mut doc.diagnostics);
-    match (source, export, doc.diagnostics.is_empty()) {
+    let clean = doc.is_clean();
+    let mut diagnostics = doc.into_diagnostics();
+    crate::diag::sort(&mut diagnostics);
+    match (source, export, clean) {
         (Some(source), Some(export), true) => {
             let def =
                 Definition { file: file.to_string(), source, export, time, groups, translations, exclusions, mappings };
-            (Some(def), doc.diagnostics)
+            (Some(def), diagnostics)
         }
-        _ => (None, doc.diagnostics),
+        _ => (None, diagnostics),
     }
 }
 

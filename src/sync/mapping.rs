@@ -249,7 +249,7 @@ pub(super) fn check_mappings(doc: &mut Doc<'_>, p: &Parts<'_>, fields_span: std:
         } else if let Some((f, m)) =
             Field::ALL.iter().filter(|f| f.family() == family).find_map(|f| p.mapping(*f).map(|m| (f, m)))
         {
-            doc.diagnostics.push(m.pos.diagnostic(
+            doc.push(m.pos.diagnostic(
                 Code::DefinitionError,
                 format!(
                     "{} is mapped but {} is not: a row carries a {} when {} has a value",
@@ -268,7 +268,7 @@ pub(super) fn check_mappings(doc: &mut Doc<'_>, p: &Parts<'_>, fields_span: std:
         if let Some(m) = p.mapping(*f)
             && let Some(problem) = mapping_problem(p, *f, m)
         {
-            doc.diagnostics.push(m.pos.diagnostic(Code::DefinitionError, format!("{}: {problem}", f.name())));
+            doc.push(m.pos.diagnostic(Code::DefinitionError, format!("{}: {problem}", f.name())));
         }
     }
 }
