@@ -96,3 +96,82 @@ fn issue34_item04_a_public_key_left_alone_is_refused_and_no_secret_seed_stays_be
     assert!(stderr(&o).contains("without its secret key"), "{}", stderr(&o));
     assert!(!dir.path().join(".k.key.catstage-tmp").exists(), "the temporary holding a seed is removed");
 }
+
+/// Runs catstage as an unprivileged user (nobody) when the tests run as root, so that a
+/// directory of mode 000 is unreadable to it as it would be to a CI user.
+fn run_unprivileged(args: &[&std::ffi::OsStr]) -> std::process::Output {
+    let bin = env!("CARGO_BIN_EXE_catstage");
+    let mut c = if rustix::process::geteuid().is_root() {
+        let mut c = std::process::Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", bin]);
+        c
+    } else {
+        std::process::Command::new(bin)
+    };
+    c.current_dir(crate::support::root()).args(args).output().unwrap()
+}
+
+/// A tree for `--recursive`: a clean area, a damaged one whose directory name is not
+/// UTF-8, and a directory nobody may read (a `lost+found`), all readable by anyone else.
+fn tree_with_odd_directories() -> (tempfile::TempDir, std::path::PathBuf, std::path::PathBuf) {
+    use std::os::unix::ffi::OsStrExt;
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tmp();
+    let root = dir.path().join("stage");
+    copy_area("fixtures/slab-a-daily", &root.join("good"));
+    let odd = root.join(std::ffi::OsStr::from_bytes(b"bad\xff"));
+    copy_area("fixtures/slab-a-daily", &odd);
+    std::fs::remove_file(odd.join("VSAD003")).unwrap();
+    let locked = root.join("lost+found");
+    std::fs::create_dir(&locked).unwrap();
+    std::fs::write(locked.join("x"), "x").unwrap();
+    for e in walkdir::WalkDir::new(dir.path()) {
+        let e = e.unwrap();
+        let mode = if e.file_type().is_dir() { 0o755 } else { 0o644 };
+        std::fs::set_permissions(e.path(), std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
+    (dir, root, odd)
+}
+
+#[test]
+fn issue34_item08_an_area_whose_name_is_not_utf8_is_opened_and_its_uri_encodes_the_byte() {
+    let (_dir, root, _) = tree_with_odd_directories();
+    let o =
+        run_unprivileged(&["validate".as_ref(), "-r".as_ref(), root.as_os_str(), "--format".as_ref(), "json".as_ref()]);
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let areas = doc["areas"].as_array().unwrap();
+    let odd =
+        areas.iter().find(|a| a["path"].as_str().unwrap().ends_with("bad\\xff")).unwrap_or_else(|| panic!("{doc:#}"));
+    // Opened and checked: the volume file removed is found, not "does not exist".
+    assert!(odd["diagnostics"].as_array().unwrap().iter().any(|d| d["code"] == "CS022"), "{odd:#}");
+    assert!(!odd["diagnostics"].as_array().unwrap().iter().any(|d| d["code"] == "CS091"), "{odd:#}");
+    let o = run_unprivileged(&[
+        "validate".as_ref(),
+        "-r".as_ref(),
+        root.as_os_str(),
+        "--format".as_ref(),
+        "sarif".as_ref(),
+    ]);
+    let sarif = String::from_utf8(o.stdout).unwrap();
+    assert!(sarif.contains("bad%FF"), "{sarif}");
+    assert!(!sarif.contains("%5Cxff"), "{sarif}");
+}
+
+#[test]
+fn issue34_item09_an_unreadable_directory_is_not_checked_and_the_rest_are() {
+    let (_dir, root, _) = tree_with_odd_directories();
+    let o =
+        run_unprivileged(&["validate".as_ref(), "-r".as_ref(), root.as_os_str(), "--format".as_ref(), "json".as_ref()]);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let areas = doc["areas"].as_array().unwrap();
+    let path = |a: &serde_json::Value| a["path"].as_str().unwrap().to_string();
+    let good = areas.iter().find(|a| path(a).ends_with("/good")).unwrap_or_else(|| panic!("{doc:#}"));
+    assert_eq!(good["status"], 0, "{good:#}");
+    let locked = areas.iter().find(|a| path(a).ends_with("/lost+found")).unwrap_or_else(|| panic!("{doc:#}"));
+    assert_eq!(locked["status"], 2, "{locked:#}");
+    let why = locked["diagnostics"][0]["message"].as_str().unwrap();
+    assert!(why.contains("lost+found") && why.to_lowercase().contains("permission denied"), "{why}");
+    assert_eq!(areas.len(), 3, "{doc:#}");
+}

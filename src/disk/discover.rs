@@ -3,14 +3,16 @@
 //! A directory is a staging area when it holds a summary (`FULL`, `UPDATE`) or a volume
 //! file (`V<label>`) by name; the walk does not descend into one. It never follows a
 //! symbolic link below the directory it was given, and leaves out hidden directories
-//! (`.git` among them). A directory it cannot list is an error, never skipped: a walk
-//! that silently left out part of a tree would report it as checked.
+//! (`.git` among them). A directory below the root that it cannot open or list is
+//! reported ([`Found::unreadable`]), never silently skipped: a walk that left out part of
+//! a tree would report it as checked. Names are taken as bytes, never as text.
 
 use super::area::{looks_like_area, open_subdir_or_error, subdirs};
 use super::error::{AreaError, DiskError, Op};
 use super::file::open_dir;
 use super::listing::Listing;
 use std::io;
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 /// How deep the walk goes at most: deeper is a loop (a bind mount of a parent) or a
@@ -18,7 +20,7 @@ use std::path::{Path, PathBuf};
 const MAX_DEPTH: usize = 64;
 
 /// What a walk found under a directory.
-#[derive(Debug, Default, PartialEq, Eq)]
+#[derive(Debug, Default)]
 pub struct Found {
     /// The staging areas, sorted by path.
     pub areas: Vec<PathBuf>,
@@ -28,6 +30,9 @@ pub struct Found {
     /// What the walk left out on purpose, and why: symbolic links to directories (never
     /// followed) and hidden directories.
     pub skipped: Vec<(PathBuf, &'static str)>,
+    /// Directories below the root that could not be opened or listed, and why: what they
+    /// hold was not searched, and the caller reports each as not checked.
+    pub unreadable: Vec<(PathBuf, DiskError)>,
 }
 
 /// The staging areas at or under `root` (see [`find_areas_reporting`]), paths only.
@@ -56,21 +61,33 @@ pub fn find_areas_reporting(root: &Path) -> Result<Found, AreaError> {
     // Depth-first, one listing per directory; each stack entry is an open directory.
     let mut stack = vec![(fd, listing, root.to_path_buf(), 0usize)];
     while let Some((fd, listing, path, depth)) = stack.pop() {
+        // Names as bytes: a directory whose name is not UTF-8 is opened by that name.
+        let named = |e: &super::listing::ListingEntry| path.join(std::ffi::OsStr::from_bytes(&e.raw));
         for e in &listing.entries {
             let hidden = e.name.starts_with('.');
-            let linked_dir = e.kind == super::listing::EntryType::Symlink
-                && std::fs::metadata(path.join(&e.name)).is_ok_and(|m| m.is_dir());
+            let linked_dir =
+                e.kind == super::listing::EntryType::Symlink && std::fs::metadata(named(e)).is_ok_and(|m| m.is_dir());
             if linked_dir {
-                out.skipped.push((path.join(&e.name), "a symbolic link to a directory: not followed"));
+                out.skipped.push((named(e), "a symbolic link to a directory: not followed"));
             } else if hidden && e.kind == super::listing::EntryType::Dir {
-                out.skipped.push((path.join(&e.name), "a hidden directory"));
+                out.skipped.push((named(e), "a hidden directory"));
             }
         }
         for e in subdirs(&listing) {
-            let sub_path = path.join(&e.name);
-            let sub = open_subdir_or_error(&fd, &e.raw)
-                .map_err(|err| AreaError::Io(DiskError::new(Op::Open, &sub_path, err)))?;
-            let l = Listing::read(&sub).map_err(|err| AreaError::Io(DiskError::new(Op::List, &sub_path, err)))?;
+            let sub_path = named(e);
+            // A directory that cannot be searched is reported, and the walk goes on with
+            // the rest: one `lost+found` does not leave the whole tree unchecked.
+            let read =
+                open_subdir_or_error(&fd, &e.raw).map_err(|err| DiskError::new(Op::Open, &sub_path, err)).and_then(
+                    |sub| Ok((Listing::read(&sub).map_err(|err| DiskError::new(Op::List, &sub_path, err))?, sub)),
+                );
+            let (l, sub) = match read {
+                Ok(x) => x,
+                Err(err) => {
+                    out.unreadable.push((sub_path, err));
+                    continue;
+                }
+            };
             if looks_like_area(&l) {
                 found.push(sub_path);
             } else if l.entries.is_empty() {
@@ -86,12 +103,13 @@ pub fn find_areas_reporting(root: &Path) -> Result<Found, AreaError> {
             }
         }
     }
-    if found.is_empty() {
+    if found.is_empty() && out.unreadable.is_empty() {
         return Err(AreaError::NotAStagingArea { path: root.to_path_buf(), areas_inside: Vec::new(), empty });
     }
     found.sort();
     out.empty.sort();
     out.skipped.sort();
+    out.unreadable.sort_by(|a, b| a.0.cmp(&b.0));
     out.areas = found;
     Ok(out)
 }

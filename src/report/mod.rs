@@ -246,6 +246,8 @@ pub struct Subject<'a> {
     /// True when warnings fail too (`--deny-warnings`): JUnit then counts them as
     /// failures, as the exit status does.
     pub warnings_fail: bool,
+    /// `path` as bytes, when known and it may not be UTF-8: what a URI is made of.
+    pub dir: Option<&'a std::path::Path>,
 }
 
 /// Which file names of a subject's findings are names inside it.
@@ -263,7 +265,7 @@ pub enum Scope {
 impl<'a> Subject<'a> {
     /// A subject that lists no files and no outside inputs.
     pub fn new(path: &'a str, checked: bool, diagnostics: &'a [Diagnostic], scope: Scope) -> Self {
-        Subject { path, checked, files: &[], outside: &[], diagnostics, scope, warnings_fail: false }
+        Subject { path, checked, files: &[], outside: &[], diagnostics, scope, warnings_fail: false, dir: None }
     }
 
     /// The path of the file `d` is about, as the operator would name it: the subject's
@@ -279,6 +281,20 @@ impl<'a> Subject<'a> {
             None => self.path.to_string(),
             Some(f) if self.checked && !self.path.is_empty() && inside(f) => join(self.path, f),
             Some(f) => f.clone(),
+        }
+    }
+
+    /// [`Subject::location`] as a path, the subject's own bytes kept where they are known
+    /// (a directory whose name is not UTF-8 stays that directory).
+    pub fn location_path(&self, d: &Diagnostic) -> std::path::PathBuf {
+        let shown = self.location(d);
+        match self.dir {
+            Some(dir) if shown == self.path => dir.to_path_buf(),
+            Some(dir) => match shown.strip_prefix(self.path).and_then(|rest| rest.strip_prefix('/')) {
+                Some(name) => dir.join(name),
+                None => shown.into(),
+            },
+            None => shown.into(),
         }
     }
 }

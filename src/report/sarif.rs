@@ -126,7 +126,7 @@ fn section(md: &str, heading: &str) -> Option<String> {
 }
 
 fn result(a: &Subject<'_>, d: &Diagnostic, cwd: &Path, seen: &mut HashMap<String, u32>) -> Value {
-    let path = a.location(d);
+    let path = a.location_path(d);
     let mut artifact = artifact_location(&path, cwd);
     let uri = artifact["uri"].as_str().unwrap_or_default().to_string();
     let mut physical = json!({ "artifactLocation": artifact.take() });
@@ -160,7 +160,7 @@ fn result(a: &Subject<'_>, d: &Diagnostic, cwd: &Path, seen: &mut HashMap<String
 
 /// The artifact location of `path`: relative to `%SRCROOT%` (the current directory) when
 /// it is relative or under it, an absolute `file://` URI otherwise.
-fn artifact_location(path: &str, cwd: &Path) -> Value {
+fn artifact_location(path: &Path, cwd: &Path) -> Value {
     // `..` is resolved first: a relative URI never climbs out of %SRCROOT%.
     let absolute = normalize(&cwd.join(path));
     let p = absolute.as_path();
@@ -170,7 +170,7 @@ fn artifact_location(path: &str, cwd: &Path) -> Value {
             let parts: Vec<String> = r
                 .components()
                 .filter(|c| !matches!(c, std::path::Component::CurDir))
-                .map(|c| encode(&c.as_os_str().to_string_lossy()))
+                .map(|c| encode(c.as_os_str().as_encoded_bytes()))
                 .collect();
             json!({ "uri": parts.join("/"), "uriBaseId": "%SRCROOT%" })
         }
@@ -202,14 +202,14 @@ fn dir_uri(dir: &Path) -> String {
 }
 
 fn encode_path(p: &Path) -> String {
-    p.to_string_lossy().split('/').map(encode).collect::<Vec<_>>().join("/")
+    p.as_os_str().as_encoded_bytes().split(|&b| b == b'/').map(encode).collect::<Vec<_>>().join("/")
 }
 
 /// Percent-encodes what a URI path segment may not hold as it is; `:` too, which the
 /// first segment of a relative reference may not hold (it would read as a scheme).
-fn encode(segment: &str) -> String {
+fn encode(segment: &[u8]) -> String {
     let mut out = String::with_capacity(segment.len());
-    for b in segment.bytes() {
+    for &b in segment {
         if b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=@".contains(&b) {
             out.push(b as char);
         } else {
@@ -226,9 +226,9 @@ mod tests {
     #[test]
     fn paths_become_uris_relative_to_the_current_directory() {
         let cwd = Path::new("/work/repo");
-        assert_eq!(artifact_location("./fixtures/a/VSAD001", cwd)["uri"], "fixtures/a/VSAD001");
-        assert_eq!(artifact_location("/work/repo/a b/FULL", cwd)["uri"], "a%20b/FULL");
-        let outside = artifact_location("/srv/stage/FULL", cwd);
+        assert_eq!(artifact_location(Path::new("./fixtures/a/VSAD001"), cwd)["uri"], "fixtures/a/VSAD001");
+        assert_eq!(artifact_location(Path::new("/work/repo/a b/FULL"), cwd)["uri"], "a%20b/FULL");
+        let outside = artifact_location(Path::new("/srv/stage/FULL"), cwd);
         assert_eq!(outside["uri"], "file:///srv/stage/FULL");
         assert!(outside.get("uriBaseId").is_none());
         assert_eq!(dir_uri(cwd), "file:///work/repo/");
@@ -237,11 +237,11 @@ mod tests {
     #[test]
     fn issue35_item06_uris_never_climb_out_and_never_read_as_a_scheme() {
         let cwd = Path::new("/work/repo");
-        assert_eq!(artifact_location("c:area/FULL", cwd)["uri"], "c%3Aarea/FULL");
-        let up = artifact_location("../other/FULL", cwd);
+        assert_eq!(artifact_location(Path::new("c:area/FULL"), cwd)["uri"], "c%3Aarea/FULL");
+        let up = artifact_location(Path::new("../other/FULL"), cwd);
         assert_eq!(up["uri"], "file:///work/other/FULL");
         assert!(up.get("uriBaseId").is_none());
-        assert_eq!(artifact_location("a/../b/FULL", cwd)["uri"], "b/FULL");
+        assert_eq!(artifact_location(Path::new("a/../b/FULL"), cwd)["uri"], "b/FULL");
     }
 
     #[test]

@@ -56,6 +56,11 @@ pub fn display_name(name: &std::ffi::OsStr) -> String {
     out
 }
 
+/// A path as text: its bytes that are not UTF-8 as `\xNN`, like [`display_name`].
+pub fn display_path(path: &std::path::Path) -> String {
+    display_name(path.as_os_str())
+}
+
 /// True for a valid staging file name: 1 to 8 characters `A`–`Z` `0`–`9`, a letter first.
 pub fn is_staging_file_name(name: &str) -> bool {
     let b = name.as_bytes();

@@ -33,6 +33,9 @@ pub struct AreaOutcome {
     /// File names of findings that are not inside the area: the configuration, label
     /// lists and `--against` areas, as the operator named them.
     pub outside: Vec<String>,
+    /// The area's path as bytes, when known: what a URI is made of (`path` escapes the
+    /// bytes that are not UTF-8).
+    pub dir: Option<std::path::PathBuf>,
 }
 
 /// The counts of an area that could be checked.
@@ -76,6 +79,7 @@ impl AreaOutcome {
             files_checked,
             files,
             outside,
+            dir: None,
         }
     }
 
@@ -90,7 +94,14 @@ impl AreaOutcome {
             files_checked: 0,
             files: Vec::new(),
             outside: Vec::new(),
+            dir: None,
         }
+    }
+
+    /// The same outcome, its path as bytes known.
+    pub fn at(mut self, dir: std::path::PathBuf) -> Self {
+        self.dir = Some(dir);
+        self
     }
 
     /// What SARIF and JUnit show of the area.
@@ -103,6 +114,7 @@ impl AreaOutcome {
             diagnostics: &self.diagnostics,
             scope: crate::report::Scope::Area,
             warnings_fail: false,
+            dir: self.dir.as_deref(),
         }
     }
 
@@ -304,6 +316,7 @@ mod tests {
             files_checked: 1,
             files: vec!["FULL".to_string()],
             outside: vec!["sec.toml".to_string()],
+            dir: None,
         }
     }
 

@@ -206,7 +206,7 @@ fn check_with(
     let tick = |n: u64| bar.inc(n);
     let mut report = areas::finish(&[&area], catstage::validate::validate_with(&area, checks, Some(&tick)))?;
     bar.finish_and_clear();
-    report.name = path.display().to_string();
+    report.name = catstage::staging::display_path(path);
     report.deny_warnings = args.deny_warnings;
     Ok(report)
 }
@@ -235,16 +235,17 @@ fn targets(args: &Args, skipped: &mut Vec<(String, String)>) -> Vec<Result<PathB
                         areas_inside: Vec::new(),
                         empty: true,
                     };
-                    out.push(Err(AreaOutcome::not_checked(
-                        e.display().to_string(),
-                        None,
-                        Failure::from(why).diagnostics(),
-                    )));
+                    out.push(Err(AreaOutcome::not_checked(shown(&e), None, Failure::from(why).diagnostics()).at(e)));
                 }
-                skipped.extend(found.skipped.into_iter().map(|(p, why)| (p.display().to_string(), why.to_string())));
+                // A directory that could not be searched may hold areas: not checked.
+                for (e, err) in found.unreadable {
+                    let why = Failure::from(catstage::disk::AreaError::Io(err)).diagnostics();
+                    out.push(Err(AreaOutcome::not_checked(shown(&e), None, why).at(e)));
+                }
+                skipped.extend(found.skipped.into_iter().map(|(p, why)| (shown(&p), why.to_string())));
             }
             Err(e) => {
-                out.push(Err(AreaOutcome::not_checked(p.display().to_string(), None, Failure::from(e).diagnostics())))
+                out.push(Err(AreaOutcome::not_checked(shown(p), None, Failure::from(e).diagnostics()).at(p.clone())))
             }
         }
     }
@@ -252,6 +253,11 @@ fn targets(args: &Args, skipped: &mut Vec<(String, String)>) -> Vec<Result<PathB
     let mut seen = std::collections::HashSet::new();
     out.retain(|t| t.as_ref().map_or(true, |p| seen.insert(std::fs::canonicalize(p).unwrap_or_else(|_| p.clone()))));
     out
+}
+
+/// A path as reports show it (bytes that are not UTF-8 as `\xNN`).
+fn shown(p: &std::path::Path) -> String {
+    catstage::staging::display_path(p)
 }
 
 /// Checks the areas one after another, keeping of each only what the report shows.
@@ -270,15 +276,18 @@ fn batch(inputs: &Inputs, args: &Args, styles: &Styles) -> Batch {
             }
         };
         replications.push(None);
-        let shown = path.display().to_string();
+        let shown = shown(&path);
         let own = match beside(&path, args).map(|p| areas::config(&p)).transpose() {
             Ok(c) => c,
             Err(f) => {
-                batch.areas.push(AreaOutcome::not_checked(
-                    shown,
-                    beside(&path, args).map(|p| p.display().to_string()),
-                    f.diagnostics(),
-                ));
+                batch.areas.push(
+                    AreaOutcome::not_checked(
+                        shown,
+                        beside(&path, args).map(|p| p.display().to_string()),
+                        f.diagnostics(),
+                    )
+                    .at(path),
+                );
                 continue;
             }
         };
@@ -293,7 +302,7 @@ fn batch(inputs: &Inputs, args: &Args, styles: &Styles) -> Batch {
             }
             Err(f) => AreaOutcome::not_checked(shown, config_name, f.diagnostics()),
         };
-        batch.areas.push(outcome);
+        batch.areas.push(outcome.at(path));
     }
     batch.add_findings(catstage::validate::secondary::check(&replications));
     batch.skipped = skipped;
