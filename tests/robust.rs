@@ -175,3 +175,67 @@ fn issue34_item09_an_unreadable_directory_is_not_checked_and_the_rest_are() {
     assert!(why.contains("lost+found") && why.to_lowercase().contains("permission denied"), "{why}");
     assert_eq!(areas.len(), 3, "{doc:#}");
 }
+
+/// Runs `args` (a writer of `area`) paused after its last check of the area and before
+/// the exchange, writes a file into the area meanwhile, and returns its exit status, its
+/// stderr and the directories beside the area afterwards.
+fn a_file_arrives_during_the_exchange(area: &std::path::Path, args: &[&str]) -> (i32, String, Vec<String>) {
+    let child = crate::support::Paused::at("journal-written", args, &[]);
+    std::fs::write(area.join("VSAD099"), b"the next export, arriving\n").unwrap();
+    let (status, err) = child.resume();
+    let beside: Vec<String> = std::fs::read_dir(area.parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "s")
+        .collect();
+    (status, err, beside)
+}
+
+#[test]
+fn issue34_item05_a_file_that_lands_in_the_area_during_the_exchange_is_kept() {
+    let writers: [&[&str]; 2] =
+        [&["replace-nodes", "AREA", "--map", "\\ETINIUM=\\INSIDX", "--in-place"], &["seal", "-q", "AREA", "VSAD004"]];
+    for args in writers {
+        let dir = tmp();
+        let area = copy_area("fixtures/slab-a-daily", &dir.path().join("s"));
+        // `-q` hides no warning (issue 34, case 11).
+        if args[0] == "seal" {
+            let file = area.join("VSAD004");
+            let text = std::fs::read_to_string(&file).unwrap().replace("status=ACTIVE", "status=EXPIRED");
+            std::fs::write(&file, text).unwrap();
+        }
+        let args: Vec<&str> = args.iter().map(|a| if *a == "AREA" { p(&area) } else { a }).collect();
+        let (status, err, beside) = a_file_arrives_during_the_exchange(&area, &args);
+        // The area was replaced (the writer's change is done), and the file is not lost:
+        // the old tree that holds it is kept beside the area under a name no run removes.
+        assert_eq!(status, 0, "{args:?}: {err}");
+        assert_eq!(beside.len(), 1, "{args:?}: {beside:?}");
+        assert!(beside[0].starts_with("s.replaced-"), "{beside:?}");
+        let kept = dir.path().join(&beside[0]).join("VSAD099");
+        assert_eq!(std::fs::read(&kept).unwrap(), b"the next export, arriving\n", "{args:?}");
+        assert!(err.contains("while it was, something changed in it (VSAD099)"), "{args:?}: {err}");
+        assert!(err.contains(&beside[0]), "{err}");
+        // The next writer leaves it alone.
+        let o = run(&["seal", p(&area), "FULL"]);
+        assert!(code(&o) <= 1, "{}", stderr(&o));
+        assert!(kept.exists());
+    }
+}
+
+#[test]
+fn issue34_item11_a_lock_file_that_cannot_be_removed_is_named_even_with_q() {
+    if !root_or_skip("making a directory immutable (chattr +i)") {
+        return;
+    }
+    let dir = tmp();
+    let parent = dir.path().join("p");
+    let area = copy_area("fixtures/slab-a-daily", &parent.join("s"));
+    let child = crate::support::Paused::at("locked", &["seal", "-q", p(&area), "FULL"], &[]);
+    let chattr = |flag: &str| std::process::Command::new("chattr").arg(flag).arg(&parent).status().unwrap();
+    assert!(chattr("+i").success(), "chattr +i must work where the tests run as root");
+    let (status, err) = child.resume();
+    assert!(chattr("-i").success());
+    // The run failed (it could not build beside the area) and says what it left.
+    assert_eq!(status, 2, "{err}");
+    assert!(err.contains(".s.catstage-lock (a lock file) is left: it could not be removed"), "{err}");
+}

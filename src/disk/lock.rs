@@ -243,8 +243,11 @@ impl Drop for Lock {
         // A writer removes the file it holds, then lets go (closing it below). A process
         // that opened it meanwhile finds, once it has the lock, that the path no longer
         // names it, and tries again.
-        if self.mode == LockMode::Exclusive && still_named(&self.file, &self.path).unwrap_or(false) {
-            let _ = std::fs::remove_file(&self.path);
+        if self.mode == LockMode::Exclusive
+            && still_named(&self.file, &self.path).unwrap_or(false)
+            && let Err(e) = std::fs::remove_file(&self.path)
+        {
+            super::debris::note(&self.path, "a lock file", &e);
         }
     }
 }

@@ -57,6 +57,7 @@
 
 mod area;
 mod atomic;
+pub mod debris;
 mod discover;
 mod error;
 mod file;

@@ -192,7 +192,9 @@ impl NewTree<'_> {
             // Back again, so that the tree keeps the permissions it was given.
             let _ = rename_exchange(&self.dir, &probe);
         }
-        let _ = fs::remove_dir(&probe);
+        if let Err(e) = fs::remove_dir(&probe) {
+            super::debris::note(&probe, "a probe directory", &e);
+        }
         r.map_err(|e| not_atomic(self.area, format!("its filesystem cannot exchange two directories ({e})")))
     }
 
@@ -347,6 +349,7 @@ impl NewTree<'_> {
         })();
         written.map_err(|e| untouched(Op::Write, &journal, e))?;
         crash_point("journal-written");
+        pause_point("journal-written");
         if let Err(e) = rename_exchange(area.resolved(), &self.dir) {
             use rustix::io::Errno;
             return Err(if e == Errno::INVAL || e == Errno::NOSYS || e == Errno::NOTSUP {
@@ -365,11 +368,27 @@ impl NewTree<'_> {
                 .push(format!("the staging area was replaced, but {} could not be flushed: {e}", parent.display()));
         }
         crash_point("exchanged");
+        // What arrived in the area between its last listing and the exchange is in the old
+        // tree now: it is kept, never removed with it.
+        match Listing::read(fd) {
+            Ok(after) if after == now => {}
+            Ok(after) => return Ok(self.keep_old_tree(&now, &after, &journal, done)),
+            Err(e) => {
+                done.warnings.push(format!(
+                    "the staging area was replaced, but the old one at {} could not be listed again ({e}) to see \
+                     whether a file arrived during the exchange: it is left there; look at it, then remove it",
+                    self.dir.display()
+                ));
+                return Ok(done);
+            }
+        }
         if let Err(e) = fs::remove_dir_all(&self.dir) {
             done.warnings.push(format!(
                 "the staging area was replaced, but the old one is left at {}: {e}; remove it by hand (rm -rf; \
-                 `chattr -i` first for an immutable file) — the next catstage writer removes it too",
-                self.dir.display()
+                 `chattr -i` first for an immutable file), then its journal {} — the next catstage writer removes \
+                 both too",
+                self.dir.display(),
+                journal.display()
             ));
             // The journal stays too: it tells the next run which tree is which.
             return Ok(done);
@@ -382,6 +401,42 @@ impl NewTree<'_> {
             ));
         }
         Ok(done)
+    }
+
+    /// After an exchange, when the old tree is not what was listed before it (a file
+    /// arrived or changed in the last moment): the old tree is moved to a name of its own
+    /// beside the area, which no catstage run removes, and the warning names what arrived.
+    fn keep_old_tree(&self, before: &Listing, after: &Listing, journal: &Path, mut done: Committed) -> Committed {
+        let arrived: Vec<&str> =
+            after.entries.iter().filter(|e| !before.entries.contains(e)).map(|e| e.name.as_str()).collect();
+        let (parent, name) = self.area.parent();
+        let what = if arrived.is_empty() { "entries were removed".to_string() } else { arrived.join(", ") };
+        let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        let mut kept = None;
+        for n in 0..100u32 {
+            let suffix = if n == 0 { String::new() } else { format!("-{n}") };
+            let candidate = parent.join(format!("{name}.replaced-{stamp}{suffix}"));
+            use rustix::fs::{CWD, RenameFlags, renameat_with};
+            match renameat_with(CWD, &self.dir, CWD, &candidate, RenameFlags::NOREPLACE) {
+                Ok(()) => {
+                    kept = Some(candidate);
+                    break;
+                }
+                Err(rustix::io::Errno::EXIST) => continue,
+                Err(_) => break,
+            }
+        }
+        let at = kept.as_deref().unwrap_or(&self.dir);
+        done.warnings.push(format!(
+            "the staging area was replaced, but while it was, something changed in it ({what}): nothing was \
+             removed; the area as it was, with that, is kept at {}: look at it, move what belongs to the area into \
+             it, then remove it",
+            at.display()
+        ));
+        if kept.is_some() {
+            let _ = fs::remove_file(journal).and_then(|()| fsync_dir(parent));
+        }
+        done
     }
 
     fn rename_into_place(&mut self) -> Result<Committed, AreaError> {
@@ -413,9 +468,13 @@ impl Drop for NewTree<'_> {
         // The tree first, then the journal: while the journal exists, a later run knows
         // the tree beside the area is not the area.
         self.flusher = None;
-        let _ = fs::remove_dir_all(&self.dir);
-        if let Some(j) = &self.journal {
-            let _ = fs::remove_file(j);
+        if let Err(e) = fs::remove_dir_all(&self.dir) {
+            super::debris::note(&self.dir, "the unfinished new staging area", &e);
+        }
+        if let Some(j) = &self.journal
+            && let Err(e) = fs::remove_file(j)
+        {
+            super::debris::note(j, "the journal of an exchange that did not happen", &e);
         }
         let _ = fsync_dir(self.area.parent().0);
     }

@@ -64,10 +64,8 @@ impl WaitArgs {
 /// Prints a writer's notes on stderr (unless quiet): what it removed before it started,
 /// what cleaning up after it left.
 pub fn print_notes(styles: &Styles, notes: &Notes, quiet: bool) {
-    if quiet {
-        return;
-    }
-    if let Some(line) = notes.recovered.line() {
+    // `-q` hides what went well (a recovery), never a warning.
+    if let Some(line) = notes.recovered.line().filter(|_| !quiet) {
         crate::output::note(styles, &line);
     }
     for w in &notes.warnings {

@@ -141,10 +141,15 @@ fn main() -> ExitCode {
         Command::Completions(a) => cmd_meta::completions(a),
         Command::Manpage(a) => cmd_meta::manpage(a),
     };
-    match result {
-        Ok(verdict) => exit(verdict),
-        Err(f) => exit(output::failed(&style, &f, None)),
+    let status = match result {
+        Ok(verdict) => verdict,
+        Err(f) => output::failed(&style, &f, None),
+    };
+    // What could not be cleaned up is said whatever `-q` asks.
+    for left in catstage::disk::debris::take() {
+        output::warning(&style, &left);
     }
+    exit(status)
 }
 
 /// The schema of the document a subcommand prints, for the one a usage error prints.
