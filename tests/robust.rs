@@ -239,3 +239,67 @@ fn issue34_item11_a_lock_file_that_cannot_be_removed_is_named_even_with_q() {
     assert_eq!(status, 2, "{err}");
     assert!(err.contains(".s.catstage-lock (a lock file) is left: it could not be removed"), "{err}");
 }
+
+#[test]
+fn issue34_item07_generate_writes_its_outputs_together_or_not_at_all() {
+    let dir = tmp();
+    let d = dir.path();
+    let area = d.join("A");
+    let names = |d: &std::path::Path| -> Vec<String> {
+        let mut v: Vec<String> =
+            std::fs::read_dir(d).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        v.sort();
+        v
+    };
+    // Refused before anything is written: a configuration whose directory is missing, an
+    // image directory that holds something.
+    let o = run(&["generate", "-o", p(&area), "--volumes", "3", "--secondary-config", p(&d.join("no/such/x.toml"))]);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    std::fs::create_dir(d.join("img")).unwrap();
+    std::fs::write(d.join("img/keep"), "x").unwrap();
+    let o = run(&["generate", "-o", p(&area), "--volumes", "3", "--images", p(&d.join("img"))]);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(stderr(&o).contains("not an empty directory"), "{}", stderr(&o));
+    assert_eq!(names(d), ["img"]);
+    // All three written: the image tree whole, its parent made by nobody.
+    let o = run(&[
+        "generate",
+        "-o",
+        p(&area),
+        "--volumes",
+        "3",
+        "--secondary-config",
+        p(&d.join("A.toml")),
+        "--images",
+        p(&d.join("img2")),
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(names(d), ["A", "A.toml", "img", "img2"]);
+    let o = run(&["generate", "-o", p(&d.join("B")), "--volumes", "3", "--images", p(&d.join("x/y/img"))]);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert_eq!(names(d), ["A", "A.toml", "img", "img2"]);
+    // The images fail after the area is written (their directory is immutable): the area
+    // and the configuration this run wrote are removed again.
+    if !root_or_skip("making a directory immutable (chattr +i)") {
+        return;
+    }
+    let locked = d.join("locked");
+    std::fs::create_dir(&locked).unwrap();
+    let chattr = |flag: &str| std::process::Command::new("chattr").arg(flag).arg(&locked).status().unwrap();
+    assert!(chattr("+i").success(), "chattr +i must work where the tests run as root");
+    let o = run(&[
+        "generate",
+        "-o",
+        p(&d.join("C")),
+        "--volumes",
+        "3",
+        "--secondary-config",
+        p(&d.join("C.toml")),
+        "--images",
+        p(&locked.join("img")),
+    ]);
+    assert!(chattr("-i").success());
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(stderr(&o).contains("was removed again") && stderr(&o).contains("nothing was changed"), "{}", stderr(&o));
+    assert_eq!(names(d), ["A", "A.toml", "img", "img2", "locked"]);
+}

@@ -4,7 +4,8 @@
 //! volume was last written, spread over N data paths `path1` … `pathN` in label order.
 //! Scratch volumes get no files, like those of an AUTOSCRATCH group.
 //!
-//! The files are test data: they are not flushed to disk.
+//! The tree is built beside its place (`.NAME.catstage-new`), flushed, and renamed into
+//! place: it appears whole or not at all, and its parent directory must exist.
 
 use super::catalog::read_catalog;
 use super::check::holds_data;
@@ -78,9 +79,46 @@ pub fn write_image_tree(src: &dyn Source, out: &Path, paths: u32) -> Result<Imag
     if !catalog.has_current_set {
         return Err(TreeError::Area("it has no readable FULL summary".into()));
     }
-    let dirs: Vec<PathBuf> = (1..=paths).map(|i| out.join(format!("path{i}"))).collect();
+    let parent = match out.parent() {
+        Some(p) if p.as_os_str().is_empty() => Path::new("."),
+        Some(p) => p,
+        None => return Err(TreeError::Io(out.to_path_buf(), io::Error::other("the root directory cannot be a tree"))),
+    };
+    if !parent.is_dir() {
+        let why = io::Error::new(io::ErrorKind::NotFound, "its parent directory does not exist (create it first)");
+        return Err(TreeError::Io(out.to_path_buf(), why));
+    }
+    let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let building = crate::disk::names::side(parent, &name, crate::disk::names::Role::Tree);
+    // What an interrupted run left is removed first; the tree is built afresh.
+    match fs::remove_dir_all(&building) {
+        Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => return Err(TreeError::Io(building, e)),
+    }
+    let built = build(&catalog, &building, paths).and_then(|t| {
+        crate::disk::fsync_dir(&building).map_err(|e| TreeError::Io(building.clone(), e))?;
+        fs::rename(&building, out).map_err(|e| TreeError::Io(out.to_path_buf(), e))?;
+        crate::disk::fsync_dir(parent).map_err(|e| TreeError::Io(parent.to_path_buf(), e))?;
+        Ok(t)
+    });
+    match built {
+        Ok(t) => Ok(ImageTree { paths: t.paths.iter().map(|d| out.join(d)).collect(), ..t }),
+        Err(e) => {
+            let _ = fs::remove_dir_all(&building);
+            Err(e)
+        }
+    }
+}
+
+/// Writes the tree into `dir`, each file and directory flushed; the data paths are
+/// returned relative to `dir`.
+fn build(catalog: &super::catalog::Catalog, dir: &Path, paths: u32) -> Result<ImageTree, TreeError> {
+    fs::create_dir(dir).map_err(|e| TreeError::Io(dir.to_path_buf(), e))?;
+    let names: Vec<PathBuf> = (1..=paths).map(|i| PathBuf::from(format!("path{i}"))).collect();
+    let dirs: Vec<PathBuf> = names.iter().map(|n| dir.join(n)).collect();
     for d in &dirs {
-        fs::create_dir_all(d).map_err(|e| TreeError::Io(d.clone(), e))?;
+        fs::create_dir(d).map_err(|e| TreeError::Io(d.clone(), e))?;
     }
     let with_data: Vec<_> = catalog.volumes.iter().filter(|v| holds_data(v)).collect();
     with_data.par_iter().enumerate().try_for_each(|(i, v)| {
@@ -94,7 +132,10 @@ pub fn write_image_tree(src: &dyn Source, out: &Path, paths: u32) -> Result<Imag
         }
         Ok(())
     })?;
-    Ok(ImageTree { paths: dirs, volumes: with_data.len() as u64, files: 2 * with_data.len() as u64 })
+    for d in &dirs {
+        crate::disk::fsync_dir(d).map_err(|e| TreeError::Io(d.clone(), e))?;
+    }
+    Ok(ImageTree { paths: names, volumes: with_data.len() as u64, files: 2 * with_data.len() as u64 })
 }
 
 fn write_sparse(path: &Path, size: u64, modified: Option<i64>) -> io::Result<()> {
@@ -109,5 +150,5 @@ fn write_sparse(path: &Path, size: u64, modified: Option<i64>) -> io::Result<()>
     if let Some(t) = t {
         f.set_times(FileTimes::new().set_modified(t).set_accessed(t))?;
     }
-    Ok(())
+    f.sync_all()
 }

@@ -82,7 +82,8 @@ pub struct Args {
     pub secondary_config: Option<PathBuf>,
     /// Also write a matching tree of tape images (formats/images.md, layout backbox) into
     /// DIR: small sparse .IND and .DAT files for every volume that holds data, modified a
-    /// minute after its last write, over --image-paths sub-directories path1 … pathN.
+    /// minute after its last write, over --image-paths sub-directories path1 … pathN. The
+    /// area, the configuration and the images are written together or not at all.
     #[arg(long, value_name = "DIR")]
     pub images: Option<PathBuf>,
     /// The number of data paths of --images.
@@ -102,14 +103,7 @@ pub fn run(args: Args, styles: &Styles) -> CmdResult {
     let start = Instant::now();
     let secondary = Node::parse_any_case(&args.secondary_node)
         .map_err(|e| Failure::msg(format!("--secondary-node {:?}: {e}", args.secondary_node)))?;
-    if let Some(c) = &args.secondary_config
-        && c.exists()
-    {
-        return Err(Failure::msg(format!(
-            "{} already exists; catstage does not overwrite a configuration: choose another --secondary-config",
-            c.display()
-        )));
-    }
+    preflight(&args)?;
     let fail = |e: GenerateError| Failure::msg(e.to_string());
     let result = if let Some(from) = &args.from {
         let p = NextParams {
@@ -148,15 +142,26 @@ pub fn run(args: Args, styles: &Styles) -> CmdResult {
         bar.finish_and_clear();
         g
     };
-    if let Some(c) = &args.secondary_config {
-        let text = secondary_config(&result.store, result.node, secondary, &result.groups, result.catalogfiles);
-        catstage::disk::AtomicFile::write(c, text.as_bytes(), 0o644, true)?;
-    }
-    crate::areas::print_notes(styles, &result.notes, args.quiet);
-    let images = match &args.images {
-        Some(dir) => Some(crate::cmd_images::write_tree(&args.output, dir, args.image_paths)?),
-        None => None,
+    // The area is new (generate never writes over one); the configuration and the images
+    // follow it, and where one of them fails, what this run wrote is removed again: the
+    // outputs are there together or not at all.
+    let mut config_written = false;
+    let rest = (|| -> Result<_, Failure> {
+        if let Some(c) = &args.secondary_config {
+            let text = secondary_config(&result.store, result.node, secondary, &result.groups, result.catalogfiles);
+            catstage::disk::AtomicFile::write(c, text.as_bytes(), 0o644, false)?;
+            config_written = true;
+        }
+        match &args.images {
+            Some(dir) => Ok(Some(crate::cmd_images::write_tree(&args.output, dir, args.image_paths)?)),
+            None => Ok(None),
+        }
+    })();
+    let images = match rest {
+        Ok(images) => images,
+        Err(f) => return Err(undo(&args, config_written, f)),
     };
+    crate::areas::print_notes(styles, &result.notes, args.quiet);
     if !args.quiet {
         if let (Some(t), Some(dir)) = (&images, &args.images) {
             writeln!(
@@ -181,4 +186,61 @@ pub fn run(args: Args, styles: &Styles) -> CmdResult {
         )?;
     }
     Ok(OK)
+}
+
+/// Refuses, before anything is written, outputs that could not all be written: a
+/// configuration that exists, an image directory that holds something, a parent
+/// directory that does not exist.
+fn preflight(args: &Args) -> Result<(), Failure> {
+    let parent_of = |p: &std::path::Path| match p.parent() {
+        Some(d) if d.as_os_str().is_empty() => std::path::PathBuf::from("."),
+        Some(d) => d.to_path_buf(),
+        None => std::path::PathBuf::from("/"),
+    };
+    if let Some(c) = &args.secondary_config {
+        if c.exists() {
+            return Err(Failure::msg(format!(
+                "{} already exists; catstage does not overwrite a configuration: choose another --secondary-config; \
+                 nothing was written",
+                c.display()
+            )));
+        }
+        if !parent_of(c).is_dir() {
+            return Err(catstage::disk::parent_missing(c).into());
+        }
+    }
+    if let Some(dir) = &args.images {
+        if std::fs::read_dir(dir).is_ok_and(|mut d| d.next().is_some()) || (dir.exists() && !dir.is_dir()) {
+            return Err(Failure::msg(format!(
+                "{} exists and is not an empty directory; catstage does not overwrite images: choose another \
+                 --images; nothing was written",
+                dir.display()
+            )));
+        }
+        if !parent_of(dir).is_dir() {
+            return Err(catstage::disk::parent_missing(dir).into());
+        }
+    }
+    Ok(())
+}
+
+/// After `f` ended a run whose area was written: removes what the run wrote (the new area,
+/// the configuration), so that nothing is left half done, and says so.
+fn undo(args: &Args, config_written: bool, f: Failure) -> Failure {
+    let mut removed = Vec::new();
+    let mut left = Vec::new();
+    let mut remove = |path: &std::path::Path, r: std::io::Result<()>| match r {
+        Ok(()) => removed.push(path.display().to_string()),
+        Err(e) => left.push(format!("{} ({e})", path.display())),
+    };
+    if config_written && let Some(c) = &args.secondary_config {
+        remove(c, std::fs::remove_file(c));
+    }
+    remove(&args.output, std::fs::remove_dir_all(&args.output));
+    let undone = if left.is_empty() {
+        format!("what this run wrote was removed again ({}): nothing was changed", removed.join(", "))
+    } else {
+        format!("what this run wrote could not all be removed: {} is left; remove it by hand", left.join(", "))
+    };
+    Failure::msg(format!("{f}; {undone}"))
 }
