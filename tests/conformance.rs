@@ -466,6 +466,14 @@ fn package_cases(dir: &Path) -> Vec<PackageCase> {
             refuse("VSAD001", "CS417"),
         ),
         case("manifest-damaged", edited(full, |v| v[0].data[60] ^= 1), refuse("catstage-manifest", "CS412")),
+        case(
+            "manifest-store-contradicts-full",
+            edited(full, |v| {
+                let text = String::from_utf8(v[0].data.clone()).unwrap().replacen("store=", "store=X", 1);
+                v[0].data = crate::support::reseal(text.as_bytes());
+            }),
+            refuse("catstage-manifest", "CS412"),
+        ),
         case("signature-of-4097-bytes", edited(signed, |v| v[1].data = vec![b'x'; 4097]), refuse("-", "CS419")),
         PackageCase {
             name: "signature-damaged",

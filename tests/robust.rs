@@ -303,3 +303,39 @@ fn issue34_item07_generate_writes_its_outputs_together_or_not_at_all() {
     assert!(stderr(&o).contains("was removed again") && stderr(&o).contains("nothing was changed"), "{}", stderr(&o));
     assert_eq!(names(d), ["A", "A.toml", "img", "img2", "locked"]);
 }
+
+#[test]
+fn issue34_item13_a_manifest_whose_store_or_exports_contradict_its_full_is_refused() {
+    use crate::package::tarball::{package, unpack_members};
+    let dir = tmp();
+    let pkg = dir.path().join("good.tar.zst");
+    let o = run(&["pack", "fixtures/slab-a-daily", "-o", p(&pkg)]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let cases = [
+        (
+            "store=SLAB_A-DAILY",
+            "store=SLAB_B-DAILY",
+            "the manifest names data store SLAB_B-DAILY, but the package's FULL was exported by SLAB_A-DAILY",
+        ),
+        (
+            "full_export=2022-01-05_17:44:48",
+            "full_export=2022-01-04_17:44:48",
+            "the manifest names FULL export 2022-01-04_17:44:48, but the package's FULL is export 2022-01-05_17:44:48",
+        ),
+    ];
+    for (from, to, said) in cases {
+        let mut members = unpack_members(&std::fs::read(&pkg).unwrap());
+        let text = String::from_utf8(members[0].data.clone()).unwrap();
+        assert!(text.contains(from), "{text}");
+        members[0].data = crate::support::reseal(text.replacen(from, to, 1).as_bytes());
+        let bad = dir.path().join("bad.tar.zst");
+        std::fs::write(&bad, package(&members)).unwrap();
+        let o = run(&["verify", p(&bad)]);
+        assert_eq!(code(&o), 1, "{}", crate::support::stdout(&o));
+        let out = crate::support::stdout(&o);
+        assert!(out.contains("error[CS412]") && out.contains(said), "{out}");
+        let o = run(&["unpack", p(&bad), "--into", p(&dir.path().join("dst"))]);
+        assert_eq!(code(&o), 1, "{}", stderr(&o));
+        assert!(!dir.path().join("dst").exists());
+    }
+}

@@ -44,10 +44,12 @@ pub struct Guarded {
 }
 
 /// Keeps the `FULL` and `UPDATE` members a scan reads (their sizes are capped by the
-/// scan), so that the package's export can be placed in time.
+/// scan), so that the package's export can be placed in time; without `keep`, only their
+/// header and export record, which the manifest's `store` and export ids must match.
 #[derive(Debug, Default)]
 pub struct SummaryMembers {
-    /// False: keep nothing (a scan whose caller has no destination to compare with).
+    /// False: keep only the first two lines (a scan whose caller has no destination to
+    /// compare with).
     keep: bool,
     current: Option<(ExportType, Vec<u8>)>,
     full: Option<Vec<u8>>,
@@ -55,9 +57,65 @@ pub struct SummaryMembers {
 }
 
 impl SummaryMembers {
-    /// A sink that keeps the summaries when `keep`, and nothing otherwise.
+    /// A sink that keeps the summaries when `keep`, and their first two lines otherwise.
     pub fn keeping(keep: bool) -> Self {
         SummaryMembers { keep, ..Self::default() }
+    }
+
+    /// The export record of a kept summary: its first two lines read as a summary of
+    /// their own (a header and an export record need nothing else to be read).
+    fn export_of(kind: ExportType, bytes: &Option<Vec<u8>>) -> Option<crate::model::SummaryExport> {
+        let b = bytes.as_ref()?;
+        let mut lines = b.split_inclusive(|&c| c == b'\n');
+        let head: Vec<u8> = lines.by_ref().take(2).flatten().copied().collect();
+        let digest = crate::package::manifest::PackageId::of(&head).to_hex();
+        let mut doc = head;
+        doc.extend_from_slice(format!("END lines=2 sha256={digest}\n").as_bytes());
+        parse_summary(kind.as_str(), &doc, Some(kind)).summary.map(|s| s.export)
+    }
+
+    /// [`SummaryMembers::contradictions`] as `CS412` findings against the manifest.
+    pub fn contradiction_findings(&self, m: &Manifest) -> Vec<Diagnostic> {
+        self.contradictions(m)
+            .into_iter()
+            .map(|c| Diagnostic::new(Code::ManifestInvalid, Some(super::MANIFEST_NAME.to_string()), c))
+            .collect()
+    }
+
+    /// Where the package's `FULL` and `UPDATE` contradict its manifest's `store`,
+    /// `full_export` and `update_export` (formats/package.md §3.4), in the operator's words.
+    pub fn contradictions(&self, m: &Manifest) -> Vec<String> {
+        if m.mode != crate::package::manifest::Mode::Catstage {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        if let Some(full) = Self::export_of(ExportType::Full, &self.full) {
+            if m.store.as_deref() != Some(full.store.as_str()) {
+                out.push(format!(
+                    "the manifest names data store {}, but the package's FULL was exported by {}",
+                    m.store.as_deref().unwrap_or("none"),
+                    full.store
+                ));
+            }
+            if m.full_export.as_deref() != Some(full.id.as_str()) {
+                out.push(format!(
+                    "the manifest names FULL export {}, but the package's FULL is export {}",
+                    m.full_export.as_deref().unwrap_or("none"),
+                    full.id
+                ));
+            }
+        }
+        let update = Self::export_of(ExportType::Update, &self.update);
+        match (&update, m.update_export.as_deref()) {
+            (Some(u), Some(id)) if u.id != id => {
+                out.push(format!("the manifest names UPDATE export {id}, but the package's UPDATE is export {}", u.id))
+            }
+            (Some(u), None) => {
+                out.push(format!("the manifest names no UPDATE export, but the package's UPDATE is export {}", u.id))
+            }
+            _ => {}
+        }
+        out
     }
 
     /// The export the package's summaries hold; none when it has no readable `FULL`.
@@ -74,7 +132,6 @@ impl SummaryMembers {
 impl MemberSink for SummaryMembers {
     fn start(&mut self, file: &FileFacts) -> io::Result<()> {
         self.current = match file.name.as_str() {
-            _ if !self.keep => None,
             "FULL" => Some((ExportType::Full, Vec::new())),
             "UPDATE" => Some((ExportType::Update, Vec::new())),
             _ => None,
@@ -84,7 +141,10 @@ impl MemberSink for SummaryMembers {
 
     fn chunk(&mut self, data: &[u8]) -> io::Result<()> {
         if let Some((_, buf)) = &mut self.current {
-            buf.extend_from_slice(data);
+            // Two lines at most 65,536 bytes each (formats/README.md §2.1) when only the
+            // export record is wanted.
+            let room = if self.keep { data.len() } else { (2 * 65_536usize).saturating_sub(buf.len()) };
+            buf.extend_from_slice(&data[..data.len().min(room)]);
         }
         Ok(())
     }

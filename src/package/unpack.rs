@@ -246,8 +246,11 @@ pub fn unpack(
     let area = Area::open(dir, Access::Write(opts.wait), Want::DirOrNothing)?;
     let scan_opts = ScanOptions { caps: opts.caps, trusted: opts.trusted.clone(), expect: None };
     let mut summaries = SummaryMembers::keeping(true);
-    let first = scan(package, display, &scan_opts, &mut summaries, progress)
+    let mut first = scan(package, display, &scan_opts, &mut summaries, progress)
         .map_err(|e| UnpackError::Usage(format!("{display}: {e}")))?;
+    if let Some(m) = &first.manifest {
+        first.diagnostics.extend(summaries.contradiction_findings(m));
+    }
     if first.diagnostics.iter().any(Diagnostic::is_error) {
         return Err(UnpackError::Refused(first.diagnostics));
     }

@@ -162,11 +162,15 @@ pub fn verify(
     // The summaries are kept only to place the package's export against a destination.
     let mut summaries = SummaryMembers::keeping(opts.against.is_some());
     let s = scan(path, display, &scan_opts, &mut summaries, progress)?;
+    let mut diagnostics = s.diagnostics;
+    if let Some(m) = &s.manifest {
+        diagnostics.extend(summaries.contradiction_findings(m));
+    }
     let mut report = VerifyReport {
         id: s.id,
         manifest: s.manifest,
         signed_by: s.signed_by,
-        diagnostics: s.diagnostics,
+        diagnostics,
         applies: None,
         display: display.to_string(),
         against: opts.against.clone(),
