@@ -62,6 +62,13 @@ fn issue34_item06_a_writer_whose_report_cannot_be_printed_still_says_its_change_
     let full = std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
     let o = crate::support::catstage().args(["validate", p(&area)]).stdout(full).output().unwrap();
     assert_eq!(code(&o), 2);
+    // generate too: its outputs are written whatever happens to its report.
+    let full = std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
+    let g = dir.path().join("g");
+    let o = crate::support::catstage().args(["generate", "-o", p(&g), "--volumes", "2"]).stdout(full).output().unwrap();
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stderr(&o).contains("was generated; but the report could not be written"), "{}", stderr(&o));
+    assert_eq!(code(&run(&["validate", p(&g)])), 0);
 }
 
 #[test]

@@ -77,8 +77,9 @@ impl AtomicFile {
     }
 
     /// Flushes `file` (the one [`AtomicFile::begin`] gave) and renames it over the
-    /// target; returns its size.
-    pub fn commit(mut self, file: File) -> Result<u64, AreaError> {
+    /// target; returns its size, and a warning when the rename could not be flushed (the
+    /// file is in place all the same: an error then would say it was not).
+    pub fn commit(mut self, file: File) -> Result<(u64, Option<String>), AreaError> {
         let untouched = |op, p: &Path, e| AreaError::Io(DiskError::new(op, p, e).left(Aftermath::Untouched));
         file.sync_all().map_err(|e| untouched(Op::Flush, &self.tmp, e))?;
         let size = file.metadata().map_err(|e| untouched(Op::Stat, &self.tmp, e))?.len();
@@ -88,12 +89,19 @@ impl AtomicFile {
         self.committed = true;
         crash_point("atomic-renamed");
         let parent = self.resolved.parent().unwrap_or(Path::new("/")).to_path_buf();
-        fsync_dir(&parent).map_err(|e| AreaError::Io(DiskError::new(Op::Flush, &parent, e)))?;
-        Ok(size)
+        let warning = fsync_dir(&parent).err().map(|e| {
+            format!(
+                "{} was written, but {} could not be flushed ({e}): a crash of the machine now could still lose it",
+                self.resolved.display(),
+                parent.display()
+            )
+        });
+        Ok((size, warning))
     }
 
-    /// Writes `bytes` as the whole of `target` atomically.
-    pub fn write(target: &Path, bytes: &[u8], mode: u32, overwrite: bool) -> Result<u64, AreaError> {
+    /// Writes `bytes` as the whole of `target` atomically; a warning as
+    /// [`AtomicFile::commit`] gives it.
+    pub fn write(target: &Path, bytes: &[u8], mode: u32, overwrite: bool) -> Result<(u64, Option<String>), AreaError> {
         let (guard, mut file) = AtomicFile::begin(target, mode, overwrite, Wait::No)?;
         file.write_all(bytes)
             .map_err(|e| AreaError::Io(DiskError::new(Op::Write, &guard.tmp, e).left(Aftermath::Untouched)))?;

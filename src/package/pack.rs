@@ -285,7 +285,7 @@ pub fn pack(
     let signature = opts.signer.as_ref().map(|k| k.signature_member(&bytes));
     let checks: BTreeMap<&str, Option<FileKind>> = planned.iter().map(|p| (p.facts.name.as_str(), p.check)).collect();
     let recovered = out.recovered().clone();
-    let compressed =
+    let (compressed, unflushed) =
         write_package(&area, (out, file), opts, &manifest, &bytes, signature.as_deref(), &checks, progress)?;
     Ok(PackReport {
         id,
@@ -295,7 +295,7 @@ pub fn pack(
         compressed,
         signed_by: opts.signer.as_ref().map(SecretKey::public),
         warnings,
-        notes: crate::disk::Notes { recovered, warnings: Vec::new() },
+        notes: crate::disk::Notes { recovered, warnings: unflushed.into_iter().collect() },
         output: output.display().to_string(),
     })
 }
@@ -584,7 +584,7 @@ fn write_package(
     signature: Option<&[u8]>,
     checks: &BTreeMap<&str, Option<FileKind>>,
     progress: Option<Progress<'_>>,
-) -> Result<u64, PackError> {
+) -> Result<(u64, Option<String>), PackError> {
     let zst = encoder(BufWriter::with_capacity(1 << 20, file), opts.level, opts.workers)?;
     let mut tar = TarWriter::new(zst);
     let when = manifest.newest().secs;

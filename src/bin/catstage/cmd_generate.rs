@@ -149,8 +149,11 @@ pub fn run(args: Args, styles: &Styles) -> CmdResult {
     let rest = (|| -> Result<_, Failure> {
         if let Some(c) = &args.secondary_config {
             let text = secondary_config(&result.store, result.node, secondary, &result.groups, result.catalogfiles);
-            catstage::disk::AtomicFile::write(c, text.as_bytes(), 0o644, false)?;
+            let (_, unflushed) = catstage::disk::AtomicFile::write(c, text.as_bytes(), 0o644, false)?;
             config_written = true;
+            if let Some(w) = unflushed {
+                crate::output::warning(styles, &w);
+            }
         }
         match &args.images {
             Some(dir) => Ok(Some(crate::cmd_images::write_tree(&args.output, dir, args.image_paths)?)),
@@ -162,8 +165,27 @@ pub fn run(args: Args, styles: &Styles) -> CmdResult {
         Err(f) => return Err(undo(&args, config_written, f)),
     };
     crate::areas::print_notes(styles, &result.notes, args.quiet);
-    if !args.quiet {
-        if let (Some(t), Some(dir)) = (&images, &args.images) {
+    if !args.quiet
+        && let Err(e) = print_summary(&args, &result, images.as_ref(), start)
+    {
+        // The outputs are written: a report that cannot be printed does not undo them.
+        crate::output::warning(
+            styles,
+            &format!("{} was generated; but the report could not be written to stdout ({e})", args.output.display()),
+        );
+    }
+    Ok(OK)
+}
+
+/// What generate wrote, on stdout.
+fn print_summary(
+    args: &Args,
+    result: &catstage::generate::Generated,
+    images: Option<&catstage::images::tree::ImageTree>,
+    start: Instant,
+) -> io::Result<()> {
+    {
+        if let (Some(t), Some(dir)) = (images, &args.images) {
             writeln!(
                 io::stdout().lock(),
                 "{}: images of {} volumes, {} files over {} data paths",
@@ -173,7 +195,7 @@ pub fn run(args: Args, styles: &Styles) -> CmdResult {
                 t.paths.len()
             )?;
         }
-        let update = result.update_export.map(|u| format!(", UPDATE export {u}")).unwrap_or_default();
+        let update = result.update_export.as_ref().map(|u| format!(", UPDATE export {u}")).unwrap_or_default();
         writeln!(
             io::stdout().lock(),
             "{}: {} volumes, {} disk files, {} bytes (FULL export {}{update}) in {:.1?}",
@@ -185,7 +207,7 @@ pub fn run(args: Args, styles: &Styles) -> CmdResult {
             start.elapsed()
         )?;
     }
-    Ok(OK)
+    io::stdout().lock().flush()
 }
 
 /// Refuses, before anything is written, outputs that could not all be written: a
