@@ -331,3 +331,108 @@ fn issue34_case10_unknown_keys_are_rolled_up_and_a_configuration_over_4_mib_is_r
     let all = format!("{}{}", stdout(&o), support::stderr(&o));
     assert!(all.contains("the file holds 4194305 bytes or more"), "{all}");
 }
+
+// ---------------------------------------------------------------------------------------
+// Each bound of formats/README.md §10 (Limits), with an input at it and one just past it.
+
+/// A package whose only member is a manifest header declaring `size` bytes, and a few of
+/// them: the reader decides on the header alone whether it may read that much.
+fn manifest_declaring(size: u64) -> Vec<u8> {
+    use crate::package::tarball::{Member, compress};
+    let mut m = Member::file("catstage-manifest", b"CATSTAGE MANIFEST 1.0\n");
+    m.size_field = Some(size);
+    let mut tar = m.header().to_vec();
+    tar.extend_from_slice(&[b'x'; 512]);
+    compress(&tar)
+}
+
+fn verify_codes(dir: &Path, name: &str, bytes: &[u8]) -> Vec<String> {
+    let pkg = dir.join(name);
+    std::fs::write(&pkg, bytes).unwrap();
+    let o = run_limited(64, &["verify", p(&pkg), "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|_| panic!("{}", stdout(&o)));
+    doc["diagnostics"].as_array().unwrap().iter().map(|d| d["code"].as_str().unwrap().to_string()).collect()
+}
+
+#[test]
+fn limit_manifest_of_256_mib_is_read_and_one_byte_more_is_refused_at_its_header() {
+    let dir = tmp();
+    // At the limit the reader goes on to read it (and finds the archive cut short).
+    let at = verify_codes(dir.path(), "at.tar.zst", &manifest_declaring(256 << 20));
+    assert!(!at.contains(&"CS419".to_string()), "{at:?}");
+    let over = verify_codes(dir.path(), "over.tar.zst", &manifest_declaring((256 << 20) + 1));
+    assert_eq!(over, ["CS419"]);
+}
+
+#[test]
+fn limit_signature_of_4096_bytes_is_read_and_4097_is_refused() {
+    use crate::package::tarball::{package, unpack_members};
+    let dir = tmp();
+    let key = dir.path().join("k.key");
+    std::fs::write(&key, format!("secretkey alg=ed25519 seed={}\n", "11".repeat(32))).unwrap();
+    std::fs::set_permissions(&key, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    let pkg = dir.path().join("s.tar.zst");
+    let o = support::run(&["pack", "fixtures/slab-a-daily", "-o", p(&pkg), "--sign", p(&key)]);
+    assert_eq!(code(&o), 0, "{}", support::stderr(&o));
+    let members = unpack_members(&std::fs::read(&pkg).unwrap());
+    assert_eq!(members[1].name, "catstage-signature");
+    for (len, refused_for_size) in [(4096, false), (4097, true)] {
+        let mut m = members.clone();
+        m[1].data = vec![b'x'; len];
+        let codes = verify_codes(dir.path(), "x.tar.zst", &package(&m));
+        assert_eq!(codes.contains(&"CS419".to_string()), refused_for_size, "{len}: {codes:?}");
+        assert!(!codes.is_empty(), "{len}: a signature of x's is refused all the same");
+    }
+}
+
+#[test]
+fn limit_image_paths_999_and_1000() {
+    let dir = tmp();
+    let o = support::run(&[
+        "generate",
+        "-o",
+        p(&dir.path().join("a")),
+        "--volumes",
+        "2",
+        "--images",
+        p(&dir.path().join("img")),
+        "--image-paths",
+        "999",
+    ]);
+    assert_eq!(code(&o), 0, "{}", support::stderr(&o));
+    assert!(dir.path().join("img/path999").is_dir());
+    let o = support::run(&[
+        "generate",
+        "-o",
+        p(&dir.path().join("b")),
+        "--volumes",
+        "2",
+        "--images",
+        p(&dir.path().join("img2")),
+        "--image-paths",
+        "1000",
+    ]);
+    assert_eq!(code(&o), 2, "{}", support::stderr(&o));
+    assert!(support::stderr(&o).contains("1 to 999 data paths"), "{}", support::stderr(&o));
+    assert!(!dir.path().join("b").exists() && !dir.path().join("img2").exists());
+}
+
+#[test]
+fn limit_recursive_walk_of_63_directories_and_64() {
+    for (depth, found) in [(63usize, true), (64, false)] {
+        let dir = tmp();
+        let mut deep = dir.path().join("root");
+        for _ in 0..depth {
+            deep.push("d");
+        }
+        crate::support::copy_area("fixtures/slab-a-daily", &deep.join("area"));
+        let o = support::run(&["validate", "-r", p(&dir.path().join("root"))]);
+        let err = support::stderr(&o);
+        if found {
+            assert_eq!(code(&o), 0, "{depth}: {err}");
+        } else {
+            assert_eq!(code(&o), 2, "{depth}: {err}");
+            assert!(format!("{}{err}", stdout(&o)).contains("more than 64 directories deep"), "{err}");
+        }
+    }
+}

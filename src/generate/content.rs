@@ -344,7 +344,7 @@ impl DiskFiles<'_> {
                     code,
                     eof: self.rng.exponential(1_000_000.0),
                     status: EntryStatus::Valid,
-                    extra: Vec::new(),
+                    extra: crate::model::ExtraRef::None,
                 };
                 w.diskfile(&d)?;
             }

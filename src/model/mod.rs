@@ -19,8 +19,8 @@ pub use values::{
     check_fileid, check_id, check_keymanager, check_media, check_owner, check_pool, check_text, parse_bool, parse_uint,
 };
 pub use volume::{
-    DiskFile, DiskFileRef, TapeFile, TapeFileKey, TapeFileKeyRef, TapeVolume, VolumeExport, VolumeFile, VolumeHead,
-    VolumeRecord,
+    DiskFile, DiskFileRef, ExtraRef, ExtraSource, TapeFile, TapeFileKey, TapeFileKeyRef, TapeVolume, VolumeExport,
+    VolumeFile, VolumeHead, VolumeRecord,
 };
 
 /// A file format version, `major.minor`.

@@ -149,6 +149,67 @@ pub struct TapeFile {
     pub extra: Extra,
 }
 
+/// What a borrowed record's unknown keys are read from, when they are asked for: a parsed
+/// line keeps them where they are, so a line of thousands of them costs nothing until a
+/// writer needs them.
+pub trait ExtraSource {
+    /// How many unknown keys.
+    fn count(&self) -> usize;
+    /// The `i`th unknown key and its value.
+    fn pair(&self, i: usize) -> (&str, Cow<'_, str>);
+}
+
+/// The unknown keys of a borrowed record, in line order.
+#[derive(Clone, Copy, Default)]
+pub enum ExtraRef<'a> {
+    /// None.
+    #[default]
+    None,
+    /// The pairs of an owned record.
+    Pairs(&'a [(String, String)]),
+    /// Read from the line they are on, when asked for.
+    Lazy(&'a (dyn ExtraSource + 'a)),
+}
+
+impl<'a> ExtraRef<'a> {
+    /// The keys and their values, in line order.
+    pub fn iter(&self) -> Box<dyn Iterator<Item = (&'a str, Cow<'a, str>)> + 'a> {
+        match *self {
+            ExtraRef::None => Box::new(std::iter::empty()),
+            ExtraRef::Pairs(p) => Box::new(p.iter().map(|(k, v)| (k.as_str(), Cow::Borrowed(v.as_str())))),
+            ExtraRef::Lazy(src) => Box::new((0..src.count()).map(move |i| src.pair(i))),
+        }
+    }
+
+    /// True when there is none.
+    pub fn is_empty(&self) -> bool {
+        match *self {
+            ExtraRef::None => true,
+            ExtraRef::Pairs(p) => p.is_empty(),
+            ExtraRef::Lazy(src) => src.count() == 0,
+        }
+    }
+
+    /// The pairs, owned.
+    pub fn to_owned(&self) -> Extra {
+        Extra(self.iter().map(|(k, v)| (k.to_string(), v.into_owned())).collect())
+    }
+}
+
+impl PartialEq for ExtraRef<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for ExtraRef<'_> {}
+
+impl std::fmt::Debug for ExtraRef<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
 /// A DSM/TC DISKFILE entry, borrowed from the line it was read from.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DiskFileRef<'a> {
@@ -167,7 +228,7 @@ pub struct DiskFileRef<'a> {
     /// DSM/TC status.
     pub status: EntryStatus,
     /// Unknown keys.
-    pub extra: Vec<(&'a str, Cow<'a, str>)>,
+    pub extra: ExtraRef<'a>,
 }
 
 /// A DSM/TC DISKFILE entry, owned.
@@ -202,7 +263,7 @@ impl DiskFile {
             code: self.code,
             eof: self.eof,
             status: self.status,
-            extra: self.extra.0.iter().map(|(k, v)| (k.as_str(), Cow::Borrowed(v.as_str()))).collect(),
+            extra: ExtraRef::Pairs(&self.extra.0),
         }
     }
 
@@ -223,7 +284,7 @@ impl DiskFileRef<'_> {
             code: self.code,
             eof: self.eof,
             status: self.status,
-            extra: Extra(self.extra.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()),
+            extra: self.extra.to_owned(),
         }
     }
 

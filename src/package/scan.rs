@@ -390,7 +390,8 @@ impl Scanner<'_> {
             bytes.extend_from_slice(c);
             Ok(())
         })?;
-        let id = PackageId::of(&bytes);
+        // The id and the parse each read the whole manifest: side by side.
+        let (id, parsed) = rayon::join(|| PackageId::of(&bytes), || parse_manifest(&bytes));
         self.out.id = Some(id);
         if let Some(expected) = self.opts.expect
             && expected != id
@@ -401,7 +402,7 @@ impl Scanner<'_> {
             ));
         }
         self.manifest_mtime = h.mtime;
-        match parse_manifest(&bytes) {
+        match parsed {
             Ok(m) => {
                 self.check_caps(&m)?;
                 // A block more than the longest archive, so that what follows an archive's

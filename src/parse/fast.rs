@@ -193,7 +193,7 @@ pub fn fast_diskfile(line: &str) -> Option<DiskFileRef<'_>> {
         code,
         eof,
         status,
-        extra: Vec::new(),
+        extra: crate::model::ExtraRef::None,
     })
 }
 

@@ -34,6 +34,53 @@ pub struct Rec<'a> {
     pub ok: bool,
 }
 
+/// The unknown keys of one record seen so far. A key of up to eight bytes is held as the
+/// number its bytes make (keys hold no NUL, so no two keys make one number), which hashes
+/// faster than text; a longer key as text. Both sets use a fast hash seeded per process.
+struct UnknownKeys<'a> {
+    /// Keys of up to three characters, by their number in base 38 (the 37 characters a
+    /// key may hold, and none): a bit each, 55,000 bits in all.
+    tiny: Box<[u64; TINY_WORDS]>,
+    short: std::collections::HashSet<u64, foldhash::fast::RandomState>,
+    long: std::collections::HashSet<&'a str, foldhash::fast::RandomState>,
+}
+
+/// 38 to the third, in 64-bit words.
+const TINY_WORDS: usize = (38 * 38 * 38usize).div_ceil(64);
+
+impl<'a> UnknownKeys<'a> {
+    fn new() -> Self {
+        UnknownKeys {
+            tiny: Box::new([0; TINY_WORDS]),
+            short: std::collections::HashSet::with_hasher(foldhash::fast::RandomState::default()),
+            long: std::collections::HashSet::with_hasher(foldhash::fast::RandomState::default()),
+        }
+    }
+
+    /// False when `key` was seen before.
+    fn insert(&mut self, key: &'a str) -> bool {
+        let b = key.as_bytes();
+        if b.len() <= 3 {
+            let digit = |c: u8| match c {
+                b'a'..=b'z' => u32::from(c - b'a') + 1,
+                b'0'..=b'9' => u32::from(c - b'0') + 27,
+                _ => 37,
+            };
+            let n = b.iter().fold(0u32, |n, &c| n * 38 + digit(c)) as usize;
+            let (word, bit) = (n / 64, 1u64 << (n % 64));
+            let seen = self.tiny[word] & bit != 0;
+            self.tiny[word] |= bit;
+            !seen
+        } else if b.len() <= 8 {
+            let mut n = [0u8; 8];
+            n[..b.len()].copy_from_slice(b);
+            self.short.insert(u64::from_le_bytes(n))
+        } else {
+            self.long.insert(key)
+        }
+    }
+}
+
 impl<'a> Rec<'a> {
     /// Matches the fields of `lexed` against `schema`, reporting duplicate keys (`CS010`),
     /// keys out of canonical order (`CS011`) and missing required keys (`CS009`). Returns
@@ -51,14 +98,24 @@ impl<'a> Rec<'a> {
         let mut next = 0usize;
         let mut fatal = false;
         let mut order_reported = false;
-        // The unknown keys seen so far: a line may hold thousands of them (any record may
-        // carry keys a later minor version adds), so a duplicate is found by lookup, never
-        // by comparing each key with every one before it.
-        let mut unknown: std::collections::HashSet<&str> = std::collections::HashSet::new();
+        let mut unknown: Option<UnknownKeys<'_>> = None;
+        // The known keys by first letter and length: a key whose pair no known key has is
+        // unknown without a search (a line may hold thousands of unknown keys).
+        let first = |k: &str| 1u32 << (k.as_bytes().first().map_or(0, |b| b.wrapping_sub(b'a')) & 31);
+        let mut by_len = [0u32; 33];
+        for k in keys {
+            by_len[k.len().min(32)] |= first(k);
+        }
+        let known = |k: &str| by_len[k.len().min(32)] & first(k) != 0;
         for (fi, f) in lexed.fields.iter().enumerate() {
             let key = f.key.of(line);
-            let j =
-                if next < keys.len() && keys[next] == key { Some(next) } else { keys.iter().position(|k| *k == key) };
+            let j = if next < keys.len() && keys[next] == key {
+                Some(next)
+            } else if !known(key) {
+                None
+            } else {
+                keys.iter().position(|k| *k == key)
+            };
             match j {
                 Some(j) => {
                     if rec.idx[j] != ABSENT {
@@ -94,7 +151,12 @@ impl<'a> Rec<'a> {
                     next = next.max(j + 1);
                 }
                 None => {
-                    if !unknown.insert(key) {
+                    // A line may hold thousands of unknown keys (any record may carry keys a
+                    // later minor version adds): a repeat is found by a lookup in a set sized
+                    // once, with a fast hash seeded per process (no input can choose its
+                    // collisions), never by comparing each key with every one before it.
+                    let seen = unknown.get_or_insert_with(UnknownKeys::new);
+                    if !seen.insert(key) {
                         diags.at(Code::DuplicateField, no, f.key.column(), line.as_bytes(), || {
                             format!("`{key}` appears twice in this {} record", schema.tag)
                         });
@@ -105,6 +167,7 @@ impl<'a> Rec<'a> {
                 }
             }
         }
+
         for (j, &req) in schema.required.iter().enumerate() {
             if req && rec.idx[j] == ABSENT {
                 diags.at(Code::MissingField, no, line.len() as u64 + 1, line.as_bytes(), || {
@@ -218,18 +281,45 @@ impl<'a> Rec<'a> {
                 .collect(),
         )
     }
+}
 
-    /// The unknown keys and their values, borrowed where possible.
-    pub fn extra_ref(&self) -> Vec<(&'a str, Cow<'a, str>)> {
-        self.extra
-            .iter()
-            .map(|&i| {
-                let f = &self.fields[i as usize];
-                let key = f.key.of(self.line);
-                let raw = f.value.of(self.line);
-                let value = if f.escaped { Cow::Owned(unescape(raw)) } else { Cow::Borrowed(raw) };
-                (key, value)
-            })
-            .collect()
+impl crate::model::ExtraSource for Rec<'_> {
+    fn count(&self) -> usize {
+        self.extra.len()
+    }
+
+    fn pair(&self, i: usize) -> (&str, Cow<'_, str>) {
+        let f = &self.fields[self.extra[i] as usize];
+        let raw = f.value.of(self.line);
+        (f.key.of(self.line), if f.escaped { Cow::Owned(unescape(raw)) } else { Cow::Borrowed(raw) })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::UnknownKeys;
+
+    #[test]
+    fn every_key_of_up_to_three_characters_is_told_apart_and_repeats_are_found() {
+        let tail: Vec<u8> = (b'a'..=b'z').chain(b'0'..=b'9').chain([b'_']).collect();
+        let mut keys = Vec::new();
+        for a in b'a'..=b'z' {
+            keys.push(vec![a]);
+            for &b in &tail {
+                keys.push(vec![a, b]);
+                for &c in &tail {
+                    keys.push(vec![a, b, c]);
+                }
+            }
+        }
+        let keys: Vec<String> = keys.into_iter().map(|k| String::from_utf8(k).unwrap()).collect();
+        let longer = ["abcd", "abcdefgh", "abcdefghi", "a_b_c_d_e_f", "zz99"];
+        let mut seen = UnknownKeys::new();
+        for k in keys.iter().map(String::as_str).chain(longer) {
+            assert!(seen.insert(k), "{k} is new");
+        }
+        for k in keys.iter().map(String::as_str).chain(longer) {
+            assert!(!seen.insert(k), "{k} is a repeat");
+        }
     }
 }

@@ -619,7 +619,7 @@ impl<V: VolumeVisitor> VolumeParser<'_, V> {
             code: code as u16,
             eof,
             status,
-            extra: r.extra_ref(),
+            extra: crate::model::ExtraRef::Lazy(&r),
         };
         self.diskfile_checked(r.no, r.line.as_bytes(), d, diags);
     }

@@ -79,7 +79,7 @@ fn disk_ref<'a>(tapefiles: &'a [TapeFile], names: &'a str, d: &Disk) -> DiskFile
         code: d.code,
         eof: d.eof,
         status: d.status,
-        extra: Vec::new(),
+        extra: crate::model::ExtraRef::None,
     }
 }
 

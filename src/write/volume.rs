@@ -127,11 +127,11 @@ pub fn push_diskfile(out: &mut Vec<u8>, d: &DiskFileRef<'_>) {
     push_uint(out, d.eof);
     out.extend_from_slice(b" status=");
     out.extend_from_slice(d.status.as_str().as_bytes());
-    for (k, v) in &d.extra {
+    for (k, v) in d.extra.iter() {
         out.push(b' ');
         out.extend_from_slice(k.as_bytes());
         out.push(b'=');
-        push_value(out, v);
+        push_value(out, &v);
     }
     out.push(b'\n');
 }
