@@ -62,12 +62,12 @@ if not os.path.exists(area):
 size = sum(os.path.getsize(os.path.join(area, f)) for f in os.listdir(area))
 plain = os.path.join(out, "plain-area")
 if not os.path.exists(plain):
-    # One volume file of ordinary disk files, as many bytes (within 10%).
+    # One volume file of ordinary disk files, as many bytes (within 2%).
     n = size // 50
-    for _ in range(8):
+    for _ in range(12):
         run("generate", "-o", plain, "--volumes", "1", "--diskfiles", str(n))
         got = sum(os.path.getsize(os.path.join(plain, f)) for f in os.listdir(plain))
-        if abs(got - size) < size // 10:
+        if abs(got - size) < size // 50:
             break
         subprocess.run(["rm", "-rf", plain], check=True)
         n = max(1, n * size // got)
