@@ -18,7 +18,9 @@ use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::path::Path;
 
-/// The address of catstage's documentation, as the log's `informationUri`.
+/// The address of catstage's documentation, as the log's `informationUri`: the package's
+/// `homepage`, when it has one (none yet: catstage is installed from its repository, whose
+/// address depends on where it is kept, and a log names no address it is not sure of).
 pub const INFORMATION_URI: &str = env!("CARGO_PKG_HOMEPAGE");
 
 /// The SARIF log of the findings of `subjects`. `cwd` is the directory relative paths are
@@ -64,7 +66,7 @@ fn document(results: Vec<Value>, notifications: Vec<Value>, cwd: &Path) -> Value
     if !notifications.is_empty() {
         invocation["toolExecutionNotifications"] = Value::Array(notifications);
     }
-    json!({
+    let mut log = json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
         "runs": [{
@@ -72,7 +74,6 @@ fn document(results: Vec<Value>, notifications: Vec<Value>, cwd: &Path) -> Value
                 "name": "catstage",
                 "version": env!("CARGO_PKG_VERSION"),
                 "semanticVersion": env!("CARGO_PKG_VERSION"),
-                "informationUri": INFORMATION_URI,
                 "rules": Code::ALL.iter().map(|&c| rule(c)).collect::<Vec<_>>(),
             }},
             "invocations": [invocation],
@@ -80,7 +81,11 @@ fn document(results: Vec<Value>, notifications: Vec<Value>, cwd: &Path) -> Value
             "columnKind": "unicodeCodePoints",
             "results": results,
         }],
-    })
+    });
+    if !INFORMATION_URI.is_empty() {
+        log["runs"][0]["tool"]["driver"]["informationUri"] = json!(INFORMATION_URI);
+    }
+    log
 }
 
 fn notification(text: &str) -> Value {
