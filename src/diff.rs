@@ -480,7 +480,7 @@ impl crate::report::Report for AreaDiff {
             crate::diag::render_text(out, x, opts.style)?;
         }
         if !opts.stat {
-            text(out, self, opts.verbose)?;
+            text(out, self, opts.verbose, opts.style)?;
         }
         match self.direction {
             Some(Direction::Backward) => writeln!(
@@ -512,9 +512,20 @@ impl crate::report::Report for AreaDiff {
     }
 }
 
-fn text(out: &mut dyn std::io::Write, d: &AreaDiff, verbose: bool) -> io::Result<()> {
+/// The SGR colour of a line of the volume-by-volume text, by its sign (as `diff` and
+/// `git diff` colour theirs): added green, removed red, changed yellow, area-wide bold.
+fn sign_colour(sign: char) -> &'static str {
+    match sign {
+        '+' => "32",
+        '-' => "31",
+        '~' => "33",
+        _ => "1",
+    }
+}
+
+fn text(out: &mut dyn std::io::Write, d: &AreaDiff, verbose: bool, style: crate::diag::Style) -> io::Result<()> {
     for c in d.export.iter().chain(&d.groups) {
-        writeln!(out, "* {}", c.describe())?;
+        writeln!(out, "{}", style.paint(sign_colour('*'), &format!("* {}", c.describe())))?;
     }
     // One line per volume, in label order.
     let mut lines: Vec<(Label, String, Vec<String>)> = Vec::new();
@@ -547,9 +558,11 @@ fn text(out: &mut dyn std::io::Write, d: &AreaDiff, verbose: bool) -> io::Result
     }
     lines.sort_by_key(|x| x.0);
     for (_, line, names) in lines {
-        writeln!(out, "{line}")?;
+        let sign = line.chars().next().unwrap_or('~');
+        writeln!(out, "{}", style.paint(sign_colour(sign), &line))?;
         for n in names {
-            writeln!(out, "{n}")?;
+            let sign = n.trim_start().chars().next().unwrap_or('~');
+            writeln!(out, "{}", style.paint(sign_colour(sign), &n))?;
         }
     }
     Ok(())

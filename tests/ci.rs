@@ -601,6 +601,21 @@ fn issue35_item02_recursive_says_what_it_skipped_and_an_empty_directory_is_not_a
             .iter()
             .any(|n| n["level"] == "note" && n["message"]["text"].as_str().unwrap().contains("a hidden directory"))
     );
+    // JUnit too: a skipped testcase each, counted as skipped.
+    let (_, out) = run_in(t.path(), &["validate", "-r", "tree", "--format", "junit"]);
+    assert!(
+        out.contains("<testsuite name=\"(skipped)\" tests=\"2\" failures=\"0\" errors=\"0\" skipped=\"2\">"),
+        "{out}"
+    );
+    assert!(out.contains("<skipped message=\"a symbolic link to a directory: not followed\"/>"), "{out}");
+    if let Some(py) = python_with(&["junitparser"]) {
+        let file = t.path().join("r.xml");
+        std::fs::write(&file, &out).unwrap();
+        let script = "import sys, junitparser\nx = junitparser.JUnitXml.fromfile(sys.argv[1])\n\
+                      print(sum(1 for s in x for c in s if any(isinstance(r, junitparser.Skipped) for r in c.result)))";
+        let o = Command::new(py).args(["-c", script]).arg(&file).output().unwrap();
+        assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "2", "{}", String::from_utf8_lossy(&o.stderr));
+    }
 }
 
 /// The recipe files under docs/ci/.
@@ -658,4 +673,22 @@ fn issue35_item09_the_recipes_catstage_commands_run_as_a_shell_runs_them() {
         .output()
         .unwrap();
     assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stdout));
+}
+
+#[test]
+fn issue35_item08_a_label_list_finding_is_reported_once_not_per_area() {
+    let t = tempfile::tempdir().unwrap();
+    copy_dir(&root().join("fixtures/slab-a-daily"), &t.path().join("a"));
+    copy_dir(&root().join("fixtures/slab-a-daily"), &t.path().join("b"));
+    std::fs::write(t.path().join("labels.txt"), "ZZ0001\nnot a label!\n").unwrap();
+    let (_, out) = run_in(t.path(), &["validate", "a", "b", "--labels", "labels.txt", "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let about_labels: usize = doc["areas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|a| a["diagnostics"].as_array().unwrap())
+        .filter(|d| d["file"] == "labels.txt")
+        .count();
+    assert_eq!(about_labels, 1, "{doc:#}");
 }

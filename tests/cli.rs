@@ -515,3 +515,86 @@ fn an_area_changed_while_read_is_one_json_document_with_cs093() {
     assert_eq!(code(&o), 2);
     golden_doc("keys-area-changed.json", &o, dir.path());
 }
+
+/// The subcommands, as `catstage --help` lists them.
+fn subcommands() -> Vec<String> {
+    let help = stdout(&run(&["--help"]));
+    let list = help.split("Commands:\n").nth(1).unwrap().split("\n\n").next().unwrap();
+    // A name at two spaces; a description's continuation lines are indented further.
+    list.lines()
+        .filter(|l| l.starts_with("  ") && !l.starts_with("   "))
+        .filter_map(|l| l.split_whitespace().next().map(str::to_string))
+        .collect()
+}
+
+#[test]
+fn issue35_item10_help_examples_fit_in_100_columns_so_no_terminal_splits_a_command() {
+    let subs = subcommands();
+    assert!(subs.len() > 10, "{subs:?}");
+    for sub in subs.iter().map(String::as_str).chain([""]) {
+        let args: Vec<&str> = if sub.is_empty() { vec!["--help"] } else { vec![sub, "--help"] };
+        let help = stdout(&run(&args));
+        let after = help.split("Examples:\n").nth(1).unwrap_or_default();
+        for l in after.lines() {
+            // clap wraps help at the terminal's width, and never wider than 100 columns.
+            assert!(l.chars().count() <= 100, "catstage {sub} --help: {} columns: {l}", l.chars().count());
+        }
+    }
+}
+
+#[test]
+fn issue35_item10_manual_pages_have_their_sections_a_version_and_are_written_at_once() {
+    let version = env!("CARGO_PKG_VERSION");
+    let main = stdout(&run(&["manpage"]));
+    let sub = stdout(&run(&["manpage", "validate"]));
+    for page in [&main, &sub] {
+        assert!(page.contains(".SH \"EXIT STATUS\"") || page.contains(".SH EXIT STATUS"), "{page}");
+        assert!(page.contains(".SH EXAMPLES"), "{page}");
+        assert!(!page.contains(".SH EXTRA"), "{page}");
+        assert!(page.contains(&format!("v{version}")) || page.contains(version), "no version:\n{page}");
+    }
+    assert!(sub.contains(".TH catstage-validate"), "{sub}");
+    let dir = tmp();
+    let o = run(&["manpage", "--dir", p(dir.path())]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let mut files: Vec<String> =
+        std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    files.sort();
+    let mut want: Vec<String> = subcommands().iter().map(|s| format!("catstage-{s}.1")).collect();
+    want.push("catstage.1".into());
+    want.sort();
+    assert_eq!(files, want);
+    let validate = std::fs::read_to_string(dir.path().join("catstage-validate.1")).unwrap();
+    assert_eq!(validate, sub, "the page written is the page printed");
+}
+
+#[test]
+fn issue35_item10_diff_colours_its_volume_lines_as_diff_does() {
+    let dir = tmp();
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    assert_eq!(code(&run(&["generate", "-o", p(&a), "--volumes", "6", "-q"])), 0);
+    let o = run(&[
+        "generate",
+        "--from",
+        p(&a),
+        "-o",
+        p(&b),
+        "--full",
+        "--update",
+        "1",
+        "--add",
+        "1",
+        "--remove",
+        "1",
+        "-q",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = run(&["diff", p(&a), p(&b), "--color", "always"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let out = stdout(&o);
+    for (sign, sgr) in [("+ ", "\x1b[32m"), ("- ", "\x1b[31m"), ("~ ", "\x1b[33m")] {
+        assert!(out.lines().any(|l| l.starts_with(&format!("{sgr}{sign}"))), "{sign}: {out:?}");
+    }
+    let plain = stdout(&run(&["diff", p(&a), p(&b), "--color", "never"]));
+    assert!(!plain.contains('\x1b'), "{plain:?}");
+}

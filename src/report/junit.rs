@@ -28,17 +28,30 @@ struct Case<'a> {
 
 /// The JUnit XML document of the findings of `subjects`, for `command` (`validate`).
 pub fn document(command: &str, subjects: &[Subject<'_>]) -> String {
+    document_skipping(command, subjects, &[])
+}
+
+/// The name of the testsuite of what a run left out on purpose.
+pub const SKIPPED_SUITE: &str = "(skipped)";
+
+/// [`document`], and a last testsuite of what the run left out on purpose (`skipped`:
+/// each path and why; `validate --recursive`), a `skipped` testcase each, so that a test
+/// report shows what was not looked at.
+pub fn document_skipping(command: &str, subjects: &[Subject<'_>], skipped: &[(String, String)]) -> String {
     let suites: Vec<(&Subject<'_>, Vec<Case<'_>>)> = subjects.iter().map(|a| (a, cases(a))).collect();
     let sum = |f: fn(&Case<'_>) -> usize| suites.iter().flat_map(|(_, cs)| cs.iter()).map(f).sum::<usize>();
     // A testcase fails (or errs) once, whatever number of findings it has: the counts
     // never exceed `tests`.
     let (tests, failures, errors) =
         (sum(|_| 1), sum(|c| usize::from(!c.failures.is_empty())), sum(|c| usize::from(!c.errors.is_empty())));
+    let tests = tests + skipped.len();
     let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         x,
-        "<testsuites name=\"catstage {}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\">",
-        attr(command)
+        "<testsuites name=\"catstage {}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" \
+         skipped=\"{}\">",
+        attr(command),
+        skipped.len()
     );
     for (a, cs) in &suites {
         let f: usize = cs.iter().filter(|c| !c.failures.is_empty()).count();
@@ -51,6 +64,22 @@ pub fn document(command: &str, subjects: &[Subject<'_>]) -> String {
         );
         for c in cs {
             write_case(&mut x, a, c);
+        }
+        x.push_str("  </testsuite>\n");
+    }
+    if !skipped.is_empty() {
+        let n = skipped.len();
+        let _ = writeln!(
+            x,
+            "  <testsuite name=\"{SKIPPED_SUITE}\" tests=\"{n}\" failures=\"0\" errors=\"0\" skipped=\"{n}\">"
+        );
+        for (path, why) in skipped {
+            let _ = writeln!(
+                x,
+                "    <testcase classname=\"{SKIPPED_SUITE}\" name=\"{}\">\n      <skipped message=\"{}\"/>\n    </testcase>",
+                attr(path),
+                attr(why)
+            );
         }
         x.push_str("  </testsuite>\n");
     }
@@ -183,7 +212,10 @@ mod tests {
         let files = vec!["FULL".to_string(), "VAB0001".to_string()];
         let a = Subject { files: &files, ..Subject::new("x", true, &diagnostics, crate::report::Scope::Area) };
         let x = document("validate", &[a]);
-        assert!(x.contains("<testsuites name=\"catstage validate\" tests=\"3\" failures=\"2\" errors=\"0\">"), "{x}");
+        assert!(
+            x.contains("<testsuites name=\"catstage validate\" tests=\"3\" failures=\"2\" errors=\"0\" skipped=\"0\">"),
+            "{x}"
+        );
         assert!(x.contains("<testsuite name=\"x\" tests=\"3\" failures=\"2\" errors=\"0\" skipped=\"0\">"), "{x}");
         assert_eq!(x.matches("<failure").count(), 2, "one per failing testcase");
         assert!(x.contains("message=\"m (and 1 more)\""), "{x}");

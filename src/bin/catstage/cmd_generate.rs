@@ -24,7 +24,7 @@ Examples:
   catstage generate -o /tmp/u --volumes 30 --update 3                 # FULL + UPDATE
   catstage generate --from /tmp/a -o /tmp/b --update 3 --add 1        # next UPDATE export
   catstage generate --from /tmp/b -o /tmp/c --full --remove 2         # next FULL export
-  catstage generate -o /tmp/a --volumes 30 --images /tmp/a-img --image-paths 4   # and its images")]
+  catstage generate -o /tmp/a --volumes 30 --images /tmp/a-img --image-paths 4  # and images")]
 pub struct Args {
     /// The new staging area (must not exist, or be an empty directory).
     #[arg(short, long, value_name = "DIR")]

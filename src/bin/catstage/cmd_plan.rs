@@ -28,11 +28,13 @@ use std::path::PathBuf;
 #[derive(clap::Args, Debug)]
 #[command(after_help = "\
 Examples:
-  catstage plan /stage/SLABA --config secondary.toml --type full                 # first import
-  catstage plan /stage/SLABA --config secondary.toml --type update --baseline /stage/SLABA.imported
+  catstage plan /stage/SLABA --config secondary.toml --type full      # first import
+  catstage plan /stage/SLABA --config secondary.toml --type update \\
+      --baseline /stage/SLABA.imported
   catstage plan /stage/SLABA --config secondary.toml --type full --baseline B --max-deletions 40
   catstage plan /stage/SLABA --config secondary.toml --type full --format json
-  catstage plan /stage/SLABA --config secondary.toml --type full --image-path /vtl/p1   # and the images
+  catstage plan /stage/SLABA --config secondary.toml --type full \\
+      --image-path /vtl/p1                                            # and the images
 
 Exit status: 0 the plan carries no error, 1 it does (the import would corrupt, drop or wipe
 something), 2 could not run.")]

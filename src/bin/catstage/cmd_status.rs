@@ -23,8 +23,8 @@ Examples:
   catstage status /stage/SLABA
   catstage status /stage/SLABA --baseline /stage/SLABA.imported    # before a role switch
   catstage status /stage/SLABA --format json
-  catstage status /stage/SLABA --image-path /vtl/p1 --image-path /vtl/p2   # and the images (R23)
-  catstage status /stage/SLABA --config secondary.toml                      # [images] paths = [...]
+  catstage status /stage/SLABA --image-path /vtl/p1 --image-path /vtl/p2  # and images (R23)
+  catstage status /stage/SLABA --config secondary.toml     # its [images] paths = [...]
 
 Exit status: 0 fine, 1 the staging area has structural errors (or, with data paths, an
 image is missing, stale or empty), 2 could not run.")]

@@ -30,7 +30,7 @@ Examples:
   catstage unpack /media/usb/SLABA-full.tar.zst --into /stage/SLABA
   catstage unpack SLABA-inc1.tar.zst --into /stage/SLABA --trusted-key primary.pub
   catstage unpack SLABA-full.tar.zst --into /stage/SLABA --allow-deletions 40
-  catstage unpack SLABA-inc2.tar.zst --into /stage/SLABA --wait   # until the export's lock is free
+  catstage unpack SLABA-inc2.tar.zst --into /stage/SLABA --wait  # until its lock is free
 
 Exit status: 0 unpacked (or already there), 1 refused (a bad package, a wrong base,
 foreign files, too many removals, an older export than DIR holds; DIR untouched), 2 could not run (usage, the lock is

@@ -31,7 +31,8 @@ use std::path::{Path, PathBuf};
 Examples:
   catstage validate /stage/SLABA
   catstage validate /stage/SLABA --config secondary.toml
-  catstage validate /stage/SLABA --config secondary.toml --against /stage/LOCAL --labels mediacom-labels.txt
+  catstage validate /stage/SLABA --config secondary.toml --against /stage/LOCAL \\
+      --labels mediacom-labels.txt
   catstage validate /stage/SLABA --format json | jq '.summary'
   catstage validate /stage/SLABA --deny-warnings   # warnings fail too
   catstage validate --recursive fixtures/ --config-beside --format sarif > catstage.sarif
@@ -131,7 +132,10 @@ pub fn run(args: Args, styles: &Styles) -> CmdResult {
 struct Inputs {
     config: Option<LoadedConfig>,
     references: Vec<Reference>,
+    /// Findings about the `--labels` lists and `--against` areas themselves: reported
+    /// once, with the first area checked, not again with every area.
     reference_diagnostics: Vec<Diagnostic>,
+    references_reported: std::cell::Cell<bool>,
 }
 
 impl Inputs {
@@ -141,7 +145,7 @@ impl Inputs {
             None => None,
         };
         let (references, reference_diagnostics) = references(&args.against, &args.labels, args.wait.get())?;
-        Ok(Inputs { config, references, reference_diagnostics })
+        Ok(Inputs { config, references, reference_diagnostics, references_reported: Default::default() })
     }
 
     /// The names of the inputs that are not files of an area, as findings name them.
@@ -197,7 +201,11 @@ fn check_with(
     let checks = Checks {
         config,
         references: &inputs.references,
-        reference_diagnostics: inputs.reference_diagnostics.clone(),
+        reference_diagnostics: if inputs.references_reported.replace(true) {
+            Vec::new()
+        } else {
+            inputs.reference_diagnostics.clone()
+        },
         catalogfiles: args.catalogfiles.as_deref().map(|c| c == "yes"),
         import_type: None,
     };
@@ -327,7 +335,7 @@ fn machine_report(batch: Result<Batch, Failure>, args: &Args, styles: &Styles) -
                     for s in &mut subjects {
                         s.warnings_fail = args.deny_warnings;
                     }
-                    catstage::report::junit::document("validate", &subjects)
+                    catstage::report::junit::document_skipping("validate", &subjects, &b.skipped)
                 }
             },
         ),
