@@ -259,3 +259,48 @@ fn issue33_item04_status_does_not_claim_images_were_copied_whole() {
     assert!(!line.contains(" yes"), "{line}");
     assert!(line.contains("whether each image was copied whole is not checked"), "{line}");
 }
+
+#[test]
+fn issue33_item11_validate_judges_the_import_it_is_told_not_one_it_guesses() {
+    let dir = tmp();
+    let area = dir.path().join("cf");
+    let cfg = dir.path().join("cf.toml");
+    let o = run(&["generate", "-o", p(&area), "--volumes", "5", "--catalogfiles", "no", "--secondary-config", p(&cfg)]);
+    assert_eq!(code(&o), 0);
+    let severity = |t: &[&str]| {
+        let mut args = vec!["validate", p(&area), "--config", p(&cfg), "--catalogfiles", "yes", "--format", "json"];
+        args.extend_from_slice(t);
+        let doc = json(&run(&args));
+        let d = doc["diagnostics"].as_array().unwrap().iter().find(|d| d["code"] == "CS316").cloned();
+        d.map(|d| d["severity"].as_str().unwrap().to_string())
+    };
+    // The area holds a FULL only: without --type, a FULL import is judged.
+    assert_eq!(severity(&[]).as_deref(), Some("error"));
+    assert_eq!(severity(&["--type", "full"]).as_deref(), Some("error"));
+    assert_eq!(severity(&["--type", "UPDATE"]).as_deref(), Some("warning"));
+}
+
+#[test]
+fn issue33_item11_a_mirror_whose_ssl_lists_its_own_node_name_is_not_cs310() {
+    // Both systems carry the node name \ETINIUM and are not linked (same_node_name, R4):
+    // the SSL that lists \ETINIUM lists the secondary itself.
+    let dir = tmp();
+    let cfg = config(dir.path(), |t| {
+        t.replace("same_node_name = false", "same_node_name = true")
+            .replace("node_replacement = [[\"\\\\ETINIUM\", \"\\\\INSIDX\"]]", "")
+            .replace("\\\\INSIDX", "\\\\ETINIUM")
+    });
+    let o = run(&[
+        "validate",
+        "fixtures/slab-a-daily",
+        "--config",
+        p(&cfg),
+        "--labels",
+        "fixtures/slab-a-daily.labels",
+        "--format",
+        "json",
+    ]);
+    let found = codes(&json(&o));
+    assert!(!found.contains(&"CS310".to_string()), "{found:?}");
+    assert_eq!(code(&o), 0, "{found:?}");
+}

@@ -80,6 +80,10 @@ pub struct Args {
     /// import.catalogfiles.
     #[arg(long, value_name = "yes|no", value_parser = ["yes", "no"])]
     pub catalogfiles: Option<String>,
+    /// The import the pre-import checks judge: FULL or UPDATE (any case). Without it, the
+    /// import the area holds: UPDATE when it has a current UPDATE, FULL otherwise.
+    #[arg(long = "type", value_name = "full|update", value_enum, ignore_case = true)]
+    pub import_type: Option<crate::areas::TypeArg>,
     /// Exit with status 1 on warnings too.
     #[arg(long)]
     pub deny_warnings: bool,
@@ -207,7 +211,7 @@ fn check_with(
             inputs.reference_diagnostics.clone()
         },
         catalogfiles: args.catalogfiles.as_deref().map(|c| c == "yes"),
-        import_type: None,
+        import_type: args.import_type.map(Into::into),
     };
     let total: u64 = area.entries().iter().map(|e| e.size).sum();
     let bar = styles.progress(total, "validate", args.shown.quiet);
