@@ -65,7 +65,9 @@ pub struct Status {
     pub update_export_id: Option<String>,
     /// The most recent volume of the current set by unload time.
     pub newest_volume: Option<VolumeTime>,
-    /// The newest file by modification time.
+    /// The newest volume file by modification time: the manual's "newest file received".
+    /// Summaries are left out: every export rewrites them, so they would always be newest
+    /// and say nothing of how far the volumes came.
     pub newest_file: Option<FileTime>,
     /// Node replacements applied.
     pub replacements: Vec<Replacement>,
@@ -126,7 +128,7 @@ pub fn status(src: &dyn Source, baseline: Option<&dyn Source>, progress: Option<
     let newest_file = src
         .entries()
         .iter()
-        .filter(|e| matches!(e.kind, EntryKind::Summary(_) | EntryKind::Volume(_)))
+        .filter(|e| matches!(e.kind, EntryKind::Volume(_)))
         .filter_map(|e| {
             let secs = e.modified?.duration_since(UNIX_EPOCH).ok()?.as_secs();
             Some((Timestamp::from_instant(i64::try_from(secs).ok()?, 0).ok()?, e.name.clone()))
@@ -238,7 +240,7 @@ fn text(s: &Status, out: &mut dyn std::io::Write, style: crate::diag::Style) -> 
         ("Latest FULL export", s.full_export_id.clone().unwrap_or_else(|| "-".into())),
         ("Latest UPDATE export", s.update_export_id.clone().unwrap_or_else(|| "none current".into())),
         ("Most recent volume", vt(&s.newest_volume)),
-        ("Newest file received", s.newest_file.as_ref().map_or("-".into(), |f| format!("{} ({})", f.file, f.modified))),
+        ("Newest volume file", s.newest_file.as_ref().map_or("-".into(), |f| format!("{} ({})", f.file, f.modified))),
     ];
     for r in &s.replacements {
         rows.push((

@@ -304,3 +304,15 @@ fn issue33_item11_a_mirror_whose_ssl_lists_its_own_node_name_is_not_cs310() {
     assert!(!found.contains(&"CS310".to_string()), "{found:?}");
     assert_eq!(code(&o), 0, "{found:?}");
 }
+
+#[test]
+fn issue33_item11_status_names_the_newest_volume_file_not_a_summary() {
+    let dir = tmp();
+    let area = crate::support::copy_area("fixtures/slab-a-daily", &dir.path().join("s"));
+    // The summary written last, as every export leaves it.
+    let later = std::time::SystemTime::now();
+    std::fs::File::options().write(true).open(area.join("FULL")).unwrap().set_modified(later).unwrap();
+    let doc = json(&run(&["status", p(&area), "--format", "json"]));
+    let newest = doc["newest_file"]["file"].as_str().unwrap();
+    assert!(newest.starts_with('V'), "{doc:#}");
+}
