@@ -316,3 +316,45 @@ fn issue33_item11_status_names_the_newest_volume_file_not_a_summary() {
     let newest = doc["newest_file"]["file"].as_str().unwrap();
     assert!(newest.starts_with('V'), "{doc:#}");
 }
+
+#[test]
+fn issue33_item09_a_node_replacement_that_makes_two_disk_file_names_one_is_found_before_it_runs() {
+    let dir = tmp();
+    let area = crate::support::copy_area("fixtures/slab-a-daily", &dir.path().join("s"));
+    let file = area.join("VSAD001");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    // The END line stays, now wrong: seal writes it again.
+    let first = lines.iter().position(|l| l.starts_with("diskfile ")).unwrap();
+    let key = |l: &str| l[l.find(" fileid=").unwrap()..l.find(" dumped=").unwrap()].to_string();
+    let k = key(&lines[first]);
+    let last = lines.iter().rposition(|l| l.starts_with("diskfile ") && key(l) == k).unwrap();
+    // The same disk file under the secondary's node: sorted after every \ETINIUM name.
+    let twin = lines[first].replacen("name=\\ETINIUM.", "name=\\INSIDX.", 1);
+    assert_ne!(twin, lines[first]);
+    lines.insert(last + 1, twin);
+    std::fs::write(&file, lines.join("\n") + "\n").unwrap();
+    let o = run(&["seal", p(&area), "VSAD001"]);
+    assert_eq!(code(&o), 0, "{}", crate::support::stderr(&o));
+    // Without a configuration the two names are two disk files.
+    assert!(!codes(&json(&run(&["validate", p(&area), "--format", "json"]))).contains(&"CS205".to_string()));
+    let o = run(&[
+        "validate",
+        p(&area),
+        "--config",
+        "fixtures/slab-a-daily.toml",
+        "--labels",
+        "fixtures/slab-a-daily.labels",
+        "--format",
+        "json",
+    ]);
+    let doc = json(&o);
+    let found: Vec<&serde_json::Value> =
+        doc["diagnostics"].as_array().unwrap().iter().filter(|d| d["code"] == "CS205").collect();
+    assert_eq!(found.len(), 1, "{doc:#}");
+    assert_eq!(found[0]["file"], "VSAD001");
+    assert!(found[0]["message"].as_str().unwrap().contains("node replacement makes both \\INSIDX"), "{doc:#}");
+    // And replace-nodes, run, gives the duplicate the check foresaw.
+    let o = run(&["replace-nodes", p(&area), "--config", "fixtures/slab-a-daily.toml", "--in-place"]);
+    assert!(code(&o) <= 1, "{}", crate::support::stderr(&o));
+}

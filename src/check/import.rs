@@ -21,8 +21,43 @@ pub fn check(cx: &ImportContext<'_>, out: &mut Vec<Diagnostic>) {
     groups(cx, config, out);
     catalogs(cx, config, same_node_name, out);
     diskfile_nodes(cx, config, out);
+    replacement_twins(cx, config, out);
     key_managers(cx, config, out);
     catalogfiles(cx, out);
+}
+
+/// CS205 before the import: disk files of one tape file whose names differ only in their
+/// node, which the node replacement makes one name (`\ETINIUM.$DATA81.SV.F` and
+/// `\INSIDX.$DATA81.SV.F` under `\ETINIUM` → `\INSIDX`). `replace-nodes` would write them
+/// as duplicates, and MEDIACOM would take one entry for two disk files.
+fn replacement_twins(cx: &ImportContext<'_>, config: &SecondaryConfig, out: &mut Vec<Diagnostic>) {
+    if !cx.catalogfiles || config.import.node_replacement.is_empty() {
+        return;
+    }
+    for v in cx.volumes().values() {
+        for t in &v.node_twins {
+            let (a, b) = t.nodes;
+            let (ra, rb) = (config.replaced(&a).unwrap_or(a), config.replaced(&b).unwrap_or(b));
+            if ra != rb {
+                continue;
+            }
+            out.push(
+                Diagnostic::new(
+                    Code::DuplicateDiskfile,
+                    Some(v.file.clone()),
+                    format!(
+                        "{} disk file{} of {a} and {b} differ only in their node within one tape file (lines {} and \
+                         {}, the first): node replacement makes both {ra}, one DISKFILE name for two disk files",
+                        t.count,
+                        if t.count == 1 { "" } else { "s" },
+                        t.example.0,
+                        t.example.1
+                    ),
+                )
+                .with_count(t.count, Vec::new()),
+            );
+        }
+    }
 }
 
 /// Which pre-import checks had their input, for a run with `config` and the reference

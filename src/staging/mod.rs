@@ -6,7 +6,9 @@
 mod read;
 mod reference;
 
-pub use read::{AreaRead, Progress, Summaries, VolumeFacts, in_file, read_area, read_summaries};
+pub use read::{
+    AreaRead, NodeTwins, Progress, Summaries, VolumeFacts, in_file, read_area, read_area_watching, read_summaries,
+};
 pub use reference::{Reference, read_label_list, read_reference_area};
 
 use crate::model::{ExportType, Label};

@@ -34,12 +34,28 @@ pub struct VolumeFacts {
     pub nodes: Vec<(Node, u64)>,
     /// Disk files per tape file, in tape file order.
     pub per_tapefile: Vec<(TapeFileKey, u64)>,
+    /// Names that differ only in their node within one tape file
+    /// (`\ETINIUM.$DATA81.SV.F` and `\INSIDX.$DATA81.SV.F`): a node replacement that maps
+    /// one node onto the other makes them one (CS205). Sorted by node pair.
+    pub node_twins: Vec<NodeTwins>,
     /// True when the file itself has errors.
     pub has_errors: bool,
     /// The file's own findings.
     pub diagnostics: Vec<Diagnostic>,
     /// Modification time, when known.
     pub modified: Option<SystemTime>,
+}
+
+/// Disk files of one volume file whose names differ only in their node, for one pair of
+/// nodes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeTwins {
+    /// The two nodes, in order.
+    pub nodes: (Node, Node),
+    /// How many names of the first node have a twin of the second in their tape file.
+    pub count: u64,
+    /// The lines of the first such pair.
+    pub example: (u64, u64),
 }
 
 /// Everything read from a staging area.
@@ -59,20 +75,81 @@ pub struct AreaRead {
 struct FactsVisitor {
     nodes: Vec<(Node, u64)>,
     per_tapefile: Vec<(TapeFileKey, u64)>,
+    /// The current tape file's names: a hash of what follows the node, the node's index
+    /// in `nodes`, the line. Emptied at each tape file; looked at only when the tape file
+    /// had names of more than one node.
+    names: Vec<(u64, u16, u64)>,
+    mixed: bool,
+    twins: Vec<NodeTwins>,
+    hasher: foldhash::fast::RandomState,
+    /// Where each node is in `nodes` (a file may name many nodes: never a search), and
+    /// the last one found (disk files come sorted by name, so mostly the same again).
+    index: std::collections::HashMap<Node, usize, foldhash::fast::RandomState>,
+    last: usize,
+    /// The nodes whose names are kept for the twins; none: no name is kept.
+    watched: Vec<Node>,
+    /// Whether each node of `nodes` is watched.
+    is_watched: Vec<bool>,
+}
+
+impl FactsVisitor {
+    /// At the end of a tape file: the names of two nodes that are the same but for it.
+    fn end_tapefile(&mut self) {
+        if self.mixed {
+            self.names.sort_unstable();
+            for w in self.names.windows(2) {
+                let ((h1, n1, l1), (h2, n2, l2)) = (w[0], w[1]);
+                if h1 != h2 || n1 == n2 {
+                    continue;
+                }
+                let (a, b) = (self.nodes[n1 as usize].0, self.nodes[n2 as usize].0);
+                let ((a, la), (b, lb)) = if a <= b { ((a, l1), (b, l2)) } else { ((b, l2), (a, l1)) };
+                match self.twins.iter_mut().find(|t| t.nodes == (a, b)) {
+                    Some(t) => t.count += 1,
+                    None => self.twins.push(NodeTwins { nodes: (a, b), count: 1, example: (la, lb) }),
+                }
+            }
+        }
+        self.names.clear();
+        self.mixed = false;
+    }
 }
 
 impl VolumeVisitor for FactsVisitor {
-    fn diskfile(&mut self, _: u64, d: &DiskFileRef<'_>, _: &[u8]) {
+    fn diskfile(&mut self, no: u64, d: &DiskFileRef<'_>, _: &[u8]) {
         // Disk files come grouped by tape file: count runs.
         match self.per_tapefile.last_mut() {
             Some((k, n)) if k.as_ref() == d.tapefile => *n += 1,
-            _ => self.per_tapefile.push((d.tapefile.to_owned(), 1)),
+            _ => {
+                self.end_tapefile();
+                self.per_tapefile.push((d.tapefile.to_owned(), 1));
+            }
         }
         let node = d.node();
-        if let Some(slot) = self.nodes.iter_mut().find(|(n, _)| n.as_str() == node) {
-            slot.1 += 1;
-        } else if let Ok(n) = Node::parse(node) {
-            self.nodes.push((n, 1));
+        let index = if self.nodes.get(self.last).is_some_and(|(n, _)| n.as_str() == node) {
+            Some(self.last)
+        } else {
+            Node::parse(node).ok().map(|n| {
+                let next = self.nodes.len();
+                let i = *self.index.entry(n).or_insert(next);
+                if i == next {
+                    self.nodes.push((n, 0));
+                    self.is_watched.push(self.watched.contains(&n));
+                }
+                i
+            })
+        };
+        if let Some(i) = index {
+            self.last = i;
+            self.nodes[i].1 += 1;
+        }
+        if let Some(i) = index.filter(|&i| self.is_watched[i] && i < usize::from(u16::MAX)) {
+            use std::hash::BuildHasher;
+            let rest = &d.name[node.len()..];
+            if self.names.last().is_some_and(|&(_, n, _)| n as usize != i) {
+                self.mixed = true;
+            }
+            self.names.push((self.hasher.hash_one(rest), i as u16, no));
         }
     }
 }
@@ -100,18 +177,24 @@ pub fn in_file(file: &str) -> impl FnOnce(io::Error) -> io::Error + '_ {
     }
 }
 
-/// Reads one volume file and gathers its facts.
-pub fn read_volume_facts(
+/// Reads one volume file and gathers its facts, finding node twins among the nodes
+/// `watched` (see [`read_area_watching`]).
+fn read_volume_facts(
     src: &dyn Source,
     file: &str,
     label: Label,
     modified: Option<SystemTime>,
     buf: &mut Vec<u8>,
     progress: Option<Progress<'_>>,
+    watched: &[Node],
 ) -> io::Result<VolumeFacts> {
     let reader = Counting { inner: src.open(file)?, progress };
-    let mut v = FactsVisitor::default();
+    let mut v = FactsVisitor { watched: watched.to_vec(), ..FactsVisitor::default() };
     let parsed = read_volume_with(file, reader, &mut v, buf).map_err(in_file(file))?;
+    v.end_tapefile();
+    v.twins.sort_by_key(|t| t.nodes);
+    v.names = Vec::new();
+    v.index = Default::default();
     v.nodes.sort();
     // Kept for every volume of the area until the checks ran: no spare capacity.
     v.nodes.shrink_to_fit();
@@ -127,6 +210,7 @@ pub fn read_volume_facts(
         diskfiles: parsed.diskfiles,
         nodes: v.nodes,
         per_tapefile: v.per_tapefile,
+        node_twins: v.twins,
         diagnostics: parsed.diagnostics,
         modified,
     })
@@ -135,6 +219,14 @@ pub fn read_volume_facts(
 /// Reads every file of the staging area. An I/O error (a file that cannot be read) stops
 /// the reading: the area could not be checked.
 pub fn read_area(src: &dyn Source, progress: Option<Progress<'_>>) -> io::Result<AreaRead> {
+    read_area_watching(src, progress, &[])
+}
+
+/// [`read_area`], finding the disk files of one tape file whose names differ only in their
+/// node, among the nodes `watched` (those a node replacement rewrites, and their targets):
+/// [`VolumeFacts::node_twins`]. Memory then grows with the largest tape file's disk files
+/// of those nodes (24 bytes each); with none watched, nothing is kept.
+pub fn read_area_watching(src: &dyn Source, progress: Option<Progress<'_>>, watched: &[Node]) -> io::Result<AreaRead> {
     let mut diagnostics = Vec::new();
     let mut full = None;
     let mut update = None;
@@ -182,7 +274,7 @@ pub fn read_area(src: &dyn Source, progress: Option<Progress<'_>>) -> io::Result
     let mut facts: Vec<VolumeFacts> = volumes
         .par_iter()
         .map_init(Vec::new, |buf, (name, label, _, modified)| {
-            read_volume_facts(src, name, *label, *modified, buf, progress)
+            read_volume_facts(src, name, *label, *modified, buf, progress, watched)
         })
         .collect::<io::Result<Vec<_>>>()?;
     facts.sort_by(|a, b| a.file.cmp(&b.file));

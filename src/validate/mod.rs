@@ -5,7 +5,7 @@ use crate::config::LoadedConfig;
 use crate::diag::{self, Code, Diagnostic, render_json_diagnostic};
 use crate::model::{CurrentSet, ExportType};
 use crate::report::{Verdict, plural};
-use crate::staging::{AreaRead, Progress, Reference, Source, read_area};
+use crate::staging::{AreaRead, Progress, Reference, Source};
 use serde::Serialize;
 use std::io;
 
@@ -62,7 +62,13 @@ pub fn validate(src: &dyn Source, progress: Option<Progress<'_>>) -> io::Result<
 
 /// Reads and checks the staging area `src`, with the pre-import checks `checks`.
 pub fn validate_with(src: &dyn Source, checks: Checks<'_>, progress: Option<Progress<'_>>) -> io::Result<Report> {
-    let read = read_area(src, progress)?;
+    // The nodes a node replacement rewrites, and their targets: names that differ only
+    // in them may become one (CS205 before the import).
+    let watched: Vec<crate::model::Node> = checks
+        .config
+        .map(|c| c.config.import.node_replacement.iter().flat_map(|r| [r.old, r.new]).collect())
+        .unwrap_or_default();
+    let read = crate::staging::read_area_watching(src, progress, &watched)?;
     let coverage = checks.config.map(|c| import::coverage(&c.config, checks.references));
     let pre_import = coverage.as_ref().is_some_and(crate::report::Coverage::complete);
     let mut diagnostics = Vec::new();
