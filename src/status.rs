@@ -118,6 +118,17 @@ fn baseline_set(src: &dyn Source) -> io::Result<(CurrentSet, Vec<Diagnostic>, Op
     Ok((s.set, diags, age))
 }
 
+impl Status {
+    /// Adds findings made beside the status (the image check, the configuration's),
+    /// counted with the others.
+    pub fn add_findings(&mut self, found: Vec<Diagnostic>) {
+        let (e, w) = crate::diag::tally(&found);
+        self.errors += e;
+        self.warnings += w;
+        self.diagnostics.extend(found);
+    }
+}
+
 /// Computes the status of `src`, with `baseline` (what the secondary imported last).
 pub fn status(src: &dyn Source, baseline: Option<&dyn Source>, progress: Option<Progress<'_>>) -> io::Result<Status> {
     let report = validate(src, progress)?;

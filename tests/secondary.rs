@@ -358,3 +358,47 @@ fn issue33_item09_a_node_replacement_that_makes_two_disk_file_names_one_is_found
     let o = run(&["replace-nodes", p(&area), "--config", "fixtures/slab-a-daily.toml", "--in-place"]);
     assert!(code(&o) <= 1, "{}", crate::support::stderr(&o));
 }
+
+#[test]
+fn issue33_item12_a_deactivated_store_is_an_error_for_status_and_a_warning_before_an_import() {
+    let dir = tmp();
+    let cfg = config(dir.path(), |t| t.replace("node = \"\\\\INSIDX\"\n", "node = \"\\\\INSIDX\"\nactive = false\n"));
+    let severity = |args: &[&str]| {
+        let doc = json(&run(args));
+        let d = doc["diagnostics"].as_array().unwrap().iter().find(|d| d["code"] == "CS325").cloned();
+        d.map(|d| d["severity"].as_str().unwrap().to_string())
+    };
+    let (a, c) = ("fixtures/slab-a-daily", p(&cfg));
+    assert_eq!(severity(&["status", a, "--config", c, "--format", "json"]).as_deref(), Some("error"));
+    let o = run(&["status", a, "--config", c]);
+    assert_eq!(code(&o), 1, "a role switch needs restores: {}", crate::support::stdout(&o));
+    assert_eq!(severity(&["validate", a, "--config", c, "--format", "json"]).as_deref(), Some("warning"));
+    assert_eq!(severity(&["plan", a, "--config", c, "--type", "full", "--format", "json"]).as_deref(), Some("warning"));
+    // Without the key, nothing is said; with active = true, nothing either.
+    let said = config(dir.path(), |t| t.replace("node = \"\\\\INSIDX\"\n", "node = \"\\\\INSIDX\"\nactive = true\n"));
+    assert_eq!(severity(&["status", a, "--config", p(&said), "--format", "json"]), None);
+}
+
+#[test]
+fn issue33_item12_an_import_window_that_holds_the_expiration_run_is_a_warning() {
+    let dir = tmp();
+    let found = |window: &str, at: &str| {
+        let cfg = config(dir.path(), |t| {
+            t.replace("[import]\n", &format!("[import]\nwindow = {window}\n"))
+                .replace("[environment]\n", &format!("[environment]\nautoexpire_time = \"{at}\"\n"))
+        });
+        let o = run(&["validate", "fixtures/slab-a-daily", "--config", p(&cfg), "--format", "json"]);
+        assert!(code(&o) <= 1, "{}", crate::support::stdout(&o));
+        codes(&json(&o)).contains(&"CS326".to_string())
+    };
+    assert!(found("[\"01:00\", \"03:00\"]", "02:00"));
+    assert!(found("[\"23:00\", \"01:30\"]", "00:15"), "a window across midnight");
+    assert!(!found("[\"01:00\", \"03:00\"]", "04:00"));
+    assert!(!found("[\"23:00\", \"01:30\"]", "22:59"));
+    // A time that is none is the configuration's error.
+    let cfg = config(dir.path(), |t| t.replace("[environment]\n", "[environment]\nautoexpire_time = \"25:00\"\n"));
+    let o = run(&["validate", "fixtures/slab-a-daily", "--config", p(&cfg)]);
+    assert_eq!(code(&o), 2);
+    let all = format!("{}{}", crate::support::stdout(&o), crate::support::stderr(&o));
+    assert!(all.contains("is not a time of day HH:MM"), "{all}");
+}

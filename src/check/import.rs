@@ -24,6 +24,48 @@ pub fn check(cx: &ImportContext<'_>, out: &mut Vec<Diagnostic>) {
     replacement_twins(cx, config, out);
     key_managers(cx, config, out);
     catalogfiles(cx, out);
+    out.extend(operations(config, false));
+}
+
+/// R24, where the configuration says: a de-activated data store (an error where restores
+/// are what is asked for — `status` before a role switch — a warning before an import,
+/// which DSM/TC still allows), and an import window that holds the daily expiration run.
+pub fn operations(config: &SecondaryConfig, restores: bool) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let s = &config.store;
+    if s.active == Some(false) {
+        let mut d = s.active_pos.diagnostic(
+            Code::StoreDeactivated,
+            format!(
+                "the secondary data store {} is de-activated (active = false): DSM/TC rejects its tape load \
+                 requests, so no restore from it can run{}",
+                s.id,
+                if restores { "" } else { "; the import itself is allowed" }
+            ),
+        );
+        if !restores {
+            d.severity = crate::diag::Severity::Warning;
+        }
+        out.push(d);
+    }
+    if let (Some((from, to)), Some(at)) = (config.import.window, config.environment.autoexpire_time) {
+        // A window may cross midnight (23:00 to 02:00).
+        let inside = if from <= to { (from..=to).contains(&at) } else { at >= from || at <= to };
+        if inside {
+            let hm = |m: u16| format!("{:02}:{:02}", m / 60, m % 60);
+            out.push(config.import.window_pos.diagnostic(
+                Code::ImportDuringExpiration,
+                format!(
+                    "the import runs from {} to {}, and the secondary's daily expiration run starts at {} \
+                     (autoexpire_time): the manual advises against importing during it",
+                    hm(from),
+                    hm(to),
+                    hm(at)
+                ),
+            ));
+        }
+    }
+    out
 }
 
 /// CS205 before the import: disk files of one tape file whose names differ only in their

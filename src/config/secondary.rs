@@ -35,6 +35,10 @@ pub struct StoreConfig {
     pub primary_id_pos: Pos,
     /// Where `access` is written.
     pub access_pos: Pos,
+    /// Whether the data store is activated in DSM/TC (R24); `None` when not said.
+    pub active: Option<bool>,
+    /// Where `active` is written.
+    pub active_pos: Pos,
 }
 
 impl StoreConfig {
@@ -73,6 +77,11 @@ pub struct ImportConfig {
     pub max_diskfiles_pos: Pos,
     /// Node replacement pairs (R13), as far as they could be read.
     pub node_replacement: Vec<NodeReplacement>,
+    /// When the import runs, from and to, in minutes after midnight at the secondary
+    /// (R24); `None` when not said.
+    pub window: Option<(u16, u16)>,
+    /// Where `window` is written.
+    pub window_pos: Pos,
 }
 
 impl Default for ImportConfig {
@@ -85,6 +94,8 @@ impl Default for ImportConfig {
             max_diskfiles_per_transaction: 20_000,
             max_diskfiles_pos: Pos::default(),
             node_replacement: Vec::new(),
+            window: None,
+            window_pos: Pos::default(),
         }
     }
 }
@@ -106,6 +117,11 @@ pub struct EnvironmentConfig {
     pub key_managers: Vec<String>,
     /// The secondary's UTC offset, in minutes east, for the times `plan` shows.
     pub utc_offset: Option<i16>,
+    /// When the secondary's daily expiration run starts (`PARAM AUTOEXPIRE^TIME`), in
+    /// minutes after midnight (R24).
+    pub autoexpire_time: Option<u16>,
+    /// Where `autoexpire_time` is written.
+    pub autoexpire_pos: Pos,
     /// The keys the file gave: an absent key is unknown, never "known to be empty", so
     /// the checks that need it say they did not run.
     pub given: std::collections::BTreeSet<&'static str>,
@@ -377,8 +393,26 @@ fn read_store(doc: &mut Doc<'_>, mut t: Table<'_, '_>) -> StoreConfig {
     if let Some(v) = t.required(doc, "node") {
         s.node = node(doc, "node", v);
     }
+    if let Some(v) = t.get("active") {
+        s.active_pos = doc.pos(v.span().start);
+        s.active = toml_walk::boolean(doc, "active", v);
+    }
     t.finish(doc);
     s
+}
+
+/// A time of day `HH:MM` (24-hour), as minutes after midnight.
+fn time_of_day(doc: &mut Doc<'_>, key: &str, v: toml_walk::Value<'_, '_>) -> Option<u16> {
+    let text = toml_walk::string(doc, key, v)?;
+    let parsed = text.split_once(':').and_then(|(h, m)| {
+        let ok = h.len() == 2 && m.len() == 2;
+        let (h, m) = (h.parse::<u16>().ok()?, m.parse::<u16>().ok()?);
+        (ok && h < 24 && m < 60).then_some(h * 60 + m)
+    });
+    if parsed.is_none() {
+        doc.error(v.span(), format!("`{key}`: {text:?} is not a time of day HH:MM (00:00 to 23:59)"));
+    }
+    parsed
 }
 
 fn read_import(doc: &mut Doc<'_>, mut t: Table<'_, '_>) -> ImportConfig {
@@ -401,6 +435,18 @@ fn read_import(doc: &mut Doc<'_>, mut t: Table<'_, '_>) -> ImportConfig {
     }
     if let Some(v) = t.get("node_replacement") {
         i.node_replacement = read_replacement(doc, v);
+    }
+    if let Some(v) = t.get("window") {
+        i.window_pos = doc.pos(v.span().start);
+        match toml_walk::array(doc, "window", v).as_deref() {
+            Some([from, to]) => {
+                if let (Some(a), Some(b)) = (time_of_day(doc, "window", from), time_of_day(doc, "window", to)) {
+                    i.window = Some((a, b));
+                }
+            }
+            Some(_) => doc.error(v.span(), "`window` is two times of day, from and to: [\"01:00\", \"03:30\"]"),
+            None => {}
+        }
     }
     t.finish(doc);
     i
@@ -485,6 +531,10 @@ fn read_environment(doc: &mut Doc<'_>, mut t: Table<'_, '_>) -> EnvironmentConfi
                 Err(err) => doc.error(span, format!("`key_managers`: {err}")),
             }
         }
+    }
+    if let Some(v) = t.get("autoexpire_time") {
+        e.autoexpire_pos = doc.pos(v.span().start);
+        e.autoexpire_time = time_of_day(doc, "autoexpire_time", v);
     }
     t.finish(doc);
     e

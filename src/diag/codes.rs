@@ -237,6 +237,12 @@ codes! {
     /// A volume whose group change moves it to other secondary catalogs (R25).
     VolumeChangesCatalogs = 324, "volume-changes-catalogs", Error,
         "remove the volume's TAPEVOLUME, TAPEFILEs and DISKFILEs from the old catalogs on the secondary before the import, or keep its group";
+    /// The secondary data store is de-activated (R24): its tape load requests are rejected.
+    StoreDeactivated = 325, "store-deactivated", Error,
+        "activate the secondary data store in DSM/TC before anyone needs a restore from it, then set [store] active = true";
+    /// The import's window holds the secondary's daily expiration run (R24).
+    ImportDuringExpiration = 326, "import-during-expiration", Warning,
+        "move the import out of the expiration run (PARAM AUTOEXPIRE^TIME), or the expiration run out of the import's window";
     /// The package file ends before its compressed stream or its archive does.
     PackageTruncated = 401, "package-truncated", Error,
         "the package was cut short (an interrupted copy or a full medium); copy it again, or pack it again at the primary";
@@ -455,6 +461,8 @@ CS321 group-key-manager-unknown
 CS322 baseline-newer
 CS323 catalog-shared-between-sources
 CS324 volume-changes-catalogs
+CS325 store-deactivated
+CS326 import-during-expiration
 CS401 package-truncated
 CS402 compression-error
 CS403 skippable-frame

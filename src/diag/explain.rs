@@ -74,6 +74,8 @@ explanations! {
     BaselineNewer => "CS322",
     CatalogSharedBetweenSources => "CS323",
     VolumeChangesCatalogs => "CS324",
+    StoreDeactivated => "CS325",
+    ImportDuringExpiration => "CS326",
     PackageTruncated => "CS401",
     CompressionError => "CS402",
     SkippableFrame => "CS403",

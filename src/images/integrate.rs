@@ -91,10 +91,7 @@ pub fn status_images(r: &ImagesReport) -> StatusImages {
 /// own findings are already there, from validation).
 pub fn add_to_status(s: &mut Status, r: &ImagesReport) {
     s.images = Some(status_images(r));
-    let (e, w) = diag::tally(&r.image_diagnostics);
-    s.errors += e;
-    s.warnings += w;
-    s.diagnostics.extend(r.image_diagnostics.iter().cloned());
+    s.add_findings(r.image_diagnostics.clone());
 }
 
 /// Marks every volume of a plan with its image, and warns about each volume the import

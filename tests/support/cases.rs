@@ -469,6 +469,13 @@ fn import_cases() -> Vec<Case> {
     cases.push(configured("0321_group-key-manager-unknown", |t| {
         edit(t, "key_manager = \"ESKM1\"", "key_manager = \"ESKM9\"")
     }));
+    cases.push(configured("0325_store-deactivated", |t| {
+        edit(t, "access = \"SECONDARY\"", "access = \"SECONDARY\"\nactive = false");
+    }));
+    cases.push(configured("0326_import-during-expiration", |t| {
+        edit(t, "same_node_name = false", "same_node_name = false\nwindow = [\"23:30\", \"02:30\"]");
+        edit(t, "known_nodes = [\"\\\\INSIDX\"]", "known_nodes = [\"\\\\INSIDX\"]\nautoexpire_time = \"01:00\"");
+    }));
     let mut c = configured("0316_catalogfiles-mismatch", |_| {});
     without_diskfiles(&mut c.files);
     cases.push(c);

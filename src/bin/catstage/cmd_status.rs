@@ -35,7 +35,8 @@ pub struct Args {
     /// A staging area holding what the secondary imported last time.
     #[arg(long, value_name = "DIR")]
     pub baseline: Option<PathBuf>,
-    /// The secondary's configuration: its [images] table says where the tape images are.
+    /// The secondary's configuration: its [images] table says where the tape images are,
+    /// and [store] active whether restores can run (R24).
     #[arg(long, value_name = "SEC.toml")]
     pub config: Option<PathBuf>,
     /// Where the tape images are, to check those of the newest volumes.
@@ -64,6 +65,11 @@ pub fn run(args: Args, styles: &Styles) -> CmdResult {
         bar.finish_and_clear();
         if let Some(r) = &images {
             catstage::images::integrate::add_to_status(&mut s, r);
+        }
+        // R24: a role switch needs restores, which a de-activated store rejects.
+        if let Some(path) = &args.config {
+            let loaded = areas::config(path)?;
+            s.add_findings(catstage::check::import::operations(&loaded.config, true));
         }
         Ok(s)
     })();
