@@ -402,3 +402,76 @@ fn issue33_item12_an_import_window_that_holds_the_expiration_run_is_a_warning() 
     let all = format!("{}{}", crate::support::stdout(&o), crate::support::stderr(&o));
     assert!(all.contains("is not a time of day HH:MM"), "{all}");
 }
+
+/// The fixture with VSARD01's tape file renamed to SLABA-BAK11-DAILY at `generation` (SAD001's is
+/// SLABA-BAK11-DAILY gen 18), and with `brcom_volcat`, the BRCOM group's primary catalog.
+fn shared_fileid(dir: &std::path::Path, generation: u32, brcom_volcat: &str) -> std::path::PathBuf {
+    let area = crate::support::copy_area("fixtures/slab-a-daily", &dir.join("s"));
+    let v = area.join("VSARD01");
+    let text = std::fs::read_to_string(&v).unwrap();
+    let text = text
+        .replace("fileid=SLABA-BRCOM-DAILY gen=18", &format!("fileid=SLABA-BAK11-DAILY gen={generation}"))
+        .replace("tapevolume volcat=\\ETINIUM.SLABVC", &format!("tapevolume volcat={brcom_volcat}"));
+    std::fs::write(&v, text).unwrap();
+    let full = area.join("FULL");
+    let text = std::fs::read_to_string(&full).unwrap().replace(
+        "group id=VG_SLAB_A_BRCOM-DAILY catalog=DSMTC media=CART3480 volcat=\\ETINIUM.SLABVC",
+        &format!("group id=VG_SLAB_A_BRCOM-DAILY catalog=DSMTC media=CART3480 volcat={brcom_volcat}"),
+    );
+    std::fs::write(&full, text).unwrap();
+    let o = run(&["seal", p(&area), "VSARD01", "FULL"]);
+    assert_eq!(code(&o), 0, "{}", crate::support::stderr(&o));
+    area
+}
+
+fn validate_codes(area: &std::path::Path, cfg: &std::path::Path) -> Vec<String> {
+    let args =
+        ["validate", p(area), "--config", p(cfg), "--labels", "fixtures/slab-a-daily.labels", "--format", "json"];
+    codes(&json(&run(&args)))
+}
+
+#[test]
+fn issue33_item08_one_tape_file_key_in_two_secondary_filecats_is_no_duplicate() {
+    let dir = tmp();
+    let area = shared_fileid(dir.path(), 18, "\\ETINIUM.SLABVC");
+    // Both groups go to \INSIDX.QCFILCAT: one key twice in one catalog.
+    let same = config(dir.path(), |t| t);
+    assert!(validate_codes(&area, &same).contains(&"CS203".to_string()));
+    // The BRCOM group to a FILECAT of its own: each catalog holds the key once.
+    let apart = config(dir.path(), |t| {
+        let at = t.find("id = \"VG_2ND_SLAB_A_BRCOM-DAILY\"").unwrap();
+        let (head, tail) = t.split_at(at);
+        format!("{head}{}", tail.replacen("filecat = \"\\\\INSIDX.QCFILCAT\"", "filecat = \"\\\\INSIDX.BRFILCAT\"", 1))
+    });
+    let found = validate_codes(&area, &apart);
+    assert!(!found.contains(&"CS203".to_string()), "{found:?}");
+}
+
+#[test]
+fn issue33_item08_fileids_of_two_primary_catalogs_merged_into_one_filecat_are_cs206() {
+    let dir = tmp();
+    // The BRCOM group lives in another primary catalog, which numbers SLABA-BAK11-DAILY's
+    // generations on its own (gen 17 there); both groups go to \INSIDX.QCFILCAT.
+    let area = shared_fileid(dir.path(), 17, "\\ETINIUM.BRVC");
+    let cfg = config(dir.path(), |t| t);
+    let o = run(&[
+        "validate",
+        p(&area),
+        "--config",
+        p(&cfg),
+        "--labels",
+        "fixtures/slab-a-daily.labels",
+        "--format",
+        "json",
+    ]);
+    let doc = json(&o);
+    let d = doc["diagnostics"].as_array().unwrap().iter().find(|d| d["code"] == "CS206").cloned();
+    let d = d.unwrap_or_else(|| panic!("{doc:#}"));
+    assert!(d["message"].as_str().unwrap().contains("SLABA-BAK11-DAILY into \\INSIDX.QCFILCAT"), "{d:#}");
+    assert_eq!(code(&o), 1);
+    // The same primary catalog numbers one FILECAT's generations: no merge.
+    let dir2 = tmp();
+    let area = shared_fileid(dir2.path(), 17, "\\ETINIUM.SLABVC");
+    let cfg = config(dir2.path(), |t| t);
+    assert!(!validate_codes(&area, &cfg).contains(&"CS206".to_string()));
+}

@@ -42,11 +42,28 @@ fn labels_elsewhere(cx: &ImportContext<'_>, out: &mut Vec<Diagnostic>) {
 /// A volume carrying a tape file: its label, volume set and file section.
 type Carrier = (Label, Option<Label>, u16);
 
-/// CS203: one tape file key on volumes that are not one volume set.
+/// The catalog a volume's tape files are kept in, where a key must be unique: with a
+/// configuration, the secondary FILECAT its group goes to (two primary catalogs sent to
+/// separate FILECATs may use the same keys); without one, or for a group it does not
+/// place, the primary catalog of its group (its VOLCAT; primary groups carry no FILECAT).
+fn catalog_of<'a>(cx: &'a ImportContext<'_>, group: &'a str) -> String {
+    let target = cx.config.and_then(|c| c.group_for(group)).and_then(|g| g.filecat.as_ref());
+    match target {
+        Some(f) => format!("FILECAT {}", f.to_ascii_uppercase()),
+        None => match cx.set.groups.iter().find(|g| g.id == group).and_then(|g| g.volcat.as_ref()) {
+            Some(v) => format!("primary catalog {v}"),
+            None => format!("group {group}"),
+        },
+    }
+}
+
+/// CS203: one tape file key on volumes that are not one volume set, in one catalog.
 fn duplicate_tapefiles(cx: &ImportContext<'_>, out: &mut Vec<Diagnostic>) {
-    // One (key, carrier) pair per tape file, sorted by key then label: a flat vector, as
-    // every volume of a large area has a tape file (a map of lists cost 390 bytes each).
-    let mut carried: Vec<(&TapeFileKey, Carrier)> = Vec::new();
+    // One (catalog, key, carrier) triple per tape file, sorted by catalog, key, label: a
+    // flat vector, as every volume of a large area has a tape file (a map of lists cost
+    // 390 bytes each). Catalogs are few: interned as indexes.
+    let mut catalogs: Vec<String> = Vec::new();
+    let mut carried: Vec<(usize, &TapeFileKey, Carrier)> = Vec::new();
     for v in cx.volumes().values() {
         // A damaged file, or one holding another volume, is reported already; its tape
         // files would only repeat that.
@@ -54,14 +71,22 @@ fn duplicate_tapefiles(cx: &ImportContext<'_>, out: &mut Vec<Diagnostic>) {
         if v.has_errors || h.volume.label != v.label {
             continue;
         }
+        let catalog = catalog_of(cx, &h.volume.group);
+        let c = match catalogs.iter().position(|x| *x == catalog) {
+            Some(i) => i,
+            None => {
+                catalogs.push(catalog);
+                catalogs.len() - 1
+            }
+        };
         let volset = h.tapevolume.as_ref().map(|t| t.volset);
-        carried.extend(h.tapefiles.iter().map(|t| (&t.key, (v.label, volset, t.section))));
+        carried.extend(h.tapefiles.iter().map(|t| (c, &t.key, (v.label, volset, t.section))));
     }
-    carried.sort_unstable_by(|a, b| a.0.cmp(b.0).then(a.1.0.cmp(&b.1.0)));
+    carried.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(b.1)).then(a.2.0.cmp(&b.2.0)));
     let mut findings = Vec::new();
-    for run in carried.chunk_by(|a, b| a.0 == b.0).filter(|run| run.len() >= 2) {
-        let key = run[0].0;
-        let list: Vec<Carrier> = run.iter().map(|c| c.1).collect();
+    for run in carried.chunk_by(|a, b| a.0 == b.0 && a.1 == b.1).filter(|run| run.len() >= 2) {
+        let key = run[0].1;
+        let list: Vec<Carrier> = run.iter().map(|c| c.2).collect();
         let first = list[0];
         let one_set = list.iter().all(|c| c.1.is_some() && c.1 == first.1);
         let mut sections: Vec<u16> = list.iter().map(|c| c.2).collect();
@@ -83,6 +108,59 @@ fn duplicate_tapefiles(cx: &ImportContext<'_>, out: &mut Vec<Diagnostic>) {
         ));
     }
     out.extend(super::structure::rollup(findings));
+    merged_fileids(cx, out);
+}
+
+/// CS206 within the import: a FILEID that groups of two primary catalogs both use, which
+/// the configuration sends to one secondary FILECAT. Each primary catalog numbers that
+/// FILEID's generations on its own; in one FILECAT they become one FILEID's generations,
+/// and the expiration of one catalog's acts on the other's.
+fn merged_fileids(cx: &ImportContext<'_>, out: &mut Vec<Diagnostic>) {
+    let Some(config) = cx.config else { return };
+    let primary_of = |group: &str| cx.set.groups.iter().find(|g| g.id == group).and_then(|g| g.volcat.clone());
+    // Catalog names are few: interned, so that a tape file costs a few words.
+    let mut names: Vec<String> = Vec::new();
+    let mut intern = |name: String| match names.iter().position(|n| *n == name) {
+        Some(i) => i,
+        None => {
+            names.push(name);
+            names.len() - 1
+        }
+    };
+    // (target FILECAT, FILEID, primary catalog, label): one per tape file of a placed group.
+    let mut uses: Vec<(usize, &str, usize, Label)> = Vec::new();
+    for v in cx.volumes().values() {
+        let Some(h) = &v.head else { continue };
+        let Some(target) = config.group_for(&h.volume.group).and_then(|g| g.filecat.as_ref()) else { continue };
+        let Some(primary) = primary_of(&h.volume.group) else { continue };
+        let (t, p) = (intern(target.to_ascii_uppercase()), intern(primary.to_ascii_uppercase()));
+        uses.extend(h.tapefiles.iter().map(|tf| (t, tf.key.fileid.as_str(), p, v.label)));
+    }
+    uses.sort_unstable();
+    uses.dedup_by(|a, b| a.0 == b.0 && a.1 == b.1 && a.2 == b.2);
+    let mut merged: Vec<String> = Vec::new();
+    let mut first: Option<String> = None;
+    for run in uses.chunk_by(|a, b| a.0 == b.0 && a.1 == b.1).filter(|r| r.len() >= 2) {
+        let sides: Vec<String> = run.iter().map(|u| format!("{} on {}", names[u.2], u.3)).collect();
+        first.get_or_insert_with(|| format!("{} into {}: {}", run[0].1, names[run[0].0], sides.join(", ")));
+        merged.push(run[0].1.to_string());
+    }
+    if let Some(first) = first {
+        let n = merged.len();
+        out.push(
+            Diagnostic::new(
+                Code::FileidShared,
+                Some(config.file.clone()),
+                format!(
+                    "{n} FILEID{} of this import come{} from two primary catalogs that the configuration sends to one \
+                     FILECAT, where their generations become one FILEID's; the first: {first}",
+                    if n == 1 { "" } else { "s" },
+                    if n == 1 { "s" } else { "" },
+                ),
+            )
+            .with_count(n as u64, examples(&merged)),
+        );
+    }
 }
 
 /// CS204, CS206: when the import may share a catalog, tape files another area holds too,
