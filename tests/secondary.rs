@@ -475,3 +475,24 @@ fn issue33_item08_fileids_of_two_primary_catalogs_merged_into_one_filecat_are_cs
     let cfg = config(dir2.path(), |t| t);
     assert!(!validate_codes(&area, &cfg).contains(&"CS206".to_string()));
 }
+
+#[test]
+fn issue33_item05_a_replaced_tape_file_takes_its_diskfiles_with_it_under_catalogfiles_no() {
+    let dir = tmp();
+    let base = crate::support::copy_area("fixtures/slab-a-daily", &dir.path().join("base"));
+    let cur = crate::support::copy_area("fixtures/slab-a-daily", &dir.path().join("cur"));
+    // SAD001's tape file is written again: generation 18 gives way to 28.
+    let v = cur.join("VSAD001");
+    let text = std::fs::read_to_string(&v).unwrap();
+    let old_diskfiles = text.lines().filter(|l| l.starts_with("diskfile ") && l.contains(" gen=18 ")).count();
+    assert!(old_diskfiles > 0);
+    std::fs::write(&v, text.replace("fileid=SLABA-BAK11-DAILY gen=18", "fileid=SLABA-BAK11-DAILY gen=28")).unwrap();
+    assert_eq!(code(&run(&["seal", p(&cur), "VSAD001", "-q"])), 0);
+    let args = ["plan", p(&cur), "--config", "fixtures/slab-a-daily.toml", "--type", "full", "--baseline", p(&base)];
+    let mut args = args.to_vec();
+    args.extend(["--catalogfiles", "no", "--format", "json"]);
+    let doc = json(&run(&args));
+    let v = doc["volumes"].as_array().unwrap().iter().find(|v| v["label"] == "SAD001").cloned().unwrap();
+    assert_eq!(v["action"], "update", "{v:#}");
+    assert_eq!(v["diskfiles"]["deleted"], old_diskfiles as u64, "{v:#}");
+}
