@@ -18,5 +18,6 @@ pub use lex::{Field, LexError, Lexed, Span, lex, unescape};
 pub use record::{Rec, Schema};
 pub use summary::{ParsedSummary, parse_summary, read_summary};
 pub use volume::{
-    Ignore, MAX_COMMENT, ParsedVolume, VolumeVisitor, parse_volume, read_volume, read_volume_head, read_volume_with,
+    Ignore, MAX_COMMENT, ParsedVolume, VolumeVisitor, parse_volume, read_volume, read_volume_head,
+    read_volume_head_checked, read_volume_with,
 };

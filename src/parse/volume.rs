@@ -715,7 +715,16 @@ impl<V: VolumeVisitor> VolumeParser<'_, V> {
 /// Reads only the head of a volume file (its records before the first disk file), without
 /// checking the rest or the trailer: for reference areas, where only labels and tape
 /// files matter and reading every disk file would be wasted work.
-pub fn read_volume_head<R: std::io::BufRead>(name: &str, mut reader: R) -> io::Result<Option<VolumeHead>> {
+pub fn read_volume_head<R: std::io::BufRead>(name: &str, reader: R) -> io::Result<Option<VolumeHead>> {
+    Ok(read_volume_head_checked(name, reader)?.ok())
+}
+
+/// [`read_volume_head`], with the findings that made the head unusable: a head is
+/// returned only when its records have no error (what `validate` would report of them).
+pub fn read_volume_head_checked<R: std::io::BufRead>(
+    name: &str,
+    mut reader: R,
+) -> io::Result<Result<VolumeHead, Vec<crate::diag::Diagnostic>>> {
     use std::io::BufRead;
     let mut diags = FileDiagnostics::new(name);
     let mut visitor = Ignore;
@@ -738,5 +747,8 @@ pub fn read_volume_head<R: std::io::BufRead>(name: &str, mut reader: R) -> io::R
         p.line(no, &line, None, &mut diags);
     }
     p.finish(&mut diags);
-    Ok(p.head.take())
+    Ok(match p.head.take() {
+        Some(head) if !diags.has_errors() => Ok(head),
+        _ => Err(diags.into_vec().into_iter().filter(crate::diag::Diagnostic::is_error).collect()),
+    })
 }
