@@ -452,3 +452,33 @@ fn seal_shows_the_counts_an_entry_changes() {
     let o = run(&["seal", p(&area), "VSAD006", "--format", "json"]);
     assert_eq!(json(&o)["files"][0]["entry"], serde_json::json!({}), "sealed already: nothing changes");
 }
+
+#[test]
+fn issue32_item10_a_refused_record_sets_no_order_for_the_next() {
+    // formats/README.md §2.3: a record refused for a finding on its line takes no part in
+    // the order; the next is compared with the last one taken.
+    let dir = crate::support::tmp();
+    let area = crate::support::copy_area("fixtures/slab-a-daily", &dir.path().join("s"));
+    let full = area.join("FULL");
+    let text = std::fs::read_to_string(&full).unwrap();
+    let lines: Vec<String> = text
+        .lines()
+        .filter(|l| !l.starts_with("END "))
+        .map(|l| {
+            if l.starts_with("entry label=SAD003 ") {
+                // Damaged into another label, past the entries that follow, and a digest
+                // that is none: refused (CS008).
+                let l = l.replace("label=SAD003", "label=SAD009").replace("file=VSAD003", "file=VSAD009");
+                let at = l.find("sha256=").unwrap() + 7;
+                format!("{}{}{}", &l[..at], "z".repeat(64), &l[at + 64..])
+            } else {
+                l.to_string()
+            }
+        })
+        .collect();
+    std::fs::write(&full, crate::support::reseal((lines.join("\n") + "\n").as_bytes())).unwrap();
+    let doc = crate::support::json(&crate::support::run(&["validate", crate::support::p(&area), "--format", "json"]));
+    let found = crate::support::codes(&doc);
+    assert!(found.contains(&"CS008".to_string()), "{found:?}");
+    assert!(!found.contains(&"CS007".to_string()), "the entries after the refused one are in order: {found:?}");
+}

@@ -211,8 +211,10 @@ impl SummaryParser {
             diags.at(Code::RecordOrder, r.no, r.column(0), r.line.as_bytes(), || format!("group {id} {what}"));
             return;
         }
-        self.last_group = Some(id.clone());
+        // Only a record taken sets the order the next is compared with (formats/README.md
+        // §2.3): one damaged line is reported once, never also as the next one's disorder.
         if let (Some(catalog), true) = (catalog, r.ok) {
+            self.last_group = Some(id.clone());
             self.groups.push(Group { id, catalog, media, volcat, pool, keymanager, extra: r.extra() });
         }
     }
@@ -231,8 +233,8 @@ impl SummaryParser {
             diags.at(Code::RecordOrder, r.no, r.column(0), r.line.as_bytes(), || format!("node map of {old} {what}"));
             return;
         }
-        self.last_nodemap = Some(old);
         if let (Some(new), Some(diskfiles), Some(volumes), true) = (new, diskfiles, volumes, r.ok) {
+            self.last_nodemap = Some(old);
             self.nodemaps.push(NodeMap { old, new, diskfiles, volumes, extra: r.extra() });
         }
     }
@@ -270,7 +272,6 @@ impl SummaryParser {
                 return;
             }
         }
-        self.last_label = Some(label);
         if let (
             Some(group),
             Some(file),
@@ -282,6 +283,7 @@ impl SummaryParser {
             true,
         ) = (group, file, sha256, size, export, tapefiles, diskfiles, r.ok)
         {
+            self.last_label = Some(label);
             self.entries.push(Entry {
                 label,
                 group,
