@@ -482,3 +482,22 @@ fn issue32_item10_a_refused_record_sets_no_order_for_the_next() {
     assert!(found.contains(&"CS008".to_string()), "{found:?}");
     assert!(!found.contains(&"CS007".to_string()), "the entries after the refused one are in order: {found:?}");
 }
+
+#[test]
+fn issue32_item10_a_record_out_of_place_takes_no_part() {
+    // formats/README.md §7.1: a group refused for its place is as if absent, so the
+    // entries that name it are without a group (CS029), not silently grouped.
+    let dir = crate::support::tmp();
+    let area = crate::support::copy_area("fixtures/slab-a-daily", &dir.path().join("s"));
+    let full = area.join("FULL");
+    let text = std::fs::read_to_string(&full).unwrap();
+    let mut lines: Vec<String> = text.lines().filter(|l| !l.starts_with("END ")).map(str::to_string).collect();
+    let at = lines.iter().position(|l| l.starts_with("group id=VG_SLAB_A_BRCOM-DAILY ")).unwrap();
+    let group = lines.remove(at);
+    lines.push(group);
+    std::fs::write(&full, crate::support::reseal((lines.join("\n") + "\n").as_bytes())).unwrap();
+    let doc = crate::support::json(&crate::support::run(&["validate", crate::support::p(&area), "--format", "json"]));
+    let found = crate::support::codes(&doc);
+    assert!(found.contains(&"CS007".to_string()), "{found:?}");
+    assert!(found.contains(&"CS029".to_string()), "the moved group takes no part: {found:?}");
+}

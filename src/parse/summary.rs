@@ -132,18 +132,23 @@ impl SummaryParser {
         Some(Summary { version, export: self.export?, groups: self.groups, nodemaps: self.nodemaps, entries })
     }
 
-    /// Checks that a record of `rank` may come now.
-    fn place(&mut self, rank: u8, tag: &str, no: u64, line: &str, diags: &mut FileDiagnostics) {
+    /// Checks that a record of `rank` may come now; false when it is out of place, and then
+    /// takes no part (formats/README.md §7.1).
+    fn place(&mut self, rank: u8, tag: &str, no: u64, line: &str, diags: &mut FileDiagnostics) -> bool {
+        let mut in_place = true;
         if rank < self.rank {
             diags.at(Code::RecordOrder, no, 1, line, || {
                 format!("a {tag} record is out of place: a summary holds export, then group, nodemap and entry records, in that order")
             });
+            in_place = false;
         } else if rank > 1 && self.export_lines == 0 && self.rank < rank {
             diags.at(Code::RecordOrder, no, 1, line, || {
                 "the export record must be the first record after the header".to_string()
             });
+            in_place = false;
         }
         self.rank = self.rank.max(rank);
+        in_place
     }
 
     fn export_record(&mut self, mut r: Rec<'_>, diags: &mut FileDiagnostics) {
@@ -364,13 +369,16 @@ impl SummaryParser {
                 return;
             }
         };
-        self.place(rank, schema.tag, no, line, diags);
+        let in_place = self.place(rank, schema.tag, no, line, diags);
         if rank == 1 {
             self.export_lines += 1;
             if self.export_lines > 1 {
                 diags.at(Code::RecordOrder, no, 1, line, || "a second export record: a summary has one".to_string());
                 return;
             }
+        }
+        if !in_place {
+            return;
         }
         let Some(r) = Rec::matched(line, no, lexed, schema, diags) else {
             return;
