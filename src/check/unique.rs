@@ -42,18 +42,64 @@ fn labels_elsewhere(cx: &ImportContext<'_>, out: &mut Vec<Diagnostic>) {
 /// A volume carrying a tape file: its label, volume set and file section.
 type Carrier = (Label, Option<Label>, u16);
 
-/// The catalog a volume's tape files are kept in, where a key must be unique: with a
-/// configuration, the secondary FILECAT its group goes to (two primary catalogs sent to
-/// separate FILECATs may use the same keys); without one, or for a group it does not
-/// place, the primary catalog of its group (its VOLCAT; primary groups carry no FILECAT).
-fn catalog_of<'a>(cx: &'a ImportContext<'_>, group: &'a str) -> String {
-    let target = cx.config.and_then(|c| c.group_for(group)).and_then(|g| g.filecat.as_ref());
-    match target {
-        Some(f) => format!("FILECAT {}", f.to_ascii_uppercase()),
-        None => match cx.set.groups.iter().find(|g| g.id == group).and_then(|g| g.volcat.as_ref()) {
-            Some(v) => format!("primary catalog {v}"),
-            None => format!("group {group}"),
-        },
+/// Where a group's tape files are kept, as indexes into [`Catalogs::names`].
+#[derive(Clone, Copy)]
+struct GroupCatalogs {
+    /// Where a tape-file key must be unique: with a configuration, the secondary FILECAT
+    /// the group goes to (two primary catalogs sent to separate FILECATs may use the same
+    /// keys); without one, or for a group it does not place, the group's primary catalog
+    /// (its VOLCAT; primary groups carry no FILECAT), or the group itself.
+    scope: usize,
+    /// The secondary FILECAT, when the configuration places the group.
+    target: Option<usize>,
+    /// The primary catalog, when the summary names it.
+    primary: Option<usize>,
+}
+
+/// The catalogs of every group the current set's volumes name, worked out once per run
+/// (not once per volume); catalog names are few, so they are interned.
+struct Catalogs<'a> {
+    names: Vec<String>,
+    by_group: BTreeMap<&'a str, GroupCatalogs>,
+}
+
+impl<'a> Catalogs<'a> {
+    fn of(cx: &'a ImportContext<'_>, volumes: &BTreeMap<Label, &'a crate::staging::VolumeFacts>) -> Self {
+        let mut c = Catalogs { names: Vec::new(), by_group: BTreeMap::new() };
+        for h in volumes.values().filter_map(|v| v.head.as_deref()) {
+            let group = h.volume.group.as_str();
+            if c.by_group.contains_key(group) {
+                continue;
+            }
+            let target = cx.config.and_then(|k| k.group_for(group)).and_then(|g| g.filecat.as_ref());
+            let primary = cx.set.groups.iter().find(|g| g.id == group).and_then(|g| g.volcat.as_ref());
+            let scope = match (target, primary) {
+                (Some(f), _) => format!("FILECAT {}", f.to_ascii_uppercase()),
+                (None, Some(v)) => format!("primary catalog {v}"),
+                (None, None) => format!("group {group}"),
+            };
+            let g = GroupCatalogs {
+                scope: c.intern(scope),
+                target: target.map(|f| c.intern(f.to_ascii_uppercase())),
+                primary: primary.map(|v| c.intern(v.to_ascii_uppercase())),
+            };
+            c.by_group.insert(group, g);
+        }
+        c
+    }
+
+    fn intern(&mut self, name: String) -> usize {
+        match self.names.iter().position(|n| *n == name) {
+            Some(i) => i,
+            None => {
+                self.names.push(name);
+                self.names.len() - 1
+            }
+        }
+    }
+
+    fn group(&self, id: &str) -> Option<GroupCatalogs> {
+        self.by_group.get(id).copied()
     }
 }
 
@@ -61,24 +107,18 @@ fn catalog_of<'a>(cx: &'a ImportContext<'_>, group: &'a str) -> String {
 fn duplicate_tapefiles(cx: &ImportContext<'_>, out: &mut Vec<Diagnostic>) {
     // One (catalog, key, carrier) triple per tape file, sorted by catalog, key, label: a
     // flat vector, as every volume of a large area has a tape file (a map of lists cost
-    // 390 bytes each). Catalogs are few: interned as indexes.
-    let mut catalogs: Vec<String> = Vec::new();
+    // 390 bytes each).
+    let volumes = cx.volumes();
+    let catalogs = Catalogs::of(cx, &volumes);
     let mut carried: Vec<(usize, &TapeFileKey, Carrier)> = Vec::new();
-    for v in cx.volumes().values() {
+    for v in volumes.values() {
         // A damaged file, or one holding another volume, is reported already; its tape
         // files would only repeat that.
         let Some(h) = &v.head else { continue };
         if v.has_errors || h.volume.label != v.label {
             continue;
         }
-        let catalog = catalog_of(cx, &h.volume.group);
-        let c = match catalogs.iter().position(|x| *x == catalog) {
-            Some(i) => i,
-            None => {
-                catalogs.push(catalog);
-                catalogs.len() - 1
-            }
-        };
+        let Some(c) = catalogs.group(&h.volume.group).map(|g| g.scope) else { continue };
         let volset = h.tapevolume.as_ref().map(|t| t.volset);
         carried.extend(h.tapefiles.iter().map(|t| (c, &t.key, (v.label, volset, t.section))));
     }
@@ -117,23 +157,15 @@ fn duplicate_tapefiles(cx: &ImportContext<'_>, out: &mut Vec<Diagnostic>) {
 /// and the expiration of one catalog's acts on the other's.
 fn merged_fileids(cx: &ImportContext<'_>, out: &mut Vec<Diagnostic>) {
     let Some(config) = cx.config else { return };
-    let primary_of = |group: &str| cx.set.groups.iter().find(|g| g.id == group).and_then(|g| g.volcat.clone());
-    // Catalog names are few: interned, so that a tape file costs a few words.
-    let mut names: Vec<String> = Vec::new();
-    let mut intern = |name: String| match names.iter().position(|n| *n == name) {
-        Some(i) => i,
-        None => {
-            names.push(name);
-            names.len() - 1
-        }
-    };
+    let volumes = cx.volumes();
+    let catalogs = Catalogs::of(cx, &volumes);
     // (target FILECAT, FILEID, primary catalog, label): one per tape file of a placed group.
     let mut uses: Vec<(usize, &str, usize, Label)> = Vec::new();
-    for v in cx.volumes().values() {
+    for v in volumes.values() {
         let Some(h) = &v.head else { continue };
-        let Some(target) = config.group_for(&h.volume.group).and_then(|g| g.filecat.as_ref()) else { continue };
-        let Some(primary) = primary_of(&h.volume.group) else { continue };
-        let (t, p) = (intern(target.to_ascii_uppercase()), intern(primary.to_ascii_uppercase()));
+        let Some(GroupCatalogs { target: Some(t), primary: Some(p), .. }) = catalogs.group(&h.volume.group) else {
+            continue;
+        };
         uses.extend(h.tapefiles.iter().map(|tf| (t, tf.key.fileid.as_str(), p, v.label)));
     }
     uses.sort_unstable();
@@ -141,6 +173,7 @@ fn merged_fileids(cx: &ImportContext<'_>, out: &mut Vec<Diagnostic>) {
     let mut merged: Vec<String> = Vec::new();
     let mut first: Option<String> = None;
     for run in uses.chunk_by(|a, b| a.0 == b.0 && a.1 == b.1).filter(|r| r.len() >= 2) {
+        let names = &catalogs.names;
         let sides: Vec<String> = run.iter().map(|u| format!("{} on {}", names[u.2], u.3)).collect();
         first.get_or_insert_with(|| format!("{} into {}: {}", run[0].1, names[run[0].0], sides.join(", ")));
         merged.push(run[0].1.to_string());

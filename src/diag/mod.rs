@@ -196,8 +196,7 @@ impl FileDiagnostics {
         hint: Option<String>,
         severity: Option<Severity>,
     ) {
-        let shown = self.items.iter().filter(|d| d.code == code).count();
-        if shown < self.whole {
+        if self.is_whole(code) {
             let mut d = Diagnostic::new(code, Some(self.file.clone()), message()).at(line, column, source.as_ref());
             if let Some(h) = hint {
                 d.hint = h;
@@ -207,34 +206,35 @@ impl FileDiagnostics {
             }
             self.items.push(d);
         } else {
-            let o = self.overflow.entry(code).or_default();
-            o.count += 1;
-            if o.severity.is_none() {
-                o.severity = severity;
-            }
-            if o.examples.len() < example_limit() {
-                o.examples.push(format!("{line}:{column}"));
-            }
+            self.count_over(code, 1, severity, Some((line, column)));
         }
     }
 
     /// Records a finding made elsewhere, rolled up like the others once its code has
     /// [`FULL_REPORTS_PER_CODE`] (its place, if any, becomes the example).
     pub fn push(&mut self, d: Diagnostic) {
-        let shown = self.items.iter().filter(|x| x.code == d.code).count();
-        if shown < self.whole {
+        if self.is_whole(d.code) {
             self.items.push(d);
-            return;
+        } else {
+            let place = d.line.map(|line| (line, d.column.unwrap_or(1)));
+            self.count_over(d.code, d.count.unwrap_or(1).max(1), Some(d.severity), place);
         }
-        let o = self.overflow.entry(d.code).or_default();
-        o.count += d.count.unwrap_or(1).max(1);
+    }
+
+    /// True while findings of `code` are still kept whole.
+    fn is_whole(&self, code: Code) -> bool {
+        self.items.iter().filter(|d| d.code == code).count() < self.whole
+    }
+
+    /// Counts `n` findings of `code` past those kept whole, with a place as an example.
+    fn count_over(&mut self, code: Code, n: u64, severity: Option<Severity>, place: Option<(u64, u64)>) {
+        let o = self.overflow.entry(code).or_default();
+        o.count += n;
         if o.severity.is_none() {
-            o.severity = Some(d.severity);
+            o.severity = severity;
         }
-        if o.examples.len() < example_limit()
-            && let Some(line) = d.line
-        {
-            o.examples.push(format!("{line}:{}", d.column.unwrap_or(1)));
+        if let Some((line, column)) = place.filter(|_| o.examples.len() < example_limit()) {
+            o.examples.push(format!("{line}:{column}"));
         }
     }
 

@@ -191,8 +191,7 @@ pub fn images_for(
     staging: &Path,
     area: &dyn Source,
     options: &ImageOptions,
-    config: Option<&Path>,
+    config: Option<(&LoadedConfig, &Path)>,
 ) -> Result<Option<ImagesReport>, Failure> {
-    let loaded = self::config(config)?;
-    check_for(&staging.display().to_string(), area, options, loaded.as_ref(), config)
+    check_for(&staging.display().to_string(), area, options, config.map(|c| c.0), config.map(|c| c.1))
 }

@@ -56,7 +56,10 @@ pub fn run(args: Args, styles: &Styles) -> CmdResult {
             Some(b) => Some(areas::read(b, Some("--baseline"), args.wait.get())?),
             None => None,
         };
-        let images = crate::cmd_images::images_for(&args.staging, &area, &args.images, args.config.as_deref())?;
+        // Read once: its [images] table for the image check, [store] for R24.
+        let loaded = args.config.as_deref().map(areas::config).transpose()?;
+        let config = loaded.as_ref().zip(args.config.as_deref());
+        let images = crate::cmd_images::images_for(&args.staging, &area, &args.images, config)?;
         let total: u64 = area.entries().iter().map(|e| e.size).sum();
         let bar = styles.progress(total, "status", args.output.quiet);
         let tick = |n: u64| bar.inc(n);
@@ -67,9 +70,8 @@ pub fn run(args: Args, styles: &Styles) -> CmdResult {
             catstage::images::integrate::add_to_status(&mut s, r);
         }
         // R24: a role switch needs restores, which a de-activated store rejects.
-        if let Some(path) = &args.config {
-            let loaded = areas::config(path)?;
-            s.add_findings(catstage::check::import::operations(&loaded.config, true));
+        if let Some(c) = &loaded {
+            s.add_findings(catstage::check::import::operations(&c.config, true));
         }
         Ok(s)
     })();
