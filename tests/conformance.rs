@@ -13,19 +13,25 @@ use std::path::{Path, PathBuf};
 
 type Files = BTreeMap<String, Vec<u8>>;
 
-/// A case's verdict: accepted, or refused with this code against this file (`-`: the
-/// package itself).
+/// A case's verdict: accepted, or refused with every one of these codes against these
+/// files (`-`: the package itself).
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Verdict {
     Accept,
-    Refuse(String, String),
+    Refuse(Vec<(String, String)>),
 }
 
 impl Verdict {
     fn text(&self) -> String {
         match self {
             Verdict::Accept => "accept\n".to_string(),
-            Verdict::Refuse(file, code) => format!("refuse\n{file} {code}\n"),
+            Verdict::Refuse(errors) => {
+                let mut out = "refuse\n".to_string();
+                for (file, code) in errors {
+                    out.push_str(&format!("{file} {code}\n"));
+                }
+                out
+            }
         }
     }
 
@@ -34,8 +40,14 @@ impl Verdict {
         match lines.next() {
             Some("accept") => Verdict::Accept,
             Some("refuse") => {
-                let (file, code) = lines.next().unwrap().split_once(' ').unwrap();
-                Verdict::Refuse(file.to_string(), code.to_string())
+                let errors: Vec<(String, String)> = lines
+                    .map(|l| {
+                        let (file, code) = l.split_once(' ').unwrap();
+                        (file.to_string(), code.to_string())
+                    })
+                    .collect();
+                assert!(!errors.is_empty(), "a refusal names at least one file and code");
+                Verdict::Refuse(errors)
             }
             other => panic!("an expected file starts with accept or refuse, not {other:?}"),
         }
@@ -43,7 +55,12 @@ impl Verdict {
 }
 
 fn refuse(file: &str, code: &str) -> Verdict {
-    Verdict::Refuse(file.to_string(), code.to_string())
+    refuse_all(&[(file, code)])
+}
+
+/// Refused with every one of `errors`: a reader that stops at the first misses the others.
+fn refuse_all(errors: &[(&str, &str)]) -> Verdict {
+    Verdict::Refuse(errors.iter().map(|(f, c)| (f.to_string(), c.to_string())).collect())
 }
 
 fn kit() -> PathBuf {
@@ -225,7 +242,48 @@ fn staging_decisions() -> Vec<(&'static str, Files, Verdict)> {
             }),
             refuse("FULL", "CS008"),
         ),
+        // formats/README.md §2.5: every refused value of a record is reported, not only the
+        // first.
+        (
+            "two-values-refused-on-one-line",
+            area(|a| {
+                edit_sealed(a, v1, 2, " status=ACTIVE ", " status=\"ACTIVE\" ");
+                edit_sealed(a, v1, 2, " size=18000000000 ", " size=18e9 ");
+            }),
+            refuse_all(&[(v1, "CS011"), (v1, "CS008")]),
+        ),
+        // §2.5: every key missing and every key repeated; the values of such a record are
+        // not decoded.
+        (
+            "key-missing-and-key-repeated",
+            area(|a| {
+                edit_sealed(a, v1, 2, " status=ACTIVE ", " ");
+                edit_sealed(a, v1, 2, " owner=SUPER.BACKUP ", " owner=SUPER.BACKUP owner=SUPER.OTHER ");
+            }),
+            refuse_all(&[(v1, "CS009"), (v1, "CS010")]),
+        ),
+        // §7 item 5: a volume file that is not the one its entry lists is that finding
+        // (CS023); its other facts are not compared with the entry (no CS030 needed).
+        (
+            "damaged-file-with-another-unload-time",
+            area(|a| unsealed(a, v1, "unloaded=2021-12-30T22:37:56-05:00", "unloaded=2021-12-30T22:37:57-05:00")),
+            refuse_all(&[(v1, "CS023"), (v1, "CS004")]),
+        ),
+        // volume.md §5: a volume file with an error takes no part in the tape-file rule
+        // (no CS203 needed; its damage is the report).
+        (
+            "damaged-file-with-a-tape-file-key-of-another",
+            area(|a| unsealed(a, "VSAD002", "section=2", "section=1")),
+            refuse_all(&[("VSAD002", "CS023"), ("VSAD002", "CS004")]),
+        ),
     ]
+}
+
+/// `file` with `from` replaced by `to` and nothing sealed again: the END line and the
+/// entry describe the file as it was.
+fn unsealed(a: &mut Files, file: &str, from: &str, to: &str) {
+    let text = String::from_utf8(a[file].clone()).unwrap();
+    a.insert(file.into(), rep(&text, from, to).into_bytes());
 }
 
 /// The code a fixture under `fixtures/err/` is about, from its name (`0004_…`: CS004).
@@ -455,7 +513,7 @@ fn package_cases(dir: &Path) -> Vec<PackageCase> {
                 let i = at(v, "VSAD001");
                 v[i].data.push(b'x');
             }),
-            refuse("-", "CS416"),
+            refuse("VSAD001", "CS416"),
         ),
         case(
             "member-changed",
@@ -474,7 +532,11 @@ fn package_cases(dir: &Path) -> Vec<PackageCase> {
             }),
             refuse("catstage-manifest", "CS412"),
         ),
-        case("signature-of-4097-bytes", edited(signed, |v| v[1].data = vec![b'x'; 4097]), refuse("-", "CS419")),
+        case(
+            "signature-of-4097-bytes",
+            edited(signed, |v| v[1].data = vec![b'x'; 4097]),
+            refuse("catstage-signature", "CS419"),
+        ),
         PackageCase {
             name: "signature-damaged",
             bytes: edited(signed, |v| {
@@ -602,8 +664,9 @@ fn agrees(status: i32, doc: &serde_json::Value, verdict: &Verdict, package_name:
     match verdict {
         Verdict::Accept if status == 0 && errors.is_empty() => Ok(()),
         // Refused as damage (1), or as not being a staging area at all (2).
-        Verdict::Refuse(file, code)
-            if (status == 1 || status == 2) && errors.iter().any(|(f, c)| f == file && c == code) =>
+        Verdict::Refuse(want)
+            if (status == 1 || status == 2)
+                && want.iter().all(|(file, code)| errors.iter().any(|(f, c)| f == file && c == code)) =>
         {
             Ok(())
         }

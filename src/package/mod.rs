@@ -58,12 +58,20 @@ pub(crate) struct Refusal {
     pub code: Code,
     /// What is wrong.
     pub message: String,
+    /// The member it is blamed on, when its header was read (formats/package.md §2.4);
+    /// otherwise the package as a whole.
+    pub member: Option<String>,
 }
 
 impl Refusal {
-    /// A refusal as an `io::Error`.
+    /// A refusal of the package as a whole, as an `io::Error`.
     pub fn io(code: Code, message: impl Into<String>) -> std::io::Error {
-        std::io::Error::other(Refusal { code, message: message.into() })
+        std::io::Error::other(Refusal { code, message: message.into(), member: None })
+    }
+
+    /// A refusal blamed on `member`, whose header was read, as an `io::Error`.
+    pub fn about(code: Code, member: &str, message: impl Into<String>) -> std::io::Error {
+        std::io::Error::other(Refusal { code, message: message.into(), member: Some(member.to_string()) })
     }
 
     /// The refusal inside `e`, if `e` carries one.

@@ -157,7 +157,10 @@ pub fn scan(
         Ok(()) => s.stopped,
         Err(e) => match Refusal::of(&e) {
             Some(r) => {
-                s.package_level(r.code, r.message.clone());
+                match &r.member {
+                    Some(member) => s.about(r.code, member, r.message.clone()),
+                    None => s.package_level(r.code, r.message.clone()),
+                }
                 true
             }
             None => return Err(e),
@@ -296,8 +299,9 @@ impl Scanner<'_> {
             self.about(*code, name, message);
         }
         if h.size > self.opts.caps.per_file {
-            return Err(Refusal::io(
+            return Err(Refusal::about(
                 Code::SizeLimitExceeded,
+                name,
                 format!(
                     "member {name:?} is {} bytes, more than the {} allowed (--max-file-size)",
                     h.size, self.opts.caps.per_file
@@ -331,8 +335,9 @@ impl Scanner<'_> {
                 return Ok(self.stop(Code::ManifestMissing, name, message));
             }
             if h.size > MAX_MANIFEST {
-                return Err(Refusal::io(
+                return Err(Refusal::about(
                     Code::SizeLimitExceeded,
+                    name,
                     format!("the manifest is {} bytes, more than the {MAX_MANIFEST} a manifest may have", h.size),
                 ));
             }
@@ -340,8 +345,9 @@ impl Scanner<'_> {
         }
         if name == SIGNATURE_NAME {
             if h.size > MAX_SIGNATURE {
-                return Err(Refusal::io(
+                return Err(Refusal::about(
                     Code::SizeLimitExceeded,
+                    name,
                     format!(
                         "the signature member is {} bytes, more than the {MAX_SIGNATURE} a signature may have",
                         h.size
@@ -373,8 +379,9 @@ impl Scanner<'_> {
             Some(rec) => rec.clone(),
         };
         if h.size > rec.facts.size {
-            return Err(Refusal::io(
+            return Err(Refusal::about(
                 Code::MemberSizeMismatch,
+                name,
                 format!(
                     "{name} is {} bytes, larger than the {} the manifest says; refused before reading it",
                     h.size, rec.facts.size
