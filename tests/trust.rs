@@ -311,6 +311,33 @@ fn images_refuses_a_summary_header_validate_refuses() {
     assert!(codes(&json(&o)).contains(&"CS002".to_string()), "{}", stdout(&o));
 }
 
+/// Issue 32, item 9: `images` read a well-sealed summary on a lean path of its own, which
+/// knew nothing of the summary's rules; the one summary reader refuses what it refuses.
+#[test]
+fn issue32_item9_images_reports_a_sealed_summary_validate_refuses() {
+    let dir = tmp();
+    let d = dir.path();
+    let area = d.join("A");
+    let paths = d.join("img");
+    let o = run(&["generate", "-o", p(&area), "--volumes", "30", "--seed", "5", "--images", p(&paths), "-q"]);
+    assert_eq!(code(&o), 0, "{}", crate::support::stderr(&o));
+    // Entries out of their order (the first two swapped): well framed, but not what the
+    // format allows.
+    let bytes = std::fs::read(area.join("FULL")).unwrap();
+    let text = String::from_utf8(crate::support::content(&bytes).to_vec()).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let first = lines.iter().position(|l| l.starts_with("entry ")).unwrap();
+    lines.swap(first, first + 1);
+    let text = lines.join("\n") + "\n";
+    std::fs::write(area.join("FULL"), crate::support::reseal(text.as_bytes())).unwrap();
+    let v = run(&["validate", p(&area), "--format", "json"]);
+    assert_eq!(code(&v), 1);
+    assert!(codes(&json(&v)).contains(&"CS007".to_string()), "{}", stdout(&v));
+    let o = run(&["images", p(&area), "--path", p(&paths.join("path1")), "--format", "json"]);
+    assert_eq!(code(&o), 1, "{}", stdout(&o));
+    assert!(codes(&json(&o)).contains(&"CS007".to_string()), "{}", stdout(&o));
+}
+
 #[test]
 fn pre_import_checks_without_their_input_are_not_checked() {
     // A configuration without ssl, mediadefs_* and local_catalogs, and no --labels.

@@ -2,17 +2,15 @@
 //! tape file counts (from the summaries) and, for each volume, the few facts of its
 //! volume record that say whether it holds data and when it was last written.
 //!
-//! This is the one place where `images` reads a staging area. It reads far less than
-//! `validate`: a summary whose `END` trailer verifies and whose lines lex cleanly is
-//! read on a lean path that keeps a few bytes per entry (a staging area of 100,000
-//! volumes fits in a few MiB); any other summary goes through the full parser, whose
-//! findings are reported. Of each volume file only the lines before its first tape file
-//! are read. Integrity of the volume files is `validate`'s job.
+//! This is the one place where `images` reads a staging area. The summaries are read by
+//! the one summary reader and their findings reported, as `validate` reports them; of
+//! each volume file only its head is read, by the one volume-head reader, and a head
+//! `validate` finds errors in is unreadable here too. The integrity of the rest of the
+//! volume files (their disk files, their trailers) is `validate`'s job.
 
-use crate::diag::{Code, Diagnostic, FileDiagnostics};
-use crate::model::{ExportType, Label, TapeVolumeStatus, Timestamp, VolumeStatus, parse_uint};
-use crate::parse::{FileKind, Lexed, LineHandler, frame, lex, parse_header, read_summary, unescape};
-use crate::staging::{EntryKind, Source};
+use crate::diag::{Code, Diagnostic};
+use crate::model::{ExportType, Label, TapeVolumeStatus, Timestamp, VolumeStatus};
+use crate::staging::{EntryKind, Source, read_summaries};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io;
@@ -56,15 +54,6 @@ pub struct Catalog {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// What was read of one summary.
-#[derive(Debug, Default)]
-struct SummaryFacts {
-    id: Option<String>,
-    base: Option<String>,
-    /// Label, group index, tape files.
-    entries: Vec<(Label, u32, u64)>,
-}
-
 /// Interns group ids, so that a volume costs four bytes for its group.
 #[derive(Default)]
 struct Groups {
@@ -84,107 +73,14 @@ impl Groups {
     }
 }
 
-/// The lean path: the fields the check needs, or `damaged` at the first surprise.
-struct LeanSummary<'g> {
-    facts: SummaryFacts,
-    groups: &'g mut Groups,
-    lexed: Lexed,
-    damaged: bool,
-}
-
-fn value<'a>(line: &'a str, lexed: &Lexed, key: &str) -> Option<std::borrow::Cow<'a, str>> {
-    let f = lexed.fields.iter().find(|f| f.key.of(line) == key)?;
-    let raw = f.value.of(line);
-    Some(if f.escaped { std::borrow::Cow::Owned(unescape(raw)) } else { std::borrow::Cow::Borrowed(raw) })
-}
-
-impl LineHandler for LeanSummary<'_> {
-    fn line(&mut self, number: u64, line: &[u8], text: Option<&str>, _: &mut FileDiagnostics) {
-        if self.damaged {
-            return;
-        }
-        let Some(text) = text.or_else(|| std::str::from_utf8(line).ok()) else {
-            self.damaged = true;
-            return;
-        };
-        if number == 1 {
-            // The one header parser: anything it does not accept cleanly goes to the full
-            // parser, whose findings are reported.
-            self.damaged = !matches!(parse_header(line, FileKind::Summary), Ok((_, None)));
-            return;
-        }
-        if !matches!(lex(text, &mut self.lexed), Ok(None)) {
-            self.damaged = true;
-            return;
-        }
-        match self.lexed.tag.of(text) {
-            "export" => {
-                self.facts.id = value(text, &self.lexed, "id").map(|v| v.into_owned());
-                self.facts.base = value(text, &self.lexed, "base").map(|v| v.into_owned());
-            }
-            "entry" => {
-                let label = value(text, &self.lexed, "label").and_then(|l| Label::parse(&l).ok());
-                let group = value(text, &self.lexed, "group");
-                let tapefiles = value(text, &self.lexed, "tapefiles").and_then(|t| parse_uint(&t, 0, u64::MAX).ok());
-                match (label, group, tapefiles) {
-                    (Some(l), Some(g), Some(t)) => {
-                        let g = self.groups.intern(&g);
-                        self.facts.entries.push((l, g, t));
-                    }
-                    _ => self.damaged = true,
-                }
-            }
-            _ => {}
-        }
-    }
-}
-
-/// Reads one summary: the lean path, or the full parser and its findings.
-fn read_one(
-    src: &dyn Source,
-    name: &str,
-    kind: ExportType,
-    groups: &mut Groups,
-) -> io::Result<(Option<SummaryFacts>, Vec<Diagnostic>)> {
-    let mut diags = FileDiagnostics::new(name);
-    let mut lean = LeanSummary { facts: SummaryFacts::default(), groups, lexed: Lexed::default(), damaged: false };
-    let framed = frame(src.open(name)?, &mut lean, &mut diags)?;
-    if !lean.damaged && framed.trailer_ok && diags.is_empty() && lean.facts.id.is_some() {
-        return Ok((Some(lean.facts), Vec::new()));
-    }
-    let groups = lean.groups;
-    let parsed = read_summary(name, src.open(name)?, Some(kind))?;
-    let facts = parsed.summary.map(|s| SummaryFacts {
-        id: Some(s.export.id),
-        base: s.export.base,
-        entries: s.entries.iter().map(|e| (e.label, groups.intern(&e.group), e.tapefiles)).collect(),
-    });
-    Ok((facts, parsed.diagnostics))
-}
-
 /// Reads the current set of `src` and the facts of its volume records, in parallel.
 pub fn read_catalog(src: &dyn Source) -> io::Result<Catalog> {
+    // The one summary reader and the one current-set rule: a summary `validate` finds
+    // errors in is reported here with the same findings.
+    let summaries = read_summaries(src)?;
+    let mut diagnostics = summaries.diagnostics;
     let mut groups = Groups::default();
-    let mut diagnostics = Vec::new();
-    let (mut full, mut update) = (None, None);
-    let mut files = BTreeSet::new();
-    for e in src.entries() {
-        match e.kind {
-            EntryKind::Summary(kind) => {
-                let (facts, d) = read_one(src, &e.name, kind, &mut groups)?;
-                diagnostics.extend(d);
-                match kind {
-                    ExportType::Full => full = facts,
-                    ExportType::Update => update = facts,
-                }
-            }
-            EntryKind::Volume(label) => {
-                files.insert(label);
-            }
-            _ => {}
-        }
-    }
-    let Some(full) = full else {
+    if summaries.full.is_none() {
         if !src.entries().iter().any(|e| e.kind == EntryKind::Summary(ExportType::Full)) {
             diagnostics.push(Diagnostic::new(
                 Code::MissingSummary,
@@ -193,15 +89,24 @@ pub fn read_catalog(src: &dyn Source) -> io::Result<Catalog> {
             ));
         }
         return Ok(Catalog { has_current_set: false, volumes: Vec::new(), groups: groups.ids, diagnostics });
-    };
-    // The current set, by the one rule (formats/README.md §7).
-    let full_id = full.id.clone().unwrap_or_default();
-    let update = update.filter(|u| crate::model::builds_on(u.base.as_deref(), &full_id));
-    let pairs = |s: SummaryFacts| s.entries.into_iter().map(|(l, g, t)| (l, (g, t)));
-    let set: Vec<(Label, (u32, u64))> = crate::model::overlay(pairs(full), update.map(pairs)).into_iter().collect();
+    }
+    let files: BTreeSet<Label> = src
+        .entries()
+        .iter()
+        .filter_map(|e| match e.kind {
+            EntryKind::Volume(label) => Some(label),
+            _ => None,
+        })
+        .collect();
+    let set: Vec<(Label, u32, u64)> = summaries
+        .set
+        .entries
+        .iter()
+        .map(|(label, w)| (*label, groups.intern(&w.entry.group), w.entry.tapefiles))
+        .collect();
     let volumes = set
         .par_iter()
-        .map(|&(label, (group, tapefiles))| {
+        .map(|&(label, group, tapefiles)| {
             let head = if files.contains(&label) {
                 read_head(src, &label)?
             } else {
