@@ -62,16 +62,10 @@ impl SummaryMembers {
         SummaryMembers { keep, ..Self::default() }
     }
 
-    /// The export record of a kept summary: its first two lines read as a summary of
-    /// their own (a header and an export record need nothing else to be read).
+    /// The export record of a kept summary, read from its first two lines by the summary
+    /// parser.
     fn export_of(kind: ExportType, bytes: &Option<Vec<u8>>) -> Option<crate::model::SummaryExport> {
-        let b = bytes.as_ref()?;
-        let mut lines = b.split_inclusive(|&c| c == b'\n');
-        let head: Vec<u8> = lines.by_ref().take(2).flatten().copied().collect();
-        let digest = crate::package::manifest::PackageId::of(&head).to_hex();
-        let mut doc = head;
-        doc.extend_from_slice(format!("END lines=2 sha256={digest}\n").as_bytes());
-        parse_summary(kind.as_str(), &doc, Some(kind)).summary.map(|s| s.export)
+        crate::parse::summary_export(bytes.as_ref()?, Some(kind))
     }
 
     /// [`SummaryMembers::contradictions`] as `CS412` findings against the manifest.

@@ -16,7 +16,7 @@ pub use frame::{Framed, LineHandler, MAX_LINE, frame, frame_with, read_some};
 pub use header::{FileKind, LineError, Trailer, parse_header, parse_trailer};
 pub use lex::{Field, LexError, Lexed, Span, lex, unescape};
 pub use record::{Rec, Schema};
-pub use summary::{ParsedSummary, parse_summary, read_summary};
+pub use summary::{ParsedSummary, parse_summary, read_summary, summary_export};
 pub use volume::{
     Ignore, MAX_COMMENT, ParsedVolume, VolumeVisitor, parse_volume, read_volume, read_volume_head,
     read_volume_head_checked, read_volume_with,

@@ -80,6 +80,24 @@ pub fn parse_summary(name: &str, bytes: &[u8], expected: Option<ExportType>) -> 
     }
 }
 
+/// The `export` record of a summary's first two lines (`head`: the header line and the
+/// export record, each with its LF), read by the summary parser itself, as it reads them
+/// in a whole summary; `None` when either is refused. For a reader that keeps only the
+/// head of a summary (a package scan without a destination): what the rest of the file
+/// says is checked elsewhere, its trailer above all.
+pub fn summary_export(head: &[u8], expected: Option<ExportType>) -> Option<SummaryExport> {
+    let mut diags = FileDiagnostics::new(expected.map_or("summary", |k| k.as_str()));
+    let mut p = SummaryParser::new(expected);
+    for (i, line) in head.split_inclusive(|&c| c == b'\n').take(2).enumerate() {
+        let line = line.strip_suffix(b"\n")?;
+        p.line(i as u64 + 1, line, None, &mut diags);
+    }
+    // A finding of form alone refuses nothing (formats/README.md §7.1): the record read
+    // is the answer, as in a whole summary.
+    p.version?;
+    p.export
+}
+
 struct SummaryParser {
     expected: Option<ExportType>,
     lexed: Lexed,
@@ -388,6 +406,35 @@ impl SummaryParser {
             2 => self.group_record(r, diags),
             3 => self.nodemap_record(r, diags),
             _ => self.entry_record(r, diags),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summary_export_reads_the_head_as_the_whole_summary_reads_it() {
+        let whole = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/slab-a-daily/FULL")).unwrap();
+        let want = parse_summary("FULL", &whole, Some(ExportType::Full)).summary.unwrap().export;
+        assert_eq!(summary_export(&whole, Some(ExportType::Full)), Some(want.clone()));
+        // Two lines are enough; a finding of form alone refuses nothing.
+        let head: Vec<u8> = whole.split_inclusive(|&c| c == b'\n').take(2).flatten().copied().collect();
+        assert_eq!(summary_export(&head, Some(ExportType::Full)).as_ref(), Some(&want));
+        let text = String::from_utf8(head.clone()).unwrap();
+        let quoted = text.replacen(" type=FULL", " type=\"FULL\"", 1);
+        assert_ne!(quoted, text);
+        assert_eq!(summary_export(quoted.as_bytes(), Some(ExportType::Full)).as_ref(), Some(&want));
+        // A refused header or export record, a wrong kind, a cut line: nothing.
+        for bad in [
+            text.replacen("SUMMARY 1.0", "SUMMARY 1.01", 1),
+            text.replacen(" type=FULL", " type=UPDATE", 1),
+            text.replacen(" store=", " store=\"\" x=", 1),
+            text.trim_end().to_string(),
+            String::new(),
+        ] {
+            assert_eq!(summary_export(bad.as_bytes(), Some(ExportType::Full)), None, "{bad:?}");
         }
     }
 }
