@@ -368,25 +368,25 @@ pub fn seal(dir: &Path, files: &[String], wait: Wait) -> Result<Sealed, SealErro
                 && let Ok(i) = s.entries.binary_search_by(|e| e.label.cmp(label))
             {
                 let e = &mut s.entries[i];
+                let mut fresh = crate::model::Entry::of_volume(crate::model::VolumeFileFacts {
+                    head,
+                    sha256: new,
+                    size,
+                    tapefiles: parsed.tapefiles,
+                    diskfiles: parsed.diskfiles,
+                });
+                let time = |t: Option<crate::model::Timestamp>| t.map_or("-".into(), |t| t.to_string());
                 let fields = [
-                    ("diskfiles", e.diskfiles.to_string(), parsed.diskfiles.to_string()),
-                    ("tapefiles", e.tapefiles.to_string(), parsed.tapefiles.to_string()),
-                    ("group", e.group.clone(), head.volume.group.clone()),
-                    ("export", e.export.clone(), head.export.id.clone()),
-                    (
-                        "unloaded",
-                        e.unloaded.map_or("-".into(), |t| t.to_string()),
-                        head.volume.unloaded.map_or("-".into(), |t| t.to_string()),
-                    ),
+                    ("diskfiles", e.diskfiles.to_string(), fresh.diskfiles.to_string()),
+                    ("tapefiles", e.tapefiles.to_string(), fresh.tapefiles.to_string()),
+                    ("group", e.group.clone(), fresh.group.clone()),
+                    ("export", e.export.clone(), fresh.export.clone()),
+                    ("unloaded", time(e.unloaded), time(fresh.unloaded)),
                 ];
                 entry_changes = fields.into_iter().filter(|(_, o, n)| o != n).collect();
-                e.sha256 = new;
-                e.size = size;
-                e.group = head.volume.group.clone();
-                e.export = head.export.id.clone();
-                e.unloaded = head.volume.unloaded;
-                e.tapefiles = parsed.tapefiles;
-                e.diskfiles = parsed.diskfiles;
+                // Keys a later minor version added stay as the entry had them.
+                fresh.extra = std::mem::take(&mut e.extra);
+                *e = fresh;
                 break;
             }
         }

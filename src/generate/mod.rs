@@ -118,18 +118,13 @@ pub(crate) fn write_volume_file(
 
 /// The summary entry of a volume file just written.
 pub(crate) fn entry_for(head: &VolumeHead, w: &WrittenVolume) -> Entry {
-    Entry {
-        label: head.volume.label,
-        group: head.volume.group.clone(),
-        file: head.volume.label.file_name(),
+    Entry::of_volume(crate::model::VolumeFileFacts {
+        head,
         sha256: w.sealed.sha256,
         size: w.sealed.size,
-        export: head.export.id.clone(),
-        unloaded: head.volume.unloaded,
         tapefiles: w.tapefiles,
         diskfiles: w.diskfiles,
-        extra: Default::default(),
-    }
+    })
 }
 
 /// Writes a summary file into the new tree.

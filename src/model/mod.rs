@@ -11,7 +11,7 @@ mod volume;
 
 pub use age::{Direction, ExportAge, ExportMark};
 pub use current::{CurrentSet, WinningEntry, builds_on, overlay};
-pub use summary::{Entry, Group, NodeMap, Summary, SummaryExport};
+pub use summary::{Entry, Group, NodeMap, Summary, SummaryExport, VolumeFileFacts};
 pub use time::Timestamp;
 pub use values::{
     CatalogType, DiskFileType, EntryStatus, ExportType, Label, LabelType, Node, Sha256Digest, TapeFileMode,

@@ -109,3 +109,39 @@ pub struct Entry {
     /// Unknown keys.
     pub extra: Extra,
 }
+
+/// What a volume file says of itself that its summary entry records: its head, its
+/// digest and size, and its record counts.
+#[derive(Clone, Copy, Debug)]
+pub struct VolumeFileFacts<'a> {
+    /// The volume file's head.
+    pub head: &'a super::VolumeHead,
+    /// SHA-256 of the whole file.
+    pub sha256: Sha256Digest,
+    /// Its size in bytes.
+    pub size: u64,
+    /// Its `tapefile` records.
+    pub tapefiles: u64,
+    /// Its `diskfile` records.
+    pub diskfiles: u64,
+}
+
+impl Entry {
+    /// The one way a summary entry is made from a volume file (formats/summary.md): every
+    /// writer that lists a volume file (`generate`, `sync`, `seal`) makes its entry here.
+    pub fn of_volume(v: VolumeFileFacts<'_>) -> Entry {
+        let h = v.head;
+        Entry {
+            label: h.volume.label,
+            group: h.volume.group.clone(),
+            file: h.volume.label.file_name(),
+            sha256: v.sha256,
+            size: v.size,
+            export: h.export.id.clone(),
+            unloaded: h.volume.unloaded,
+            tapefiles: v.tapefiles,
+            diskfiles: v.diskfiles,
+            extra: Extra::default(),
+        }
+    }
+}
