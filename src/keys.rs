@@ -112,6 +112,16 @@ impl KeysReport {
     }
 }
 
+/// The JSON document of `catstage keys` (schema `catstage.keys/1`).
+#[derive(Serialize)]
+pub struct KeysJson<'a> {
+    schema: &'static str,
+    key_managers: &'a [KeyManagerUse],
+    missing: Vec<&'a str>,
+    unread: &'a [Label],
+    diagnostics: crate::report::JsonDiagnostics<'a>,
+}
+
 /// The schema of `catstage keys`'s document.
 pub const SCHEMA: &str = "catstage.keys/1";
 
@@ -120,14 +130,16 @@ impl crate::report::Report for KeysReport {
         SCHEMA
     }
 
-    fn to_json(&self) -> serde_json::Value {
-        serde_json::json!({
-            "schema": SCHEMA,
-            "key_managers": self.uses,
-            "missing": self.missing(),
-            "unread": self.unread,
-            "diagnostics": self.diagnostics.iter().map(crate::diag::render_json_diagnostic).collect::<Vec<_>>(),
-        })
+    type Document<'a> = KeysJson<'a>;
+
+    fn document(&self) -> KeysJson<'_> {
+        KeysJson {
+            schema: SCHEMA,
+            key_managers: &self.uses,
+            missing: self.missing(),
+            unread: &self.unread,
+            diagnostics: crate::report::JsonDiagnostics(&self.diagnostics),
+        }
     }
 
     fn write_text(&self, out: &mut dyn std::io::Write, opts: &crate::report::TextOptions) -> io::Result<()> {

@@ -99,7 +99,9 @@ impl crate::report::Report for NodesOutcome {
         SCHEMA
     }
 
-    fn to_json(&self) -> serde_json::Value {
+    type Document<'a> = serde_json::Value;
+
+    fn document(&self) -> serde_json::Value {
         let r = match self {
             NodesOutcome::Refused(d) => {
                 return serde_json::json!({

@@ -17,6 +17,7 @@ use crate::parse::{Framed, Ignore, read_summary, read_volume};
 use crate::report::Verdict;
 use crate::staging::{EntryKind, Source};
 use crate::write::{summary_bytes, trailer_line};
+use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, Read, Write};
@@ -35,6 +36,52 @@ pub struct SealedFile {
     /// digest and size (`diskfiles`, `tapefiles`, `group`, `export`, `unloaded`), each
     /// with its old and new value, so that an edit that dropped records shows.
     pub entry: Vec<(&'static str, String, String)>,
+}
+
+/// The JSON document of `catstage seal` (schema `catstage.seal/1`).
+#[derive(Serialize)]
+pub struct SealJson<'a> {
+    schema: &'static str,
+    sealed: bool,
+    files: Vec<SealedFileJson<'a>>,
+    diagnostics: crate::report::JsonDiagnostics<'a>,
+}
+
+/// One file of [`SealJson`].
+#[derive(Serialize)]
+pub struct SealedFileJson<'a> {
+    name: &'a str,
+    old: String,
+    new: String,
+    changed: bool,
+    /// Each entry field the seal changes, with its `old` and `new` value.
+    entry: EntryChanges<'a>,
+}
+
+impl<'a> SealedFileJson<'a> {
+    fn of(f: &'a SealedFile) -> Self {
+        SealedFileJson {
+            name: &f.name,
+            old: f.old.to_hex(),
+            new: f.new.to_hex(),
+            changed: f.old != f.new,
+            entry: EntryChanges(&f.entry),
+        }
+    }
+}
+
+/// A map from field name to `{"old": …, "new": …}`.
+pub struct EntryChanges<'a>(&'a [(&'static str, String, String)]);
+
+impl Serialize for EntryChanges<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Change<'a> {
+            old: &'a str,
+            new: &'a str,
+        }
+        s.collect_map(self.0.iter().map(|(k, old, new)| (*k, Change { old, new })))
+    }
 }
 
 /// What a seal did.
@@ -63,24 +110,19 @@ impl crate::report::Report for SealOutcome {
         SCHEMA
     }
 
-    fn to_json(&self) -> serde_json::Value {
+    type Document<'a> = SealJson<'a>;
+
+    fn document(&self) -> SealJson<'_> {
         let (sealed, diags): (&[SealedFile], &[Diagnostic]) = match self {
             SealOutcome::Sealed(s) => (s, &[]),
             SealOutcome::Refused(d) => (&[], d),
         };
-        serde_json::json!({
-            "schema": SCHEMA,
-            "sealed": diags.is_empty(),
-            "files": sealed.iter().map(|s| serde_json::json!({
-                "name": s.name,
-                "old": s.old.to_hex(),
-                "new": s.new.to_hex(),
-                "changed": s.old != s.new,
-                "entry": s.entry.iter().map(|(k, o, n)| (k.to_string(), serde_json::json!({"old": o, "new": n})))
-                    .collect::<serde_json::Map<_, _>>(),
-            })).collect::<Vec<_>>(),
-            "diagnostics": diags.iter().map(crate::diag::render_json_diagnostic).collect::<Vec<_>>(),
-        })
+        SealJson {
+            schema: SCHEMA,
+            sealed: diags.is_empty(),
+            files: sealed.iter().map(SealedFileJson::of).collect(),
+            diagnostics: crate::report::JsonDiagnostics(diags),
+        }
     }
 
     fn write_text(&self, out: &mut dyn Write, opts: &crate::report::TextOptions) -> io::Result<()> {

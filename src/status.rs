@@ -1,7 +1,7 @@
 //! `catstage status`: the export/import status figures of a staging area (R20), and with
 //! a baseline the role-switch comparison.
 
-use crate::diag::{Diagnostic, render_json_diagnostic};
+use crate::diag::Diagnostic;
 use crate::model::{CurrentSet, Label, Timestamp};
 use crate::report::Verdict;
 use crate::staging::{EntryKind, Progress, Source, read_summaries};
@@ -207,30 +207,56 @@ pub fn status(src: &dyn Source, baseline: Option<&dyn Source>, progress: Option<
     Ok(s)
 }
 
+/// The JSON document of `catstage status` (schema `catstage.status/1`).
+#[derive(Serialize)]
+pub struct StatusJson<'a> {
+    schema: &'static str,
+    volumes: u64,
+    files: u64,
+    orphans: u64,
+    full_export_id: &'a Option<String>,
+    update_export_id: &'a Option<String>,
+    newest_volume: &'a Option<VolumeTime>,
+    newest_file: &'a Option<FileTime>,
+    replacements: &'a [Replacement],
+    received_since_baseline: &'a Option<Received>,
+    baseline_newest_volume: &'a Option<VolumeTime>,
+    pending_deletions: &'a Option<Received>,
+    caught_up: Option<bool>,
+    diagnostics: crate::report::JsonDiagnostics<'a>,
+    summary: Counts,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    images: Option<&'a crate::images::StatusImages>,
+}
+
+/// `summary` of a document: its findings counted.
+#[derive(Serialize)]
+struct Counts {
+    errors: u64,
+    warnings: u64,
+}
+
 impl Status {
     /// The JSON document (schema `catstage.status/1`).
-    pub fn json(&self) -> serde_json::Value {
-        let mut doc = serde_json::json!({
-            "schema": SCHEMA,
-            "volumes": self.volumes,
-            "files": self.files,
-            "orphans": self.orphans,
-            "full_export_id": self.full_export_id,
-            "update_export_id": self.update_export_id,
-            "newest_volume": self.newest_volume,
-            "newest_file": self.newest_file,
-            "replacements": self.replacements,
-            "received_since_baseline": self.received_since_baseline,
-            "baseline_newest_volume": self.baseline_newest_volume,
-            "pending_deletions": self.pending_deletions,
-            "caught_up": self.caught_up,
-            "diagnostics": self.diagnostics.iter().map(render_json_diagnostic).collect::<Vec<_>>(),
-            "summary": { "errors": self.errors, "warnings": self.warnings },
-        });
-        if let Some(i) = &self.images {
-            doc["images"] = serde_json::json!(i);
+    pub fn json(&self) -> StatusJson<'_> {
+        StatusJson {
+            schema: SCHEMA,
+            volumes: self.volumes,
+            files: self.files,
+            orphans: self.orphans,
+            full_export_id: &self.full_export_id,
+            update_export_id: &self.update_export_id,
+            newest_volume: &self.newest_volume,
+            newest_file: &self.newest_file,
+            replacements: &self.replacements,
+            received_since_baseline: &self.received_since_baseline,
+            baseline_newest_volume: &self.baseline_newest_volume,
+            pending_deletions: &self.pending_deletions,
+            caught_up: self.caught_up,
+            diagnostics: crate::report::JsonDiagnostics(&self.diagnostics),
+            summary: Counts { errors: self.errors, warnings: self.warnings },
+            images: self.images.as_ref(),
         }
-        doc
     }
 }
 
@@ -307,7 +333,9 @@ impl crate::report::Report for Status {
         SCHEMA
     }
 
-    fn to_json(&self) -> serde_json::Value {
+    type Document<'a> = StatusJson<'a>;
+
+    fn document(&self) -> StatusJson<'_> {
         self.json()
     }
 

@@ -261,7 +261,9 @@ impl crate::report::Report for ImagesReport {
         SCHEMA
     }
 
-    fn to_json(&self) -> serde_json::Value {
+    type Document<'a> = serde_json::Value;
+
+    fn document(&self) -> serde_json::Value {
         self.json()
     }
 

@@ -95,7 +95,9 @@ impl crate::report::Report for PackOutcome {
         SCHEMA
     }
 
-    fn to_json(&self) -> serde_json::Value {
+    type Document<'a> = serde_json::Value;
+
+    fn document(&self) -> serde_json::Value {
         use crate::diag::render_json_diagnostic;
         match self {
             PackOutcome::Refused { diagnostics, .. } => serde_json::json!({

@@ -90,7 +90,9 @@ impl crate::report::Report for UnpackOutcome {
         SCHEMA
     }
 
-    fn to_json(&self) -> serde_json::Value {
+    type Document<'a> = serde_json::Value;
+
+    fn document(&self) -> serde_json::Value {
         use crate::diag::render_json_diagnostic;
         match self {
             UnpackOutcome::Refused { into, diagnostics } => serde_json::json!({

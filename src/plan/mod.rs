@@ -796,7 +796,9 @@ impl crate::report::Report for Plan {
         SCHEMA
     }
 
-    fn to_json(&self) -> serde_json::Value {
+    type Document<'a> = serde_json::Value;
+
+    fn document(&self) -> serde_json::Value {
         self.json()
     }
 

@@ -308,8 +308,13 @@ pub(crate) fn join(dir: &str, name: &str) -> String {
 pub trait Report {
     /// The schema of its JSON document, `catstage.<command>/<n>`.
     fn schema(&self) -> &'static str;
-    /// The JSON document, its `schema` key first.
-    fn to_json(&self) -> serde_json::Value;
+    /// The JSON document: a typed view of the report whose fields serialise in the
+    /// documented order, `schema` first ([`write_json`] prints it).
+    type Document<'a>: Serialize
+    where
+        Self: 'a;
+    /// The report's JSON document.
+    fn document(&self) -> Self::Document<'_>;
     /// The text for people.
     fn write_text(&self, out: &mut dyn Write, opts: &TextOptions) -> io::Result<()>;
     /// The verdict it stands for: clean, findings (or differences), or could not run for
@@ -323,6 +328,23 @@ pub trait Report {
     fn committed(&self) -> Option<String> {
         None
     }
+}
+
+/// Findings in their JSON form (`diagnostics` of every document).
+#[derive(Clone, Copy, Debug)]
+pub struct JsonDiagnostics<'a>(pub &'a [Diagnostic]);
+
+impl Serialize for JsonDiagnostics<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(render_json_diagnostic))
+    }
+}
+
+/// Writes `doc` as one pretty-printed JSON document and a line end. A document that
+/// cannot be serialised is an error, never `null`.
+pub fn write_json<T: Serialize + ?Sized>(out: &mut dyn Write, doc: &T) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, doc).map_err(io::Error::other)?;
+    writeln!(out)
 }
 
 /// The document of a run that could not run (exit status 2), in the command's schema:

@@ -231,7 +231,9 @@ impl crate::report::Report for Batch {
         SCHEMA_MANY
     }
 
-    fn to_json(&self) -> Value {
+    type Document<'a> = Value;
+
+    fn document(&self) -> Value {
         let areas: Vec<Value> = self
             .areas
             .iter()
@@ -361,7 +363,7 @@ mod tests {
             "3 areas: 0 clean, 2 with findings, 1 not checked; 6 volumes, 2 errors, 4 warnings; 2 areas structure \
              only (add --config or --config-beside for the pre-import checks)"
         );
-        let j = crate::report::Report::to_json(&b);
+        let j = serde_json::to_value(crate::report::Report::document(&b)).unwrap();
         assert_eq!(j["schema"], crate::report::Report::schema(&b));
         assert_eq!(crate::report::Report::schema(&b), "catstage.validate/2");
         assert_eq!(j["areas"][1]["summary"], Value::Null);

@@ -212,8 +212,10 @@ impl crate::report::Report for Report {
         SCHEMA
     }
 
-    fn to_json(&self) -> serde_json::Value {
-        serde_json::to_value(self.json()).unwrap_or_default()
+    type Document<'a> = ValidateJson<'a>;
+
+    fn document(&self) -> ValidateJson<'_> {
+        self.json()
     }
 
     fn write_text(&self, out: &mut dyn std::io::Write, opts: &crate::report::TextOptions) -> io::Result<()> {

@@ -176,7 +176,7 @@ pub fn finish<R: Report>(
         return Ok(status);
     }
     let written = to_stdout(|w| match out.format {
-        Format::Json => writeln!(w, "{:#}", report.to_json()),
+        Format::Json => catstage::report::write_json(w, &report.document()),
         Format::Text => report.write_text(w, &TextOptions { style: styles.stdout, ..opts }),
         Format::Sarif => {
             let cwd = std::env::current_dir().unwrap_or_default();
