@@ -138,7 +138,7 @@ impl crate::report::Report for KeysReport {
             key_managers: &self.uses,
             missing: self.missing(),
             unread: &self.unread,
-            diagnostics: crate::report::JsonDiagnostics(&self.diagnostics),
+            diagnostics: crate::report::JsonDiagnostics::of(&self.diagnostics),
         }
     }
 

@@ -94,37 +94,66 @@ pub enum NodesOutcome {
     Refused(Vec<Diagnostic>),
 }
 
+/// The JSON document of `catstage replace-nodes` (schema `catstage.replace-nodes/1`).
+#[derive(Serialize)]
+#[serde(untagged)]
+pub enum NodesJson<'a> {
+    /// Nothing was written.
+    Refused(NodesRefusedJson<'a>),
+    /// Rewritten, or what would be (a dry run).
+    Done(NodesDoneJson<'a>),
+}
+
+/// [`NodesJson`] of a refusal.
+#[derive(Serialize)]
+pub struct NodesRefusedJson<'a> {
+    schema: &'static str,
+    refused: bool,
+    diagnostics: crate::report::JsonDiagnostics<'a>,
+}
+
+/// [`NodesJson`] of a run.
+#[derive(Serialize)]
+pub struct NodesDoneJson<'a> {
+    schema: &'static str,
+    refused: bool,
+    dry_run: bool,
+    pairs: &'a [PairCount],
+    diskfiles_rewritten: u64,
+    volumes_rewritten: u64,
+    volumes_unchanged: u64,
+    carried_over: &'a [String],
+    recovered: Option<&'static str>,
+    diagnostics: crate::report::JsonDiagnostics<'a>,
+}
+
 impl crate::report::Report for NodesOutcome {
     fn schema(&self) -> &'static str {
         SCHEMA
     }
 
-    type Document<'a> = serde_json::Value;
+    type Document<'a> = NodesJson<'a>;
 
-    fn document(&self) -> serde_json::Value {
-        let r = match self {
-            NodesOutcome::Refused(d) => {
-                return serde_json::json!({
-                    "schema": SCHEMA,
-                    "refused": true,
-                    "diagnostics": d.iter().map(crate::diag::render_json_diagnostic).collect::<Vec<_>>(),
-                });
-            }
-            NodesOutcome::Done(r) => r,
-        };
-        let diskfiles: u64 = r.pairs.iter().map(|p| p.diskfiles).sum();
-        serde_json::json!({
-            "schema": SCHEMA,
-            "refused": false,
-            "dry_run": r.dry_run,
-            "pairs": r.pairs,
-            "diskfiles_rewritten": diskfiles,
-            "volumes_rewritten": r.volumes_rewritten,
-            "volumes_unchanged": r.volumes_unchanged,
-            "carried_over": r.carried,
-            "recovered": r.recovered.as_str(),
-            "diagnostics": [],
-        })
+    fn document(&self) -> NodesJson<'_> {
+        match self {
+            NodesOutcome::Refused(d) => NodesJson::Refused(NodesRefusedJson {
+                schema: SCHEMA,
+                refused: true,
+                diagnostics: crate::report::JsonDiagnostics::of(d),
+            }),
+            NodesOutcome::Done(r) => NodesJson::Done(NodesDoneJson {
+                schema: SCHEMA,
+                refused: false,
+                dry_run: r.dry_run,
+                pairs: &r.pairs,
+                diskfiles_rewritten: r.pairs.iter().map(|p| p.diskfiles).sum(),
+                volumes_rewritten: r.volumes_rewritten,
+                volumes_unchanged: r.volumes_unchanged,
+                carried_over: &r.carried,
+                recovered: r.recovered.as_str(),
+                diagnostics: crate::report::JsonDiagnostics::default(),
+            }),
+        }
     }
 
     fn write_text(&self, out: &mut dyn Write, opts: &crate::report::TextOptions) -> io::Result<()> {

@@ -121,7 +121,7 @@ impl crate::report::Report for SealOutcome {
             schema: SCHEMA,
             sealed: diags.is_empty(),
             files: sealed.iter().map(SealedFileJson::of).collect(),
-            diagnostics: crate::report::JsonDiagnostics(diags),
+            diagnostics: crate::report::JsonDiagnostics::of(diags),
         }
     }
 

@@ -224,16 +224,9 @@ pub struct StatusJson<'a> {
     pending_deletions: &'a Option<Received>,
     caught_up: Option<bool>,
     diagnostics: crate::report::JsonDiagnostics<'a>,
-    summary: Counts,
+    summary: crate::report::Counts,
     #[serde(skip_serializing_if = "Option::is_none")]
     images: Option<&'a crate::images::StatusImages>,
-}
-
-/// `summary` of a document: its findings counted.
-#[derive(Serialize)]
-struct Counts {
-    errors: u64,
-    warnings: u64,
 }
 
 impl Status {
@@ -253,8 +246,8 @@ impl Status {
             baseline_newest_volume: &self.baseline_newest_volume,
             pending_deletions: &self.pending_deletions,
             caught_up: self.caught_up,
-            diagnostics: crate::report::JsonDiagnostics(&self.diagnostics),
-            summary: Counts { errors: self.errors, warnings: self.warnings },
+            diagnostics: crate::report::JsonDiagnostics::of(&self.diagnostics),
+            summary: crate::report::Counts { errors: self.errors, warnings: self.warnings },
             images: self.images.as_ref(),
         }
     }

@@ -30,10 +30,11 @@ pub use layout::Layout;
 pub use scan::ScanError;
 pub use settings::{DataPath, ImageFlags, ImageSettings, ImagesConfig, Tolerance, read_images_config};
 
-use crate::diag::{Code, Diagnostic, Style, render_json_diagnostic, render_text};
+use crate::diag::{Code, Diagnostic, Style, render_text};
 use crate::model::Label;
 use crate::report::Verdict;
 use crate::staging::Source;
+use serde::Serialize;
 use std::collections::BTreeSet;
 use std::io::{self, Write};
 
@@ -160,10 +161,6 @@ pub fn check_images_with(
     })
 }
 
-fn labels(l: &[Label]) -> Vec<&str> {
-    l.iter().map(Label::as_str).collect()
-}
-
 impl ImagesReport {
     /// Every finding, in report order: the staging area's, then the check's.
     pub fn diagnostics(&self) -> impl Iterator<Item = &Diagnostic> {
@@ -177,32 +174,32 @@ impl ImagesReport {
     }
 
     /// The JSON document (schema `catstage.images/1`).
-    pub fn json(&self) -> serde_json::Value {
+    pub fn json(&self) -> ImagesJson<'_> {
         let f = &self.findings;
-        serde_json::json!({
-            "schema": SCHEMA,
-            "checked": true,
-            "staging": self.staging,
-            "layout": self.settings.layout.name(),
-            "paths": self.settings.paths.iter().map(|p| p.shown.as_str()).collect::<Vec<_>>(),
-            "tolerance_seconds": self.settings.tolerance.seconds(),
-            "migrated_list": self.settings.migrated.as_ref().map(|m| m.shown.as_str()),
-            "volumes": self.volumes,
-            "with_data": f.with_data,
-            "present": f.present,
-            "scratch": f.scratch,
-            "scratch_with_images": f.scratch_with_images,
-            "missing": labels(&f.missing),
-            "stale": labels(&f.stale),
-            "empty": labels(&f.empty),
-            "unchecked": labels(&f.unchecked),
-            "migrated": labels(&f.migrated),
-            "duplicates": labels(&f.duplicates),
-            "orphans": f.orphans,
-            "not_regular": f.not_regular,
-            "diagnostics": self.diagnostics().map(render_json_diagnostic).collect::<Vec<_>>(),
-            "summary": { "errors": self.errors, "warnings": self.warnings },
-        })
+        ImagesJson {
+            schema: SCHEMA,
+            checked: true,
+            staging: &self.staging,
+            layout: self.settings.layout.name(),
+            paths: self.settings.paths.iter().map(|p| p.shown.as_str()).collect(),
+            tolerance_seconds: self.settings.tolerance.seconds(),
+            migrated_list: self.settings.migrated.as_ref().map(|m| m.shown.as_str()),
+            volumes: self.volumes,
+            with_data: f.with_data,
+            present: f.present,
+            scratch: f.scratch,
+            scratch_with_images: f.scratch_with_images,
+            missing: &f.missing,
+            stale: &f.stale,
+            empty: &f.empty,
+            unchecked: &f.unchecked,
+            migrated: &f.migrated,
+            duplicates: &f.duplicates,
+            orphans: &f.orphans,
+            not_regular: &f.not_regular,
+            diagnostics: crate::report::JsonDiagnostics::of(self.diagnostics()),
+            summary: crate::report::Counts { errors: self.errors, warnings: self.warnings },
+        }
     }
 
     /// The text report: the findings, the figures, and a last line with the verdict.
@@ -253,6 +250,33 @@ impl ImagesReport {
     }
 }
 
+/// The JSON document of `catstage images` (schema `catstage.images/1`).
+#[derive(Serialize)]
+pub struct ImagesJson<'a> {
+    schema: &'static str,
+    checked: bool,
+    staging: &'a str,
+    layout: &'static str,
+    paths: Vec<&'a str>,
+    tolerance_seconds: u32,
+    migrated_list: Option<&'a str>,
+    volumes: u64,
+    with_data: u64,
+    present: u64,
+    scratch: u64,
+    scratch_with_images: u64,
+    missing: &'a [Label],
+    stale: &'a [Label],
+    empty: &'a [Label],
+    unchecked: &'a [Label],
+    migrated: &'a [Label],
+    duplicates: &'a [Label],
+    orphans: &'a [String],
+    not_regular: &'a [String],
+    diagnostics: crate::report::JsonDiagnostics<'a>,
+    summary: crate::report::Counts,
+}
+
 /// The schema of `catstage images`'s document.
 pub const SCHEMA: &str = "catstage.images/1";
 
@@ -261,9 +285,9 @@ impl crate::report::Report for ImagesReport {
         SCHEMA
     }
 
-    type Document<'a> = serde_json::Value;
+    type Document<'a> = ImagesJson<'a>;
 
-    fn document(&self) -> serde_json::Value {
+    fn document(&self) -> ImagesJson<'_> {
         self.json()
     }
 

@@ -330,13 +330,29 @@ pub trait Report {
     }
 }
 
+/// `summary` of a document: its findings counted.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct Counts {
+    /// Errors, rolled-up instances included.
+    pub errors: u64,
+    /// Warnings, likewise.
+    pub warnings: u64,
+}
+
 /// Findings in their JSON form (`diagnostics` of every document).
-#[derive(Clone, Copy, Debug)]
-pub struct JsonDiagnostics<'a>(pub &'a [Diagnostic]);
+#[derive(Clone, Debug, Default)]
+pub struct JsonDiagnostics<'a>(Vec<&'a Diagnostic>);
+
+impl<'a> JsonDiagnostics<'a> {
+    /// The findings of `d`, in their order.
+    pub fn of(d: impl IntoIterator<Item = &'a Diagnostic>) -> Self {
+        JsonDiagnostics(d.into_iter().collect())
+    }
+}
 
 impl Serialize for JsonDiagnostics<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.0.iter().map(render_json_diagnostic))
+        s.collect_seq(self.0.iter().map(|d| render_json_diagnostic(d)))
     }
 }
 
