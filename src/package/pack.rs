@@ -90,39 +90,76 @@ pub enum PackOutcome {
     },
 }
 
+/// The JSON document of `catstage pack` (schema `catstage.pack/1`).
+#[derive(serde::Serialize)]
+#[serde(untagged)]
+pub enum PackJson<'a> {
+    /// Nothing was written.
+    Refused(PackRefusedJson<'a>),
+    /// The package was written.
+    Packed(PackedJson<'a>),
+}
+
+/// [`PackJson`] of a refusal.
+#[derive(serde::Serialize)]
+pub struct PackRefusedJson<'a> {
+    schema: &'static str,
+    ok: bool,
+    diagnostics: crate::report::JsonDiagnostics<'a>,
+}
+
+/// [`PackJson`] of a package written.
+#[derive(serde::Serialize)]
+pub struct PackedJson<'a> {
+    schema: &'static str,
+    ok: bool,
+    package_id: String,
+    kind: &'static str,
+    mode: &'static str,
+    base: Option<String>,
+    output: &'a str,
+    files: usize,
+    bytes: u64,
+    packed_files: usize,
+    packed_bytes: u64,
+    removed: Vec<&'a str>,
+    compressed_bytes: u64,
+    signed_by: Option<String>,
+    diagnostics: crate::report::JsonDiagnostics<'a>,
+}
+
 impl crate::report::Report for PackOutcome {
     fn schema(&self) -> &'static str {
         SCHEMA
     }
 
-    type Document<'a> = serde_json::Value;
+    type Document<'a> = PackJson<'a>;
 
-    fn document(&self) -> serde_json::Value {
-        use crate::diag::render_json_diagnostic;
+    fn document(&self) -> PackJson<'_> {
         match self {
-            PackOutcome::Refused { diagnostics, .. } => serde_json::json!({
-                "schema": SCHEMA,
-                "ok": false,
-                "diagnostics": diagnostics.iter().map(render_json_diagnostic).collect::<Vec<_>>(),
+            PackOutcome::Refused { diagnostics, .. } => PackJson::Refused(PackRefusedJson {
+                schema: SCHEMA,
+                ok: false,
+                diagnostics: crate::report::JsonDiagnostics::of(diagnostics),
             }),
             PackOutcome::Packed(r) => {
                 let m = &r.manifest;
-                serde_json::json!({
-                    "schema": SCHEMA,
-                    "ok": true,
-                    "package_id": r.id.to_hex(),
-                    "kind": m.kind.word(),
-                    "mode": m.mode.word(),
-                    "base": m.base.map(|b| b.to_hex()),
-                    "output": r.output,
-                    "files": m.files.len(),
-                    "bytes": m.total_bytes(),
-                    "packed_files": r.packed,
-                    "packed_bytes": r.packed_bytes,
-                    "removed": m.removed.iter().map(|f| f.name.as_str()).collect::<Vec<_>>(),
-                    "compressed_bytes": r.compressed,
-                    "signed_by": r.signed_by.map(|k| k.to_hex()),
-                    "diagnostics": r.warnings.iter().map(render_json_diagnostic).collect::<Vec<_>>(),
+                PackJson::Packed(PackedJson {
+                    schema: SCHEMA,
+                    ok: true,
+                    package_id: r.id.to_hex(),
+                    kind: m.kind.word(),
+                    mode: m.mode.word(),
+                    base: m.base.map(|b| b.to_hex()),
+                    output: &r.output,
+                    files: m.files.len(),
+                    bytes: m.total_bytes(),
+                    packed_files: r.packed,
+                    packed_bytes: r.packed_bytes,
+                    removed: m.removed.iter().map(|f| f.name.as_str()).collect(),
+                    compressed_bytes: r.compressed,
+                    signed_by: r.signed_by.map(|k| k.to_hex()),
+                    diagnostics: crate::report::JsonDiagnostics::of(&r.warnings),
                 })
             }
         }

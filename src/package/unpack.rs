@@ -85,43 +85,84 @@ pub enum UnpackOutcome {
     },
 }
 
+/// The JSON document of `catstage unpack` (schema `catstage.unpack/1`).
+#[derive(serde::Serialize)]
+#[serde(untagged)]
+pub enum UnpackJson<'a> {
+    /// Nothing was written.
+    Refused(UnpackRefusedJson<'a>),
+    /// The package was unpacked (or found applied already).
+    Unpacked(UnpackedJson<'a>),
+}
+
+/// [`UnpackJson`] of a refusal.
+#[derive(serde::Serialize)]
+pub struct UnpackRefusedJson<'a> {
+    schema: &'static str,
+    ok: bool,
+    into: &'a str,
+    diagnostics: crate::report::JsonDiagnostics<'a>,
+}
+
+/// [`UnpackJson`] of a package unpacked.
+#[derive(serde::Serialize)]
+pub struct UnpackedJson<'a> {
+    schema: &'static str,
+    ok: bool,
+    into: &'a str,
+    package_id: String,
+    kind: &'static str,
+    mode: &'static str,
+    base: Option<String>,
+    already_applied: bool,
+    created: bool,
+    files: usize,
+    written: usize,
+    written_bytes: u64,
+    carried: usize,
+    removed: &'a [String],
+    discarded: &'a [String],
+    recovered: Option<&'static str>,
+    signed_by: Option<String>,
+    diagnostics: crate::report::JsonDiagnostics<'a>,
+}
+
 impl crate::report::Report for UnpackOutcome {
     fn schema(&self) -> &'static str {
         SCHEMA
     }
 
-    type Document<'a> = serde_json::Value;
+    type Document<'a> = UnpackJson<'a>;
 
-    fn document(&self) -> serde_json::Value {
-        use crate::diag::render_json_diagnostic;
+    fn document(&self) -> UnpackJson<'_> {
         match self {
-            UnpackOutcome::Refused { into, diagnostics } => serde_json::json!({
-                "schema": SCHEMA,
-                "ok": false,
-                "into": into,
-                "diagnostics": diagnostics.iter().map(render_json_diagnostic).collect::<Vec<_>>(),
+            UnpackOutcome::Refused { into, diagnostics } => UnpackJson::Refused(UnpackRefusedJson {
+                schema: SCHEMA,
+                ok: false,
+                into,
+                diagnostics: crate::report::JsonDiagnostics::of(diagnostics),
             }),
             UnpackOutcome::Unpacked(r) => {
                 let m = &r.manifest;
-                serde_json::json!({
-                    "schema": SCHEMA,
-                    "ok": true,
-                    "into": r.into,
-                    "package_id": r.id.to_hex(),
-                    "kind": m.kind.word(),
-                    "mode": m.mode.word(),
-                    "base": m.base.map(|b| b.to_hex()),
-                    "already_applied": r.already_applied,
-                    "created": r.created,
-                    "files": m.files.len(),
-                    "written": r.written,
-                    "written_bytes": r.written_bytes,
-                    "carried": r.carried,
-                    "removed": r.removed,
-                    "discarded": r.discarded,
-                    "recovered": r.recovered.as_str(),
-                    "signed_by": r.signed_by.map(|k| k.to_hex()),
-                    "diagnostics": [],
+                UnpackJson::Unpacked(UnpackedJson {
+                    schema: SCHEMA,
+                    ok: true,
+                    into: &r.into,
+                    package_id: r.id.to_hex(),
+                    kind: m.kind.word(),
+                    mode: m.mode.word(),
+                    base: m.base.map(|b| b.to_hex()),
+                    already_applied: r.already_applied,
+                    created: r.created,
+                    files: m.files.len(),
+                    written: r.written,
+                    written_bytes: r.written_bytes,
+                    carried: r.carried,
+                    removed: &r.removed,
+                    discarded: &r.discarded,
+                    recovered: r.recovered.as_str(),
+                    signed_by: r.signed_by.map(|k| k.to_hex()),
+                    diagnostics: crate::report::JsonDiagnostics::default(),
                 })
             }
         }

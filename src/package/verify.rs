@@ -6,7 +6,7 @@ use super::manifest::{Manifest, PackageId};
 use super::scan::{Caps, ScanOptions, scan};
 use super::sign::PublicKey;
 use super::tree::Applies;
-use crate::diag::{Code, Diagnostic, render_json_diagnostic};
+use crate::diag::{Code, Diagnostic};
 use crate::disk::{Access, Area, Want};
 use crate::report::Verdict;
 use crate::staging::Progress;
@@ -58,21 +58,37 @@ impl VerifyReport {
     }
 
     /// The JSON document (schema `catstage.verify/1`).
-    pub fn json(&self) -> serde_json::Value {
+    pub fn json(&self) -> VerifyJson<'_> {
         let m = self.manifest.as_ref();
-        serde_json::json!({
-            "schema": SCHEMA,
-            "ok": self.ok(),
-            "package_id": self.id.map(|i| i.to_hex()),
-            "kind": m.map(|m| m.kind.word()),
-            "mode": m.map(|m| m.mode.word()),
-            "base": m.and_then(|m| m.base).map(|b| b.to_hex()),
-            "files": m.map(|m| m.files.len()),
-            "bytes": m.map(Manifest::total_bytes),
-            "signed_by": self.signed_by.map(|k| k.to_hex()),
-            "diagnostics": self.diagnostics.iter().map(render_json_diagnostic).collect::<Vec<_>>(),
-        })
+        VerifyJson {
+            schema: SCHEMA,
+            ok: self.ok(),
+            package_id: self.id.map(|i| i.to_hex()),
+            kind: m.map(|m| m.kind.word()),
+            mode: m.map(|m| m.mode.word()),
+            base: m.and_then(|m| m.base).map(|b| b.to_hex()),
+            files: m.map(|m| m.files.len()),
+            bytes: m.map(Manifest::total_bytes),
+            signed_by: self.signed_by.map(|k| k.to_hex()),
+            diagnostics: crate::report::JsonDiagnostics::of(&self.diagnostics),
+        }
     }
+}
+
+/// The JSON document of `catstage verify` (schema `catstage.verify/1`): what could not be
+/// read (no manifest) is `null`.
+#[derive(serde::Serialize)]
+pub struct VerifyJson<'a> {
+    schema: &'static str,
+    ok: bool,
+    package_id: Option<String>,
+    kind: Option<&'static str>,
+    mode: Option<&'static str>,
+    base: Option<String>,
+    files: Option<usize>,
+    bytes: Option<u64>,
+    signed_by: Option<String>,
+    diagnostics: crate::report::JsonDiagnostics<'a>,
 }
 
 /// The schema of `catstage verify`'s document.
@@ -83,9 +99,9 @@ impl crate::report::Report for VerifyReport {
         SCHEMA
     }
 
-    type Document<'a> = serde_json::Value;
+    type Document<'a> = VerifyJson<'a>;
 
-    fn document(&self) -> serde_json::Value {
+    fn document(&self) -> VerifyJson<'_> {
         self.json()
     }
 
