@@ -422,31 +422,56 @@ fn json_changes(v: &VolumeChange) -> Vec<JsonChange<'_>> {
 }
 
 impl AreaDiff {
-    /// The JSON document (schema `catstage.diff/1`).
-    pub fn json(&self) -> serde_json::Value {
-        let plain = |cs: &[Change]| {
-            serde_json::to_value(cs.iter().map(|c| json_changes_plain(c)).collect::<Vec<_>>()).unwrap_or_default()
-        };
-        serde_json::json!({
-            "schema": SCHEMA,
-            "identical": self.identical_claim(),
-            "direction": self.direction.map(Direction::word),
-            "added": self.added.iter().map(|(l, _)| l.to_string()).collect::<Vec<_>>(),
-            "removed": self.removed.iter().map(ToString::to_string).collect::<Vec<_>>(),
-            "changed": self.changed.iter().map(|v| serde_json::json!({
-                "label": v.label.to_string(),
-                "changes": json_changes(v),
-            })).collect::<Vec<_>>(),
-            "unchanged": self.unchanged,
-            "unchanged_by_entry": self.unchanged_by_entry,
-            "touched": self.touched.iter().map(ToString::to_string).collect::<Vec<_>>(),
-            "read": if self.verified { "every file" } else { "changed volumes" },
-            "groups": plain(&self.groups),
-            "export": plain(&self.export),
-            "coverage": self.coverage,
-            "diagnostics": self.diagnostics.iter().map(crate::diag::render_json_diagnostic).collect::<Vec<_>>(),
-        })
+    /// The JSON document (schema `catstage.diff/2`).
+    pub fn json(&self) -> DiffJson<'_> {
+        DiffJson {
+            schema: SCHEMA,
+            identical: self.identical_claim(),
+            direction: self.direction.map(Direction::word),
+            added: self.added.iter().map(|(l, _)| *l).collect(),
+            removed: &self.removed,
+            changed: self
+                .changed
+                .iter()
+                .map(|v| ChangedVolumeJson { label: v.label, changes: json_changes(v) })
+                .collect(),
+            unchanged: self.unchanged,
+            unchanged_by_entry: self.unchanged_by_entry,
+            touched: &self.touched,
+            read: if self.verified { "every file" } else { "changed volumes" },
+            groups: self.groups.iter().map(json_changes_plain).collect(),
+            export: self.export.iter().map(json_changes_plain).collect(),
+            coverage: &self.coverage,
+            diagnostics: crate::report::JsonDiagnostics::of(&self.diagnostics),
+        }
     }
+}
+
+/// The JSON document of `catstage diff` (schema `catstage.diff/2`).
+#[derive(Serialize)]
+pub struct DiffJson<'a> {
+    schema: &'static str,
+    /// `null` when the files were not all read and no difference was found.
+    identical: Option<bool>,
+    direction: Option<&'static str>,
+    added: Vec<Label>,
+    removed: &'a [Label],
+    changed: Vec<ChangedVolumeJson<'a>>,
+    unchanged: u64,
+    unchanged_by_entry: u64,
+    touched: &'a [Label],
+    read: &'static str,
+    groups: Vec<JsonChange<'a>>,
+    export: Vec<JsonChange<'a>>,
+    coverage: &'a Coverage,
+    diagnostics: crate::report::JsonDiagnostics<'a>,
+}
+
+/// One volume of [`DiffJson`]'s `changed`.
+#[derive(Serialize)]
+struct ChangedVolumeJson<'a> {
+    label: Label,
+    changes: Vec<JsonChange<'a>>,
 }
 
 fn json_changes_plain(c: &Change) -> JsonChange<'_> {
@@ -471,9 +496,9 @@ impl crate::report::Report for AreaDiff {
         SCHEMA
     }
 
-    type Document<'a> = serde_json::Value;
+    type Document<'a> = DiffJson<'a>;
 
-    fn document(&self) -> serde_json::Value {
+    fn document(&self) -> DiffJson<'_> {
         self.json()
     }
 

@@ -14,7 +14,7 @@ mod text;
 
 use crate::compare::compare_volume;
 use crate::config::{LoadedConfig, SecondaryConfig, SecondaryGroup};
-use crate::diag::{self, Code, Diagnostic, render_json_diagnostic};
+use crate::diag::{self, Code, Diagnostic};
 use crate::model::{CurrentSet, Entry, ExportType, Group, Label, Summary, Timestamp};
 use crate::parse::read_volume_head;
 use crate::report::Verdict;
@@ -744,7 +744,7 @@ fn count(c: &mut Counts, a: Option<Action>) {
 impl Plan {
     /// The JSON document (schema `catstage.plan/2`). Times are written at
     /// [`Plan::time_offset`].
-    pub fn json(&self) -> serde_json::Value {
+    pub fn json(&self) -> PlanJson<'_> {
         let at = |t: Option<Timestamp>| t.map(|t| self.time_offset.show(t));
         let groups: Vec<GroupPlan> = self
             .groups
@@ -759,23 +759,23 @@ impl Plan {
             .collect();
         let volumes: Vec<VolumePlan> =
             self.volumes.iter().map(|v| VolumePlan { unloaded: at(v.unloaded), ..v.clone() }).collect();
-        serde_json::json!({
-            "schema": SCHEMA,
-            "type": self.import_type.as_str(),
-            "source": self.source,
-            "store": self.store,
-            "primary_store": self.primary_store,
-            "export_id": self.export_id,
-            "catalogfiles": self.catalogfiles,
-            "time_offset": self.time_offset.text(),
-            "baseline_volumes": self.baseline_volumes,
-            "deletions": self.deletions,
-            "max_deletions": self.max_deletions,
-            "groups": groups,
-            "volumes": volumes,
-            "diagnostics": self.diagnostics.iter().map(render_json_diagnostic).collect::<Vec<_>>(),
-            "summary": { "errors": self.errors, "warnings": self.warnings },
-        })
+        PlanJson {
+            schema: SCHEMA,
+            import_type: self.import_type.as_str(),
+            source: &self.source,
+            store: &self.store,
+            primary_store: &self.primary_store,
+            export_id: &self.export_id,
+            catalogfiles: self.catalogfiles,
+            time_offset: self.time_offset.text(),
+            baseline_volumes: self.baseline_volumes,
+            deletions: self.deletions,
+            max_deletions: self.max_deletions,
+            groups,
+            volumes,
+            diagnostics: crate::report::JsonDiagnostics::of(&self.diagnostics),
+            summary: crate::report::Counts { errors: self.errors, warnings: self.warnings },
+        }
     }
 
     /// How many volumes take each action.
@@ -788,6 +788,28 @@ impl Plan {
     }
 }
 
+/// The JSON document of `catstage plan` (schema `catstage.plan/2`), times written at the
+/// plan's time offset.
+#[derive(Serialize)]
+pub struct PlanJson<'a> {
+    schema: &'static str,
+    #[serde(rename = "type")]
+    import_type: &'static str,
+    source: &'a str,
+    store: &'a str,
+    primary_store: &'a str,
+    export_id: &'a str,
+    catalogfiles: bool,
+    time_offset: String,
+    baseline_volumes: Option<u64>,
+    deletions: Option<u64>,
+    max_deletions: Option<u64>,
+    groups: Vec<GroupPlan>,
+    volumes: Vec<VolumePlan>,
+    diagnostics: crate::report::JsonDiagnostics<'a>,
+    summary: crate::report::Counts,
+}
+
 /// The schema of `catstage plan`'s document.
 pub const SCHEMA: &str = "catstage.plan/2";
 
@@ -796,9 +818,9 @@ impl crate::report::Report for Plan {
         SCHEMA
     }
 
-    type Document<'a> = serde_json::Value;
+    type Document<'a> = PlanJson<'a>;
 
-    fn document(&self) -> serde_json::Value {
+    fn document(&self) -> PlanJson<'_> {
         self.json()
     }
 

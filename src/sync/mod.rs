@@ -36,7 +36,7 @@ pub use fields::{Family, Field};
 pub use glob::Glob;
 pub use timefmt::{TimeFormat, parse_timezone};
 
-use crate::diag::{self, Code, Diagnostic, FileDiagnostics, render_json_diagnostic};
+use crate::diag::{self, Code, Diagnostic, FileDiagnostics};
 use crate::disk::{Access, Area, AreaError, NewTree, Notes, Wait, Want};
 use crate::model::{ExportType, Summary, SummaryExport, Timestamp, Version, check_export_id};
 use crate::report::Verdict;
@@ -150,33 +150,60 @@ impl SyncReport {
     }
 
     /// The JSON document (schema `catstage.sync/1`).
-    pub fn json(&self) -> serde_json::Value {
+    pub fn json(&self) -> SyncJson<'_> {
         let s = &self.stats;
         let (errors, warnings) = diag::tally(&self.diagnostics);
-        serde_json::json!({
-            "schema": SCHEMA,
-            "type": self.kind.as_str(),
-            "export_id": self.export_id,
-            "base": self.base,
-            "store": self.store,
-            "dry_run": self.dry_run,
-            "refused": self.refused,
-            "rows_read": s.rows_read,
-            "rows_excluded": s.rows_excluded,
-            "rows_rejected": s.rows_rejected,
-            "volumes_added": s.volumes_added,
-            "volumes_changed": s.volumes_changed,
-            "volumes_unchanged": s.volumes_unchanged,
-            "volumes_removed": s.volumes_removed,
-            "volumes_rejected": s.volumes_rejected,
-            "files_written": s.files_written,
-            "files_removed": s.files_removed,
-            "scope_loads": s.scope_loads,
-            "elapsed_seconds": (self.elapsed.as_secs_f64() * 1000.0).round() / 1000.0,
-            "diagnostics": self.diagnostics.iter().map(render_json_diagnostic).collect::<Vec<_>>(),
-            "summary": { "errors": errors, "warnings": warnings },
-        })
+        SyncJson {
+            schema: SCHEMA,
+            kind: self.kind.as_str(),
+            export_id: self.export_id.as_deref(),
+            base: self.base.as_deref(),
+            store: self.store.as_deref(),
+            dry_run: self.dry_run,
+            refused: self.refused,
+            rows_read: s.rows_read,
+            rows_excluded: s.rows_excluded,
+            rows_rejected: s.rows_rejected,
+            volumes_added: s.volumes_added,
+            volumes_changed: s.volumes_changed,
+            volumes_unchanged: s.volumes_unchanged,
+            volumes_removed: s.volumes_removed,
+            volumes_rejected: s.volumes_rejected,
+            files_written: s.files_written,
+            files_removed: s.files_removed,
+            scope_loads: s.scope_loads,
+            elapsed_seconds: (self.elapsed.as_secs_f64() * 1000.0).round() / 1000.0,
+            diagnostics: crate::report::JsonDiagnostics::of(&self.diagnostics),
+            summary: crate::report::Counts { errors, warnings },
+        }
     }
+}
+
+/// The JSON document of `catstage sync` (schema `catstage.sync/1`).
+#[derive(serde::Serialize)]
+pub struct SyncJson<'a> {
+    schema: &'static str,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    export_id: Option<&'a str>,
+    base: Option<&'a str>,
+    store: Option<&'a str>,
+    dry_run: bool,
+    refused: bool,
+    rows_read: u64,
+    rows_excluded: u64,
+    rows_rejected: u64,
+    volumes_added: u64,
+    volumes_changed: u64,
+    volumes_unchanged: u64,
+    volumes_removed: u64,
+    volumes_rejected: u64,
+    files_written: u64,
+    files_removed: u64,
+    scope_loads: u64,
+    elapsed_seconds: f64,
+    diagnostics: crate::report::JsonDiagnostics<'a>,
+    summary: crate::report::Counts,
 }
 
 /// The schema of `catstage sync`'s document.
@@ -187,9 +214,9 @@ impl crate::report::Report for SyncReport {
         SCHEMA
     }
 
-    type Document<'a> = serde_json::Value;
+    type Document<'a> = SyncJson<'a>;
 
-    fn document(&self) -> serde_json::Value {
+    fn document(&self) -> SyncJson<'_> {
         self.json()
     }
 
