@@ -365,12 +365,16 @@ pub fn write_json<T: Serialize + ?Sized>(out: &mut dyn Write, doc: &T) -> io::Re
 
 /// The document of a run that could not run (exit status 2), in the command's schema:
 /// `schema`, `status` (always 2) and `diagnostics`, the reasons.
-pub fn failure_json(schema: &str, diagnostics: &[Diagnostic]) -> serde_json::Value {
-    serde_json::json!({
-        "schema": schema,
-        "status": 2,
-        "diagnostics": diagnostics.iter().map(render_json_diagnostic).collect::<Vec<_>>(),
-    })
+#[derive(Serialize)]
+pub struct FailureJson<'a> {
+    schema: &'a str,
+    status: Verdict,
+    diagnostics: JsonDiagnostics<'a>,
+}
+
+/// [`FailureJson`] of `diagnostics` under `schema`.
+pub fn failure_json<'a>(schema: &'a str, diagnostics: &'a [Diagnostic]) -> FailureJson<'a> {
+    FailureJson { schema, status: Verdict::CannotRun, diagnostics: JsonDiagnostics::of(diagnostics) }
 }
 
 /// The finding that says why a command could not run.

@@ -13,7 +13,7 @@
 
 use super::Subject;
 use crate::diag::{Code, Diagnostic, Severity};
-use serde_json::{Value, json};
+use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::path::Path;
@@ -23,15 +23,168 @@ use std::path::Path;
 /// address depends on where it is kept, and a log names no address it is not sure of).
 pub const INFORMATION_URI: &str = env!("CARGO_PKG_HOMEPAGE");
 
+/// A SARIF 2.1.0 log, as catstage writes it: the fields it uses, in its order. Its
+/// `Display` is the JSON document (`{:#}` pretty-printed).
+#[derive(Debug, Serialize)]
+pub struct SarifLog {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    version: &'static str,
+    runs: [Run; 1],
+}
+
+impl std::fmt::Display for SarifLog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let text = if f.alternate() { serde_json::to_string_pretty(self) } else { serde_json::to_string(self) };
+        f.write_str(&text.map_err(|_| std::fmt::Error)?)
+    }
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Run {
+    tool: Tool,
+    invocations: [Invocation; 1],
+    original_uri_base_ids: BaseIds,
+    column_kind: &'static str,
+    results: Vec<SarifResult>,
+}
+
+#[derive(Debug, Serialize)]
+struct Tool {
+    driver: Driver,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Driver {
+    name: &'static str,
+    version: &'static str,
+    semantic_version: &'static str,
+    rules: Vec<Rule>,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    information_uri: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Invocation {
+    execution_successful: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tool_execution_notifications: Vec<Notification>,
+}
+
+#[derive(Debug, Serialize)]
+struct BaseIds {
+    #[serde(rename = "%SRCROOT%")]
+    srcroot: Uri,
+}
+
+#[derive(Debug, Serialize)]
+struct Uri {
+    uri: String,
+}
+
+#[derive(Debug, Serialize)]
+struct Notification {
+    level: &'static str,
+    message: Text,
+}
+
+#[derive(Debug, Serialize)]
+struct Text {
+    text: String,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Rule {
+    id: String,
+    name: &'static str,
+    short_description: Text,
+    full_description: Text,
+    help: Help,
+    default_configuration: Level,
+}
+
+#[derive(Debug, Serialize)]
+struct Help {
+    text: &'static str,
+    markdown: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+struct Level {
+    level: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifResult {
+    rule_id: String,
+    rule_index: usize,
+    level: &'static str,
+    message: Text,
+    locations: [Location; 1],
+    partial_fingerprints: Fingerprints,
+    properties: Properties,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Location {
+    physical_location: Physical,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Physical {
+    artifact_location: Artifact,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    region: Option<Region>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Artifact {
+    uri: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    uri_base_id: Option<&'static str>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Region {
+    start_line: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    start_column: Option<u64>,
+}
+
+#[derive(Debug, Serialize)]
+struct Fingerprints {
+    #[serde(rename = "catstage/v2")]
+    catstage_v2: String,
+}
+
+#[derive(Debug, Serialize)]
+struct Properties {
+    area: String,
+    hint: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    count: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    examples: Option<Vec<String>>,
+}
+
 /// The SARIF log of the findings of `subjects`. `cwd` is the directory relative paths are
 /// relative to.
-pub fn log(subjects: &[Subject<'_>], cwd: &Path) -> Value {
+pub fn log(subjects: &[Subject<'_>], cwd: &Path) -> SarifLog {
     log_noting(subjects, &[], cwd)
 }
 
 /// As [`log`], with `notes` (what the run left out on purpose, and why) as notifications
 /// of level `note`: they do not make the run unsuccessful.
-pub fn log_noting(subjects: &[Subject<'_>], notes: &[String], cwd: &Path) -> Value {
+pub fn log_noting(subjects: &[Subject<'_>], notes: &[String], cwd: &Path) -> SarifLog {
     let mut results = Vec::new();
     let mut seen: HashMap<String, u32> = HashMap::new();
     for a in subjects {
@@ -40,56 +193,48 @@ pub fn log_noting(subjects: &[Subject<'_>], notes: &[String], cwd: &Path) -> Val
         }
     }
     let failed: Vec<&Subject<'_>> = subjects.iter().filter(|a| !a.checked).collect();
-    let notifications: Vec<Value> =
-        failed.iter().flat_map(|a| a.diagnostics.iter().map(|d| notification(&d.message))).collect();
+    let notifications: Vec<Notification> =
+        failed.iter().flat_map(|a| a.diagnostics.iter().map(|d| notification("error", &d.message))).collect();
     let mut doc = document(results, notifications, cwd);
-    if !notes.is_empty() {
-        let notes: Vec<Value> = notes.iter().map(|n| json!({ "level": "note", "message": { "text": n } })).collect();
-        let invocation = &mut doc["runs"][0]["invocations"][0];
-        match invocation["toolExecutionNotifications"].as_array_mut() {
-            Some(list) => list.extend(notes),
-            None => invocation["toolExecutionNotifications"] = Value::Array(notes),
-        }
-    }
+    let invocation = &mut doc.runs[0].invocations[0];
+    invocation.tool_execution_notifications.extend(notes.iter().map(|n| notification("note", n)));
     doc
 }
 
 /// The SARIF log of a run that could not run at all (exit status 2): no results, the
 /// invocation marked unsuccessful, the reasons as its notifications.
-pub fn failure_log(reasons: &[Diagnostic], cwd: &Path) -> Value {
-    let notes: Vec<Value> = reasons.iter().map(|d| notification(&d.message)).collect();
+pub fn failure_log(reasons: &[Diagnostic], cwd: &Path) -> SarifLog {
+    let notes: Vec<Notification> = reasons.iter().map(|d| notification("error", &d.message)).collect();
     document(Vec::new(), notes, cwd)
 }
 
-fn document(results: Vec<Value>, notifications: Vec<Value>, cwd: &Path) -> Value {
-    let mut invocation = json!({ "executionSuccessful": notifications.is_empty() });
-    if !notifications.is_empty() {
-        invocation["toolExecutionNotifications"] = Value::Array(notifications);
-    }
-    let mut log = json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": { "driver": {
-                "name": "catstage",
-                "version": env!("CARGO_PKG_VERSION"),
-                "semanticVersion": env!("CARGO_PKG_VERSION"),
-                "rules": Code::ALL.iter().map(|&c| rule(c)).collect::<Vec<_>>(),
-            }},
-            "invocations": [invocation],
-            "originalUriBaseIds": { "%SRCROOT%": { "uri": dir_uri(cwd) } },
-            "columnKind": "unicodeCodePoints",
-            "results": results,
+fn document(results: Vec<SarifResult>, notifications: Vec<Notification>, cwd: &Path) -> SarifLog {
+    SarifLog {
+        schema: "https://json.schemastore.org/sarif-2.1.0.json",
+        version: "2.1.0",
+        runs: [Run {
+            tool: Tool {
+                driver: Driver {
+                    name: "catstage",
+                    version: env!("CARGO_PKG_VERSION"),
+                    semantic_version: env!("CARGO_PKG_VERSION"),
+                    rules: Code::ALL.iter().map(|&c| rule(c)).collect(),
+                    information_uri: INFORMATION_URI,
+                },
+            },
+            invocations: [Invocation {
+                execution_successful: notifications.is_empty(),
+                tool_execution_notifications: notifications,
+            }],
+            original_uri_base_ids: BaseIds { srcroot: Uri { uri: dir_uri(cwd) } },
+            column_kind: "unicodeCodePoints",
+            results,
         }],
-    });
-    if !INFORMATION_URI.is_empty() {
-        log["runs"][0]["tool"]["driver"]["informationUri"] = json!(INFORMATION_URI);
     }
-    log
 }
 
-fn notification(text: &str) -> Value {
-    json!({ "level": "error", "message": { "text": text } })
+fn notification(level: &'static str, text: &str) -> Notification {
+    Notification { level, message: Text { text: text.to_string() } }
 }
 
 fn level(s: Severity) -> &'static str {
@@ -101,18 +246,18 @@ fn level(s: Severity) -> &'static str {
 
 /// One rule per code: its name, the first paragraph of its explanation as the short
 /// description, the "What it means" section as the full one, the whole text as help.
-fn rule(c: Code) -> Value {
+fn rule(c: Code) -> Rule {
     let text = c.explanation();
     let short = first_paragraph(text);
     let full = section(text, "## What it means").unwrap_or_else(|| short.clone());
-    json!({
-        "id": c.to_string(),
-        "name": c.name(),
-        "shortDescription": { "text": short },
-        "fullDescription": { "text": full },
-        "help": { "text": text, "markdown": text },
-        "defaultConfiguration": { "level": level(c.default_severity()) },
-    })
+    Rule {
+        id: c.to_string(),
+        name: c.name(),
+        short_description: Text { text: short },
+        full_description: Text { text: full },
+        help: Help { text, markdown: text },
+        default_configuration: Level { level: level(c.default_severity()) },
+    }
 }
 
 /// The first paragraph after the title line, on one line.
@@ -130,42 +275,34 @@ fn section(md: &str, heading: &str) -> Option<String> {
     (!text.is_empty()).then(|| text.to_string())
 }
 
-fn result(a: &Subject<'_>, d: &Diagnostic, cwd: &Path, seen: &mut HashMap<String, u32>) -> Value {
+fn result(a: &Subject<'_>, d: &Diagnostic, cwd: &Path, seen: &mut HashMap<String, u32>) -> SarifResult {
     let path = a.location_path(d);
-    let mut artifact = artifact_location(&path, cwd);
-    let uri = artifact["uri"].as_str().unwrap_or_default().to_string();
-    let mut physical = json!({ "artifactLocation": artifact.take() });
-    if let Some(line) = d.line {
-        let mut region = json!({ "startLine": line });
-        if let Some(column) = d.char_column.or(d.column) {
-            region["startColumn"] = json!(column);
-        }
-        physical["region"] = region;
-    }
-    let key = format!("{}\0{uri}", d.code);
+    let artifact = artifact_location(&path, cwd);
+    let region = d.line.map(|line| Region { start_line: line, start_column: d.char_column.or(d.column) });
+    let key = format!("{}\0{}", d.code, artifact.uri);
     let n = seen.entry(key.clone()).or_insert(0);
     *n += 1;
     let digest = Sha256::digest(key.as_bytes());
     let fingerprint = format!("{}:{n}", digest[..16].iter().map(|b| format!("{b:02x}")).collect::<String>());
-    let mut properties = json!({ "area": a.path, "hint": d.hint });
-    if let Some(count) = d.count {
-        properties["count"] = json!(count);
-        properties["examples"] = json!(d.examples);
+    SarifResult {
+        rule_id: d.code.to_string(),
+        rule_index: Code::ALL.iter().position(|&c| c == d.code).unwrap_or(0),
+        level: level(d.severity),
+        message: Text { text: d.message.clone() },
+        locations: [Location { physical_location: Physical { artifact_location: artifact, region } }],
+        partial_fingerprints: Fingerprints { catstage_v2: fingerprint },
+        properties: Properties {
+            area: a.path.to_string(),
+            hint: d.hint.clone(),
+            count: d.count,
+            examples: d.count.map(|_| d.examples.clone()),
+        },
     }
-    json!({
-        "ruleId": d.code.to_string(),
-        "ruleIndex": Code::ALL.iter().position(|&c| c == d.code).unwrap_or(0),
-        "level": level(d.severity),
-        "message": { "text": d.message },
-        "locations": [{ "physicalLocation": physical }],
-        "partialFingerprints": { "catstage/v2": fingerprint },
-        "properties": properties,
-    })
 }
 
 /// The artifact location of `path`: relative to `%SRCROOT%` (the current directory) when
 /// it is relative or under it, an absolute `file://` URI otherwise.
-fn artifact_location(path: &Path, cwd: &Path) -> Value {
+fn artifact_location(path: &Path, cwd: &Path) -> Artifact {
     // `..` is resolved first: a relative URI never climbs out of %SRCROOT%.
     let absolute = normalize(&cwd.join(path));
     let p = absolute.as_path();
@@ -177,9 +314,9 @@ fn artifact_location(path: &Path, cwd: &Path) -> Value {
                 .filter(|c| !matches!(c, std::path::Component::CurDir))
                 .map(|c| encode(c.as_os_str().as_encoded_bytes()))
                 .collect();
-            json!({ "uri": parts.join("/"), "uriBaseId": "%SRCROOT%" })
+            Artifact { uri: parts.join("/"), uri_base_id: Some("%SRCROOT%") }
         }
-        None => json!({ "uri": format!("file://{}", encode_path(p)) }),
+        None => Artifact { uri: format!("file://{}", encode_path(p)), uri_base_id: None },
     }
 }
 
@@ -227,6 +364,19 @@ fn encode(segment: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
+
+    fn artifact_location(path: &Path, cwd: &Path) -> Value {
+        serde_json::to_value(super::artifact_location(path, cwd)).unwrap()
+    }
+
+    fn result(a: &Subject<'_>, d: &Diagnostic, cwd: &Path, seen: &mut HashMap<String, u32>) -> Value {
+        serde_json::to_value(super::result(a, d, cwd, seen)).unwrap()
+    }
+
+    fn rule(c: Code) -> Value {
+        serde_json::to_value(super::rule(c)).unwrap()
+    }
 
     #[test]
     fn paths_become_uris_relative_to_the_current_directory() {

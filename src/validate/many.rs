@@ -4,9 +4,9 @@
 //! not by the sum.
 
 use super::Report;
-use crate::diag::{self, Diagnostic, render_json_diagnostic};
+use crate::diag::{self, Diagnostic};
 use crate::report::{Verdict, plural};
-use serde_json::{Value, json};
+use serde::Serialize;
 use std::io::{self, Write};
 
 /// The schema of the document of a run over several areas.
@@ -226,50 +226,95 @@ impl Batch {
     }
 }
 
+/// The JSON document of `catstage validate` of several areas (schema
+/// `catstage.validate/2`).
+#[derive(Serialize)]
+pub struct BatchJson<'a> {
+    schema: &'static str,
+    areas: Vec<AreaJson<'a>>,
+    skipped: Vec<SkippedJson<'a>>,
+    summary: BatchSummaryJson,
+}
+
+/// One area of [`BatchJson`]; `summary` is `null` for an area that could not be checked.
+#[derive(Serialize)]
+struct AreaJson<'a> {
+    path: &'a str,
+    status: Verdict,
+    config: Option<&'a str>,
+    diagnostics: crate::report::JsonDiagnostics<'a>,
+    summary: Option<AreaSummaryJson>,
+}
+
+#[derive(Serialize)]
+struct AreaSummaryJson {
+    errors: u64,
+    warnings: u64,
+    volumes: usize,
+    pre_import: bool,
+    files_checked: usize,
+}
+
+#[derive(Serialize)]
+struct SkippedJson<'a> {
+    path: &'a str,
+    why: &'a str,
+}
+
+#[derive(Serialize)]
+struct BatchSummaryJson {
+    areas: usize,
+    clean: usize,
+    with_findings: usize,
+    not_checked: usize,
+    errors: u64,
+    warnings: u64,
+    volumes: usize,
+    pre_import: bool,
+    status: Verdict,
+}
+
 impl crate::report::Report for Batch {
     fn schema(&self) -> &'static str {
         SCHEMA_MANY
     }
 
-    type Document<'a> = Value;
+    type Document<'a> = BatchJson<'a>;
 
-    fn document(&self) -> Value {
-        let areas: Vec<Value> = self
-            .areas
-            .iter()
-            .map(|a| {
-                json!({
-                    "path": a.path,
-                    "status": a.status,
-                    "config": a.config,
-                    "diagnostics": a.diagnostics.iter().map(render_json_diagnostic).collect::<Vec<_>>(),
-                    "summary": a.counts.map(|c| json!({
-                        "errors": c.errors,
-                        "warnings": c.warnings,
-                        "volumes": c.volumes,
-                        "pre_import": c.pre_import,
-                        "files_checked": a.files_checked,
-                    })),
-                })
-            })
-            .collect();
+    fn document(&self) -> BatchJson<'_> {
         let t = self.totals();
-        json!({
-            "schema": SCHEMA_MANY,
-            "areas": areas,
-            "skipped": self.skipped.iter().map(|(path, why)| json!({"path": path, "why": why})).collect::<Vec<_>>(),
-            "summary": {
-                "areas": self.areas.len(),
-                "clean": self.count_status(Verdict::Clean),
-                "with_findings": self.count_status(Verdict::Findings),
-                "not_checked": self.count_status(Verdict::CannotRun),
-                "errors": t.errors,
-                "warnings": t.warnings,
-                "volumes": t.volumes,
-                "pre_import": t.pre_import,
-                "status": self.worst(),
+        BatchJson {
+            schema: SCHEMA_MANY,
+            areas: self
+                .areas
+                .iter()
+                .map(|a| AreaJson {
+                    path: &a.path,
+                    status: a.status,
+                    config: a.config.as_deref(),
+                    diagnostics: crate::report::JsonDiagnostics::of(&a.diagnostics),
+                    summary: a.counts.map(|c| AreaSummaryJson {
+                        errors: c.errors,
+                        warnings: c.warnings,
+                        volumes: c.volumes,
+                        pre_import: c.pre_import,
+                        files_checked: a.files_checked,
+                    }),
+                })
+                .collect(),
+            skipped: self.skipped.iter().map(|(path, why)| SkippedJson { path, why }).collect(),
+            summary: BatchSummaryJson {
+                areas: self.areas.len(),
+                clean: self.count_status(Verdict::Clean),
+                with_findings: self.count_status(Verdict::Findings),
+                not_checked: self.count_status(Verdict::CannotRun),
+                errors: t.errors,
+                warnings: t.warnings,
+                volumes: t.volumes,
+                pre_import: t.pre_import,
+                status: self.worst(),
             },
-        })
+        }
     }
 
     fn write_text(&self, out: &mut dyn Write, opts: &crate::report::TextOptions) -> io::Result<()> {
@@ -366,7 +411,7 @@ mod tests {
         let j = serde_json::to_value(crate::report::Report::document(&b)).unwrap();
         assert_eq!(j["schema"], crate::report::Report::schema(&b));
         assert_eq!(crate::report::Report::schema(&b), "catstage.validate/2");
-        assert_eq!(j["areas"][1]["summary"], Value::Null);
+        assert_eq!(j["areas"][1]["summary"], serde_json::Value::Null);
         assert_eq!(j["summary"]["not_checked"], 1);
         assert_eq!(j["summary"]["status"], 2);
     }

@@ -194,7 +194,7 @@ fn usage_error(e: clap::Error) -> ExitCode {
         .with_hint("see `catstage COMMAND --help` for the usage, with examples");
     use std::io::Write;
     if let (true, Some(schema)) = (format("json"), schema) {
-        let _ = writeln!(io::stdout(), "{:#}", catstage::report::failure_json(schema, &[d]));
+        let _ = catstage::report::write_json(&mut io::stdout(), &catstage::report::failure_json(schema, &[d]));
     } else if let (true, Some(_)) = (format("sarif"), schema) {
         let cwd = std::env::current_dir().unwrap_or_default();
         let _ = writeln!(io::stdout(), "{:#}", catstage::report::sarif::failure_log(&[d], &cwd));

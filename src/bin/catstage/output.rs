@@ -219,7 +219,7 @@ pub fn failed(styles: &Styles, f: &Failure, json: Option<(&'static str, &OutputA
         let reasons = f.diagnostics();
         let _ = to_stdout(|w| match out.format {
             Format::Text => Ok(()),
-            Format::Json => writeln!(w, "{:#}", catstage::report::failure_json(schema, &reasons)),
+            Format::Json => catstage::report::write_json(w, &catstage::report::failure_json(schema, &reasons)),
             Format::Sarif => {
                 let cwd = std::env::current_dir().unwrap_or_default();
                 writeln!(w, "{:#}", catstage::report::sarif::failure_log(&reasons, &cwd))
