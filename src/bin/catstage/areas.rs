@@ -4,7 +4,7 @@ use crate::Failure;
 use crate::output::Styles;
 use catstage::disk::{Access, Area, AreaError, Notes, Wait, Want};
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Opens the staging area `path` for reading (no file is created), waiting for a
@@ -143,4 +143,53 @@ impl GuardArgs {
             allow_older: self.allow_older,
         }
     }
+}
+
+/// `AREA.toml` beside the area `area`, if there is one (`.` and `..` are resolved first:
+/// the area is the directory they name).
+pub fn area_toml(area: &Path) -> Option<PathBuf> {
+    let resolved;
+    let area = if area.components().next_back().is_some_and(|c| !matches!(c, std::path::Component::Normal(_))) {
+        resolved = std::fs::canonicalize(area).ok()?;
+        resolved.as_path()
+    } else {
+        area
+    };
+    let name = area.components().next_back().and_then(|c| match c {
+        std::path::Component::Normal(n) => Some(n.to_os_string()),
+        _ => None,
+    })?;
+    let mut file = name;
+    file.push(".toml");
+    let path = area.parent().unwrap_or(Path::new("")).join(file);
+    path.is_file().then_some(path)
+}
+
+/// Reads the `--against` areas and `--labels` lists, with the findings about them.
+pub fn references(
+    against: &[PathBuf],
+    labels: &[PathBuf],
+    wait: catstage::disk::Wait,
+) -> Result<(Vec<catstage::staging::Reference>, Vec<catstage::diag::Diagnostic>), Failure> {
+    let mut references = Vec::new();
+    let mut diagnostics = Vec::new();
+    for other in against {
+        let a = read(other, Some("--against"), wait)?;
+        let (mut r, d) = finish(&[&a], catstage::staging::read_reference_area(&other.display().to_string(), &a))?;
+        // Its own configuration beside it says which FILECATs its replication targets;
+        // without one they are unknown, and may be this import's.
+        if let Some(toml) = area_toml(other) {
+            let loaded = config(&toml)?;
+            r.filecats = Some(loaded.config.filecats());
+        }
+        references.push(r);
+        diagnostics.extend(d);
+    }
+    for list in labels {
+        let (r, d) = catstage::staging::read_label_list(list)
+            .map_err(|e| Failure::msg(format!("--labels {}: {e}", list.display())))?;
+        references.push(r);
+        diagnostics.extend(d);
+    }
+    Ok((references, diagnostics))
 }

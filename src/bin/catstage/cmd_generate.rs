@@ -156,7 +156,7 @@ pub fn run(args: Args, styles: &Styles) -> CmdResult {
             }
         }
         match &args.images {
-            Some(dir) => Ok(Some(crate::cmd_images::write_tree(&args.output, dir, args.image_paths)?)),
+            Some(dir) => Ok(Some(crate::images_inputs::write_tree(&args.output, dir, args.image_paths)?)),
             None => Ok(None),
         }
     })();

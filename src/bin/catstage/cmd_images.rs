@@ -1,14 +1,14 @@
 //! `catstage images`, and the image options of `status` and `plan`.
 
+use crate::images_inputs::{Refusal, refuse, settings};
 use crate::output::Styles;
 use crate::{CmdResult, Failure};
 use catstage::config::LoadedConfig;
-use catstage::diag::{Code, Diagnostic};
+use catstage::diag::Code;
 use catstage::disk::{Access, Area, Want};
 use catstage::images::catalog::read_catalog;
-use catstage::images::{ImageFlags, ImageSettings, ImagesError, ImagesReport, check_images, check_images_with};
+use catstage::images::{ImageFlags, ImagesError, ImagesReport, check_images_with};
 use catstage::report::TextOptions;
-use catstage::staging::Source;
 use std::path::{Path, PathBuf};
 
 /// Check that the replicated tape images of every volume are present, whole, fresh and
@@ -63,63 +63,9 @@ pub struct Args {
     pub wait: crate::areas::WaitArgs,
 }
 
-/// The image options of `status` and `plan`.
-#[derive(clap::Args, Debug, Default)]
-pub struct ImageOptions {
-    /// A data path holding the volumes' tape images: check them too (R23). Repeatable;
-    /// replaces [images] paths of --config.
-    #[arg(long = "image-path", value_name = "DIR")]
-    pub image_paths: Vec<PathBuf>,
-    /// The images' layout (default: [images] layout, else backbox).
-    #[arg(long, value_name = "LAYOUT")]
-    pub image_layout: Option<String>,
-    /// How much older than a volume's last write its image may be (default: [images]
-    /// tolerance, else 10m).
-    #[arg(long, value_name = "DURATION")]
-    pub image_tolerance: Option<String>,
-    /// Labels of volumes migrated off-line: expected to be absent.
-    #[arg(long, value_name = "FILE")]
-    pub migrated: Option<PathBuf>,
-}
-
-impl ImageOptions {
-    fn flags(&self) -> ImageFlags {
-        ImageFlags {
-            paths: self.image_paths.clone(),
-            layout: self.image_layout.clone(),
-            tolerance: self.image_tolerance.clone(),
-            migrated: self.migrated.clone(),
-        }
-    }
-}
-
-/// Why the check did not run: findings, for the JSON document and the terminal.
-struct Refusal(Vec<Diagnostic>);
-
-impl From<Refusal> for Failure {
-    fn from(r: Refusal) -> Self {
-        let message = r.0.iter().map(|d| d.message.as_str()).collect::<Vec<_>>().join("; ");
-        Failure::Diagnosed(message, r.0)
-    }
-}
-
-fn refuse(code: Code, file: Option<String>, message: impl Into<String>) -> Refusal {
-    Refusal(vec![Diagnostic::new(code, file, message)])
-}
-
 /// Reads the configuration; one that cannot be read whole stops the check.
 fn config(path: Option<&Path>) -> Result<Option<LoadedConfig>, Failure> {
     path.map(crate::areas::config).transpose()
-}
-
-/// The settings from the flags and the configuration.
-fn settings(
-    flags: &ImageFlags,
-    config: Option<&LoadedConfig>,
-    file: Option<&Path>,
-) -> Result<Option<ImageSettings>, Refusal> {
-    let images = config.and_then(|c| c.config.images.as_ref());
-    flags.resolve(images, file).map_err(|m| refuse(Code::ImagesNotChecked, None, m))
 }
 
 /// Runs the check: configuration, settings, staging area, data paths.
@@ -154,44 +100,4 @@ pub fn run(args: Args, styles: &Styles) -> CmdResult {
     let staging = args.staging.display().to_string();
     let result = prepare_and_check(&args, &staging);
     crate::output::finish(result, &args.output, styles, catstage::images::SCHEMA, TextOptions::default())
-}
-
-/// The image check for `status` and `plan`, when data paths are given (by flag or in
-/// the configuration); a check that cannot run stops the command (exit status 2).
-pub fn check_for(
-    staging: &str,
-    area: &dyn Source,
-    options: &ImageOptions,
-    config: Option<&LoadedConfig>,
-    config_file: Option<&Path>,
-) -> Result<Option<ImagesReport>, Failure> {
-    let flags = options.flags();
-    let Some(settings) = settings(&flags, config, config_file).map_err(Failure::from)? else {
-        if flags.is_empty() {
-            return Ok(None);
-        }
-        return Err(Failure::msg(
-            "--image-layout, --image-tolerance and --migrated need a data path: --image-path DIR",
-        ));
-    };
-    let report =
-        check_images(staging, area, &settings, false).map_err(|e| Failure::from(Refusal(vec![e.diagnostic()])))?;
-    Ok(Some(report))
-}
-
-/// `generate --images`: the image tree of the staging area just written.
-pub fn write_tree(area: &Path, dir: &Path, paths: u32) -> Result<catstage::images::tree::ImageTree, Failure> {
-    // The area was just written by this process: nobody else holds its lock.
-    let src = Area::open(area, Access::Read(catstage::disk::Wait::No), Want::Area)?;
-    catstage::images::tree::write_image_tree(&src, dir, paths).map_err(|e| Failure::msg(e.to_string()))
-}
-
-/// `status`: the configuration (for its [images] table) and the image check, if any.
-pub fn images_for(
-    staging: &Path,
-    area: &dyn Source,
-    options: &ImageOptions,
-    config: Option<(&LoadedConfig, &Path)>,
-) -> Result<Option<ImagesReport>, Failure> {
-    check_for(&staging.display().to_string(), area, options, config.map(|c| c.0), config.map(|c| c.1))
 }

@@ -66,7 +66,7 @@ pub struct Args {
     /// Where the tape images are (or [images] of --config): a volume catalogued without
     /// a fresh image is a warning.
     #[command(flatten)]
-    pub images: crate::cmd_images::ImageOptions,
+    pub images: crate::images_inputs::ImageOptions,
     #[command(flatten)]
     pub output: crate::output::OutputArgs,
     #[command(flatten)]
@@ -83,7 +83,7 @@ pub fn run(args: Args, styles: &Styles) -> CmdResult {
             None => None,
         };
         let (references, reference_diagnostics) =
-            crate::cmd_validate::references(&args.against, &args.labels, args.wait.get())?;
+            crate::areas::references(&args.against, &args.labels, args.wait.get())?;
         let req = PlanRequest {
             config: &loaded,
             import_type: args.import_type.into(),
@@ -93,7 +93,7 @@ pub fn run(args: Args, styles: &Styles) -> CmdResult {
             references: &references,
             reference_diagnostics,
         };
-        let images = crate::cmd_images::check_for(
+        let images = crate::images_inputs::check_for(
             &args.staging.display().to_string(),
             &area,
             &args.images,

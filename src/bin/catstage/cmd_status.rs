@@ -41,7 +41,7 @@ pub struct Args {
     pub config: Option<PathBuf>,
     /// Where the tape images are, to check those of the newest volumes.
     #[command(flatten)]
-    pub images: crate::cmd_images::ImageOptions,
+    pub images: crate::images_inputs::ImageOptions,
     #[command(flatten)]
     pub output: crate::output::OutputArgs,
     #[command(flatten)]
@@ -59,7 +59,7 @@ pub fn run(args: Args, styles: &Styles) -> CmdResult {
         // Read once: its [images] table for the image check, [store] for R24.
         let loaded = args.config.as_deref().map(areas::config).transpose()?;
         let config = loaded.as_ref().zip(args.config.as_deref());
-        let images = crate::cmd_images::images_for(&args.staging, &area, &args.images, config)?;
+        let images = crate::images_inputs::images_for(&args.staging, &area, &args.images, config)?;
         let total: u64 = area.entries().iter().map(|e| e.size).sum();
         let bar = styles.progress(total, "status", args.output.quiet);
         let tick = |n: u64| bar.inc(n);

@@ -1,7 +1,7 @@
 //! `catstage unpack`.
 
-use crate::cmd_verify::{Limits, package_bar, trusted_keys};
 use crate::output::Styles;
+use crate::packages::{Limits, package_bar, trusted_keys};
 use crate::{CmdResult, Failure};
 use catstage::package::{UNPACK_SCHEMA, UnpackError, UnpackOptions, UnpackOutcome, unpack};
 use catstage::report::TextOptions;

@@ -6,7 +6,7 @@ use crate::{CmdResult, Failure};
 use catstage::config::LoadedConfig;
 use catstage::diag::Diagnostic;
 use catstage::report::TextOptions;
-use catstage::staging::{Reference, Source, read_label_list, read_reference_area};
+use catstage::staging::{Reference, Source};
 use catstage::validate::{AreaOutcome, Batch, Checks, SCHEMA, SCHEMA_MANY};
 use std::path::{Path, PathBuf};
 
@@ -148,7 +148,7 @@ impl Inputs {
             Some(p) => Some(areas::config(p)?),
             None => None,
         };
-        let (references, reference_diagnostics) = references(&args.against, &args.labels, args.wait.get())?;
+        let (references, reference_diagnostics) = areas::references(&args.against, &args.labels, args.wait.get())?;
         Ok(Inputs { config, references, reference_diagnostics, references_reported: Default::default() })
     }
 
@@ -165,27 +165,7 @@ fn beside(area: &Path, args: &Args) -> Option<PathBuf> {
     if !args.config_beside {
         return None;
     }
-    area_toml(area)
-}
-
-/// `AREA.toml` beside the area `area`, if there is one (`.` and `..` are resolved first:
-/// the area is the directory they name).
-fn area_toml(area: &Path) -> Option<PathBuf> {
-    let resolved;
-    let area = if area.components().next_back().is_some_and(|c| !matches!(c, std::path::Component::Normal(_))) {
-        resolved = std::fs::canonicalize(area).ok()?;
-        resolved.as_path()
-    } else {
-        area
-    };
-    let name = area.components().next_back().and_then(|c| match c {
-        std::path::Component::Normal(n) => Some(n.to_os_string()),
-        _ => None,
-    })?;
-    let mut file = name;
-    file.push(".toml");
-    let path = area.parent().unwrap_or(Path::new("")).join(file);
-    path.is_file().then_some(path)
+    areas::area_toml(area)
 }
 
 /// Checks the area `path` with `inputs` (or the configuration beside it).
@@ -374,32 +354,4 @@ fn machine_report(batch: Result<Batch, Failure>, args: &Args, styles: &Styles) -
             crate::TROUBLE
         }
     }
-}
-
-/// Reads the `--against` areas and `--labels` lists, with the findings about them.
-pub fn references(
-    against: &[PathBuf],
-    labels: &[PathBuf],
-    wait: catstage::disk::Wait,
-) -> Result<(Vec<catstage::staging::Reference>, Vec<catstage::diag::Diagnostic>), Failure> {
-    let mut references = Vec::new();
-    let mut diagnostics = Vec::new();
-    for other in against {
-        let a = areas::read(other, Some("--against"), wait)?;
-        let (mut r, d) = areas::finish(&[&a], read_reference_area(&other.display().to_string(), &a))?;
-        // Its own configuration beside it says which FILECATs its replication targets;
-        // without one they are unknown, and may be this import's.
-        if let Some(toml) = area_toml(other) {
-            let loaded = areas::config(&toml)?;
-            r.filecats = Some(loaded.config.filecats());
-        }
-        references.push(r);
-        diagnostics.extend(d);
-    }
-    for list in labels {
-        let (r, d) = read_label_list(list).map_err(|e| Failure::msg(format!("--labels {}: {e}", list.display())))?;
-        references.push(r);
-        diagnostics.extend(d);
-    }
-    Ok((references, diagnostics))
 }

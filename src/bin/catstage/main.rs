@@ -17,8 +17,10 @@ mod cmd_sync;
 mod cmd_unpack;
 mod cmd_validate;
 mod cmd_verify;
+mod images_inputs;
 mod memory;
 mod output;
+mod packages;
 
 use clap::{Parser, Subcommand};
 use std::io;
