@@ -14,18 +14,18 @@
 //! | [`scan`] | listing the data paths, in parallel |
 //! | [`check`] | the rules, CS601–CS608 |
 //! | [`tree`] | writing a matching image tree (`generate --images`) |
-//! | [`integrate`] | what `status` and `plan` show of the check |
+//!
+//! What `status` and `plan` show of the check lives with them (`status::images`, and
+//! `Plan::mark_images`): this module knows neither.
 
 pub mod catalog;
 pub mod check;
-pub mod integrate;
 pub mod layout;
 pub mod scan;
 pub mod settings;
 pub mod tree;
 
 pub use check::{ImageState, VolumeImage};
-pub use integrate::{NewestWritten, StatusImages};
 pub use layout::Layout;
 pub use scan::ScanError;
 pub use settings::{DataPath, ImageFlags, ImageSettings, ImagesConfig, Tolerance, read_images_config};

@@ -10,6 +10,7 @@
 //! (R15, R16). Without a baseline the secondary's holdings are unknown: every volume
 //! previews as added, and a FULL import's deletions are unknown (`None`), not zero.
 
+mod images;
 mod text;
 
 use crate::compare::compare_volume;

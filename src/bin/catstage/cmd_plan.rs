@@ -103,7 +103,7 @@ pub fn run(args: Args, styles: &Styles) -> CmdResult {
         let read: Vec<&catstage::disk::Area> = std::iter::once(&area).chain(&baseline).collect();
         let mut p = areas::finish(&read, plan(&args.staging.display().to_string(), &area, req, None))?;
         if let Some(r) = &images {
-            catstage::images::integrate::mark_plan(&mut p, r);
+            p.mark_images(r);
         }
         Ok(p)
     })();

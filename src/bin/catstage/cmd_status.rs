@@ -67,7 +67,7 @@ pub fn run(args: Args, styles: &Styles) -> CmdResult {
         let mut s = areas::finish(&read, status(&area, baseline.as_ref().map(|b| b as &dyn Source), Some(&tick)))?;
         bar.finish_and_clear();
         if let Some(r) = &images {
-            catstage::images::integrate::add_to_status(&mut s, r);
+            s.add_images(r);
         }
         // R24: a role switch needs restores, which a de-activated store rejects.
         if let Some(c) = &loaded {

@@ -1,6 +1,10 @@
 //! `catstage status`: the export/import status figures of a staging area (R20), and with
 //! a baseline the role-switch comparison.
 
+pub mod images;
+
+pub use images::{NewestWritten, StatusImages};
+
 use crate::diag::Diagnostic;
 use crate::model::{CurrentSet, Label, Timestamp};
 use crate::report::Verdict;
@@ -88,7 +92,7 @@ pub struct Status {
     /// Warnings among them.
     pub warnings: u64,
     /// The image check (R23), when data paths were given.
-    pub images: Option<crate::images::StatusImages>,
+    pub images: Option<self::images::StatusImages>,
     /// The staging area, as the operator named it.
     pub name: String,
     /// The baseline, as the operator named it.
@@ -226,7 +230,7 @@ pub struct StatusJson<'a> {
     diagnostics: crate::report::JsonDiagnostics<'a>,
     summary: crate::report::Counts,
     #[serde(skip_serializing_if = "Option::is_none")]
-    images: Option<&'a crate::images::StatusImages>,
+    images: Option<&'a self::images::StatusImages>,
 }
 
 impl Status {
@@ -309,7 +313,7 @@ fn text(s: &Status, out: &mut dyn std::io::Write, style: crate::diag::Style) -> 
         rows.push(("Baseline caught up", caught));
     }
     if let Some(i) = &s.images {
-        rows.extend(crate::images::integrate::status_rows(i));
+        rows.extend(self::images::status_rows(i));
     }
     let width = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
     for (k, v) in rows {

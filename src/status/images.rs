@@ -1,17 +1,12 @@
-//! What `status` and `plan` show of an image check (R23): each is one call made after the
-//! command's own work, so that neither depends on how the check runs.
-//!
-//! - `status`: whether the images of the newest volumes are there — per primary group,
-//!   the most recently written volume must be fully replicated before a role switch.
-//! - `plan`: each volume the import catalogs whose image is missing, stale or empty is a
-//!   warning: catalogued, but a restore from it would fail.
+//! What `status` shows of an image check (R23): whether the images of the newest volumes
+//! are there. Per primary group, the most recently written volume must be fully
+//! replicated before a role switch. One call made after the status is read, so that the
+//! status does not depend on how the check runs.
 
-use super::ImagesReport;
-use super::check::ImageState;
-use crate::diag::{self, Code, Diagnostic, Severity};
+use super::Status;
+use crate::images::ImagesReport;
+use crate::images::check::ImageState;
 use crate::model::{Label, Timestamp};
-use crate::plan::{Action, Plan};
-use crate::status::Status;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -87,48 +82,17 @@ pub fn status_images(r: &ImagesReport) -> StatusImages {
     }
 }
 
-/// Adds the image check to a status: its figures and its findings (the staging area's
-/// own findings are already there, from validation).
-pub fn add_to_status(s: &mut Status, r: &ImagesReport) {
-    s.images = Some(status_images(r));
-    s.add_findings(r.image_diagnostics.clone());
-}
-
-/// Marks every volume of a plan with its image, and warns about each volume the import
-/// catalogs whose restore would fail.
-pub fn mark_plan(p: &mut Plan, r: &ImagesReport) {
-    let mut warnings = Vec::new();
-    for v in p.volumes.iter_mut().filter(|v| v.action != Action::Delete) {
-        let Some(image) = r.volume(&v.label) else { continue };
-        v.image = Some(image.state);
-        if v.action == Action::Skip || !image.state.restore_fails() {
-            continue;
-        }
-        let (code, what) = match image.state {
-            ImageState::Missing => (Code::MissingImage, "its image is missing from the data paths"),
-            ImageState::Stale => (Code::StaleImage, "its image is older than its last write"),
-            _ => (Code::EmptyImage, "its image's data file is empty"),
-        };
-        let verb = if v.action == Action::Unchanged { "stays catalogued" } else { "is catalogued by this import" };
-        warnings.push(
-            Diagnostic::new(
-                code,
-                Some(v.label.file_name()),
-                format!("{} {verb}, but a restore from it would fail: {what}", v.label),
-            )
-            .with_severity(Severity::Warning)
-            .with_hint("replicate the image before importing (`catstage images` says what is wrong), or import after it arrives"),
-        );
+impl Status {
+    /// Adds the image check: its figures and its findings (the staging area's own findings
+    /// are already there, from validation).
+    pub fn add_images(&mut self, r: &ImagesReport) {
+        self.images = Some(status_images(r));
+        self.add_findings(r.image_diagnostics.clone());
     }
-    p.diagnostics.extend(crate::check::structure::rollup(warnings));
-    diag::sort(&mut p.diagnostics);
-    let (e, w) = diag::tally(&p.diagnostics);
-    p.errors = e;
-    p.warnings = w;
 }
 
 /// The rows `status` shows of an image check.
-pub fn status_rows(i: &crate::images::StatusImages) -> Vec<(&'static str, String)> {
+pub fn status_rows(i: &StatusImages) -> Vec<(&'static str, String)> {
     let mut rows = vec![
         (
             "Image data paths",
