@@ -287,3 +287,14 @@ pub fn table<'t, 'a>(doc: &mut Doc<'_>, key: &str, v: Value<'t, 'a>) -> Option<T
         }
     }
 }
+
+/// A table value, named `name` in the message when it is not one (`[source]`).
+pub fn named_table<'t, 'a>(doc: &mut Doc<'_>, name: &str, v: Value<'t, 'a>) -> Option<Table<'t, 'a>> {
+    match v.get_ref() {
+        DeValue::Table(t) => Some(Table::new(t, v.span(), name)),
+        _ => {
+            doc.error(v.span(), format!("{name} must be a table"));
+            None
+        }
+    }
+}

@@ -9,10 +9,10 @@
 //! row starts a volume and the `tapefile` and `diskfile` rows after it add to it.
 
 use super::Stats;
-use super::definition::Definition;
 use super::fields::Field;
 use super::row::{Memo, Rejection, RowView, quoted};
 use super::source::{At, Place, RawRow};
+use super::spec::Definition;
 use crate::diag::{Code, FileDiagnostics};
 use crate::model::{
     CatalogType, DiskFileRef, DiskFileType, EntryStatus, Extra, Label, LabelType, TapeFile, TapeFileKey, TapeFileMode,

@@ -5,199 +5,16 @@
 use super::fields::Field;
 use super::glob::Glob;
 use super::mapping::{Parts, check_mappings, read_exclusions, read_fields, read_translations};
+use super::spec::{Definition, ExportSpec, SourceFormat, SourceSpec, TimeSpec};
 use super::timefmt::{TimeFormat, parse_timezone};
-use crate::config::Pos;
 use crate::config::toml_walk::{self, Doc, Table, Value};
 use crate::diag::{Code, Diagnostic};
 use crate::model::{
     CatalogType, Extra, Group, Node, Timestamp, check_catalog, check_export_id, check_id, check_keymanager,
     check_media, check_pool,
 };
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::Path;
-use toml::de::DeValue;
-
-/// How the source is laid out.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SourceFormat {
-    /// Delimited text, read with the `csv` crate.
-    Csv {
-        /// The field delimiter.
-        delimiter: u8,
-        /// The quote character, if fields may be quoted.
-        quote: Option<u8>,
-    },
-    /// Column-aligned report text: each field at a byte offset of its line.
-    Fixed,
-}
-
-/// `[source]`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SourceSpec {
-    /// The layout.
-    pub format: SourceFormat,
-    /// Lines before the first row (the last of them names the columns of a CSV source).
-    pub header_lines: u64,
-    /// Whether leading and trailing white space is removed from every value.
-    pub trim: bool,
-    /// Lines to pass over wherever they occur (page headers, rulers, totals).
-    pub skip: Vec<Glob>,
-}
-
-/// `[export]`: what the summary's `export` record says beside the export id.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ExportSpec {
-    /// The primary's node.
-    pub node: Node,
-    /// Whether the export writes DISKFILE entries (CATALOGFILES).
-    pub catalogfiles: bool,
-    /// A fixed export id (the command line's `--export-id` wins).
-    pub id: Option<String>,
-    /// A fixed creation time (the command line's `--created` wins).
-    pub created: Option<Timestamp>,
-}
-
-/// `[time]`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TimeSpec {
-    /// The format of times, unless a field gives its own.
-    pub format: TimeFormat,
-    /// The UTC offset, in minutes east, of times written without one.
-    pub timezone: Option<i16>,
-}
-
-/// Where a field's value comes from.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Locator {
-    /// A CSV column by 0-based index (written 1-based in the file).
-    Column(usize),
-    /// A CSV column by its name in the header line, resolved when the source is opened.
-    Named(String),
-    /// Bytes of a fixed-width line: from `offset` (0-based), `length` bytes or to the end.
-    Fixed {
-        /// First byte.
-        offset: usize,
-        /// Number of bytes; `None` runs to the end of the line.
-        length: Option<usize>,
-    },
-    /// The same value on every row.
-    Literal(String),
-}
-
-/// How one target field is read.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Mapping {
-    /// Where the value comes from.
-    pub locator: Locator,
-    /// The translation table applied to it (index into the definition's tables).
-    pub translate: Option<usize>,
-    /// The time format of this field, overriding `[time] format`.
-    pub format: Option<TimeFormat>,
-    /// Where the mapping is written in the definition.
-    pub pos: Pos,
-}
-
-/// A `[translate.NAME]` table.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Translation {
-    /// Its name.
-    pub name: String,
-    /// Value read → value used.
-    pub map: BTreeMap<String, String>,
-    /// The value for anything not listed (the key `"*"`); without it such values pass
-    /// unchanged.
-    pub otherwise: Option<String>,
-}
-
-impl Translation {
-    /// The translated value of `v`.
-    pub fn apply<'v>(&'v self, v: &'v str) -> &'v str {
-        match self.map.get(v) {
-            Some(t) => t,
-            None => self.otherwise.as_deref().unwrap_or(v),
-        }
-    }
-}
-
-/// An `[[exclude]]` rule.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Exclusion {
-    /// The field whose value is matched.
-    pub field: Field,
-    /// The pattern.
-    pub glob: Glob,
-    /// True for `unless`: rows whose value does *not* match are excluded.
-    pub unless: bool,
-}
-
-/// A whole definition.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Definition {
-    /// The file as the user named it.
-    pub file: String,
-    /// `[source]`.
-    pub source: SourceSpec,
-    /// `[export]`.
-    pub export: ExportSpec,
-    /// `[time]`.
-    pub time: TimeSpec,
-    /// `[[group]]`: the primary volume groups, sorted by id.
-    pub groups: Vec<Group>,
-    /// `[translate.*]`.
-    pub translations: Vec<Translation>,
-    /// `[[exclude]]`.
-    pub exclusions: Vec<Exclusion>,
-    mappings: Vec<Option<Mapping>>,
-}
-
-impl Definition {
-    /// How `field` is read, if the definition maps it.
-    pub fn mapping(&self, field: Field) -> Option<&Mapping> {
-        self.mappings.get(field.index()).and_then(Option::as_ref)
-    }
-
-    /// True when `field` is mapped.
-    pub fn is_mapped(&self, field: Field) -> bool {
-        self.mapping(field).is_some()
-    }
-
-    /// True when rows carry a row type (`volume`, `tapefile`, `diskfile`).
-    pub fn typed_rows(&self) -> bool {
-        self.is_mapped(Field::Type)
-    }
-
-    /// The volume group `id`.
-    pub fn group(&self, id: &str) -> Option<&Group> {
-        self.groups.iter().find(|g| g.id == id)
-    }
-
-    /// Resolves the columns named by header (`header`: the names, `line`: the header
-    /// line's number and text). A name that is not there is `CS501`.
-    pub fn resolve_columns(&mut self, header: Option<(&[String], u64)>) -> Vec<Diagnostic> {
-        let mut out = Vec::new();
-        for m in self.mappings.iter_mut().flatten() {
-            let Locator::Named(name) = &m.locator else { continue };
-            match header {
-                Some((names, _)) if names.iter().any(|n| n == name) => {
-                    let i = names.iter().position(|n| n == name).unwrap_or(0);
-                    m.locator = Locator::Column(i);
-                }
-                Some((names, line)) => out.push(m.pos.diagnostic(
-                    Code::DefinitionError,
-                    format!(
-                        "the source has no column named {name:?}: its header (line {line}) names {}",
-                        names.iter().map(|n| format!("{n:?}")).collect::<Vec<_>>().join(", ")
-                    ),
-                )),
-                None => out.push(m.pos.diagnostic(
-                    Code::DefinitionError,
-                    format!("column {name:?} is named, but the source has no header line to name it"),
-                )),
-            }
-        }
-        out
-    }
-}
 
 /// Reads the definition file at `path` (named as the user named it). The definition is
 /// returned only when it has no problem.
@@ -253,17 +70,6 @@ pub fn parse_definition(file: &str, text: &str) -> (Option<Definition>, Vec<Diag
     }
 }
 
-/// A table value named `name` for messages.
-pub(super) fn sub_table<'t, 'a>(doc: &mut Doc<'_>, name: &str, v: Value<'t, 'a>) -> Option<Table<'t, 'a>> {
-    match v.get_ref() {
-        DeValue::Table(t) => Some(Table::new(t, v.span(), name)),
-        _ => {
-            doc.error(v.span(), format!("{name} must be a table"));
-            None
-        }
-    }
-}
-
 /// A string checked by `check`, the error reported at the value.
 fn checked(
     doc: &mut Doc<'_>,
@@ -297,7 +103,7 @@ fn one_byte(doc: &mut Doc<'_>, key: &str, v: Value<'_, '_>, allow_empty: bool) -
 
 fn read_source(doc: &mut Doc<'_>, top: &mut Table<'_, '_>) -> Option<SourceSpec> {
     let v = top.required(doc, "source")?;
-    let mut t = sub_table(doc, "[source]", v)?;
+    let mut t = toml_walk::named_table(doc, "[source]", v)?;
     let format = t.required(doc, "format").and_then(|v| {
         let s = toml_walk::string(doc, "format", v)?;
         match s.as_str() {
@@ -357,7 +163,7 @@ fn read_source(doc: &mut Doc<'_>, top: &mut Table<'_, '_>) -> Option<SourceSpec>
 
 fn read_export(doc: &mut Doc<'_>, top: &mut Table<'_, '_>) -> Option<ExportSpec> {
     let v = top.required(doc, "export")?;
-    let mut t = sub_table(doc, "[export]", v)?;
+    let mut t = toml_walk::named_table(doc, "[export]", v)?;
     let node = t.required(doc, "node").and_then(|v| {
         checked(doc, "node", v, |s| {
             Node::parse_any_case(s)
@@ -385,7 +191,7 @@ fn read_export(doc: &mut Doc<'_>, top: &mut Table<'_, '_>) -> Option<ExportSpec>
 fn read_time(doc: &mut Doc<'_>, top: &mut Table<'_, '_>) -> Option<TimeSpec> {
     let mut spec = TimeSpec { format: TimeFormat::rfc3339(), timezone: None };
     let Some(v) = top.get("time") else { return Some(spec) };
-    let mut t = sub_table(doc, "[time]", v)?;
+    let mut t = toml_walk::named_table(doc, "[time]", v)?;
     if let Some(v) = t.get("format")
         && let Some(s) = toml_walk::string(doc, "format", v)
     {
@@ -407,7 +213,7 @@ fn read_groups(doc: &mut Doc<'_>, top: &mut Table<'_, '_>) -> Vec<Group> {
     let Some(v) = top.required(doc, "group") else { return groups };
     let Some(items) = toml_walk::array(doc, "group", v) else { return groups };
     for item in items {
-        let Some(mut t) = sub_table(doc, "[[group]]", item) else { continue };
+        let Some(mut t) = toml_walk::named_table(doc, "[[group]]", item) else { continue };
         let id = t
             .required(doc, "id")
             .and_then(|v| checked(doc, "id", v, |s| check_id(s).map(|()| s.to_string()).map_err(|e| e.message)));

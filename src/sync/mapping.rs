@@ -2,9 +2,9 @@
 //! rules, and the checks that need the whole definition: fields the rows need, locators
 //! the source can have, literal values, times that would come without an offset.
 
-use super::definition::{Exclusion, Locator, Mapping, SourceFormat, SourceSpec, TimeSpec, Translation, sub_table};
 use super::fields::{Family, Field};
 use super::glob::Glob;
+use super::spec::{Exclusion, Locator, Mapping, SourceFormat, SourceSpec, TimeSpec, Translation};
 use super::timefmt::TimeFormat;
 use crate::config::toml_walk::{self, Doc, Table, Value};
 use crate::diag::Code;
@@ -49,14 +49,14 @@ pub(super) fn read_fields(
     out: &mut [Option<Mapping>],
     written: &mut BTreeSet<Field>,
 ) {
-    let Some(mut t) = sub_table(doc, "[fields]", v) else { return };
+    let Some(mut t) = toml_walk::named_table(doc, "[fields]", v) else { return };
     for family in Family::ALL {
         if *family == Family::Row {
             continue;
         }
         let Some(v) = t.get(family.table()) else { continue };
         let name = format!("[fields.{}]", family.table());
-        let Some(mut sub) = sub_table(doc, &name, v) else { continue };
+        let Some(mut sub) = toml_walk::named_table(doc, &name, v) else { continue };
         read_family(doc, &mut sub, *family, translations, out, written);
         sub.finish(doc);
     }
@@ -84,7 +84,7 @@ fn read_family(
 /// `{ value = "X" }`, with `translate` and (time fields) `format`.
 fn read_mapping(doc: &mut Doc<'_>, field: Field, v: Value<'_, '_>, translations: &[Translation]) -> Option<Mapping> {
     let name = format!("fields.{}", field.name());
-    let mut t = sub_table(doc, &name, v)?;
+    let mut t = toml_walk::named_table(doc, &name, v)?;
     let pos = doc.pos(v.span().start);
     let column = t.get("column");
     let offset = t.get("offset");
@@ -158,7 +158,7 @@ pub(super) fn read_exclusions(
     let Some(v) = top.get("exclude") else { return out };
     let Some(items) = toml_walk::array(doc, "exclude", v) else { return out };
     for item in items {
-        let Some(mut t) = sub_table(doc, "[[exclude]]", item) else { continue };
+        let Some(mut t) = toml_walk::named_table(doc, "[[exclude]]", item) else { continue };
         let field = t.required(doc, "field").and_then(|v| {
             let s = toml_walk::string(doc, "field", v)?;
             match Field::by_name(&s) {

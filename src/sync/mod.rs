@@ -26,14 +26,13 @@ mod glob;
 mod mapping;
 mod row;
 mod source;
+mod spec;
 mod timefmt;
 
-pub use definition::{
-    Definition, Exclusion, ExportSpec, Locator, Mapping, SourceFormat, SourceSpec, TimeSpec, Translation,
-    load_definition, parse_definition,
-};
+pub use definition::{load_definition, parse_definition};
 pub use fields::{Family, Field};
 pub use glob::Glob;
+pub use spec::{Definition, Exclusion, ExportSpec, Locator, Mapping, SourceFormat, SourceSpec, TimeSpec, Translation};
 pub use timefmt::{TimeFormat, parse_timezone};
 
 use crate::diag::{self, Code, Diagnostic, FileDiagnostics};

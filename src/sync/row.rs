@@ -2,9 +2,9 @@
 //! offset or literal, trimmed, translated, and checked against the field's type, or a
 //! [`Rejection`] naming the field.
 
-use super::definition::{Definition, Locator, Mapping, TimeSpec};
 use super::fields::Field;
 use super::source::{At, RawRow};
+use super::spec::{Definition, Locator, Mapping, TimeSpec};
 use super::timefmt::TimeFormat;
 use crate::model::{
     EntryStatus, Group, LabelType, TapeFileMode, TapeVolumeStatus, Timestamp, ValueError, VolumeStatus, check_catalog,

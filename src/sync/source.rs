@@ -8,7 +8,7 @@
 //! any length): a record without a quote character is split at its delimiters directly;
 //! any other goes through the same state machine as `csv_core`'s.
 
-use super::definition::{Locator, SourceFormat, SourceSpec};
+use super::spec::{Locator, SourceFormat, SourceSpec};
 use std::fs::File;
 use std::io;
 use std::ops::Range;
