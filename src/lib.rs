@@ -41,6 +41,7 @@ pub mod plan;
 pub mod report;
 pub mod rewrite;
 pub mod seal;
+pub mod source;
 pub mod staging;
 pub mod status;
 pub mod sync;

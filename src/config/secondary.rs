@@ -519,7 +519,7 @@ fn read_environment(doc: &mut Doc<'_>, mut t: Table<'_, '_>) -> EnvironmentConfi
     if let Some(v) = t.get("utc_offset")
         && let Some(text) = toml_walk::string(doc, "utc_offset", v)
     {
-        match crate::sync::parse_timezone(&text) {
+        match crate::model::parse_timezone(&text) {
             Ok(minutes) => e.utc_offset = Some(minutes),
             Err(err) => doc.error(v.span(), format!("`utc_offset`: {err}")),
         }

@@ -8,7 +8,7 @@ use super::file::{open_dir, open_regular_at};
 use super::listing::{EntryType, Listing, ListingEntry};
 use super::lock::{Lock, LockError, Wait, parent_missing, resolve, resolve_target};
 use super::recover::{Recovered, recover};
-use crate::staging::{AreaEntry, EntryKind, Source, classify_name};
+use crate::source::{AreaEntry, EntryKind, Source, classify_name};
 use std::fs;
 use std::io::{self, Read};
 use std::os::fd::OwnedFd;

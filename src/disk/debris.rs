@@ -14,7 +14,7 @@ pub fn note(path: &Path, what: &str, e: &std::io::Error) {
     let line = format!(
         "{} ({what}) is left: it could not be removed ({e}); the next catstage writer of its target removes it, \
          or remove it by hand",
-        crate::staging::display_path(path)
+        crate::source::display_path(path)
     );
     if let Ok(mut left) = LEFT.lock() {
         left.push(line);

@@ -105,7 +105,7 @@ impl Listing {
             };
             entries.push(ListingEntry {
                 raw: raw.to_vec(),
-                name: crate::staging::display_name(OsStr::from_bytes(raw)),
+                name: crate::source::display_name(OsStr::from_bytes(raw)),
                 kind: EntryType::of(FileType::from_raw_mode(st.st_mode)),
                 size: st.st_size as u64,
                 mtime: (st.st_mtime, (st.st_mtime_nsec as u32).min(999_999_999)),

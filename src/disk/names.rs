@@ -117,7 +117,7 @@ mod tests {
     fn side_names_are_never_staging_file_names() {
         for role in [Role::Lock, Role::Tree, Role::Journal, Role::Probe, Role::Temp] {
             let n = side_name("SLABA", role);
-            assert!(!crate::staging::is_staging_file_name(&n), "{n}");
+            assert!(!crate::source::is_staging_file_name(&n), "{n}");
             assert!(n.starts_with(".SLABA.catstage-"), "{n}");
         }
     }

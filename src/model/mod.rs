@@ -12,7 +12,7 @@ mod volume;
 pub use age::{Direction, ExportAge, ExportMark};
 pub use current::{CurrentSet, WinningEntry, builds_on, overlay};
 pub use summary::{Entry, Group, NodeMap, Summary, SummaryExport, VolumeFileFacts};
-pub use time::Timestamp;
+pub use time::{Timestamp, parse_timezone, read_utc_offset};
 pub use values::{
     CatalogType, DiskFileType, EntryStatus, ExportType, Label, LabelType, Node, Sha256Digest, TapeFileMode,
     TapeVolumeStatus, ValueError, VolumeStatus, bool_str, check_catalog, check_diskfile_name, check_export_id,

@@ -233,6 +233,42 @@ impl serde::Serialize for Timestamp {
     }
 }
 
+/// Reads a UTC offset at the start of `text`: `Z`, `+HH:MM` or `+HHMM`, in minutes east
+/// of UTC, and how many bytes it took. `-00:00` (RFC 3339's "offset unknown") reads as
+/// no offset.
+pub fn read_utc_offset(text: &str) -> Result<(Option<i16>, usize), String> {
+    let rest = |at: usize| if text.len() <= at { "the end" } else { &text[at..] };
+    let sign: i16 = match text.chars().next() {
+        Some('Z' | 'z') => return Ok((Some(0), 1)),
+        Some('+') => 1,
+        Some('-') => -1,
+        _ => return Err(format!("expected a UTC offset (Z, +HH:MM) at {:?}", rest(0))),
+    };
+    let digits = |at: usize, what: &str| -> Result<i16, String> {
+        match text.get(at..at + 2).filter(|p| p.bytes().all(|b| b.is_ascii_digit())) {
+            Some(p) => Ok(p.bytes().fold(0, |v, b| v * 10 + i16::from(b - b'0'))),
+            None => Err(format!("expected 2 digits of the {what} at {:?}", rest(at))),
+        }
+    };
+    let h = digits(1, "offset hours")?;
+    let at = if text.as_bytes().get(3) == Some(&b':') { 4 } else { 3 };
+    let m = digits(at, "offset minutes")?;
+    if h > 23 || m > 59 {
+        return Err("a UTC offset has hours 00-23 and minutes 00-59".to_string());
+    }
+    let v = h * 60 + m;
+    Ok((if sign < 0 && v == 0 { None } else { Some(sign * v) }, at + 2))
+}
+
+/// Parses a `timezone` setting: `+HH:MM`, `-HH:MM` or `Z`, into minutes east of UTC.
+pub fn parse_timezone(text: &str) -> Result<i16, String> {
+    match read_utc_offset(text) {
+        Ok((Some(o), n)) if n == text.len() => Ok(o),
+        Ok((None, _)) => Err("-00:00 means an unknown offset; give the real one".to_string()),
+        _ => Err(format!("{text:?} is not a UTC offset like -05:00, +01:00 or Z")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

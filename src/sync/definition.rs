@@ -6,9 +6,10 @@ use super::fields::Field;
 use super::glob::Glob;
 use super::mapping::{Parts, check_mappings, read_exclusions, read_fields, read_translations};
 use super::spec::{Definition, ExportSpec, SourceFormat, SourceSpec, TimeSpec};
-use super::timefmt::{TimeFormat, parse_timezone};
+use super::timefmt::TimeFormat;
 use crate::config::toml_walk::{self, Doc, Table, Value};
 use crate::diag::{Code, Diagnostic};
+use crate::model::parse_timezone;
 use crate::model::{
     CatalogType, Extra, Group, Node, Timestamp, check_catalog, check_export_id, check_id, check_keymanager,
     check_media, check_pool,

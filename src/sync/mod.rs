@@ -33,7 +33,7 @@ pub use definition::{load_definition, parse_definition};
 pub use fields::{Family, Field};
 pub use glob::Glob;
 pub use spec::{Definition, Exclusion, ExportSpec, Locator, Mapping, SourceFormat, SourceSpec, TimeSpec, Translation};
-pub use timefmt::{TimeFormat, parse_timezone};
+pub use timefmt::TimeFormat;
 
 use crate::diag::{self, Code, Diagnostic, FileDiagnostics};
 use crate::disk::{Access, Area, AreaError, NewTree, Notes, Wait, Want};

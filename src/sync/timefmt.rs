@@ -164,26 +164,9 @@ impl Scanner<'_> {
 
     /// `Z`, `+HH:MM` or `+HHMM`. `-00:00` (RFC 3339's "offset unknown") reads as no offset.
     fn offset(&mut self) -> Result<Option<i16>, String> {
-        let sign = match self.peek() {
-            Some('Z' | 'z') => {
-                self.at += 1;
-                return Ok(Some(0));
-            }
-            Some('+') => 1,
-            Some('-') => -1,
-            _ => return Err(format!("expected a UTC offset (Z, +HH:MM) at {:?}", self.rest())),
-        };
-        self.at += 1;
-        let h = self.digits(2, "offset hours")?;
-        if self.peek() == Some(':') {
-            self.at += 1;
-        }
-        let m = self.digits(2, "offset minutes")?;
-        if h > 23 || m > 59 {
-            return Err("a UTC offset has hours 00-23 and minutes 00-59".to_string());
-        }
-        let v = (h * 60 + m) as i16;
-        Ok(if sign < 0 && v == 0 { None } else { Some(sign * v) })
+        let (offset, n) = crate::model::read_utc_offset(&self.text[self.at..])?;
+        self.at += n;
+        Ok(offset)
     }
 }
 
@@ -226,19 +209,10 @@ fn rfc3339(s: &mut Scanner<'_>, p: &mut Parts) -> Result<(), String> {
     Ok(())
 }
 
-/// Parses a `timezone` setting: `+HH:MM`, `-HH:MM` or `Z`, into minutes east of UTC.
-pub fn parse_timezone(text: &str) -> Result<i16, String> {
-    let mut s = Scanner { text, at: 0 };
-    match s.offset() {
-        Ok(Some(o)) if s.at == text.len() => Ok(o),
-        Ok(None) => Err("-00:00 means an unknown offset; give the real one".to_string()),
-        _ => Err(format!("{text:?} is not a UTC offset like -05:00, +01:00 or Z")),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::parse_timezone;
 
     fn t(fmt: &str, text: &str, tz: Option<i16>) -> Result<String, String> {
         TimeFormat::new(fmt).unwrap().parse(text, tz).map(|t| t.to_string())
