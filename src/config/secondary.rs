@@ -182,7 +182,7 @@ pub struct SecondaryConfig {
     /// `[[group]]`.
     pub groups: Vec<SecondaryGroup>,
     /// `[images]`: where the volumes' tape images are (R23).
-    pub images: Option<crate::images::ImagesConfig>,
+    pub images: Option<super::ImagesConfig>,
 }
 
 impl SecondaryConfig {
@@ -343,7 +343,7 @@ pub fn parse_secondary(file: &str, text: &str) -> LoadedConfig {
         if let Some(v) = top.get("images")
             && let Some(t) = toml_walk::table(&mut doc, "images", v)
         {
-            config.images = Some(crate::images::read_images_config(&mut doc, t));
+            config.images = Some(super::read_images_config(&mut doc, t));
         }
         if let Some(v) = top.get("group")
             && let Some(items) = toml_walk::array(&mut doc, "group", v)

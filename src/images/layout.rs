@@ -4,16 +4,8 @@
 //! each layout). A new layout, for example a virtual tape server's vault, is a new
 //! [`Layout`] variant with its own [`Layout::recognise`] and [`Layout::file_name`].
 
+pub use crate::config::Layout;
 use crate::model::Label;
-
-/// A named image layout.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Layout {
-    /// BackBox WINDISK data stores: `LB<label>.IND` and `LB<label>.DAT`, with `NL` in
-    /// place of `LB` for non-labelled volumes, directly inside each data path.
-    #[default]
-    Backbox,
-}
 
 /// The two files of an image.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -45,21 +37,6 @@ pub struct ImageName {
 }
 
 impl Layout {
-    /// Every layout.
-    pub const ALL: &'static [Layout] = &[Layout::Backbox];
-
-    /// The layout's name, as `--layout` and `[images] layout` take it.
-    pub fn name(self) -> &'static str {
-        match self {
-            Layout::Backbox => "backbox",
-        }
-    }
-
-    /// The layout named `name` (any case).
-    pub fn parse(name: &str) -> Option<Layout> {
-        Layout::ALL.iter().copied().find(|l| l.name().eq_ignore_ascii_case(name))
-    }
-
     /// The parts every image of this layout has.
     pub fn parts(self) -> &'static [Part] {
         match self {
@@ -90,12 +67,6 @@ impl Layout {
                 format!("{prefix}{}.{part}", image.label)
             }
         }
-    }
-}
-
-impl std::fmt::Display for Layout {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
     }
 }
 

@@ -28,7 +28,7 @@ pub mod tree;
 pub use check::{ImageState, VolumeImage};
 pub use layout::Layout;
 pub use scan::ScanError;
-pub use settings::{DataPath, ImageFlags, ImageSettings, ImagesConfig, Tolerance, read_images_config};
+pub use settings::{DataPath, ImageFlags, ImageSettings, ImagesConfig, Tolerance};
 
 use crate::diag::{Code, Diagnostic, Style, render_text};
 use crate::model::Label;
