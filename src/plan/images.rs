@@ -4,7 +4,7 @@
 //! check runs.
 
 use super::{Action, Plan};
-use crate::diag::{self, Code, Diagnostic, Severity};
+use crate::diag::{Code, Diagnostic, Severity};
 use crate::images::ImagesReport;
 use crate::images::check::ImageState;
 
@@ -36,10 +36,7 @@ impl Plan {
                 .with_hint("replicate the image before importing (`catstage images` says what is wrong), or import after it arrives"),
             );
         }
-        p.diagnostics.extend(crate::check::structure::rollup(warnings));
-        diag::sort(&mut p.diagnostics);
-        let (e, w) = diag::tally(&p.diagnostics);
-        p.errors = e;
-        p.warnings = w;
+        p.findings.extend(crate::check::structure::rollup(warnings));
+        p.findings.sort();
     }
 }

@@ -198,12 +198,8 @@ pub struct Plan {
     pub groups: Vec<GroupPlan>,
     /// Per volume, in label order; deletions included.
     pub volumes: Vec<VolumePlan>,
-    /// The pre-import checks and the plan's own findings.
-    pub diagnostics: Vec<Diagnostic>,
-    /// Errors and warnings.
-    pub errors: u64,
-    /// Warnings.
-    pub warnings: u64,
+    /// The pre-import checks and the plan's own findings, in report order, counted.
+    pub findings: crate::report::Findings,
     /// The staging area imported, as the user named it.
     pub source: String,
     /// The baseline, as the user named it.
@@ -477,7 +473,6 @@ pub fn plan(
         None => TimeOffset { minutes: winning.map_or(0, |w| w.export.created.offset_minutes()), configured: false },
     };
     diag::sort(&mut diagnostics);
-    let (errors, warnings) = diag::tally(&diagnostics);
     Ok(Plan {
         import_type: req.import_type,
         store: config.store.id.clone(),
@@ -496,9 +491,7 @@ pub fn plan(
         max_deletions: limit,
         groups,
         volumes,
-        diagnostics,
-        errors,
-        warnings,
+        findings: diagnostics.into_iter().collect(),
         source: source_name.to_string(),
         baseline: req.baseline.map(|b| b.describe()),
     })
@@ -774,8 +767,8 @@ impl Plan {
             max_deletions: self.max_deletions,
             groups,
             volumes,
-            diagnostics: crate::report::JsonDiagnostics::of(&self.diagnostics),
-            summary: crate::report::Counts { errors: self.errors, warnings: self.warnings },
+            diagnostics: crate::report::JsonDiagnostics::of(self.findings.diagnostics()),
+            summary: self.findings.counts(),
         }
     }
 
@@ -830,10 +823,15 @@ impl crate::report::Report for Plan {
     }
 
     fn verdict(&self) -> Verdict {
-        Verdict::findings_if(self.errors > 0)
+        self.findings.verdict()
     }
 
     fn subjects(&self) -> Vec<crate::report::Subject<'_>> {
-        vec![crate::report::Subject::new(&self.source, true, &self.diagnostics, crate::report::Scope::StagingNames)]
+        vec![crate::report::Subject::new(
+            &self.source,
+            true,
+            self.findings.diagnostics(),
+            crate::report::Scope::StagingNames,
+        )]
     }
 }

@@ -101,9 +101,9 @@ pub(super) fn report(out: &mut dyn Write, p: &Plan, style: Style) -> io::Result<
     }
 
     summary(out, p)?;
-    if !p.diagnostics.is_empty() {
+    if !p.findings.diagnostics().is_empty() {
         writeln!(out, "\nFINDINGS OF THE PRE-IMPORT CHECKS")?;
-        for d in &p.diagnostics {
+        for d in p.findings.diagnostics() {
             render_text(out, d, style)?;
         }
     }
@@ -120,10 +120,10 @@ pub(super) fn report(out: &mut dyn Write, p: &Plan, style: Style) -> io::Result<
         n(Action::Update),
         n(Action::Unchanged),
         n(Action::Skip),
-        p.errors,
-        if p.errors == 1 { "" } else { "s" },
-        p.warnings,
-        if p.warnings == 1 { "" } else { "s" }
+        p.findings.errors(),
+        if p.findings.errors() == 1 { "" } else { "s" },
+        p.findings.warnings(),
+        if p.findings.warnings() == 1 { "" } else { "s" }
     )?;
     Ok(())
 }

@@ -204,6 +204,16 @@ impl Findings {
     pub fn verdict(&self) -> Verdict {
         Verdict::findings_if(self.errors > 0)
     }
+
+    /// The counts, as a document's `summary` gives them.
+    pub fn counts(&self) -> Counts {
+        Counts { errors: self.errors, warnings: self.warnings }
+    }
+
+    /// Puts the findings in report order ([`crate::diag::sort`]); the counts stay.
+    pub fn sort(&mut self) {
+        crate::diag::sort(&mut self.diagnostics);
+    }
 }
 
 impl FromIterator<Diagnostic> for Findings {

@@ -85,12 +85,9 @@ pub struct Status {
     /// With a baseline: true when its current set is this area's (nothing received since,
     /// no deletion pending).
     pub caught_up: Option<bool>,
-    /// Structural findings.
-    pub diagnostics: Vec<Diagnostic>,
-    /// Errors among them.
-    pub errors: u64,
-    /// Warnings among them.
-    pub warnings: u64,
+    /// Its findings: the structural ones, the baseline's, the image check's, counted as
+    /// they are added.
+    pub findings: crate::report::Findings,
     /// The image check (R23), when data paths were given.
     pub images: Option<self::images::StatusImages>,
     /// The staging area, as the operator named it.
@@ -126,10 +123,7 @@ impl Status {
     /// Adds findings made beside the status (the image check, the configuration's),
     /// counted with the others.
     pub fn add_findings(&mut self, found: Vec<Diagnostic>) {
-        let (e, w) = crate::diag::tally(&found);
-        self.errors += e;
-        self.warnings += w;
-        self.diagnostics.extend(found);
+        self.findings.extend(found);
     }
 }
 
@@ -175,9 +169,7 @@ pub fn status(src: &dyn Source, baseline: Option<&dyn Source>, progress: Option<
         baseline_newest_volume: None,
         pending_deletions: None,
         caught_up: None,
-        errors: report.errors,
-        warnings: report.warnings,
-        diagnostics: report.diagnostics,
+        findings: report.diagnostics.into_iter().collect(),
         images: None,
         name: src.describe(),
         baseline: baseline.map(|b| b.describe()),
@@ -186,10 +178,7 @@ pub fn status(src: &dyn Source, baseline: Option<&dyn Source>, progress: Option<
         let (old, mut problems, baseline_age) = baseline_set(b)?;
         let age = crate::model::ExportAge::of(full, update);
         problems.extend(crate::check::baseline_newer(age.as_ref(), baseline_age.as_ref()));
-        let (e, w) = crate::diag::tally(&problems);
-        s.errors += e;
-        s.warnings += w;
-        s.diagnostics.extend(problems);
+        s.findings.extend(problems);
         let received: Vec<Label> = set
             .entries
             .iter()
@@ -250,8 +239,8 @@ impl Status {
             baseline_newest_volume: &self.baseline_newest_volume,
             pending_deletions: &self.pending_deletions,
             caught_up: self.caught_up,
-            diagnostics: crate::report::JsonDiagnostics::of(&self.diagnostics),
-            summary: crate::report::Counts { errors: self.errors, warnings: self.warnings },
+            diagnostics: crate::report::JsonDiagnostics::of(self.findings.diagnostics()),
+            summary: self.findings.counts(),
             images: self.images.as_ref(),
         }
     }
@@ -259,7 +248,7 @@ impl Status {
 
 /// The status page, as text.
 fn text(s: &Status, out: &mut dyn std::io::Write, style: crate::diag::Style) -> io::Result<()> {
-    for d in &s.diagnostics {
+    for d in s.findings.diagnostics() {
         crate::diag::render_text(out, d, style)?;
     }
     let vt = |v: &Option<VolumeTime>| match v {
@@ -341,10 +330,15 @@ impl crate::report::Report for Status {
     }
 
     fn verdict(&self) -> Verdict {
-        Verdict::findings_if(self.errors > 0)
+        self.findings.verdict()
     }
 
     fn subjects(&self) -> Vec<crate::report::Subject<'_>> {
-        vec![crate::report::Subject::new(&self.name, true, &self.diagnostics, crate::report::Scope::StagingNames)]
+        vec![crate::report::Subject::new(
+            &self.name,
+            true,
+            self.findings.diagnostics(),
+            crate::report::Scope::StagingNames,
+        )]
     }
 }
