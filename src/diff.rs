@@ -272,7 +272,7 @@ pub fn diff(name_a: &str, a: &dyn Source, name_b: &str, b: &dyn Source, verify: 
         // area, rather than idling at the end of the first.
         let (ra, rb) = rayon::join(|| crate::validate::validate(a, None), || crate::validate::validate(b, None));
         for (name, report) in [(name_a, ra?), (name_b, rb?)] {
-            for mut d in report.diagnostics.into_iter().filter(|d| d.is_error()) {
+            for mut d in report.findings.into_diagnostics().into_iter().filter(|d| d.is_error()) {
                 d.file = Some(format!("{name}/{}", d.file.unwrap_or_default()));
                 out.diagnostics.push(d);
             }

@@ -86,7 +86,7 @@ pub fn key_managers(src: &dyn Source, config: Option<&SecondaryConfig>) -> io::R
             slot.newest_volume = Some(candidate);
         }
     }
-    Ok(KeyScan { uses: by_id.into_values().collect(), unread, diagnostics: report.diagnostics })
+    Ok(KeyScan { uses: by_id.into_values().collect(), unread, diagnostics: report.findings.into_diagnostics() })
 }
 
 /// What `catstage keys` reports.

@@ -15,8 +15,8 @@
 //! let mut files = BTreeMap::new();
 //! files.insert("FULL".to_string(), b"CATSTAGE SUMMARY 1.0\nexport id=X".to_vec());
 //! let report = catstage::validate::validate(&MemArea::new(files), None)?;
-//! assert!(report.errors > 0);
-//! for d in &report.diagnostics {
+//! assert!(report.findings.errors() > 0);
+//! for d in report.findings.diagnostics() {
 //!     println!("{}: {} {}", d.file.as_deref().unwrap_or("-"), d.code, d.message);
 //! }
 //! # Ok::<(), std::io::Error>(())

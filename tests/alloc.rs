@@ -32,7 +32,7 @@ fn kept_per_volume(dir: &std::path::Path, volumes: u32) -> f64 {
     let region = Region::new(GLOBAL);
     let report = catstage::validate::validate(&a, None).unwrap();
     let change = region.change();
-    assert_eq!(report.errors, 0, "{:?}", report.diagnostics.first());
+    assert_eq!(report.findings.errors(), 0, "{:?}", report.findings.diagnostics().first());
     assert_eq!(report.volumes, volumes as usize);
     let alive = change.allocations as f64 - change.deallocations as f64;
     drop(report);

@@ -110,14 +110,14 @@ fn summarize(diags: &[Diagnostic]) -> String {
 /// Validates `files` and checks that the result is an exit-worthy error about `file`.
 fn expect_error_naming(files: Files, file: &str) -> Result<(), String> {
     let report = run(files)?;
-    let names_file = report.diagnostics.iter().any(|d| d.is_error() && d.file.as_deref() == Some(file));
-    if report.errors > 0 && names_file {
+    let names_file = report.findings.diagnostics().iter().any(|d| d.is_error() && d.file.as_deref() == Some(file));
+    if report.findings.errors() > 0 && names_file {
         Ok(())
     } else {
         Err(format!(
             "not reported as an error in {file}: errors={}, diagnostics: {}",
-            report.errors,
-            summarize(&report.diagnostics)
+            report.findings.errors(),
+            summarize(report.findings.diagnostics())
         ))
     }
 }
@@ -125,8 +125,12 @@ fn expect_error_naming(files: Files, file: &str) -> Result<(), String> {
 /// Validates `files` and checks that there is no diagnostic at all.
 fn expect_clean(name: &str, files: Files) {
     let report = run(files).unwrap_or_else(|e| panic!("{name}: {e}"));
-    assert!(report.diagnostics.is_empty(), "{name}: expected no diagnostics, got {}", summarize(&report.diagnostics));
-    assert_eq!((report.errors, report.warnings), (0, 0), "{name}");
+    assert!(
+        report.findings.diagnostics().is_empty(),
+        "{name}: expected no diagnostics, got {}",
+        summarize(report.findings.diagnostics())
+    );
+    assert_eq!((report.findings.errors(), report.findings.warnings()), (0, 0), "{name}");
 }
 
 /// Shows a byte in case descriptions.
@@ -379,7 +383,7 @@ fn baseline_areas_are_clean() {
     // A FULL with no entry is well formed; its only finding is the warning that importing
     // it deletes every volume (CS031).
     let report = run(bare_full()).unwrap();
-    assert_eq!(summarize(&report.diagnostics), "CS031 warning FULL", "bare FULL");
+    assert_eq!(summarize(report.findings.diagnostics()), "CS031 warning FULL", "bare FULL");
     for file in cases::mini().keys().filter(|f| f.starts_with('V')) {
         expect_clean(&format!("micro {file}"), micro(file));
     }
@@ -449,7 +453,11 @@ fn every_edit_of_every_mini_file_is_an_error_naming_it() {
 
 /// True when `report` has an error about `file` of one of `codes`.
 fn has_error(report: &Report, file: &str, codes: &[Code]) -> bool {
-    report.diagnostics.iter().any(|d| d.is_error() && d.file.as_deref() == Some(file) && codes.contains(&d.code))
+    report
+        .findings
+        .diagnostics()
+        .iter()
+        .any(|d| d.is_error() && d.file.as_deref() == Some(file) && codes.contains(&d.code))
 }
 
 #[test]
@@ -460,12 +468,12 @@ fn swapped_volume_files_are_errors_naming_both() {
         files.insert("VSAD001".into(), two);
         files.insert("VSAD002".into(), one);
         let report = run(files).unwrap_or_else(|e| panic!("{name}: {e}"));
-        assert!(report.errors > 0, "{name}: no error");
+        assert!(report.findings.errors() > 0, "{name}: no error");
         for file in ["VSAD001", "VSAD002"] {
             assert!(
                 has_error(&report, file, &[Code::LabelMismatch, Code::VolumeHashMismatch]),
                 "{name}: the swap is not reported as CS025/CS023 on {file}: {}",
-                summarize(&report.diagnostics)
+                summarize(report.findings.diagnostics())
             );
         }
     }
@@ -498,20 +506,20 @@ fn an_older_valid_export_of_a_volume_file_is_an_error_naming_it() {
     support::rehash_entry(&mut control, "FULL", "VSAD002");
     let report = run(control).unwrap_or_else(|e| panic!("control: {e}"));
     assert!(
-        !report.diagnostics.iter().any(|d| d.file.as_deref() == Some("VSAD002") && d.code.number() < 20),
+        !report.findings.diagnostics().iter().any(|d| d.file.as_deref() == Some("VSAD002") && d.code.number() < 20),
         "the older export is not a valid file by itself: {}",
-        summarize(&report.diagnostics)
+        summarize(report.findings.diagnostics())
     );
 
     // In place of the current file, only the summary's digest can tell.
     let mut replaced = files;
     replaced.insert("VSAD002".into(), old);
     let report = run(replaced).unwrap_or_else(|e| panic!("{e}"));
-    assert!(report.errors > 0, "no error");
+    assert!(report.findings.errors() > 0, "no error");
     assert!(
         has_error(&report, "VSAD002", &[Code::VolumeHashMismatch, Code::EntryMismatch]),
         "the older export is not reported as CS023/CS030 on VSAD002: {}",
-        summarize(&report.diagnostics)
+        summarize(report.findings.diagnostics())
     );
 }
 

@@ -85,11 +85,11 @@ pub fn generate_next(
 ) -> Result<Generated, GenerateError> {
     let src = Area::open(from, Access::Read(p.wait), Want::Area).map_err(|e| GenerateError::Source(e.to_string()))?;
     let report = src.finish(crate::validate::validate(&src, None)).map_err(|e| GenerateError::Source(e.to_string()))?;
-    if report.errors > 0 {
+    if report.findings.errors() > 0 {
         return Err(GenerateError::Source(format!(
             "{}: the staging area has {} errors; generate --from needs an area that validates (run `catstage validate {}`)",
             from.display(),
-            report.errors,
+            report.findings.errors(),
             from.display()
         )));
     }

@@ -314,7 +314,7 @@ pub fn plan(
     let config: &SecondaryConfig = &req.config.config;
     let catalogfiles = req.catalogfiles.unwrap_or(config.import.catalogfiles);
     let per_commit = u64::try_from(config.import.max_diskfiles_per_transaction).unwrap_or(20_000).max(1);
-    let mut diagnostics = report.diagnostics;
+    let mut diagnostics = report.findings.into_diagnostics();
     let full = report.read.full.as_ref().and_then(|f| f.summary.as_ref());
     let update = report.read.update.as_ref().and_then(|u| u.summary.as_ref());
     let set = report.current.clone().unwrap_or_default();

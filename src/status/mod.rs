@@ -169,7 +169,7 @@ pub fn status(src: &dyn Source, baseline: Option<&dyn Source>, progress: Option<
         baseline_newest_volume: None,
         pending_deletions: None,
         caught_up: None,
-        findings: report.diagnostics.into_iter().collect(),
+        findings: report.findings,
         images: None,
         name: src.describe(),
         baseline: baseline.map(|b| b.describe()),

@@ -26,14 +26,10 @@ pub struct Report {
     pub coverage: Option<crate::report::Coverage>,
     /// True when warnings fail too (`--deny-warnings`).
     pub deny_warnings: bool,
-    /// Every finding, in report order.
-    pub diagnostics: Vec<Diagnostic>,
+    /// Every finding, in report order, counted.
+    pub findings: crate::report::Findings,
     /// Volumes in the current set (0 without `FULL`).
     pub volumes: usize,
-    /// Number of errors.
-    pub errors: u64,
-    /// Number of warnings.
-    pub warnings: u64,
     /// The current set, when `FULL` could be read.
     pub current: Option<CurrentSet>,
     /// What was read.
@@ -110,16 +106,13 @@ pub fn validate_with(src: &dyn Source, checks: Checks<'_>, progress: Option<Prog
         import::check(&cx, &mut diagnostics);
     }
     diag::sort(&mut diagnostics);
-    let (errors, warnings) = diag::tally(&diagnostics);
     Ok(Report {
         name: src.describe(),
         pre_import,
         coverage,
         deny_warnings: false,
         volumes: current.as_ref().map_or(0, |c| c.entries.len()),
-        diagnostics,
-        errors,
-        warnings,
+        findings: diagnostics.into_iter().collect(),
         current,
         read,
     })
@@ -154,10 +147,10 @@ impl Report {
     pub fn json(&self) -> ValidateJson<'_> {
         ValidateJson {
             schema: SCHEMA,
-            diagnostics: self.diagnostics.iter().map(render_json_diagnostic).collect(),
+            diagnostics: self.findings.diagnostics().iter().map(render_json_diagnostic).collect(),
             summary: JsonSummary {
-                errors: self.errors,
-                warnings: self.warnings,
+                errors: self.findings.errors(),
+                warnings: self.findings.warnings(),
                 volumes: self.volumes,
                 pre_import: self.pre_import,
                 coverage: self.coverage.as_ref(),
@@ -176,7 +169,7 @@ impl Report {
     /// The summary line: `AREA: 30 volumes, 0 errors, 0 warnings`, and what was not
     /// checked.
     pub fn summary_line(&self) -> String {
-        let counts = counts_line(&self.name, self.volumes, self.errors, self.warnings);
+        let counts = counts_line(&self.name, self.volumes, self.findings.errors(), self.findings.warnings());
         match &self.coverage {
             None => counts + "; structure only (add --config for the pre-import checks)",
             Some(c) if !c.complete() => format!("{counts}; pre-import checks incomplete, {}", not_checked(c)),
@@ -219,17 +212,22 @@ impl crate::report::Report for Report {
     }
 
     fn write_text(&self, out: &mut dyn std::io::Write, opts: &crate::report::TextOptions) -> io::Result<()> {
-        for d in &self.diagnostics {
+        for d in self.findings.diagnostics() {
             diag::render_text(out, d, opts.style)?;
         }
         writeln!(out, "{}", self.summary_line())
     }
 
     fn verdict(&self) -> Verdict {
-        Verdict::findings_if(self.errors > 0 || (self.deny_warnings && self.warnings > 0))
+        Verdict::findings_if(self.findings.errors() > 0 || (self.deny_warnings && self.findings.warnings() > 0))
     }
 
     fn subjects(&self) -> Vec<crate::report::Subject<'_>> {
-        vec![crate::report::Subject::new(&self.name, true, &self.diagnostics, crate::report::Scope::StagingNames)]
+        vec![crate::report::Subject::new(
+            &self.name,
+            true,
+            self.findings.diagnostics(),
+            crate::report::Scope::StagingNames,
+        )]
     }
 }
