@@ -55,14 +55,10 @@ pub struct ImagesReport {
     pub groups: Vec<String>,
     /// Findings about the staging area itself (a damaged or missing summary), which
     /// `validate` reports too.
-    pub area_diagnostics: Vec<Diagnostic>,
+    pub area_findings: crate::report::Findings,
     /// The findings of the image check (rolled up unless `all`), and about the list of
     /// migrated volumes.
-    pub image_diagnostics: Vec<Diagnostic>,
-    /// Errors (a rolled-up finding counts as many as it stands for).
-    pub errors: u64,
-    /// Warnings.
-    pub warnings: u64,
+    pub image_findings: crate::report::Findings,
 }
 
 /// Why the check could not run (exit status 2).
@@ -142,11 +138,9 @@ pub fn check_images_with(
     let files = files.map_err(ImagesError::DataPath)?;
     let mut findings = check::Rules { settings, migrated: &migrated, all }.run(&catalog, &files);
     drop(files);
-    let area_diagnostics = catalog.diagnostics;
-    let mut image_diagnostics = list_findings;
-    image_diagnostics.extend(std::mem::take(&mut findings.sink).finish());
-    let (e1, w1) = crate::diag::tally(&area_diagnostics);
-    let (e2, w2) = crate::diag::tally(&image_diagnostics);
+    let area_findings = catalog.diagnostics.into_iter().collect();
+    let mut image_findings: crate::report::Findings = list_findings.into_iter().collect();
+    image_findings.extend(std::mem::take(&mut findings.sink).finish());
     Ok(ImagesReport {
         staging: staging.to_string(),
         settings: settings.clone(),
@@ -154,17 +148,26 @@ pub fn check_images_with(
         volumes: catalog.volumes.len() as u64,
         findings,
         groups: catalog.groups,
-        area_diagnostics,
-        image_diagnostics,
-        errors: e1 + e2,
-        warnings: w1 + w2,
+        area_findings,
+        image_findings,
     })
 }
 
 impl ImagesReport {
+    /// Errors, the staging area's and the check's (a rolled-up finding counts as many as
+    /// it stands for).
+    pub fn errors(&self) -> u64 {
+        self.area_findings.errors() + self.image_findings.errors()
+    }
+
+    /// Warnings, likewise.
+    pub fn warnings(&self) -> u64 {
+        self.area_findings.warnings() + self.image_findings.warnings()
+    }
+
     /// Every finding, in report order: the staging area's, then the check's.
     pub fn diagnostics(&self) -> impl Iterator<Item = &Diagnostic> {
-        self.area_diagnostics.iter().chain(&self.image_diagnostics)
+        self.area_findings.diagnostics().iter().chain(self.image_findings.diagnostics())
     }
 
     /// The outcome for `label`, if it is in the current set.
@@ -198,7 +201,7 @@ impl ImagesReport {
             orphans: &f.orphans,
             not_regular: &f.not_regular,
             diagnostics: crate::report::JsonDiagnostics::of(self.diagnostics()),
-            summary: crate::report::Counts { errors: self.errors, warnings: self.warnings },
+            summary: crate::report::Counts { errors: self.errors(), warnings: self.warnings() },
         }
     }
 
@@ -244,8 +247,8 @@ impl ImagesReport {
             "{}: {}, {}, {}",
             self.staging,
             check::plural(self.volumes, "volume"),
-            check::plural(self.errors, "error"),
-            check::plural(self.warnings, "warning")
+            check::plural(self.errors(), "error"),
+            check::plural(self.warnings(), "warning")
         )
     }
 }
@@ -296,7 +299,7 @@ impl crate::report::Report for ImagesReport {
     }
 
     fn verdict(&self) -> Verdict {
-        Verdict::findings_if(self.errors > 0)
+        Verdict::findings_if(self.errors() > 0)
     }
 
     /// The staging area's findings, then the data paths' (named by their paths).
@@ -305,10 +308,15 @@ impl crate::report::Report for ImagesReport {
             crate::report::Subject::new(
                 &self.staging,
                 true,
-                &self.area_diagnostics,
+                self.area_findings.diagnostics(),
                 crate::report::Scope::StagingNames,
             ),
-            crate::report::Subject::new("(data paths)", true, &self.image_diagnostics, crate::report::Scope::Named),
+            crate::report::Subject::new(
+                "(data paths)",
+                true,
+                self.image_findings.diagnostics(),
+                crate::report::Scope::Named,
+            ),
         ]
     }
 }

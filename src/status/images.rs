@@ -87,7 +87,7 @@ impl Status {
     /// are already there, from validation).
     pub fn add_images(&mut self, r: &ImagesReport) {
         self.images = Some(status_images(r));
-        self.add_findings(r.image_diagnostics.clone());
+        self.add_findings(r.image_findings.diagnostics().to_vec());
     }
 }
 
