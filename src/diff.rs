@@ -268,10 +268,17 @@ fn group_changes(a: &Side, b: &Side) -> Vec<Change> {
 pub fn diff(name_a: &str, a: &dyn Source, name_b: &str, b: &dyn Source, verify: bool) -> io::Result<AreaDiff> {
     let mut out = AreaDiff { compared: format!("{name_a} and {name_b}"), ..AreaDiff::default() };
     if verify {
-        // Both at once, on one pool: the cores stay busy until the last file of either
-        // area, rather than idling at the end of the first.
-        let (ra, rb) = rayon::join(|| crate::validate::validate(a, None), || crate::validate::validate(b, None));
-        for (name, report) in [(name_a, ra?), (name_b, rb?)] {
+        // The second area's files whose bytes are the first's (the same whole-file
+        // SHA-256, computed for each) take the first's facts: every byte of both areas
+        // is read and hashed, each distinct file parsed once.
+        let ra = crate::validate::validate(a, None)?;
+        let reuse = crate::staging::Reuse { volumes: &ra.read.volumes };
+        let rb = crate::validate::validate_with(
+            b,
+            crate::validate::Checks { reuse: Some(reuse), ..Default::default() },
+            None,
+        )?;
+        for (name, report) in [(name_a, ra), (name_b, rb)] {
             for mut d in report.findings.into_diagnostics().into_iter().filter(|d| d.is_error()) {
                 d.file = Some(format!("{name}/{}", d.file.unwrap_or_default()));
                 out.diagnostics.push(d);

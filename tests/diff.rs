@@ -328,3 +328,37 @@ fn issue15_item01_diff_of_a_copy_without_its_times_says_so_and_stays_identical()
     let o = run(&["diff", a.to_str().unwrap(), c.to_str().unwrap()]);
     assert!(stdout(&o).contains("30 unchanged volume files have other modification times"), "{}", stdout(&o));
 }
+
+/// Issue 36: `diff --verify` parses a file of the second area only when its bytes are not
+/// the first's; a file of the same name and size with one byte changed is parsed, and its
+/// damage reported, as `validate` reports it.
+#[test]
+fn issue36_diff_verify_parses_a_file_whose_bytes_differ_from_the_first_areas() {
+    let dir = crate::support::tmp();
+    let a = crate::support::copy_area("fixtures/slab-a-daily", &dir.path().join("a"));
+    let b = crate::support::copy_area("fixtures/slab-a-daily", &dir.path().join("b"));
+    let file = b.join("VSAD001");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let changed = text.replacen("first volume", "First volume", 1);
+    assert_eq!(changed.len(), text.len());
+    std::fs::write(&file, changed).unwrap();
+    let o = run(&["diff", a.to_str().unwrap(), b.to_str().unwrap(), "--verify", "--format", "json"]);
+    // Damage: the comparison means nothing (exit status 2, as README's table says).
+    assert_eq!(code(&o), 2, "{}", stdout(&o));
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let found: Vec<(String, String)> = doc["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["code"].as_str().unwrap().to_string(), d["file"].as_str().unwrap_or("-").to_string()))
+        .collect();
+    let b_file = format!("{}/VSAD001", b.to_str().unwrap());
+    assert!(found.contains(&("CS004".to_string(), b_file.clone())), "{found:?}");
+    assert!(found.contains(&("CS023".to_string(), b_file)), "{found:?}");
+    // The same two areas unchanged: identical, every file read.
+    std::fs::write(&file, text).unwrap();
+    let o = run(&["diff", a.to_str().unwrap(), b.to_str().unwrap(), "--verify", "--format", "json"]);
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(doc["identical"], true);
+}

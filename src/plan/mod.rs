@@ -309,6 +309,7 @@ pub fn plan(
         reference_diagnostics: req.reference_diagnostics,
         catalogfiles: req.catalogfiles,
         import_type: Some(req.import_type),
+        reuse: None,
     };
     let report = validate_with(src, checks, progress)?;
     let config: &SecondaryConfig = &req.config.config;

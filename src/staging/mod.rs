@@ -7,7 +7,8 @@ mod read;
 mod reference;
 
 pub use read::{
-    AreaRead, NodeTwins, Progress, Summaries, VolumeFacts, in_file, read_area, read_area_watching, read_summaries,
+    AreaRead, NodeTwins, Progress, Reuse, Summaries, VolumeFacts, in_file, read_area, read_area_reusing,
+    read_area_watching, read_summaries,
 };
 pub use reference::{Reference, read_label_list, read_reference_area};
 

@@ -222,11 +222,59 @@ pub fn read_area(src: &dyn Source, progress: Option<Progress<'_>>) -> io::Result
     read_area_watching(src, progress, &[])
 }
 
+/// The SHA-256 and size of a whole file, read to its end.
+fn whole_file_digest(mut reader: impl Read) -> io::Result<(Sha256Digest, u64)> {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 256 * 1024];
+    let mut size = 0u64;
+    loop {
+        match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                hasher.update(&buf[..n]);
+                size += n as u64;
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok((Sha256Digest(hasher.finalize().into()), size))
+}
+
+/// Facts of another area's volume files, read whole, that a file of the same name and the
+/// same bytes may take instead of being parsed again (`diff --verify`, which checks two
+/// areas that mostly hold the same files). The bytes are compared by the SHA-256 of the
+/// whole file, which is computed for every such file: only the parse is saved, never the
+/// read, and a file that differs by one byte is parsed as any other.
+#[derive(Clone, Copy)]
+pub struct Reuse<'a> {
+    /// The other area's volume files, sorted by name.
+    pub volumes: &'a [VolumeFacts],
+}
+
+impl<'a> Reuse<'a> {
+    fn get(self, file: &str) -> Option<&'a VolumeFacts> {
+        self.volumes.binary_search_by(|v| v.file.as_str().cmp(file)).ok().map(|i| &self.volumes[i])
+    }
+}
+
 /// [`read_area`], finding the disk files of one tape file whose names differ only in their
 /// node, among the nodes `watched` (those a node replacement rewrites, and their targets):
 /// [`VolumeFacts::node_twins`]. Memory then grows with the largest tape file's disk files
 /// of those nodes (24 bytes each); with none watched, nothing is kept.
 pub fn read_area_watching(src: &dyn Source, progress: Option<Progress<'_>>, watched: &[Node]) -> io::Result<AreaRead> {
+    read_area_reusing(src, progress, watched, None)
+}
+
+/// [`read_area_watching`], taking the facts of a file whose bytes `reuse` has read already
+/// (the other area must have been read with the same `watched` nodes).
+pub fn read_area_reusing(
+    src: &dyn Source,
+    progress: Option<Progress<'_>>,
+    watched: &[Node],
+    reuse: Option<Reuse<'_>>,
+) -> io::Result<AreaRead> {
     let mut diagnostics = Vec::new();
     let mut full = None;
     let mut update = None;
@@ -273,7 +321,13 @@ pub fn read_area_watching(src: &dyn Source, progress: Option<Progress<'_>>, watc
     volumes.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)));
     let mut facts: Vec<VolumeFacts> = volumes
         .par_iter()
-        .map_init(Vec::new, |buf, (name, label, _, modified)| {
+        .map_init(Vec::new, |buf, (name, label, size, modified)| {
+            if let Some(known) = reuse.and_then(|r| r.get(name)).filter(|k| k.size == *size) {
+                let reader = Counting { inner: src.open(name)?, progress };
+                if whole_file_digest(reader).map_err(in_file(name))? == (known.sha256, known.size) {
+                    return Ok(VolumeFacts { modified: *modified, ..known.clone() });
+                }
+            }
             read_volume_facts(src, name, *label, *modified, buf, progress, watched)
         })
         .collect::<io::Result<Vec<_>>>()?;

@@ -192,6 +192,7 @@ fn check_with(
         },
         catalogfiles: args.catalogfiles.as_deref().map(|c| c == "yes"),
         import_type: args.import_type.map(Into::into),
+        reuse: None,
     };
     let total: u64 = area.entries().iter().map(|e| e.size).sum();
     let bar = styles.progress(total, "validate", args.shown.quiet);
