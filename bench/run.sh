@@ -296,7 +296,7 @@ row "catstage validate" "$(ratio "catstage validate" "openssl dgst -sha256")x op
 row "catstage validate --config --against" "$(ratio "catstage validate --config --against" "catstage validate")x validate"
 row "diff -rq" "peer"
 row "catstage diff" "$(ratio "catstage diff" "diff -rq")x diff -rq"
-row "catstage diff --verify" "$(ratio "catstage diff --verify" "catstage validate")x validate (target 2x)"
+row "catstage diff --verify" "$(ratio "catstage diff --verify" "catstage validate")x validate (target 1.5x)"
 row "catstage plan --baseline" "$(ratio "catstage plan --baseline" "catstage validate")x validate"
 row "cp -r && sync" "floor of writing the area"
 row "catstage replace-nodes -o" "$(ratio "catstage replace-nodes -o" "catstage validate")x validate (target 1.5x); $(ratio "catstage replace-nodes -o" "cp -r && sync")x cp+sync"
