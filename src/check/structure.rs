@@ -39,6 +39,24 @@ pub fn check(read: &AreaRead, out: &mut Vec<Diagnostic>) -> Option<CurrentSet> {
     let set = CurrentSet::derive(full, update)?;
     let full = full?;
     let mut findings = Vec::new();
+    summary_findings(&set, full, update, &mut findings);
+    let winning_summary: &Summary = if set.update_current { update.unwrap_or(full) } else { full };
+    let by_label: BTreeMap<Label, &VolumeFacts> = read.volumes.iter().map(|v| (v.label, v)).collect();
+    let summaries_damaged = [&read.full, &read.update].into_iter().flatten().any(|p| p.has_errors());
+    let stale_labels: Vec<Label> = match update {
+        Some(u) if set.update_stale => u.entries.iter().map(|e| e.label).collect(),
+        _ => Vec::new(),
+    };
+
+    entry_findings(&set, &by_label, winning_summary, full, &mut findings);
+    volume_findings(read, &set, full, &stale_labels, summaries_damaged, &mut findings);
+    out.extend(rollup(findings));
+    Some(set)
+}
+
+/// The summaries' own consistency: an empty current set, a stale UPDATE, an UPDATE of
+/// another data store or node.
+fn summary_findings(set: &CurrentSet, full: &Summary, update: Option<&Summary>, findings: &mut Vec<Diagnostic>) {
     if set.entries.is_empty() {
         findings.push(Diagnostic::new(
             Code::EmptyExport,
@@ -92,14 +110,17 @@ pub fn check(read: &AreaRead, out: &mut Vec<Diagnostic>) -> Option<CurrentSet> {
             );
         }
     }
-    let winning_summary: &Summary = if set.update_current { update.unwrap_or(full) } else { full };
-    let by_label: BTreeMap<Label, &VolumeFacts> = read.volumes.iter().map(|v| (v.label, v)).collect();
-    let summaries_damaged = [&read.full, &read.update].into_iter().flatten().any(|p| p.has_errors());
-    let stale_labels: Vec<Label> = match update {
-        Some(u) if set.update_stale => u.entries.iter().map(|e| e.label).collect(),
-        _ => Vec::new(),
-    };
+}
 
+/// Each winning entry against its volume file: its group (CS029), the file's presence
+/// (CS022), digest and size (CS023) and summarised facts (CS030).
+fn entry_findings(
+    set: &CurrentSet,
+    by_label: &BTreeMap<Label, &VolumeFacts>,
+    winning_summary: &Summary,
+    full: &Summary,
+    findings: &mut Vec<Diagnostic>,
+) {
     for (label, w) in &set.entries {
         let e = &w.entry;
         let summary_name = if w.from == ExportType::Full { "FULL" } else { "UPDATE" };
@@ -137,8 +158,20 @@ pub fn check(read: &AreaRead, out: &mut Vec<Diagnostic>) -> Option<CurrentSet> {
             ));
             continue;
         }
-        check_entry_facts(v, w, summary_name, winning_summary, full, &mut findings);
+        check_entry_facts(v, w, summary_name, winning_summary, full, findings);
     }
+}
+
+/// Each volume file: the volume it holds (CS025), its data store (CS028), and whether a
+/// winning entry names it (CS024).
+fn volume_findings(
+    read: &AreaRead,
+    set: &CurrentSet,
+    full: &Summary,
+    stale_labels: &[Label],
+    summaries_damaged: bool,
+    findings: &mut Vec<Diagnostic>,
+) {
     for v in &read.volumes {
         if let Some(h) = &v.head {
             if h.volume.label != v.label {
@@ -180,8 +213,6 @@ pub fn check(read: &AreaRead, out: &mut Vec<Diagnostic>) -> Option<CurrentSet> {
             ));
         }
     }
-    out.extend(rollup(findings));
-    Some(set)
 }
 
 fn check_entry_facts(
