@@ -10,17 +10,20 @@
 //! (R15, R16). Without a baseline the secondary's holdings are unknown: every volume
 //! previews as added, and a FULL import's deletions are unknown (`None`), not zero.
 
+mod deletions;
+mod groups;
 mod images;
 mod text;
 
 use crate::compare::compare_volume;
 use crate::config::{LoadedConfig, SecondaryConfig, SecondaryGroup};
 use crate::diag::{self, Code, Diagnostic};
-use crate::model::{CurrentSet, Entry, ExportType, Group, Label, Summary, Timestamp};
-use crate::parse::read_volume_head;
+use crate::model::{CurrentSet, Entry, ExportType, Label, Summary, Timestamp};
 use crate::report::Verdict;
 use crate::staging::{Progress, Reference, Source, VolumeFacts, read_summaries};
 use crate::validate::{Checks, validate_with};
+use deletions::{deletion_guard, deletions};
+use groups::group_plans;
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -355,73 +358,19 @@ pub fn plan(
         None => BTreeMap::new(),
     };
 
-    let how = How { import_type: req.import_type, per_commit };
+    let decide = Decide {
+        config,
+        facts: &facts,
+        existing,
+        compared: &compared,
+        how: How { import_type: req.import_type, per_commit },
+        catalogfiles,
+    };
     let mut volumes = Vec::new();
     // Volumes whose secondary catalogs change with their group: (label, from, to).
     let mut moved: Vec<String> = Vec::new();
     for (label, w) in &set.entries {
-        let e = &w.entry;
-        let f = facts.get(label).copied();
-        let head = f.and_then(|f| f.head.as_ref());
-        let first = head.and_then(|h| h.tapefiles.first());
-        let mut v = VolumePlan {
-            label: *label,
-            group: None,
-            primary_group: e.group.clone(),
-            action: Action::Skip,
-            reason: None,
-            import_source: Some(e.file.clone()),
-            catalog_status: head.and_then(|h| h.tapevolume.as_ref()).map(|t| t.status.as_str().to_string()),
-            fileid: first.map(|t| t.key.fileid.clone()),
-            generation: first.map(|t| t.key.generation),
-            unloaded: e.unloaded,
-            backpak: None,
-            dsmtc: None,
-            diskfiles: DiskCounts::default(),
-            transactions: 0,
-            image: None,
-        };
-        let Some(sec) = config.group_for(&e.group) else {
-            v.reason = Some(format!("primary group {} has no secondary group (CS303)", e.group));
-            volumes.push(v);
-            continue;
-        };
-        v.group = Some(sec.id.clone());
-        if !matches!(sec.catalog.as_str(), "NONE" | "DSMTC") {
-            v.reason = Some(format!("secondary group {} has catalog {} (CS304)", sec.id, sec.catalog));
-            volumes.push(v);
-            continue;
-        }
-        let target = Target {
-            dsm: dsmtc_target(sec) && head.is_some_and(|h| h.tapevolume.is_some()),
-            with_disk: catalogfiles && dsmtc_target(sec),
-        };
-        match existing.get(label) {
-            None => {
-                v.action = Action::Add;
-                v.backpak = Some(Action::Add);
-                v.dsmtc = target.dsm.then_some(Action::Add);
-                if target.with_disk {
-                    v.diskfiles.inserted = f.map_or(0, |f| f.diskfiles);
-                }
-                v.transactions = if target.dsm { transactions(f, per_commit, target.with_disk) } else { 0 };
-            }
-            // The same file as last time: an UPDATE import does not receive it; a FULL
-            // import reads it and applies its BackPak record all the same (R15).
-            Some(old) => match compared.get(label) {
-                None => {
-                    v.action = Action::Unchanged;
-                    v.backpak = (req.import_type == ExportType::Full).then_some(Action::Update);
-                }
-                Some(pair) => {
-                    how.update(&mut v, pair, f, target);
-                    if let Some(m) = catalog_move(config, &old.entry.group, sec) {
-                        moved.push(format!("{label} ({m})"));
-                    }
-                }
-            },
-        }
-        volumes.push(v);
+        volumes.push(decide.volume(label, w, &mut moved));
     }
     if !moved.is_empty() {
         let n = moved.len();
@@ -506,6 +455,83 @@ struct Target {
     with_disk: bool,
 }
 
+/// What deciding a volume's plan looks at.
+struct Decide<'a> {
+    config: &'a SecondaryConfig,
+    facts: &'a BTreeMap<Label, &'a VolumeFacts>,
+    existing: &'a BTreeMap<Label, crate::model::WinningEntry>,
+    compared: &'a BTreeMap<Label, crate::compare::VolumePair>,
+    how: How,
+    catalogfiles: bool,
+}
+
+impl Decide<'_> {
+    /// The plan of the volume `label` of the current set, whose winning entry is `w`; a
+    /// move to other secondary catalogs is added to `moved`.
+    fn volume(&self, label: &Label, w: &crate::model::WinningEntry, moved: &mut Vec<String>) -> VolumePlan {
+        let e = &w.entry;
+        let f = self.facts.get(label).copied();
+        let head = f.and_then(|f| f.head.as_ref());
+        let first = head.and_then(|h| h.tapefiles.first());
+        let mut v = VolumePlan {
+            label: *label,
+            group: None,
+            primary_group: e.group.clone(),
+            action: Action::Skip,
+            reason: None,
+            import_source: Some(e.file.clone()),
+            catalog_status: head.and_then(|h| h.tapevolume.as_ref()).map(|t| t.status.as_str().to_string()),
+            fileid: first.map(|t| t.key.fileid.clone()),
+            generation: first.map(|t| t.key.generation),
+            unloaded: e.unloaded,
+            backpak: None,
+            dsmtc: None,
+            diskfiles: DiskCounts::default(),
+            transactions: 0,
+            image: None,
+        };
+        let Some(sec) = self.config.group_for(&e.group) else {
+            v.reason = Some(format!("primary group {} has no secondary group (CS303)", e.group));
+            return v;
+        };
+        v.group = Some(sec.id.clone());
+        if !matches!(sec.catalog.as_str(), "NONE" | "DSMTC") {
+            v.reason = Some(format!("secondary group {} has catalog {} (CS304)", sec.id, sec.catalog));
+            return v;
+        }
+        let target = Target {
+            dsm: dsmtc_target(sec) && head.is_some_and(|h| h.tapevolume.is_some()),
+            with_disk: self.catalogfiles && dsmtc_target(sec),
+        };
+        match self.existing.get(label) {
+            None => {
+                v.action = Action::Add;
+                v.backpak = Some(Action::Add);
+                v.dsmtc = target.dsm.then_some(Action::Add);
+                if target.with_disk {
+                    v.diskfiles.inserted = f.map_or(0, |f| f.diskfiles);
+                }
+                v.transactions = if target.dsm { transactions(f, self.how.per_commit, target.with_disk) } else { 0 };
+            }
+            // The same file as last time: an UPDATE import does not receive it; a FULL
+            // import reads it and applies its BackPak record all the same (R15).
+            Some(old) => match self.compared.get(label) {
+                None => {
+                    v.action = Action::Unchanged;
+                    v.backpak = (self.how.import_type == ExportType::Full).then_some(Action::Update);
+                }
+                Some(pair) => {
+                    self.how.update(&mut v, pair, f, target);
+                    if let Some(m) = catalog_move(self.config, &old.entry.group, sec) {
+                        moved.push(format!("{label} ({m})"));
+                    }
+                }
+            },
+        }
+        v
+    }
+}
+
 /// How the import runs.
 struct How {
     import_type: ExportType,
@@ -560,179 +586,6 @@ impl How {
             v.diskfiles = DiskCounts { left_obsolete: d.left_obsolete, ..DiskCounts::default() };
         }
         v.action = if backpak_changed || v.dsmtc.is_some() { Action::Update } else { Action::Unchanged };
-    }
-}
-
-/// R15: the volumes a FULL import deletes, those of the baseline it no longer lists; and
-/// their DSM/TC TAPEVOLUME when a DSMTC group received it and it had one (a SCRATCH
-/// volume has one without tape files). Entries the replication never created are never
-/// touched. The baseline's file says whether it had a TAPEVOLUME; without a readable one,
-/// its tape files do.
-fn deletions(
-    baseline: &dyn Source,
-    config: &SecondaryConfig,
-    gone: &[(&Label, &crate::model::WinningEntry)],
-) -> io::Result<Vec<VolumePlan>> {
-    gone.par_iter()
-        .map(|(label, old)| {
-            let sec = config.group_for(&old.entry.group);
-            let dsm = sec.is_some_and(dsmtc_target);
-            let present = baseline.entries().iter().any(|e| e.name == old.entry.file);
-            let head = if dsm && present {
-                read_volume_head(&old.entry.file, io::BufReader::new(baseline.open(&old.entry.file)?))
-                    .map_err(|e| io::Error::new(e.kind(), format!("baseline/{}: {e}", old.entry.file)))?
-            } else {
-                None
-            };
-            let tapevolume = match &head {
-                Some(h) => h.tapevolume.is_some(),
-                None => old.entry.tapefiles > 0,
-            };
-            Ok(VolumePlan {
-                label: **label,
-                group: sec.map(|s| s.id.clone()),
-                primary_group: old.entry.group.clone(),
-                action: Action::Delete,
-                reason: None,
-                import_source: None,
-                catalog_status: head
-                    .as_ref()
-                    .and_then(|h| h.tapevolume.as_ref())
-                    .map(|t| t.status.as_str().to_string()),
-                fileid: None,
-                generation: None,
-                unloaded: old.entry.unloaded,
-                backpak: Some(Action::Delete),
-                dsmtc: (dsm && tapevolume).then_some(Action::Delete),
-                // A DISKFILE belongs to its tape file: deleting the TAPEVOLUME and its
-                // TAPEFILEs takes their DISKFILEs along, whatever CATALOGFILES says about
-                // importing new ones.
-                diskfiles: DiskCounts {
-                    deleted: Some(if dsm && tapevolume { old.entry.diskfiles } else { 0 }),
-                    ..DiskCounts::default()
-                },
-                transactions: 0,
-                image: None,
-            })
-        })
-        .collect()
-}
-
-/// CS318: a FULL import deleting more than the limit is an error (a truncated or wrong
-/// export must not wipe the secondary); without a baseline, a warning that the guard
-/// could not run.
-fn deletion_guard(
-    import_type: ExportType,
-    deleted: Option<u64>,
-    limit: Option<u64>,
-    explicit: bool,
-    baseline_volumes: Option<u64>,
-    volumes: &[VolumePlan],
-) -> Option<Diagnostic> {
-    if import_type != ExportType::Full {
-        return None;
-    }
-    let Some(deleted) = deleted else {
-        return Some(
-            Diagnostic::new(
-                Code::DeletionLimitExceeded,
-                None,
-                "without --baseline, what the secondary holds is unknown: the volumes this FULL import would delete \
-                 cannot be counted, and the deletion guard (--max-deletions) could not run",
-            )
-            .with_severity(diag::Severity::Warning)
-            .with_hint(
-                "give --baseline, a copy of what the secondary imported last time, so that a truncated or wrong export \
-                 cannot preview as harmless",
-            ),
-        );
-    };
-    // 10% of the baseline, rounded up: a small baseline may still lose a volume.
-    let limit = limit?;
-    if deleted <= limit {
-        return None;
-    }
-    let labels = volumes.iter().filter(|v| v.action == Action::Delete).map(|v| v.label);
-    Some(
-        Diagnostic::new(
-            Code::DeletionLimitExceeded,
-            None,
-            format!(
-                "the FULL import would delete {deleted} of the {} volumes the secondary holds; the limit is {limit} ({})",
-                baseline_volumes.unwrap_or(0),
-                if explicit { "--max-deletions" } else { "10% of the baseline" }
-            ),
-        )
-        .with_count(deleted, crate::check::examples(labels)),
-    )
-}
-
-fn group_plans(
-    config: &SecondaryConfig,
-    winning: Option<&Summary>,
-    volumes: &[VolumePlan],
-    baseline: Option<&Summary>,
-    deletions_known: bool,
-) -> Vec<GroupPlan> {
-    let primary = |id: &str| -> Option<&Group> {
-        winning.and_then(|w| w.group(id)).or_else(|| baseline.and_then(|b| b.group(id)))
-    };
-    let unknown = |c: Counts| if deletions_known { c } else { Counts { deleted: None, ..c } };
-    let mut out: Vec<GroupPlan> = Vec::new();
-    for sec in &config.groups {
-        let p = primary(sec.receives());
-        let mut g = GroupPlan {
-            group: sec.id.clone(),
-            primary_group: sec.receives().to_string(),
-            primary_catalog: p.map(|p| p.catalog.as_str().to_string()),
-            primary_volcat: p.and_then(|p| p.volcat.clone()),
-            primary_pool: p.and_then(|p| p.pool.clone()),
-            secondary_catalog: sec.catalog.clone(),
-            secondary_pool: sec.pool.clone(),
-            volcat: sec.volcat.clone(),
-            filecat: sec.filecat.clone(),
-            // R8: the secondary group's media type, whatever the primary's (CS306 without it).
-            media: sec.media.clone(),
-            backpak: Counts::default(),
-            dsmtc: Counts::default(),
-            diskfiles: DiskCounts::default(),
-            transactions: 0,
-            newest_volume: None,
-        };
-        let mut newest: Option<(Timestamp, Label)> = None;
-        for v in volumes.iter().filter(|v| v.group.as_deref() == Some(sec.id.as_str())) {
-            count(&mut g.backpak, v.backpak);
-            count(&mut g.dsmtc, v.dsmtc);
-            g.diskfiles.add(&v.diskfiles);
-            g.transactions += v.transactions;
-            if matches!(v.backpak, Some(Action::Add | Action::Update))
-                && let Some(u) = v.unloaded
-            {
-                let newer = newest.as_ref().is_none_or(|(t, l)| u.cmp_instant(t).then(v.label.cmp(l)).is_gt());
-                if newer {
-                    newest = Some((u, v.label));
-                }
-            }
-        }
-        g.backpak = unknown(g.backpak);
-        g.dsmtc = unknown(g.dsmtc);
-        if !deletions_known {
-            g.diskfiles.deleted = None;
-        }
-        g.newest_volume = newest.map(|(t, l)| NewestVolume { label: l, unloaded: Some(t) });
-        if p.is_some() || volumes.iter().any(|v| v.group.as_deref() == Some(sec.id.as_str())) {
-            out.push(g);
-        }
-    }
-    out
-}
-
-fn count(c: &mut Counts, a: Option<Action>) {
-    match a {
-        Some(Action::Add) => c.added += 1,
-        Some(Action::Update) => c.updated += 1,
-        Some(Action::Delete) => c.deleted = c.deleted.map(|n| n + 1),
-        _ => {}
     }
 }
 
