@@ -287,8 +287,9 @@ fn a_reader_given_wait_waits_for_the_writers_lock() {
     assert_eq!(status, 0, "{rest}");
 }
 
-#[test]
-fn images_refuses_a_summary_header_validate_refuses() {
+/// A generated area with its image tree, FULL's content edited by `edit` and sealed again:
+/// `validate` refuses it with `code`, and `images`, which relies on FULL, with the same.
+fn images_refuse_what_validate_refuses(edit: impl Fn(String) -> String, code_wanted: &str) {
     let dir = tmp();
     let d = dir.path();
     let area = d.join("A");
@@ -297,45 +298,42 @@ fn images_refuses_a_summary_header_validate_refuses() {
     assert_eq!(code(&o), 0, "{}", crate::support::stderr(&o));
     let ok = run(&["images", p(&area), "--path", p(&paths.join("path1")), "--format", "json"]);
     assert_eq!(code(&ok), 0, "{}", stdout(&ok));
-    // A version with a leading zero, re-sealed: well framed, but not a header the format
-    // allows.
     let bytes = std::fs::read(area.join("FULL")).unwrap();
-    let text = String::from_utf8(crate::support::content(&bytes).to_vec()).unwrap();
-    let text = text.replacen("CATSTAGE SUMMARY 1.0\n", "CATSTAGE SUMMARY 1.01\n", 1);
+    let text = edit(String::from_utf8(crate::support::content(&bytes).to_vec()).unwrap());
     std::fs::write(area.join("FULL"), crate::support::reseal(text.as_bytes())).unwrap();
     let v = run(&["validate", p(&area), "--format", "json"]);
     assert_eq!(code(&v), 1);
-    assert!(codes(&json(&v)).contains(&"CS002".to_string()));
+    assert!(codes(&json(&v)).contains(&code_wanted.to_string()), "{}", stdout(&v));
     let o = run(&["images", p(&area), "--path", p(&paths.join("path1")), "--format", "json"]);
     assert_eq!(code(&o), 1, "{}", stdout(&o));
-    assert!(codes(&json(&o)).contains(&"CS002".to_string()), "{}", stdout(&o));
+    assert!(codes(&json(&o)).contains(&code_wanted.to_string()), "{}", stdout(&o));
+}
+
+#[test]
+fn images_refuses_a_summary_header_validate_refuses() {
+    // A version with a leading zero, re-sealed: well framed, but not a header the format
+    // allows.
+    images_refuse_what_validate_refuses(
+        |text| text.replacen("CATSTAGE SUMMARY 1.0\n", "CATSTAGE SUMMARY 1.01\n", 1),
+        "CS002",
+    );
 }
 
 /// Issue 32, item 9: `images` read a well-sealed summary on a lean path of its own, which
 /// knew nothing of the summary's rules; the one summary reader refuses what it refuses.
 #[test]
 fn issue32_item9_images_reports_a_sealed_summary_validate_refuses() {
-    let dir = tmp();
-    let d = dir.path();
-    let area = d.join("A");
-    let paths = d.join("img");
-    let o = run(&["generate", "-o", p(&area), "--volumes", "30", "--seed", "5", "--images", p(&paths), "-q"]);
-    assert_eq!(code(&o), 0, "{}", crate::support::stderr(&o));
     // Entries out of their order (the first two swapped): well framed, but not what the
     // format allows.
-    let bytes = std::fs::read(area.join("FULL")).unwrap();
-    let text = String::from_utf8(crate::support::content(&bytes).to_vec()).unwrap();
-    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
-    let first = lines.iter().position(|l| l.starts_with("entry ")).unwrap();
-    lines.swap(first, first + 1);
-    let text = lines.join("\n") + "\n";
-    std::fs::write(area.join("FULL"), crate::support::reseal(text.as_bytes())).unwrap();
-    let v = run(&["validate", p(&area), "--format", "json"]);
-    assert_eq!(code(&v), 1);
-    assert!(codes(&json(&v)).contains(&"CS007".to_string()), "{}", stdout(&v));
-    let o = run(&["images", p(&area), "--path", p(&paths.join("path1")), "--format", "json"]);
-    assert_eq!(code(&o), 1, "{}", stdout(&o));
-    assert!(codes(&json(&o)).contains(&"CS007".to_string()), "{}", stdout(&o));
+    images_refuse_what_validate_refuses(
+        |text| {
+            let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+            let first = lines.iter().position(|l| l.starts_with("entry ")).unwrap();
+            lines.swap(first, first + 1);
+            lines.join("\n") + "\n"
+        },
+        "CS007",
+    );
 }
 
 #[test]
