@@ -267,122 +267,19 @@ fn reseal_file(area: &Area, tree: &NewTree<'_>, name: &str, framed: &Framed) -> 
 /// Seals `files` (names in the staging area `dir`), waiting for the lock as `wait` says.
 pub fn seal(dir: &Path, files: &[String], wait: Wait) -> Result<Sealed, SealError> {
     let area = Area::open(dir, Access::Write(wait), Want::Area)?;
-    let mut named: BTreeMap<String, EntryKind> = BTreeMap::new();
-    for f in files {
-        let Some(e) = area.entries().iter().find(|e| e.name == *f) else {
-            return Err(SealError::Usage(format!("{f}: no such file in {}", dir.display())));
-        };
-        match e.kind {
-            EntryKind::Summary(_) | EntryKind::Volume(_) => {
-                named.insert(f.clone(), e.kind);
-            }
-            EntryKind::Foreign => {
-                return Err(SealError::Usage(format!("{f} is not a staging file (FULL, UPDATE or V<label>)")));
-            }
-            EntryKind::NotRegular(what) => return Err(SealError::Usage(format!("{f} is {what}"))),
-        }
-    }
-
+    let named = named_files(&area, dir, files)?;
     let mut refusals = Vec::new();
-    // Summaries with problems of their own that were not named: their findings.
-    let mut damaged: Vec<Diagnostic> = Vec::new();
-    // The summaries, parsed whole.
-    let mut summaries: BTreeMap<ExportType, (Summary, Framed)> = BTreeMap::new();
-    for kind in [ExportType::Full, ExportType::Update] {
-        let name = kind.as_str();
-        if !area.entries().iter().any(|e| e.name == name && matches!(e.kind, EntryKind::Summary(_))) {
-            continue;
-        }
-        let parsed = area.finish(area.open(name).and_then(|r| read_summary(name, r, Some(kind))))?;
-        let is_named = named.contains_key(name);
-        // Only a file named by the operator may have its trailer repaired; a summary that
-        // is merely updated must be intact, or sealing would launder its damage.
-        let clean_but_trailer = parsed.diagnostics.iter().all(|d| is_named && repairable(d, &parsed.framed));
-        let problems: Vec<Diagnostic> = parsed.diagnostics.clone();
-        match parsed.summary {
-            Some(s) if clean_but_trailer => {
-                summaries.insert(kind, (s, parsed.framed));
-            }
-            _ => {
-                if is_named {
-                    refusals.extend(problems.into_iter().filter(|d| !repairable(d, &parsed.framed)));
-                } else {
-                    // Refused below if any volume is to be sealed: its entry could not
-                    // be placed safely.
-                    damaged.extend(problems.into_iter().filter(Diagnostic::is_error));
-                }
-            }
-        }
-    }
+    let (mut summaries, damaged) = read_summaries(&area, &named, &mut refusals)?;
     let full_id = summaries.get(&ExportType::Full).map(|(s, _)| s.export.id.clone());
     let update_current = summaries.get(&ExportType::Update).is_some_and(|(s, _)| {
         full_id.as_deref().is_some_and(|id| crate::model::builds_on(s.export.base.as_deref(), id))
     });
-
-    // The volume files, parsed streaming.
-    let mut volume_updates: Vec<(Label, String, Framed, crate::parse::ParsedVolume)> = Vec::new();
-    for (name, kind) in &named {
-        let EntryKind::Volume(label) = *kind else {
-            continue;
-        };
-        let parsed = area.finish(area.open(name).and_then(|r| read_volume(name, r, &mut Ignore)))?;
-        let bad: Vec<Diagnostic> =
-            parsed.diagnostics.iter().filter(|d| !repairable(d, &parsed.framed)).cloned().collect();
-        if !bad.is_empty() {
-            refusals.extend(bad);
-            continue;
-        }
-        match &parsed.head {
-            Some(h) if h.volume.label != label => refusals.push(Diagnostic::new(
-                Code::LabelMismatch,
-                Some(name.clone()),
-                format!("{name} holds volume {}, not {label}; seal does not relabel files", h.volume.label),
-            )),
-            Some(_) => volume_updates.push((label, name.clone(), parsed.framed, parsed)),
-            None => {}
-        }
-    }
+    let volume_updates = read_volumes(&area, &named, &mut refusals)?;
     if !volume_updates.is_empty() {
         // The entries of the files to seal cannot be updated safely in a damaged summary.
         refusals.extend(damaged);
     }
-    // Which summary holds each volume's winning entry.
-    let mut to_rewrite: BTreeSet<ExportType> = BTreeSet::new();
-    for (label, name, _, _) in &volume_updates {
-        let in_update =
-            update_current && summaries.get(&ExportType::Update).is_some_and(|(s, _)| s.entry(label).is_some());
-        let in_full = summaries.get(&ExportType::Full).is_some_and(|(s, _)| s.entry(label).is_some());
-        let kind = if in_update {
-            ExportType::Update
-        } else if in_full {
-            ExportType::Full
-        } else {
-            let why = if summaries.contains_key(&ExportType::Full) {
-                "no current summary lists it; seal re-seals files a summary lists"
-            } else {
-                "FULL is missing or damaged; seal it first, or name it too"
-            };
-            refusals.push(Diagnostic::new(
-                Code::OrphanVolumeFile,
-                Some(name.clone()),
-                format!("{name} cannot be sealed: {why}"),
-            ));
-            continue;
-        };
-        to_rewrite.insert(kind);
-    }
-    for name in named.keys() {
-        if let Some(EntryKind::Summary(kind)) = named.get(name) {
-            if !summaries.contains_key(kind) && refusals.is_empty() {
-                refusals.push(Diagnostic::new(
-                    Code::MissingSummary,
-                    Some(name.clone()),
-                    format!("{name} cannot be read"),
-                ));
-            }
-            to_rewrite.insert(*kind);
-        }
-    }
+    let to_rewrite = summaries_to_rewrite(&named, &summaries, &volume_updates, update_current, &mut refusals);
     if !refusals.is_empty() {
         return Err(SealError::Refused(refusals));
     }
@@ -458,4 +355,153 @@ pub fn seal(dir: &Path, files: &[String], wait: Wait) -> Result<Sealed, SealErro
     tree.carry_others(|name| written.contains(name))?;
     let committed = tree.commit()?;
     Ok(Sealed { files: out, notes: Notes::of(&area, committed) })
+}
+
+/// A volume file to seal: its label, name, framing and what its parse found.
+type VolumeUpdate = (Label, String, Framed, crate::parse::ParsedVolume);
+
+/// The summaries, parsed whole, with their framing.
+type SummariesRead = BTreeMap<ExportType, (Summary, Framed)>;
+
+/// The staging files `files` names, by kind; anything else is a usage error.
+fn named_files(area: &Area, dir: &Path, files: &[String]) -> Result<BTreeMap<String, EntryKind>, SealError> {
+    let mut named: BTreeMap<String, EntryKind> = BTreeMap::new();
+    for f in files {
+        let Some(e) = area.entries().iter().find(|e| e.name == *f) else {
+            return Err(SealError::Usage(format!("{f}: no such file in {}", dir.display())));
+        };
+        match e.kind {
+            EntryKind::Summary(_) | EntryKind::Volume(_) => {
+                named.insert(f.clone(), e.kind);
+            }
+            EntryKind::Foreign => {
+                return Err(SealError::Usage(format!("{f} is not a staging file (FULL, UPDATE or V<label>)")));
+            }
+            EntryKind::NotRegular(what) => return Err(SealError::Usage(format!("{f} is {what}"))),
+        }
+    }
+    Ok(named)
+}
+
+/// Reads `FULL` and `UPDATE` whole. A named summary's problems other than its trailer
+/// are refusals; an unnamed summary's errors come back apart (they refuse only when a
+/// volume's entry has to be placed in it).
+fn read_summaries(
+    area: &Area,
+    named: &BTreeMap<String, EntryKind>,
+    refusals: &mut Vec<Diagnostic>,
+) -> Result<(SummariesRead, Vec<Diagnostic>), SealError> {
+    // Summaries with problems of their own that were not named: their findings.
+    let mut damaged: Vec<Diagnostic> = Vec::new();
+    // The summaries, parsed whole.
+    let mut summaries: BTreeMap<ExportType, (Summary, Framed)> = BTreeMap::new();
+    for kind in [ExportType::Full, ExportType::Update] {
+        let name = kind.as_str();
+        if !area.entries().iter().any(|e| e.name == name && matches!(e.kind, EntryKind::Summary(_))) {
+            continue;
+        }
+        let parsed = area.finish(area.open(name).and_then(|r| read_summary(name, r, Some(kind))))?;
+        let is_named = named.contains_key(name);
+        // Only a file named by the operator may have its trailer repaired; a summary that
+        // is merely updated must be intact, or sealing would launder its damage.
+        let clean_but_trailer = parsed.diagnostics.iter().all(|d| is_named && repairable(d, &parsed.framed));
+        let problems: Vec<Diagnostic> = parsed.diagnostics.clone();
+        match parsed.summary {
+            Some(s) if clean_but_trailer => {
+                summaries.insert(kind, (s, parsed.framed));
+            }
+            _ => {
+                if is_named {
+                    refusals.extend(problems.into_iter().filter(|d| !repairable(d, &parsed.framed)));
+                } else {
+                    // Refused below if any volume is to be sealed: its entry could not
+                    // be placed safely.
+                    damaged.extend(problems.into_iter().filter(Diagnostic::is_error));
+                }
+            }
+        }
+    }
+    Ok((summaries, damaged))
+}
+
+/// Reads the named volume files, streaming: those whose only defect is their trailer, and
+/// that hold the volume their name says, are to be sealed; any other problem is a refusal.
+fn read_volumes(
+    area: &Area,
+    named: &BTreeMap<String, EntryKind>,
+    refusals: &mut Vec<Diagnostic>,
+) -> Result<Vec<VolumeUpdate>, SealError> {
+    // The volume files, parsed streaming.
+    let mut volume_updates: Vec<(Label, String, Framed, crate::parse::ParsedVolume)> = Vec::new();
+    for (name, kind) in named {
+        let EntryKind::Volume(label) = *kind else {
+            continue;
+        };
+        let parsed = area.finish(area.open(name).and_then(|r| read_volume(name, r, &mut Ignore)))?;
+        let bad: Vec<Diagnostic> =
+            parsed.diagnostics.iter().filter(|d| !repairable(d, &parsed.framed)).cloned().collect();
+        if !bad.is_empty() {
+            refusals.extend(bad);
+            continue;
+        }
+        match &parsed.head {
+            Some(h) if h.volume.label != label => refusals.push(Diagnostic::new(
+                Code::LabelMismatch,
+                Some(name.clone()),
+                format!("{name} holds volume {}, not {label}; seal does not relabel files", h.volume.label),
+            )),
+            Some(_) => volume_updates.push((label, name.clone(), parsed.framed, parsed)),
+            None => {}
+        }
+    }
+    Ok(volume_updates)
+}
+
+/// The summaries whose entries or trailers change: those holding a sealed volume's
+/// winning entry, and those named. A volume no current summary lists is a refusal.
+fn summaries_to_rewrite(
+    named: &BTreeMap<String, EntryKind>,
+    summaries: &SummariesRead,
+    volume_updates: &[VolumeUpdate],
+    update_current: bool,
+    refusals: &mut Vec<Diagnostic>,
+) -> BTreeSet<ExportType> {
+    // Which summary holds each volume's winning entry.
+    let mut to_rewrite: BTreeSet<ExportType> = BTreeSet::new();
+    for (label, name, _, _) in volume_updates {
+        let in_update =
+            update_current && summaries.get(&ExportType::Update).is_some_and(|(s, _)| s.entry(label).is_some());
+        let in_full = summaries.get(&ExportType::Full).is_some_and(|(s, _)| s.entry(label).is_some());
+        let kind = if in_update {
+            ExportType::Update
+        } else if in_full {
+            ExportType::Full
+        } else {
+            let why = if summaries.contains_key(&ExportType::Full) {
+                "no current summary lists it; seal re-seals files a summary lists"
+            } else {
+                "FULL is missing or damaged; seal it first, or name it too"
+            };
+            refusals.push(Diagnostic::new(
+                Code::OrphanVolumeFile,
+                Some(name.clone()),
+                format!("{name} cannot be sealed: {why}"),
+            ));
+            continue;
+        };
+        to_rewrite.insert(kind);
+    }
+    for name in named.keys() {
+        if let Some(EntryKind::Summary(kind)) = named.get(name) {
+            if !summaries.contains_key(kind) && refusals.is_empty() {
+                refusals.push(Diagnostic::new(
+                    Code::MissingSummary,
+                    Some(name.clone()),
+                    format!("{name} cannot be read"),
+                ));
+            }
+            to_rewrite.insert(*kind);
+        }
+    }
+    to_rewrite
 }
