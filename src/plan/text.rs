@@ -20,7 +20,39 @@ fn known(n: Option<u64>) -> String {
 pub(super) fn report(out: &mut dyn Write, p: &Plan, style: Style) -> io::Result<()> {
     writeln!(out, "IMPORT PLAN (a preview: nothing was imported)")?;
     header(out, p)?;
+    groups_section(out, p)?;
+    volumes_section(out, p)?;
+    deletions_section(out, p)?;
+    summary(out, p)?;
+    if !p.findings.diagnostics().is_empty() {
+        writeln!(out, "\nFINDINGS OF THE PRE-IMPORT CHECKS")?;
+        for d in p.findings.diagnostics() {
+            render_text(out, d, style)?;
+        }
+    }
+    let counts = p.action_counts();
+    let n = |a: Action| counts.get(&a).copied().unwrap_or(0);
+    let delete = match p.deletions {
+        Some(d) => format!("{d} delete"),
+        None => "? delete (unknown without --baseline)".to_string(),
+    };
+    writeln!(
+        out,
+        "\nplan: {} add, {} update, {} unchanged, {delete}, {} skip; {} error{}, {} warning{}",
+        n(Action::Add),
+        n(Action::Update),
+        n(Action::Unchanged),
+        n(Action::Skip),
+        p.findings.errors(),
+        if p.findings.errors() == 1 { "" } else { "s" },
+        p.findings.warnings(),
+        if p.findings.warnings() == 1 { "" } else { "s" }
+    )?;
+    Ok(())
+}
 
+/// CONFIGURATION VALIDATION: each secondary group and the primary group it receives.
+fn groups_section(out: &mut dyn Write, p: &Plan) -> io::Result<()> {
     writeln!(out, "\nCONFIGURATION VALIDATION")?;
     let mut rows = vec![vec![
         "SECONDARY GROUP".to_string(),
@@ -39,7 +71,11 @@ pub(super) fn report(out: &mut dyn Write, p: &Plan, style: Style) -> io::Result<
         ]);
     }
     table(out, &rows, &[])?;
+    Ok(())
+}
 
+/// VOLUMES: what the import does with each volume of the current set.
+fn volumes_section(out: &mut dyn Write, p: &Plan) -> io::Result<()> {
     writeln!(out, "\nVOLUMES")?;
     let images = p.volumes.iter().any(|v| v.image.is_some());
     let mut rows = vec![vec![
@@ -74,7 +110,11 @@ pub(super) fn report(out: &mut dyn Write, p: &Plan, style: Style) -> io::Result<
         rows.push(row);
     }
     table(out, &rows, &[false, false, false, false, true, false, false])?;
+    Ok(())
+}
 
+/// DELETION OF UNREFERENCED VOLUMES: what a FULL import deletes (R15), or why nothing.
+fn deletions_section(out: &mut dyn Write, p: &Plan) -> io::Result<()> {
     writeln!(out, "\nDELETION OF UNREFERENCED VOLUMES")?;
     let deleted: Vec<_> = p.volumes.iter().filter(|v| v.action == Action::Delete).collect();
     if deleted.is_empty() {
@@ -99,32 +139,6 @@ pub(super) fn report(out: &mut dyn Write, p: &Plan, style: Style) -> io::Result<
         }
         table(out, &rows, &[false, false, false, true])?;
     }
-
-    summary(out, p)?;
-    if !p.findings.diagnostics().is_empty() {
-        writeln!(out, "\nFINDINGS OF THE PRE-IMPORT CHECKS")?;
-        for d in p.findings.diagnostics() {
-            render_text(out, d, style)?;
-        }
-    }
-    let counts = p.action_counts();
-    let n = |a: Action| counts.get(&a).copied().unwrap_or(0);
-    let delete = match p.deletions {
-        Some(d) => format!("{d} delete"),
-        None => "? delete (unknown without --baseline)".to_string(),
-    };
-    writeln!(
-        out,
-        "\nplan: {} add, {} update, {} unchanged, {delete}, {} skip; {} error{}, {} warning{}",
-        n(Action::Add),
-        n(Action::Update),
-        n(Action::Unchanged),
-        n(Action::Skip),
-        p.findings.errors(),
-        if p.findings.errors() == 1 { "" } else { "s" },
-        p.findings.warnings(),
-        if p.findings.warnings() == 1 { "" } else { "s" }
-    )?;
     Ok(())
 }
 
