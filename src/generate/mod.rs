@@ -16,7 +16,7 @@ pub use next::{NextParams, generate_next};
 pub use rng::{Rng, stream_of};
 
 use crate::disk::{Access, Area, AreaError, DiskError, NewTree, Notes, Wait, Want};
-use crate::model::{Entry, ExportType, Label, Summary, SummaryExport, Version, VolumeHead};
+use crate::model::{Entry, ExportType, Group, Label, Summary, SummaryExport, Timestamp, Version, VolumeHead};
 use crate::staging::Progress;
 use crate::write::{VolumeWriter, WrittenVolume, summary_bytes};
 use content::DiskFiles;
@@ -194,40 +194,9 @@ pub fn generate(
 
     let mut update_export = None;
     if params.update > 0 {
-        let when = created.plus_seconds(8 * 3600).map_err(|e| GenerateError::Source(e.message))?;
-        let update_id = when.export_id_form();
-        let results: Vec<Entry> = chosen
-            .par_iter()
-            .map(|&i| {
-                let label = labels[i as usize];
-                let vol = params.volume(i, label, &full_id, &created, &groups);
-                let changed = vol.changed(&update_id, &when, params.seed);
-                let mut disks = vol.diskfiles(params);
-                let written = write_volume_file(Some(&tree), &changed, &mut disks)?;
-                Ok(entry_for(&changed, &written))
-            })
-            .collect::<io::Result<_>>()?;
-        let mut entries = results;
-        entries.sort_by_key(|a| a.label);
-        let update = Summary {
-            version: Version::CURRENT,
-            export: SummaryExport {
-                id: update_id.clone(),
-                kind: ExportType::Update,
-                base: Some(full_id.clone()),
-                store: params.store.clone(),
-                node: params.node,
-                catalogfiles: params.catalogfiles,
-                created: when,
-                extra: Default::default(),
-            },
-            groups: groups.clone(),
-            nodemaps: Vec::new(),
-            entries,
-        };
-        bytes += entries_bytes(&update);
-        bytes += write_summary_file(&tree, &update)?;
-        update_export = Some(update_id);
+        let (n, id) = write_update(params, &tree, &labels, &chosen, (&full_id, &created), &groups)?;
+        bytes += n;
+        update_export = Some(id);
     }
     let committed = tree.commit()?;
     Ok(Generated {
@@ -242,6 +211,51 @@ pub fn generate(
         catalogfiles: params.catalogfiles,
         notes: Notes::of(&area, committed),
     })
+}
+
+/// Writes the UPDATE export that followed the FULL one eight hours later: the volumes
+/// `chosen` rewritten, and its summary. Its bytes and its id.
+fn write_update(
+    params: &Params,
+    tree: &NewTree<'_>,
+    labels: &[Label],
+    chosen: &[u64],
+    (full_id, created): (&str, &Timestamp),
+    groups: &[Group],
+) -> Result<(u64, String), GenerateError> {
+    let when = created.plus_seconds(8 * 3600).map_err(|e| GenerateError::Source(e.message))?;
+    let update_id = when.export_id_form();
+    let results: Vec<Entry> = chosen
+        .par_iter()
+        .map(|&i| {
+            let label = labels[i as usize];
+            let vol = params.volume(i, label, full_id, created, groups);
+            let changed = vol.changed(&update_id, &when, params.seed);
+            let mut disks = vol.diskfiles(params);
+            let written = write_volume_file(Some(tree), &changed, &mut disks)?;
+            Ok(entry_for(&changed, &written))
+        })
+        .collect::<io::Result<_>>()?;
+    let mut entries = results;
+    entries.sort_by_key(|a| a.label);
+    let update = Summary {
+        version: Version::CURRENT,
+        export: SummaryExport {
+            id: update_id.clone(),
+            kind: ExportType::Update,
+            base: Some(full_id.to_string()),
+            store: params.store.clone(),
+            node: params.node,
+            catalogfiles: params.catalogfiles,
+            created: when,
+            extra: Default::default(),
+        },
+        groups: groups.to_vec(),
+        nodemaps: Vec::new(),
+        entries,
+    };
+    let bytes = entries_bytes(&update) + write_summary_file(tree, &update)?;
+    Ok((bytes, update_id))
 }
 
 /// The bytes of the volume files an UPDATE summary lists (written by the UPDATE).
