@@ -388,33 +388,19 @@ fn limit_signature_of_4096_bytes_is_read_and_4097_is_refused() {
 #[test]
 fn limit_image_paths_999_and_1000() {
     let dir = tmp();
-    let o = support::run(&[
-        "generate",
-        "-o",
-        p(&dir.path().join("a")),
-        "--volumes",
-        "2",
-        "--images",
-        p(&dir.path().join("img")),
-        "--image-paths",
-        "999",
-    ]);
+    let generate = |name: &str, paths: &str| {
+        let (area, img) = (dir.path().join(name), dir.path().join(format!("{name}-img")));
+        let o =
+            support::run(&["generate", "-o", p(&area), "--volumes", "2", "--images", p(&img), "--image-paths", paths]);
+        (o, img)
+    };
+    let (o, img) = generate("a", "999");
     assert_eq!(code(&o), 0, "{}", support::stderr(&o));
-    assert!(dir.path().join("img/path999").is_dir());
-    let o = support::run(&[
-        "generate",
-        "-o",
-        p(&dir.path().join("b")),
-        "--volumes",
-        "2",
-        "--images",
-        p(&dir.path().join("img2")),
-        "--image-paths",
-        "1000",
-    ]);
+    assert!(img.join("path999").is_dir());
+    let (o, _) = generate("b", "1000");
     assert_eq!(code(&o), 2, "{}", support::stderr(&o));
     assert!(support::stderr(&o).contains("1 to 999 data paths"), "{}", support::stderr(&o));
-    assert!(!dir.path().join("b").exists() && !dir.path().join("img2").exists());
+    assert!(!dir.path().join("b").exists() && !dir.path().join("b-img").exists());
 }
 
 #[test]

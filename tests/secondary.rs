@@ -5,6 +5,11 @@
 use crate::support::{code, codes, json, p, run, tmp};
 
 /// The bundled fixture's configuration edited by `f`, written under `dir`.
+/// `validate AREA --config CFG` with the fixture's label list, as JSON.
+fn validate_json(area: &std::path::Path, cfg: &std::path::Path) -> std::process::Output {
+    run(&["validate", p(area), "--config", p(cfg), "--labels", "fixtures/slab-a-daily.labels", "--format", "json"])
+}
+
 fn config(dir: &std::path::Path, f: impl FnOnce(String) -> String) -> std::path::PathBuf {
     let text = std::fs::read_to_string(crate::support::root().join("fixtures/slab-a-daily.toml")).unwrap();
     let path = dir.join("sec.toml");
@@ -290,16 +295,7 @@ fn issue33_item11_a_mirror_whose_ssl_lists_its_own_node_name_is_not_cs310() {
             .replace("node_replacement = [[\"\\\\ETINIUM\", \"\\\\INSIDX\"]]", "")
             .replace("\\\\INSIDX", "\\\\ETINIUM")
     });
-    let o = run(&[
-        "validate",
-        "fixtures/slab-a-daily",
-        "--config",
-        p(&cfg),
-        "--labels",
-        "fixtures/slab-a-daily.labels",
-        "--format",
-        "json",
-    ]);
+    let o = validate_json(std::path::Path::new("fixtures/slab-a-daily"), &cfg);
     let found = codes(&json(&o));
     assert!(!found.contains(&"CS310".to_string()), "{found:?}");
     assert_eq!(code(&o), 0, "{found:?}");
@@ -338,16 +334,7 @@ fn issue33_item09_a_node_replacement_that_makes_two_disk_file_names_one_is_found
     assert_eq!(code(&o), 0, "{}", crate::support::stderr(&o));
     // Without a configuration the two names are two disk files.
     assert!(!codes(&json(&run(&["validate", p(&area), "--format", "json"]))).contains(&"CS205".to_string()));
-    let o = run(&[
-        "validate",
-        p(&area),
-        "--config",
-        "fixtures/slab-a-daily.toml",
-        "--labels",
-        "fixtures/slab-a-daily.labels",
-        "--format",
-        "json",
-    ]);
+    let o = validate_json(&area, std::path::Path::new("fixtures/slab-a-daily.toml"));
     let doc = json(&o);
     let found: Vec<&serde_json::Value> =
         doc["diagnostics"].as_array().unwrap().iter().filter(|d| d["code"] == "CS205").collect();
@@ -425,9 +412,7 @@ fn shared_fileid(dir: &std::path::Path, generation: u32, brcom_volcat: &str) -> 
 }
 
 fn validate_codes(area: &std::path::Path, cfg: &std::path::Path) -> Vec<String> {
-    let args =
-        ["validate", p(area), "--config", p(cfg), "--labels", "fixtures/slab-a-daily.labels", "--format", "json"];
-    codes(&json(&run(&args)))
+    codes(&json(&validate_json(area, cfg)))
 }
 
 #[test]
@@ -454,16 +439,7 @@ fn issue33_item08_fileids_of_two_primary_catalogs_merged_into_one_filecat_are_cs
     // generations on its own (gen 17 there); both groups go to \INSIDX.QCFILCAT.
     let area = shared_fileid(dir.path(), 17, "\\ETINIUM.BRVC");
     let cfg = config(dir.path(), |t| t);
-    let o = run(&[
-        "validate",
-        p(&area),
-        "--config",
-        p(&cfg),
-        "--labels",
-        "fixtures/slab-a-daily.labels",
-        "--format",
-        "json",
-    ]);
+    let o = validate_json(&area, &cfg);
     let doc = json(&o);
     let d = doc["diagnostics"].as_array().unwrap().iter().find(|d| d["code"] == "CS206").cloned();
     let d = d.unwrap_or_else(|| panic!("{doc:#}"));

@@ -15,11 +15,12 @@ use super::manifest::{
 use super::scan::MAX_MANIFEST;
 use super::sign::{PublicKey, SecretKey};
 use super::tar::{MAX_MEMBER_SIZE, TarReader, TarWriter};
-use super::tree::{hash_reader, mtime_of};
+use super::tree::mtime_of;
 use super::zst::{ZstReader, encoder};
 use crate::diag::{Code, Diagnostic};
 use crate::disk::{Access, Area, AreaError, AtomicFile, DiskError, ListingEntry, Op, Wait, Want};
 use crate::model::{CurrentSet, ExportType, Summary, Version};
+use crate::parse::hash_reader;
 use crate::parse::{FileKind, parse_summary, read_some};
 use crate::report::Verdict;
 use crate::staging::{EntryKind, Progress, Source};

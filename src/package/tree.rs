@@ -4,13 +4,12 @@
 use super::{FileFacts, FileTime, Kind, Manifest, Mode};
 use crate::disk::{Area, DiskError, Listing, Op};
 use crate::model::Sha256Digest;
-use crate::parse::read_some;
+use crate::parse::hash_reader;
 use crate::staging::{EntryKind, classify_name, is_staging_file_name};
 use rayon::prelude::*;
-use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::{self, Read};
+use std::io;
 use std::os::unix::fs::MetadataExt;
 
 /// A regular file of a directory.
@@ -69,22 +68,6 @@ pub fn dir_state(listing: &Listing, mode: Mode) -> DirState {
         }
     }
     state
-}
-
-/// The SHA-256 and size of what `reader` gives.
-pub fn hash_reader(mut reader: impl Read) -> io::Result<(Sha256Digest, u64)> {
-    let mut h = Sha256::new();
-    let mut buf = vec![0u8; 256 * 1024];
-    let mut size = 0u64;
-    loop {
-        let n = match read_some(&mut reader, &mut buf)? {
-            0 => break,
-            n => n,
-        };
-        h.update(&buf[..n]);
-        size += n as u64;
-    }
-    Ok((Sha256Digest(h.finalize().into()), size))
 }
 
 /// Hashes the files `names` of `area` on all cores.

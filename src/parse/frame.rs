@@ -199,6 +199,22 @@ pub fn frame_with<R: Read, H: LineHandler>(
     })
 }
 
+/// The SHA-256 and size of what `reader` gives.
+pub fn hash_reader(mut reader: impl Read) -> io::Result<(Sha256Digest, u64)> {
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 256 * 1024];
+    let mut size = 0u64;
+    loop {
+        let n = match read_some(&mut reader, &mut buf)? {
+            0 => break,
+            n => n,
+        };
+        h.update(&buf[..n]);
+        size += n as u64;
+    }
+    Ok((Sha256Digest(h.finalize().into()), size))
+}
+
 /// One `read` into `buf`, retried when a signal interrupts it; 0 at the end of the input.
 pub fn read_some<R: Read>(reader: &mut R, buf: &mut [u8]) -> io::Result<usize> {
     loop {

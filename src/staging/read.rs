@@ -222,26 +222,6 @@ pub fn read_area(src: &dyn Source, progress: Option<Progress<'_>>) -> io::Result
     read_area_watching(src, progress, &[])
 }
 
-/// The SHA-256 and size of a whole file, read to its end.
-fn whole_file_digest(mut reader: impl Read) -> io::Result<(Sha256Digest, u64)> {
-    use sha2::{Digest, Sha256};
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 256 * 1024];
-    let mut size = 0u64;
-    loop {
-        match reader.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => {
-                hasher.update(&buf[..n]);
-                size += n as u64;
-            }
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok((Sha256Digest(hasher.finalize().into()), size))
-}
-
 /// Facts of another area's volume files, read whole, that a file of the same name and the
 /// same bytes may take instead of being parsed again (`diff --verify`, which checks two
 /// areas that mostly hold the same files). The bytes are compared by the SHA-256 of the
@@ -324,7 +304,7 @@ pub fn read_area_reusing(
         .map_init(Vec::new, |buf, (name, label, size, modified)| {
             if let Some(known) = reuse.and_then(|r| r.get(name)).filter(|k| k.size == *size) {
                 let reader = Counting { inner: src.open(name)?, progress };
-                if whole_file_digest(reader).map_err(in_file(name))? == (known.sha256, known.size) {
+                if crate::parse::hash_reader(reader).map_err(in_file(name))? == (known.sha256, known.size) {
                     return Ok(VolumeFacts { modified: *modified, ..known.clone() });
                 }
             }
