@@ -7,7 +7,7 @@
 //! unless `CATSTAGE_REQUIRE_ORACLES=1` (which `.ci/run` sets after installing them):
 //! then it fails, so that CI never passes a check that did not run.
 
-use crate::support::{catstage, code, root, stdout};
+use crate::support::{catstage, code, copy_area, root, stdout};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -16,19 +16,11 @@ use std::process::Command;
 /// mismatch), `notarea` (empty).
 fn scratch() -> tempfile::TempDir {
     let t = tempfile::tempdir().unwrap();
-    copy_dir(&root().join("fixtures/slab-a-daily"), &t.path().join("good"));
+    copy_area("fixtures/slab-a-daily", &t.path().join("good"));
     std::fs::copy(root().join("fixtures/slab-a-daily.toml"), t.path().join("good.toml")).unwrap();
-    copy_dir(&root().join("fixtures/err/0004_checksum-mismatch/area"), &t.path().join("bad"));
+    copy_area("fixtures/err/0004_checksum-mismatch/area", &t.path().join("bad"));
     std::fs::create_dir(t.path().join("notarea")).unwrap();
     t
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
-    }
 }
 
 /// Runs catstage in `dir` with `args`; the output with `dir` written as `$DIR`.
@@ -135,8 +127,8 @@ fn sarif_fingerprints_are_stable_across_runs_and_places() {
 fn recursive_finds_the_areas_and_skips_links_and_hidden_directories() {
     let t = scratch();
     std::fs::create_dir_all(t.path().join("deep/er")).unwrap();
-    copy_dir(&root().join("fixtures/ok/0001_mini/area"), &t.path().join("deep/er/mini"));
-    copy_dir(&root().join("fixtures/ok/0001_mini/area"), &t.path().join(".git/mini"));
+    copy_area("fixtures/ok/0001_mini/area", &t.path().join("deep/er/mini"));
+    copy_area("fixtures/ok/0001_mini/area", &t.path().join(".git/mini"));
     std::os::unix::fs::symlink(t.path().join("bad"), t.path().join("deep/link")).unwrap();
     let (status, out) = run_in(t.path(), &["validate", "--recursive", ".", "--format", "json"]);
     // The empty `notarea` beside the areas is what an unmounted mount point looks like:
@@ -363,8 +355,8 @@ fn pre_commit_hook_fails_on_the_damaged_area_and_passes_after_seal() {
     };
     let t = tempfile::tempdir().unwrap();
     let repo = t.path().join("repo");
-    copy_dir(&root().join("fixtures/slab-a-daily"), &repo.join("areas/a"));
-    copy_dir(&root().join("fixtures/slab-a-daily"), &repo.join("areas/b"));
+    copy_area("fixtures/slab-a-daily", &repo.join("areas/a"));
+    copy_area("fixtures/slab-a-daily", &repo.join("areas/b"));
     std::fs::write(repo.join("README.md"), "fixtures\n").unwrap();
     std::fs::write(repo.join(".pre-commit-config.yaml"), local_hooks(&["catstage-validate"])).unwrap();
     let sh = |args: &[&str]| in_repo(&repo, t.path(), args);
@@ -541,7 +533,7 @@ fn issue35_item07_junit_counts_failing_testcases_and_deny_warnings_fails_them() 
 fn issue34_item12_an_area_path_with_control_characters_is_printed_escaped() {
     let t = scratch();
     let odd = t.path().join("o\x1b[31mdd\nx");
-    copy_dir(&root().join("fixtures/slab-a-daily"), &odd);
+    copy_area("fixtures/slab-a-daily", &odd);
     let o = catstage().current_dir(t.path()).arg("validate").arg("o\x1b[31mdd\nx").output().unwrap();
     let out = stdout(&o);
     assert!(!out.contains('\x1b'), "{out:?}");
@@ -558,7 +550,7 @@ fn issue35_item03_a_commit_that_deletes_a_volume_file_fails_the_all_areas_hook()
     }
     let t = tempfile::tempdir().unwrap();
     let repo = t.path().join("repo");
-    copy_dir(&root().join("fixtures/slab-a-daily"), &repo.join("areas/a"));
+    copy_area("fixtures/slab-a-daily", &repo.join("areas/a"));
     let sh = |args: &[&str]| in_repo(&repo, t.path(), args);
     let py = py.display().to_string();
     let run_hook = |id: &str| sh(&[&py, "-m", "pre_commit", "run", id, "--color", "never"]);
@@ -581,8 +573,8 @@ fn issue35_item03_a_commit_that_deletes_a_volume_file_fails_the_all_areas_hook()
 fn issue35_item02_recursive_says_what_it_skipped_and_an_empty_directory_is_not_a_pass() {
     let t = scratch();
     let tree = t.path().join("tree");
-    copy_dir(&root().join("fixtures/slab-a-daily"), &tree.join("a"));
-    copy_dir(&root().join("fixtures/err/0004_checksum-mismatch/area"), &tree.join(".snapshot"));
+    copy_area("fixtures/slab-a-daily", &tree.join("a"));
+    copy_area("fixtures/err/0004_checksum-mismatch/area", &tree.join(".snapshot"));
     std::os::unix::fs::symlink(t.path().join("bad"), tree.join("linked")).unwrap();
     std::fs::create_dir(tree.join("mnt")).unwrap();
     let (status, out) = run_in(t.path(), &["validate", "-r", "tree"]);
@@ -640,9 +632,9 @@ fn issue35_item09_the_readme_shows_the_recipe_files_verbatim() {
 #[test]
 fn issue35_item09_the_recipes_catstage_commands_run_as_a_shell_runs_them() {
     let t = tempfile::tempdir().unwrap();
-    copy_dir(&root().join("fixtures/slab-a-daily"), &t.path().join("fixtures/good"));
+    copy_area("fixtures/slab-a-daily", &t.path().join("fixtures/good"));
     std::fs::copy(root().join("fixtures/slab-a-daily.toml"), t.path().join("fixtures/good.toml")).unwrap();
-    copy_dir(&root().join("fixtures/slab-a-daily"), &t.path().join("fixtures/bad"));
+    copy_area("fixtures/slab-a-daily", &t.path().join("fixtures/bad"));
     std::fs::remove_file(t.path().join("fixtures/bad/VSAD003")).unwrap();
     let bin_dir = Path::new(env!("CARGO_BIN_EXE_catstage")).parent().unwrap().to_path_buf();
     let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default());
@@ -678,8 +670,8 @@ fn issue35_item09_the_recipes_catstage_commands_run_as_a_shell_runs_them() {
 #[test]
 fn issue35_item08_a_label_list_finding_is_reported_once_not_per_area() {
     let t = tempfile::tempdir().unwrap();
-    copy_dir(&root().join("fixtures/slab-a-daily"), &t.path().join("a"));
-    copy_dir(&root().join("fixtures/slab-a-daily"), &t.path().join("b"));
+    copy_area("fixtures/slab-a-daily", &t.path().join("a"));
+    copy_area("fixtures/slab-a-daily", &t.path().join("b"));
     std::fs::write(t.path().join("labels.txt"), "ZZ0001\nnot a label!\n").unwrap();
     let (_, out) = run_in(t.path(), &["validate", "a", "b", "--labels", "labels.txt", "--format", "json"]);
     let doc: serde_json::Value = serde_json::from_str(&out).unwrap();

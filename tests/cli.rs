@@ -1,16 +1,8 @@
 //! The command line: exit statuses, JSON documents, help, and the writers' refusals,
 //! run against the real binary in temporary directories.
 
-use crate::support::{self, code, read_area, run, stderr, stdout, write_area};
+use crate::support::{self, code, p, read_area, run, stderr, stdout, tmp, write_area};
 use std::path::Path;
-
-fn tmp() -> tempfile::TempDir {
-    tempfile::tempdir().unwrap()
-}
-
-fn p(path: &Path) -> &str {
-    path.to_str().unwrap()
-}
 
 #[test]
 fn validate_json_has_the_documented_shape() {

@@ -7,7 +7,7 @@
 //! explicitly (never "now") before it runs. `CATSTAGE_BLESS=1` rewrites the goldens and
 //! the fixtures.
 
-use crate::support::{self, cases, edit_lines, golden, rehash_entry, root, write_area};
+use crate::support::{self, cases, codes, edit_lines, golden, rehash_entry, root, write_area};
 use catstage::model::Timestamp;
 use std::collections::BTreeMap;
 use std::fs::{self, File, FileTimes};
@@ -226,10 +226,6 @@ fn rule(name: &str, case: &Case, want: i32) -> serde_json::Value {
 
 fn labels(doc: &serde_json::Value, key: &str) -> Vec<String> {
     doc[key].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect()
-}
-
-fn codes(doc: &serde_json::Value) -> Vec<String> {
-    doc["diagnostics"].as_array().unwrap().iter().map(|d| d["code"].as_str().unwrap().to_string()).collect()
 }
 
 #[test]

@@ -4,17 +4,9 @@
 //! implementation that held a whole file or a whole line in memory would be killed by
 //! its allocator and the test would fail.
 
-use crate::support::{self, code, stdout};
+use crate::support::{self, code, p, stdout, tmp};
 use std::path::Path;
 use std::process::Output;
-
-fn tmp() -> tempfile::TempDir {
-    tempfile::tempdir().unwrap()
-}
-
-fn p(path: &Path) -> &str {
-    path.to_str().unwrap()
-}
 
 /// Runs catstage with `args` in the package root, with a heap of at most `mib` MiB.
 fn run_limited(mib: u64, args: &[&str]) -> Output {

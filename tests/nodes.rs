@@ -2,17 +2,12 @@
 //! untouched, and a change to the area while it is rewritten aborts the swap (the crash
 //! at each step of the protocol is tests/writers.rs's).
 
-use crate::support::{code, read_area, run, stdout, write_area};
+use crate::support::{code, p, read_area, run, stdout, write_area};
 use catstage::generate::{Params, generate};
 use proptest::prelude::*;
 use std::collections::BTreeMap;
-use std::path::Path;
 
 type Files = BTreeMap<String, Vec<u8>>;
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
 
 fn lines(b: &[u8]) -> Vec<String> {
     String::from_utf8_lossy(b).lines().map(str::to_string).collect()
@@ -58,15 +53,15 @@ fn the_fixture_rewritten_validates_where_the_original_cannot() {
         config.replace("node_replacement = [[\"\\\\ETINIUM\", \"\\\\INSIDX\"]]", "node_replacement = []"),
     )
     .unwrap();
-    let o = run(&["validate", "fixtures/slab-a-daily", "--config", s(&cfg), "--format", "json"]);
+    let o = run(&["validate", "fixtures/slab-a-daily", "--config", p(&cfg), "--format", "json"]);
     let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert!(doc["diagnostics"].as_array().unwrap().iter().any(|d| d["code"] == "CS311"));
-    let o = run(&["replace-nodes", "fixtures/slab-a-daily", "--map", "\\etinium=\\insidx", "-o", s(&out)]);
+    let o = run(&["replace-nodes", "fixtures/slab-a-daily", "--map", "\\etinium=\\insidx", "-o", p(&out)]);
     assert_eq!(code(&o), 0, "{}", stdout(&o));
-    let tail = format!("328 DISKFILE names rewritten in 24 volume files; 6 unchanged; written to {}\n", s(&out));
+    let tail = format!("328 DISKFILE names rewritten in 24 volume files; 6 unchanged; written to {}\n", p(&out));
     assert!(stdout(&o).ends_with(&tail), "{}", stdout(&o));
-    let o = run(&["validate", s(&out), "--config", s(&cfg), "--labels", "fixtures/slab-a-daily.labels"]);
-    assert_eq!((code(&o), stdout(&o)), (0, format!("{}: 30 volumes, 0 errors, 0 warnings\n", s(&out))));
+    let o = run(&["validate", p(&out), "--config", p(&cfg), "--labels", "fixtures/slab-a-daily.labels"]);
+    assert_eq!((code(&o), stdout(&o)), (0, format!("{}: 30 volumes, 0 errors, 0 warnings\n", p(&out))));
     let changed = only_nodes_changed(&crate::support::slab::files(), &read_area(&out), "\\ETINIUM", "\\INSIDX");
     assert_eq!(changed.values().sum::<usize>(), 328);
     assert_eq!(
@@ -81,7 +76,7 @@ fn the_fixture_rewritten_validates_where_the_original_cannot() {
         "--config",
         "fixtures/slab-a-daily.toml",
         "-o",
-        s(&out2),
+        p(&out2),
         "--format",
         "json",
     ]);
@@ -104,17 +99,17 @@ proptest! {
         let (a, b) = (dir.path().join("a"), dir.path().join("b"));
         let update = update.min(volumes);
         generate(&Params { volumes, seed, diskfiles: 15, update, ..Params::default() }, &a, catstage::disk::Wait::No, None).unwrap();
-        let o = run(&["replace-nodes", s(&a), "--map", "\\SYNTH=\\DRSITE", "-o", s(&b), "--format", "json"]);
+        let o = run(&["replace-nodes", p(&a), "--map", "\\SYNTH=\\DRSITE", "-o", p(&b), "--format", "json"]);
         prop_assert_eq!(code(&o), 0);
         let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
         let changed = only_nodes_changed(&read_area(&a), &read_area(&b), "\\SYNTH", "\\DRSITE");
         let total: usize = changed.values().sum();
         prop_assert_eq!(doc["diskfiles_rewritten"].as_u64().unwrap(), total as u64);
         prop_assert_eq!(doc["volumes_rewritten"].as_u64().unwrap(), changed.values().filter(|&&n| n > 0).count() as u64);
-        prop_assert_eq!(code(&run(&["validate", s(&b)])), 0);
+        prop_assert_eq!(code(&run(&["validate", p(&b)])), 0);
         // Twice changes nothing.
         let c = dir.path().join("c");
-        let o = run(&["replace-nodes", s(&b), "--map", "\\SYNTH=\\DRSITE", "-o", s(&c), "--format", "json"]);
+        let o = run(&["replace-nodes", p(&b), "--map", "\\SYNTH=\\DRSITE", "-o", p(&c), "--format", "json"]);
         let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
         prop_assert_eq!(doc["diskfiles_rewritten"].as_u64(), Some(0));
         prop_assert!(read_area(&b) == read_area(&c));
@@ -135,11 +130,11 @@ fn a_damaged_area_is_refused_untouched() {
         }
         let before = read_area(&copy);
         let out = dir.path().join("o");
-        let o = run(&["replace-nodes", s(&copy), "--map", "\\ETINIUM=\\INSIDX", "-o", s(&out)]);
+        let o = run(&["replace-nodes", p(&copy), "--map", "\\ETINIUM=\\INSIDX", "-o", p(&out)]);
         assert_eq!(code(&o), 1, "{damaged}: {}", stdout(&o));
         assert!(stdout(&o).contains("nothing was written"), "{damaged}");
         assert!(!out.exists(), "{damaged}: no output");
-        let o = run(&["replace-nodes", s(&copy), "--map", "\\ETINIUM=\\INSIDX", "--in-place"]);
+        let o = run(&["replace-nodes", p(&copy), "--map", "\\ETINIUM=\\INSIDX", "--in-place"]);
         assert_eq!(code(&o), 1, "{damaged}");
         assert!(read_area(&copy) == before, "{damaged}: untouched");
         let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
@@ -177,18 +172,18 @@ fn dry_run_foreign_files_and_permissions() {
     std::fs::write(area.join("README"), b"operator notes\n").unwrap();
     std::fs::set_permissions(&area, std::fs::Permissions::from_mode(0o750)).unwrap();
     let before = read_area(&area);
-    let o = run(&["replace-nodes", s(&area), "--map", "\\ETINIUM=\\INSIDX", "--in-place", "--dry-run"]);
+    let o = run(&["replace-nodes", p(&area), "--map", "\\ETINIUM=\\INSIDX", "--in-place", "--dry-run"]);
     assert_eq!(code(&o), 0);
     assert!(
         stdout(&o).contains("328 DISKFILE names rewritten in 24 volume files; 6 unchanged; dry run: nothing written")
     );
     assert!(read_area(&area) == before);
-    let o = run(&["replace-nodes", s(&area), "--map", "\\ETINIUM=\\INSIDX", "--in-place"]);
+    let o = run(&["replace-nodes", p(&area), "--map", "\\ETINIUM=\\INSIDX", "--in-place"]);
     assert_eq!(code(&o), 0);
     let after = read_area(&area);
     assert_eq!(after["README"], b"operator notes\n");
     assert_eq!(std::fs::metadata(&area).unwrap().permissions().mode() & 0o777, 0o750);
-    assert_eq!(code(&run(&["validate", s(&area)])), 0);
+    assert_eq!(code(&run(&["validate", p(&area)])), 0);
 }
 
 #[test]
@@ -198,7 +193,7 @@ fn a_change_during_the_rewrite_aborts_the_swap() {
     write_area(&area, &crate::support::slab::files());
     let child = crate::support::Paused::at(
         "before-swap",
-        &["replace-nodes", s(&area), "--map", "\\ETINIUM=\\INSIDX", "--in-place"],
+        &["replace-nodes", p(&area), "--map", "\\ETINIUM=\\INSIDX", "--in-place"],
         &[],
     );
     // Another program writes an export meanwhile.
@@ -216,8 +211,8 @@ fn a_second_writer_fails_at_once() {
     let dir = tempfile::tempdir().unwrap();
     let area = dir.path().join("a");
     write_area(&area, &crate::support::slab::files());
-    let _held = crate::support::Paused::at("locked", &["seal", s(&area), "FULL"], &[]);
-    let o = run(&["replace-nodes", s(&area), "--map", "\\ETINIUM=\\INSIDX", "--in-place"]);
+    let _held = crate::support::Paused::at("locked", &["seal", p(&area), "FULL"], &[]);
+    let o = run(&["replace-nodes", p(&area), "--map", "\\ETINIUM=\\INSIDX", "--in-place"]);
     assert_eq!(code(&o), 2);
     assert!(crate::support::stderr(&o).contains("another process"));
 }
@@ -249,16 +244,16 @@ fn a_replacement_that_reorders_names_keeps_the_files_sorted() {
     files.insert("VSAD001".into(), reseal(&bytes));
     rehash_entry(&mut files, "FULL", "VSAD001");
     write_area(&area, &files);
-    assert_eq!(code(&run(&["validate", s(&area)])), 0, "{}", stdout(&run(&["validate", s(&area)])));
+    assert_eq!(code(&run(&["validate", p(&area)])), 0, "{}", stdout(&run(&["validate", p(&area)])));
     for (i, maps) in [vec!["\\AAA=\\ZZZ"], vec!["\\AAA=\\INSIDX", "\\ETINIUM=\\INSIDX"]].into_iter().enumerate() {
         let out = dir.path().join(format!("o{i}"));
-        let mut args = vec!["replace-nodes", s(&area), "-o", s(&out)];
+        let mut args = vec!["replace-nodes", p(&area), "-o", p(&out)];
         for m in &maps {
             args.extend(["--map", m]);
         }
         let o = run(&args);
         assert_eq!(code(&o), 0, "{maps:?}: {}", stdout(&o));
-        let v = run(&["validate", s(&out), "--format", "json"]);
+        let v = run(&["validate", p(&out), "--format", "json"]);
         let doc: serde_json::Value = serde_json::from_slice(&v.stdout).unwrap();
         assert_eq!(doc["summary"]["errors"], 0, "{maps:?}: {doc:#}");
         let names: Vec<String> = lines_of(&read_area(&out)["VSAD001"]);

@@ -1,9 +1,9 @@
 //! One test per domain rule of the pre-import checks (R1–R14, R22 of the design brief):
 //! each fails if the rule's check is removed or its escape hatch stops working.
 
-use crate::support::{cases, code, root, run, stdout, write_area};
+use crate::support::{cases, code, codes, p, root, run, stdout, write_area};
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 fn validate_json(args: &[&str]) -> (i32, Value) {
     let mut all = vec!["validate"];
@@ -11,10 +11,6 @@ fn validate_json(args: &[&str]) -> (i32, Value) {
     all.extend_from_slice(&["--format", "json"]);
     let o = run(&all);
     (code(&o), serde_json::from_slice(&o.stdout).unwrap_or(Value::Null))
-}
-
-fn codes(doc: &Value) -> Vec<String> {
-    doc["diagnostics"].as_array().unwrap().iter().map(|d| d["code"].as_str().unwrap().to_string()).collect()
 }
 
 /// The mini area and a configuration edited by `f`, written to a temporary directory.
@@ -27,10 +23,6 @@ fn setup(f: impl FnOnce(&mut String)) -> (tempfile::TempDir, PathBuf, PathBuf) {
     let cfg = dir.path().join("sec.toml");
     std::fs::write(&cfg, config).unwrap();
     (dir, area, cfg)
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
 }
 
 /// The mini configuration rewritten for a secondary that carries the primary's node name,
@@ -55,9 +47,9 @@ fn the_bundled_fixture_validates_clean_under_its_configuration() {
 fn r1_labels_unique_across_areas_reported_once_with_count_and_examples() {
     let dir = tempfile::tempdir().unwrap();
     let (a, b) = (dir.path().join("a"), dir.path().join("b"));
-    run(&["generate", "-o", s(&a), "--volumes", "30", "--label-prefix", "SAD"]);
-    run(&["generate", "-o", s(&b), "--volumes", "12", "--label-prefix", "SAD", "--seed", "9"]);
-    let (status, doc) = validate_json(&[s(&a), "--against", s(&b)]);
+    run(&["generate", "-o", p(&a), "--volumes", "30", "--label-prefix", "SAD"]);
+    run(&["generate", "-o", p(&b), "--volumes", "12", "--label-prefix", "SAD", "--seed", "9"]);
+    let (status, doc) = validate_json(&[p(&a), "--against", p(&b)]);
     assert_eq!(status, 1);
     let found: Vec<&Value> = doc["diagnostics"].as_array().unwrap().iter().filter(|d| d["code"] == "CS202").collect();
     assert_eq!(found.len(), 1, "reported once: {doc:#}");
@@ -65,8 +57,8 @@ fn r1_labels_unique_across_areas_reported_once_with_count_and_examples() {
     assert_eq!(found[0]["examples"], serde_json::json!(["SAD000", "SAD001", "SAD002", "SAD003", "SAD004"]));
     // Different prefixes (and another data store's FILEIDs): unique.
     let c = dir.path().join("c");
-    run(&["generate", "-o", s(&c), "--volumes", "12", "--label-prefix", "SAR", "--store", "OTHER"]);
-    let (status, doc) = validate_json(&[s(&a), "--against", s(&c)]);
+    run(&["generate", "-o", p(&c), "--volumes", "12", "--label-prefix", "SAR", "--store", "OTHER"]);
+    let (status, doc) = validate_json(&[p(&a), "--against", p(&c)]);
     assert_eq!(status, 0, "{doc:#}");
 }
 
@@ -74,10 +66,10 @@ fn r1_labels_unique_across_areas_reported_once_with_count_and_examples() {
 fn r2_primary_in_the_secondary_ssl_unless_same_node_name() {
     let (_d, area, cfg) =
         setup(|t| *t = t.replace("ssl = [\"\\\\INSIDX\"]", "ssl = [\"\\\\INSIDX\", \"\\\\etinium\"]"));
-    assert!(codes(&validate_json(&[s(&area), "--config", s(&cfg)]).1).contains(&"CS310".into()));
+    assert!(codes(&validate_json(&[p(&area), "--config", p(&cfg)]).1).contains(&"CS310".into()));
     // One node name on both systems: the SSL naming it names the secondary itself.
     let (_d, area, cfg) = setup(one_node_name);
-    assert!(!codes(&validate_json(&[s(&area), "--config", s(&cfg)]).1).contains(&"CS310".into()));
+    assert!(!codes(&validate_json(&[p(&area), "--config", p(&cfg)]).1).contains(&"CS310".into()));
 }
 
 #[test]
@@ -85,19 +77,19 @@ fn r3_shared_catalogs_are_refused_unless_allowed_and_then_collisions_are_checked
     let local =
         |t: &mut String| *t = t.replace("filecat = \"\\\\INSIDX.QCFILCAT\"", "filecat = \"\\\\INSIDX.LOCALVC\"");
     let (_d, area, cfg) = setup(local);
-    let c = codes(&validate_json(&[s(&area), "--config", s(&cfg)]).1);
+    let c = codes(&validate_json(&[p(&area), "--config", p(&cfg)]).1);
     assert!(c.contains(&"CS308".into()), "{c:?}");
     let (_d, area, cfg) = setup(|t| {
         local(t);
         *t = t.replace("allow_shared_catalog = false", "allow_shared_catalog = true");
     });
     let other = root().join("fixtures/err/0204_fileid-collision/other");
-    let (_, doc) = validate_json(&[s(&area), "--config", s(&cfg), "--against", s(&other)]);
+    let (_, doc) = validate_json(&[p(&area), "--config", p(&cfg), "--against", p(&other)]);
     let c = codes(&doc);
     assert!(!c.contains(&"CS308".into()) && c.contains(&"CS204".into()), "{c:?}");
     // An --against area whose targets are unknown may meet this import in any FILECAT
     // (issue 33 item 1): its tape files are compared...
-    let (_, doc) = validate_json(&[s(&area), "--against", s(&other)]);
+    let (_, doc) = validate_json(&[p(&area), "--against", p(&other)]);
     assert!(codes(&doc).contains(&"CS204".into()), "{doc:#}");
     // ...unless its configuration beside it sends them to another FILECAT than this one's.
     let (_d2, dedicated, dcfg) = setup(|_| {});
@@ -105,7 +97,7 @@ fn r3_shared_catalogs_are_refused_unless_allowed_and_then_collisions_are_checked
     write_area(&elsewhere, &crate::support::read_area(&other));
     let theirs = std::fs::read_to_string(&dcfg).unwrap().replace("\\\\INSIDX.QCFILCAT", "\\\\INSIDX.OTHERFC");
     std::fs::write(_d2.path().join("other.toml"), theirs).unwrap();
-    let (_, doc) = validate_json(&[s(&dedicated), "--config", s(&dcfg), "--against", s(&elsewhere)]);
+    let (_, doc) = validate_json(&[p(&dedicated), "--config", p(&dcfg), "--against", p(&elsewhere)]);
     assert!(!codes(&doc).contains(&"CS204".into()), "{doc:#}");
 }
 
@@ -114,12 +106,12 @@ fn r4_catalog_names_must_differ_unless_same_node_name() {
     let to_primary =
         |t: &mut String| *t = t.replace("volcat = \"\\\\INSIDX.QCVOLCAT\"", "volcat = \"\\\\ETINIUM.SLABVC\"");
     let (_d, area, cfg) = setup(to_primary);
-    assert!(codes(&validate_json(&[s(&area), "--config", s(&cfg)]).1).contains(&"CS307".into()));
+    assert!(codes(&validate_json(&[p(&area), "--config", p(&cfg)]).1).contains(&"CS307".into()));
     let (_d, area, cfg) = setup(|t| {
         one_node_name(t);
         *t = t.replacen("volcat = \"\\\\ETINIUM.QCVOLCAT\"", "volcat = \"\\\\ETINIUM.SLABVC\"", 1);
     });
-    let (status, doc) = validate_json(&[s(&area), "--config", s(&cfg)]);
+    let (status, doc) = validate_json(&[p(&area), "--config", p(&cfg)]);
     assert_eq!((status, codes(&doc)), (0, Vec::<String>::new()), "{doc:#}");
 }
 
@@ -129,7 +121,7 @@ fn r5_no_replacement_into_the_default_filecat() {
         *t = t.replace("filecat = \"\\\\INSIDX.QCFILCAT\"", "filecat = \"\\\\INSIDX.DEFAULT\"");
         *t = t.replace("mediadefs_filecat = \"\\\\INSIDX.LOCALFC\"", "mediadefs_filecat = \"\\\\INSIDX.DEFAULT\"");
     });
-    assert!(codes(&validate_json(&[s(&area), "--config", s(&cfg)]).1).contains(&"CS309".into()));
+    assert!(codes(&validate_json(&[p(&area), "--config", p(&cfg)]).1).contains(&"CS309".into()));
 }
 
 #[test]
@@ -164,7 +156,7 @@ fn r7_catalog_type_pairs() {
     let mut t = t;
     t.replace_range(i..i + 17, "catalog = \"NONE\"");
     std::fs::write(&cfg, t).unwrap();
-    let (status, doc) = validate_json(&["fixtures/err/0305_catalog-type-incoherent/area", "--config", s(&cfg)]);
+    let (status, doc) = validate_json(&["fixtures/err/0305_catalog-type-incoherent/area", "--config", p(&cfg)]);
     assert_eq!((status, codes(&doc)), (0, Vec::<String>::new()));
 }
 
@@ -176,7 +168,7 @@ fn r8_dsmtc_secondary_groups_name_media_volcat_pool_and_filecat() {
             let j = i + t[i..].find('\n').unwrap() + 1;
             t.replace_range(i..j, "");
         });
-        let (_, doc) = validate_json(&[s(&area), "--config", s(&cfg)]);
+        let (_, doc) = validate_json(&[p(&area), "--config", p(&cfg)]);
         let d = doc["diagnostics"].as_array().unwrap().iter().find(|d| d["code"] == "CS306").cloned();
         assert!(d.is_some_and(|d| d["message"].as_str().unwrap().contains(&format!("no {key}"))), "{key}");
     }
@@ -186,7 +178,7 @@ fn r8_dsmtc_secondary_groups_name_media_volcat_pool_and_filecat() {
 fn r9_store_ids_are_compared_exactly() {
     let dir = tempfile::tempdir().unwrap();
     let area = dir.path().join("a");
-    run(&["generate", "-o", s(&area), "--volumes", "4", "--store", "PROD A", "--node", "\\PRIMA"]);
+    run(&["generate", "-o", p(&area), "--volumes", "4", "--store", "PROD A", "--node", "\\PRIMA"]);
     let mut config = String::from(
         "[store]\nid = \"DR PROD A\"\nprimary_id = \"PROD A\"\naccess = \"SECONDARY\"\nnode = \"\\\\DRSYS\"\n\
          [import]\ncatalogfiles = false\n[environment]\nkey_managers = [\"ESKM1\", \"ESKM2\"]\n",
@@ -199,17 +191,17 @@ fn r9_store_ids_are_compared_exactly() {
     }
     let cfg = dir.path().join("c.toml");
     std::fs::write(&cfg, &config).unwrap();
-    let (status, doc) = validate_json(&[s(&area), "--config", s(&cfg)]);
+    let (status, doc) = validate_json(&[p(&area), "--config", p(&cfg)]);
     assert_eq!(status, 0, "{doc:#}");
     std::fs::write(&cfg, config.replace("primary_id = \"PROD A\"", "primary_id = \"PROD  A\"")).unwrap();
-    assert!(codes(&validate_json(&[s(&area), "--config", s(&cfg)]).1).contains(&"CS302".into()));
+    assert!(codes(&validate_json(&[p(&area), "--config", p(&cfg)]).1).contains(&"CS302".into()));
 }
 
 #[test]
 fn r10_imports_only_into_a_secondary_store() {
     for access in ["PRIMARY", "RESTRICTED"] {
         let (_d, area, cfg) = setup(|t| *t = t.replace("access = \"SECONDARY\"", &format!("access = \"{access}\"")));
-        assert!(codes(&validate_json(&[s(&area), "--config", s(&cfg)]).1).contains(&"CS301".into()));
+        assert!(codes(&validate_json(&[p(&area), "--config", p(&cfg)]).1).contains(&"CS301".into()));
     }
 }
 
@@ -238,9 +230,9 @@ fn r12_r13_r14_diskfile_nodes_replacement_and_catalogfiles() {
         *t = t.replace("node_replacement = [[\"\\\\ETINIUM\", \"\\\\INSIDX\"]]", "node_replacement = []")
     };
     let (_d, area, cfg) = setup(without);
-    let (_, doc) = validate_json(&[s(&area), "--config", s(&cfg)]);
+    let (_, doc) = validate_json(&[p(&area), "--config", p(&cfg)]);
     assert!(codes(&doc).contains(&"CS311".into()), "R12: an unknown node is reported");
-    let (_, doc) = validate_json(&[s(&area), "--config", s(&cfg), "--catalogfiles", "no"]);
+    let (_, doc) = validate_json(&[p(&area), "--config", p(&cfg), "--catalogfiles", "no"]);
     assert!(!codes(&doc).contains(&"CS311".into()), "R14: without DISKFILEs, no node matters");
     let (_d, area, cfg) = setup(|t| without(t));
     std::fs::write(
@@ -251,13 +243,13 @@ fn r12_r13_r14_diskfile_nodes_replacement_and_catalogfiles() {
     )
     .unwrap();
     assert!(
-        !codes(&validate_json(&[s(&area), "--config", s(&cfg)]).1).contains(&"CS311".into()),
+        !codes(&validate_json(&[p(&area), "--config", p(&cfg)]).1).contains(&"CS311".into()),
         "a known node is fine"
     );
     // R13: replacement to a node the secondary does not know either.
     let (_d, area, cfg) =
         setup(|t| *t = t.replace("[\"\\\\ETINIUM\", \"\\\\INSIDX\"]", "[\"\\\\ETINIUM\", \"\\\\ELSEWHR\"]"));
-    let (_, doc) = validate_json(&[s(&area), "--config", s(&cfg)]);
+    let (_, doc) = validate_json(&[p(&area), "--config", p(&cfg)]);
     let d = doc["diagnostics"].as_array().unwrap().iter().find(|d| d["code"] == "CS311").unwrap().clone();
     assert!(d["message"].as_str().unwrap().contains("maps \\ETINIUM to \\ELSEWHR"));
 }
@@ -279,30 +271,30 @@ fn generated_areas_validate_clean_under_their_generated_configuration() {
     let dir = tempfile::tempdir().unwrap();
     let (area, cfg) = (dir.path().join("a"), dir.path().join("sec.toml"));
     let o =
-        run(&["generate", "-o", s(&area), "--volumes", "40", "--store", "PROD \"A\"", "--secondary-config", s(&cfg)]);
+        run(&["generate", "-o", p(&area), "--volumes", "40", "--store", "PROD \"A\"", "--secondary-config", p(&cfg)]);
     assert_eq!(code(&o), 0);
-    let (status, doc) = validate_json(&[s(&area), "--config", s(&cfg)]);
+    let (status, doc) = validate_json(&[p(&area), "--config", p(&cfg)]);
     assert_eq!((status, codes(&doc)), (0, Vec::<String>::new()), "{doc:#}");
     let next = dir.path().join("b");
     let cfg2 = dir.path().join("sec2.toml");
     let o = run(&[
         "generate",
         "--from",
-        s(&area),
+        p(&area),
         "-o",
-        s(&next),
+        p(&next),
         "--add",
         "3",
         "--secondary-config",
-        s(&cfg2),
+        p(&cfg2),
         "--secondary-node",
         "\\INSIDX",
     ]);
     assert_eq!(code(&o), 0);
-    let (status, doc) = validate_json(&[s(&next), "--config", s(&cfg2)]);
+    let (status, doc) = validate_json(&[p(&next), "--config", p(&cfg2)]);
     assert_eq!((status, codes(&doc)), (0, Vec::<String>::new()), "{doc:#}");
     // It never overwrites a configuration.
-    let o = run(&["generate", "-o", s(&dir.path().join("c")), "--volumes", "3", "--secondary-config", s(&cfg)]);
+    let o = run(&["generate", "-o", p(&dir.path().join("c")), "--volumes", "3", "--secondary-config", p(&cfg)]);
     assert_eq!(code(&o), 2);
     assert!(!dir.path().join("c").exists());
 }
@@ -312,12 +304,12 @@ fn generated_areas_validate_clean_under_their_generated_configuration() {
 #[test]
 fn issue15_item19_dsmtc_secondary_groups_must_name_their_media() {
     let (_d, area, cfg) = setup(|t| *t = t.replacen("media = \"CART3480\"\n", "", 1));
-    let (status, doc) = validate_json(&[s(&area), "--config", s(&cfg)]);
+    let (status, doc) = validate_json(&[p(&area), "--config", p(&cfg)]);
     assert_eq!(status, 1, "{doc:#}");
     let d = doc["diagnostics"].as_array().unwrap().iter().find(|d| d["code"] == "CS306").cloned();
     assert!(d.is_some_and(|d| d["message"].as_str().unwrap().contains("no media")), "{doc:#}");
     // The plan shows no media for it: the primary's is never borrowed.
-    let o = run(&["plan", s(&area), "--config", s(&cfg), "--type", "full", "--format", "json"]);
+    let o = run(&["plan", p(&area), "--config", p(&cfg), "--type", "full", "--format", "json"]);
     let plan: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(plan["groups"][0]["media"], Value::Null, "{plan:#}");
 }
@@ -325,21 +317,21 @@ fn issue15_item19_dsmtc_secondary_groups_must_name_their_media() {
 #[test]
 fn issue15_item20_a_group_key_manager_must_be_configured() {
     let (_d, area, cfg) = setup(|t| *t = t.replacen("key_manager = \"ESKM1\"", "key_manager = \"ESKM9\"", 1));
-    let (status, doc) = validate_json(&[s(&area), "--config", s(&cfg)]);
+    let (status, doc) = validate_json(&[p(&area), "--config", p(&cfg)]);
     assert_eq!(status, 1, "{doc:#}");
     let d = doc["diagnostics"].as_array().unwrap().iter().find(|d| d["code"] == "CS321").cloned();
     let d = d.unwrap_or_else(|| panic!("no CS321: {doc:#}"));
     assert!(d["message"].as_str().unwrap().contains("ESKM9"), "{d:#}");
     assert_eq!(d["line"], 26, "at the [[group]] table");
     // Every command that reads the configuration sees it.
-    let o = run(&["keys", s(&area), "--config", s(&cfg), "--format", "json"]);
+    let o = run(&["keys", p(&area), "--config", p(&cfg), "--format", "json"]);
     let keys: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert!(keys["diagnostics"].as_array().unwrap().iter().any(|d| d["code"] == "CS321"), "{keys:#}");
     // ... and keys's verdict and text count it: the secondary cannot import the group's
     // encrypted volumes, even though every key manager the volumes name is configured.
     assert_eq!(code(&o), 1, "{keys:#}");
     assert_eq!(keys["missing"], serde_json::json!([]), "{keys:#}");
-    let o = run(&["keys", s(&area), "--config", s(&cfg)]);
+    let o = run(&["keys", p(&area), "--config", p(&cfg)]);
     assert_eq!(code(&o), 1);
     let text = stdout(&o);
     assert!(text.contains("error[CS321]") && text.contains("ESKM9"), "{text}");
@@ -354,7 +346,7 @@ fn issue15_item10_mediadefs_default_catalogs_are_local_catalogs() {
     };
     let (_d, area, cfg) = setup(default_fc);
     let other = root().join("fixtures/err/0204_fileid-collision/other");
-    let (status, doc) = validate_json(&[s(&area), "--config", s(&cfg), "--against", s(&other)]);
+    let (status, doc) = validate_json(&[p(&area), "--config", p(&cfg), "--against", p(&other)]);
     assert_eq!(status, 1);
     let found: Vec<&Value> = doc["diagnostics"].as_array().unwrap().iter().filter(|d| d["code"] == "CS308").collect();
     assert_eq!(found.len(), 1, "{doc:#}");
@@ -368,7 +360,7 @@ fn issue15_item10_mediadefs_default_catalogs_are_local_catalogs() {
             "mediadefs_filecat = \"\\\\INSIDX.LOCALFC\"\nmediadefs_volcat = \"\\\\insidx.qcvolcat\"",
         )
     });
-    let (status, doc) = validate_json(&[s(&area), "--config", s(&cfg)]);
+    let (status, doc) = validate_json(&[p(&area), "--config", p(&cfg)]);
     assert_eq!(status, 1);
     let found: Vec<&Value> = doc["diagnostics"].as_array().unwrap().iter().filter(|d| d["code"] == "CS308").collect();
     assert_eq!(found.len(), 2, "both groups write to it: {doc:#}");
@@ -378,7 +370,7 @@ fn issue15_item10_mediadefs_default_catalogs_are_local_catalogs() {
         default_fc(t);
         *t = t.replace("allow_shared_catalog = false", "allow_shared_catalog = true");
     });
-    let (_, doc) = validate_json(&[s(&area), "--config", s(&cfg)]);
+    let (_, doc) = validate_json(&[p(&area), "--config", p(&cfg)]);
     assert!(!codes(&doc).contains(&"CS308".into()), "{doc:#}");
 }
 
@@ -392,7 +384,7 @@ fn issue15_item09_same_node_name_is_checked_against_what_is_known() {
         *t = t.replacen("volcat = \"\\\\INSIDX.QCVOLCAT\"", "volcat = \"\\\\ETINIUM.SLABVC\"", 1);
     };
     let (_d, area, cfg) = setup(claim);
-    let (status, doc) = validate_json(&[s(&area), "--config", s(&cfg)]);
+    let (status, doc) = validate_json(&[p(&area), "--config", p(&cfg)]);
     assert_eq!(status, 1, "{doc:#}");
     let d = doc["diagnostics"].as_array().unwrap().iter().find(|d| d["code"] == "CS319").cloned();
     let d = d.unwrap_or_else(|| panic!("no CS319: {doc:#}"));
@@ -419,12 +411,12 @@ fn issue15_item09_same_node_name_is_checked_against_what_is_known() {
             one_node_name(t);
             f(t);
         });
-        assert!(codes(&validate_json(&[s(&area), "--config", s(&cfg)]).1).contains(&"CS319".into()), "{what}");
+        assert!(codes(&validate_json(&[p(&area), "--config", p(&cfg)]).1).contains(&"CS319".into()), "{what}");
     }
     // Where the premise holds (one node name, nothing saying otherwise), it is honoured:
     // see r2 and r4.
     let (_d, area, cfg) = setup(one_node_name);
-    let (status, doc) = validate_json(&[s(&area), "--config", s(&cfg)]);
+    let (status, doc) = validate_json(&[p(&area), "--config", p(&cfg)]);
     assert_eq!((status, codes(&doc)), (0, Vec::<String>::new()), "{doc:#}");
 }
 
@@ -444,7 +436,7 @@ fn issue15_item12_target_catalogs_are_catalogs_of_the_secondary() {
     };
     // On the primary's node: an error naming R4.
     let (_d, area, cfg) = setup(target("\\\\ETINIUM.QCFILCAT"));
-    let (status, doc) = validate_json(&[s(&area), "--config", s(&cfg)]);
+    let (status, doc) = validate_json(&[p(&area), "--config", p(&cfg)]);
     let found = cs320(&doc);
     assert_eq!((status, found.len()), (1, 1), "{doc:#}");
     assert!(found[0].contains("primary's node \\ETINIUM") && found[0].contains("R4"), "{}", found[0]);
@@ -453,10 +445,10 @@ fn issue15_item12_target_catalogs_are_catalogs_of_the_secondary() {
         target("\\\\ETINIUM.QCFILCAT")(t);
         *t = t.replace("known_nodes = [\"\\\\INSIDX\"]", "known_nodes = [\"\\\\INSIDX\", \"\\\\ETINIUM\"]");
     });
-    assert_eq!(cs320(&validate_json(&[s(&area), "--config", s(&cfg)]).1).len(), 1);
+    assert_eq!(cs320(&validate_json(&[p(&area), "--config", p(&cfg)]).1).len(), 1);
     // On a node the secondary does not know.
     let (_d, area, cfg) = setup(target("\\\\ELSEWHR.QCFILCAT"));
-    let (status, doc) = validate_json(&[s(&area), "--config", s(&cfg)]);
+    let (status, doc) = validate_json(&[p(&area), "--config", p(&cfg)]);
     let found = cs320(&doc);
     assert_eq!((status, found.len()), (1, 1), "{doc:#}");
     assert!(found[0].contains("\\ELSEWHR, which the secondary does not know"), "{}", found[0]);
@@ -465,7 +457,7 @@ fn issue15_item12_target_catalogs_are_catalogs_of_the_secondary() {
         target("\\\\ELSEWHR.QCFILCAT")(t);
         *t = t.replace("known_nodes = [\"\\\\INSIDX\"]", "known_nodes = [\"\\\\INSIDX\", \"\\\\ELSEWHR\"]");
     });
-    let (status, doc) = validate_json(&[s(&area), "--config", s(&cfg)]);
+    let (status, doc) = validate_json(&[p(&area), "--config", p(&cfg)]);
     assert_eq!((status, codes(&doc)), (0, Vec::<String>::new()), "{doc:#}");
     // The primary's own catalog is CS307 alone, not CS307 and CS320.
     let (_, doc) = validate_json(&[
@@ -482,7 +474,7 @@ fn issue15_item11_fileids_shared_with_a_catalog_the_import_may_share() {
     let other = root().join("fixtures/err/0206_fileid-shared/other");
     let shared = |t: &mut String| *t = t.replace("allow_shared_catalog = false", "allow_shared_catalog = true");
     let (_d, area, cfg) = setup(shared);
-    let (status, doc) = validate_json(&[s(&area), "--config", s(&cfg), "--against", s(&other)]);
+    let (status, doc) = validate_json(&[p(&area), "--config", p(&cfg), "--against", p(&other)]);
     assert_eq!(status, 1, "{doc:#}");
     assert!(!codes(&doc).contains(&"CS204".into()), "no exact key in common: {doc:#}");
     let d = doc["diagnostics"].as_array().unwrap().iter().find(|d| d["code"] == "CS206").cloned();
@@ -491,11 +483,11 @@ fn issue15_item11_fileids_shared_with_a_catalog_the_import_may_share() {
     assert_eq!(d["examples"], serde_json::json!(["SLABA-BAK11-DAILY (gen 18 on SAD001 here, gen 17 on LOC002 there)"]));
     // An exact key match stays CS204, and its FILEID is not reported twice.
     let (_, doc) =
-        validate_json(&[s(&area), "--config", s(&cfg), "--against", "fixtures/err/0204_fileid-collision/other"]);
+        validate_json(&[p(&area), "--config", p(&cfg), "--against", "fixtures/err/0204_fileid-collision/other"]);
     assert_eq!(codes(&doc), ["CS204"], "{doc:#}");
     // An area whose targets are unknown may meet a dedicated catalog too (issue 33 item 1).
     let (_, doc) =
-        validate_json(&["fixtures/slab-a-daily", "--config", "fixtures/slab-a-daily.toml", "--against", s(&other)]);
+        validate_json(&["fixtures/slab-a-daily", "--config", "fixtures/slab-a-daily.toml", "--against", p(&other)]);
     assert!(codes(&doc).contains(&"CS206".into()), "{doc:#}");
 }
 

@@ -5,9 +5,8 @@
 //! fixtures/sync/err). The listings are generated from the fixture's recipe
 //! (tests/support/slab.rs); `CATSTAGE_BLESS=1` rewrites them and the expected outputs.
 
-use crate::support::{self, code, golden, read_area, root, run, slab, stderr, stdout};
+use crate::support::{self, code, golden, json, p, read_area, root, run, slab, stderr, stdout, tmp};
 use catstage::model::{DiskFile, DiskFileType, TapeFile, TapeVolumeStatus, Timestamp, VolumeFile, VolumeStatus};
-use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
@@ -239,22 +238,10 @@ fn truncated_listing() -> String {
 // ---------------------------------------------------------------------------------------
 // Running sync.
 
-fn tmp() -> tempfile::TempDir {
-    tempfile::tempdir().unwrap()
-}
-
-fn p(path: &Path) -> &str {
-    path.to_str().unwrap()
-}
-
 fn sync(def: &str, src: &str, staging: &Path, kind: &str, extra: &[&str]) -> std::process::Output {
     let mut args = vec!["sync", "--definition", def, "--source", src, p(staging), "--type", kind];
     args.extend_from_slice(extra);
     run(&args)
-}
-
-fn json(o: &std::process::Output) -> Value {
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", stdout(o), stderr(o)))
 }
 
 /// The output with its elapsed time made constant, for golden files.

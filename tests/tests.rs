@@ -21,6 +21,7 @@ mod plan;
 mod robust;
 mod roundtrip;
 mod rules;
+mod schemas;
 mod secondary;
 mod sync;
 mod trust;

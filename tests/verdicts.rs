@@ -2,25 +2,8 @@
 //! command line (item 1, diff's, is in tests/diff.rs; items 9 to 22 in tests/rules.rs and
 //! tests/plan.rs). Each test is named after its item.
 
-use crate::support::{self, code, run, stderr, stdout};
-use std::path::Path;
+use crate::support::{self, code, codes, json, p, run, stderr, stdout, tmp};
 use std::process::Stdio;
-
-fn tmp() -> tempfile::TempDir {
-    tempfile::tempdir().unwrap()
-}
-
-fn p(path: &Path) -> &str {
-    path.to_str().unwrap()
-}
-
-fn json(o: &std::process::Output) -> serde_json::Value {
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not one JSON document ({e}): {}", stdout(o)))
-}
-
-fn codes(doc: &serde_json::Value) -> Vec<String> {
-    doc["diagnostics"].as_array().unwrap().iter().map(|d| d["code"].as_str().unwrap().to_string()).collect()
-}
 
 #[test]
 fn issue15_item02_against_and_baseline_must_name_staging_areas() {
