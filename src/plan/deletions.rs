@@ -3,21 +3,46 @@
 use super::{Action, DiskCounts, VolumePlan, dsmtc_target};
 use crate::config::SecondaryConfig;
 use crate::diag::{self, Code, Diagnostic};
-use crate::model::{ExportType, Label};
+use crate::model::{CurrentSet, ExportType, Label, WinningEntry};
 use crate::parse::read_volume_head;
 use crate::staging::Source;
 use rayon::prelude::*;
+use std::collections::BTreeMap;
 use std::io;
+
+/// The volumes a `kind` import of the current set `set` deletes, and how many: those the
+/// baseline holds that `set` no longer lists, for a FULL import; none for an UPDATE (R15);
+/// unknown (`None`) for a FULL import without a baseline, since nobody knows then what the
+/// secondary holds.
+pub(super) fn planned(
+    kind: ExportType,
+    baseline: Option<&dyn Source>,
+    config: &SecondaryConfig,
+    existing: &BTreeMap<Label, WinningEntry>,
+    set: &CurrentSet,
+) -> io::Result<(Vec<VolumePlan>, Option<u64>)> {
+    match (kind, baseline) {
+        (ExportType::Full, Some(b)) => {
+            let gone: Vec<(&Label, &WinningEntry)> =
+                existing.iter().filter(|(l, _)| !set.entries.contains_key(l)).collect();
+            let d = deletions(b, config, &gone)?;
+            let n = d.len() as u64;
+            Ok((d, Some(n)))
+        }
+        (ExportType::Full, None) => Ok((Vec::new(), None)),
+        (ExportType::Update, _) => Ok((Vec::new(), Some(0))),
+    }
+}
 
 /// R15: the volumes a FULL import deletes, those of the baseline it no longer lists; and
 /// their DSM/TC TAPEVOLUME when a DSMTC group received it and it had one (a SCRATCH
 /// volume has one without tape files). Entries the replication never created are never
 /// touched. The baseline's file says whether it had a TAPEVOLUME; without a readable one,
 /// its tape files do.
-pub(super) fn deletions(
+fn deletions(
     baseline: &dyn Source,
     config: &SecondaryConfig,
-    gone: &[(&Label, &crate::model::WinningEntry)],
+    gone: &[(&Label, &WinningEntry)],
 ) -> io::Result<Vec<VolumePlan>> {
     gone.par_iter()
         .map(|(label, old)| {

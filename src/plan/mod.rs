@@ -14,241 +14,22 @@ mod deletions;
 mod groups;
 mod images;
 mod text;
+mod types;
 
 use crate::compare::compare_volume;
-use crate::config::{LoadedConfig, SecondaryConfig, SecondaryGroup};
+use crate::config::{SecondaryConfig, SecondaryGroup};
 use crate::diag::{self, Code, Diagnostic};
 use crate::model::{CurrentSet, Entry, ExportType, Label, Summary, Timestamp};
 use crate::report::Verdict;
-use crate::staging::{Progress, Reference, Source, VolumeFacts, read_summaries};
+use crate::staging::{Progress, Source, VolumeFacts, read_summaries};
 use crate::validate::{Checks, validate_with};
-use deletions::{deletion_guard, deletions};
+use deletions::deletion_guard;
 use groups::group_plans;
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io;
-
-/// What the import does to one volume.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Action {
-    /// Not on the secondary yet: created.
-    Add,
-    /// On the secondary and different: updated.
-    Update,
-    /// On the secondary and equal: untouched.
-    Unchanged,
-    /// On the secondary, no longer exported: deleted (FULL only).
-    Delete,
-    /// Not imported (see the reason).
-    Skip,
-}
-
-/// Added, updated and deleted counts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub struct Counts {
-    /// Created.
-    pub added: u64,
-    /// Updated (for BackPak: every existing record the import applies, changed or not).
-    pub updated: u64,
-    /// Deleted; `None` when unknown (a FULL import without a baseline).
-    pub deleted: Option<u64>,
-}
-
-impl Default for Counts {
-    fn default() -> Self {
-        Counts { added: 0, updated: 0, deleted: Some(0) }
-    }
-}
-
-/// DISKFILE entries the import writes and deletes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub struct DiskCounts {
-    /// Inserted: not on the secondary yet.
-    pub inserted: u64,
-    /// Updated: on the secondary with other values (R17).
-    pub updated: u64,
-    /// Deleted (FULL only); `None` when unknown (a FULL import without a baseline).
-    pub deleted: Option<u64>,
-    /// Obsolete: on the secondary under an updated tape file, no longer exported; an
-    /// UPDATE import leaves them in place (only a FULL import deletes them).
-    pub left_obsolete: u64,
-}
-
-impl Default for DiskCounts {
-    fn default() -> Self {
-        DiskCounts { inserted: 0, updated: 0, deleted: Some(0), left_obsolete: 0 }
-    }
-}
-
-impl DiskCounts {
-    fn add(&mut self, o: &DiskCounts) {
-        self.inserted += o.inserted;
-        self.updated += o.updated;
-        self.deleted = self.deleted.zip(o.deleted).map(|(a, b)| a + b);
-        self.left_obsolete += o.left_obsolete;
-    }
-}
-
-/// A volume and its unload time.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct NewestVolume {
-    /// The label.
-    pub label: Label,
-    /// Its unload time.
-    pub unloaded: Option<Timestamp>,
-}
-
-/// One volume of the plan.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct VolumePlan {
-    /// The label.
-    pub label: Label,
-    /// The secondary group, when there is one.
-    pub group: Option<String>,
-    /// The primary group.
-    pub primary_group: String,
-    /// What happens: `unchanged` when no catalog entry differs (a FULL import still
-    /// applies its BackPak record, see `backpak`).
-    pub action: Action,
-    /// Why, for a skipped volume.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
-    /// The volume file the import reads (none for a deletion).
-    pub import_source: Option<String>,
-    /// The DSM/TC status of its TAPEVOLUME, if it has one.
-    pub catalog_status: Option<String>,
-    /// Its first tape file's FILEID.
-    pub fileid: Option<String>,
-    /// Its first tape file's generation.
-    pub generation: Option<u16>,
-    /// Its unload time.
-    pub unloaded: Option<Timestamp>,
-    /// What the import does to its BackPak record: added, updated (applied), deleted, or
-    /// nothing (null).
-    pub backpak: Option<Action>,
-    /// What the import does to its DSM/TC (NSK tape catalog) entries.
-    pub dsmtc: Option<Action>,
-    /// DISKFILE entries.
-    pub diskfiles: DiskCounts,
-    /// DSM/TC transactions (R18).
-    pub transactions: u64,
-    /// What the image check found (R23), when data paths were given.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub image: Option<crate::images::ImageState>,
-}
-
-/// One secondary group of the plan.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct GroupPlan {
-    /// The secondary group.
-    pub group: String,
-    /// The primary group it receives.
-    pub primary_group: String,
-    /// The primary group's catalog type.
-    pub primary_catalog: Option<String>,
-    /// The primary group's VOLCAT.
-    pub primary_volcat: Option<String>,
-    /// The primary group's pool.
-    pub primary_pool: Option<String>,
-    /// The secondary group's catalog type.
-    pub secondary_catalog: String,
-    /// The pool replicated entries go to.
-    pub secondary_pool: Option<String>,
-    /// The VOLCAT replicated entries go to (R8).
-    pub volcat: Option<String>,
-    /// The FILECAT replicated entries go to (R8).
-    pub filecat: Option<String>,
-    /// The media type replicated entries carry (R8).
-    pub media: Option<String>,
-    /// BackPak catalog changes.
-    pub backpak: Counts,
-    /// DSM/TC (NSK tape catalog) changes.
-    pub dsmtc: Counts,
-    /// DISKFILE entries.
-    pub diskfiles: DiskCounts,
-    /// DSM/TC transactions.
-    pub transactions: u64,
-    /// The newest volume the import applies, by unload time.
-    pub newest_volume: Option<NewestVolume>,
-}
-
-/// The plan.
-#[derive(Debug)]
-pub struct Plan {
-    /// FULL or UPDATE import.
-    pub import_type: ExportType,
-    /// The secondary data store.
-    pub store: String,
-    /// The primary data store (as the staging area names it).
-    pub primary_store: String,
-    /// The export id of the winning summary.
-    pub export_id: String,
-    /// Whether DISKFILEs are imported.
-    pub catalogfiles: bool,
-    /// Node replacement pairs, for the header.
-    pub node_replacement: Vec<(String, String)>,
-    /// The offset times are shown at: `[environment] utc_offset`, else the primary's.
-    pub time_offset: TimeOffset,
-    /// Volumes in the baseline (none without one).
-    pub baseline_volumes: Option<u64>,
-    /// Volumes the import deletes; `None` when unknown (a FULL import without a baseline).
-    pub deletions: Option<u64>,
-    /// The deletion limit applied.
-    pub max_deletions: Option<u64>,
-    /// Per secondary group.
-    pub groups: Vec<GroupPlan>,
-    /// Per volume, in label order; deletions included.
-    pub volumes: Vec<VolumePlan>,
-    /// The pre-import checks and the plan's own findings, in report order, counted.
-    pub findings: crate::report::Findings,
-    /// The staging area imported, as the user named it.
-    pub source: String,
-    /// The baseline, as the user named it.
-    pub baseline: Option<String>,
-}
-
-/// The UTC offset a plan shows its times at, and where it comes from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct TimeOffset {
-    /// Minutes east of UTC.
-    pub minutes: i16,
-    /// True when `[environment] utc_offset` gave it; else it is the primary's (the offset
-    /// of the export's creation time).
-    pub configured: bool,
-}
-
-impl TimeOffset {
-    /// `t` at this offset.
-    pub fn show(&self, t: Timestamp) -> Timestamp {
-        Timestamp::from_instant(t.instant(), self.minutes).unwrap_or(t)
-    }
-
-    /// `+HH:MM` or `-HH:MM`.
-    pub fn text(&self) -> String {
-        let m = self.minutes.unsigned_abs();
-        format!("{}{:02}:{:02}", if self.minutes < 0 { '-' } else { '+' }, m / 60, m % 60)
-    }
-}
-
-/// What `plan` needs besides the staging area.
-pub struct PlanRequest<'a> {
-    /// The secondary configuration.
-    pub config: &'a LoadedConfig,
-    /// FULL or UPDATE import.
-    pub import_type: ExportType,
-    /// What the secondary imported last time, if anything.
-    pub baseline: Option<&'a dyn Source>,
-    /// `--catalogfiles`.
-    pub catalogfiles: Option<bool>,
-    /// `--max-deletions`; by default 10% of the baseline's volumes.
-    pub max_deletions: Option<u64>,
-    /// Other catalogs, as for validate.
-    pub references: &'a [Reference],
-    /// Findings about the reference inputs (bad lines of label lists).
-    pub reference_diagnostics: Vec<Diagnostic>,
-}
+pub use types::{Action, Counts, DiskCounts, GroupPlan, NewestVolume, Plan, PlanRequest, TimeOffset, VolumePlan};
 
 /// The baseline's summaries and current set, with its summaries' errors.
 /// CS322 when the baseline is newer than the staging area `area`.
@@ -336,27 +117,7 @@ pub fn plan(
     let empty = BTreeMap::new();
     let existing: &BTreeMap<Label, crate::model::WinningEntry> = baseline_set.as_ref().map_or(&empty, |s| &s.entries);
 
-    // Volumes whose files differ from the baseline's: compare them field by field.
-    let to_compare: Vec<(Label, Entry, Entry)> = set
-        .entries
-        .iter()
-        .filter_map(|(l, w)| {
-            let old = existing.get(l)?;
-            (old.entry.sha256 != w.entry.sha256 || old.entry.size != w.entry.size)
-                .then(|| (*l, old.entry.clone(), w.entry.clone()))
-        })
-        .collect();
-    let compared: BTreeMap<Label, crate::compare::VolumePair> = match req.baseline {
-        Some(b) => to_compare
-            .par_iter()
-            .map(|(l, old, new)| {
-                compare_volume(b, &old.file, src, &new.file).map(|p| (*l, p)).map_err(|e| {
-                    io::Error::new(e.kind(), format!("comparing baseline/{} with {}: {e}", old.file, new.file))
-                })
-            })
-            .collect::<io::Result<_>>()?,
-        None => BTreeMap::new(),
-    };
+    let compared = compare_changed(req.baseline, existing, &set, src)?;
 
     let decide = Decide {
         config,
@@ -372,39 +133,10 @@ pub fn plan(
     for (label, w) in &set.entries {
         volumes.push(decide.volume(label, w, &mut moved));
     }
-    if !moved.is_empty() {
-        let n = moved.len();
-        diagnostics.push(
-            Diagnostic::new(
-                Code::VolumeChangesCatalogs,
-                None,
-                format!(
-                    "{n} volume{} move{} to other secondary catalogs with {} group: the import creates {} there and \
-                     nothing removes the old TAPEVOLUME, TAPEFILEs and DISKFILEs, leaving one label in two catalogs \
-                     of one system (R25)",
-                    if n == 1 { "" } else { "s" },
-                    if n == 1 { "s" } else { "" },
-                    if n == 1 { "its" } else { "their" },
-                    if n == 1 { "it" } else { "them" },
-                ),
-            )
-            .with_count(n as u64, crate::check::examples(&moved)),
-        );
-    }
+    diagnostics.extend(moved_finding(&moved));
 
-    let deleted = match (req.import_type, req.baseline) {
-        (ExportType::Full, Some(b)) => {
-            let gone: Vec<(&Label, &crate::model::WinningEntry)> =
-                existing.iter().filter(|(l, _)| !set.entries.contains_key(l)).collect();
-            let d = deletions(b, config, &gone)?;
-            let n = d.len() as u64;
-            volumes.extend(d);
-            Some(n)
-        }
-        // Without a baseline nobody knows what the secondary holds (R15).
-        (ExportType::Full, None) => None,
-        (ExportType::Update, _) => Some(0),
-    };
+    let (gone, deleted) = deletions::planned(req.import_type, req.baseline, config, existing, &set)?;
+    volumes.extend(gone);
     volumes.sort_by_key(|v| v.label);
     let baseline_volumes = baseline_set.as_ref().map(|s| s.entries.len() as u64);
     let limit = req.max_deletions.or(baseline_volumes.map(|n| n.div_ceil(10)));
@@ -418,10 +150,6 @@ pub fn plan(
     ));
 
     let groups = group_plans(config, winning, &volumes, baseline_full.as_ref(), deleted.is_some());
-    let time_offset = match config.environment.utc_offset {
-        Some(minutes) => TimeOffset { minutes, configured: true },
-        None => TimeOffset { minutes: winning.map_or(0, |w| w.export.created.offset_minutes()), configured: false },
-    };
     diag::sort(&mut diagnostics);
     Ok(Plan {
         import_type: req.import_type,
@@ -435,7 +163,7 @@ pub fn plan(
             .iter()
             .map(|r| (r.old.to_string(), r.new.to_string()))
             .collect(),
-        time_offset,
+        time_offset: TimeOffset::of(config, winning),
         baseline_volumes,
         deletions: deleted,
         max_deletions: limit,
@@ -445,6 +173,55 @@ pub fn plan(
         source: source_name.to_string(),
         baseline: req.baseline.map(|b| b.describe()),
     })
+}
+
+/// CS324 for the volumes whose secondary catalogs change with their group (R25): nothing
+/// when none does.
+fn moved_finding(moved: &[String]) -> Option<Diagnostic> {
+    let n = moved.len();
+    (n > 0).then(|| {
+        Diagnostic::new(
+            Code::VolumeChangesCatalogs,
+            None,
+            format!(
+                "{n} volume{} move{} to other secondary catalogs with {} group: the import creates {} there and \
+                 nothing removes the old TAPEVOLUME, TAPEFILEs and DISKFILEs, leaving one label in two catalogs \
+                 of one system (R25)",
+                if n == 1 { "" } else { "s" },
+                if n == 1 { "s" } else { "" },
+                if n == 1 { "its" } else { "their" },
+                if n == 1 { "it" } else { "them" },
+            ),
+        )
+        .with_count(n as u64, crate::check::examples(moved))
+    })
+}
+
+/// The volumes whose files differ from the baseline's, compared field by field (on all
+/// cores); nothing without a baseline.
+fn compare_changed(
+    baseline: Option<&dyn Source>,
+    existing: &BTreeMap<Label, crate::model::WinningEntry>,
+    set: &crate::model::CurrentSet,
+    src: &dyn Source,
+) -> io::Result<BTreeMap<Label, crate::compare::VolumePair>> {
+    let Some(b) = baseline else { return Ok(BTreeMap::new()) };
+    let to_compare: Vec<(Label, &Entry, &Entry)> = set
+        .entries
+        .iter()
+        .filter_map(|(l, w)| {
+            let old = existing.get(l)?;
+            (old.entry.sha256 != w.entry.sha256 || old.entry.size != w.entry.size).then_some((*l, &old.entry, &w.entry))
+        })
+        .collect();
+    to_compare
+        .par_iter()
+        .map(|(l, old, new)| {
+            compare_volume(b, &old.file, src, &new.file).map(|p| (*l, p)).map_err(|e| {
+                io::Error::new(e.kind(), format!("comparing baseline/{} with {}: {e}", old.file, new.file))
+            })
+        })
+        .collect()
 }
 
 /// What a secondary group does with one volume: DSM/TC entries (a DSMTC group, and the
