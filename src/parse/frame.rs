@@ -75,128 +75,162 @@ pub fn frame_with<R: Read, H: LineHandler>(
         buf.resize(BUFFER, 0);
     }
     let buf = &mut buf[..BUFFER];
-    let mut hasher = Sha256::new();
-    let (mut filled, mut pos, mut hash_from) = (0usize, 0usize, 0usize);
-    let mut size: u64 = 0;
-    let mut line_no: u64 = 0;
-    let mut state = State::Lines;
-    let mut lines_before_end: Option<u64> = None;
-    let mut content: Option<Sha256Digest> = None;
-    let mut trailer_ok = false;
-    let mut trailing: u64 = 0;
-    let mut trailing_line: u64 = 0;
-    let mut consumed: u64 = 0;
-    let mut content_len: Option<u64> = None;
-
+    let mut framer = Framer::new();
+    let mut filled = 0usize;
     loop {
-        // The complete lines in the buffer, checked as UTF-8 in one go.
-        let region_start = pos;
-        let region_end = memchr::memrchr(b'\n', &buf[pos..filled]).map_or(pos, |i| pos + i + 1);
-        let region = &buf[region_start..region_end];
-        let text = std::str::from_utf8(region).ok();
-        while let Some(i) = memchr::memchr(b'\n', &region[pos - region_start..]) {
-            let line = &region[pos - region_start..pos - region_start + i];
-            // The end of an overlong line was counted when the line was reported.
-            if state != State::Overlong {
-                line_no += 1;
-            }
-            match state {
-                State::Overlong => state = State::Lines,
-                State::AfterEnd => trailing += i as u64 + 1,
-                State::Lines if is_end_line(line) => {
-                    hasher.update(&buf[hash_from..pos]);
-                    hash_from = pos;
-                    content_len = Some(consumed + pos as u64);
-                    let digest = Sha256Digest(hasher.clone().finalize().into());
-                    content = Some(digest);
-                    lines_before_end = Some(line_no - 1);
-                    trailer_ok = check_trailer(line, line_no, line_no - 1, &digest, diags);
-                    state = State::AfterEnd;
-                    trailing_line = line_no + 1;
-                }
-                State::Lines => {
-                    if i >= MAX_LINE {
-                        report_overlong(diags, line_no, line);
-                    } else {
-                        let t = text.and_then(|t| t.get(pos - region_start..pos - region_start + i));
-                        handler.line(line_no, line, t, diags);
-                    }
-                }
-            }
-            pos += i + 1;
-        }
-        if state == State::Lines && filled - pos >= MAX_LINE {
-            // No LF within the limit: report once, then skip to the next LF.
-            report_overlong(diags, line_no + 1, &buf[pos..filled]);
-            state = State::Overlong;
-            line_no += 1;
-            pos = filled;
-        } else if state == State::Overlong || state == State::AfterEnd {
-            if state == State::AfterEnd {
-                trailing += (filled - pos) as u64;
-            }
-            pos = filled;
-        }
-        // Hash what has been consumed, keep the partial line, read more.
-        hasher.update(&buf[hash_from..pos]);
-        consumed += pos as u64;
+        // Pass on the complete lines, keep the partial one, read more.
+        let pos = framer.lines(&buf[..filled], handler, diags);
         buf.copy_within(pos..filled, 0);
         filled -= pos;
-        pos = 0;
-        hash_from = 0;
         let n = read_some(&mut reader, &mut buf[filled..])?;
         if n == 0 {
             break;
         }
-        size += n as u64;
+        framer.size += n as u64;
         filled += n;
     }
-    // A last line without its LF.
-    let mut truncation_reported = false;
-    if filled > 0 {
-        hasher.update(&buf[..filled]);
-        if state == State::Lines {
-            truncation_reported = true;
-            let partial = &buf[..filled];
-            let message = if is_end_line(partial) {
-                "the END line lacks its final LF".to_string()
+    Ok(framer.finish(&buf[..filled], diags))
+}
+
+/// Framing's state from one buffer of a file to the next.
+struct Framer {
+    /// SHA-256 of the bytes consumed so far.
+    hasher: Sha256,
+    /// Bytes read.
+    size: u64,
+    /// Bytes consumed (hashed, and their lines passed on) before the current buffer.
+    consumed: u64,
+    /// The last line counted.
+    line_no: u64,
+    state: State,
+    /// Once the trailer was found: the lines before it, the digest and length of the
+    /// bytes before it, and whether it matched them.
+    lines_before_end: Option<u64>,
+    content: Option<Sha256Digest>,
+    content_len: Option<u64>,
+    trailer_ok: bool,
+    /// Bytes after the trailer, and the line they start on.
+    trailing: u64,
+    trailing_line: u64,
+}
+
+impl Framer {
+    fn new() -> Self {
+        Framer {
+            hasher: Sha256::new(),
+            size: 0,
+            consumed: 0,
+            line_no: 0,
+            state: State::Lines,
+            lines_before_end: None,
+            content: None,
+            content_len: None,
+            trailer_ok: false,
+            trailing: 0,
+            trailing_line: 0,
+        }
+    }
+
+    /// Passes the complete lines of `buf` to `handler` (the trailer is checked, an
+    /// overlong line reported and skipped, bytes after the trailer counted) and hashes
+    /// them; returns how many bytes of `buf` were consumed. The rest is a partial line.
+    fn lines<H: LineHandler>(&mut self, buf: &[u8], handler: &mut H, diags: &mut FileDiagnostics) -> usize {
+        let filled = buf.len();
+        let (mut pos, mut hash_from) = (0usize, 0usize);
+        // The complete lines in the buffer, checked as UTF-8 in one go.
+        let region = &buf[..memchr::memrchr(b'\n', buf).map_or(0, |i| i + 1)];
+        let text = std::str::from_utf8(region).ok();
+        while let Some(i) = memchr::memchr(b'\n', &region[pos..]) {
+            let line = &region[pos..pos + i];
+            // The end of an overlong line was counted when the line was reported.
+            if self.state != State::Overlong {
+                self.line_no += 1;
+            }
+            match self.state {
+                State::Overlong => self.state = State::Lines,
+                State::AfterEnd => self.trailing += i as u64 + 1,
+                State::Lines if is_end_line(line) => {
+                    self.hasher.update(&buf[hash_from..pos]);
+                    hash_from = pos;
+                    self.trailer(line, self.consumed + pos as u64, diags);
+                }
+                State::Lines if i >= MAX_LINE => report_overlong(diags, self.line_no, line),
+                State::Lines => handler.line(self.line_no, line, text.and_then(|t| t.get(pos..pos + i)), diags),
+            }
+            pos += i + 1;
+        }
+        if self.state == State::Lines && filled - pos >= MAX_LINE {
+            // No LF within the limit: report once, then skip to the next LF.
+            report_overlong(diags, self.line_no + 1, &buf[pos..filled]);
+            self.state = State::Overlong;
+            self.line_no += 1;
+            pos = filled;
+        } else if self.state == State::Overlong || self.state == State::AfterEnd {
+            if self.state == State::AfterEnd {
+                self.trailing += (filled - pos) as u64;
+            }
+            pos = filled;
+        }
+        self.hasher.update(&buf[hash_from..pos]);
+        self.consumed += pos as u64;
+        pos
+    }
+
+    /// The `END` line, `line`, after `content_len` bytes of content, all of them hashed.
+    fn trailer(&mut self, line: &[u8], content_len: u64, diags: &mut FileDiagnostics) {
+        let digest = Sha256Digest(self.hasher.clone().finalize().into());
+        self.content_len = Some(content_len);
+        self.content = Some(digest);
+        self.lines_before_end = Some(self.line_no - 1);
+        self.trailer_ok = check_trailer(line, self.line_no, self.line_no - 1, &digest, diags);
+        self.state = State::AfterEnd;
+        self.trailing_line = self.line_no + 1;
+    }
+
+    /// What framing found, once the file ended with `rest` not consumed (a last line
+    /// without its LF): `CS003` for a file cut short, `CS006` for bytes after the trailer.
+    fn finish(mut self, rest: &[u8], diags: &mut FileDiagnostics) -> Framed {
+        let mut truncation_reported = false;
+        if !rest.is_empty() {
+            self.hasher.update(rest);
+            if self.state == State::Lines {
+                truncation_reported = true;
+                let message = if is_end_line(rest) {
+                    "the END line lacks its final LF".to_string()
+                } else {
+                    format!("the file ends in the middle of line {} (no LF): it was cut short", self.line_no + 1)
+                };
+                diags.at(Code::TruncatedFile, self.line_no + 1, rest.len() as u64 + 1, rest, || message);
+            }
+        }
+        if self.lines_before_end.is_none() && !truncation_reported {
+            if self.size == 0 {
+                diags.file_level(Code::TruncatedFile, "the file is empty");
             } else {
-                format!("the file ends in the middle of line {} (no LF): it was cut short", line_no + 1)
-            };
-            diags.at(Code::TruncatedFile, line_no + 1, filled as u64 + 1, partial, || message);
+                let n = self.line_no;
+                diags.file_level(
+                    Code::TruncatedFile,
+                    format!("the file has no END line after its {n} lines: it was cut short"),
+                );
+            }
+        }
+        if self.trailing > 0 {
+            let (n, from) = (self.trailing, self.trailing_line);
+            let s = if n == 1 { "" } else { "s" };
+            diags.file_level(Code::TrailingData, format!("{n} byte{s} follow the END line (from line {from})")).line =
+                Some(from);
+            self.trailer_ok = false;
+        }
+        Framed {
+            size: self.size,
+            sha256: Sha256Digest(self.hasher.finalize().into()),
+            lines: self.lines_before_end.unwrap_or(self.line_no),
+            content_sha256: self.content,
+            content_len: self.content_len.unwrap_or(self.size),
+            ends_with_lf: rest.is_empty(),
+            trailer_ok: self.trailer_ok,
         }
     }
-    if lines_before_end.is_none() && !truncation_reported {
-        if size == 0 {
-            diags.file_level(Code::TruncatedFile, "the file is empty");
-        } else {
-            diags.file_level(
-                Code::TruncatedFile,
-                format!("the file has no END line after its {line_no} lines: it was cut short"),
-            );
-        }
-    }
-    if trailing > 0 {
-        diags
-            .file_level(
-                Code::TrailingData,
-                format!(
-                    "{trailing} byte{} follow the END line (from line {trailing_line})",
-                    if trailing == 1 { "" } else { "s" }
-                ),
-            )
-            .line = Some(trailing_line);
-        trailer_ok = false;
-    }
-    Ok(Framed {
-        size,
-        sha256: Sha256Digest(hasher.finalize().into()),
-        lines: lines_before_end.unwrap_or(line_no),
-        content_sha256: content,
-        content_len: content_len.unwrap_or(size),
-        ends_with_lf: filled == 0,
-        trailer_ok,
-    })
 }
 
 /// The SHA-256 and size of what `reader` gives.
