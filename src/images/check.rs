@@ -301,26 +301,13 @@ impl Rules<'_> {
         let file = Some(v.label.file_name());
         let written = v.head.as_ref().ok().and_then(|h| h.written);
         let offset = written.map_or(0, |w| w.offset_minutes());
-        let mut irregular = Vec::new();
-        for f in files.iter().filter(|f| f.kind != FileKind::Regular) {
-            {
-                let what = f.kind.describe();
-                let at = self.where_is(f);
-                out.sink.push(Diagnostic::new(
-                    Code::NotARegularImage,
-                    Some(at.clone()),
-                    format!("{at} is {what}, not a regular file: an image is two regular files (catstage does not follow it)"),
-                ));
-                irregular.push(format!("{at} is {what}"));
-                out.not_regular.push(at);
-            }
-        }
+        let irregular = self.not_regular(files, out);
         let regular: Vec<&ImageFile> = files.iter().filter(|f| f.kind == FileKind::Regular).collect();
         let copies = copies(&regular);
         self.duplicates(v, &copies, offset, out);
         let chosen =
             copies.iter().filter(|c| c.whole()).max_by(|a, b| a.newest().cmp(&b.newest()).then(b.path.cmp(&a.path)));
-        let mut state;
+        let state;
         if !holds_data(v) {
             out.scratch += 1;
             if !copies.is_empty() {
@@ -340,52 +327,7 @@ impl Rules<'_> {
                     out.missing.push(v.label);
                     state = ImageState::Missing;
                 }
-                Some(c) => {
-                    out.present += 1;
-                    state = ImageState::Fresh;
-                    if let (Some(dat), Ok(h)) = (c.data, &v.head)
-                        && dat.size == 0
-                        && (v.tapefiles > 0 || h.size > 0)
-                    {
-                        let at = self.where_is(dat);
-                        out.sink.push(Diagnostic::new(
-                            Code::EmptyImage,
-                            Some(at.clone()),
-                            format!(
-                                "{at} is empty, but {} holds {} ({} bytes of data on the volume)",
-                                v.label,
-                                plural(v.tapefiles, "tape file"),
-                                h.size
-                            ),
-                        ));
-                        out.empty.push(v.label);
-                        state = ImageState::Empty;
-                    }
-                    match written {
-                        Some(w) => {
-                            if self.stale(v, c, w, out) && state == ImageState::Fresh {
-                                state = ImageState::Stale;
-                            }
-                        }
-                        None => {
-                            if v.head.is_ok() {
-                                out.sink.push(Diagnostic::new(
-                                    Code::ImageAgeUnknown,
-                                    file.clone(),
-                                    format!(
-                                        "{} holds data but its volume record has no written time: the age of its image \
-                                         cannot be checked",
-                                        v.label
-                                    ),
-                                ));
-                            }
-                            out.unchecked.push(v.label);
-                            if state == ImageState::Fresh {
-                                state = ImageState::Unchecked;
-                            }
-                        }
-                    }
-                }
+                Some(c) => state = self.present(v, c, out),
             }
         }
         if let Err(why) = &v.head {
@@ -400,6 +342,77 @@ impl Rules<'_> {
             ));
         }
         out.volumes.push(VolumeImage { label: v.label, group: v.group, written, state });
+    }
+
+    /// A volume holding data whose image `c` was found: fresh, or empty (CS603), stale
+    /// (CS604), or of unknown age (CS608).
+    fn present(&self, v: &CatalogVolume, c: &Copy<'_>, out: &mut Findings) -> ImageState {
+        let file = Some(v.label.file_name());
+        let written = v.head.as_ref().ok().and_then(|h| h.written);
+        out.present += 1;
+        let mut state = ImageState::Fresh;
+        if let (Some(dat), Ok(h)) = (c.data, &v.head)
+            && dat.size == 0
+            && (v.tapefiles > 0 || h.size > 0)
+        {
+            let at = self.where_is(dat);
+            out.sink.push(Diagnostic::new(
+                Code::EmptyImage,
+                Some(at.clone()),
+                format!(
+                    "{at} is empty, but {} holds {} ({} bytes of data on the volume)",
+                    v.label,
+                    plural(v.tapefiles, "tape file"),
+                    h.size
+                ),
+            ));
+            out.empty.push(v.label);
+            state = ImageState::Empty;
+        }
+        match written {
+            Some(w) => {
+                if self.stale(v, c, w, out) && state == ImageState::Fresh {
+                    state = ImageState::Stale;
+                }
+            }
+            None => {
+                if v.head.is_ok() {
+                    out.sink.push(Diagnostic::new(
+                        Code::ImageAgeUnknown,
+                        file.clone(),
+                        format!(
+                            "{} holds data but its volume record has no written time: the age of its image \
+                                 cannot be checked",
+                            v.label
+                        ),
+                    ));
+                }
+                out.unchecked.push(v.label);
+                if state == ImageState::Fresh {
+                    state = ImageState::Unchecked;
+                }
+            }
+        }
+        state
+    }
+
+    /// CS602 for each of a volume's image files that is not a regular file; what each is.
+    fn not_regular(&self, files: &[ImageFile], out: &mut Findings) -> Vec<String> {
+        let mut irregular = Vec::new();
+        for f in files.iter().filter(|f| f.kind != FileKind::Regular) {
+            let what = f.kind.describe();
+            let at = self.where_is(f);
+            out.sink.push(Diagnostic::new(
+                Code::NotARegularImage,
+                Some(at.clone()),
+                format!(
+                    "{at} is {what}, not a regular file: an image is two regular files (catstage does not follow it)"
+                ),
+            ));
+            irregular.push(format!("{at} is {what}"));
+            out.not_regular.push(at);
+        }
+        irregular
     }
 
     fn missing_message(&self, v: &CatalogVolume, copies: &[Copy<'_>], irregular: &[String]) -> String {
