@@ -15,6 +15,7 @@ use crate::disk::{Access, Area, AreaError, DiskError, NewTree, Notes, Op, Recove
 use crate::model::{CurrentSet, DiskFileRef, ExportType, Label, Node, NodeMap, Sha256Digest, Summary, TapeFileKey};
 use crate::parse::{VolumeVisitor, read_summary, read_volume};
 use crate::report::Verdict;
+use crate::report::{CannotRun, Outcome, Stop, outcome};
 use crate::rewrite::{LineEdit, rewrite_volume};
 use crate::staging::{EntryKind, Source};
 use crate::write::{VolumeWriter, summary_bytes};
@@ -223,38 +224,6 @@ impl crate::report::Report for NodesOutcome {
     }
 }
 
-/// Why replace-nodes did not run or refused.
-#[derive(Debug)]
-pub enum NodesError {
-    /// The pairs or the staging area have problems; nothing was written (exit status 1).
-    Refused(Vec<Diagnostic>),
-    /// The area cannot be opened, read or replaced (exit status 2).
-    Area(AreaError),
-}
-
-impl From<AreaError> for NodesError {
-    fn from(e: AreaError) -> Self {
-        NodesError::Area(e)
-    }
-}
-
-impl From<DiskError> for NodesError {
-    fn from(e: DiskError) -> Self {
-        NodesError::Area(AreaError::Io(e))
-    }
-}
-
-impl std::fmt::Display for NodesError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            NodesError::Refused(d) => write!(f, "refused: {} problems", d.len()),
-            NodesError::Area(e) => e.fmt(f),
-        }
-    }
-}
-
-impl std::error::Error for NodesError {}
-
 /// Replaces node names in DISKFILE lines by the pairs, and notices when a replacement
 /// breaks the disk files' sort order.
 ///
@@ -353,12 +322,12 @@ struct Run<'a> {
     in_place: bool,
 }
 
-fn io_error(area: &Area) -> impl Fn(io::Error) -> NodesError + '_ {
-    move |e| NodesError::Area(AreaError::Io(DiskError::wrap(e, Op::Read, area.path())))
+fn io_error(area: &Area) -> impl Fn(io::Error) -> Stop + '_ {
+    move |e| Stop::from(AreaError::Io(DiskError::wrap(e, Op::Read, area.path())))
 }
 
 /// Reads the summaries and lists the files; a damaged or incomplete area is refused.
-fn open_run<'a>(area: &'a Area, pairs: &'a [NodeReplacement]) -> Result<Run<'a>, NodesError> {
+fn open_run<'a>(area: &'a Area, pairs: &'a [NodeReplacement]) -> Result<Run<'a>, Stop> {
     let mut problems = Vec::new();
     let (mut full, mut update) = (None, None);
     let (mut volumes, mut foreign) = (Vec::new(), Vec::new());
@@ -388,7 +357,7 @@ fn open_run<'a>(area: &'a Area, pairs: &'a [NodeReplacement]) -> Result<Run<'a>,
             Some("FULL".into()),
             "the staging area has no readable FULL summary",
         ));
-        return Err(NodesError::Refused(problems));
+        return Err(Stop::Refused(problems));
     };
     let set = CurrentSet::derive(Some(&full), update.as_ref()).unwrap_or_default();
     let present: BTreeSet<Label> = volumes.iter().map(|(l, _)| *l).collect();
@@ -400,7 +369,7 @@ fn open_run<'a>(area: &'a Area, pairs: &'a [NodeReplacement]) -> Result<Run<'a>,
         ));
     }
     if !problems.is_empty() {
-        return Err(NodesError::Refused(problems));
+        return Err(Stop::Refused(problems));
     }
     Ok(Run { area, pairs, set, full, update, volumes, foreign, tree: None, in_place: false })
 }
@@ -560,7 +529,11 @@ pub fn replace_nodes(
     pairs: &[NodeReplacement],
     target: &Target,
     wait: Wait,
-) -> Result<NodesReport, NodesError> {
+) -> Result<Outcome<NodesReport>, CannotRun> {
+    outcome(replace_checked(dir, pairs, target, wait))
+}
+
+fn replace_checked(dir: &Path, pairs: &[NodeReplacement], target: &Target, wait: Wait) -> Result<NodesReport, Stop> {
     // Only a rewrite in place writes to the area; the others read it.
     let access = if *target == Target::InPlace { Access::Write(wait) } else { Access::Read(wait) };
     let area = Area::open(dir, access, Want::Area)?;
@@ -585,7 +558,7 @@ pub fn replace_nodes(
     }
     let problems: Vec<Diagnostic> = done.iter().flat_map(|d| d.problems.iter().cloned()).collect();
     if !problems.is_empty() {
-        return Err(NodesError::Refused(problems));
+        return Err(Stop::Refused(problems));
     }
     let counts = pair_counts(pairs, &done);
     let rewritten: BTreeMap<Label, (Sha256Digest, u64)> =
@@ -647,4 +620,10 @@ fn record_nodemaps(s: &mut Summary, counts: &[PairCount]) {
         }
     }
     s.nodemaps.sort_by_key(|a| a.old);
+}
+
+impl crate::disk::Noted for NodesReport {
+    fn notes(&self) -> &Notes {
+        &self.notes
+    }
 }

@@ -15,6 +15,7 @@ use crate::disk::{Access, Area, AreaError, DiskError, NewTree, Notes, Op, Wait, 
 use crate::model::{ExportType, Label, Sha256Digest, Summary};
 use crate::parse::{Framed, Ignore, read_summary, read_volume};
 use crate::report::Verdict;
+use crate::report::{CannotRun, Outcome, Stop, outcome};
 use crate::staging::{EntryKind, Source};
 use crate::write::{summary_bytes, trailer_line};
 use serde::Serialize;
@@ -175,42 +176,6 @@ impl crate::report::Report for SealOutcome {
     }
 }
 
-/// Why seal refused or failed.
-#[derive(Debug)]
-pub enum SealError {
-    /// The request cannot be carried out (exit status 2): a file that is not there or is
-    /// not a staging file.
-    Usage(String),
-    /// The area cannot be opened, locked or replaced (exit status 2).
-    Area(AreaError),
-    /// A file has problems besides its trailer; nothing was written (exit status 1).
-    Refused(Vec<Diagnostic>),
-}
-
-impl std::fmt::Display for SealError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            SealError::Usage(m) => f.write_str(m),
-            SealError::Area(e) => e.fmt(f),
-            SealError::Refused(d) => write!(f, "refused: {} problems besides trailers", d.len()),
-        }
-    }
-}
-
-impl std::error::Error for SealError {}
-
-impl From<AreaError> for SealError {
-    fn from(e: AreaError) -> Self {
-        SealError::Area(e)
-    }
-}
-
-impl From<DiskError> for SealError {
-    fn from(e: DiskError) -> Self {
-        SealError::Area(AreaError::Io(e))
-    }
-}
-
 /// Problems a seal repairs: the trailer's own.
 fn repairable(d: &Diagnostic, framed: &Framed) -> bool {
     match d.code {
@@ -227,19 +192,18 @@ fn repairable(d: &Diagnostic, framed: &Framed) -> bool {
 
 /// Writes `name` into the new tree as its content followed by a fresh trailer; returns
 /// the new whole digest and size.
-fn reseal_file(area: &Area, tree: &NewTree<'_>, name: &str, framed: &Framed) -> Result<(Sha256Digest, u64), SealError> {
+fn reseal_file(area: &Area, tree: &NewTree<'_>, name: &str, framed: &Framed) -> Result<(Sha256Digest, u64), Stop> {
     // Hash the content again while copying it, in case it changed since it was read.
     let mut src = area.open_file(name)?.take(framed.content_len);
     let mut file = tree.create(name)?;
-    let fail = |op, e| SealError::from(DiskError::in_dir(op, tree.path(), name, e));
+    let fail = |op, e| Stop::from(DiskError::in_dir(op, tree.path(), name, e));
     let mut h = Sha256::new();
     let mut buf = vec![0u8; 256 * 1024];
     let mut lines: u64 = 0;
     {
         let mut w = io::BufWriter::with_capacity(256 * 1024, &mut file);
         loop {
-            let n =
-                src.read(&mut buf).map_err(|e| SealError::from(DiskError::in_dir(Op::Read, area.path(), name, e)))?;
+            let n = src.read(&mut buf).map_err(|e| Stop::from(DiskError::in_dir(Op::Read, area.path(), name, e)))?;
             if n == 0 {
                 break;
             }
@@ -251,7 +215,7 @@ fn reseal_file(area: &Area, tree: &NewTree<'_>, name: &str, framed: &Framed) -> 
         // The content must be what was checked: a file edited meanwhile is not sealed.
         let checked = framed.content_sha256.unwrap_or(framed.sha256);
         if lines != framed.lines || content != checked {
-            return Err(SealError::Area(AreaError::Changed { path: area.path().to_path_buf(), reading: false }));
+            return Err(Stop::from(AreaError::Changed { path: area.path().to_path_buf(), reading: false }));
         }
         let trailer = trailer_line(lines, &content);
         h.update(&trailer);
@@ -265,7 +229,11 @@ fn reseal_file(area: &Area, tree: &NewTree<'_>, name: &str, framed: &Framed) -> 
 }
 
 /// Seals `files` (names in the staging area `dir`), waiting for the lock as `wait` says.
-pub fn seal(dir: &Path, files: &[String], wait: Wait) -> Result<Sealed, SealError> {
+pub fn seal(dir: &Path, files: &[String], wait: Wait) -> Result<Outcome<Sealed>, CannotRun> {
+    outcome(seal_checked(dir, files, wait))
+}
+
+fn seal_checked(dir: &Path, files: &[String], wait: Wait) -> Result<Sealed, Stop> {
     let area = Area::open(dir, Access::Write(wait), Want::Area)?;
     let named = named_files(&area, dir, files)?;
     let mut refusals = Vec::new();
@@ -281,7 +249,7 @@ pub fn seal(dir: &Path, files: &[String], wait: Wait) -> Result<Sealed, SealErro
     }
     let to_rewrite = summaries_to_rewrite(&named, &summaries, &volume_updates, update_current, &mut refusals);
     if !refusals.is_empty() {
-        return Err(SealError::Refused(refusals));
+        return Err(Stop::Refused(refusals));
     }
 
     // What changes: the volume files whose trailers are repaired, and the summaries whose
@@ -297,7 +265,7 @@ pub fn seal(dir: &Path, files: &[String], wait: Wait) -> Result<Sealed, SealErro
             written.insert(name.clone());
             reseal_file(&area, &tree, name, framed)?
         };
-        let head = parsed.head.as_ref().ok_or_else(|| SealError::Usage(format!("{name}: no volume record")))?;
+        let head = parsed.head.as_ref().ok_or_else(|| Stop::request(format!("{name}: no volume record")))?;
         let mut entry_changes = Vec::new();
         for kind in [ExportType::Update, ExportType::Full] {
             if kind == ExportType::Update && !update_current {
@@ -364,20 +332,20 @@ type VolumeUpdate = (Label, String, Framed, crate::parse::ParsedVolume);
 type SummariesRead = BTreeMap<ExportType, (Summary, Framed)>;
 
 /// The staging files `files` names, by kind; anything else is a usage error.
-fn named_files(area: &Area, dir: &Path, files: &[String]) -> Result<BTreeMap<String, EntryKind>, SealError> {
+fn named_files(area: &Area, dir: &Path, files: &[String]) -> Result<BTreeMap<String, EntryKind>, Stop> {
     let mut named: BTreeMap<String, EntryKind> = BTreeMap::new();
     for f in files {
         let Some(e) = area.entries().iter().find(|e| e.name == *f) else {
-            return Err(SealError::Usage(format!("{f}: no such file in {}", dir.display())));
+            return Err(Stop::request(format!("{f}: no such file in {}", dir.display())));
         };
         match e.kind {
             EntryKind::Summary(_) | EntryKind::Volume(_) => {
                 named.insert(f.clone(), e.kind);
             }
             EntryKind::Foreign => {
-                return Err(SealError::Usage(format!("{f} is not a staging file (FULL, UPDATE or V<label>)")));
+                return Err(Stop::request(format!("{f} is not a staging file (FULL, UPDATE or V<label>)")));
             }
-            EntryKind::NotRegular(what) => return Err(SealError::Usage(format!("{f} is {what}"))),
+            EntryKind::NotRegular(what) => return Err(Stop::request(format!("{f} is {what}"))),
         }
     }
     Ok(named)
@@ -390,7 +358,7 @@ fn read_summaries(
     area: &Area,
     named: &BTreeMap<String, EntryKind>,
     refusals: &mut Vec<Diagnostic>,
-) -> Result<(SummariesRead, Vec<Diagnostic>), SealError> {
+) -> Result<(SummariesRead, Vec<Diagnostic>), Stop> {
     // Summaries with problems of their own that were not named: their findings.
     let mut damaged: Vec<Diagnostic> = Vec::new();
     // The summaries, parsed whole.
@@ -430,7 +398,7 @@ fn read_volumes(
     area: &Area,
     named: &BTreeMap<String, EntryKind>,
     refusals: &mut Vec<Diagnostic>,
-) -> Result<Vec<VolumeUpdate>, SealError> {
+) -> Result<Vec<VolumeUpdate>, Stop> {
     // The volume files, parsed streaming.
     let mut volume_updates: Vec<(Label, String, Framed, crate::parse::ParsedVolume)> = Vec::new();
     for (name, kind) in named {
@@ -504,4 +472,10 @@ fn summaries_to_rewrite(
         }
     }
     to_rewrite
+}
+
+impl crate::disk::Noted for Sealed {
+    fn notes(&self) -> &Notes {
+        &self.notes
+    }
 }

@@ -78,4 +78,4 @@ pub use flush::Flusher;
 pub use listing::{EntryType, Listing, ListingEntry};
 pub use lock::{Lock, LockMode, Wait, parent_missing};
 pub use recover::{Recovered, Recovery};
-pub use tree::{Committed, NewTree, Notes, TreeFile};
+pub use tree::{Committed, NewTree, Noted, Notes, TreeFile};

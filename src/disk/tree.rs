@@ -89,6 +89,12 @@ pub struct Notes {
     pub warnings: Vec<String>,
 }
 
+/// A writer's result, which has notes to tell.
+pub trait Noted {
+    /// The notes.
+    fn notes(&self) -> &Notes;
+}
+
 impl Notes {
     /// The notes of a writer of `area` whose commit said `committed`.
     pub fn of(area: &Area, committed: Committed) -> Notes {

@@ -38,12 +38,12 @@ pub use manifest::{
     FileFacts, FileRecord, FileTime, Kind, MANIFEST_NAME, Manifest, Mode, PackageId, SIGNATURE_NAME, manifest_bytes,
     parse_manifest,
 };
-pub use pack::{PackError, PackOptions, PackOutcome, PackReport, SCHEMA as PACK_SCHEMA, pack, read_base_manifest};
+pub use pack::{PackOptions, PackOutcome, PackReport, SCHEMA as PACK_SCHEMA, pack, read_base_manifest};
 pub use scan::{Caps, MAX_MANIFEST};
 pub use sign::{KeygenDone, PublicKey, SecretKey, keygen, read_public_key, read_secret_key};
 pub use tar::{MAX_MEMBER_SIZE, RECORD};
 pub use tree::Applies;
-pub use unpack::{SCHEMA as UNPACK_SCHEMA, UnpackError, UnpackOptions, UnpackOutcome, UnpackReport, unpack};
+pub use unpack::{SCHEMA as UNPACK_SCHEMA, UnpackOptions, UnpackOutcome, UnpackReport, unpack};
 pub use verify::{SCHEMA as VERIFY_SCHEMA, VerifyOptions, VerifyReport, verify};
 pub use zst::{DEFAULT_LEVEL, MAX_LEVEL, WINDOW_LOG_MAX};
 

@@ -18,8 +18,9 @@ use super::scan::{Caps, MemberSink, ScanOptions, scan};
 use super::sign::PublicKey;
 use super::tree::Applies;
 use crate::diag::Diagnostic;
-use crate::disk::{Access, Area, AreaError, DiskError, NewTree, Notes, Op, Recovery, TreeFile, Wait, Want};
+use crate::disk::{Access, Area, DiskError, NewTree, Notes, Recovery, TreeFile, Wait, Want};
 use crate::report::Verdict;
+use crate::report::{CannotRun, Outcome, Stop, outcome};
 use crate::staging::Progress;
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
@@ -225,54 +226,6 @@ impl crate::report::Report for UnpackOutcome {
     }
 }
 
-/// Why unpack did not replace the staging area.
-#[derive(Debug)]
-pub enum UnpackError {
-    /// Cannot run (exit status 2).
-    Usage(String),
-    /// The package is bad or does not apply; nothing was written (exit status 1).
-    Refused(Vec<Diagnostic>),
-    /// The destination cannot be locked, read or replaced atomically, or it changed
-    /// meanwhile (exit status 2).
-    Area(AreaError),
-    /// Reading the package failed (exit status 2).
-    Io(io::Error),
-}
-
-impl From<io::Error> for UnpackError {
-    fn from(e: io::Error) -> Self {
-        match DiskError::from_io(&e) {
-            Some(_) => UnpackError::Area(AreaError::Io(DiskError::wrap(e, Op::Write, Path::new("")))),
-            None => UnpackError::Io(e),
-        }
-    }
-}
-
-impl From<AreaError> for UnpackError {
-    fn from(e: AreaError) -> Self {
-        UnpackError::Area(e)
-    }
-}
-
-impl From<DiskError> for UnpackError {
-    fn from(e: DiskError) -> Self {
-        UnpackError::Area(AreaError::Io(e))
-    }
-}
-
-impl std::fmt::Display for UnpackError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            UnpackError::Usage(m) => f.write_str(m),
-            UnpackError::Refused(d) => write!(f, "refused: {} problems", d.len()),
-            UnpackError::Area(e) => e.fmt(f),
-            UnpackError::Io(e) => e.fmt(f),
-        }
-    }
-}
-
-impl std::error::Error for UnpackError {}
-
 /// Unpacks the package `package` (named `display` in findings) into the staging area
 /// `dir`.
 pub fn unpack(
@@ -281,7 +234,17 @@ pub fn unpack(
     dir: &Path,
     opts: &UnpackOptions,
     progress: Option<Progress<'_>>,
-) -> Result<UnpackReport, UnpackError> {
+) -> Result<Outcome<UnpackReport>, CannotRun> {
+    outcome(unpack_checked(package, display, dir, opts, progress))
+}
+
+fn unpack_checked(
+    package: &Path,
+    display: &str,
+    dir: &Path,
+    opts: &UnpackOptions,
+    progress: Option<Progress<'_>>,
+) -> Result<UnpackReport, Stop> {
     // The destination first: a busy one is known before the long verification. Its
     // writer's lock is held from here to the end.
     // DIR is created for a first full package, never its parents (the layer refuses a
@@ -290,15 +253,15 @@ pub fn unpack(
     let scan_opts = ScanOptions { caps: opts.caps, trusted: opts.trusted.clone(), expect: None };
     let mut summaries = SummaryMembers::keeping(true);
     let mut first = scan(package, display, &scan_opts, &mut summaries, progress)
-        .map_err(|e| UnpackError::Usage(format!("{display}: {e}")))?;
+        .map_err(|e| Stop::request(format!("{display}: {e}")))?;
     if let Some(m) = &first.manifest {
         first.diagnostics.extend(summaries.contradiction_findings(m));
     }
     if first.diagnostics.iter().any(Diagnostic::is_error) {
-        return Err(UnpackError::Refused(first.diagnostics));
+        return Err(Stop::Refused(first.diagnostics));
     }
     let (Some(manifest), Some(id)) = (first.manifest, first.id) else {
-        return Err(UnpackError::Usage(format!("{display}: the package has no manifest")));
+        return Err(Stop::request(format!("{display}: the package has no manifest")));
     };
     let mut report = UnpackReport {
         id,
@@ -318,7 +281,7 @@ pub fn unpack(
     // Messages name the destination as the operator did.
     let g = guard(&area, dir, &report.manifest, summaries.age().as_ref(), &opts.guards)?;
     if !g.refusals.is_empty() {
-        return Err(UnpackError::Refused(g.refusals));
+        return Err(Stop::Refused(g.refusals));
     }
     if g.applies == Applies::AlreadyApplied {
         report.already_applied = true;
@@ -347,12 +310,12 @@ fn free_bytes(parent: &Path) -> io::Result<u64> {
 
 /// Refuses before writing when the files to write do not fit (carried files are hard
 /// links and take no room).
-fn check_space(parent: &Path, m: &Manifest) -> Result<(), UnpackError> {
+fn check_space(parent: &Path, m: &Manifest) -> Result<(), Stop> {
     let packed = m.packed().count() as u64;
     let need = m.packed_bytes().saturating_add((packed + 1) * 4096);
     let avail = free_bytes(parent)?;
     if need > avail {
-        return Err(UnpackError::Usage(format!(
+        return Err(Stop::request(format!(
             "{}: not enough free space: the new staging area needs {} and {} are available; free some space \
              (the old area is removed only after the new one is in place)",
             parent.display(),
@@ -406,12 +369,12 @@ fn build(
     id: PackageId,
     scan_opts: &ScanOptions,
     progress: Option<Progress<'_>>,
-) -> Result<(usize, u64, usize), UnpackError> {
+) -> Result<(usize, u64, usize), Stop> {
     let mut sink = TreeWriter { tree, file: None, written: 0, bytes: 0 };
     let opts = ScanOptions { expect: Some(id), ..scan_opts.clone() };
     let second = scan(package, display, &opts, &mut sink, progress)?;
     if second.diagnostics.iter().any(Diagnostic::is_error) {
-        return Err(UnpackError::Refused(second.diagnostics));
+        return Err(Stop::Refused(second.diagnostics));
     }
     let mut carried = 0;
     for rec in m.files.iter().filter(|f| !f.packed) {
@@ -419,4 +382,10 @@ fn build(
         carried += 1;
     }
     Ok((sink.written, sink.bytes, carried))
+}
+
+impl crate::disk::Noted for UnpackReport {
+    fn notes(&self) -> &crate::disk::Notes {
+        &self.notes
+    }
 }

@@ -5,7 +5,10 @@
 //! happens to its output (a reader that goes away changes nothing).
 
 pub mod junit;
+mod outcome;
 pub mod sarif;
+
+pub use outcome::{CannotRun, Outcome, Stop, outcome};
 
 use crate::diag::{Code, Diagnostic, Style, render_json_diagnostic};
 use serde::Serialize;

@@ -39,8 +39,9 @@ pub use spec::{Definition, Exclusion, ExportSpec, Locator, Mapping, SourceFormat
 pub use timefmt::TimeFormat;
 
 use crate::diag::{Code, Diagnostic, FileDiagnostics};
-use crate::disk::{Access, Area, AreaError, NewTree, Notes, Wait, Want};
+use crate::disk::{Access, Area, NewTree, Notes, Wait, Want};
 use crate::model::{ExportType, Summary, SummaryExport, Timestamp, Version, check_export_id};
+use crate::report::CannotRun;
 use crate::write::summary_bytes;
 use ahead::ReadAhead;
 use apply::{Job, Pass, Staging, Writer, summary_groups};
@@ -80,47 +81,14 @@ pub struct SyncRequest<'a> {
     pub wait: Wait,
 }
 
-/// Why a sync could not run (exit status 2).
-#[derive(Debug)]
-pub enum SyncError {
-    /// The request cannot be carried out: a definition, listing or export id that cannot be
-    /// used, a staging area whose summaries have errors.
-    Cannot(String),
-    /// The staging area cannot be opened, locked or replaced.
-    Area(AreaError),
-}
-
-impl std::fmt::Display for SyncError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            SyncError::Cannot(m) => f.write_str(m),
-            SyncError::Area(e) => e.fmt(f),
-        }
-    }
-}
-
-impl std::error::Error for SyncError {}
-
-impl From<AreaError> for SyncError {
-    fn from(e: AreaError) -> Self {
-        SyncError::Area(e)
-    }
-}
-
-impl From<crate::disk::DiskError> for SyncError {
-    fn from(e: crate::disk::DiskError) -> Self {
-        SyncError::Area(AreaError::Io(e))
-    }
-}
-
-fn cannot(path: &Path, e: impl std::fmt::Display) -> SyncError {
-    SyncError::Cannot(format!("{}: {e}", path.display()))
+fn cannot(path: &Path, e: impl std::fmt::Display) -> CannotRun {
+    CannotRun::Request(format!("{}: {e}", path.display()))
 }
 
 /// Runs a sync. Findings about the definition, the rows and a refused FULL export are in
 /// the report; an `Err` means it could not run (a path that cannot be read, the lock
 /// held, a staging area whose summaries have errors).
-pub fn sync(req: &SyncRequest<'_>) -> Result<SyncReport, SyncError> {
+pub fn sync(req: &SyncRequest<'_>) -> Result<SyncReport, CannotRun> {
     let start = Instant::now();
     let (def, diags) = load_definition(req.definition).map_err(|e| cannot(req.definition, e))?;
     let Some(mut def) = def else { return Ok(SyncReport::not_run(req, diags, start)) };
@@ -133,10 +101,10 @@ pub fn sync(req: &SyncRequest<'_>) -> Result<SyncReport, SyncError> {
     // One writer per staging area (R19); a dry run only reads.
     let access = if req.dry_run { Access::Read(req.wait) } else { Access::Write(req.wait) };
     let area = Area::open(req.staging, access, Want::DirOrNothing)?;
-    let st = Staging::read(&area).map_err(SyncError::Cannot)?;
+    let st = Staging::read(&area).map_err(CannotRun::Request)?;
     let created = created(req, &def)?;
     let export_id = req.export_id.clone().or_else(|| def.export.id.clone()).unwrap_or_else(|| created.export_id_form());
-    check_export_id(&export_id).map_err(|e| SyncError::Cannot(format!("export id {export_id:?}: {e}")))?;
+    check_export_id(&export_id).map_err(|e| CannotRun::Request(format!("export id {export_id:?}: {e}")))?;
     let base = preflight(req, &def, &st, &export_id)?;
     let mut report = SyncReport {
         ran: true,
@@ -204,21 +172,21 @@ impl Export<'_> {
 }
 
 /// The creation time: `--created`, the definition's, or now at the definition's timezone.
-fn created(req: &SyncRequest<'_>, def: &Definition) -> Result<Timestamp, SyncError> {
+fn created(req: &SyncRequest<'_>, def: &Definition) -> Result<Timestamp, CannotRun> {
     if let Some(t) = req.created.or(def.export.created) {
         return Ok(t);
     }
     let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
     Timestamp::from_instant(now, def.time.timezone.unwrap_or(0))
-        .map_err(|e| SyncError::Cannot(format!("the system clock gives no usable time ({e}): give --created")))
+        .map_err(|e| CannotRun::Request(format!("the system clock gives no usable time ({e}): give --created")))
 }
 
 /// Checks what must hold before anything is read; returns an UPDATE's base.
-fn preflight(req: &SyncRequest<'_>, def: &Definition, st: &Staging, id: &str) -> Result<Option<String>, SyncError> {
+fn preflight(req: &SyncRequest<'_>, def: &Definition, st: &Staging, id: &str) -> Result<Option<String>, CannotRun> {
     if let (Some(Locator::Literal(store)), Some(have)) = (def.mapping(Field::Store).map(|m| &m.locator), st.store())
         && store != have
     {
-        return Err(SyncError::Cannot(format!(
+        return Err(CannotRun::Request(format!(
             "{} holds data store {have:?}, the definition exports {store:?}: a staging area holds one data store",
             req.staging.display()
         )));
@@ -227,13 +195,13 @@ fn preflight(req: &SyncRequest<'_>, def: &Definition, st: &Staging, id: &str) ->
         return Ok(None);
     }
     let Some(full) = &st.full else {
-        return Err(SyncError::Cannot(format!(
+        return Err(CannotRun::Request(format!(
             "{} has no FULL summary: the first export into a staging area is a FULL export (--type full)",
             req.staging.display()
         )));
     };
     if full.export.id == id {
-        return Err(SyncError::Cannot(format!(
+        return Err(CannotRun::Request(format!(
             "the UPDATE export needs an id of its own: FULL export {id} already has it (give --export-id or --created)"
         )));
     }
@@ -254,8 +222,8 @@ fn read_all(
     store: Option<String>,
     stats: &mut Stats,
     diags: &mut FileDiagnostics,
-) -> Result<Option<String>, SyncError> {
-    let io = |e: std::io::Error| SyncError::Cannot(e.to_string());
+) -> Result<Option<String>, CannotRun> {
+    let io = |e: std::io::Error| CannotRun::Request(e.to_string());
     let mut builder = Builder::new(def, store);
     let outcomes = std::thread::scope(|scope| {
         let (jobs, queue) = mpsc::sync_channel::<Job>(QUEUE);
@@ -264,7 +232,7 @@ fn read_all(
         });
         let worker = worker.map_err(io)?;
         let mut rows = ReadAhead::spawn(scope, source).map_err(io)?;
-        let mut read = || -> Result<(), SyncError> {
+        let mut read = || -> Result<(), CannotRun> {
             while let Some(batch) = rows.next_batch() {
                 let batch = batch.map_err(io)?;
                 for row in &batch {
@@ -304,7 +272,7 @@ fn put_summary(
     name: &str,
     bytes: &[u8],
     old: Option<crate::model::Sha256Digest>,
-) -> Result<bool, SyncError> {
+) -> Result<bool, CannotRun> {
     let digest = crate::model::Sha256Digest(Sha256::digest(bytes).into());
     if old == Some(digest) {
         tree.carry(name)?;
@@ -323,7 +291,7 @@ fn update(
     source: SourceReader,
     tree: Option<&NewTree<'_>>,
     report: &mut SyncReport,
-) -> Result<bool, SyncError> {
+) -> Result<bool, CannotRun> {
     let mut pass = Pass::new(x.st);
     let mut writer = Writer::new(x.export_id, tree);
     let mut diags = FileDiagnostics::new(req.source.display().to_string());
@@ -356,7 +324,7 @@ fn full(
     source: SourceReader,
     tree: Option<&NewTree<'_>>,
     report: &mut SyncReport,
-) -> Result<bool, SyncError> {
+) -> Result<bool, CannotRun> {
     let mut pass = Pass::new(x.st);
     let mut writer = Writer::new(x.export_id, tree);
     let mut diags = FileDiagnostics::new(req.source.display().to_string());
@@ -377,7 +345,7 @@ fn full(
     }
     let Some(tree) = tree else { return Ok(false) };
     let Some(store) = store else {
-        return Err(SyncError::Cannot(format!(
+        return Err(CannotRun::Request(format!(
             "{}: the listing holds no volume, and no data store is known",
             req.source.display()
         )));

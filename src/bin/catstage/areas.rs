@@ -2,7 +2,9 @@
 
 use crate::Failure;
 use crate::output::Styles;
-use catstage::disk::{Access, Area, AreaError, Notes, Wait, Want};
+use catstage::diag::Diagnostic;
+use catstage::disk::{Access, Area, AreaError, Noted, Notes, Wait, Want};
+use catstage::report::{CannotRun, Outcome};
 use std::io;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -70,6 +72,27 @@ pub fn print_notes(styles: &Styles, notes: &Notes, quiet: bool) {
     }
     for w in &notes.warnings {
         crate::output::warning(styles, w);
+    }
+}
+
+/// A writer's result as its command's report: the notes of work done printed, the work
+/// done or the refusal made into the report by `done` or `refused`, a run that could not
+/// run a [`Failure`] (an I/O error named after `about`).
+pub fn written<R: Noted, T>(
+    result: Result<Outcome<R>, CannotRun>,
+    about: &Path,
+    (styles, quiet): (&Styles, bool),
+    done: impl FnOnce(R) -> T,
+    refused: impl FnOnce(Vec<Diagnostic>) -> T,
+) -> Result<T, Failure> {
+    match result {
+        Ok(Outcome::Done(r)) => {
+            print_notes(styles, r.notes(), quiet);
+            Ok(done(r))
+        }
+        Ok(Outcome::Refused(findings)) => Ok(refused(findings.into_diagnostics())),
+        Err(CannotRun::Io(e)) => Err(Failure::msg(format!("{}: {e}", about.display()))),
+        Err(e) => Err(Failure::from(e)),
     }
 }
 

@@ -2,9 +2,7 @@
 
 use crate::output::Styles;
 use crate::{CmdResult, Failure};
-use catstage::package::{
-    DEFAULT_LEVEL, MAX_LEVEL, PACK_SCHEMA, PackError, PackOptions, PackOutcome, pack, read_secret_key,
-};
+use catstage::package::{DEFAULT_LEVEL, MAX_LEVEL, PACK_SCHEMA, PackOptions, PackOutcome, pack, read_secret_key};
 use catstage::report::TextOptions;
 use std::path::PathBuf;
 
@@ -106,18 +104,14 @@ pub fn run(args: Args, styles: &Styles) -> CmdResult {
         let tick = |n: u64| bar.inc(n);
         let result = pack(&args.staging, &args.package, &opts, Some(&tick));
         bar.finish_and_clear();
-        match result {
-            Ok(r) => {
-                crate::areas::print_notes(styles, &r.notes, args.output.quiet);
-                Ok(PackOutcome::Packed(Box::new(r)))
-            }
-            Err(PackError::Refused(diagnostics)) => {
-                Ok(PackOutcome::Refused { staging: args.staging.display().to_string(), diagnostics })
-            }
-            Err(PackError::Usage(m) | PackError::Changed(m)) => Err(Failure::msg(m)),
-            Err(PackError::Area(e)) => Err(Failure::from(e)),
-            Err(PackError::Io(e)) => Err(Failure::msg(format!("{}: {e}", args.package.display()))),
-        }
+        let staging = args.staging.display().to_string();
+        crate::areas::written(
+            result,
+            &args.package,
+            (styles, args.output.quiet),
+            |r| PackOutcome::Packed(Box::new(r)),
+            |diagnostics| PackOutcome::Refused { staging, diagnostics },
+        )
     })();
     crate::output::finish(result, &args.output, styles, PACK_SCHEMA, TextOptions::default())
 }

@@ -5,7 +5,7 @@ use crate::{CmdResult, Failure};
 use catstage::config::{NodeReplacement, Pos, validate_replacement};
 use catstage::diag::Code;
 use catstage::model::Node;
-use catstage::nodes::{NodesError, NodesOutcome, Target, replace_nodes};
+use catstage::nodes::{NodesOutcome, Target, replace_nodes};
 use catstage::report::TextOptions;
 use std::path::PathBuf;
 
@@ -108,14 +108,13 @@ pub fn run(args: Args, styles: &Styles) -> CmdResult {
         } else {
             Target::Dir(args.dir.clone().unwrap_or_default())
         };
-        match replace_nodes(&args.staging, &pairs, &target, args.wait.get()) {
-            Ok(r) => {
-                crate::areas::print_notes(styles, &r.notes, args.output.quiet);
-                Ok(NodesOutcome::Done(r))
-            }
-            Err(NodesError::Refused(diags)) => Ok(NodesOutcome::Refused(diags)),
-            Err(NodesError::Area(e)) => Err(Failure::from(e)),
-        }
+        crate::areas::written(
+            replace_nodes(&args.staging, &pairs, &target, args.wait.get()),
+            &args.staging,
+            (styles, args.output.quiet),
+            NodesOutcome::Done,
+            NodesOutcome::Refused,
+        )
     })();
     crate::output::finish(result, &args.output, styles, catstage::nodes::SCHEMA, TextOptions::default())
 }

@@ -1,9 +1,9 @@
 //! `catstage seal`.
 
+use crate::CmdResult;
 use crate::output::Styles;
-use crate::{CmdResult, Failure};
 use catstage::report::TextOptions;
-use catstage::seal::{SealError, SealOutcome, seal};
+use catstage::seal::{SealOutcome, seal};
 use std::path::PathBuf;
 
 /// Recompute the END trailers and summary entries of deliberately hand-edited files.
@@ -36,14 +36,12 @@ pub struct Args {
 
 pub fn run(args: Args, styles: &Styles) -> CmdResult {
     args.output.apply();
-    let result = match seal(&args.staging, &args.files, args.wait.get()) {
-        Ok(s) => {
-            crate::areas::print_notes(styles, &s.notes, args.output.quiet);
-            Ok(SealOutcome::Sealed(s.files))
-        }
-        Err(SealError::Refused(diags)) => Ok(SealOutcome::Refused(diags)),
-        Err(SealError::Usage(m)) => Err(Failure::msg(m)),
-        Err(SealError::Area(e)) => Err(Failure::from(e)),
-    };
+    let result = crate::areas::written(
+        seal(&args.staging, &args.files, args.wait.get()),
+        &args.staging,
+        (styles, args.output.quiet),
+        |s| SealOutcome::Sealed(s.files),
+        SealOutcome::Refused,
+    );
     crate::output::finish(result, &args.output, styles, catstage::seal::SCHEMA, TextOptions::default())
 }

@@ -89,10 +89,7 @@ pub fn run(args: Args, styles: &Styles) -> CmdResult {
             force: args.force,
             wait: args.wait.get(),
         };
-        let report = sync(&req).map_err(|e| match e {
-            catstage::sync::SyncError::Area(e) => Failure::from(e),
-            other => Failure::msg(other.to_string()),
-        })?;
+        let report = sync(&req)?;
         crate::areas::print_notes(styles, &report.notes, args.output.quiet);
         Ok(report)
     })();

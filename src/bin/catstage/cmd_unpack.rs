@@ -1,9 +1,9 @@
 //! `catstage unpack`.
 
+use crate::CmdResult;
 use crate::output::Styles;
 use crate::packages::{Limits, package_bar, trusted_keys};
-use crate::{CmdResult, Failure};
-use catstage::package::{UNPACK_SCHEMA, UnpackError, UnpackOptions, UnpackOutcome, unpack};
+use catstage::package::{UNPACK_SCHEMA, UnpackOptions, UnpackOutcome, unpack};
 use catstage::report::TextOptions;
 use std::path::PathBuf;
 
@@ -70,18 +70,14 @@ pub fn run(args: Args, styles: &Styles) -> CmdResult {
         let tick = |n: u64| bar.inc(n);
         let result = unpack(&args.file, &display, &args.into, &opts, Some(&tick));
         bar.finish_and_clear();
-        match result {
-            Ok(r) => {
-                crate::areas::print_notes(styles, &r.notes, args.output.quiet);
-                Ok(UnpackOutcome::Unpacked(Box::new(r)))
-            }
-            Err(UnpackError::Refused(diagnostics)) => {
-                Ok(UnpackOutcome::Refused { into: args.into.display().to_string(), diagnostics })
-            }
-            Err(UnpackError::Usage(m)) => Err(Failure::msg(m)),
-            Err(UnpackError::Area(e)) => Err(Failure::from(e)),
-            Err(UnpackError::Io(e)) => Err(Failure::msg(format!("{}: {e}", args.into.display()))),
-        }
+        let into = args.into.display().to_string();
+        crate::areas::written(
+            result,
+            &args.into,
+            (styles, args.output.quiet),
+            |r| UnpackOutcome::Unpacked(Box::new(r)),
+            |diagnostics| UnpackOutcome::Refused { into, diagnostics },
+        )
     })();
     crate::output::finish(result, &args.output, styles, UNPACK_SCHEMA, TextOptions::default())
 }

@@ -258,6 +258,17 @@ impl From<io::Error> for Failure {
     }
 }
 
+impl From<catstage::report::CannotRun> for Failure {
+    fn from(e: catstage::report::CannotRun) -> Self {
+        use catstage::report::CannotRun;
+        match e {
+            CannotRun::Request(m) => Failure::Message(m),
+            CannotRun::Area(e) => Failure::Area(e),
+            CannotRun::Io(e) => Failure::Io(e),
+        }
+    }
+}
+
 impl From<catstage::disk::AreaError> for Failure {
     fn from(e: catstage::disk::AreaError) -> Self {
         Failure::Area(e)

@@ -22,6 +22,7 @@ use crate::disk::{Access, Area, AreaError, AtomicFile, DiskError, ListingEntry, 
 use crate::model::{CurrentSet, ExportType, Summary, Version};
 use crate::parse::hash_reader;
 use crate::parse::{FileKind, parse_summary, read_some};
+use crate::report::{CannotRun, Outcome, Stop, outcome};
 use crate::staging::{EntryKind, Progress, Source};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
@@ -30,7 +31,7 @@ use std::io::{self, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
 mod report;
-pub use report::{PackError, PackOutcome, PackReport, SCHEMA};
+pub use report::{PackOutcome, PackReport, SCHEMA};
 
 /// How to pack.
 pub struct PackOptions {
@@ -67,24 +68,34 @@ struct StoreFacts {
     update_export: Option<String>,
 }
 
-/// Packs the staging area `staging` into the package file `output`.
+/// Packs the staging area `staging` into the package file `output`; refused when the
+/// area is damaged.
 pub fn pack(
     staging: &Path,
     output: &Path,
     opts: &PackOptions,
     progress: Option<Progress<'_>>,
-) -> Result<PackReport, PackError> {
+) -> Result<Outcome<PackReport>, CannotRun> {
+    outcome(pack_checked(staging, output, opts, progress))
+}
+
+fn pack_checked(
+    staging: &Path,
+    output: &Path,
+    opts: &PackOptions,
+    progress: Option<Progress<'_>>,
+) -> Result<PackReport, Stop> {
     let area = Area::open(staging, Access::Read(opts.wait), if opts.raw { Want::Dir } else { Want::Area })?;
     check_output(staging, output)?;
     // The output next: its lock, what an interrupted pack left beside it, and an
     // existing package refused unless --force, all before the area is read.
     let (out, file) = AtomicFile::begin(output, 0o644, opts.force, opts.wait).map_err(|e| match e {
-        AreaError::Io(d) if d.kind() == io::ErrorKind::AlreadyExists => PackError::Usage(format!(
+        AreaError::Io(d) if d.kind() == io::ErrorKind::AlreadyExists => Stop::request(format!(
             "{} already exists; pack never replaces a package unless told to (it may be the base of the next \
              incremental package): choose another -o, or pass --force",
             output.display()
         )),
-        e => PackError::Area(e),
+        e => Stop::from(e),
     })?;
     let mode = if opts.raw { Mode::Raw } else { Mode::Catstage };
     let (planned, facts, warnings) = match mode {
@@ -92,7 +103,7 @@ pub fn pack(
         Mode::Raw => plan_raw(&area, opts.leave_out, progress)?,
     };
     let base = match &opts.base {
-        Some(b) => Some(read_base_manifest(b).map_err(PackError::Usage)?),
+        Some(b) => Some(read_base_manifest(b).map_err(Stop::request)?),
         None => None,
     };
     let manifest = build_manifest(mode, &planned, facts, base.as_ref())?;
@@ -119,18 +130,18 @@ pub fn pack(
 /// Refuses an output inside the staging area (it would become a foreign file there),
 /// that is a directory, or that exists, unless `force` (an operator once replaced a signed
 /// base package by packing over it).
-fn check_output(staging: &Path, output: &Path) -> Result<(), PackError> {
+fn check_output(staging: &Path, output: &Path) -> Result<(), Stop> {
     if output.is_dir() {
-        return Err(PackError::Usage(format!("{} is a directory; -o names the package file", output.display())));
+        return Err(Stop::request(format!("{} is a directory; -o names the package file", output.display())));
     }
     let parent = output_dir(output);
     let Ok(a) = fs::canonicalize(&parent) else {
-        return Err(PackError::Area(crate::disk::parent_missing(output)));
+        return Err(Stop::from(crate::disk::parent_missing(output)));
     };
     // A staging area that does not resolve is reported when it is opened.
     let Ok(b) = fs::canonicalize(staging) else { return Ok(()) };
     if a == b {
-        return Err(PackError::Usage(format!(
+        return Err(Stop::request(format!(
             "{} is inside the staging area; write the package elsewhere, or it becomes a foreign file there",
             output.display()
         )));
@@ -158,14 +169,14 @@ fn not_regular(name: &str, what: &str) -> Diagnostic {
 }
 
 /// A file's facts from its listing entry, with the digest given.
-fn facts_of(e: &ListingEntry, sha256: crate::model::Sha256Digest) -> Result<FileFacts, PackError> {
+fn facts_of(e: &ListingEntry, sha256: crate::model::Sha256Digest) -> Result<FileFacts, Stop> {
     let mtime = super::FileTime { secs: e.mtime.0, nsec: e.mtime.1 };
     let name = &e.name;
     if mtime.timestamp().is_none() {
-        return Err(PackError::Usage(format!("{name}: its modification time ({} s) is out of range", mtime.secs)));
+        return Err(Stop::request(format!("{name}: its modification time ({} s) is out of range", mtime.secs)));
     }
     if e.size > MAX_MEMBER_SIZE {
-        return Err(PackError::Usage(format!(
+        return Err(Stop::request(format!(
             "{name} is {} bytes; a ustar member holds at most {MAX_MEMBER_SIZE} bytes",
             e.size
         )));
@@ -174,7 +185,7 @@ fn facts_of(e: &ListingEntry, sha256: crate::model::Sha256Digest) -> Result<File
 }
 
 /// The listing entry of `name`, as the area was listed.
-fn listed<'a>(area: &'a Area, name: &str) -> Result<&'a ListingEntry, PackError> {
+fn listed<'a>(area: &'a Area, name: &str) -> Result<&'a ListingEntry, Stop> {
     area.listing().get(name).ok_or_else(|| changed(name, "disappeared"))
 }
 
@@ -182,7 +193,7 @@ type Plan = (Vec<Planned>, StoreFacts, Vec<Diagnostic>);
 
 /// The catstage-mode plan: the summaries (parsed and hashed) and the current set's
 /// volume files (facts from their entries).
-fn plan_catstage(area: &Area) -> Result<Plan, PackError> {
+fn plan_catstage(area: &Area) -> Result<Plan, Stop> {
     let mut problems = Vec::new();
     let mut warnings = Vec::new();
     let mut summaries: BTreeMap<ExportType, (Summary, Planned)> = BTreeMap::new();
@@ -217,7 +228,7 @@ fn plan_catstage(area: &Area) -> Result<Plan, PackError> {
                 "the staging area has no FULL summary",
             ));
         }
-        return Err(PackError::Refused(problems));
+        return Err(Stop::Refused(problems));
     };
     if set.update_stale {
         warnings.push(
@@ -258,7 +269,7 @@ fn plan_catstage(area: &Area) -> Result<Plan, PackError> {
         warnings.push(left_out(Code::OrphanVolumeFile, name, "an orphan (no current summary lists it)"));
     }
     if !problems.is_empty() {
-        return Err(PackError::Refused(crate::check::structure::rollup(problems)));
+        return Err(Stop::Refused(crate::check::structure::rollup(problems)));
     }
     let store = StoreFacts {
         store: full.map(|s| s.export.store.clone()),
@@ -276,7 +287,7 @@ const UNCARRIABLE: &str =
 /// The raw-mode plan: every regular file with a staging file name, hashed on all cores.
 /// A file whose name a package cannot carry is refused (the receiving site would lack
 /// it), unless `leave_out`: then it is left out and listed.
-fn plan_raw(area: &Area, leave_out: bool, progress: Option<Progress<'_>>) -> Result<Plan, PackError> {
+fn plan_raw(area: &Area, leave_out: bool, progress: Option<Progress<'_>>) -> Result<Plan, Stop> {
     let mut problems = Vec::new();
     let mut warnings = Vec::new();
     let mut names = Vec::new();
@@ -299,9 +310,9 @@ fn plan_raw(area: &Area, leave_out: bool, progress: Option<Progress<'_>>) -> Res
         }
     }
     if !problems.is_empty() {
-        return Err(PackError::Refused(problems));
+        return Err(Stop::Refused(problems));
     }
-    let planned: Vec<Result<Planned, PackError>> = names
+    let planned: Vec<Result<Planned, Stop>> = names
         .par_iter()
         .map(|name| {
             let meta = listed(area, name)?;
@@ -343,7 +354,7 @@ fn build_manifest(
     planned: &[Planned],
     facts: StoreFacts,
     base: Option<&(Manifest, PackageId)>,
-) -> Result<Manifest, PackError> {
+) -> Result<Manifest, Stop> {
     let mut m = Manifest {
         version: Version::CURRENT,
         kind: Kind::Full,
@@ -358,13 +369,13 @@ fn build_manifest(
     };
     let Some((b, base_id)) = base else { return Ok(m) };
     if b.mode != mode {
-        return Err(PackError::Usage(format!(
+        return Err(Stop::request(format!(
             "the base package is a {} package; an incremental package has the mode of its base (drop or add --raw)",
             b.mode.word()
         )));
     }
     if b.store != m.store {
-        return Err(PackError::Usage(format!(
+        return Err(Stop::request(format!(
             "the base package holds data store {:?}, this staging area {:?}",
             b.store.as_deref().unwrap_or(""),
             m.store.as_deref().unwrap_or("")
@@ -400,7 +411,7 @@ fn write_package(
     signature: Option<&[u8]>,
     checks: &BTreeMap<&str, Option<FileKind>>,
     progress: Option<Progress<'_>>,
-) -> Result<(u64, Option<String>), PackError> {
+) -> Result<(u64, Option<String>), Stop> {
     let zst = encoder(BufWriter::with_capacity(1 << 20, file), opts.level, opts.workers)?;
     let mut tar = TarWriter::new(zst);
     let when = manifest.newest().secs;
@@ -423,7 +434,7 @@ fn stream_files<W: Write>(
     checks: &BTreeMap<&str, Option<FileKind>>,
     tar: &mut TarWriter<W>,
     progress: Option<Progress<'_>>,
-) -> Result<(), PackError> {
+) -> Result<(), Stop> {
     let mut problems = Vec::new();
     let mut buf = vec![0u8; 256 * 1024];
     for rec in manifest.packed() {
@@ -431,11 +442,11 @@ fn stream_files<W: Write>(
         let out = if problems.is_empty() { Some(&mut *tar) } else { None };
         problems.extend(stream_one(area, &rec.facts, kind, out, &mut buf, progress)?);
     }
-    if problems.is_empty() { Ok(()) } else { Err(PackError::Refused(crate::check::structure::rollup(problems))) }
+    if problems.is_empty() { Ok(()) } else { Err(Stop::Refused(crate::check::structure::rollup(problems))) }
 }
 
-fn changed(name: &str, what: &str) -> PackError {
-    PackError::Changed(format!(
+fn changed(name: &str, what: &str) -> Stop {
+    Stop::request(format!(
         "{name} {what} while it was being packed (an export is writing to the staging area?); nothing was written — \
          pack again when it is done"
     ))
@@ -450,7 +461,7 @@ fn stream_one<W: Write>(
     mut tar: Option<&mut TarWriter<W>>,
     buf: &mut [u8],
     progress: Option<Progress<'_>>,
-) -> Result<Vec<Diagnostic>, PackError> {
+) -> Result<Vec<Diagnostic>, Stop> {
     let mut file = area.open_file(&f.name)?;
     let meta = file.metadata()?;
     if meta.len() != f.size || mtime_of(&meta) != f.mtime {

@@ -2,12 +2,10 @@
 //! (`catstage.pack/1`), and why it could not run.
 
 use crate::diag::Diagnostic;
-use crate::disk::{AreaError, DiskError, Op};
 use crate::package::manifest::{Kind, Manifest, PackageId};
 use crate::package::sign::PublicKey;
 use crate::report::Verdict;
 use std::io::{self, Write};
-use std::path::Path;
 
 /// What pack wrote.
 #[derive(Debug)]
@@ -186,51 +184,8 @@ impl crate::report::Report for PackOutcome {
     }
 }
 
-/// Why pack did not write a package.
-#[derive(Debug)]
-pub enum PackError {
-    /// Cannot run (exit status 2).
-    Usage(String),
-    /// The staging area is damaged; nothing was written (exit status 1).
-    Refused(Vec<Diagnostic>),
-    /// A file changed while it was packed; nothing was written (exit status 2).
-    Changed(String),
-    /// The staging area or the output cannot be opened, read or written (exit status 2).
-    Area(AreaError),
-    /// I/O.
-    Io(io::Error),
-}
-
-impl From<io::Error> for PackError {
-    fn from(e: io::Error) -> Self {
-        match DiskError::from_io(&e) {
-            Some(_) => PackError::Area(AreaError::Io(DiskError::wrap(e, Op::Read, Path::new("")))),
-            None => PackError::Io(e),
-        }
+impl crate::disk::Noted for PackReport {
+    fn notes(&self) -> &crate::disk::Notes {
+        &self.notes
     }
 }
-
-impl From<AreaError> for PackError {
-    fn from(e: AreaError) -> Self {
-        PackError::Area(e)
-    }
-}
-
-impl From<DiskError> for PackError {
-    fn from(e: DiskError) -> Self {
-        PackError::Area(AreaError::Io(e))
-    }
-}
-
-impl std::fmt::Display for PackError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            PackError::Usage(m) | PackError::Changed(m) => f.write_str(m),
-            PackError::Refused(d) => write!(f, "refused: {} problems", d.len()),
-            PackError::Area(e) => e.fmt(f),
-            PackError::Io(e) => e.fmt(f),
-        }
-    }
-}
-
-impl std::error::Error for PackError {}
