@@ -3,6 +3,7 @@
 //! are sorted the same way), so that memory does not grow with the number of disk files.
 //! Used by `diff` and `plan`.
 
+use crate::diag::Examples;
 use crate::model::{DiskFile, DiskFileRef, Extra, TapeFile, TapeFileKey, Timestamp, VolumeHead, bool_str};
 use crate::parse::{ParsedVolume, VolumeVisitor, read_volume};
 use crate::staging::Source;
@@ -277,11 +278,12 @@ fn spawn_reader<'scope, 'env>(
     scope: &'scope std::thread::Scope<'scope, 'env>,
     reader: Box<dyn io::Read + Send + 'env>,
     name: String,
+    examples: Examples,
 ) -> (DiskStream, Reader<'scope>) {
     let (tx, rx) = sync_channel::<Vec<DiskFile>>(2);
     let handle = scope.spawn(move || {
         let mut s = Sender { tx, batch: Vec::with_capacity(BATCH) };
-        let parsed = read_volume(&name, reader, &mut s);
+        let parsed = read_volume(&name, reader, &mut s, examples);
         let rest = std::mem::take(&mut s.batch);
         let _ = s.tx.send(rest);
         parsed
@@ -290,13 +292,17 @@ fn spawn_reader<'scope, 'env>(
 }
 
 /// Reads volume file `name_a` of `a` and `name_b` of `b` side by side, each on its own
-/// thread, and merges their disk files.
-pub fn compare_volume(a: &dyn Source, name_a: &str, b: &dyn Source, name_b: &str) -> io::Result<VolumePair> {
+/// thread, and merges their disk files; a repeated finding lists `examples`.
+pub fn compare_volume(
+    (a, name_a): (&dyn Source, &str),
+    (b, name_b): (&dyn Source, &str),
+    examples: Examples,
+) -> io::Result<VolumePair> {
     let ra = a.open(name_a)?;
     let rb = b.open(name_b)?;
     std::thread::scope(|scope| {
-        let (mut sa, ha) = spawn_reader(scope, ra, name_a.to_string());
-        let (mut sb, hb) = spawn_reader(scope, rb, name_b.to_string());
+        let (mut sa, ha) = spawn_reader(scope, ra, name_a.to_string(), examples);
+        let (mut sb, hb) = spawn_reader(scope, rb, name_b.to_string(), examples);
         let mut deltas: BTreeMap<TapeFileKey, DiskDelta> = BTreeMap::new();
         let (mut x, mut y) = (sa.next(), sb.next());
         loop {

@@ -12,7 +12,7 @@
 //! does, reading every byte.
 
 use crate::compare::{Change, DiskDelta, FieldDiff, compare_volume, tapefile_key};
-use crate::diag::{Code, Diagnostic};
+use crate::diag::{Code, Diagnostic, Examples};
 use crate::model::{CurrentSet, Direction, ExportAge, Label, Summary, SummaryExport, TapeFileKey, bool_str};
 use crate::report::{Coverage, Verdict};
 use crate::staging::{AreaEntry, EntryKind, Source, read_summaries};
@@ -102,8 +102,8 @@ struct Side {
 
 /// Reads the summaries of `src` (named `name` in messages). Problems go to `diags`; an
 /// area without a readable FULL cannot be compared.
-fn side(name: &str, src: &dyn Source, diags: &mut Vec<Diagnostic>) -> io::Result<Option<Side>> {
-    let s = read_summaries(src)?;
+fn side(name: &str, src: &dyn Source, diags: &mut Vec<Diagnostic>, examples: Examples) -> io::Result<Option<Side>> {
+    let s = read_summaries(src, examples)?;
     diags.extend(s.errors_named(name));
     let Some(full) = s.full else {
         diags.push(Diagnostic::new(
@@ -264,18 +264,24 @@ fn group_changes(a: &Side, b: &Side) -> Vec<Change> {
 
 /// Compares staging area `a` (named `name_a`) with `b`. With `verify`, both are first
 /// checked completely (`verify_a` and `verify_b` are the findings of a full validation,
-/// computed by the caller so that it can show progress).
-pub fn diff(name_a: &str, a: &dyn Source, name_b: &str, b: &dyn Source, verify: bool) -> io::Result<AreaDiff> {
+/// computed by the caller so that it can show progress). A repeated finding lists
+/// `examples`.
+pub fn diff(
+    (name_a, a): (&str, &dyn Source),
+    (name_b, b): (&str, &dyn Source),
+    verify: bool,
+    examples: Examples,
+) -> io::Result<AreaDiff> {
     let mut out = AreaDiff { compared: format!("{name_a} and {name_b}"), ..AreaDiff::default() };
     if verify {
         // The second area's files whose bytes are the first's (the same whole-file
         // SHA-256, computed for each) take the first's facts: every byte of both areas
         // is read and hashed, each distinct file parsed once.
-        let ra = crate::validate::validate(a, None)?;
+        let ra = crate::validate::validate_with(a, crate::validate::Checks { examples, ..Default::default() }, None)?;
         let reuse = crate::staging::Reuse { volumes: &ra.read.volumes };
         let rb = crate::validate::validate_with(
             b,
-            crate::validate::Checks { reuse: Some(reuse), ..Default::default() },
+            crate::validate::Checks { reuse: Some(reuse), examples, ..Default::default() },
             None,
         )?;
         for (name, report) in [(name_a, ra), (name_b, rb)] {
@@ -285,8 +291,8 @@ pub fn diff(name_a: &str, a: &dyn Source, name_b: &str, b: &dyn Source, verify: 
             }
         }
     }
-    let sa = side(name_a, a, &mut out.diagnostics)?;
-    let sb = side(name_b, b, &mut out.diagnostics)?;
+    let sa = side(name_a, a, &mut out.diagnostics, examples)?;
+    let sb = side(name_b, b, &mut out.diagnostics, examples)?;
     let (Some(sa), Some(sb)) = (sa, sb) else { return Ok(out) };
     out.verified = verify;
     let (age_a, age_b) =
@@ -329,7 +335,7 @@ pub fn diff(name_a: &str, a: &dyn Source, name_b: &str, b: &dyn Source, verify: 
     let results: Vec<io::Result<(VolumeChange, Vec<Diagnostic>)>> = to_read
         .par_iter()
         .map(|(label, ea, eb)| {
-            let pair = compare_volume(a, &ea.file, b, &eb.file)?;
+            let pair = compare_volume((a, &ea.file), (b, &eb.file), examples)?;
             let mut diags = Vec::new();
             for (name, p, e) in [(name_a, &pair.old, ea), (name_b, &pair.new, eb)] {
                 for mut d in p.diagnostics.iter().filter(|d| d.is_error()).cloned() {
@@ -356,7 +362,7 @@ pub fn diff(name_a: &str, a: &dyn Source, name_b: &str, b: &dyn Source, verify: 
         out.diagnostics.extend(diags);
         out.changed.push(change);
     }
-    out.diagnostics = crate::check::structure::rollup(std::mem::take(&mut out.diagnostics));
+    out.diagnostics = crate::check::structure::rollup(std::mem::take(&mut out.diagnostics), examples);
     Ok(out)
 }
 

@@ -48,8 +48,13 @@ pub struct KeyScan {
 /// Lists the key managers encrypted volumes of the current set need. The area is read
 /// and checked as `validate` reads it, so damage is a finding here too, and a volume
 /// whose file cannot be read is named as unknown rather than left out.
-pub fn key_managers(src: &dyn Source, config: Option<&SecondaryConfig>) -> io::Result<KeyScan> {
-    let report = crate::validate::validate(src, None)?;
+pub fn key_managers(
+    src: &dyn Source,
+    config: Option<&SecondaryConfig>,
+    examples: crate::diag::Examples,
+) -> io::Result<KeyScan> {
+    let checks = crate::validate::Checks { examples, ..Default::default() };
+    let report = crate::validate::validate_with(src, checks, None)?;
     let heads: BTreeMap<Label, &crate::model::VolumeHead> = report
         .read
         .volumes

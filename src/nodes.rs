@@ -10,7 +10,7 @@
 //! complete beside the old one and put in place at once ([`crate::disk::NewTree`]).
 
 use crate::config::NodeReplacement;
-use crate::diag::{Code, Diagnostic};
+use crate::diag::{Code, Diagnostic, Examples};
 use crate::disk::{Access, Area, AreaError, DiskError, NewTree, Notes, Op, Recovery, Wait, Want};
 use crate::model::{CurrentSet, DiskFileRef, ExportType, Label, Node, NodeMap, Sha256Digest, Summary, TapeFileKey};
 use crate::parse::{VolumeVisitor, read_summary, read_volume};
@@ -320,6 +320,8 @@ struct Run<'a> {
     /// True when the tree replaces the area itself (its unchanged files are linked);
     /// false for a new area elsewhere (they are copied).
     in_place: bool,
+    /// How many instances a repeated finding lists.
+    examples: Examples,
 }
 
 fn io_error(area: &Area) -> impl Fn(io::Error) -> Stop + '_ {
@@ -327,15 +329,17 @@ fn io_error(area: &Area) -> impl Fn(io::Error) -> Stop + '_ {
 }
 
 /// Reads the summaries and lists the files; a damaged or incomplete area is refused.
-fn open_run<'a>(area: &'a Area, pairs: &'a [NodeReplacement]) -> Result<Run<'a>, Stop> {
+fn open_run<'a>(area: &'a Area, pairs: &'a [NodeReplacement], examples: Examples) -> Result<Run<'a>, Stop> {
     let mut problems = Vec::new();
     let (mut full, mut update) = (None, None);
     let (mut volumes, mut foreign) = (Vec::new(), Vec::new());
     for e in area.entries() {
         match e.kind {
             EntryKind::Summary(kind) => {
-                let p =
-                    area.open(&e.name).and_then(|r| read_summary(&e.name, r, Some(kind))).map_err(io_error(area))?;
+                let p = area
+                    .open(&e.name)
+                    .and_then(|r| read_summary(&e.name, r, Some(kind), examples))
+                    .map_err(io_error(area))?;
                 problems.extend(p.diagnostics.iter().filter(|d| d.is_error()).cloned());
                 match kind {
                     ExportType::Full => full = p.summary,
@@ -371,7 +375,7 @@ fn open_run<'a>(area: &'a Area, pairs: &'a [NodeReplacement]) -> Result<Run<'a>,
     if !problems.is_empty() {
         return Err(Stop::Refused(problems));
     }
-    Ok(Run { area, pairs, set, full, update, volumes, foreign, tree: None, in_place: false })
+    Ok(Run { area, pairs, set, full, update, volumes, foreign, tree: None, in_place: false, examples })
 }
 
 impl Run<'_> {
@@ -396,7 +400,8 @@ impl Run<'_> {
             Some(t) => Box::new(BufWriter::with_capacity(256 * 1024, t.create(name).map_err(DiskError::into_io)?)),
             None => Box::new(io::sink()),
         };
-        let (parsed, written) = rewrite_volume(name, self.area.open(name)?, sink, |h| h.clone(), &mut edit, buf)?;
+        let (parsed, written) =
+            rewrite_volume(name, self.area.open(name)?, sink, |h| h.clone(), &mut edit, (buf, self.examples))?;
         let mut problems: Vec<Diagnostic> = parsed.diagnostics.into_iter().filter(|d| d.is_error()).collect();
         if parsed.framed.sha256 != w.entry.sha256 || parsed.framed.size != w.entry.size {
             problems.push(Diagnostic::new(
@@ -451,7 +456,7 @@ impl Run<'_> {
             }
         }
         let mut c = Collect { edit: Replace::new(self.pairs), lines: Vec::new() };
-        let parsed = read_volume(name, self.area.open(name)?, &mut c)?;
+        let parsed = read_volume(name, self.area.open(name)?, &mut c, self.examples)?;
         let head = parsed.head.ok_or_else(|| io::Error::other(format!("{name}: no head")))?;
         c.lines.sort();
         tree.remove(name).map_err(DiskError::into_io)?;
@@ -523,17 +528,24 @@ fn pair_counts(pairs: &[NodeReplacement], done: &[Done]) -> Vec<PairCount> {
 }
 
 /// Runs node replacement on the staging area `dir`; a writer waits for its lock as
-/// `wait` says.
+/// `wait` says, and a repeated finding lists `examples`.
 pub fn replace_nodes(
     dir: &Path,
     pairs: &[NodeReplacement],
     target: &Target,
     wait: Wait,
+    examples: Examples,
 ) -> Result<Outcome<NodesReport>, CannotRun> {
-    outcome(replace_checked(dir, pairs, target, wait))
+    outcome(replace_checked(dir, pairs, target, wait, examples))
 }
 
-fn replace_checked(dir: &Path, pairs: &[NodeReplacement], target: &Target, wait: Wait) -> Result<NodesReport, Stop> {
+fn replace_checked(
+    dir: &Path,
+    pairs: &[NodeReplacement],
+    target: &Target,
+    wait: Wait,
+    examples: Examples,
+) -> Result<NodesReport, Stop> {
     // Only a rewrite in place writes to the area; the others read it.
     let access = if *target == Target::InPlace { Access::Write(wait) } else { Access::Read(wait) };
     let area = Area::open(dir, access, Want::Area)?;
@@ -541,7 +553,7 @@ fn replace_checked(dir: &Path, pairs: &[NodeReplacement], target: &Target, wait:
         Target::Dir(out) => Some(Area::open(out, Access::Write(wait), Want::New)?),
         _ => None,
     };
-    let mut run = open_run(&area, pairs)?;
+    let mut run = open_run(&area, pairs, examples)?;
     let tree = match (target, &out_area) {
         (Target::Dir(_), Some(out)) => Some(out.rebuild()?),
         (Target::InPlace, _) => Some(area.rebuild()?),

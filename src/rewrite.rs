@@ -2,6 +2,7 @@
 //! disk file line, write the result sealed. Memory stays bounded however many disk files
 //! the volume holds.
 
+use crate::diag::Examples;
 use crate::model::{DiskFileRef, VolumeHead};
 use crate::parse::{ParsedVolume, VolumeVisitor, read_volume_with};
 use crate::write::{VolumeWriter, WrittenVolume};
@@ -63,10 +64,10 @@ pub fn rewrite_volume<R: Read, W: Write>(
     dst: W,
     head_fn: impl FnMut(&VolumeHead) -> VolumeHead,
     edit: &mut impl LineEdit,
-    buf: &mut Vec<u8>,
+    (buf, examples): (&mut Vec<u8>, Examples),
 ) -> io::Result<(ParsedVolume, Option<(W, WrittenVolume)>)> {
     let mut r = Rewriter { out: Some(dst), writer: None, head_fn, edit, error: None, line: Vec::with_capacity(256) };
-    let parsed = read_volume_with(name, src, &mut r, buf)?;
+    let parsed = read_volume_with(name, src, &mut r, buf, examples)?;
     if let Some(e) = r.error {
         return Err(e);
     }

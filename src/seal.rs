@@ -10,7 +10,7 @@
 //! rebuilt beside itself and exchanged in one step ([`crate::disk::NewTree`]), so that
 //! after a crash at any instant every file is the old one or every file is the new one.
 
-use crate::diag::{Code, Diagnostic};
+use crate::diag::{Code, Diagnostic, Examples};
 use crate::disk::{Access, Area, AreaError, DiskError, NewTree, Notes, Op, Wait, Want};
 use crate::model::{ExportType, Label, Sha256Digest, Summary};
 use crate::parse::{Framed, Ignore, read_summary, read_volume};
@@ -228,21 +228,22 @@ fn reseal_file(area: &Area, tree: &NewTree<'_>, name: &str, framed: &Framed) -> 
     }
 }
 
-/// Seals `files` (names in the staging area `dir`), waiting for the lock as `wait` says.
-pub fn seal(dir: &Path, files: &[String], wait: Wait) -> Result<Outcome<Sealed>, CannotRun> {
-    outcome(seal_checked(dir, files, wait))
+/// Seals `files` (names in the staging area `dir`), waiting for the lock as `wait` says;
+/// a repeated finding lists `examples`.
+pub fn seal(dir: &Path, files: &[String], wait: Wait, examples: Examples) -> Result<Outcome<Sealed>, CannotRun> {
+    outcome(seal_checked(dir, files, wait, examples))
 }
 
-fn seal_checked(dir: &Path, files: &[String], wait: Wait) -> Result<Sealed, Stop> {
+fn seal_checked(dir: &Path, files: &[String], wait: Wait, examples: Examples) -> Result<Sealed, Stop> {
     let area = Area::open(dir, Access::Write(wait), Want::Area)?;
     let named = named_files(&area, dir, files)?;
     let mut refusals = Vec::new();
-    let (mut summaries, damaged) = read_summaries(&area, &named, &mut refusals)?;
+    let (mut summaries, damaged) = read_summaries(&area, &named, &mut refusals, examples)?;
     let full_id = summaries.get(&ExportType::Full).map(|(s, _)| s.export.id.clone());
     let update_current = summaries.get(&ExportType::Update).is_some_and(|(s, _)| {
         full_id.as_deref().is_some_and(|id| crate::model::builds_on(s.export.base.as_deref(), id))
     });
-    let volume_updates = read_volumes(&area, &named, &mut refusals)?;
+    let volume_updates = read_volumes(&area, &named, &mut refusals, examples)?;
     if !volume_updates.is_empty() {
         // The entries of the files to seal cannot be updated safely in a damaged summary.
         refusals.extend(damaged);
@@ -358,6 +359,7 @@ fn read_summaries(
     area: &Area,
     named: &BTreeMap<String, EntryKind>,
     refusals: &mut Vec<Diagnostic>,
+    examples: Examples,
 ) -> Result<(SummariesRead, Vec<Diagnostic>), Stop> {
     // Summaries with problems of their own that were not named: their findings.
     let mut damaged: Vec<Diagnostic> = Vec::new();
@@ -368,7 +370,7 @@ fn read_summaries(
         if !area.entries().iter().any(|e| e.name == name && matches!(e.kind, EntryKind::Summary(_))) {
             continue;
         }
-        let parsed = area.finish(area.open(name).and_then(|r| read_summary(name, r, Some(kind))))?;
+        let parsed = area.finish(area.open(name).and_then(|r| read_summary(name, r, Some(kind), examples)))?;
         let is_named = named.contains_key(name);
         // Only a file named by the operator may have its trailer repaired; a summary that
         // is merely updated must be intact, or sealing would launder its damage.
@@ -398,6 +400,7 @@ fn read_volumes(
     area: &Area,
     named: &BTreeMap<String, EntryKind>,
     refusals: &mut Vec<Diagnostic>,
+    examples: Examples,
 ) -> Result<Vec<VolumeUpdate>, Stop> {
     // The volume files, parsed streaming.
     let mut volume_updates: Vec<(Label, String, Framed, crate::parse::ParsedVolume)> = Vec::new();
@@ -405,7 +408,7 @@ fn read_volumes(
         let EntryKind::Volume(label) = *kind else {
             continue;
         };
-        let parsed = area.finish(area.open(name).and_then(|r| read_volume(name, r, &mut Ignore)))?;
+        let parsed = area.finish(area.open(name).and_then(|r| read_volume(name, r, &mut Ignore, examples)))?;
         let bad: Vec<Diagnostic> =
             parsed.diagnostics.iter().filter(|d| !repairable(d, &parsed.framed)).cloned().collect();
         if !bad.is_empty() {

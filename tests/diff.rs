@@ -35,7 +35,7 @@ proptest! {
         generate_next(&a, &b, &next, None).unwrap();
         let open = |p: &std::path::Path| Area::open(p, Access::Read(catstage::disk::Wait::No), Want::Area).unwrap();
         let (sa, sb) = (open(&a), open(&b));
-        let d = diff("a", &sa, "b", &sb, false).unwrap();
+        let d = diff(("a", &sa), ("b", &sb), false, catstage::diag::Examples::DEFAULT).unwrap();
         prop_assert!(d.diagnostics.is_empty(), "{:?}", d.diagnostics);
 
         let (la, lb) = (labels(&a), labels(&b));
@@ -57,10 +57,10 @@ proptest! {
             prop_assert!(v.changes.iter().any(|c| c.record == "export" && c.field == "id"));
         }
 
-        let same = diff("a", &sa, "a", &sa, false).unwrap();
+        let same = diff(("a", &sa), ("a", &sa), false, catstage::diag::Examples::DEFAULT).unwrap();
         prop_assert!(same.identical());
         prop_assert_eq!(same.unchanged, la.len() as u64);
-        let verified = diff("a", &sa, "b", &sb, true).unwrap();
+        let verified = diff(("a", &sa), ("b", &sb), true, catstage::diag::Examples::DEFAULT).unwrap();
         prop_assert!(verified.diagnostics.is_empty());
         prop_assert_eq!(verified.changed.len(), d.changed.len());
         prop_assert_eq!(verified.unchanged_by_entry, 0);

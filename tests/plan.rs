@@ -119,7 +119,9 @@ fn plans_of_the_bundled_fixture() {
     // and SARD05 (3 DISKFILEs deleted); SAD007 differs in its BackPak record only.
     assert_eq!(counts(doc), [row(DAILY, "0/15/1", "0/1/1"), row(BRCOM, "1/14/1", "1/1/1")]);
     let baseline = slab::baseline_3c_2r_1a();
-    let full = catstage::parse::parse_summary("FULL", &baseline["FULL"], None).summary.unwrap();
+    let full = catstage::parse::parse_summary("FULL", &baseline["FULL"], None, catstage::diag::Examples::DEFAULT)
+        .summary
+        .unwrap();
     let sard16 = full.entries.iter().find(|e| e.label.as_str() == "SARD16").unwrap().diskfiles;
     let brcom = &doc["groups"][1];
     assert_eq!(brcom["diskfiles"]["deleted"].as_u64().unwrap(), 3 + sard16, "SARD05's three, and SARD16's");

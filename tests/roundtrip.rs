@@ -530,11 +530,12 @@ impl Doc {
     fn reparse(&self, bytes: &[u8]) -> (Vec<Diagnostic>, Option<Vec<u8>>) {
         match self {
             Doc::Summary(s) => {
-                let p = parse::parse_summary(&self.name(), bytes, Some(s.export.kind));
+                let p =
+                    parse::parse_summary(&self.name(), bytes, Some(s.export.kind), catstage::diag::Examples::DEFAULT);
                 (p.diagnostics, p.summary.as_ref().map(summary_bytes))
             }
             Doc::Volume(_) => {
-                let (file, p) = parse::parse_volume(&self.name(), bytes);
+                let (file, p) = parse::parse_volume(&self.name(), bytes, catstage::diag::Examples::DEFAULT);
                 (p.diagnostics, file.as_ref().map(volume_bytes))
             }
         }
@@ -564,7 +565,7 @@ proptest! {
     #[test]
     fn summaries_round_trip_and_rewrite_to_the_same_bytes(s in summary()) {
         let bytes = summary_bytes(&s);
-        let p = parse::parse_summary(s.export.kind.as_str(), &bytes, Some(s.export.kind));
+        let p = parse::parse_summary(s.export.kind.as_str(), &bytes, Some(s.export.kind), catstage::diag::Examples::DEFAULT);
         prop_assert!(p.diagnostics.is_empty(), "{}\n{}", show(&p.diagnostics), text(&bytes));
         prop_assert_eq!(p.summary.as_ref(), Some(&s));
         let again = summary_bytes(p.summary.as_ref().expect("parsed"));
@@ -575,7 +576,7 @@ proptest! {
     fn volume_files_round_trip_and_rewrite_to_the_same_bytes(v in volume_file(false)) {
         let bytes = volume_bytes(&v);
         let name = v.head.volume.label.file_name();
-        let (file, p) = parse::parse_volume(&name, &bytes);
+        let (file, p) = parse::parse_volume(&name, &bytes, catstage::diag::Examples::DEFAULT);
         prop_assert!(p.diagnostics.is_empty(), "{}\n{}", show(&p.diagnostics), text(&bytes));
         prop_assert_eq!(file.as_ref(), Some(&v));
         prop_assert_eq!(p.tapefiles, v.head.tapefiles.len() as u64);
@@ -717,9 +718,9 @@ proptest! {
         bytes in prop_oneof![vec(any::<u8>(), 0..400), header_then_noise()],
         expected in select(vec![None, Some(ExportType::Full), Some(ExportType::Update)]),
     ) {
-        let p = parse::parse_summary("FULL", &bytes, expected);
+        let p = parse::parse_summary("FULL", &bytes, expected, catstage::diag::Examples::DEFAULT);
         prop_assert!(p.has_errors(), "{}", show(&p.diagnostics));
-        let (_, p) = parse::parse_volume("VA", &bytes);
+        let (_, p) = parse::parse_volume("VA", &bytes, catstage::diag::Examples::DEFAULT);
         prop_assert!(p.has_errors(), "{}", show(&p.diagnostics));
     }
 
@@ -802,13 +803,13 @@ fn volume_with_line_of(len: usize) -> (VolumeFile, Vec<u8>) {
 #[test]
 fn the_longest_line_round_trips_and_one_byte_more_is_a_syntax_error() {
     let (v, bytes) = volume_with_line_of(MAX_LINE);
-    let (file, p) = parse::parse_volume("VA", &bytes);
+    let (file, p) = parse::parse_volume("VA", &bytes, catstage::diag::Examples::DEFAULT);
     assert!(p.diagnostics.is_empty(), "{}", show(&p.diagnostics));
     assert!(file.as_ref() == Some(&v));
     assert!(volume_bytes(&v) == bytes);
 
     let (_, bytes) = volume_with_line_of(MAX_LINE + 1);
-    let (_, p) = parse::parse_volume("VA", &bytes);
+    let (_, p) = parse::parse_volume("VA", &bytes, catstage::diag::Examples::DEFAULT);
     let codes: Vec<Code> = p.diagnostics.iter().map(|d| d.code).collect();
     assert!(codes.contains(&Code::SyntaxError), "{codes:?}");
 }
@@ -832,7 +833,7 @@ fn a_volume_file_larger_than_the_reader_buffer_round_trips() {
     v.diskfiles.sort_by(|a, b| a.name.cmp(&b.name));
     let bytes = volume_bytes(&v);
     assert!(bytes.len() > 768 * 1024, "{} bytes", bytes.len());
-    let (file, p) = parse::parse_volume(&v.head.volume.label.file_name(), &bytes);
+    let (file, p) = parse::parse_volume(&v.head.volume.label.file_name(), &bytes, catstage::diag::Examples::DEFAULT);
     assert!(p.diagnostics.is_empty(), "{}", show(&p.diagnostics));
     assert!(file.as_ref() == Some(&v), "the parsed volume differs");
     assert_eq!(p.diskfiles, 6000);
@@ -1085,7 +1086,7 @@ proptest! {
         prop_assume!(edit.apply(&mut fields, &tapefiles));
         l[n] = diskfile_line(&fields);
         let input = reseal(&unlines(&l));
-        let (file, p) = parse::parse_volume(&v.head.volume.label.file_name(), &input);
+        let (file, p) = parse::parse_volume(&v.head.volume.label.file_name(), &input, catstage::diag::Examples::DEFAULT);
         match edit.expected() {
             Some(code) => {
                 prop_assert!(!p.diagnostics.is_empty(), "accepted: {}", l[n]);
@@ -1132,8 +1133,8 @@ proptest! {
         }
         let slow_bytes = volume_bytes(&slow);
         let name = v.head.volume.label.file_name();
-        let (fast_file, fast) = parse::parse_volume(&name, &bytes);
-        let (slow_file, general) = parse::parse_volume(&name, &slow_bytes);
+        let (fast_file, fast) = parse::parse_volume(&name, &bytes, catstage::diag::Examples::DEFAULT);
+        let (slow_file, general) = parse::parse_volume(&name, &slow_bytes, catstage::diag::Examples::DEFAULT);
         prop_assert!(fast.diagnostics.is_empty(), "{}", show(&fast.diagnostics));
         prop_assert!(general.diagnostics.is_empty(), "{}", show(&general.diagnostics));
         prop_assert_eq!(fast_file.as_ref(), Some(&v));
@@ -1173,7 +1174,7 @@ fn summary_with_nodemaps(olds: &[&str]) -> Vec<u8> {
 }
 
 fn full_codes(bytes: &[u8]) -> Vec<Code> {
-    let p = parse::parse_summary("FULL", bytes, Some(ExportType::Full));
+    let p = parse::parse_summary("FULL", bytes, Some(ExportType::Full), catstage::diag::Examples::DEFAULT);
     p.diagnostics.iter().map(|d| d.code).collect()
 }
 
@@ -1181,8 +1182,9 @@ fn full_codes(bytes: &[u8]) -> Vec<Code> {
 fn a_file_of_only_an_end_line_is_refused() {
     // `END lines=0 sha256=e3b0c442...b855`: no header, so CS002 (formats/README.md §3).
     let only_trailer = reseal(b"");
-    let summary = parse::parse_summary("FULL", &only_trailer, Some(ExportType::Full));
-    let (_, volume) = parse::parse_volume("VA", &only_trailer);
+    let summary =
+        parse::parse_summary("FULL", &only_trailer, Some(ExportType::Full), catstage::diag::Examples::DEFAULT);
+    let (_, volume) = parse::parse_volume("VA", &only_trailer, catstage::diag::Examples::DEFAULT);
     assert!(
         summary.has_errors() && volume.has_errors(),
         "FULL: [{}], VA: [{}]",
@@ -1221,7 +1223,7 @@ fn a_diskfile_whose_name_or_fileid_needs_escapes_is_refused() {
     ] {
         let mut l: Vec<String> = head.iter().map(|s| s.to_string()).collect();
         l.push(diskfile.clone());
-        let (_, p) = parse::parse_volume("VA", &reseal(&unlines(&l)));
+        let (_, p) = parse::parse_volume("VA", &reseal(&unlines(&l)), catstage::diag::Examples::DEFAULT);
         let codes: Vec<Code> = p.diagnostics.iter().map(|d| d.code).collect();
         if codes != [Code::InvalidValue] {
             wrong.push(format!("{diskfile}\n  gives {codes:?}, not [CS008]"));

@@ -471,7 +471,9 @@ fn three_changed_rows_rewrite_exactly_those_volume_files_and_update() {
     for (file, bytes) in expected_after_change("2022-01-06_17:44:48") {
         assert!(after[&file].0 == bytes, "{file} is not the changed volume");
     }
-    let update = catstage::parse::parse_summary("UPDATE", &after["UPDATE"].0, None).summary.unwrap();
+    let update = catstage::parse::parse_summary("UPDATE", &after["UPDATE"].0, None, catstage::diag::Examples::DEFAULT)
+        .summary
+        .unwrap();
     assert_eq!(update.export.id, "2022-01-06_17:44:48");
     assert_eq!(update.export.base.as_deref(), Some("2022-01-05_17:44:48"));
     let labels: Vec<&str> = update.entries.iter().map(|e| e.label.as_str()).collect();
@@ -803,7 +805,10 @@ fn issue15_item22_a_full_export_without_diskfiles_over_an_area_with_them_is_refu
     let d = doc["diagnostics"].as_array().unwrap().iter().find(|d| d["code"] == "CS504").cloned().unwrap();
     let m = d["message"].as_str().unwrap();
     let held: u64 = {
-        let full = catstage::parse::parse_summary("FULL", &read_area(&area)["FULL"], None).summary.unwrap();
+        let full =
+            catstage::parse::parse_summary("FULL", &read_area(&area)["FULL"], None, catstage::diag::Examples::DEFAULT)
+                .summary
+                .unwrap();
         full.entries.iter().map(|e| e.diskfiles).sum()
     };
     assert!(m.contains(&format!("{held} DISKFILE entries of 24 volumes")) && m.contains("R22"), "{m}");

@@ -140,6 +140,57 @@ fn issue15_item05_every_instance_of_a_rolled_up_finding_on_request() {
     assert!(text.contains("SARD15") && text.contains("SAD001"), "every label in the text: {text}");
 }
 
+/// A generated area whose largest volume file has every DISKFILE's status refused (sealed
+/// again, so that the values are its only findings); the file's name and how many
+/// findings were rolled up (those beyond the ten of one code kept whole).
+fn area_with_repeated_findings(dir: &std::path::Path) -> (String, u64) {
+    let area = dir.join("a");
+    let config = dir.join("a.toml");
+    let o = run(&["generate", "-o", p(&area), "--volumes", "3", "--diskfiles", "30", "--secondary-config", p(&config)]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let mut files = support::read_area(&area);
+    let diskfiles = |b: &[u8]| String::from_utf8_lossy(b).matches("\ndiskfile ").count();
+    let (name, bytes) = files.iter().filter(|(n, _)| n.starts_with('V')).max_by_key(|(_, b)| diskfiles(b)).unwrap();
+    let (name, n) = (name.clone(), diskfiles(bytes) as u64);
+    assert!(n > 20, "{n} disk files");
+    let edited = support::edit_lines(bytes, |lines| {
+        for l in lines.iter_mut().filter(|l| l.starts_with("diskfile ")) {
+            *l = l.replace("status=VALID", "status=BOGUS");
+        }
+    });
+    files.insert(name.clone(), support::reseal(&edited));
+    support::rehash_entry(&mut files, "FULL", &name);
+    support::write_area(&area, &files);
+    (name, n - catstage::diag::FULL_REPORTS_PER_CODE as u64)
+}
+
+#[test]
+fn issue31_every_command_lists_as_many_examples_as_asked() {
+    let dir = tmp();
+    let (file, rolled) = area_with_repeated_findings(dir.path());
+    let (a, config) = (dir.path().join("a"), dir.path().join("a.toml"));
+    let commands: Vec<Vec<&str>> = vec![
+        vec!["validate", p(&a)],
+        vec!["validate", p(&a), "--config", p(&config)],
+        vec!["keys", p(&a)],
+        vec!["status", p(&a)],
+        vec!["plan", p(&a), "--config", p(&config), "--type", "full"],
+        vec!["seal", p(&a), &file],
+        vec!["replace-nodes", p(&a), "--map", "\\SYNTH=\\OTHER", "--in-place", "--dry-run"],
+    ];
+    for args in commands {
+        let listed = |extra: &[&str]| {
+            let doc = json(&run(&[&args[..], extra, &["--format", "json"]].concat()));
+            let d = doc["diagnostics"].as_array().and_then(|a| a.iter().find(|d| d["count"] == rolled).cloned());
+            let d = d.unwrap_or_else(|| panic!("{args:?}: no finding rolling up {rolled}: {doc:#}"));
+            d["examples"].as_array().map_or(0, Vec::len) as u64
+        };
+        assert_eq!(listed(&[]), 5.min(rolled), "{args:?}: by default, the first five");
+        assert_eq!(listed(&["--max-examples", "2"]), 2, "{args:?}");
+        assert_eq!(listed(&["--all"]), rolled, "{args:?}");
+    }
+}
+
 #[test]
 fn issue15_item06_with_format_json_every_run_prints_one_document() {
     for (args, schema, code_) in [

@@ -120,7 +120,7 @@ fn placed(diags: &[Diagnostic], file: &str, text: &str) -> Outcome {
 /// summary read without findings writes back byte for byte and reads again to the same
 /// model.
 pub fn summary(data: &[u8]) -> Outcome {
-    let parsed = parse_summary("FULL", data, None);
+    let parsed = parse_summary("FULL", data, None, catstage::diag::Examples::DEFAULT);
     positions(&parsed.diagnostics, "FULL", data)?;
     if !parsed.diagnostics.is_empty() {
         return Ok(());
@@ -130,7 +130,7 @@ pub fn summary(data: &[u8]) -> Outcome {
     if written != data {
         return Err(format!("a clean summary writes back differently: {}", first_difference(data, &written)));
     }
-    let again = parse_summary("FULL", &written, None);
+    let again = parse_summary("FULL", &written, None, catstage::diag::Examples::DEFAULT);
     if again.summary.as_ref() != Some(s) || !again.diagnostics.is_empty() {
         return Err("the written summary reads back to another model".to_string());
     }
@@ -140,7 +140,7 @@ pub fn summary(data: &[u8]) -> Outcome {
 /// `volume`: the volume parser on arbitrary bytes, with the same invariants as
 /// [`summary`].
 pub fn volume(data: &[u8]) -> Outcome {
-    let (file, parsed) = parse_volume("VSAD001", data);
+    let (file, parsed) = parse_volume("VSAD001", data, catstage::diag::Examples::DEFAULT);
     positions(&parsed.diagnostics, "VSAD001", data)?;
     if !parsed.diagnostics.is_empty() {
         return Ok(());
@@ -150,7 +150,7 @@ pub fn volume(data: &[u8]) -> Outcome {
     if written != data {
         return Err(format!("a clean volume file writes back differently: {}", first_difference(data, &written)));
     }
-    let (again, parsed) = parse_volume("VSAD001", &written);
+    let (again, parsed) = parse_volume("VSAD001", &written, catstage::diag::Examples::DEFAULT);
     if again.as_ref() != Some(v) || !parsed.diagnostics.is_empty() {
         return Err("the written volume file reads back to another model".to_string());
     }
@@ -161,13 +161,13 @@ pub fn volume(data: &[u8]) -> Outcome {
 /// about the manifest, placed inside it; a manifest read without findings writes back
 /// byte for byte and reads again to the same model.
 pub fn manifest(data: &[u8]) -> Outcome {
-    match parse_manifest(data) {
+    match parse_manifest(data, catstage::diag::Examples::DEFAULT) {
         Ok(m) => {
             let written = manifest_bytes(&m);
             if written != data {
                 return Err(format!("a clean manifest writes back differently: {}", first_difference(data, &written)));
             }
-            match parse_manifest(&written) {
+            match parse_manifest(&written, catstage::diag::Examples::DEFAULT) {
                 Ok(again) if again == m => Ok(()),
                 _ => Err("the written manifest reads back to another model".to_string()),
             }
@@ -198,9 +198,9 @@ fn first_difference(a: &[u8], b: &[u8]) -> String {
 /// a column inside the text, and the same text reads to the same configuration.
 pub fn config(data: &[u8]) -> Outcome {
     let Ok(text) = std::str::from_utf8(data) else { return Ok(()) };
-    let loaded = parse_secondary("SEC.toml", text);
+    let loaded = parse_secondary("SEC.toml", text, catstage::diag::Examples::DEFAULT);
     placed(&loaded.diagnostics, "SEC.toml", text)?;
-    let again = parse_secondary("SEC.toml", text);
+    let again = parse_secondary("SEC.toml", text, catstage::diag::Examples::DEFAULT);
     if again.config != loaded.config || again.diagnostics.len() != loaded.diagnostics.len() {
         return Err("the same text reads to another configuration".to_string());
     }
@@ -213,7 +213,7 @@ pub fn config(data: &[u8]) -> Outcome {
 /// a header, or without one, is safe.
 pub fn definition(data: &[u8]) -> Outcome {
     let Ok(text) = std::str::from_utf8(data) else { return Ok(()) };
-    let (def, diags) = parse_definition("DEF.toml", text);
+    let (def, diags) = parse_definition("DEF.toml", text, catstage::diag::Examples::DEFAULT);
     placed(&diags, "DEF.toml", text)?;
     match def {
         Some(_) if !diags.is_empty() => Err(format!("a definition with {} findings", diags.len())),

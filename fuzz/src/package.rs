@@ -98,7 +98,8 @@ fn independently_good(data: &[u8], report: &VerifyReport) -> Outcome {
     let Some(first) = members.first().filter(|m| m.name == MANIFEST_NAME.as_bytes()) else {
         return Err("verify says good, but the first member is not the manifest".to_string());
     };
-    let m = parse_manifest(&first.data).map_err(|_| "verify says good, but the manifest does not parse")?;
+    let m = parse_manifest(&first.data, catstage::diag::Examples::DEFAULT)
+        .map_err(|_| "verify says good, but the manifest does not parse")?;
     if report.id != Some(PackageId::of(&first.data)) || report.manifest.as_ref() != Some(&m) {
         return Err("verify reports another manifest or id than the archive holds".to_string());
     }
@@ -597,7 +598,7 @@ fn plan(src: &mut Source<'_>, flags: u8) -> Result<Plan, String> {
     };
     let manifest_bytes = manifest_bytes(&manifest);
     // The writer and the parser agree on every manifest a package can have.
-    match parse_manifest(&manifest_bytes) {
+    match parse_manifest(&manifest_bytes, catstage::diag::Examples::DEFAULT) {
         Ok(m) if m == manifest => {}
         Ok(_) => return Err("a written manifest reads back to another model".to_string()),
         Err(d) => {

@@ -1,7 +1,7 @@
 //! The secondary's configuration against the staging area (CS301–CS317, CS319, CS320):
 //! what an import would corrupt, drop or refuse (R2–R14, R18, R22).
 
-use super::{ImportContext, examples};
+use super::ImportContext;
 use crate::config::{Access, SecondaryConfig};
 use crate::diag::{Code, Diagnostic, Severity};
 use crate::model::{CatalogType, ExportType, Label, Node};
@@ -239,7 +239,7 @@ fn groups(cx: &ImportContext<'_>, config: &SecondaryConfig, out: &mut Vec<Diagno
                         plural(vols.len(), "volume")
                     ),
                 )
-                .with_count(vols.len() as u64, examples(vols)),
+                .with_count(vols.len() as u64, cx.read.examples.take(vols)),
             );
             continue;
         };
@@ -285,7 +285,7 @@ fn groups(cx: &ImportContext<'_>, config: &SecondaryConfig, out: &mut Vec<Diagno
                         plural(vols.len(), "volume")
                     ),
                 )
-                .with_count(vols.len() as u64, examples(vols)),
+                .with_count(vols.len() as u64, cx.read.examples.take(vols)),
             );
         }
     }
@@ -423,7 +423,7 @@ fn diskfile_nodes(cx: &ImportContext<'_>, config: &SecondaryConfig, out: &mut Ve
                     plural(labels.len(), "volume")
                 ),
             )
-            .with_count(labels.len() as u64, examples(&labels)),
+            .with_count(labels.len() as u64, cx.read.examples.take(&labels)),
         );
     }
 }
@@ -449,7 +449,7 @@ fn key_managers(cx: &ImportContext<'_>, config: &SecondaryConfig, out: &mut Vec<
                     plural_is(labels.len(), "volume")
                 ),
             )
-            .with_count(labels.len() as u64, examples(&labels)),
+            .with_count(labels.len() as u64, cx.read.examples.take(&labels)),
         );
     }
 }
@@ -481,7 +481,7 @@ fn catalogfiles(cx: &ImportContext<'_>, out: &mut Vec<Diagnostic>) {
                      DISKFILEs would delete the secondary's DISKFILE entries of these volumes"
                 ),
             )
-            .with_count(without.len() as u64, examples(&without)),
+            .with_count(without.len() as u64, cx.read.examples.take(&without)),
         ),
         // The vendor's own schedule (monthly FULL export without DISKFILEs, daily UPDATE
         // imports with them): an UPDATE import deletes nothing (R15), so one line, not

@@ -50,11 +50,6 @@ impl ImportContext<'_> {
     }
 }
 
-/// The first few items of a list, for the `examples` of a rolled-up finding.
-pub fn examples<T: ToString>(items: impl IntoIterator<Item = T>) -> Vec<String> {
-    items.into_iter().take(crate::diag::example_limit()).map(|i| i.to_string()).collect()
-}
-
 /// CS322: the baseline (what the secondary imported last) holds a newer export than the
 /// staging area, so importing the area would take the secondary back in time. Nothing
 /// when either export is unknown (their own findings say why).

@@ -50,7 +50,7 @@ pub fn check(read: &AreaRead, out: &mut Vec<Diagnostic>) -> Option<CurrentSet> {
 
     entry_findings(&set, &by_label, winning_summary, full, &mut findings);
     volume_findings(read, &set, full, &stale_labels, summaries_damaged, &mut findings);
-    out.extend(rollup(findings));
+    out.extend(rollup(findings, read.examples));
     Some(set)
 }
 

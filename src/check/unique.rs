@@ -2,7 +2,7 @@
 //! (R1), tape files within the staging area, and tape files and FILEIDs against a catalog
 //! the import may share (R3).
 
-use super::{ImportContext, examples};
+use super::ImportContext;
 use crate::diag::{Code, Diagnostic};
 use crate::model::{Label, TapeFileKey};
 use crate::staging::Reference;
@@ -34,7 +34,7 @@ fn labels_elsewhere(cx: &ImportContext<'_>, out: &mut Vec<Diagnostic>) {
                     r.name
                 ),
             )
-            .with_count(n as u64, examples(&shared)),
+            .with_count(n as u64, cx.read.examples.take(&shared)),
         );
     }
 }
@@ -147,7 +147,7 @@ fn duplicate_tapefiles(cx: &ImportContext<'_>, out: &mut Vec<Diagnostic>) {
             format!("tape file {key} is on {} ({why})", labels.join(", ")),
         ));
     }
-    out.extend(super::structure::rollup(findings));
+    out.extend(super::structure::rollup(findings, cx.read.examples));
     merged_fileids(cx, out);
 }
 
@@ -191,7 +191,7 @@ fn merged_fileids(cx: &ImportContext<'_>, out: &mut Vec<Diagnostic>) {
                     if n == 1 { "s" } else { "" },
                 ),
             )
-            .with_count(n as u64, examples(&merged)),
+            .with_count(n as u64, cx.read.examples.take(&merged)),
         );
     }
 }
@@ -294,17 +294,22 @@ fn fileid_collisions(cx: &ImportContext<'_>, out: &mut Vec<Diagnostic>) {
                         r.name
                     ),
                 )
-                .with_count(n as u64, examples(hits)),
+                .with_count(n as u64, cx.read.examples.take(hits)),
             );
         }
-        shared_fileids(r, &fileids, out);
+        shared_fileids(cx, r, &fileids, out);
     }
 }
 
 /// CS206: FILEIDs of this import that the other catalog uses at other generations (R3: the
 /// manual states the risk at FILEID level). A FILEID that collides exactly (CS204) is not
 /// reported again.
-fn shared_fileids(r: &Reference, fileids: &BTreeMap<&str, (u16, Label, bool)>, out: &mut Vec<Diagnostic>) {
+fn shared_fileids(
+    cx: &ImportContext<'_>,
+    r: &Reference,
+    fileids: &BTreeMap<&str, (u16, Label, bool)>,
+    out: &mut Vec<Diagnostic>,
+) {
     let mut theirs: BTreeMap<&str, (u16, Label)> = BTreeMap::new();
     for (key, label) in &r.tapefiles {
         // Keys are sorted by FILEID first: the first one seen is the lowest generation.
@@ -334,6 +339,6 @@ fn shared_fileids(r: &Reference, fileids: &BTreeMap<&str, (u16, Label, bool)>, o
                 r.name
             ),
         )
-        .with_count(n as u64, examples(hits)),
+        .with_count(n as u64, cx.read.examples.take(hits)),
     );
 }

@@ -3,7 +3,7 @@
 //! stopping at the first as a serde derive would. Used by the secondary configuration and
 //! the sync definition.
 
-use crate::diag::{Code, Diagnostic, FileDiagnostics};
+use crate::diag::{Code, Diagnostic, Examples, FileDiagnostics};
 use std::ops::Range;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
@@ -84,15 +84,16 @@ impl Pos {
 }
 
 impl<'a> Doc<'a> {
-    /// Parses `text` (named `file`), reporting syntax errors with `code`.
-    pub fn parse(file: &str, text: &'a str, code: Code) -> (Doc<'a>, Option<Spanned<DeTable<'a>>>) {
+    /// Parses `text` (named `file`), reporting syntax errors with `code`; a repeated
+    /// finding lists `examples`.
+    pub fn parse(file: &str, text: &'a str, code: Code, examples: Examples) -> (Doc<'a>, Option<Spanned<DeTable<'a>>>) {
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
         let mut doc = Doc {
             file: file.to_string(),
             text,
             line_starts,
-            findings: FileDiagnostics::keeping(file, FULL_REPORTS_PER_CODE),
+            findings: FileDiagnostics::keeping(file, FULL_REPORTS_PER_CODE, examples),
             code,
         };
         let (table, errors) = DeTable::parse_recoverable(text);

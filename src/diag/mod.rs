@@ -114,29 +114,51 @@ pub const FULL_REPORTS_PER_CODE: usize = 10;
 /// How many instances a rolled-up finding lists as examples, unless told otherwise.
 pub const EXAMPLES: usize = 5;
 
-static EXAMPLE_LIMIT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(EXAMPLES);
+/// How many instances a rolled-up finding lists as examples (`--max-examples N`, `--all`):
+/// an option of the run, given to each reader and check that rolls findings up. Memory
+/// grows with what is listed, and only so.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Examples(usize);
 
-/// Sets how many instances every rolled-up finding lists as examples (`--max-examples N`;
-/// `usize::MAX` for `--all`). Process-wide, like a command-line option: the binary sets
-/// it once, before anything is checked. Memory grows with what is listed, and only so.
-pub fn set_example_limit(n: usize) {
-    EXAMPLE_LIMIT.store(n, std::sync::atomic::Ordering::Relaxed);
+impl Examples {
+    /// The first [`EXAMPLES`].
+    pub const DEFAULT: Examples = Examples(EXAMPLES);
+    /// Every instance.
+    pub const ALL: Examples = Examples(usize::MAX);
+
+    /// At most `n`.
+    pub fn at_most(n: usize) -> Self {
+        Examples(n)
+    }
+
+    /// True while a list holding `have` examples takes another.
+    pub fn wants(self, have: usize) -> bool {
+        have < self.0
+    }
+
+    /// The first examples of `items`, as text.
+    pub fn take<T: ToString>(self, items: impl IntoIterator<Item = T>) -> Vec<String> {
+        items.into_iter().take(self.0).map(|i| i.to_string()).collect()
+    }
 }
 
-/// How many instances a rolled-up finding lists as examples ([`EXAMPLES`] by default).
-pub fn example_limit() -> usize {
-    EXAMPLE_LIMIT.load(std::sync::atomic::Ordering::Relaxed)
+impl Default for Examples {
+    fn default() -> Self {
+        Examples::DEFAULT
+    }
 }
 
 /// The findings about one file, with repeats rolled up: the first
 /// [`FULL_REPORTS_PER_CODE`] findings of each code are kept whole, the others are counted
-/// and the first [`example_limit`] of them kept as `line:column` examples, so that a file with a
+/// and the first of them, as many as its [`Examples`] say, kept as `line:column` examples, so that a file with a
 /// million bad lines gives a short report in bounded memory.
 #[derive(Debug)]
 pub struct FileDiagnostics {
     file: String,
     /// How many findings of one code are kept whole.
     whole: usize,
+    /// How many instances a rolled-up finding lists.
+    examples: Examples,
     items: Vec<Diagnostic>,
     overflow: BTreeMap<Code, Overflow>,
 }
@@ -149,14 +171,14 @@ struct Overflow {
 }
 
 impl FileDiagnostics {
-    /// An empty report about `file`.
-    pub fn new(file: impl Into<String>) -> Self {
-        Self::keeping(file, FULL_REPORTS_PER_CODE)
+    /// An empty report about `file`, whose rolled-up findings list `examples`.
+    pub fn new(file: impl Into<String>, examples: Examples) -> Self {
+        Self::keeping(file, FULL_REPORTS_PER_CODE, examples)
     }
 
     /// An empty report about `file` that keeps `whole` findings of each code whole.
-    pub fn keeping(file: impl Into<String>, whole: usize) -> Self {
-        FileDiagnostics { file: file.into(), whole, items: Vec::new(), overflow: BTreeMap::new() }
+    pub fn keeping(file: impl Into<String>, whole: usize, examples: Examples) -> Self {
+        FileDiagnostics { file: file.into(), whole, examples, items: Vec::new(), overflow: BTreeMap::new() }
     }
 
     /// The file's name as reported.
@@ -233,7 +255,7 @@ impl FileDiagnostics {
         if o.severity.is_none() {
             o.severity = severity;
         }
-        if let Some((line, column)) = place.filter(|_| o.examples.len() < example_limit()) {
+        if let Some((line, column)) = place.filter(|_| self.examples.wants(o.examples.len())) {
             o.examples.push(format!("{line}:{column}"));
         }
     }

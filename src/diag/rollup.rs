@@ -3,7 +3,7 @@
 //! their number (a package listing a million files it lacks is one finding, never a
 //! million kept until the end).
 
-use super::{Code, Diagnostic, example_limit};
+use super::{Code, Diagnostic, Examples};
 use std::collections::BTreeMap;
 
 /// Above this many findings of one code, they are rolled up into one finding with a count.
@@ -21,8 +21,10 @@ struct Rolled {
     files: u64,
     /// The last file named, to count consecutive findings about one file once.
     last_file: Option<String>,
-    /// The first [`example_limit`] files named.
+    /// The first files named, as many as the [`Rollup`]'s [`Examples`] say.
     examples: Vec<String>,
+    /// How many files it names.
+    limit: Examples,
 }
 
 impl Rolled {
@@ -32,7 +34,7 @@ impl Rolled {
             && self.last_file.as_ref() != Some(&f)
         {
             self.files += 1;
-            if self.examples.len() < example_limit() {
+            if self.limit.wants(self.examples.len()) {
                 self.examples.push(f.clone());
             }
             self.last_file = Some(f);
@@ -69,8 +71,10 @@ enum Slot {
 
 /// Findings in the order they arrive, each code's rolled up once it has more than
 /// [`ROLLUP_ABOVE`]; at most that many findings per code are held whole at any time.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Rollup {
+    /// How many files a rolled-up finding names.
+    examples: Examples,
     slots: Vec<Option<Slot>>,
     /// How many findings of each code are held whole, before its roll-up.
     whole: BTreeMap<Code, usize>,
@@ -78,9 +82,9 @@ pub struct Rollup {
 }
 
 impl Rollup {
-    /// No findings yet.
-    pub fn new() -> Self {
-        Self::default()
+    /// No findings yet; a rolled-up finding will name `examples` files.
+    pub fn new(examples: Examples) -> Self {
+        Rollup { examples, slots: Vec::new(), whole: BTreeMap::new(), rolled: BTreeMap::new() }
     }
 
     /// Adds one finding.
@@ -114,7 +118,14 @@ impl Rollup {
         self.slots.retain(Option::is_some);
         let mut all = earlier.into_iter();
         let Some(first) = all.next() else { return };
-        let mut r = Rolled { first: first.clone(), count: 0, files: 0, last_file: None, examples: Vec::new() };
+        let mut r = Rolled {
+            first: first.clone(),
+            count: 0,
+            files: 0,
+            last_file: None,
+            examples: Vec::new(),
+            limit: self.examples,
+        };
         r.add(first);
         all.for_each(|x| r.add(x));
         r.add(d);
@@ -166,9 +177,9 @@ impl Rollup {
 
 /// Rolls up findings of one code beyond [`ROLLUP_ABOVE`] into one finding that counts
 /// them (instances, a rolled-up finding counting as many as it stands for) and names the
-/// first few files; the findings come out grouped by code.
-pub fn rollup(findings: impl IntoIterator<Item = Diagnostic>) -> Vec<Diagnostic> {
-    let mut r = Rollup::new();
+/// first few files (`examples`); the findings come out grouped by code.
+pub fn rollup(findings: impl IntoIterator<Item = Diagnostic>, examples: Examples) -> Vec<Diagnostic> {
+    let mut r = Rollup::new(examples);
     r.extend(findings);
     r.into_by_code()
 }
@@ -183,7 +194,7 @@ mod tests {
 
     #[test]
     fn ten_of_a_code_stay_whole_in_their_order() {
-        let mut r = Rollup::new();
+        let mut r = Rollup::new(Examples::DEFAULT);
         for i in 0..ROLLUP_ABOVE {
             r.push(d(Code::MissingMember, &format!("V{i}")));
             r.push(d(Code::UnexpectedMember, &format!("W{i}")));
@@ -196,7 +207,7 @@ mod tests {
 
     #[test]
     fn a_million_findings_of_a_code_hold_one() {
-        let mut r = Rollup::new();
+        let mut r = Rollup::new(Examples::DEFAULT);
         r.push(d(Code::UnexpectedMember, "first"));
         for i in 0..1_000_000u32 {
             r.push(d(Code::MissingMember, &format!("V{i}")));
@@ -218,11 +229,11 @@ mod tests {
 
     #[test]
     fn consecutive_findings_about_one_file_count_it_once_and_counts_add_up() {
-        let mut r = Rollup::new();
+        let mut r = Rollup::new(Examples::DEFAULT);
         for i in 0..12 {
             r.push(d(Code::MissingMember, if i < 6 { "A" } else { "B" }).with_count(2, Vec::new()));
         }
-        let out = rollup(r.into_ordered());
+        let out = rollup(r.into_ordered(), crate::diag::Examples::DEFAULT);
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].count, Some(24));
         assert!(out[0].message.starts_with("24 missing-member findings in 2 files"), "{}", out[0].message);
@@ -230,7 +241,10 @@ mod tests {
 
     #[test]
     fn by_code_groups_what_stayed_whole() {
-        let out = rollup([d(Code::UnexpectedMember, "b"), d(Code::MissingMember, "a"), d(Code::UnexpectedMember, "c")]);
+        let out = rollup(
+            [d(Code::UnexpectedMember, "b"), d(Code::MissingMember, "a"), d(Code::UnexpectedMember, "c")],
+            crate::diag::Examples::DEFAULT,
+        );
         let files: Vec<_> = out.iter().map(|x| x.file.clone().unwrap_or_default()).collect();
         let mut codes: Vec<_> = out.iter().map(|x| x.code).collect();
         codes.dedup();

@@ -104,8 +104,14 @@ fn write_kept(
                     h
                 }
             };
-            let (parsed, written) =
-                rewrite_volume(&name, src.open(&name)?, BufWriter::new(file), head_fn, &mut KeepLines, buf)?;
+            let (parsed, written) = rewrite_volume(
+                &name,
+                src.open(&name)?,
+                BufWriter::new(file),
+                head_fn,
+                &mut KeepLines,
+                (buf, crate::diag::Examples::DEFAULT),
+            )?;
             let Some((bw, written)) = written else {
                 return Err(io::Error::other(format!("{name}: could not be read")));
             };

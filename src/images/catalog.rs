@@ -8,7 +8,7 @@
 //! `validate` finds errors in is unreadable here too. The integrity of the rest of the
 //! volume files (their disk files, their trailers) is `validate`'s job.
 
-use crate::diag::{Code, Diagnostic};
+use crate::diag::{Code, Diagnostic, Examples};
 use crate::model::{ExportType, Label, TapeVolumeStatus, Timestamp, VolumeStatus};
 use crate::staging::{EntryKind, Source, read_summaries};
 use rayon::prelude::*;
@@ -73,11 +73,12 @@ impl Groups {
     }
 }
 
-/// Reads the current set of `src` and the facts of its volume records, in parallel.
-pub fn read_catalog(src: &dyn Source) -> io::Result<Catalog> {
+/// Reads the current set of `src` and the facts of its volume records, in parallel; a
+/// repeated finding about the summaries lists `examples`.
+pub fn read_catalog(src: &dyn Source, examples: Examples) -> io::Result<Catalog> {
     // The one summary reader and the one current-set rule: a summary `validate` finds
     // errors in is reported here with the same findings.
-    let summaries = read_summaries(src)?;
+    let summaries = read_summaries(src, examples)?;
     let mut diagnostics = summaries.diagnostics;
     let mut groups = Groups::default();
     if summaries.full.is_none() {
@@ -123,7 +124,8 @@ pub fn read_catalog(src: &dyn Source) -> io::Result<Catalog> {
 fn read_head(src: &dyn Source, label: &Label) -> io::Result<Result<HeadFacts, String>> {
     let file = label.file_name();
     let reader = io::BufReader::new(src.open(&file)?);
-    Ok(crate::parse::read_volume_head_checked(&file, reader)?
+    // Only the first finding is told: how many a repeated one lists does not matter.
+    Ok(crate::parse::read_volume_head_checked(&file, reader, Examples::DEFAULT)?
         .map_err(|found| {
             let first = found.first().map_or_else(
                 || "its head is incomplete".to_string(),
@@ -195,7 +197,7 @@ mod tests {
     #[test]
     fn a_damaged_summary_is_read_by_the_full_parser() {
         let a = area(&[("FULL", "CATSTAGE SUMMARY 1.0\nexport id=X type=FULL\nEND lines=2 sha256=00\n")]);
-        let c = read_catalog(&a).unwrap();
+        let c = read_catalog(&a, Examples::DEFAULT).unwrap();
         assert!(c.diagnostics.iter().any(|d| d.is_error() && d.file.as_deref() == Some("FULL")), "{:?}", c.diagnostics);
     }
 }

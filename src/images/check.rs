@@ -6,7 +6,7 @@ use super::layout::{ImageName, Part, Prefix};
 use super::scan::{FileKind, ImageFile, Mtime};
 use super::settings::{ImageSettings, duration};
 use crate::check::structure::ROLLUP_ABOVE;
-use crate::diag::{Code, Diagnostic};
+use crate::diag::{Code, Diagnostic, Examples};
 use crate::model::{Label, Timestamp, VolumeStatus};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -104,7 +104,7 @@ pub struct Findings {
 /// them up as every other command does.
 #[derive(Debug, Default)]
 pub struct Sink {
-    all: bool,
+    examples: Examples,
     by_code: BTreeMap<Code, Kept>,
 }
 
@@ -117,20 +117,26 @@ struct Kept {
 }
 
 impl Sink {
-    /// A sink that keeps every finding (`--all`), or rolls up repeats.
-    pub fn new(all: bool) -> Sink {
-        Sink { all, by_code: BTreeMap::new() }
+    /// A sink that keeps every finding (`--all`: `Examples::ALL`), or rolls up repeats,
+    /// each naming `examples` files.
+    pub fn new(examples: Examples) -> Sink {
+        Sink { examples, by_code: BTreeMap::new() }
+    }
+
+    fn all(&self) -> bool {
+        self.examples == Examples::ALL
     }
 
     /// Records a finding.
     pub fn push(&mut self, d: Diagnostic) {
+        let all = self.all();
         let k = self.by_code.entry(d.code).or_default();
         k.count += 1;
         if d.file != k.last_file {
             k.files += 1;
             k.last_file.clone_from(&d.file);
         }
-        if self.all || k.items.len() <= ROLLUP_ABOVE {
+        if all || k.items.len() <= ROLLUP_ABOVE {
             k.items.push(d);
         }
     }
@@ -139,15 +145,16 @@ impl Sink {
     /// of one code become one finding with the count and the first files as examples.
     pub fn finish(self) -> Vec<Diagnostic> {
         let mut out = Vec::new();
+        let all = self.all();
         for (code, k) in self.by_code {
-            if self.all || k.count <= ROLLUP_ABOVE as u64 {
+            if all || k.count <= ROLLUP_ABOVE as u64 {
                 out.extend(k.items);
                 continue;
             }
             let Some(first) = k.items.first() else { continue };
             let mut files: Vec<String> = k.items.iter().filter_map(|d| d.file.clone()).collect();
             files.dedup();
-            files.truncate(crate::diag::EXAMPLES);
+            let files = self.examples.take(files);
             let message = format!(
                 "{} {} findings in {}; the first: {}",
                 k.count,
@@ -234,8 +241,9 @@ pub struct Rules<'a> {
     pub settings: &'a ImageSettings,
     /// Labels listed as migrated.
     pub migrated: &'a BTreeSet<Label>,
-    /// List every finding rather than roll repeats up.
-    pub all: bool,
+    /// How many files a rolled-up finding names; `Examples::ALL` lists every finding
+    /// rather than roll repeats up.
+    pub examples: Examples,
 }
 
 impl Rules<'_> {
@@ -260,7 +268,7 @@ impl Rules<'_> {
 
     /// Runs the rules.
     pub fn run(&self, catalog: &Catalog, files: &[ImageFile]) -> Findings {
-        let mut out = Findings { sink: Sink::new(self.all), ..Findings::default() };
+        let mut out = Findings { sink: Sink::new(self.examples), ..Findings::default() };
         let mut rest = files;
         for v in &catalog.volumes {
             // Files of labels before this one belong to no volume of the current set.

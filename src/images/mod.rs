@@ -30,7 +30,7 @@ pub use layout::Layout;
 pub use scan::ScanError;
 pub use settings::{DataPath, ImageFlags, ImageSettings, ImagesConfig, Tolerance};
 
-use crate::diag::{Code, Diagnostic, Style, render_text};
+use crate::diag::{Code, Diagnostic, Examples, Style, render_text};
 use crate::model::Label;
 use crate::report::Verdict;
 use crate::staging::Source;
@@ -110,15 +110,17 @@ fn migrated(settings: &ImageSettings) -> Result<(BTreeSet<Label>, Vec<Diagnostic
     Ok((r.labels, d))
 }
 
-/// Checks the images of every volume of the current set of `src` (named `staging`). With
-/// `all`, findings that repeat are listed one by one rather than rolled up.
+/// Checks the images of every volume of the current set of `src` (named `staging`). A
+/// rolled-up finding names `examples` files; with `Examples::ALL`, findings that repeat
+/// are listed one by one rather than rolled up.
 pub fn check_images(
     staging: &str,
     src: &dyn Source,
     settings: &ImageSettings,
-    all: bool,
+    examples: Examples,
 ) -> Result<ImagesReport, ImagesError> {
-    check_images_with(staging, || catalog::read_catalog(src).map_err(ImagesError::Staging), settings, all)
+    let read = || catalog::read_catalog(src, examples).map_err(ImagesError::Staging);
+    check_images_with(staging, read, settings, examples)
 }
 
 /// [`check_images`], with the staging area opened and read by `read` while the data paths
@@ -129,14 +131,14 @@ pub fn check_images_with(
     staging: &str,
     read: impl FnOnce() -> Result<catalog::Catalog, ImagesError> + Send,
     settings: &ImageSettings,
-    all: bool,
+    examples: Examples,
 ) -> Result<ImagesReport, ImagesError> {
     scan::check_paths(&settings.paths).map_err(ImagesError::DataPath)?;
     let (migrated, list_findings) = migrated(settings)?;
     let (catalog, files) = rayon::join(read, || scan::scan(&settings.paths, settings.layout));
     let catalog = catalog?;
     let files = files.map_err(ImagesError::DataPath)?;
-    let mut findings = check::Rules { settings, migrated: &migrated, all }.run(&catalog, &files);
+    let mut findings = check::Rules { settings, migrated: &migrated, examples }.run(&catalog, &files);
     drop(files);
     let area_findings = catalog.diagnostics.into_iter().collect();
     let mut image_findings: crate::report::Findings = list_findings.into_iter().collect();

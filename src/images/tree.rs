@@ -75,7 +75,7 @@ pub fn write_image_tree(src: &dyn Source, out: &Path, paths: u32) -> Result<Imag
         Err(e) if e.kind() == io::ErrorKind::NotFound => {}
         Err(e) => return Err(TreeError::Io(out.to_path_buf(), e)),
     }
-    let catalog = read_catalog(src).map_err(|e| TreeError::Area(e.to_string()))?;
+    let catalog = read_catalog(src, crate::diag::Examples::DEFAULT).map_err(|e| TreeError::Area(e.to_string()))?;
     if !catalog.has_current_set {
         return Err(TreeError::Area("it has no readable FULL summary".into()));
     }

@@ -10,7 +10,7 @@
 use super::manifest::{FileFacts, Kind, Manifest, Mode};
 use super::scan::MemberSink;
 use super::tree::{Applies, DirState, applies, dir_state};
-use crate::diag::{Code, Diagnostic};
+use crate::diag::{Code, Diagnostic, Examples};
 use crate::disk::Area;
 use crate::model::{Direction, ExportAge, ExportType};
 use crate::parse::parse_summary;
@@ -115,7 +115,8 @@ impl SummaryMembers {
     /// The export the package's summaries hold; none when it has no readable `FULL`.
     pub fn age(&self) -> Option<ExportAge> {
         let read = |kind: ExportType, bytes: &Option<Vec<u8>>| {
-            bytes.as_ref().and_then(|b| parse_summary(kind.as_str(), b, Some(kind)).summary)
+            // Only the export is taken: how many examples a finding lists does not matter.
+            bytes.as_ref().and_then(|b| parse_summary(kind.as_str(), b, Some(kind), Examples::DEFAULT).summary)
         };
         let full = read(ExportType::Full, &self.full);
         let update = read(ExportType::Update, &self.update);
@@ -161,6 +162,7 @@ pub fn guard(
     m: &Manifest,
     package_age: Option<&ExportAge>,
     opts: &GuardOptions,
+    examples: Examples,
 ) -> io::Result<Guarded> {
     let a = applies(area, m)?;
     let mut g = Guarded { applies: a, refusals: Vec::new(), removed: Vec::new(), discarded: Vec::new() };
@@ -172,7 +174,8 @@ pub fn guard(
         return Ok(g);
     }
     if m.kind == Kind::Full && m.mode == Mode::Catstage && !opts.allow_older {
-        let held = crate::staging::read_summaries(area)?;
+        // Only the export is taken: how many examples a finding lists does not matter.
+        let held = crate::staging::read_summaries(area, Examples::DEFAULT)?;
         let held = ExportAge::of(held.full.as_ref(), held.update.as_ref());
         if let (Some(held), Some(new)) = (held, package_age)
             && held.direction_to(new) == Direction::Backward
@@ -191,7 +194,7 @@ pub fn guard(
         }
     }
     let state = dir_state(area.listing(), m.mode);
-    match removals(dir, &state, m, opts) {
+    match removals(dir, &state, m, opts, examples) {
         Ok((removed, discarded)) => (g.removed, g.discarded) = (removed, discarded),
         Err(refusals) => g.refusals = refusals,
     }
@@ -233,6 +236,7 @@ fn removals(
     state: &DirState,
     m: &Manifest,
     opts: &GuardOptions,
+    examples: Examples,
 ) -> Result<(Vec<String>, Vec<String>), Vec<Diagnostic>> {
     if !state.foreign.is_empty() && !opts.discard_foreign {
         let diags = state.foreign.iter().map(|f| {
@@ -247,7 +251,7 @@ fn removals(
                 ),
             )
         });
-        return Err(crate::diag::rollup(diags));
+        return Err(crate::diag::rollup(diags, examples));
     }
     let discarded = state.foreign.iter().map(|f| f.name.clone()).collect();
     let all_removed: Vec<String> = state.files.keys().filter(|n| m.file(n).is_none()).cloned().collect();

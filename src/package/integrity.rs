@@ -97,7 +97,8 @@ impl IntegrityCheck {
         let Some(kind) = self.kind else {
             return (Sha256Digest(self.hasher.finalize().into()), self.size, Vec::new());
         };
-        let mut diags = FileDiagnostics::new(name);
+        // A header and a trailer: never more findings of one code than are kept whole.
+        let mut diags = FileDiagnostics::new(name, crate::diag::Examples::DEFAULT);
         if let Err(e) = parse_header(&self.first_line[..self.first_line.len().min(MAX_LINE)], kind) {
             diags.at(e.code, 1, e.column as u64, &self.first_line, || e.message.clone());
         }

@@ -14,7 +14,7 @@ use super::pipe::PipeReader;
 use super::sign::{PublicKey, check_signature};
 use super::tar::{BLOCK, MAX_MEMBER_SIZE, MemberHeader, RECORD, TarReader, header_mtime};
 use super::zst::ZstReader;
-use crate::diag::{Code, Diagnostic};
+use crate::diag::{Code, Diagnostic, Examples};
 use crate::model::Sha256Digest;
 use crate::staging::{Progress, is_staging_file_name};
 use sha2::{Digest, Sha256};
@@ -66,6 +66,8 @@ pub struct ScanOptions {
     /// The id the manifest must have (the second pass of unpack): the scan stops before
     /// any file if the package changed since it was verified.
     pub expect: Option<PackageId>,
+    /// How many instances a repeated finding lists.
+    pub examples: Examples,
 }
 
 /// What a scan found.
@@ -145,7 +147,7 @@ pub fn scan(
         manifest_mtime: None,
         signature_seen: false,
         stopped: false,
-        findings: crate::diag::Rollup::new(),
+        findings: crate::diag::Rollup::new(opts.examples),
         found_problems: 0,
     };
     // Decompression runs on a thread of its own, beside the checks.
@@ -398,7 +400,7 @@ impl Scanner<'_> {
             Ok(())
         })?;
         // The id and the parse each read the whole manifest: side by side.
-        let (id, parsed) = rayon::join(|| PackageId::of(&bytes), || parse_manifest(&bytes));
+        let (id, parsed) = rayon::join(|| PackageId::of(&bytes), || parse_manifest(&bytes, self.opts.examples));
         self.out.id = Some(id);
         if let Some(expected) = self.opts.expect
             && expected != id

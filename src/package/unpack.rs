@@ -36,6 +36,8 @@ pub struct UnpackOptions {
     pub guards: GuardOptions,
     /// How long to wait for the destination's lock.
     pub wait: Wait,
+    /// How many instances a repeated finding lists.
+    pub examples: crate::diag::Examples,
 }
 
 /// What unpack did.
@@ -250,7 +252,8 @@ fn unpack_checked(
     // DIR is created for a first full package, never its parents (the layer refuses a
     // missing parent): a mistyped path must not grow a tree somewhere.
     let area = Area::open(dir, Access::Write(opts.wait), Want::DirOrNothing)?;
-    let scan_opts = ScanOptions { caps: opts.caps, trusted: opts.trusted.clone(), expect: None };
+    let scan_opts =
+        ScanOptions { caps: opts.caps, trusted: opts.trusted.clone(), expect: None, examples: opts.examples };
     let mut summaries = SummaryMembers::keeping(true);
     let mut first = scan(package, display, &scan_opts, &mut summaries, progress)
         .map_err(|e| Stop::request(format!("{display}: {e}")))?;
@@ -279,7 +282,7 @@ fn unpack_checked(
         manifest,
     };
     // Messages name the destination as the operator did.
-    let g = guard(&area, dir, &report.manifest, summaries.age().as_ref(), &opts.guards)?;
+    let g = guard(&area, dir, &report.manifest, summaries.age().as_ref(), &opts.guards, opts.examples)?;
     if !g.refusals.is_empty() {
         return Err(Stop::Refused(g.refusals));
     }

@@ -27,6 +27,8 @@ pub struct VerifyOptions {
     pub guards: GuardOptions,
     /// With `against`: how long to wait for a writer's lock on it.
     pub wait: crate::disk::Wait,
+    /// How many instances a repeated finding lists.
+    pub examples: crate::diag::Examples,
 }
 
 /// What verify found.
@@ -176,7 +178,8 @@ pub fn verify(
     opts: &VerifyOptions,
     progress: Option<Progress<'_>>,
 ) -> io::Result<VerifyReport> {
-    let scan_opts = ScanOptions { caps: opts.caps, trusted: opts.trusted.clone(), expect: None };
+    let scan_opts =
+        ScanOptions { caps: opts.caps, trusted: opts.trusted.clone(), expect: None, examples: opts.examples };
     // The summaries are kept only to place the package's export against a destination.
     let mut summaries = SummaryMembers::keeping(opts.against.is_some());
     let s = scan(path, display, &scan_opts, &mut summaries, progress)?;
@@ -197,7 +200,7 @@ pub fn verify(
     if let (Some(dir), Some(m)) = (&opts.against, &report.manifest) {
         // Opened as unpack opens its destination, but to read: no file is created.
         let area = Area::open(dir, Access::Read(opts.wait), Want::DirOrNothing).map_err(io::Error::other)?;
-        let g = guard(&area, dir, m, summaries.age().as_ref(), &opts.guards);
+        let g = guard(&area, dir, m, summaries.age().as_ref(), &opts.guards, opts.examples);
         let g = area.finish(g).map_err(io::Error::other)?;
         report.diagnostics.extend(g.refusals);
         report.applies = Some(g.applies);

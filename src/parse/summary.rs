@@ -4,7 +4,7 @@ use super::frame::{Framed, LineHandler, frame};
 use super::header::{FileKind, parse_header};
 use super::lex::{Lexed, as_text, lex};
 use super::record::{Rec, Schema};
-use crate::diag::{Code, Diagnostic, FileDiagnostics};
+use crate::diag::{Code, Diagnostic, Examples, FileDiagnostics};
 use crate::model::{
     CatalogType, Entry, ExportType, Group, Label, Node, NodeMap, Sha256Digest, Summary, SummaryExport, Timestamp,
     Version, check_catalog, check_export_id, check_id, check_keymanager, check_media, check_pool, parse_bool,
@@ -50,9 +50,15 @@ impl ParsedSummary {
 }
 
 /// Parses a summary file named `name` (the name findings are reported under). `expected`
-/// is the export type its file name implies (`FULL` or `UPDATE`), if any.
-pub fn read_summary<R: Read>(name: &str, reader: R, expected: Option<ExportType>) -> io::Result<ParsedSummary> {
-    let mut diags = FileDiagnostics::new(name);
+/// is the export type its file name implies (`FULL` or `UPDATE`), if any; a repeated
+/// finding lists `examples`.
+pub fn read_summary<R: Read>(
+    name: &str,
+    reader: R,
+    expected: Option<ExportType>,
+    examples: Examples,
+) -> io::Result<ParsedSummary> {
+    let mut diags = FileDiagnostics::new(name, examples);
     let mut p = SummaryParser::new(expected);
     let framed = frame(reader, &mut p, &mut diags)?;
     let summary = p.finish(&mut diags);
@@ -60,8 +66,8 @@ pub fn read_summary<R: Read>(name: &str, reader: R, expected: Option<ExportType>
 }
 
 /// [`read_summary`] over bytes in memory.
-pub fn parse_summary(name: &str, bytes: &[u8], expected: Option<ExportType>) -> ParsedSummary {
-    match read_summary(name, bytes, expected) {
+pub fn parse_summary(name: &str, bytes: &[u8], expected: Option<ExportType>, examples: Examples) -> ParsedSummary {
+    match read_summary(name, bytes, expected, examples) {
         Ok(p) => p,
         // Reading from memory cannot fail.
         Err(e) => ParsedSummary {
@@ -86,7 +92,8 @@ pub fn parse_summary(name: &str, bytes: &[u8], expected: Option<ExportType>) -> 
 /// head of a summary (a package scan without a destination): what the rest of the file
 /// says is checked elsewhere, its trailer above all.
 pub fn summary_export(head: &[u8], expected: Option<ExportType>) -> Option<SummaryExport> {
-    let mut diags = FileDiagnostics::new(expected.map_or("summary", |k| k.as_str()));
+    // The findings are not kept: how many of them would be listed does not matter.
+    let mut diags = FileDiagnostics::new(expected.map_or("summary", |k| k.as_str()), Examples::DEFAULT);
     let mut p = SummaryParser::new(expected);
     for (i, line) in head.split_inclusive(|&c| c == b'\n').take(2).enumerate() {
         let line = line.strip_suffix(b"\n")?;
@@ -417,7 +424,7 @@ mod tests {
     #[test]
     fn summary_export_reads_the_head_as_the_whole_summary_reads_it() {
         let whole = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/slab-a-daily/FULL")).unwrap();
-        let want = parse_summary("FULL", &whole, Some(ExportType::Full)).summary.unwrap().export;
+        let want = parse_summary("FULL", &whole, Some(ExportType::Full), Examples::DEFAULT).summary.unwrap().export;
         assert_eq!(summary_export(&whole, Some(ExportType::Full)), Some(want.clone()));
         // Two lines are enough; a finding of form alone refuses nothing.
         let head: Vec<u8> = whole.split_inclusive(|&c| c == b'\n').take(2).flatten().copied().collect();

@@ -2,7 +2,7 @@
 
 use super::{Action, DiskCounts, VolumePlan, dsmtc_target};
 use crate::config::SecondaryConfig;
-use crate::diag::{self, Code, Diagnostic};
+use crate::diag::{self, Code, Diagnostic, Examples};
 use crate::model::{CurrentSet, ExportType, Label, WinningEntry};
 use crate::parse::read_volume_head;
 use crate::staging::Source;
@@ -99,6 +99,7 @@ pub(super) fn deletion_guard(
     explicit: bool,
     baseline_volumes: Option<u64>,
     volumes: &[VolumePlan],
+    examples: Examples,
 ) -> Option<Diagnostic> {
     if import_type != ExportType::Full {
         return None;
@@ -134,6 +135,6 @@ pub(super) fn deletion_guard(
                 if explicit { "--max-deletions" } else { "10% of the baseline" }
             ),
         )
-        .with_count(deleted, crate::check::examples(labels)),
+        .with_count(deleted, examples.take(labels)),
     )
 }

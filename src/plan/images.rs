@@ -36,7 +36,7 @@ impl Plan {
                 .with_hint("replicate the image before importing (`catstage images` says what is wrong), or import after it arrives"),
             );
         }
-        p.findings.extend(crate::check::structure::rollup(warnings));
+        p.findings.extend(crate::check::structure::rollup(warnings, p.examples));
         p.findings.sort();
     }
 }

@@ -18,7 +18,7 @@ mod types;
 
 use crate::compare::compare_volume;
 use crate::config::{SecondaryConfig, SecondaryGroup};
-use crate::diag::{self, Code, Diagnostic};
+use crate::diag::{self, Code, Diagnostic, Examples};
 use crate::model::{CurrentSet, Entry, ExportType, Label, Summary, Timestamp};
 use crate::report::Verdict;
 use crate::staging::{Progress, Source, VolumeFacts, read_summaries};
@@ -36,8 +36,9 @@ pub use types::{Action, Counts, DiskCounts, GroupPlan, NewestVolume, Plan, PlanR
 fn read_baseline(
     src: &dyn Source,
     area: Option<&crate::model::ExportAge>,
+    examples: Examples,
 ) -> io::Result<(Option<Summary>, CurrentSet, Vec<Diagnostic>)> {
-    let s = read_summaries(src)?;
+    let s = read_summaries(src, examples)?;
     let mut errors = s.errors_named("baseline");
     errors.extend(crate::check::baseline_newer(area, s.age().as_ref()));
     Ok((s.full, s.set, errors))
@@ -94,6 +95,7 @@ pub fn plan(
         catalogfiles: req.catalogfiles,
         import_type: Some(req.import_type),
         reuse: None,
+        examples: req.examples,
     };
     let report = validate_with(src, checks, progress)?;
     let config: &SecondaryConfig = &req.config.config;
@@ -107,7 +109,7 @@ pub fn plan(
 
     let (baseline_full, baseline_set, baseline_diags) = match req.baseline {
         Some(b) => {
-            let (f, s, d) = read_baseline(b, crate::model::ExportAge::of(full, update).as_ref())?;
+            let (f, s, d) = read_baseline(b, crate::model::ExportAge::of(full, update).as_ref(), req.examples)?;
             (f, Some(s), d)
         }
         None => (None, None, Vec::new()),
@@ -117,7 +119,7 @@ pub fn plan(
     let empty = BTreeMap::new();
     let existing: &BTreeMap<Label, crate::model::WinningEntry> = baseline_set.as_ref().map_or(&empty, |s| &s.entries);
 
-    let compared = compare_changed(req.baseline, existing, &set, src)?;
+    let compared = compare_changed(req.baseline, existing, &set, src, req.examples)?;
 
     let decide = Decide {
         config,
@@ -133,7 +135,7 @@ pub fn plan(
     for (label, w) in &set.entries {
         volumes.push(decide.volume(label, w, &mut moved));
     }
-    diagnostics.extend(moved_finding(&moved));
+    diagnostics.extend(moved_finding(&moved, req.examples));
 
     let (gone, deleted) = deletions::planned(req.import_type, req.baseline, config, existing, &set)?;
     volumes.extend(gone);
@@ -147,6 +149,7 @@ pub fn plan(
         req.max_deletions.is_some(),
         baseline_volumes,
         &volumes,
+        req.examples,
     ));
 
     let groups = group_plans(config, winning, &volumes, baseline_full.as_ref(), deleted.is_some());
@@ -172,12 +175,13 @@ pub fn plan(
         findings: diagnostics.into_iter().collect(),
         source: source_name.to_string(),
         baseline: req.baseline.map(|b| b.describe()),
+        examples: req.examples,
     })
 }
 
 /// CS324 for the volumes whose secondary catalogs change with their group (R25): nothing
 /// when none does.
-fn moved_finding(moved: &[String]) -> Option<Diagnostic> {
+fn moved_finding(moved: &[String], examples: Examples) -> Option<Diagnostic> {
     let n = moved.len();
     (n > 0).then(|| {
         Diagnostic::new(
@@ -193,7 +197,7 @@ fn moved_finding(moved: &[String]) -> Option<Diagnostic> {
                 if n == 1 { "it" } else { "them" },
             ),
         )
-        .with_count(n as u64, crate::check::examples(moved))
+        .with_count(n as u64, examples.take(moved))
     })
 }
 
@@ -204,6 +208,7 @@ fn compare_changed(
     existing: &BTreeMap<Label, crate::model::WinningEntry>,
     set: &crate::model::CurrentSet,
     src: &dyn Source,
+    examples: Examples,
 ) -> io::Result<BTreeMap<Label, crate::compare::VolumePair>> {
     let Some(b) = baseline else { return Ok(BTreeMap::new()) };
     let to_compare: Vec<(Label, &Entry, &Entry)> = set
@@ -217,7 +222,7 @@ fn compare_changed(
     to_compare
         .par_iter()
         .map(|(l, old, new)| {
-            compare_volume(b, &old.file, src, &new.file).map(|p| (*l, p)).map_err(|e| {
+            compare_volume((b, &old.file), (src, &new.file), examples).map(|p| (*l, p)).map_err(|e| {
                 io::Error::new(e.kind(), format!("comparing baseline/{} with {}: {e}", old.file, new.file))
             })
         })

@@ -2,7 +2,7 @@
 //! needs besides the staging area.
 
 use crate::config::{LoadedConfig, SecondaryConfig};
-use crate::diag::Diagnostic;
+use crate::diag::{Diagnostic, Examples};
 use crate::model::{ExportType, Label, Summary, Timestamp};
 use crate::staging::{Reference, Source};
 use serde::Serialize;
@@ -185,6 +185,8 @@ pub struct Plan {
     pub source: String,
     /// The baseline, as the user named it.
     pub baseline: Option<String>,
+    /// How many instances a repeated finding lists, for findings added later (images).
+    pub examples: Examples,
 }
 
 /// The UTC offset a plan shows its times at, and where it comes from.
@@ -235,4 +237,6 @@ pub struct PlanRequest<'a> {
     pub references: &'a [Reference],
     /// Findings about the reference inputs (bad lines of label lists).
     pub reference_diagnostics: Vec<Diagnostic>,
+    /// How many instances a repeated finding lists.
+    pub examples: Examples,
 }

@@ -2,7 +2,7 @@
 //! all cores, streaming, keeping per volume only its head and a few counts.
 
 use super::{EntryKind, Source};
-use crate::diag::{Code, Diagnostic};
+use crate::diag::{Code, Diagnostic, Examples};
 use crate::model::{DiskFileRef, ExportType, Label, Node, Sha256Digest, TapeFileKey, VolumeHead};
 use crate::parse::{ParsedSummary, VolumeVisitor, read_summary, read_volume_with};
 use rayon::prelude::*;
@@ -69,6 +69,9 @@ pub struct AreaRead {
     pub volumes: Vec<VolumeFacts>,
     /// Findings about the entries themselves: foreign files, non-regular entries.
     pub diagnostics: Vec<Diagnostic>,
+    /// How many instances a repeated finding lists: the findings of checks made on what
+    /// was read list as many.
+    pub examples: Examples,
 }
 
 #[derive(Default)]
@@ -181,16 +184,15 @@ pub fn in_file(file: &str) -> impl FnOnce(io::Error) -> io::Error + '_ {
 /// `watched` (see [`read_area_watching`]).
 fn read_volume_facts(
     src: &dyn Source,
-    file: &str,
-    label: Label,
-    modified: Option<SystemTime>,
+    (file, label, modified): (&str, Label, Option<SystemTime>),
     buf: &mut Vec<u8>,
     progress: Option<Progress<'_>>,
     watched: &[Node],
+    examples: Examples,
 ) -> io::Result<VolumeFacts> {
     let reader = Counting { inner: src.open(file)?, progress };
     let mut v = FactsVisitor { watched: watched.to_vec(), ..FactsVisitor::default() };
-    let parsed = read_volume_with(file, reader, &mut v, buf).map_err(in_file(file))?;
+    let parsed = read_volume_with(file, reader, &mut v, buf, examples).map_err(in_file(file))?;
     v.end_tapefile();
     v.twins.sort_by_key(|t| t.nodes);
     v.names = Vec::new();
@@ -216,10 +218,10 @@ fn read_volume_facts(
     })
 }
 
-/// Reads every file of the staging area. An I/O error (a file that cannot be read) stops
-/// the reading: the area could not be checked.
-pub fn read_area(src: &dyn Source, progress: Option<Progress<'_>>) -> io::Result<AreaRead> {
-    read_area_watching(src, progress, &[])
+/// Reads every file of the staging area, a repeated finding listing `examples`. An I/O
+/// error (a file that cannot be read) stops the reading: the area could not be checked.
+pub fn read_area(src: &dyn Source, progress: Option<Progress<'_>>, examples: Examples) -> io::Result<AreaRead> {
+    read_area_watching(src, progress, &[], examples)
 }
 
 /// Facts of another area's volume files, read whole, that a file of the same name and the
@@ -243,8 +245,13 @@ impl<'a> Reuse<'a> {
 /// node, among the nodes `watched` (those a node replacement rewrites, and their targets):
 /// [`VolumeFacts::node_twins`]. Memory then grows with the largest tape file's disk files
 /// of those nodes (24 bytes each); with none watched, nothing is kept.
-pub fn read_area_watching(src: &dyn Source, progress: Option<Progress<'_>>, watched: &[Node]) -> io::Result<AreaRead> {
-    read_area_reusing(src, progress, watched, None)
+pub fn read_area_watching(
+    src: &dyn Source,
+    progress: Option<Progress<'_>>,
+    watched: &[Node],
+    examples: Examples,
+) -> io::Result<AreaRead> {
+    read_area_reusing(src, progress, watched, None, examples)
 }
 
 /// [`read_area_watching`], taking the facts of a file whose bytes `reuse` has read already
@@ -254,6 +261,7 @@ pub fn read_area_reusing(
     progress: Option<Progress<'_>>,
     watched: &[Node],
     reuse: Option<Reuse<'_>>,
+    examples: Examples,
 ) -> io::Result<AreaRead> {
     let mut diagnostics = Vec::new();
     let mut full = None;
@@ -263,7 +271,7 @@ pub fn read_area_reusing(
         match e.kind {
             EntryKind::Summary(kind) => {
                 let reader = Counting { inner: src.open(&e.name)?, progress };
-                let parsed = read_summary(&e.name, reader, Some(kind)).map_err(in_file(&e.name))?;
+                let parsed = read_summary(&e.name, reader, Some(kind), examples).map_err(in_file(&e.name))?;
                 match kind {
                     ExportType::Full => full = Some(parsed),
                     ExportType::Update => update = Some(parsed),
@@ -308,11 +316,11 @@ pub fn read_area_reusing(
                     return Ok(VolumeFacts { modified: *modified, ..known.clone() });
                 }
             }
-            read_volume_facts(src, name, *label, *modified, buf, progress, watched)
+            read_volume_facts(src, (name, *label, *modified), buf, progress, watched, examples)
         })
         .collect::<io::Result<Vec<_>>>()?;
     facts.sort_by(|a, b| a.file.cmp(&b.file));
-    Ok(AreaRead { full, update, volumes: facts, diagnostics })
+    Ok(AreaRead { full, update, volumes: facts, diagnostics, examples })
 }
 
 /// The summaries of a staging area and its current set, read without the volume files.
@@ -348,9 +356,10 @@ impl Summaries {
     }
 }
 
-/// Reads `FULL` and `UPDATE` of `src` and derives the current set.
-pub fn read_summaries(src: &dyn Source) -> io::Result<Summaries> {
-    read_summaries_inner(src)
+/// Reads `FULL` and `UPDATE` of `src` and derives the current set; a repeated finding
+/// lists `examples`.
+pub fn read_summaries(src: &dyn Source, examples: Examples) -> io::Result<Summaries> {
+    read_summaries_inner(src, examples)
 }
 
 impl Summaries {
@@ -360,11 +369,11 @@ impl Summaries {
     }
 }
 
-fn read_summaries_inner(src: &dyn Source) -> io::Result<Summaries> {
+fn read_summaries_inner(src: &dyn Source, examples: Examples) -> io::Result<Summaries> {
     let mut s = Summaries::default();
     for e in src.entries() {
         if let EntryKind::Summary(kind) = e.kind {
-            let p = read_summary(&e.name, src.open(&e.name)?, Some(kind)).map_err(in_file(&e.name))?;
+            let p = read_summary(&e.name, src.open(&e.name)?, Some(kind), examples).map_err(in_file(&e.name))?;
             s.diagnostics.extend(p.diagnostics);
             match kind {
                 ExportType::Full => s.full = p.summary,

@@ -35,7 +35,8 @@ pub fn read_reference_area(name: &str, src: &dyn Source) -> io::Result<(Referenc
     for e in src.entries() {
         match e.kind {
             EntryKind::Summary(kind) => {
-                let parsed = read_summary(&e.name, src.open(&e.name)?, Some(kind))?;
+                // Only the errors are counted: how many a repeated one lists does not matter.
+                let parsed = read_summary(&e.name, src.open(&e.name)?, Some(kind), crate::diag::Examples::DEFAULT)?;
                 problems += parsed.diagnostics.iter().filter(|d| d.is_error()).count();
                 if let Some(s) = parsed.summary {
                     r.labels.extend(s.entries.iter().map(|en| en.label));

@@ -5,11 +5,11 @@ pub mod images;
 
 pub use images::{NewestWritten, StatusImages};
 
-use crate::diag::Diagnostic;
+use crate::diag::{Diagnostic, Examples};
 use crate::model::{CurrentSet, Label, Timestamp};
 use crate::report::Verdict;
 use crate::staging::{EntryKind, Progress, Source, read_summaries};
-use crate::validate::validate;
+use crate::validate::{Checks, validate_with};
 use serde::Serialize;
 use std::io;
 use std::time::UNIX_EPOCH;
@@ -105,8 +105,11 @@ fn newest(set: &CurrentSet) -> Option<VolumeTime> {
 }
 
 /// The baseline's current set, and its summaries' errors (named `baseline/FILE`).
-fn baseline_set(src: &dyn Source) -> io::Result<(CurrentSet, Vec<Diagnostic>, Option<crate::model::ExportAge>)> {
-    let s = read_summaries(src)?;
+fn baseline_set(
+    src: &dyn Source,
+    examples: Examples,
+) -> io::Result<(CurrentSet, Vec<Diagnostic>, Option<crate::model::ExportAge>)> {
+    let s = read_summaries(src, examples)?;
     let age = s.age();
     let mut diags = s.errors_named("baseline");
     if s.full.is_none() {
@@ -127,9 +130,15 @@ impl Status {
     }
 }
 
-/// Computes the status of `src`, with `baseline` (what the secondary imported last).
-pub fn status(src: &dyn Source, baseline: Option<&dyn Source>, progress: Option<Progress<'_>>) -> io::Result<Status> {
-    let report = validate(src, progress)?;
+/// Computes the status of `src`, with `baseline` (what the secondary imported last); a
+/// repeated finding lists `examples`.
+pub fn status(
+    src: &dyn Source,
+    baseline: Option<&dyn Source>,
+    progress: Option<Progress<'_>>,
+    examples: Examples,
+) -> io::Result<Status> {
+    let report = validate_with(src, Checks { examples, ..Checks::default() }, progress)?;
     let set = report.current.clone().unwrap_or_default();
     let full = report.read.full.as_ref().and_then(|f| f.summary.as_ref());
     let update = report.read.update.as_ref().and_then(|u| u.summary.as_ref()).filter(|_| set.update_current);
@@ -175,7 +184,7 @@ pub fn status(src: &dyn Source, baseline: Option<&dyn Source>, progress: Option<
         baseline: baseline.map(|b| b.describe()),
     };
     if let Some(b) = baseline {
-        let (old, mut problems, baseline_age) = baseline_set(b)?;
+        let (old, mut problems, baseline_age) = baseline_set(b, examples)?;
         let age = crate::model::ExportAge::of(full, update);
         problems.extend(crate::check::baseline_newer(age.as_ref(), baseline_age.as_ref()));
         s.findings.extend(problems);
@@ -191,10 +200,8 @@ pub fn status(src: &dyn Source, baseline: Option<&dyn Source>, progress: Option<
         // would be exported back: caught up means the same current set.
         let pending: Vec<Label> = old.entries.keys().filter(|l| !set.entries.contains_key(l)).copied().collect();
         s.caught_up = Some(received.is_empty() && pending.is_empty());
-        s.received_since_baseline =
-            Some(Received { count: received.len() as u64, examples: crate::check::examples(&received) });
-        s.pending_deletions =
-            Some(Received { count: pending.len() as u64, examples: crate::check::examples(&pending) });
+        s.received_since_baseline = Some(Received { count: received.len() as u64, examples: examples.take(&received) });
+        s.pending_deletions = Some(Received { count: pending.len() as u64, examples: examples.take(&pending) });
         s.baseline_newest_volume = newest(&old);
     }
     Ok(s)

@@ -58,8 +58,9 @@ impl Staging {
                 }
                 EntryKind::Summary(kind) => {
                     let reader = area.open(&e.name).map_err(|err| format!("{}: {err}", e.name))?;
-                    let parsed =
-                        read_summary(&e.name, reader, Some(kind)).map_err(|err| format!("{}: {err}", e.name))?;
+                    // Only the first error is told: how many a repeated one lists does not matter.
+                    let parsed = read_summary(&e.name, reader, Some(kind), crate::diag::Examples::DEFAULT)
+                        .map_err(|err| format!("{}: {err}", e.name))?;
                     let first = parsed.diagnostics.iter().find(|d| d.is_error());
                     let summary = match (first, parsed.summary) {
                         (None, Some(s)) => s,

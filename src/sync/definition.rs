@@ -8,7 +8,7 @@ use super::mapping::{Parts, check_mappings, read_exclusions, read_fields, read_t
 use super::spec::{Definition, ExportSpec, SourceFormat, SourceSpec, TimeSpec};
 use super::timefmt::TimeFormat;
 use crate::config::toml_walk::{self, Doc, Table, Value};
-use crate::diag::{Code, Diagnostic};
+use crate::diag::{Code, Diagnostic, Examples};
 use crate::model::parse_timezone;
 use crate::model::{
     CatalogType, Extra, Group, Node, Timestamp, check_catalog, check_export_id, check_id, check_keymanager,
@@ -19,14 +19,14 @@ use std::path::Path;
 
 /// Reads the definition file at `path` (named as the user named it). The definition is
 /// returned only when it has no problem.
-pub fn load_definition(path: &Path) -> std::io::Result<(Option<Definition>, Vec<Diagnostic>)> {
+pub fn load_definition(path: &Path, examples: Examples) -> std::io::Result<(Option<Definition>, Vec<Diagnostic>)> {
     let name = path.display().to_string();
     let bytes = match crate::config::toml_walk::read_limited(path)? {
         Ok(b) => b,
         Err(size) => return Ok((None, vec![crate::config::toml_walk::too_large(&name, Code::DefinitionError, size)])),
     };
     match String::from_utf8(bytes) {
-        Ok(text) => Ok(parse_definition(&name, &text)),
+        Ok(text) => Ok(parse_definition(&name, &text, examples)),
         Err(_) => {
             let d = Diagnostic::new(Code::DefinitionError, Some(name), "the definition is not UTF-8 text");
             Ok((None, vec![d]))
@@ -34,9 +34,10 @@ pub fn load_definition(path: &Path) -> std::io::Result<(Option<Definition>, Vec<
     }
 }
 
-/// Parses a definition held in `text`, named `file` in findings.
-pub fn parse_definition(file: &str, text: &str) -> (Option<Definition>, Vec<Diagnostic>) {
-    let (mut doc, root) = Doc::parse(file, text, Code::DefinitionError);
+/// Parses a definition held in `text`, named `file` in findings; a repeated finding
+/// lists `examples`.
+pub fn parse_definition(file: &str, text: &str, examples: Examples) -> (Option<Definition>, Vec<Diagnostic>) {
+    let (mut doc, root) = Doc::parse(file, text, Code::DefinitionError, examples);
     let Some(root) = root else { return (None, doc.into_diagnostics()) };
     let mut top = Table::new(root.get_ref(), root.span(), "");
     let source = read_source(&mut doc, &mut top);

@@ -38,7 +38,7 @@ pub use report::{SCHEMA, Stats, SyncJson, SyncReport};
 pub use spec::{Definition, Exclusion, ExportSpec, Locator, Mapping, SourceFormat, SourceSpec, TimeSpec, Translation};
 pub use timefmt::TimeFormat;
 
-use crate::diag::{Code, Diagnostic, FileDiagnostics};
+use crate::diag::{Code, Diagnostic, Examples, FileDiagnostics};
 use crate::disk::{Access, Area, NewTree, Notes, Wait, Want};
 use crate::model::{ExportType, Summary, SummaryExport, Timestamp, Version, check_export_id};
 use crate::report::CannotRun;
@@ -79,6 +79,8 @@ pub struct SyncRequest<'a> {
     pub force: bool,
     /// How long to wait for the staging area's lock.
     pub wait: Wait,
+    /// How many instances a repeated finding lists.
+    pub examples: Examples,
 }
 
 fn cannot(path: &Path, e: impl std::fmt::Display) -> CannotRun {
@@ -90,7 +92,7 @@ fn cannot(path: &Path, e: impl std::fmt::Display) -> CannotRun {
 /// held, a staging area whose summaries have errors).
 pub fn sync(req: &SyncRequest<'_>) -> Result<SyncReport, CannotRun> {
     let start = Instant::now();
-    let (def, diags) = load_definition(req.definition).map_err(|e| cannot(req.definition, e))?;
+    let (def, diags) = load_definition(req.definition, req.examples).map_err(|e| cannot(req.definition, e))?;
     let Some(mut def) = def else { return Ok(SyncReport::not_run(req, diags, start)) };
     let source = SourceReader::open(req.source, &def.source).map_err(|e| cannot(req.source, e))?;
     let header = source.header.as_ref().map(|(names, line)| (names.as_slice(), *line));
@@ -294,7 +296,7 @@ fn update(
 ) -> Result<bool, CannotRun> {
     let mut pass = Pass::new(x.st);
     let mut writer = Writer::new(x.export_id, tree);
-    let mut diags = FileDiagnostics::new(req.source.display().to_string());
+    let mut diags = FileDiagnostics::new(req.source.display().to_string(), req.examples);
     let store = x.st.store().map(str::to_string);
     let store = read_all(x.def, source, &mut pass, &mut writer, store, &mut report.stats, &mut diags)?;
     report.diagnostics = diags.into_vec();
@@ -327,7 +329,7 @@ fn full(
 ) -> Result<bool, CannotRun> {
     let mut pass = Pass::new(x.st);
     let mut writer = Writer::new(x.export_id, tree);
-    let mut diags = FileDiagnostics::new(req.source.display().to_string());
+    let mut diags = FileDiagnostics::new(req.source.display().to_string(), req.examples);
     let mut stats = Stats::default();
     let store = x.st.store().map(str::to_string);
     let store = read_all(x.def, source, &mut pass, &mut writer, store, &mut stats, &mut diags)?;

@@ -52,6 +52,8 @@ pub struct Checks<'a> {
     /// Another area's volume files, read whole: a file with the same name and bytes
     /// takes their facts rather than being parsed again (`diff --verify`).
     pub reuse: Option<crate::staging::Reuse<'a>>,
+    /// How many instances a repeated finding lists.
+    pub examples: crate::diag::Examples,
 }
 
 /// Reads and checks the staging area `src`. An `Err` means it could not be read at all.
@@ -67,7 +69,7 @@ pub fn validate_with(src: &dyn Source, checks: Checks<'_>, progress: Option<Prog
         .config
         .map(|c| c.config.import.node_replacement.iter().flat_map(|r| [r.old, r.new]).collect())
         .unwrap_or_default();
-    let read = crate::staging::read_area_reusing(src, progress, &watched, checks.reuse)?;
+    let read = crate::staging::read_area_reusing(src, progress, &watched, checks.reuse, checks.examples)?;
     let coverage = checks.config.map(|c| import::coverage(&c.config, checks.references));
     let pre_import = coverage.as_ref().is_some_and(crate::report::Coverage::complete);
     let mut diagnostics = Vec::new();

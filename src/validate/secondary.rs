@@ -10,9 +10,8 @@
 //! report is dropped: its labels, its target catalogs, and the tape-file keys per target
 //! FILECAT, so that memory grows with volumes and tape files, never with disk files.
 
-use crate::check::examples;
 use crate::config::SecondaryConfig;
-use crate::diag::{Code, Diagnostic};
+use crate::diag::{Code, Diagnostic, Examples};
 use crate::model::{Label, Node, TapeFileKey};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -29,6 +28,8 @@ pub struct Replication {
     pub volcats: BTreeSet<String>,
     /// The tape files it sends to each target FILECAT, with a volume carrying each.
     pub filecats: BTreeMap<String, BTreeMap<TapeFileKey, Label>>,
+    /// How many instances a repeated finding about it lists.
+    pub examples: Examples,
 }
 
 impl Replication {
@@ -42,6 +43,7 @@ impl Replication {
             labels: set.entries.keys().copied().collect(),
             volcats: BTreeSet::new(),
             filecats: BTreeMap::new(),
+            examples: report.read.examples,
         };
         let target = |group: &str| config.group_for(group).filter(|g| g.catalog == "DSMTC");
         for w in set.entries.values() {
@@ -84,7 +86,7 @@ fn pair(a: &Replication, b: &Replication) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let labels: Vec<String> = a.labels.intersection(&b.labels).map(ToString::to_string).collect();
     let rest = format!("also sent by {} to the secondary: tape labels must be unique across the enterprise", b.area);
-    out.extend(counted(Code::LabelNotUnique, labels, "label", "staging area", &rest));
+    out.extend(counted(Code::LabelNotUnique, labels, ("label", "staging area", &rest), a.examples));
     if a.source == b.source {
         return out;
     }
@@ -114,7 +116,7 @@ fn pair(a: &Replication, b: &Replication) -> Vec<Diagnostic> {
             .filter_map(|(k, l)| theirs.get(k).map(|other| format!("{k} ({l} here, {other} there)")))
             .collect();
         let rest = format!("also sent by {} into {f}: importing both would collide in the DSM/TC FILECAT", b.area);
-        out.extend(counted(Code::FileidCollision, exact, "tape file", "import", &rest));
+        out.extend(counted(Code::FileidCollision, exact, ("tape file", "import", &rest), a.examples));
         // A FILEID that collides exactly is CS204's, not reported again here.
         let exact_ids: BTreeSet<&str> =
             ours.keys().filter(|k| theirs.contains_key(*k)).map(|k| k.fileid.as_str()).collect();
@@ -130,18 +132,23 @@ fn pair(a: &Replication, b: &Replication) -> Vec<Diagnostic> {
             b.area
         );
         let shared_ids: Vec<String> = shared_ids.into_iter().map(str::to_string).collect();
-        out.extend(counted(Code::FileidShared, shared_ids, "FILEID", "import", &rest));
+        out.extend(counted(Code::FileidShared, shared_ids, ("FILEID", "import", &rest), a.examples));
     }
     out
 }
 
 /// `N nouns of this WHAT are REST`, with the first few `items` as examples; none for no
 /// item.
-fn counted(code: Code, items: Vec<String>, noun: &str, what: &str, rest: &str) -> Option<Diagnostic> {
+fn counted(
+    code: Code,
+    items: Vec<String>,
+    (noun, what, rest): (&str, &str, &str),
+    examples: Examples,
+) -> Option<Diagnostic> {
     let n = items.len();
     (n > 0).then(|| {
         let (s, verb) = if n == 1 { ("", "is") } else { ("s", "are") };
         Diagnostic::new(code, None, format!("{n} {noun}{s} of this {what} {verb} {rest}"))
-            .with_count(n as u64, examples(items))
+            .with_count(n as u64, examples.take(items))
     })
 }

@@ -87,7 +87,7 @@ fn real_members(dir: &Path, signed: bool) -> (Vec<u8>, u64) {
         manifest.get_or_insert_with(|| tar[end + 512..end + 512 + size].to_vec());
         end += 512 + size.div_ceil(512) * 512;
     }
-    let m = parse_manifest(&manifest.unwrap()).unwrap();
+    let m = parse_manifest(&manifest.unwrap(), catstage::diag::Examples::DEFAULT).unwrap();
     (tar[..end].to_vec(), m.packed_bytes())
 }
 

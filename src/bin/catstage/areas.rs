@@ -2,7 +2,7 @@
 
 use crate::Failure;
 use crate::output::Styles;
-use catstage::diag::Diagnostic;
+use catstage::diag::{Diagnostic, Examples};
 use catstage::disk::{Access, Area, AreaError, Noted, Notes, Wait, Want};
 use catstage::report::{CannotRun, Outcome};
 use std::io;
@@ -99,9 +99,9 @@ pub fn written<R: Noted, T>(
 /// Reads the secondary configuration `path`. One that cannot be read whole (TOML syntax,
 /// unknown keys, wrong types: CS315) is the configuration's problem, not the staging
 /// area's: the command cannot run (exit status 2), and says so with every finding.
-pub fn config(path: &Path) -> Result<catstage::config::LoadedConfig, Failure> {
+pub fn config(path: &Path, examples: Examples) -> Result<catstage::config::LoadedConfig, Failure> {
     use catstage::diag::{Code, Diagnostic};
-    let loaded = catstage::config::load_secondary(path).map_err(|e| {
+    let loaded = catstage::config::load_secondary(path, examples).map_err(|e| {
         Failure::Unusable(
             format!("{}: the configuration cannot be read ({e}); nothing was checked", path.display()),
             vec![Diagnostic::new(Code::ConfigError, Some(path.display().to_string()), e.to_string())],
@@ -202,7 +202,8 @@ pub fn references(
         // Its own configuration beside it says which FILECATs its replication targets;
         // without one they are unknown, and may be this import's.
         if let Some(toml) = area_toml(other) {
-            let loaded = config(&toml)?;
+            // Only its FILECATs are taken: how many examples a finding lists does not matter.
+            let loaded = config(&toml, Examples::DEFAULT)?;
             r.filecats = Some(loaded.config.filecats());
         }
         references.push(r);

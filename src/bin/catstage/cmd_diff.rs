@@ -51,12 +51,11 @@ pub struct Args {
 }
 
 pub fn run(args: Args, styles: &Styles) -> CmdResult {
-    args.output.apply();
     let result = (|| {
         let a = areas::read(&args.a, None, args.wait.get())?;
         let b = areas::read(&args.b, None, args.wait.get())?;
         let (na, nb) = (args.a.display().to_string(), args.b.display().to_string());
-        areas::finish(&[&a, &b], diff(&na, &a, &nb, &b, args.verify))
+        areas::finish(&[&a, &b], diff((&na, &a), (&nb, &b), args.verify, args.output.examples()))
     })();
     let opts = TextOptions { verbose: args.verbose, stat: args.stat, ..TextOptions::default() };
     crate::output::finish(result, &args.output, styles, catstage::diff::SCHEMA, opts)

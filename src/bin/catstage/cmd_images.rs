@@ -5,6 +5,7 @@ use crate::output::Styles;
 use crate::{CmdResult, Failure};
 use catstage::config::LoadedConfig;
 use catstage::diag::Code;
+use catstage::diag::Examples;
 use catstage::disk::{Access, Area, Want};
 use catstage::images::catalog::read_catalog;
 use catstage::images::{ImageFlags, ImagesError, ImagesReport, check_images_with};
@@ -64,13 +65,13 @@ pub struct Args {
 }
 
 /// Reads the configuration; one that cannot be read whole stops the check.
-fn config(path: Option<&Path>) -> Result<Option<LoadedConfig>, Failure> {
-    path.map(crate::areas::config).transpose()
+fn config(path: Option<&Path>, examples: Examples) -> Result<Option<LoadedConfig>, Failure> {
+    path.map(|p| crate::areas::config(p, examples)).transpose()
 }
 
 /// Runs the check: configuration, settings, staging area, data paths.
 fn prepare_and_check(args: &Args, staging: &str) -> Result<ImagesReport, Failure> {
-    let loaded = config(args.config.as_deref())?;
+    let loaded = config(args.config.as_deref(), args.output.examples())?;
     let flags = ImageFlags {
         paths: args.paths.clone(),
         layout: args.layout.clone(),
@@ -88,15 +89,15 @@ fn prepare_and_check(args: &Args, staging: &str) -> Result<ImagesReport, Failure
     // Listing the staging area overlaps the listing of the data paths.
     let read = || {
         let area = Area::open(&args.staging, Access::Read(args.wait.get()), Want::Area).map_err(ImagesError::Open)?;
-        let catalog = read_catalog(&area).map_err(ImagesError::Staging);
+        let catalog = read_catalog(&area, args.output.examples()).map_err(ImagesError::Staging);
         area.still_current().map_err(ImagesError::Open)?;
         catalog
     };
-    check_images_with(staging, read, &settings, args.output.all).map_err(|e| Refusal(vec![e.diagnostic()]).into())
+    check_images_with(staging, read, &settings, args.output.examples())
+        .map_err(|e| Refusal(vec![e.diagnostic()]).into())
 }
 
 pub fn run(args: Args, styles: &Styles) -> CmdResult {
-    args.output.apply();
     let staging = args.staging.display().to_string();
     let result = prepare_and_check(&args, &staging);
     crate::output::finish(result, &args.output, styles, catstage::images::SCHEMA, TextOptions::default())

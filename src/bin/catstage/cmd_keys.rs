@@ -35,15 +35,14 @@ pub struct Args {
 }
 
 pub fn run(args: Args, styles: &crate::output::Styles) -> CmdResult {
-    args.output.apply();
     let result = (|| {
         let area = areas::read(&args.staging, None, args.wait.get())?;
         let loaded = match &args.config {
-            Some(p) => Some(areas::config(p)?),
+            Some(p) => Some(areas::config(p, args.output.examples())?),
             None => None,
         };
         let config = loaded.as_ref().map(|l| &l.config);
-        let scan = areas::finish(&[&area], catstage::keys::key_managers(&area, config))?;
+        let scan = areas::finish(&[&area], catstage::keys::key_managers(&area, config, args.output.examples()))?;
         let mut diagnostics = scan.diagnostics;
         let configured = config.is_some();
         diagnostics.extend(loaded.map(|l| l.diagnostics).unwrap_or_default());

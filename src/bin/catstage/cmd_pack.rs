@@ -78,7 +78,6 @@ fn level_range() -> clap::builder::RangedI64ValueParser<i32> {
 }
 
 pub fn run(args: Args, styles: &Styles) -> CmdResult {
-    args.output.apply();
     let result = (|| {
         let signer = match &args.sign {
             Some(k) => Some(read_secret_key(k).map_err(|e| Failure::msg(format!("--sign {e}")))?),
@@ -95,6 +94,7 @@ pub fn run(args: Args, styles: &Styles) -> CmdResult {
             signer,
             force: args.force,
             wait: args.wait.get(),
+            examples: args.output.examples(),
         };
         // The area's size for the progress bar; pack itself opens and checks the area.
         let total: u64 = catstage::disk::Listing::read_path(&args.staging)

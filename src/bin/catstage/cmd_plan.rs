@@ -74,10 +74,9 @@ pub struct Args {
 }
 
 pub fn run(args: Args, styles: &Styles) -> CmdResult {
-    args.output.apply();
     let result = (|| {
         let area = areas::read(&args.staging, None, args.wait.get())?;
-        let loaded = areas::config(&args.config)?;
+        let loaded = areas::config(&args.config, args.output.examples())?;
         let baseline = match &args.baseline {
             Some(b) => Some(areas::read(b, Some("--baseline"), args.wait.get())?),
             None => None,
@@ -92,6 +91,7 @@ pub fn run(args: Args, styles: &Styles) -> CmdResult {
             max_deletions: args.max_deletions,
             references: &references,
             reference_diagnostics,
+            examples: args.output.examples(),
         };
         let images = crate::images_inputs::check_for(
             &args.staging.display().to_string(),
@@ -99,6 +99,7 @@ pub fn run(args: Args, styles: &Styles) -> CmdResult {
             &args.images,
             Some(&loaded),
             Some(&args.config),
+            args.output.examples(),
         )?;
         let read: Vec<&catstage::disk::Area> = std::iter::once(&area).chain(&baseline).collect();
         let mut p = areas::finish(&read, plan(&args.staging.display().to_string(), &area, req, None))?;

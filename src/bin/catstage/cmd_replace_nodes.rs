@@ -61,7 +61,7 @@ pub struct Args {
 /// that cannot be read at all.
 fn pairs(args: &Args) -> Result<Result<Vec<NodeReplacement>, Vec<catstage::diag::Diagnostic>>, Failure> {
     if let Some(c) = &args.config {
-        let loaded = crate::areas::config(c)?;
+        let loaded = crate::areas::config(c, args.output.examples())?;
         let bad: Vec<_> =
             loaded.diagnostics.into_iter().filter(|d| matches!(d.code, Code::InvalidNodeReplacement)).collect();
         if !bad.is_empty() {
@@ -92,7 +92,6 @@ fn pairs(args: &Args) -> Result<Result<Vec<NodeReplacement>, Vec<catstage::diag:
 }
 
 pub fn run(args: Args, styles: &Styles) -> CmdResult {
-    args.output.apply();
     let result = (|| {
         let pairs = match pairs(&args)? {
             Ok(p) if p.is_empty() => {
@@ -109,7 +108,7 @@ pub fn run(args: Args, styles: &Styles) -> CmdResult {
             Target::Dir(args.dir.clone().unwrap_or_default())
         };
         crate::areas::written(
-            replace_nodes(&args.staging, &pairs, &target, args.wait.get()),
+            replace_nodes(&args.staging, &pairs, &target, args.wait.get(), args.output.examples()),
             &args.staging,
             (styles, args.output.quiet),
             NodesOutcome::Done,

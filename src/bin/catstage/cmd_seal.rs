@@ -35,9 +35,8 @@ pub struct Args {
 }
 
 pub fn run(args: Args, styles: &Styles) -> CmdResult {
-    args.output.apply();
     let result = crate::areas::written(
-        seal(&args.staging, &args.files, args.wait.get()),
+        seal(&args.staging, &args.files, args.wait.get(), args.output.examples()),
         &args.staging,
         (styles, args.output.quiet),
         |s| SealOutcome::Sealed(s.files),

@@ -49,7 +49,6 @@ pub struct Args {
 }
 
 pub fn run(args: Args, styles: &Styles) -> CmdResult {
-    args.output.apply();
     let result = (|| {
         let area = areas::read(&args.staging, None, args.wait.get())?;
         let baseline = match &args.baseline {
@@ -57,14 +56,18 @@ pub fn run(args: Args, styles: &Styles) -> CmdResult {
             None => None,
         };
         // Read once: its [images] table for the image check, [store] for R24.
-        let loaded = args.config.as_deref().map(areas::config).transpose()?;
+        let loaded = args.config.as_deref().map(|c| areas::config(c, args.output.examples())).transpose()?;
         let config = loaded.as_ref().zip(args.config.as_deref());
-        let images = crate::images_inputs::images_for(&args.staging, &area, &args.images, config)?;
+        let images =
+            crate::images_inputs::images_for(&args.staging, &area, &args.images, config, args.output.examples())?;
         let total: u64 = area.entries().iter().map(|e| e.size).sum();
         let bar = styles.progress(total, "status", args.output.quiet);
         let tick = |n: u64| bar.inc(n);
         let read: Vec<&catstage::disk::Area> = std::iter::once(&area).chain(&baseline).collect();
-        let mut s = areas::finish(&read, status(&area, baseline.as_ref().map(|b| b as &dyn Source), Some(&tick)))?;
+        let mut s = areas::finish(
+            &read,
+            status(&area, baseline.as_ref().map(|b| b as &dyn Source), Some(&tick), args.output.examples()),
+        )?;
         bar.finish_and_clear();
         if let Some(r) = &images {
             s.add_images(r);

@@ -72,7 +72,6 @@ pub struct Args {
 }
 
 pub fn run(args: Args, styles: &Styles) -> CmdResult {
-    args.output.apply();
     let result = (|| {
         let created = match &args.created {
             Some(t) => Some(Timestamp::parse(t).map_err(|e| Failure::msg(format!("--created {t:?}: {e}")))?),
@@ -88,6 +87,7 @@ pub fn run(args: Args, styles: &Styles) -> CmdResult {
             dry_run: args.dry_run,
             force: args.force,
             wait: args.wait.get(),
+            examples: args.output.examples(),
         };
         let report = sync(&req)?;
         crate::areas::print_notes(styles, &report.notes, args.output.quiet);

@@ -57,13 +57,13 @@ pub struct Args {
 }
 
 pub fn run(args: Args, styles: &Styles) -> CmdResult {
-    args.output.apply();
     let result = (|| {
         let opts = UnpackOptions {
             caps: args.limits.caps(),
             trusted: trusted_keys(&args.trusted_key)?,
             guards: args.guards.get(),
             wait: args.wait.get(),
+            examples: args.output.examples(),
         };
         let display = args.file.display().to_string();
         let bar = package_bar(styles, &args.file, 2, "unpack", args.output.quiet);

@@ -111,7 +111,6 @@ pub enum ReportFormat {
 }
 
 pub fn run(args: Args, styles: &Styles) -> CmdResult {
-    args.shown.apply();
     let single = args.staging.len() == 1 && !args.recursive && !args.files;
     let format = match args.format {
         ReportFormat::Json => Format::Json,
@@ -145,7 +144,7 @@ struct Inputs {
 impl Inputs {
     fn read(args: &Args) -> Result<Self, Failure> {
         let config = match &args.config {
-            Some(p) => Some(areas::config(p)?),
+            Some(p) => Some(areas::config(p, args.shown.examples())?),
             None => None,
         };
         let (references, reference_diagnostics) = areas::references(&args.against, &args.labels, args.wait.get())?;
@@ -170,7 +169,7 @@ fn beside(area: &Path, args: &Args) -> Option<PathBuf> {
 
 /// Checks the area `path` with `inputs` (or the configuration beside it).
 fn check(path: &Path, inputs: &Inputs, args: &Args, styles: &Styles) -> Result<catstage::validate::Report, Failure> {
-    let own = beside(path, args).map(|p| areas::config(&p)).transpose()?;
+    let own = beside(path, args).map(|p| areas::config(&p, args.shown.examples())).transpose()?;
     check_with(path, own.as_ref().or(inputs.config.as_ref()), inputs, args, styles)
 }
 
@@ -193,6 +192,7 @@ fn check_with(
         catalogfiles: args.catalogfiles.as_deref().map(|c| c == "yes"),
         import_type: args.import_type.map(Into::into),
         reuse: None,
+        examples: args.shown.examples(),
     };
     let total: u64 = area.entries().iter().map(|e| e.size).sum();
     let bar = styles.progress(total, "validate", args.shown.quiet);
@@ -270,7 +270,7 @@ fn batch(inputs: &Inputs, args: &Args, styles: &Styles) -> Batch {
         };
         replications.push(None);
         let shown = shown(&path);
-        let own = match beside(&path, args).map(|p| areas::config(&p)).transpose() {
+        let own = match beside(&path, args).map(|p| areas::config(&p, args.shown.examples())).transpose() {
             Ok(c) => c,
             Err(f) => {
                 batch.areas.push(

@@ -52,7 +52,6 @@ pub struct Args {
 }
 
 pub fn run(args: Args, styles: &Styles) -> CmdResult {
-    args.output.apply();
     let result = (|| {
         let opts = VerifyOptions {
             caps: args.limits.caps(),
@@ -60,6 +59,7 @@ pub fn run(args: Args, styles: &Styles) -> CmdResult {
             against: args.against.clone(),
             guards: args.guards.get(),
             wait: args.wait.get(),
+            examples: args.output.examples(),
         };
         let display = args.file.display().to_string();
         let bar = package_bar(styles, &args.file, 1, "verify", args.output.quiet);

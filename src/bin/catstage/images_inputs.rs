@@ -4,6 +4,7 @@
 
 use crate::Failure;
 use catstage::config::LoadedConfig;
+use catstage::diag::Examples;
 use catstage::diag::{Code, Diagnostic};
 use catstage::disk::{Access, Area, Want};
 use catstage::images::{ImageFlags, ImageSettings, ImagesReport, check_images};
@@ -72,6 +73,7 @@ pub fn check_for(
     options: &ImageOptions,
     config: Option<&LoadedConfig>,
     config_file: Option<&Path>,
+    examples: Examples,
 ) -> Result<Option<ImagesReport>, Failure> {
     let flags = options.flags();
     let Some(settings) = settings(&flags, config, config_file).map_err(Failure::from)? else {
@@ -83,7 +85,7 @@ pub fn check_for(
         ));
     };
     let report =
-        check_images(staging, area, &settings, false).map_err(|e| Failure::from(Refusal(vec![e.diagnostic()])))?;
+        check_images(staging, area, &settings, examples).map_err(|e| Failure::from(Refusal(vec![e.diagnostic()])))?;
     Ok(Some(report))
 }
 
@@ -100,6 +102,7 @@ pub fn images_for(
     area: &dyn Source,
     options: &ImageOptions,
     config: Option<(&LoadedConfig, &Path)>,
+    examples: Examples,
 ) -> Result<Option<ImagesReport>, Failure> {
-    check_for(&staging.display().to_string(), area, options, config.map(|c| c.0), config.map(|c| c.1))
+    check_for(&staging.display().to_string(), area, options, config.map(|c| c.0), config.map(|c| c.1), examples)
 }

@@ -2,6 +2,7 @@
 //! bars only on a terminal, errors on stderr.
 
 use crate::{CmdResult, Failure};
+use catstage::diag::Examples;
 use catstage::diag::Style;
 use catstage::report::{Report, TextOptions};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -132,12 +133,12 @@ pub struct Shown {
 }
 
 impl Shown {
-    /// Sets how many examples rolled-up findings keep; before anything is checked.
-    pub fn apply(&self) {
-        if self.all {
-            catstage::diag::set_example_limit(usize::MAX);
-        } else if let Some(n) = self.max_examples {
-            catstage::diag::set_example_limit(n);
+    /// How many instances a rolled-up finding lists, for the run's readers and checks.
+    pub fn examples(&self) -> Examples {
+        match (self.all, self.max_examples) {
+            (true, _) => Examples::ALL,
+            (false, Some(n)) => Examples::at_most(n),
+            (false, None) => Examples::DEFAULT,
         }
     }
 }

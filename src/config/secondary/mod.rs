@@ -2,7 +2,7 @@
 //! volume groups.
 
 use super::toml_walk::{self, Doc, Pos, Table};
-use crate::diag::{Code, Diagnostic};
+use crate::diag::{Code, Diagnostic, Examples};
 use crate::model::{Node, check_catalog, check_id, check_keymanager, check_media, check_pool};
 use std::path::Path;
 
@@ -262,7 +262,7 @@ pub struct LoadedConfig {
 }
 
 /// Reads the configuration file at `path` (named as the user named it).
-pub fn load_secondary(path: &Path) -> std::io::Result<LoadedConfig> {
+pub fn load_secondary(path: &Path, examples: Examples) -> std::io::Result<LoadedConfig> {
     let name = path.display().to_string();
     let text = match toml_walk::read_limited(path)? {
         Ok(t) => t,
@@ -272,7 +272,7 @@ pub fn load_secondary(path: &Path) -> std::io::Result<LoadedConfig> {
         }
     };
     match String::from_utf8(text) {
-        Ok(t) => Ok(parse_secondary(&name, &t)),
+        Ok(t) => Ok(parse_secondary(&name, &t, examples)),
         Err(e) => {
             let at = e.utf8_error().valid_up_to();
             let bytes = e.as_bytes();
@@ -322,9 +322,9 @@ fn checked(
     }
 }
 
-/// Parses a configuration held in `text`.
-pub fn parse_secondary(file: &str, text: &str) -> LoadedConfig {
-    let (mut doc, root) = Doc::parse(file, text, Code::ConfigError);
+/// Parses a configuration held in `text`; a repeated finding lists `examples`.
+pub fn parse_secondary(file: &str, text: &str, examples: Examples) -> LoadedConfig {
+    let (mut doc, root) = Doc::parse(file, text, Code::ConfigError, examples);
     let mut config = SecondaryConfig { file: file.to_string(), ..Default::default() };
     if let Some(root) = &root {
         let mut top = Table::new(root.get_ref(), root.span(), "");

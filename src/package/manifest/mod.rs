@@ -325,7 +325,7 @@ mod tests {
         for kind in [Kind::Full, Kind::Incremental] {
             let m = sample(kind);
             let bytes = manifest_bytes(&m);
-            assert_eq!(parse_manifest(&bytes), Ok(m.clone()));
+            assert_eq!(parse_manifest(&bytes, crate::diag::Examples::DEFAULT), Ok(m.clone()));
             let text = String::from_utf8(bytes).unwrap();
             assert!(text.starts_with("CATSTAGE MANIFEST 1.0\npackage kind="), "{text}");
             assert!(text.contains("store=\"PROD A\""));
@@ -337,12 +337,12 @@ mod tests {
     fn inconsistent_manifests_are_refused() {
         let mut m = sample(Kind::Full);
         m.files[1].packed = false;
-        let e = parse_manifest(&manifest_bytes(&m)).unwrap_err();
+        let e = parse_manifest(&manifest_bytes(&m), crate::diag::Examples::DEFAULT).unwrap_err();
         assert!(e.iter().all(|d| d.code == Code::ManifestInvalid), "{e:?}");
         assert!(e[0].message.contains("packs every file"), "{e:?}");
         let mut m = sample(Kind::Full);
         m.files.swap(0, 1);
-        let e = parse_manifest(&manifest_bytes(&m)).unwrap_err();
+        let e = parse_manifest(&manifest_bytes(&m), crate::diag::Examples::DEFAULT).unwrap_err();
         assert!(e[0].message.contains("out of order"), "{e:?}");
     }
 
@@ -351,9 +351,9 @@ mod tests {
         let mut bytes = manifest_bytes(&sample(Kind::Full));
         let i = bytes.iter().position(|&b| b == b'V').unwrap();
         bytes[i] = b'W';
-        let e = parse_manifest(&bytes).unwrap_err();
+        let e = parse_manifest(&bytes, crate::diag::Examples::DEFAULT).unwrap_err();
         assert!(e.iter().any(|d| d.message.contains("checksum-mismatch")), "{e:?}");
-        assert!(parse_manifest(b"").is_err());
-        assert!(parse_manifest(b"CATSTAGE SUMMARY 1.0\n").is_err());
+        assert!(parse_manifest(b"", crate::diag::Examples::DEFAULT).is_err());
+        assert!(parse_manifest(b"CATSTAGE SUMMARY 1.0\n", crate::diag::Examples::DEFAULT).is_err());
     }
 }

@@ -2,7 +2,7 @@
 //! `CS412` finding, and the records checked against each other.
 
 use super::{FileFacts, FileRecord, FileTime, Kind, MANIFEST_NAME, Manifest, Mode, PackageId};
-use crate::diag::{Code, Diagnostic, FileDiagnostics};
+use crate::diag::{Code, Diagnostic, Examples, FileDiagnostics};
 use crate::model::{Sha256Digest, Timestamp, ValueError, Version, check_export_id, check_id, parse_bool, parse_uint};
 use crate::parse::{FileKind, Lexed, LineHandler, Rec, Schema, frame, lex, parse_header};
 use crate::staging::is_staging_file_name;
@@ -54,8 +54,8 @@ struct Parser {
 
 /// Parses the manifest `bytes`. Every problem is a `CS412` finding against
 /// [`MANIFEST_NAME`]; a manifest with any problem is not returned.
-pub fn parse_manifest(bytes: &[u8]) -> Result<Manifest, Vec<Diagnostic>> {
-    let mut diags = FileDiagnostics::new(MANIFEST_NAME);
+pub fn parse_manifest(bytes: &[u8], examples: Examples) -> Result<Manifest, Vec<Diagnostic>> {
+    let mut diags = FileDiagnostics::new(MANIFEST_NAME, examples);
     let mut p = Parser::default();
     // Reading from memory cannot fail.
     let framed = frame(bytes, &mut p, &mut diags);

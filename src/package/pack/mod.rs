@@ -17,7 +17,7 @@ use super::sign::SecretKey;
 use super::tar::{MAX_MEMBER_SIZE, TarReader, TarWriter};
 use super::tree::mtime_of;
 use super::zst::{ZstReader, encoder};
-use crate::diag::{Code, Diagnostic};
+use crate::diag::{Code, Diagnostic, Examples};
 use crate::disk::{Access, Area, AreaError, AtomicFile, DiskError, ListingEntry, Op, Wait, Want};
 use crate::model::{CurrentSet, ExportType, Summary, Version};
 use crate::parse::hash_reader;
@@ -52,6 +52,8 @@ pub struct PackOptions {
     pub force: bool,
     /// How long to wait for the output's lock.
     pub wait: Wait,
+    /// How many instances a repeated finding lists.
+    pub examples: Examples,
 }
 
 /// A file to pack.
@@ -99,8 +101,8 @@ fn pack_checked(
     })?;
     let mode = if opts.raw { Mode::Raw } else { Mode::Catstage };
     let (planned, facts, warnings) = match mode {
-        Mode::Catstage => plan_catstage(&area)?,
-        Mode::Raw => plan_raw(&area, opts.leave_out, progress)?,
+        Mode::Catstage => plan_catstage(&area, opts.examples)?,
+        Mode::Raw => plan_raw(&area, opts.leave_out, progress, opts.examples)?,
     };
     let base = match &opts.base {
         Some(b) => Some(read_base_manifest(b).map_err(Stop::request)?),
@@ -193,7 +195,7 @@ type Plan = (Vec<Planned>, StoreFacts, Vec<Diagnostic>);
 
 /// The catstage-mode plan: the summaries (parsed and hashed) and the current set's
 /// volume files (facts from their entries).
-fn plan_catstage(area: &Area) -> Result<Plan, Stop> {
+fn plan_catstage(area: &Area, examples: Examples) -> Result<Plan, Stop> {
     let mut problems = Vec::new();
     let mut warnings = Vec::new();
     let mut summaries: BTreeMap<ExportType, (Summary, Planned)> = BTreeMap::new();
@@ -209,7 +211,7 @@ fn plan_catstage(area: &Area) -> Result<Plan, Stop> {
                 let mut f = area.open_file(&e.name)?;
                 let mut bytes = Vec::with_capacity(e.size as usize);
                 f.read_to_end(&mut bytes).map_err(|err| DiskError::in_dir(Op::Read, area.path(), &e.name, err))?;
-                let parsed = parse_summary(&e.name, &bytes, Some(kind));
+                let parsed = parse_summary(&e.name, &bytes, Some(kind), examples);
                 problems.extend(parsed.diagnostics.into_iter().filter(Diagnostic::is_error));
                 if let Some(s) = parsed.summary {
                     let facts = facts_of(listed(area, &e.name)?, parsed.framed.sha256)?;
@@ -269,7 +271,7 @@ fn plan_catstage(area: &Area) -> Result<Plan, Stop> {
         warnings.push(left_out(Code::OrphanVolumeFile, name, "an orphan (no current summary lists it)"));
     }
     if !problems.is_empty() {
-        return Err(Stop::Refused(crate::check::structure::rollup(problems)));
+        return Err(Stop::Refused(crate::check::structure::rollup(problems, examples)));
     }
     let store = StoreFacts {
         store: full.map(|s| s.export.store.clone()),
@@ -278,7 +280,7 @@ fn plan_catstage(area: &Area) -> Result<Plan, Stop> {
     };
     planned.extend(summaries.into_values().map(|(_, p)| p));
     planned.sort_by(|a, b| a.facts.name.cmp(&b.facts.name));
-    Ok((planned, store, crate::check::structure::rollup(warnings)))
+    Ok((planned, store, crate::check::structure::rollup(warnings, examples)))
 }
 
 const UNCARRIABLE: &str =
@@ -287,7 +289,7 @@ const UNCARRIABLE: &str =
 /// The raw-mode plan: every regular file with a staging file name, hashed on all cores.
 /// A file whose name a package cannot carry is refused (the receiving site would lack
 /// it), unless `leave_out`: then it is left out and listed.
-fn plan_raw(area: &Area, leave_out: bool, progress: Option<Progress<'_>>) -> Result<Plan, Stop> {
+fn plan_raw(area: &Area, leave_out: bool, progress: Option<Progress<'_>>, examples: Examples) -> Result<Plan, Stop> {
     let mut problems = Vec::new();
     let mut warnings = Vec::new();
     let mut names = Vec::new();
@@ -325,7 +327,7 @@ fn plan_raw(area: &Area, leave_out: bool, progress: Option<Progress<'_>>) -> Res
         })
         .collect();
     let planned = planned.into_iter().collect::<Result<Vec<_>, _>>()?;
-    Ok((planned, StoreFacts::default(), crate::check::structure::rollup(warnings)))
+    Ok((planned, StoreFacts::default(), crate::check::structure::rollup(warnings, examples)))
 }
 
 /// Reads the manifest of a package (its first member) and computes its id, without
@@ -345,7 +347,9 @@ pub fn read_base_manifest(path: &Path) -> Result<(Manifest, PackageId), String> 
         Ok(())
     })
     .map_err(|e| fail(e.to_string()))?;
-    let m = parse_manifest(&bytes).map_err(|d| fail(d.first().map(|d| d.message.clone()).unwrap_or_default()))?;
+    // Only the first finding is told: how many a repeated one lists does not matter.
+    let m = parse_manifest(&bytes, Examples::DEFAULT)
+        .map_err(|d| fail(d.first().map(|d| d.message.clone()).unwrap_or_default()))?;
     Ok((m, PackageId::of(&bytes)))
 }
 
@@ -419,7 +423,7 @@ fn write_package(
     if let Some(sig) = signature {
         tar.member(SIGNATURE_NAME, sig, when)?;
     }
-    stream_files(area, manifest, checks, &mut tar, progress)?;
+    stream_files(area, manifest, checks, &mut tar, (progress, opts.examples))?;
     let file = tar.finish()?.finish()?.into_inner().map_err(|e| e.into_error())?;
     // The package must come from one state of the area.
     area.still_current()?;
@@ -433,7 +437,7 @@ fn stream_files<W: Write>(
     manifest: &Manifest,
     checks: &BTreeMap<&str, Option<FileKind>>,
     tar: &mut TarWriter<W>,
-    progress: Option<Progress<'_>>,
+    (progress, examples): (Option<Progress<'_>>, Examples),
 ) -> Result<(), Stop> {
     let mut problems = Vec::new();
     let mut buf = vec![0u8; 256 * 1024];
@@ -442,7 +446,7 @@ fn stream_files<W: Write>(
         let out = if problems.is_empty() { Some(&mut *tar) } else { None };
         problems.extend(stream_one(area, &rec.facts, kind, out, &mut buf, progress)?);
     }
-    if problems.is_empty() { Ok(()) } else { Err(Stop::Refused(crate::check::structure::rollup(problems))) }
+    if problems.is_empty() { Ok(()) } else { Err(Stop::Refused(crate::check::structure::rollup(problems, examples))) }
 }
 
 fn changed(name: &str, what: &str) -> Stop {

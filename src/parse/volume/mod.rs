@@ -9,7 +9,7 @@ use super::lex::{Lexed, as_text, lex};
 use super::record::{Rec, Schema};
 
 mod records;
-use crate::diag::{Code, Diagnostic, FileDiagnostics};
+use crate::diag::{Code, Diagnostic, Examples, FileDiagnostics};
 use crate::model::{
     DiskFile, DiskFileRef, Sha256Digest, TapeFile, TapeVolume, Version, VolumeExport, VolumeFile, VolumeHead,
     VolumeRecord,
@@ -77,8 +77,13 @@ impl ParsedVolume {
 
 /// Reads a volume file named `name`, streaming, handing the head and the disk files to
 /// `visitor`.
-pub fn read_volume<R: Read, V: VolumeVisitor>(name: &str, reader: R, visitor: &mut V) -> io::Result<ParsedVolume> {
-    read_volume_with(name, reader, visitor, &mut Vec::new())
+pub fn read_volume<R: Read, V: VolumeVisitor>(
+    name: &str,
+    reader: R,
+    visitor: &mut V,
+    examples: Examples,
+) -> io::Result<ParsedVolume> {
+    read_volume_with(name, reader, visitor, &mut Vec::new(), examples)
 }
 
 /// [`read_volume`] with a read buffer reused from file to file.
@@ -87,8 +92,9 @@ pub fn read_volume_with<R: Read, V: VolumeVisitor>(
     reader: R,
     visitor: &mut V,
     buf: &mut Vec<u8>,
+    examples: Examples,
 ) -> io::Result<ParsedVolume> {
-    let mut diags = FileDiagnostics::new(name);
+    let mut diags = FileDiagnostics::new(name, examples);
     let mut p = VolumeParser::new(visitor);
     let framed = frame_with(reader, &mut p, &mut diags, buf)?;
     p.finish(&mut diags);
@@ -102,7 +108,7 @@ pub fn read_volume_with<R: Read, V: VolumeVisitor>(
 }
 
 /// Parses a whole volume file in memory, keeping its disk files.
-pub fn parse_volume(name: &str, bytes: &[u8]) -> (Option<VolumeFile>, ParsedVolume) {
+pub fn parse_volume(name: &str, bytes: &[u8], examples: Examples) -> (Option<VolumeFile>, ParsedVolume) {
     struct Collect(Vec<DiskFile>);
     impl VolumeVisitor for Collect {
         fn diskfile(&mut self, _: u64, d: &DiskFileRef<'_>, _: &[u8]) {
@@ -110,7 +116,7 @@ pub fn parse_volume(name: &str, bytes: &[u8]) -> (Option<VolumeFile>, ParsedVolu
         }
     }
     let mut c = Collect(Vec::new());
-    let parsed = match read_volume(name, bytes, &mut c) {
+    let parsed = match read_volume(name, bytes, &mut c, examples) {
         Ok(p) => p,
         // Reading from memory cannot fail.
         Err(e) => ParsedVolume {
@@ -441,17 +447,20 @@ impl<V: VolumeVisitor> VolumeParser<'_, V> {
 /// checking the rest or the trailer: for reference areas, where only labels and tape
 /// files matter and reading every disk file would be wasted work.
 pub fn read_volume_head<R: std::io::BufRead>(name: &str, reader: R) -> io::Result<Option<VolumeHead>> {
-    Ok(read_volume_head_checked(name, reader)?.ok())
+    // The findings are not kept: how many of them would be listed does not matter.
+    Ok(read_volume_head_checked(name, reader, Examples::DEFAULT)?.ok())
 }
 
-/// [`read_volume_head`], with the findings that made the head unusable: a head is
-/// returned only when its records have no error (what `validate` would report of them).
+/// [`read_volume_head`], with the findings that made the head unusable (their repeats
+/// listing `examples`): a head is returned only when its records have no error (what
+/// `validate` would report of them).
 pub fn read_volume_head_checked<R: std::io::BufRead>(
     name: &str,
     mut reader: R,
+    examples: Examples,
 ) -> io::Result<Result<VolumeHead, Vec<crate::diag::Diagnostic>>> {
     use std::io::BufRead;
-    let mut diags = FileDiagnostics::new(name);
+    let mut diags = FileDiagnostics::new(name, examples);
     let mut visitor = Ignore;
     let mut p = VolumeParser::new(&mut visitor);
     let mut line = Vec::with_capacity(256);
