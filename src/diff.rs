@@ -505,6 +505,10 @@ fn json_changes_plain(c: &Change) -> JsonChange<'_> {
 pub const SCHEMA: &str = "catstage.diff/2";
 
 impl crate::report::Report for AreaDiff {
+    fn coverage(&self) -> Coverage {
+        self.coverage.clone()
+    }
+
     fn schema(&self) -> &'static str {
         SCHEMA
     }

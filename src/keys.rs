@@ -124,6 +124,7 @@ pub struct KeysJson<'a> {
     key_managers: &'a [KeyManagerUse],
     missing: Vec<&'a str>,
     unread: &'a [Label],
+    coverage: crate::report::Coverage,
     diagnostics: crate::report::JsonDiagnostics<'a>,
 }
 
@@ -131,6 +132,13 @@ pub struct KeysJson<'a> {
 pub const SCHEMA: &str = "catstage.keys/1";
 
 impl crate::report::Report for KeysReport {
+    /// Whether the secondary has each key manager: known only with its configuration.
+    fn coverage(&self) -> crate::report::Coverage {
+        let mut c = crate::report::Coverage::default();
+        c.record("key managers on the secondary", self.configured, "--config");
+        c
+    }
+
     fn schema(&self) -> &'static str {
         SCHEMA
     }
@@ -143,6 +151,7 @@ impl crate::report::Report for KeysReport {
             key_managers: &self.uses,
             missing: self.missing(),
             unread: &self.unread,
+            coverage: crate::report::Report::coverage(self),
             diagnostics: crate::report::JsonDiagnostics::of(&self.diagnostics),
         }
     }
@@ -161,7 +170,8 @@ impl crate::report::Report for KeysReport {
         }
         if self.uses.is_empty() {
             let what = if self.unread.is_empty() { "no" } else { "no readable" };
-            return writeln!(out, "{}: {what} encrypted volume in the current set", self.name);
+            writeln!(out, "{}: {what} encrypted volume in the current set", self.name)?;
+            return crate::report::Report::coverage(self).write_text(out);
         }
         let mut rows = vec![vec!["KEY MANAGER".to_string(), "VOLUMES".into(), "NEWEST".into(), "UNLOADED".into()]];
         if self.configured {
@@ -191,7 +201,7 @@ impl crate::report::Report for KeysReport {
                 missing.join(", ")
             )?;
         }
-        Ok(())
+        crate::report::Report::coverage(self).write_text(out)
     }
 
     /// Findings when the secondary lacks a key manager, a volume file could not be read,

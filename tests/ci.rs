@@ -301,7 +301,11 @@ fn junitparser_reads_the_counts_the_report_declares() {
                   \x20   print(s.name, s.tests, s.failures, s.errors, ','.join(bad))";
     let o = Command::new(&py).args(["-c", script]).arg(t.path().join("out.xml")).output().unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    assert_eq!(stdout(&o), "good 32 0 0 \nbad 7 1 0 VSAD001\nnotarea 1 0 1 (staging area)\n");
+    assert_eq!(
+        stdout(&o),
+        "good 32 0 0 \nbad 7 1 0 VSAD001\nnotarea 1 0 1 (staging area)\n(skipped) 1 0 0 \n",
+        "the pre-import checks, without a configuration, are a skipped test case"
+    );
 }
 
 /// The pre-commit scenario: a scratch git repository with two fixture areas, the hook
@@ -593,10 +597,11 @@ fn issue35_item02_recursive_says_what_it_skipped_and_an_empty_directory_is_not_a
             .iter()
             .any(|n| n["level"] == "note" && n["message"]["text"].as_str().unwrap().contains("a hidden directory"))
     );
-    // JUnit too: a skipped testcase each, counted as skipped.
+    // JUnit too: a skipped testcase each, counted as skipped (and the pre-import checks,
+    // which had no configuration).
     let (_, out) = run_in(t.path(), &["validate", "-r", "tree", "--format", "junit"]);
     assert!(
-        out.contains("<testsuite name=\"(skipped)\" tests=\"2\" failures=\"0\" errors=\"0\" skipped=\"2\">"),
+        out.contains("<testsuite name=\"(skipped)\" tests=\"3\" failures=\"0\" errors=\"0\" skipped=\"3\">"),
         "{out}"
     );
     assert!(out.contains("<skipped message=\"a symbolic link to a directory: not followed\"/>"), "{out}");
@@ -606,7 +611,7 @@ fn issue35_item02_recursive_says_what_it_skipped_and_an_empty_directory_is_not_a
         let script = "import sys, junitparser\nx = junitparser.JUnitXml.fromfile(sys.argv[1])\n\
                       print(sum(1 for s in x for c in s if any(isinstance(r, junitparser.Skipped) for r in c.result)))";
         let o = Command::new(py).args(["-c", script]).arg(&file).output().unwrap();
-        assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "2", "{}", String::from_utf8_lossy(&o.stderr));
+        assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "3", "{}", String::from_utf8_lossy(&o.stderr));
     }
 }
 
@@ -683,4 +688,41 @@ fn issue35_item08_a_label_list_finding_is_reported_once_not_per_area() {
         .filter(|d| d["file"] == "labels.txt")
         .count();
     assert_eq!(about_labels, 1, "{doc:#}");
+}
+
+#[test]
+fn issue31_a_check_without_its_input_is_said_not_checked_in_every_format() {
+    let t = scratch();
+    for (args, check) in [
+        (vec!["status", "good"], "baseline comparison"),
+        (vec!["keys", "good"], "key managers on the secondary"),
+        (vec!["plan", "good", "--config", "good.toml", "--type", "full"], "deletions (R15)"),
+        (vec!["validate", "good"], "pre-import checks"),
+    ] {
+        let (_, out) = run_in(t.path(), &[&args[..], &["--format", "json"]].concat());
+        let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let coverage = if args[0] == "validate" { &doc["summary"]["coverage"] } else { &doc["coverage"] };
+        if args[0] != "validate" {
+            assert_eq!(coverage[check]["state"], "not_checked", "{args:?}: {doc:#}");
+        }
+        let (_, out) = run_in(t.path(), &args);
+        assert!(
+            out.contains(&format!("not checked: {check} (for want of")) || args[0] == "validate",
+            "{args:?}: {out}"
+        );
+        let (_, out) = run_in(t.path(), &[&args[..], &["--format", "sarif"]].concat());
+        let log: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let notes = log["runs"][0]["invocations"][0]["toolExecutionNotifications"].as_array().unwrap();
+        assert!(
+            notes.iter().any(|n| n["level"] == "note"
+                && n["message"]["text"].as_str().is_some_and(|m| m.starts_with(&format!("not checked: {check}")))),
+            "{args:?}: {log:#}"
+        );
+        assert_eq!(log["runs"][0]["invocations"][0]["executionSuccessful"], true, "a note is no failure: {args:?}");
+        let (_, out) = run_in(t.path(), &[&args[..], &["--format", "junit"]].concat());
+        assert!(
+            out.contains(&format!("name=\"not checked: {check}\">\n      <skipped message=\"for want of")),
+            "{args:?}: {out}"
+        );
+    }
 }

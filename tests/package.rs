@@ -108,7 +108,19 @@ fn pack_verify_unpack_reproduces_the_area_with_its_times() {
     let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
     assert_eq!(
         keys,
-        ["schema", "ok", "package_id", "kind", "mode", "base", "files", "bytes", "signed_by", "diagnostics"]
+        [
+            "schema",
+            "ok",
+            "package_id",
+            "kind",
+            "mode",
+            "base",
+            "files",
+            "bytes",
+            "signed_by",
+            "coverage",
+            "diagnostics"
+        ]
     );
     let into = dir.path().join("dr");
     let o = run(&["unpack", s(&p), "--into", s(&into)]);

@@ -51,6 +51,8 @@ pub struct VerifyReport {
     pub display: String,
     /// The staging area it was checked against.
     pub against: Option<PathBuf>,
+    /// True when a signature by a trusted key was required (`--trusted-key`).
+    pub signature_required: bool,
 }
 
 impl VerifyReport {
@@ -72,6 +74,7 @@ impl VerifyReport {
             files: m.map(|m| m.files.len()),
             bytes: m.map(Manifest::total_bytes),
             signed_by: self.signed_by.map(|k| k.to_hex()),
+            coverage: crate::report::Report::coverage(self),
             diagnostics: crate::report::JsonDiagnostics::of(&self.diagnostics),
         }
     }
@@ -90,6 +93,7 @@ pub struct VerifyJson<'a> {
     files: Option<usize>,
     bytes: Option<u64>,
     signed_by: Option<String>,
+    coverage: crate::report::Coverage,
     diagnostics: crate::report::JsonDiagnostics<'a>,
 }
 
@@ -97,6 +101,15 @@ pub struct VerifyJson<'a> {
 pub const SCHEMA: &str = "catstage.verify/1";
 
 impl crate::report::Report for VerifyReport {
+    /// Whether the package applies to a staging area, and whether a trusted key signed
+    /// it: each checked only when asked for.
+    fn coverage(&self) -> crate::report::Coverage {
+        let mut c = crate::report::Coverage::default();
+        c.record("applies to a staging area", self.against.is_some(), "--against DIR");
+        c.record("signed by a trusted key", self.signature_required, "--trusted-key");
+        c
+    }
+
     fn schema(&self) -> &'static str {
         SCHEMA
     }
@@ -110,6 +123,10 @@ impl crate::report::Report for VerifyReport {
     fn write_text(&self, out: &mut dyn std::io::Write, opts: &crate::report::TextOptions) -> io::Result<()> {
         for d in &self.diagnostics {
             crate::diag::render_text(out, d, opts.style)?;
+        }
+        // What a sound package was not checked for qualifies its OK; the verdict stays last.
+        if self.ok() {
+            crate::report::Report::coverage(self).write_text(out)?;
         }
         writeln!(out, "{}", summary_line(&self.display, self, self.against.as_deref()))
     }
@@ -195,6 +212,7 @@ pub fn verify(
         applies: None,
         display: display.to_string(),
         against: opts.against.clone(),
+        signature_required: !opts.trusted.is_empty(),
         decompressed: s.decompressed,
     };
     if let (Some(dir), Some(m)) = (&opts.against, &report.manifest) {

@@ -13,6 +13,7 @@ impl Plan {
     /// catalogs whose restore would fail.
     pub fn mark_images(&mut self, r: &ImagesReport) {
         let p = self;
+        p.coverage.ran("images (R23)");
         let mut warnings = Vec::new();
         for v in p.volumes.iter_mut().filter(|v| v.action != Action::Delete) {
             let Some(image) = r.volume(&v.label) else { continue };

@@ -98,6 +98,11 @@ pub fn plan(
         examples: req.examples,
     };
     let report = validate_with(src, checks, progress)?;
+    // The pre-import checks (each with its input), the deletions and the image check.
+    let mut coverage = report.coverage.clone().unwrap_or_default();
+    let deletions_known = !(req.import_type == ExportType::Full && req.baseline.is_none());
+    coverage.record("deletions (R15)", deletions_known, "--baseline");
+    coverage.not_checked("images (R23)", "--image-path, or [images] paths in --config");
     let config: &SecondaryConfig = &req.config.config;
     let catalogfiles = req.catalogfiles.unwrap_or(config.import.catalogfiles);
     let per_commit = u64::try_from(config.import.max_diskfiles_per_transaction).unwrap_or(20_000).max(1);
@@ -176,6 +181,7 @@ pub fn plan(
         source: source_name.to_string(),
         baseline: req.baseline.map(|b| b.describe()),
         examples: req.examples,
+        coverage,
     })
 }
 
@@ -403,6 +409,7 @@ impl Plan {
             max_deletions: self.max_deletions,
             groups,
             volumes,
+            coverage: &self.coverage,
             diagnostics: crate::report::JsonDiagnostics::of(self.findings.diagnostics()),
             summary: self.findings.counts(),
         }
@@ -436,6 +443,7 @@ pub struct PlanJson<'a> {
     max_deletions: Option<u64>,
     groups: Vec<GroupPlan>,
     volumes: Vec<VolumePlan>,
+    coverage: &'a crate::report::Coverage,
     diagnostics: crate::report::JsonDiagnostics<'a>,
     summary: crate::report::Counts,
 }
@@ -444,6 +452,10 @@ pub struct PlanJson<'a> {
 pub const SCHEMA: &str = "catstage.plan/2";
 
 impl crate::report::Report for Plan {
+    fn coverage(&self) -> crate::report::Coverage {
+        self.coverage.clone()
+    }
+
     fn schema(&self) -> &'static str {
         SCHEMA
     }

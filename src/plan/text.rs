@@ -30,6 +30,8 @@ pub(super) fn report(out: &mut dyn Write, p: &Plan, style: Style) -> io::Result<
             render_text(out, d, style)?;
         }
     }
+    writeln!(out)?;
+    p.coverage.write_text(out)?;
     let counts = p.action_counts();
     let n = |a: Action| counts.get(&a).copied().unwrap_or(0);
     let delete = match p.deletions {
@@ -38,7 +40,7 @@ pub(super) fn report(out: &mut dyn Write, p: &Plan, style: Style) -> io::Result<
     };
     writeln!(
         out,
-        "\nplan: {} add, {} update, {} unchanged, {delete}, {} skip; {} error{}, {} warning{}",
+        "plan: {} add, {} update, {} unchanged, {delete}, {} skip; {} error{}, {} warning{}",
         n(Action::Add),
         n(Action::Update),
         n(Action::Unchanged),
@@ -47,8 +49,7 @@ pub(super) fn report(out: &mut dyn Write, p: &Plan, style: Style) -> io::Result<
         if p.findings.errors() == 1 { "" } else { "s" },
         p.findings.warnings(),
         if p.findings.warnings() == 1 { "" } else { "s" }
-    )?;
-    Ok(())
+    )
 }
 
 /// CONFIGURATION VALIDATION: each secondary group and the primary group it receives.

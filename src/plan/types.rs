@@ -187,6 +187,8 @@ pub struct Plan {
     pub baseline: Option<String>,
     /// How many instances a repeated finding lists, for findings added later (images).
     pub examples: Examples,
+    /// Which checks the plan rests on, and which had no input.
+    pub coverage: crate::report::Coverage,
 }
 
 /// The UTC offset a plan shows its times at, and where it comes from.

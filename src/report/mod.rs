@@ -335,6 +335,11 @@ pub trait Report {
     fn verdict(&self) -> Verdict;
     /// What SARIF and JUnit show: each thing checked, with its findings.
     fn subjects(&self) -> Vec<Subject<'_>>;
+    /// Which of its checks ran and which could not for want of an input: every format
+    /// says so (JSON `coverage`, text `not checked:` lines, SARIF notifications, JUnit
+    /// skipped test cases), so that a check that had no input never reads as passed.
+    /// Empty for a report whose every check always runs.
+    fn coverage(&self) -> Coverage;
     /// For a writer's report: what it changed on disk (`/stage/SLABA was replaced`), so
     /// that a report that cannot be printed afterwards never turns a done change into a
     /// failure. `None` for readers, refusals and dry runs.

@@ -223,6 +223,7 @@ pub struct StatusJson<'a> {
     baseline_newest_volume: &'a Option<VolumeTime>,
     pending_deletions: &'a Option<Received>,
     caught_up: Option<bool>,
+    coverage: crate::report::Coverage,
     diagnostics: crate::report::JsonDiagnostics<'a>,
     summary: crate::report::Counts,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -246,6 +247,7 @@ impl Status {
             baseline_newest_volume: &self.baseline_newest_volume,
             pending_deletions: &self.pending_deletions,
             caught_up: self.caught_up,
+            coverage: crate::report::Report::coverage(self),
             diagnostics: crate::report::JsonDiagnostics::of(self.findings.diagnostics()),
             summary: self.findings.counts(),
             images: self.images.as_ref(),
@@ -315,13 +317,21 @@ fn text(s: &Status, out: &mut dyn std::io::Write, style: crate::diag::Style) -> 
     for (k, v) in rows {
         writeln!(out, "{k:<width$}  {v}")?;
     }
-    Ok(())
+    crate::report::Report::coverage(s).write_text(out)
 }
 
 /// The schema of `catstage status`'s document.
 pub const SCHEMA: &str = "catstage.status/1";
 
 impl crate::report::Report for Status {
+    /// The comparison with the baseline and the image check, each run only with its input.
+    fn coverage(&self) -> crate::report::Coverage {
+        let mut c = crate::report::Coverage::default();
+        c.record("baseline comparison", self.baseline.is_some(), "--baseline");
+        c.record("images (R23)", self.images.is_some(), "--image-path, or [images] paths in --config");
+        c
+    }
+
     fn schema(&self) -> &'static str {
         SCHEMA
     }

@@ -275,6 +275,20 @@ struct BatchSummaryJson {
 }
 
 impl crate::report::Report for Batch {
+    /// The pre-import checks of every area as one: run only when they ran in every area
+    /// (each area's document has its own coverage).
+    fn coverage(&self) -> crate::report::Coverage {
+        let t = self.totals();
+        let mut c = crate::report::Coverage::default();
+        let want = if t.configured {
+            "an input a configuration needs (see each area's coverage)"
+        } else {
+            "--config, or --config-beside with a configuration beside every area"
+        };
+        c.record("pre-import checks", t.pre_import, want);
+        c
+    }
+
     fn schema(&self) -> &'static str {
         SCHEMA_MANY
     }

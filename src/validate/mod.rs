@@ -206,6 +206,16 @@ pub(crate) fn counts_line(area: &str, volumes: usize, errors: u64, warnings: u64
 pub const SCHEMA: &str = "catstage.validate/1";
 
 impl crate::report::Report for Report {
+    /// The pre-import checks, each with its input; all of them not checked without a
+    /// configuration (the structural checks always run).
+    fn coverage(&self) -> crate::report::Coverage {
+        self.coverage.clone().unwrap_or_else(|| {
+            let mut c = crate::report::Coverage::default();
+            c.not_checked("pre-import checks", "--config");
+            c
+        })
+    }
+
     fn schema(&self) -> &'static str {
         SCHEMA
     }

@@ -311,7 +311,11 @@ fn machine_report(batch: Result<Batch, Failure>, args: &Args, styles: &Styles) -
             catstage::report::Report::verdict(b),
             match args.format {
                 ReportFormat::Sarif => {
-                    let notes: Vec<String> = b.skipped.iter().map(|(p, why)| format!("{p}: skipped: {why}")).collect();
+                    let mut notes: Vec<String> =
+                        b.skipped.iter().map(|(p, why)| format!("{p}: skipped: {why}")).collect();
+                    let coverage = catstage::report::Report::coverage(b);
+                    notes
+                        .extend(coverage.missing().map(|(c, input)| format!("not checked: {c} (for want of {input})")));
                     let log = catstage::report::sarif::log_noting(&catstage::report::Report::subjects(b), &notes, &cwd);
                     format!("{log:#}\n")
                 }
@@ -320,7 +324,14 @@ fn machine_report(batch: Result<Batch, Failure>, args: &Args, styles: &Styles) -
                     for s in &mut subjects {
                         s.warnings_fail = args.deny_warnings;
                     }
-                    catstage::report::junit::document_skipping("validate", &subjects, &b.skipped)
+                    let coverage = catstage::report::Report::coverage(b);
+                    let mut skipped = b.skipped.clone();
+                    skipped.extend(
+                        coverage
+                            .missing()
+                            .map(|(c, input)| (format!("not checked: {c}"), format!("for want of {input}"))),
+                    );
+                    catstage::report::junit::document_skipping("validate", &subjects, &skipped)
                 }
             },
         ),

@@ -181,9 +181,22 @@ pub fn finish<R: Report>(
         Format::Text => report.write_text(w, &TextOptions { style: styles.stdout, ..opts }),
         Format::Sarif => {
             let cwd = std::env::current_dir().unwrap_or_default();
-            writeln!(w, "{:#}", catstage::report::sarif::log(&report.subjects(), &cwd))
+            let coverage = report.coverage();
+            let notes: Vec<String> = coverage
+                .missing()
+                .map(|(check, input)| format!("not checked: {check} (for want of {input})"))
+                .collect();
+            writeln!(w, "{:#}", catstage::report::sarif::log_noting(&report.subjects(), &notes, &cwd))
         }
-        Format::Junit => write!(w, "{}", catstage::report::junit::document(command_of(schema), &report.subjects())),
+        Format::Junit => {
+            let coverage = report.coverage();
+            let skipped: Vec<(String, String)> = coverage
+                .missing()
+                .map(|(check, input)| (format!("not checked: {check}"), format!("for want of {input}")))
+                .collect();
+            let command = command_of(schema);
+            write!(w, "{}", catstage::report::junit::document_skipping(command, &report.subjects(), &skipped))
+        }
     });
     match (written, report.committed()) {
         (Ok(()), _) => Ok(status),
