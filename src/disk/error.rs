@@ -217,6 +217,11 @@ pub enum AreaError {
 }
 
 impl AreaError {
+    /// The finding that reports it: why an area could not be checked.
+    pub fn diagnostic(&self) -> crate::diag::Diagnostic {
+        crate::diag::Diagnostic::new(self.code(), None, self.to_string())
+    }
+
     /// The diagnostic code that reports it.
     pub fn code(&self) -> crate::diag::Code {
         use crate::diag::Code;

@@ -5,9 +5,11 @@
 
 use super::Report;
 use crate::diag::{self, Diagnostic};
+use crate::disk::AreaError;
 use crate::report::{Verdict, plural};
 use serde::Serialize;
 use std::io::{self, Write};
+use std::path::{Path, PathBuf};
 
 /// The schema of the document of a run over several areas.
 pub const SCHEMA_MANY: &str = "catstage.validate/2";
@@ -144,6 +146,69 @@ impl AreaOutcome {
             }
         }
     }
+}
+
+/// Which staging areas a run checks.
+#[derive(Clone, Copy, Debug)]
+pub enum Targets<'a> {
+    /// Each path, an area (`validate A B`).
+    Named(&'a [PathBuf]),
+    /// Every area at or under each path (`--recursive`).
+    Under(&'a [PathBuf]),
+    /// The areas the files belong to (`--files`, what a pre-commit hook is given).
+    OfFiles(&'a [PathBuf]),
+}
+
+/// The areas of `targets`, each once, as first named (`a`, `./a` and `/abs/a` are one).
+/// What cannot be checked is an outcome already, never a silent pass: a path that is not
+/// there, an empty directory among the areas (what an unmounted mount point looks like),
+/// a directory that cannot be searched. What `--recursive` leaves out on purpose (a
+/// symbolic link, a hidden directory) goes to `skipped`, with why.
+pub fn areas(targets: Targets<'_>, skipped: &mut Vec<(String, String)>) -> Vec<Target> {
+    let shown = crate::staging::display_path;
+    let not_checked = |p: &Path, why: Diagnostic| {
+        Target::NotChecked(AreaOutcome::not_checked(shown(p), None, vec![why]).at(p.into()))
+    };
+    let mut out: Vec<Target> = Vec::new();
+    match targets {
+        Targets::OfFiles(files) => return crate::disk::areas_of_files(files).into_iter().map(Target::Area).collect(),
+        Targets::Named(paths) => out.extend(paths.iter().cloned().map(Target::Area)),
+        Targets::Under(roots) => {
+            for root in roots {
+                let found = match crate::disk::find_areas_reporting(root) {
+                    Ok(found) => found,
+                    Err(e) => {
+                        out.push(not_checked(root, e.diagnostic()));
+                        continue;
+                    }
+                };
+                out.extend(found.areas.into_iter().map(Target::Area));
+                for e in found.empty {
+                    let why = AreaError::NotAStagingArea { path: e.clone(), areas_inside: Vec::new(), empty: true };
+                    out.push(not_checked(&e, why.diagnostic()));
+                }
+                for (e, err) in found.unreadable {
+                    out.push(not_checked(&e, AreaError::Io(err).diagnostic()));
+                }
+                skipped.extend(found.skipped.into_iter().map(|(p, why)| (shown(&p), why.to_string())));
+            }
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    out.retain(|t| match t {
+        Target::Area(p) => seen.insert(std::fs::canonicalize(p).unwrap_or_else(|_| p.clone())),
+        Target::NotChecked(_) => true,
+    });
+    out
+}
+
+/// One area a run is to check, or what could not be checked already.
+#[derive(Debug)]
+pub enum Target {
+    /// A staging area to check.
+    Area(PathBuf),
+    /// A path that cannot be checked, and why.
+    NotChecked(AreaOutcome),
 }
 
 /// The report of `validate` over several staging areas.

@@ -7,6 +7,7 @@ use catstage::config::LoadedConfig;
 use catstage::diag::Diagnostic;
 use catstage::report::TextOptions;
 use catstage::staging::{Reference, Source};
+use catstage::validate::many::{Target, Targets};
 use catstage::validate::{AreaOutcome, Batch, Checks, SCHEMA, SCHEMA_MANY};
 use std::path::{Path, PathBuf};
 
@@ -204,50 +205,6 @@ fn check_with(
     Ok(report)
 }
 
-/// The areas the command line names: as given, found under the directories given
-/// (`--recursive`), or those the changed files given belong to (`--files`). A directory
-/// `--recursive` cannot search is an area not checked, with the reason.
-fn targets(args: &Args, skipped: &mut Vec<(String, String)>) -> Vec<Result<PathBuf, AreaOutcome>> {
-    if args.files {
-        return catstage::disk::areas_of_files(&args.staging).into_iter().map(Ok).collect();
-    }
-    let mut out: Vec<Result<PathBuf, AreaOutcome>> = Vec::new();
-    for p in &args.staging {
-        if !args.recursive {
-            out.push(Ok(p.clone()));
-            continue;
-        }
-        match catstage::disk::find_areas_reporting(p) {
-            Ok(found) => {
-                out.extend(found.areas.into_iter().map(Ok));
-                // An empty directory among areas is what an unmounted mount point looks
-                // like: an area that could not be checked, never a silent pass.
-                for e in found.empty {
-                    let why = catstage::disk::AreaError::NotAStagingArea {
-                        path: e.clone(),
-                        areas_inside: Vec::new(),
-                        empty: true,
-                    };
-                    out.push(Err(AreaOutcome::not_checked(shown(&e), None, Failure::from(why).diagnostics()).at(e)));
-                }
-                // A directory that could not be searched may hold areas: not checked.
-                for (e, err) in found.unreadable {
-                    let why = Failure::from(catstage::disk::AreaError::Io(err)).diagnostics();
-                    out.push(Err(AreaOutcome::not_checked(shown(&e), None, why).at(e)));
-                }
-                skipped.extend(found.skipped.into_iter().map(|(p, why)| (shown(&p), why.to_string())));
-            }
-            Err(e) => {
-                out.push(Err(AreaOutcome::not_checked(shown(p), None, Failure::from(e).diagnostics()).at(p.clone())))
-            }
-        }
-    }
-    // One area named several ways (`a`, `./a`, `/abs/a`) is checked once, as first named.
-    let mut seen = std::collections::HashSet::new();
-    out.retain(|t| t.as_ref().map_or(true, |p| seen.insert(std::fs::canonicalize(p).unwrap_or_else(|_| p.clone()))));
-    out
-}
-
 /// A path as reports show it (bytes that are not UTF-8 as `\xNN`).
 fn shown(p: &std::path::Path) -> String {
     catstage::staging::display_path(p)
@@ -259,10 +216,17 @@ fn batch(inputs: &Inputs, args: &Args, styles: &Styles) -> Batch {
     // What each area sends to the secondary, to check the areas as one secondary after.
     let mut replications = Vec::new();
     let mut skipped = Vec::new();
-    for t in targets(args, &mut skipped) {
+    let targets = if args.files {
+        Targets::OfFiles(&args.staging)
+    } else if args.recursive {
+        Targets::Under(&args.staging)
+    } else {
+        Targets::Named(&args.staging)
+    };
+    for t in catstage::validate::many::areas(targets, &mut skipped) {
         let path = match t {
-            Ok(p) => p,
-            Err(outcome) => {
+            Target::Area(p) => p,
+            Target::NotChecked(outcome) => {
                 batch.areas.push(outcome);
                 replications.push(None);
                 continue;
