@@ -168,26 +168,6 @@ impl GuardArgs {
     }
 }
 
-/// `AREA.toml` beside the area `area`, if there is one (`.` and `..` are resolved first:
-/// the area is the directory they name).
-pub fn area_toml(area: &Path) -> Option<PathBuf> {
-    let resolved;
-    let area = if area.components().next_back().is_some_and(|c| !matches!(c, std::path::Component::Normal(_))) {
-        resolved = std::fs::canonicalize(area).ok()?;
-        resolved.as_path()
-    } else {
-        area
-    };
-    let name = area.components().next_back().and_then(|c| match c {
-        std::path::Component::Normal(n) => Some(n.to_os_string()),
-        _ => None,
-    })?;
-    let mut file = name;
-    file.push(".toml");
-    let path = area.parent().unwrap_or(Path::new("")).join(file);
-    path.is_file().then_some(path)
-}
-
 /// Reads the `--against` areas and `--labels` lists, with the findings about them.
 pub fn references(
     against: &[PathBuf],
@@ -201,7 +181,7 @@ pub fn references(
         let (mut r, d) = finish(&[&a], catstage::staging::read_reference_area(&other.display().to_string(), &a))?;
         // Its own configuration beside it says which FILECATs its replication targets;
         // without one they are unknown, and may be this import's.
-        if let Some(toml) = area_toml(other) {
+        if let Some(toml) = catstage::config::beside(other) {
             // Only its FILECATs are taken: how many examples a finding lists does not matter.
             let loaded = config(&toml, Examples::DEFAULT)?;
             r.filecats = Some(loaded.config.filecats());

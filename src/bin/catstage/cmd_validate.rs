@@ -165,7 +165,7 @@ fn beside(area: &Path, args: &Args) -> Option<PathBuf> {
     if !args.config_beside {
         return None;
     }
-    areas::area_toml(area)
+    catstage::config::beside(area)
 }
 
 /// Checks the area `path` with `inputs` (or the configuration beside it).
