@@ -7,7 +7,7 @@
 use crate::package::bomb::{HUGE, Part, frame, zeros_member};
 use crate::package::tarball::{Member, compress, decompress, members, package, set_checksum};
 use crate::support::cases::{self, edit_sealed, mini, rep, set_line};
-use crate::support::{blessing, code, edit_lines, read_area, rehash_entry, root, run, stdout, write_area};
+use crate::support::{code, edit_lines, read_area, rehash_entry, root, run, stdout, write_area};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -600,35 +600,9 @@ fn expected_kit() -> BTreeMap<PathBuf, Vec<u8>> {
     out
 }
 
-fn on_disk(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    for e in walkdir::WalkDir::new(dir).sort_by_file_name() {
-        let e = e.unwrap();
-        // Locks that validate leaves beside an area are no part of the kit.
-        if e.file_type().is_file() && !e.file_name().to_string_lossy().starts_with('.') {
-            out.insert(e.path().strip_prefix(dir).unwrap().to_path_buf(), std::fs::read(e.path()).unwrap());
-        }
-    }
-    out
-}
-
 #[test]
 fn the_committed_kit_is_what_its_recipes_make() {
-    let want = expected_kit();
-    if blessing() {
-        let _ = std::fs::remove_dir_all(kit());
-        for (path, bytes) in &want {
-            let p = kit().join(path);
-            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-            std::fs::write(p, bytes).unwrap();
-        }
-    }
-    let have = on_disk(&kit());
-    let differ: Vec<&PathBuf> = want.keys().chain(have.keys()).filter(|p| want.get(*p) != have.get(*p)).collect();
-    assert!(
-        differ.is_empty(),
-        "fixtures/conformance differs from its recipes (CATSTAGE_BLESS=1 rewrites it): {differ:?}"
-    );
+    crate::support::materialize(&kit(), &crate::support::file_recipe("", expected_kit()), &[]);
 }
 
 /// The case directories of `format`, with their verdicts.

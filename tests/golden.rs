@@ -1,58 +1,32 @@
 //! Golden tests: the bundled fixture, and one fixture per diagnostic code with its exact
 //! expected text and JSON output. `CATSTAGE_BLESS=1 cargo test` rewrites them.
 
-use crate::support::{self, cases, golden, root, run, slab, stdout};
+use crate::support::{self, Node, cases, golden, root, run, slab, stdout};
 use catstage::diag::Code;
 use std::collections::BTreeSet;
 use std::path::Path;
 
-/// Writes a case's area (when blessing) or checks the committed one equals its recipe.
+/// Writes a case's area and what is beside it (when blessing), or checks that the
+/// committed ones are what its recipe makes.
 fn materialize(dir: &Path, case: &cases::Case) {
-    let area = dir.join("area");
-    if support::blessing() {
-        let _ = std::fs::remove_dir_all(&area);
-        support::write_area(&area, &case.files);
-        for (name, target) in &case.symlinks {
-            std::os::unix::fs::symlink(target, area.join(name)).unwrap();
-        }
-        for d in &case.dirs {
-            std::fs::create_dir_all(area.join(d)).unwrap();
-            std::fs::write(area.join(d).join("KEEP"), b"a directory inside a staging area\n").unwrap();
-        }
-        let _ = std::fs::remove_dir_all(dir.join("other"));
-        for f in ["config.toml", "labels.txt"] {
-            let _ = std::fs::remove_file(dir.join(f));
-        }
-        if let Some(c) = &case.config {
-            std::fs::write(dir.join("config.toml"), c).unwrap();
-        }
-        if let Some(l) = &case.labels {
-            std::fs::write(dir.join("labels.txt"), l).unwrap();
-        }
-        if let Some(o) = &case.against {
-            support::write_area(&dir.join("other"), o);
-        }
-        return;
+    let area = Path::new("area");
+    let mut r = support::file_recipe("area", case.files.clone());
+    for (name, target) in &case.symlinks {
+        r.insert(area.join(name), Node::Link(target.into()));
     }
-    let read = |f: &str| std::fs::read_to_string(dir.join(f)).ok();
-    assert_eq!(read("config.toml"), case.config, "{}/config.toml differs from its recipe", dir.display());
-    assert_eq!(read("labels.txt"), case.labels, "{}/labels.txt differs from its recipe", dir.display());
-    let other = dir.join("other");
-    assert_eq!(other.exists().then(|| support::read_area(&other)), case.against, "{}/other differs", dir.display());
-    let on_disk = support::read_area(&area);
-    assert_eq!(
-        on_disk.keys().collect::<Vec<_>>(),
-        case.files.keys().collect::<Vec<_>>(),
-        "{}: files differ from the recipe (CATSTAGE_BLESS=1 rewrites them)",
-        dir.display()
-    );
-    for (name, bytes) in &case.files {
-        assert!(
-            on_disk[name] == *bytes,
-            "{}/{name} differs from its recipe (CATSTAGE_BLESS=1 rewrites it)",
-            area.display()
-        );
+    for d in &case.dirs {
+        r.insert(area.join(d).join("KEEP"), Node::File(b"a directory inside a staging area\n".to_vec()));
     }
+    if r.is_empty() {
+        r.insert(area.into(), Node::Dir);
+    }
+    for (name, text) in [("config.toml", &case.config), ("labels.txt", &case.labels)] {
+        if let Some(t) = text {
+            r.insert(name.into(), Node::File(t.clone().into_bytes()));
+        }
+    }
+    r.extend(support::file_recipe("other", case.against.clone().unwrap_or_default()));
+    support::materialize(dir, &r, &["expected.txt", "expected.json"]);
 }
 
 fn check_outputs(dir: &Path) -> serde_json::Value {
@@ -86,15 +60,7 @@ fn check_outputs(dir: &Path) -> serde_json::Value {
 #[test]
 fn fixture_slab_a_daily_is_current_and_validates_clean() {
     let dir = root().join("fixtures/slab-a-daily");
-    let files = slab::files();
-    if support::blessing() {
-        let _ = std::fs::remove_dir_all(&dir);
-        support::write_area(&dir, &files);
-    }
-    assert!(
-        support::read_area(&dir) == files,
-        "fixtures/slab-a-daily differs from its recipe in tests/support/slab.rs"
-    );
+    support::materialize(&dir, &support::file_recipe("", slab::files()), &[]);
     let o = run(&["validate", "fixtures/slab-a-daily"]);
     assert_eq!(
         stdout(&o),

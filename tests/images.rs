@@ -7,7 +7,7 @@
 //! explicitly (never "now") before it runs. `CATSTAGE_BLESS=1` rewrites the goldens and
 //! the fixtures.
 
-use crate::support::{self, cases, codes, edit_lines, golden, rehash_entry, root, write_area};
+use crate::support::{self, cases, codes, edit_lines, golden, rehash_entry, root};
 use catstage::model::Timestamp;
 use std::collections::BTreeMap;
 use std::fs::{self, File, FileTimes};
@@ -99,26 +99,33 @@ impl Case {
     }
 
     /// Writes everything into `dir`.
-    fn write(&self, dir: &Path) {
-        write_area(&dir.join("area"), &self.area);
+    /// The tree the case is made of: the area, the data paths with their images, links
+    /// and directories, and the files beside them.
+    fn recipe(&self) -> support::Recipe {
+        use support::Node;
+        let mut r = support::file_recipe("area", self.area.clone());
         for p in &self.data_paths {
-            fs::create_dir_all(dir.join(p)).unwrap();
+            let dir = Path::new(p);
+            let before = r.len();
+            for i in self.images.iter().filter(|i| i.dir == *p) {
+                r.insert(dir.join(&i.name), Node::File(i.bytes.clone()));
+            }
+            for (_, name, target) in self.links.iter().filter(|l| l.0 == *p) {
+                r.insert(dir.join(name), Node::Link(target.into()));
+            }
+            for (_, name) in self.dirs.iter().filter(|d| d.0 == *p) {
+                r.insert(dir.join(name).join("KEEP"), Node::File(b"a directory named like an image file\n".to_vec()));
+            }
+            if r.len() == before {
+                r.insert(dir.into(), Node::Dir);
+            }
         }
-        for i in &self.images {
-            fs::write(dir.join(i.dir).join(&i.name), &i.bytes).unwrap();
-        }
-        for (d, name, target) in &self.links {
-            std::os::unix::fs::symlink(target, dir.join(d).join(name)).unwrap();
-        }
-        for (d, name) in &self.dirs {
-            fs::create_dir_all(dir.join(d).join(name)).unwrap();
-            fs::write(dir.join(d).join(name).join("KEEP"), b"a directory named like an image file\n").unwrap();
-        }
-        for (name, text) in &self.files {
-            let path = dir.join(name);
-            fs::create_dir_all(path.parent().unwrap()).unwrap();
-            fs::write(path, text).unwrap();
-        }
+        r.extend(self.files.iter().map(|(name, text)| (PathBuf::from(name), Node::File(text.clone().into_bytes()))));
+        r
+    }
+
+    fn write(&self, dir: &Path) {
+        support::write_recipe(dir, &self.recipe());
     }
 
     /// Sets every image file's modification time, as the recipe says, and the staging
@@ -134,44 +141,6 @@ impl Case {
         }
         for name in self.area.keys() {
             set(dir.join("area").join(name), at("2022-01-05T18:02:11-05:00"));
-        }
-    }
-
-    /// Asserts that `dir` holds what the recipe writes (a committed fixture).
-    fn assert_on_disk(&self, dir: &Path) {
-        let area = dir.join("area");
-        assert!(support::read_area(&area) == self.area, "{}: the area differs from its recipe", dir.display());
-        for p in &self.data_paths {
-            let mut on_disk: Vec<(String, String)> = fs::read_dir(dir.join(p))
-                .unwrap()
-                .map(|e| {
-                    let e = e.unwrap();
-                    let name = e.file_name().to_string_lossy().into_owned();
-                    let ft = e.file_type().unwrap();
-                    let what = if ft.is_symlink() {
-                        format!("-> {}", fs::read_link(e.path()).unwrap().display())
-                    } else if ft.is_dir() {
-                        "dir".into()
-                    } else {
-                        String::from_utf8(fs::read(e.path()).unwrap()).unwrap()
-                    };
-                    (name, what)
-                })
-                .collect();
-            on_disk.sort();
-            let mut want: Vec<(String, String)> = self
-                .images
-                .iter()
-                .filter(|i| i.dir == *p)
-                .map(|i| (i.name.clone(), String::from_utf8(i.bytes.clone()).unwrap()))
-                .chain(self.links.iter().filter(|l| l.0 == *p).map(|l| (l.1.clone(), format!("-> {}", l.2))))
-                .chain(self.dirs.iter().filter(|d| d.0 == *p).map(|d| (d.1.clone(), "dir".into())))
-                .collect();
-            want.sort();
-            assert_eq!(on_disk, want, "{}/{p} differs from its recipe (CATSTAGE_BLESS=1 rewrites it)", dir.display());
-        }
-        for (name, text) in &self.files {
-            assert_eq!(&fs::read_to_string(dir.join(name)).unwrap(), text, "{}/{name}", dir.display());
         }
     }
 }
@@ -631,14 +600,10 @@ pub fn owns_fixture(name: &str) -> bool {
 fn err_fixtures_of_the_image_codes() {
     for (name, case, want) in err_cases() {
         let dir = root().join("fixtures/err").join(name);
-        if support::blessing() {
-            let _ = fs::remove_dir_all(&dir);
-            case.write(&dir);
-            fs::write(dir.join("command"), format!("catstage {}\n", case.args.join(" "))).unwrap();
-        } else {
-            case.assert_on_disk(&dir);
-            assert_eq!(fs::read_to_string(dir.join("command")).unwrap(), format!("catstage {}\n", case.args.join(" ")));
-        }
+        let mut recipe = case.recipe();
+        let command = format!("catstage {}\n", case.args.join(" "));
+        recipe.insert("command".into(), support::Node::File(command.into_bytes()));
+        support::materialize(&dir, &recipe, &["expected.txt", "expected.json"]);
         case.set_times(&dir);
         let doc = outputs(&dir, &case.args, &dir.join("expected"), want);
         let number: u16 = name[..4].parse().unwrap();

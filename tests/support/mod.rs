@@ -69,6 +69,84 @@ pub fn read_area(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     out
 }
 
+/// What a recipe puts at a path: a file's bytes, a symbolic link's target, or an empty
+/// directory.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Node {
+    /// A regular file.
+    File(Vec<u8>),
+    /// A symbolic link.
+    Link(PathBuf),
+    /// A directory with nothing in it.
+    Dir,
+}
+
+/// A tree of committed test input, by path relative to its root.
+pub type Recipe = BTreeMap<PathBuf, Node>;
+
+/// A recipe of regular files, each under `prefix` (`""` for the root).
+pub fn file_recipe<N: AsRef<Path>>(prefix: &str, files: impl IntoIterator<Item = (N, Vec<u8>)>) -> Recipe {
+    files.into_iter().map(|(n, b)| (Path::new(prefix).join(n), Node::File(b))).collect()
+}
+
+/// The one way committed input is held to the recipe that makes it: with
+/// `CATSTAGE_BLESS=1` the tree `dir` is written from `recipe` (what was there removed),
+/// otherwise it must hold exactly `recipe` — the same paths, bytes and link targets.
+/// Top-level entries named in `beside` (a case's expected outputs) are the test's, not
+/// the recipe's, and are left alone; so are the locks a run leaves beside an area.
+pub fn materialize(dir: &Path, recipe: &Recipe, beside: &[&str]) {
+    if blessing() {
+        for e in std::fs::read_dir(dir).into_iter().flatten().map(Result::unwrap) {
+            if !beside.iter().any(|b| e.file_name() == *b) {
+                let p = e.path();
+                if e.file_type().unwrap().is_dir() { std::fs::remove_dir_all(p) } else { std::fs::remove_file(p) }
+                    .unwrap();
+            }
+        }
+        write_recipe(dir, recipe);
+    }
+    let have = tree(dir, beside);
+    let differ: std::collections::BTreeSet<&PathBuf> =
+        recipe.keys().chain(have.keys()).filter(|p| recipe.get(*p) != have.get(*p)).collect();
+    assert!(differ.is_empty(), "{} differs from its recipe (CATSTAGE_BLESS=1 rewrites it): {differ:?}", dir.display());
+}
+
+/// Writes `recipe` under `dir` (a scratch directory, or a fixture being blessed).
+pub fn write_recipe(dir: &Path, recipe: &Recipe) {
+    for (path, node) in recipe {
+        let at = dir.join(path);
+        std::fs::create_dir_all(at.parent().unwrap()).unwrap();
+        match node {
+            Node::File(bytes) => std::fs::write(&at, bytes).unwrap(),
+            Node::Link(target) => std::os::unix::fs::symlink(target, &at).unwrap(),
+            Node::Dir => std::fs::create_dir_all(&at).unwrap(),
+        }
+    }
+}
+
+/// What `dir` holds, as a recipe (see [`materialize`]).
+fn tree(dir: &Path, beside: &[&str]) -> Recipe {
+    let mut out = Recipe::new();
+    let walk = walkdir::WalkDir::new(dir).min_depth(1).sort_by_file_name().into_iter().filter_entry(|e| {
+        let name = e.file_name().to_string_lossy();
+        let besides = e.depth() == 1 && beside.iter().any(|b| name == *b);
+        !besides && !name.ends_with(".catstage-lock")
+    });
+    for e in walk {
+        let e = e.unwrap();
+        let path = e.path().strip_prefix(dir).unwrap().to_path_buf();
+        let t = e.file_type();
+        if t.is_symlink() {
+            out.insert(path, Node::Link(std::fs::read_link(e.path()).unwrap()));
+        } else if t.is_file() {
+            out.insert(path, Node::File(std::fs::read(e.path()).unwrap()));
+        } else if t.is_dir() && std::fs::read_dir(e.path()).unwrap().next().is_none() {
+            out.insert(path, Node::Dir);
+        }
+    }
+    out
+}
+
 /// Compares `actual` with the golden file `path`, or rewrites it when blessing.
 pub fn golden(path: &Path, actual: &str) {
     if blessing() {
