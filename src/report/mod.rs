@@ -340,6 +340,11 @@ pub trait Report {
     /// skipped test cases), so that a check that had no input never reads as passed.
     /// Empty for a report whose every check always runs.
     fn coverage(&self) -> Coverage;
+    /// What the run left out on purpose, each with why (a symbolic link or hidden
+    /// directory `validate --recursive` passed over): said in every format too.
+    fn skipped(&self) -> Vec<(String, String)> {
+        Vec::new()
+    }
     /// For a writer's report: what it changed on disk (`/stage/SLABA was replaced`), so
     /// that a report that cannot be printed afterwards never turns a done change into a
     /// failure. `None` for readers, refusals and dry runs.

@@ -220,6 +220,8 @@ pub struct Batch {
     /// why: said in every format, so that a run never passes over part of a tree in
     /// silence.
     pub skipped: Vec<(String, String)>,
+    /// True when warnings fail an area's test cases too (`--deny-warnings`).
+    pub deny_warnings: bool,
 }
 
 impl Batch {
@@ -416,7 +418,11 @@ impl crate::report::Report for Batch {
     }
 
     fn subjects(&self) -> Vec<crate::report::Subject<'_>> {
-        self.areas.iter().map(AreaOutcome::subject).collect()
+        self.areas.iter().map(|a| crate::report::Subject { warnings_fail: self.deny_warnings, ..a.subject() }).collect()
+    }
+
+    fn skipped(&self) -> Vec<(String, String)> {
+        self.skipped.clone()
     }
 }
 

@@ -90,46 +90,31 @@ pub struct Args {
     pub deny_warnings: bool,
     /// Output format: text for people, json for machines (one document on every run),
     /// sarif (SARIF 2.1.0) for code-scanning views, junit (JUnit XML) for test reports.
-    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
-    pub format: ReportFormat,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
     #[command(flatten)]
     pub shown: crate::output::Shown,
     #[command(flatten)]
     pub wait: crate::areas::WaitArgs,
 }
 
-/// `validate --format`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum ReportFormat {
-    /// For people.
-    Text,
-    /// For machines: a stable, versioned JSON document.
-    Json,
-    /// SARIF 2.1.0, for code-scanning views.
-    Sarif,
-    /// JUnit XML, for test-report views.
-    Junit,
-}
-
 pub fn run(args: Args, styles: &Styles) -> CmdResult {
     let single = args.staging.len() == 1 && !args.recursive && !args.files;
-    let format = match args.format {
-        ReportFormat::Json => Format::Json,
-        _ => Format::Text,
-    };
-    let out = OutputArgs { format, shown: args.shown.clone() };
+    let out = OutputArgs { format: args.format, shown: args.shown.clone() };
     let inputs = Inputs::read(&args);
-    if single && matches!(args.format, ReportFormat::Text | ReportFormat::Json) {
+    // SARIF and JUnit always speak of areas, one named area included.
+    if single && matches!(args.format, Format::Text | Format::Json) {
         let result = inputs.and_then(|i| check(&args.staging[0], &i, &args, styles));
         return crate::output::finish(result, &out, styles, SCHEMA, TextOptions::default());
     }
     let batch = inputs.map(|i| batch(&i, &args, styles));
-    match args.format {
-        ReportFormat::Text | ReportFormat::Json => {
-            crate::output::finish(batch, &out, styles, SCHEMA_MANY, TextOptions::default())
+    // The text says why an area could not be checked; SARIF and JUnit leave that to stderr.
+    if let (Ok(b), Format::Sarif | Format::Junit, false) = (&batch, args.format, args.shown.quiet) {
+        for d in b.areas.iter().filter(|a| a.counts.is_none()).flat_map(|a| &a.diagnostics) {
+            crate::output::error(styles, &d.message);
         }
-        ReportFormat::Sarif | ReportFormat::Junit => Ok(machine_report(batch, &args, styles)),
     }
+    crate::output::finish(batch, &out, styles, SCHEMA_MANY, TextOptions::default())
 }
 
 /// What every area is checked with: the configuration and the other catalogs, read once.
@@ -255,7 +240,7 @@ fn batch(inputs: &Inputs, args: &Args, styles: &Styles) -> Batch {
                 if let (Some(c), Some(slot)) = (config, replications.last_mut()) {
                     *slot = catstage::validate::secondary::Replication::of(&report, &c.config);
                 }
-                AreaOutcome::checked(report, config_name, inputs.outside(config), args.format == ReportFormat::Junit)
+                AreaOutcome::checked(report, config_name, inputs.outside(config), args.format == Format::Junit)
             }
             Err(f) => AreaOutcome::not_checked(shown, config_name, f.diagnostics()),
         };
@@ -263,71 +248,6 @@ fn batch(inputs: &Inputs, args: &Args, styles: &Styles) -> Batch {
     }
     batch.add_findings(catstage::validate::secondary::check(&replications));
     batch.skipped = skipped;
+    batch.deny_warnings = args.deny_warnings;
     batch
-}
-
-/// Prints a SARIF or JUnit report (or the document of a run that could not run) and
-/// returns the exit status.
-fn machine_report(batch: Result<Batch, Failure>, args: &Args, styles: &Styles) -> catstage::report::Verdict {
-    let cwd = std::env::current_dir().unwrap_or_default();
-    let (status, text) = match &batch {
-        Ok(b) => (
-            catstage::report::Report::verdict(b),
-            match args.format {
-                ReportFormat::Sarif => {
-                    let mut notes: Vec<String> =
-                        b.skipped.iter().map(|(p, why)| format!("{p}: skipped: {why}")).collect();
-                    let coverage = catstage::report::Report::coverage(b);
-                    notes
-                        .extend(coverage.missing().map(|(c, input)| format!("not checked: {c} (for want of {input})")));
-                    let log = catstage::report::sarif::log_noting(&catstage::report::Report::subjects(b), &notes, &cwd);
-                    format!("{log:#}\n")
-                }
-                _ => {
-                    let mut subjects = catstage::report::Report::subjects(b);
-                    for s in &mut subjects {
-                        s.warnings_fail = args.deny_warnings;
-                    }
-                    let coverage = catstage::report::Report::coverage(b);
-                    let mut skipped = b.skipped.clone();
-                    skipped.extend(
-                        coverage
-                            .missing()
-                            .map(|(c, input)| (format!("not checked: {c}"), format!("for want of {input}"))),
-                    );
-                    catstage::report::junit::document_skipping("validate", &subjects, &skipped)
-                }
-            },
-        ),
-        Err(f) => {
-            crate::output::failed(styles, f, None);
-            let reasons = f.diagnostics();
-            (
-                crate::TROUBLE,
-                match args.format {
-                    ReportFormat::Sarif => format!("{:#}\n", catstage::report::sarif::failure_log(&reasons, &cwd)),
-                    _ => catstage::report::junit::failure_document("validate", &reasons),
-                },
-            )
-        }
-    };
-    if let Ok(b) = &batch
-        && !args.shown.quiet
-    {
-        for a in b.areas.iter().filter(|a| a.counts.is_none()) {
-            for d in &a.diagnostics {
-                crate::output::error(styles, &d.message);
-            }
-        }
-    }
-    if args.shown.quiet {
-        return status;
-    }
-    match crate::output::to_stdout(|w| w.write_all(text.as_bytes())) {
-        Ok(()) => status,
-        Err(e) => {
-            crate::output::error(styles, &format!("cannot write the report to stdout: {e}"));
-            crate::TROUBLE
-        }
-    }
 }

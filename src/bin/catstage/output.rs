@@ -182,18 +182,20 @@ pub fn finish<R: Report>(
         Format::Sarif => {
             let cwd = std::env::current_dir().unwrap_or_default();
             let coverage = report.coverage();
-            let notes: Vec<String> = coverage
-                .missing()
-                .map(|(check, input)| format!("not checked: {check} (for want of {input})"))
-                .collect();
+            let skipped = report.skipped().into_iter().map(|(p, why)| format!("{p}: skipped: {why}"));
+            let not_checked =
+                coverage.missing().map(|(check, input)| format!("not checked: {check} (for want of {input})"));
+            let notes: Vec<String> = skipped.chain(not_checked).collect();
             writeln!(w, "{:#}", catstage::report::sarif::log_noting(&report.subjects(), &notes, &cwd))
         }
         Format::Junit => {
             let coverage = report.coverage();
-            let skipped: Vec<(String, String)> = coverage
-                .missing()
-                .map(|(check, input)| (format!("not checked: {check}"), format!("for want of {input}")))
-                .collect();
+            let mut skipped = report.skipped();
+            skipped.extend(
+                coverage
+                    .missing()
+                    .map(|(check, input)| (format!("not checked: {check}"), format!("for want of {input}"))),
+            );
             let command = command_of(schema);
             write!(w, "{}", catstage::report::junit::document_skipping(command, &report.subjects(), &skipped))
         }
