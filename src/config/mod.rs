@@ -38,3 +38,46 @@ pub fn beside(area: &Path) -> Option<PathBuf> {
     let path = area.parent().unwrap_or(Path::new("")).join(file);
     path.is_file().then_some(path)
 }
+
+/// A configuration that cannot be used whole (it cannot be read, or has errors of its own:
+/// TOML syntax, unknown keys, wrong types, CS315): the configuration's problem, not a
+/// staging area's, so a command given it cannot run (exit status 2).
+#[derive(Debug)]
+pub struct Unusable {
+    /// What to tell: the file, and that nothing was checked.
+    pub message: String,
+    /// The configuration's own findings.
+    pub findings: Vec<crate::diag::Diagnostic>,
+}
+
+impl Unusable {
+    /// The findings that say why, the configuration's first.
+    pub fn diagnostics(&self) -> Vec<crate::diag::Diagnostic> {
+        let mut all = self.findings.clone();
+        all.push(crate::diag::Diagnostic::new(crate::diag::Code::CannotRun, None, self.message.clone()));
+        all
+    }
+}
+
+/// Reads the secondary configuration `path`, refusing one that cannot be used whole (see
+/// [`Unusable`]); a repeated finding lists `examples`.
+pub fn load_usable(path: &Path, examples: crate::diag::Examples) -> Result<LoadedConfig, Unusable> {
+    use crate::diag::{Code, Diagnostic};
+    let loaded = load_secondary(path, examples).map_err(|e| Unusable {
+        message: format!("{}: the configuration cannot be read ({e}); nothing was checked", path.display()),
+        findings: vec![Diagnostic::new(Code::ConfigError, Some(path.display().to_string()), e.to_string())],
+    })?;
+    let errors: Vec<Diagnostic> = loaded.diagnostics.iter().filter(|d| d.code == Code::ConfigError).cloned().collect();
+    if errors.is_empty() {
+        return Ok(loaded);
+    }
+    let n = crate::diag::tally(&errors).0;
+    Err(Unusable {
+        message: format!(
+            "{}: the configuration cannot be used ({}); nothing was checked",
+            path.display(),
+            crate::report::plural(n, "error")
+        ),
+        findings: errors,
+    })
+}

@@ -4,6 +4,7 @@
 //! not by the sum.
 
 use super::Report;
+use crate::config::LoadedConfig;
 use crate::diag::{self, Diagnostic};
 use crate::disk::AreaError;
 use crate::report::{Verdict, plural};
@@ -200,6 +201,77 @@ pub fn areas(targets: Targets<'_>, skipped: &mut Vec<(String, String)>) -> Vec<T
         Target::NotChecked(_) => true,
     });
     out
+}
+
+/// What every area of a run over several is checked with.
+#[derive(Clone, Copy)]
+pub struct Run<'a> {
+    /// The areas.
+    pub targets: Targets<'a>,
+    /// `--config`: the configuration of every area that has none of its own.
+    pub config: Option<&'a LoadedConfig>,
+    /// `--config-beside`: an area's own configuration, `AREA.toml` beside it, when there
+    /// is one ([`crate::config::beside`]).
+    pub config_beside: bool,
+    /// The inputs that are not files of an area (`--against` areas, `--labels` lists),
+    /// as findings name them.
+    pub references: &'a [String],
+    /// Keep the names of the files checked (a JUnit report names each).
+    pub keep_files: bool,
+    /// How many instances a repeated finding lists.
+    pub examples: crate::diag::Examples,
+    /// `--deny-warnings`.
+    pub deny_warnings: bool,
+}
+
+/// Checks the areas of `run` one after another, `check` checking one area with the
+/// configuration it is given (or saying why it could not be checked), keeping of each
+/// only what the report shows; then the areas together, as the replications into one
+/// secondary that they are (R1, R25). An area whose own configuration cannot be used is
+/// not checked; the others are.
+pub fn check_all(
+    run: &Run<'_>,
+    mut check: impl FnMut(&Path, Option<&LoadedConfig>) -> Result<Report, Vec<Diagnostic>>,
+) -> Batch {
+    let mut batch = Batch { deny_warnings: run.deny_warnings, ..Batch::default() };
+    // What each area sends to the secondary, to check the areas as one secondary after.
+    let mut replications = Vec::new();
+    for t in areas(run.targets, &mut batch.skipped) {
+        replications.push(None);
+        let path = match t {
+            Target::Area(p) => p,
+            Target::NotChecked(outcome) => {
+                batch.areas.push(outcome);
+                continue;
+            }
+        };
+        let shown = crate::staging::display_path(&path);
+        let beside = if run.config_beside { crate::config::beside(&path) } else { None };
+        let own = match beside.as_deref().map(|p| crate::config::load_usable(p, run.examples)).transpose() {
+            Ok(c) => c,
+            Err(why) => {
+                let name = beside.map(|p| p.display().to_string());
+                batch.areas.push(AreaOutcome::not_checked(shown, name, why.diagnostics()).at(path));
+                continue;
+            }
+        };
+        let config = own.as_ref().or(run.config);
+        let config_name = config.map(|c| c.config.file.clone());
+        let outcome = match check(&path, config) {
+            Ok(report) => {
+                if let (Some(c), Some(slot)) = (config, replications.last_mut()) {
+                    *slot = super::secondary::Replication::of(&report, &c.config);
+                }
+                let mut outside = run.references.to_vec();
+                outside.extend(config_name.clone());
+                AreaOutcome::checked(report, config_name, outside, run.keep_files)
+            }
+            Err(why) => AreaOutcome::not_checked(shown, config_name, why),
+        };
+        batch.areas.push(outcome.at(path));
+    }
+    batch.add_findings(super::secondary::check(&replications));
+    batch
 }
 
 /// One area a run is to check, or what could not be checked already.

@@ -96,30 +96,10 @@ pub fn written<R: Noted, T>(
     }
 }
 
-/// Reads the secondary configuration `path`. One that cannot be read whole (TOML syntax,
-/// unknown keys, wrong types: CS315) is the configuration's problem, not the staging
-/// area's: the command cannot run (exit status 2), and says so with every finding.
+/// Reads the secondary configuration `path`; one that cannot be used whole stops the
+/// command (exit status 2), with every finding (see `catstage::config::load_usable`).
 pub fn config(path: &Path, examples: Examples) -> Result<catstage::config::LoadedConfig, Failure> {
-    use catstage::diag::{Code, Diagnostic};
-    let loaded = catstage::config::load_secondary(path, examples).map_err(|e| {
-        Failure::Unusable(
-            format!("{}: the configuration cannot be read ({e}); nothing was checked", path.display()),
-            vec![Diagnostic::new(Code::ConfigError, Some(path.display().to_string()), e.to_string())],
-        )
-    })?;
-    let errors: Vec<Diagnostic> = loaded.diagnostics.iter().filter(|d| d.code == Code::ConfigError).cloned().collect();
-    if errors.is_empty() {
-        return Ok(loaded);
-    }
-    let n = catstage::diag::tally(&errors).0;
-    Err(Failure::Unusable(
-        format!(
-            "{}: the configuration cannot be used ({}); nothing was checked",
-            path.display(),
-            catstage::report::plural(n, "error")
-        ),
-        errors,
-    ))
+    catstage::config::load_usable(path, examples).map_err(|u| Failure::Unusable(u.message, u.findings))
 }
 
 /// `--type full|update`, in any case (`FULL` as the vendor's screens spell it).

@@ -7,8 +7,8 @@ use catstage::config::LoadedConfig;
 use catstage::diag::Diagnostic;
 use catstage::report::TextOptions;
 use catstage::staging::{Reference, Source};
-use catstage::validate::many::{Target, Targets};
-use catstage::validate::{AreaOutcome, Batch, Checks, SCHEMA, SCHEMA_MANY};
+use catstage::validate::many::{Run, Targets, check_all};
+use catstage::validate::{Batch, Checks, SCHEMA, SCHEMA_MANY};
 use std::path::{Path, PathBuf};
 
 /// Check staging areas before importing them.
@@ -136,13 +136,6 @@ impl Inputs {
         let (references, reference_diagnostics) = areas::references(&args.against, &args.labels, args.wait.get())?;
         Ok(Inputs { config, references, reference_diagnostics, references_reported: Default::default() })
     }
-
-    /// The names of the inputs that are not files of an area, as findings name them.
-    fn outside(&self, config: Option<&LoadedConfig>) -> Vec<String> {
-        let mut names: Vec<String> = self.references.iter().map(|r| r.name.clone()).collect();
-        names.extend(config.map(|c| c.config.file.clone()));
-        names
-    }
 }
 
 /// `AREA.toml` beside `area`, when `--config-beside` is given and there is one.
@@ -190,17 +183,8 @@ fn check_with(
     Ok(report)
 }
 
-/// A path as reports show it (bytes that are not UTF-8 as `\xNN`).
-fn shown(p: &std::path::Path) -> String {
-    catstage::staging::display_path(p)
-}
-
 /// Checks the areas one after another, keeping of each only what the report shows.
 fn batch(inputs: &Inputs, args: &Args, styles: &Styles) -> Batch {
-    let mut batch = Batch::default();
-    // What each area sends to the secondary, to check the areas as one secondary after.
-    let mut replications = Vec::new();
-    let mut skipped = Vec::new();
     let targets = if args.files {
         Targets::OfFiles(&args.staging)
     } else if args.recursive {
@@ -208,46 +192,15 @@ fn batch(inputs: &Inputs, args: &Args, styles: &Styles) -> Batch {
     } else {
         Targets::Named(&args.staging)
     };
-    for t in catstage::validate::many::areas(targets, &mut skipped) {
-        let path = match t {
-            Target::Area(p) => p,
-            Target::NotChecked(outcome) => {
-                batch.areas.push(outcome);
-                replications.push(None);
-                continue;
-            }
-        };
-        replications.push(None);
-        let shown = shown(&path);
-        let own = match beside(&path, args).map(|p| areas::config(&p, args.shown.examples())).transpose() {
-            Ok(c) => c,
-            Err(f) => {
-                batch.areas.push(
-                    AreaOutcome::not_checked(
-                        shown,
-                        beside(&path, args).map(|p| p.display().to_string()),
-                        f.diagnostics(),
-                    )
-                    .at(path),
-                );
-                continue;
-            }
-        };
-        let config = own.as_ref().or(inputs.config.as_ref());
-        let config_name = config.map(|c| c.config.file.clone());
-        let outcome = match check_with(&path, config, inputs, args, styles) {
-            Ok(report) => {
-                if let (Some(c), Some(slot)) = (config, replications.last_mut()) {
-                    *slot = catstage::validate::secondary::Replication::of(&report, &c.config);
-                }
-                AreaOutcome::checked(report, config_name, inputs.outside(config), args.format == Format::Junit)
-            }
-            Err(f) => AreaOutcome::not_checked(shown, config_name, f.diagnostics()),
-        };
-        batch.areas.push(outcome.at(path));
-    }
-    batch.add_findings(catstage::validate::secondary::check(&replications));
-    batch.skipped = skipped;
-    batch.deny_warnings = args.deny_warnings;
-    batch
+    let references: Vec<String> = inputs.references.iter().map(|r| r.name.clone()).collect();
+    let run = Run {
+        targets,
+        config: inputs.config.as_ref(),
+        config_beside: args.config_beside,
+        references: &references,
+        keep_files: args.format == Format::Junit,
+        examples: args.shown.examples(),
+        deny_warnings: args.deny_warnings,
+    };
+    check_all(&run, |path, config| check_with(path, config, inputs, args, styles).map_err(|f| f.diagnostics()))
 }
