@@ -108,14 +108,18 @@ fn pack_checked(
         Some(b) => Some(read_base_manifest(b).map_err(Stop::request)?),
         None => None,
     };
-    let manifest = build_manifest(mode, &planned, facts, base.as_ref())?;
+    // The facts move into the manifest (not copied); what kind of file each record is
+    // stays beside it, in its order, for the checks as it streams.
+    let kinds: Vec<Option<FileKind>> = planned.iter().map(|p| p.check).collect();
+    let manifest = build_manifest(mode, planned, facts, base.as_ref())?;
     let bytes = manifest_bytes(&manifest);
     let id = PackageId::of(&bytes);
     let signature = opts.signer.as_ref().map(|k| k.signature_member(&bytes));
-    let checks: BTreeMap<&str, Option<FileKind>> = planned.iter().map(|p| (p.facts.name.as_str(), p.check)).collect();
+    let checks: BTreeMap<&str, Option<FileKind>> =
+        manifest.files.iter().zip(kinds).map(|(f, kind)| (f.facts.name.as_str(), kind)).collect();
     let recovered = out.recovered().clone();
     let (compressed, unflushed) =
-        write_package(&area, (out, file), opts, &manifest, &bytes, signature.as_deref(), &checks, progress)?;
+        write_package(&area, (out, file), opts, &manifest, bytes, signature.as_deref(), &checks, progress)?;
     Ok(PackReport {
         id,
         packed: manifest.packed().count(),
@@ -355,7 +359,7 @@ pub fn read_base_manifest(path: &Path) -> Result<(Manifest, PackageId), String> 
 
 fn build_manifest(
     mode: Mode,
-    planned: &[Planned],
+    planned: Vec<Planned>,
     facts: StoreFacts,
     base: Option<&(Manifest, PackageId)>,
 ) -> Result<Manifest, Stop> {
@@ -367,7 +371,7 @@ fn build_manifest(
         store: facts.store,
         full_export: facts.full_export,
         update_export: facts.update_export,
-        files: planned.iter().map(|p| FileRecord { facts: p.facts.clone(), packed: true }).collect(),
+        files: planned.into_iter().map(|p| FileRecord { facts: p.facts, packed: true }).collect(),
         was: Vec::new(),
         removed: Vec::new(),
     };
@@ -411,7 +415,7 @@ fn write_package(
     (out, file): (AtomicFile, File),
     opts: &PackOptions,
     manifest: &Manifest,
-    bytes: &[u8],
+    bytes: Vec<u8>,
     signature: Option<&[u8]>,
     checks: &BTreeMap<&str, Option<FileKind>>,
     progress: Option<Progress<'_>>,
@@ -419,7 +423,9 @@ fn write_package(
     let zst = encoder(BufWriter::with_capacity(1 << 20, file), opts.level, opts.workers)?;
     let mut tar = TarWriter::new(zst);
     let when = manifest.newest().secs;
-    tar.member(MANIFEST_NAME, bytes, when)?;
+    tar.member(MANIFEST_NAME, &bytes, when)?;
+    // The manifest's text is in the archive: its memory is the files' while they stream.
+    drop(bytes);
     if let Some(sig) = signature {
         tar.member(SIGNATURE_NAME, sig, when)?;
     }
