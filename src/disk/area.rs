@@ -152,7 +152,7 @@ fn areas_inside(fd: &OwnedFd, listing: &Listing) -> Vec<String> {
         if full(&found, opened) {
             break;
         }
-        let Some(sub) = open_subdir(fd, &e.raw) else { continue };
+        let Some(sub) = open_subdir(fd, e.raw()) else { continue };
         opened += 1;
         let Ok(l) = Listing::read(&sub) else { continue };
         if looks_like_area(&l) {
@@ -163,7 +163,7 @@ fn areas_inside(fd: &OwnedFd, listing: &Listing) -> Vec<String> {
             if full(&found, opened) {
                 break;
             }
-            let Some(sub2) = open_subdir(&sub, &e2.raw) else { continue };
+            let Some(sub2) = open_subdir(&sub, e2.raw()) else { continue };
             opened += 1;
             if Listing::read(&sub2).is_ok_and(|l2| looks_like_area(&l2)) {
                 found.push(format!("{}/{}", e.name, e2.name));

@@ -62,7 +62,7 @@ pub fn find_areas_reporting(root: &Path) -> Result<Found, AreaError> {
     let mut stack = vec![(fd, listing, root.to_path_buf(), 0usize)];
     while let Some((fd, listing, path, depth)) = stack.pop() {
         // Names as bytes: a directory whose name is not UTF-8 is opened by that name.
-        let named = |e: &super::listing::ListingEntry| path.join(std::ffi::OsStr::from_bytes(&e.raw));
+        let named = |e: &super::listing::ListingEntry| path.join(std::ffi::OsStr::from_bytes(e.raw()));
         for e in &listing.entries {
             let hidden = e.name.starts_with('.');
             let linked_dir =
@@ -78,7 +78,7 @@ pub fn find_areas_reporting(root: &Path) -> Result<Found, AreaError> {
             // A directory that cannot be searched is reported, and the walk goes on with
             // the rest: one `lost+found` does not leave the whole tree unchecked.
             let read =
-                open_subdir_or_error(&fd, &e.raw).map_err(|err| DiskError::new(Op::Open, &sub_path, err)).and_then(
+                open_subdir_or_error(&fd, e.raw()).map_err(|err| DiskError::new(Op::Open, &sub_path, err)).and_then(
                     |sub| Ok((Listing::read(&sub).map_err(|err| DiskError::new(Op::List, &sub_path, err))?, sub)),
                 );
             let (l, sub) = match read {

@@ -294,7 +294,7 @@ impl NewTree<'_> {
                     what: e.kind.describe(),
                 });
             }
-            self.carry_raw(std::ffi::OsStr::from_bytes(&e.raw), &e.name)?;
+            self.carry_raw(std::ffi::OsStr::from_bytes(e.raw()), &e.name)?;
             n += 1;
         }
         Ok(n)
