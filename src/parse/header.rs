@@ -72,6 +72,26 @@ fn header_parts(i: &[u8]) -> IResult<&[u8], HeaderParts<'_>> {
     Ok((i, (kind, major, minor)))
 }
 
+/// The header line (line 1, without LF) of a file of `kind`, as every parser reads it:
+/// its findings reported at line 1 (a non-canonical note, or why it is refused), and the
+/// version with whether the line ends with CR LF; `None` when the header is refused, after
+/// which a parser reads nothing else of the file.
+pub fn header_line(line: &[u8], kind: FileKind, diags: &mut crate::diag::FileDiagnostics) -> Option<(Version, bool)> {
+    match parse_header(line, kind) {
+        Ok((v, note)) => {
+            let crlf = note.as_ref().is_some_and(|n| n.crlf);
+            if let Some(n) = note {
+                diags.at(n.code, 1, n.column as u64, line, || n.message.clone());
+            }
+            Some((v, crlf))
+        }
+        Err(e) => {
+            diags.at(e.code, 1, e.column as u64, line, || e.message.clone());
+            None
+        }
+    }
+}
+
 /// Checks a header line (without LF) against the expected kind. A byte-order mark or a CR
 /// does not stop the header from being understood: they come back as a non-canonical
 /// finding beside the version.

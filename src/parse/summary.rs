@@ -1,7 +1,7 @@
 //! Parsing summary files (formats/summary.md).
 
 use super::frame::{Framed, LineHandler, frame};
-use super::header::{FileKind, parse_header};
+use super::header::{FileKind, header_line};
 use super::lex::{Lexed, as_text, lex};
 use super::record::{Rec, Schema};
 use crate::diag::{Code, Diagnostic, Examples, FileDiagnostics};
@@ -333,18 +333,12 @@ impl SummaryParser {
 impl LineHandler for SummaryParser {
     fn line(&mut self, no: u64, line: &[u8], text: Option<&str>, diags: &mut FileDiagnostics) {
         if no == 1 {
-            match parse_header(line, FileKind::Summary) {
-                Ok((v, note)) => {
+            match header_line(line, FileKind::Summary, diags) {
+                Some((v, crlf)) => {
                     self.version = Some(v);
-                    if let Some(n) = note {
-                        self.crlf_reported |= n.crlf;
-                        diags.at(n.code, no, n.column as u64, line, || n.message.clone());
-                    }
+                    self.crlf_reported |= crlf;
                 }
-                Err(e) => {
-                    self.header_failed = true;
-                    diags.at(e.code, no, e.column as u64, line, || e.message.clone());
-                }
+                None => self.header_failed = true,
             }
             return;
         }

@@ -4,7 +4,7 @@
 use super::{FileFacts, FileRecord, FileTime, Kind, MANIFEST_NAME, Manifest, Mode, PackageId};
 use crate::diag::{Code, Diagnostic, Examples, FileDiagnostics};
 use crate::model::{Sha256Digest, Timestamp, ValueError, Version, check_export_id, check_id, parse_bool, parse_uint};
-use crate::parse::{FileKind, Lexed, LineHandler, Rec, Schema, frame, lex, parse_header};
+use crate::parse::{FileKind, Lexed, LineHandler, Rec, Schema, frame, header_line, lex};
 use crate::staging::is_staging_file_name;
 
 static PACKAGE: Schema = Schema {
@@ -88,17 +88,9 @@ pub fn parse_manifest(bytes: &[u8], examples: Examples) -> Result<Manifest, Vec<
 impl LineHandler for Parser {
     fn line(&mut self, no: u64, line: &[u8], text: Option<&str>, diags: &mut FileDiagnostics) {
         if no == 1 {
-            match parse_header(line, FileKind::Manifest) {
-                Ok((v, note)) => {
-                    self.version = Some(v);
-                    if let Some(n) = note {
-                        diags.at(n.code, no, n.column as u64, line, || n.message.clone());
-                    }
-                }
-                Err(e) => {
-                    self.header_failed = true;
-                    diags.at(e.code, no, e.column as u64, line, || e.message.clone());
-                }
+            match header_line(line, FileKind::Manifest, diags) {
+                Some((v, _)) => self.version = Some(v),
+                None => self.header_failed = true,
             }
             return;
         }

@@ -4,7 +4,7 @@
 
 use super::fast::fast_diskfile;
 use super::frame::{Framed, LineHandler, frame_with};
-use super::header::{FileKind, parse_header};
+use super::header::{FileKind, header_line};
 use super::lex::{Lexed, as_text, lex};
 use super::record::{Rec, Schema};
 
@@ -277,18 +277,12 @@ impl<'v, V: VolumeVisitor> VolumeParser<'v, V> {
 impl<V: VolumeVisitor> LineHandler for VolumeParser<'_, V> {
     fn line(&mut self, no: u64, line: &[u8], text: Option<&str>, diags: &mut FileDiagnostics) {
         if no == 1 {
-            match parse_header(line, FileKind::Volume) {
-                Ok((v, note)) => {
+            match header_line(line, FileKind::Volume, diags) {
+                Some((v, crlf)) => {
                     self.version = Some(v);
-                    if let Some(n) = note {
-                        self.crlf_reported |= n.crlf;
-                        diags.at(n.code, no, n.column as u64, line, || n.message.clone());
-                    }
+                    self.crlf_reported |= crlf;
                 }
-                Err(e) => {
-                    self.header_failed = true;
-                    diags.at(e.code, no, e.column as u64, line, || e.message.clone());
-                }
+                None => self.header_failed = true,
             }
             return;
         }
