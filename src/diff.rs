@@ -438,7 +438,6 @@ impl AreaDiff {
     /// The JSON document (schema `catstage.diff/2`).
     pub fn json(&self) -> DiffJson<'_> {
         DiffJson {
-            schema: SCHEMA,
             identical: self.identical_claim(),
             direction: self.direction.map(Direction::word),
             added: self.added.iter().map(|(l, _)| *l).collect(),
@@ -463,7 +462,6 @@ impl AreaDiff {
 /// The JSON document of `catstage diff` (schema `catstage.diff/2`).
 #[derive(Serialize)]
 pub struct DiffJson<'a> {
-    schema: &'static str,
     /// `null` when the files were not all read and no difference was found.
     identical: Option<bool>,
     direction: Option<&'static str>,

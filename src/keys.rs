@@ -120,7 +120,6 @@ impl KeysReport {
 /// The JSON document of `catstage keys` (schema `catstage.keys/1`).
 #[derive(Serialize)]
 pub struct KeysJson<'a> {
-    schema: &'static str,
     key_managers: &'a [KeyManagerUse],
     missing: Vec<&'a str>,
     unread: &'a [Label],
@@ -147,7 +146,6 @@ impl crate::report::Report for KeysReport {
 
     fn document(&self) -> KeysJson<'_> {
         KeysJson {
-            schema: SCHEMA,
             key_managers: &self.uses,
             missing: self.missing(),
             unread: &self.unread,

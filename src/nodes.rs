@@ -108,7 +108,6 @@ pub enum NodesJson<'a> {
 /// [`NodesJson`] of a refusal.
 #[derive(Serialize)]
 pub struct NodesRefusedJson<'a> {
-    schema: &'static str,
     refused: bool,
     diagnostics: crate::report::JsonDiagnostics<'a>,
 }
@@ -116,7 +115,6 @@ pub struct NodesRefusedJson<'a> {
 /// [`NodesJson`] of a run.
 #[derive(Serialize)]
 pub struct NodesDoneJson<'a> {
-    schema: &'static str,
     refused: bool,
     dry_run: bool,
     pairs: &'a [PairCount],
@@ -143,12 +141,10 @@ impl crate::report::Report for NodesOutcome {
     fn document(&self) -> NodesJson<'_> {
         match self {
             NodesOutcome::Refused(d) => NodesJson::Refused(NodesRefusedJson {
-                schema: SCHEMA,
                 refused: true,
                 diagnostics: crate::report::JsonDiagnostics::of(d),
             }),
             NodesOutcome::Done(r) => NodesJson::Done(NodesDoneJson {
-                schema: SCHEMA,
                 refused: false,
                 dry_run: r.dry_run,
                 pairs: &r.pairs,

@@ -42,7 +42,6 @@ pub struct SealedFile {
 /// The JSON document of `catstage seal` (schema `catstage.seal/1`).
 #[derive(Serialize)]
 pub struct SealJson<'a> {
-    schema: &'static str,
     sealed: bool,
     files: Vec<SealedFileJson<'a>>,
     diagnostics: crate::report::JsonDiagnostics<'a>,
@@ -124,7 +123,6 @@ impl crate::report::Report for SealOutcome {
             SealOutcome::Refused(d) => (&[], d),
         };
         SealJson {
-            schema: SCHEMA,
             sealed: diags.is_empty(),
             files: sealed.iter().map(SealedFileJson::of).collect(),
             diagnostics: crate::report::JsonDiagnostics::of(diags),

@@ -182,7 +182,6 @@ impl ImagesReport {
     pub fn json(&self) -> ImagesJson<'_> {
         let f = &self.findings;
         ImagesJson {
-            schema: SCHEMA,
             checked: true,
             staging: &self.staging,
             layout: self.settings.layout.name(),
@@ -258,7 +257,6 @@ impl ImagesReport {
 /// The JSON document of `catstage images` (schema `catstage.images/1`).
 #[derive(Serialize)]
 pub struct ImagesJson<'a> {
-    schema: &'static str,
     checked: bool,
     staging: &'a str,
     layout: &'static str,

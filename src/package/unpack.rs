@@ -101,7 +101,6 @@ pub enum UnpackJson<'a> {
 /// [`UnpackJson`] of a refusal.
 #[derive(serde::Serialize)]
 pub struct UnpackRefusedJson<'a> {
-    schema: &'static str,
     ok: bool,
     into: &'a str,
     diagnostics: crate::report::JsonDiagnostics<'a>,
@@ -110,7 +109,6 @@ pub struct UnpackRefusedJson<'a> {
 /// [`UnpackJson`] of a package unpacked.
 #[derive(serde::Serialize)]
 pub struct UnpackedJson<'a> {
-    schema: &'static str,
     ok: bool,
     into: &'a str,
     package_id: String,
@@ -145,7 +143,6 @@ impl crate::report::Report for UnpackOutcome {
     fn document(&self) -> UnpackJson<'_> {
         match self {
             UnpackOutcome::Refused { into, diagnostics } => UnpackJson::Refused(UnpackRefusedJson {
-                schema: SCHEMA,
                 ok: false,
                 into,
                 diagnostics: crate::report::JsonDiagnostics::of(diagnostics),
@@ -153,7 +150,6 @@ impl crate::report::Report for UnpackOutcome {
             UnpackOutcome::Unpacked(r) => {
                 let m = &r.manifest;
                 UnpackJson::Unpacked(UnpackedJson {
-                    schema: SCHEMA,
                     ok: true,
                     into: &r.into,
                     package_id: r.id.to_hex(),

@@ -65,7 +65,6 @@ impl VerifyReport {
     pub fn json(&self) -> VerifyJson<'_> {
         let m = self.manifest.as_ref();
         VerifyJson {
-            schema: SCHEMA,
             ok: self.ok(),
             package_id: self.id.map(|i| i.to_hex()),
             kind: m.map(|m| m.kind.word()),
@@ -84,7 +83,6 @@ impl VerifyReport {
 /// read (no manifest) is `null`.
 #[derive(serde::Serialize)]
 pub struct VerifyJson<'a> {
-    schema: &'static str,
     ok: bool,
     package_id: Option<String>,
     kind: Option<&'static str>,

@@ -396,7 +396,6 @@ impl Plan {
         let volumes: Vec<VolumePlan> =
             self.volumes.iter().map(|v| VolumePlan { unloaded: at(v.unloaded), ..v.clone() }).collect();
         PlanJson {
-            schema: SCHEMA,
             import_type: self.import_type.as_str(),
             source: &self.source,
             store: &self.store,
@@ -429,7 +428,6 @@ impl Plan {
 /// plan's time offset.
 #[derive(Serialize)]
 pub struct PlanJson<'a> {
-    schema: &'static str,
     #[serde(rename = "type")]
     import_type: &'static str,
     source: &'a str,

@@ -322,7 +322,7 @@ pub trait Report {
     /// The schema of its JSON document, `catstage.<command>/<n>`.
     fn schema(&self) -> &'static str;
     /// The JSON document: a typed view of the report whose fields serialise in the
-    /// documented order, `schema` first ([`write_json`] prints it).
+    /// documented order; [`write_document`] prints it after its `schema`.
     type Document<'a>: Serialize
     where
         Self: 'a;
@@ -377,6 +377,21 @@ impl Serialize for JsonDiagnostics<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_seq(self.0.iter().map(|d| render_json_diagnostic(d)))
     }
+}
+
+/// A report's JSON document as printed: `schema` first, from the report itself, then the
+/// report's own fields (its [`Report::document`]), so that no document names its schema
+/// on its own.
+#[derive(Serialize)]
+pub struct Document<B: Serialize> {
+    schema: &'static str,
+    #[serde(flatten)]
+    body: B,
+}
+
+/// Writes the JSON document of `report` ([`Document`]).
+pub fn write_document<R: Report + ?Sized>(out: &mut dyn Write, report: &R) -> io::Result<()> {
+    write_json(out, &Document { schema: report.schema(), body: report.document() })
 }
 
 /// Writes `doc` as one pretty-printed JSON document and a line end. A document that

@@ -210,7 +210,6 @@ pub fn status(
 /// The JSON document of `catstage status` (schema `catstage.status/1`).
 #[derive(Serialize)]
 pub struct StatusJson<'a> {
-    schema: &'static str,
     volumes: u64,
     files: u64,
     orphans: u64,
@@ -234,7 +233,6 @@ impl Status {
     /// The JSON document (schema `catstage.status/1`).
     pub fn json(&self) -> StatusJson<'_> {
         StatusJson {
-            schema: SCHEMA,
             volumes: self.volumes,
             files: self.files,
             orphans: self.orphans,

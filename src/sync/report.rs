@@ -83,7 +83,6 @@ impl SyncReport {
         let s = &self.stats;
         let (errors, warnings) = diag::tally(&self.diagnostics);
         SyncJson {
-            schema: SCHEMA,
             kind: self.kind.as_str(),
             export_id: self.export_id.as_deref(),
             base: self.base.as_deref(),
@@ -111,7 +110,6 @@ impl SyncReport {
 /// The JSON document of `catstage sync` (schema `catstage.sync/1`).
 #[derive(serde::Serialize)]
 pub struct SyncJson<'a> {
-    schema: &'static str,
     #[serde(rename = "type")]
     kind: &'static str,
     export_id: Option<&'a str>,

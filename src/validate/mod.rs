@@ -126,7 +126,6 @@ pub fn validate_with(src: &dyn Source, checks: Checks<'_>, progress: Option<Prog
 /// The JSON document of `catstage validate` (schema `catstage.validate/1`).
 #[derive(Serialize)]
 pub struct ValidateJson<'a> {
-    schema: &'static str,
     diagnostics: Vec<diag::render::JsonDiagnostic<'a>>,
     summary: JsonSummary<'a>,
 }
@@ -151,7 +150,6 @@ impl Report {
     /// The JSON document.
     pub fn json(&self) -> ValidateJson<'_> {
         ValidateJson {
-            schema: SCHEMA,
             diagnostics: self.findings.diagnostics().iter().map(render_json_diagnostic).collect(),
             summary: JsonSummary {
                 errors: self.findings.errors(),

@@ -177,7 +177,7 @@ pub fn finish<R: Report>(
         return Ok(status);
     }
     let written = to_stdout(|w| match out.format {
-        Format::Json => catstage::report::write_json(w, &report.document()),
+        Format::Json => catstage::report::write_document(w, &report),
         Format::Text => report.write_text(w, &TextOptions { style: styles.stdout, ..opts }),
         Format::Sarif => {
             let cwd = std::env::current_dir().unwrap_or_default();

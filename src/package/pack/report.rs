@@ -60,7 +60,6 @@ pub enum PackJson<'a> {
 /// [`PackJson`] of a refusal.
 #[derive(serde::Serialize)]
 pub struct PackRefusedJson<'a> {
-    schema: &'static str,
     ok: bool,
     diagnostics: crate::report::JsonDiagnostics<'a>,
 }
@@ -68,7 +67,6 @@ pub struct PackRefusedJson<'a> {
 /// [`PackJson`] of a package written.
 #[derive(serde::Serialize)]
 pub struct PackedJson<'a> {
-    schema: &'static str,
     ok: bool,
     package_id: String,
     kind: &'static str,
@@ -100,14 +98,12 @@ impl crate::report::Report for PackOutcome {
     fn document(&self) -> PackJson<'_> {
         match self {
             PackOutcome::Refused { diagnostics, .. } => PackJson::Refused(PackRefusedJson {
-                schema: SCHEMA,
                 ok: false,
                 diagnostics: crate::report::JsonDiagnostics::of(diagnostics),
             }),
             PackOutcome::Packed(r) => {
                 let m = &r.manifest;
                 PackJson::Packed(PackedJson {
-                    schema: SCHEMA,
                     ok: true,
                     package_id: r.id.to_hex(),
                     kind: m.kind.word(),
