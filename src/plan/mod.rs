@@ -98,11 +98,7 @@ pub fn plan(
         examples: req.examples,
     };
     let report = validate_with(src, checks, progress)?;
-    // The pre-import checks (each with its input), the deletions and the image check.
-    let mut coverage = report.coverage.clone().unwrap_or_default();
-    let deletions_known = !(req.import_type == ExportType::Full && req.baseline.is_none());
-    coverage.record("deletions (R15)", deletions_known, "--baseline");
-    coverage.not_checked("images (R23)", "--image-path, or [images] paths in --config");
+    let coverage = plan_coverage(report.coverage.clone(), req.import_type, req.baseline.is_some());
     let config: &SecondaryConfig = &req.config.config;
     let catalogfiles = req.catalogfiles.unwrap_or(config.import.catalogfiles);
     let per_commit = u64::try_from(config.import.max_diskfiles_per_transaction).unwrap_or(20_000).max(1);
@@ -183,6 +179,21 @@ pub fn plan(
         examples: req.examples,
         coverage,
     })
+}
+
+/// What a plan rests on: the pre-import checks (each with its input), the deletions
+/// (unknown for a FULL import without a baseline) and the image check (run only when
+/// [`Plan::mark_images`] is given one).
+fn plan_coverage(
+    pre_import: Option<crate::report::Coverage>,
+    import_type: ExportType,
+    baseline: bool,
+) -> crate::report::Coverage {
+    let mut coverage = pre_import.unwrap_or_default();
+    let deletions_known = import_type == ExportType::Update || baseline;
+    coverage.record("deletions (R15)", deletions_known, "--baseline");
+    coverage.not_checked("images (R23)", "--image-path, or [images] paths in --config");
+    coverage
 }
 
 /// CS324 for the volumes whose secondary catalogs change with their group (R25): nothing
