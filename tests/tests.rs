@@ -23,6 +23,7 @@ mod roundtrip;
 mod rules;
 mod schemas;
 mod secondary;
+mod structure;
 mod sync;
 mod trust;
 mod verdicts;
