@@ -102,6 +102,18 @@ pub struct LexError {
 }
 
 impl LexError {
+    /// Reports this note of form about line `no` (`line` its text) into `diags`; the note
+    /// that lines end with CR LF only once per file, `crlf_reported` saying whether it was.
+    pub fn report_note(&self, no: u64, line: &str, crlf_reported: &mut bool, diags: &mut crate::diag::FileDiagnostics) {
+        // A transfer in text mode converts every line: say so once.
+        if !(self.crlf && *crlf_reported) {
+            diags.at(self.code, no, self.column, line, || {
+                if self.crlf { format!("{} (reported once per file)", self.message) } else { self.message.clone() }
+            });
+        }
+        *crlf_reported |= self.crlf;
+    }
+
     fn syntax(column: usize, message: impl Into<String>) -> Self {
         LexError { code: Code::SyntaxError, column: column as u64 + 1, message: message.into(), crlf: false }
     }

@@ -312,14 +312,7 @@ impl<V: VolumeVisitor> LineHandler for VolumeParser<'_, V> {
             }
             Ok(note) => {
                 if let Some(n) = note {
-                    // A transfer in text mode converts every line: say so once.
-                    let crlf = n.crlf;
-                    if !(crlf && self.crlf_reported) {
-                        diags.at(n.code, no, n.column, line, || {
-                            if crlf { format!("{} (reported once per file)", n.message) } else { n.message.clone() }
-                        });
-                    }
-                    self.crlf_reported |= crlf;
+                    n.report_note(no, line, &mut self.crlf_reported, diags);
                 }
                 self.record(no, line, &lexed, diags);
             }
