@@ -69,3 +69,24 @@ fn the_function_counter_counts_as_rustfmt_lays_out() {
         "fn a() {\n    x();\n}\n\n    pub fn b(&self) -> u8 {\n        1\n    }\nfn c();\n#[cfg(test)]\nfn d() {\n}\n";
     assert_eq!(functions(text), [("a".to_string(), 1, 3), ("b".to_string(), 5, 3)]);
 }
+
+#[test]
+fn every_document_is_derived_and_no_command_module_uses_another() {
+    let mut files = Vec::new();
+    sources(&root().join("src"), &mut files);
+    let mut found = Vec::new();
+    for f in &files {
+        let text = std::fs::read_to_string(f).unwrap();
+        let name = f.strip_prefix(root()).unwrap().display().to_string();
+        // A document built by hand has no type, so no schema can be derived from it.
+        if text.contains(concat!("json", "!(")) {
+            found.push(format!("{name}: builds a JSON document by hand; derive Serialize on a view instead"));
+        }
+        // The binary parses, calls the library, emits: a command's module leans on none other.
+        let command = f.file_name().is_some_and(|n| n.to_string_lossy().starts_with("cmd_"));
+        if command && text.contains("crate::cmd_") {
+            found.push(format!("{name}: uses another command's module; move what they share to the library"));
+        }
+    }
+    assert!(found.is_empty(), "{}", found.join("\n"));
+}
