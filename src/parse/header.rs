@@ -72,23 +72,42 @@ fn header_parts(i: &[u8]) -> IResult<&[u8], HeaderParts<'_>> {
     Ok((i, (kind, major, minor)))
 }
 
-/// The header line (line 1, without LF) of a file of `kind`, as every parser reads it:
-/// its findings reported at line 1 (a non-canonical note, or why it is refused), and the
-/// version with whether the line ends with CR LF; `None` when the header is refused, after
-/// which a parser reads nothing else of the file.
-pub fn header_line(line: &[u8], kind: FileKind, diags: &mut crate::diag::FileDiagnostics) -> Option<(Version, bool)> {
-    match parse_header(line, kind) {
-        Ok((v, note)) => {
-            let crlf = note.as_ref().is_some_and(|n| n.crlf);
-            if let Some(n) = note {
-                diags.at(n.code, 1, n.column as u64, line, || n.message.clone());
+/// What a parser keeps of a file's header line (line 1), read the one way every parser
+/// reads it: the version, whether the header was refused (the parser then reads nothing
+/// else of the file), and whether the note that lines end with CR LF was told (it is told
+/// once per file, see [`super::LexError::report_note`]).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Header {
+    /// The version, once the header was read.
+    pub version: Option<Version>,
+    /// True when the header was refused.
+    pub failed: bool,
+    /// True once the CR LF note was told.
+    pub crlf_reported: bool,
+}
+
+impl Header {
+    /// Reads line `no` (without LF) if it is the header of a file of `kind`, its findings
+    /// reported at line 1. True when the line is not the parser's to read: the header
+    /// itself, or any line after a refused header.
+    pub fn takes(&mut self, no: u64, line: &[u8], kind: FileKind, diags: &mut crate::diag::FileDiagnostics) -> bool {
+        if no != 1 {
+            return self.failed;
+        }
+        match parse_header(line, kind) {
+            Ok((v, note)) => {
+                self.version = Some(v);
+                if let Some(n) = note {
+                    self.crlf_reported |= n.crlf;
+                    diags.at(n.code, 1, n.column as u64, line, || n.message.clone());
+                }
             }
-            Some((v, crlf))
+            Err(e) => {
+                self.failed = true;
+                diags.at(e.code, 1, e.column as u64, line, || e.message.clone());
+            }
         }
-        Err(e) => {
-            diags.at(e.code, 1, e.column as u64, line, || e.message.clone());
-            None
-        }
+        true
     }
 }
 

@@ -13,7 +13,7 @@ mod volume;
 
 pub use fast::is_canonical_diskfile_name;
 pub use frame::{Framed, LineHandler, MAX_LINE, frame, frame_with, hash_reader, read_some};
-pub use header::{FileKind, LineError, Trailer, header_line, parse_header, parse_trailer};
+pub use header::{FileKind, Header, LineError, Trailer, parse_header, parse_trailer};
 pub use lex::{Field, LexError, Lexed, Span, lex, unescape};
 pub use record::{Rec, Schema};
 pub use summary::{ParsedSummary, parse_summary, read_summary, summary_export};

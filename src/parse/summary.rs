@@ -1,14 +1,13 @@
 //! Parsing summary files (formats/summary.md).
 
 use super::frame::{Framed, LineHandler, frame};
-use super::header::{FileKind, header_line};
+use super::header::{FileKind, Header};
 use super::lex::{Lexed, as_text, lex};
 use super::record::{Rec, Schema};
 use crate::diag::{Code, Diagnostic, Examples, FileDiagnostics};
 use crate::model::{
     CatalogType, Entry, ExportType, Group, Label, Node, NodeMap, Sha256Digest, Summary, SummaryExport, Timestamp,
-    Version, check_catalog, check_export_id, check_id, check_keymanager, check_media, check_pool, parse_bool,
-    parse_uint,
+    check_catalog, check_export_id, check_id, check_keymanager, check_media, check_pool, parse_bool, parse_uint,
 };
 use std::io::{self, Read};
 
@@ -101,16 +100,14 @@ pub fn summary_export(head: &[u8], expected: Option<ExportType>) -> Option<Summa
     }
     // A finding of form alone refuses nothing (formats/README.md §7.1): the record read
     // is the answer, as in a whole summary.
-    p.version?;
+    p.header.version?;
     p.export
 }
 
 struct SummaryParser {
     expected: Option<ExportType>,
     lexed: Lexed,
-    crlf_reported: bool,
-    version: Option<Version>,
-    header_failed: bool,
+    header: Header,
     rank: u8,
     export: Option<SummaryExport>,
     export_lines: u32,
@@ -127,9 +124,7 @@ impl SummaryParser {
         SummaryParser {
             expected,
             lexed: Lexed::default(),
-            crlf_reported: false,
-            version: None,
-            header_failed: false,
+            header: Header::default(),
             rank: 0,
             export: None,
             export_lines: 0,
@@ -143,8 +138,8 @@ impl SummaryParser {
     }
 
     fn finish(self, diags: &mut FileDiagnostics) -> Option<Summary> {
-        let Some(version) = self.version else {
-            if !self.header_failed {
+        let Some(version) = self.header.version else {
+            if !self.header.failed {
                 diags.file_level(Code::UnsupportedVersion, "the file has no header line `CATSTAGE SUMMARY 1.0`");
             }
             return None;
@@ -332,17 +327,7 @@ impl SummaryParser {
 
 impl LineHandler for SummaryParser {
     fn line(&mut self, no: u64, line: &[u8], text: Option<&str>, diags: &mut FileDiagnostics) {
-        if no == 1 {
-            match header_line(line, FileKind::Summary, diags) {
-                Some((v, crlf)) => {
-                    self.version = Some(v);
-                    self.crlf_reported |= crlf;
-                }
-                None => self.header_failed = true,
-            }
-            return;
-        }
-        if self.header_failed {
+        if self.header.takes(no, line, FileKind::Summary, diags) {
             return;
         }
         let line = match text.map_or_else(|| as_text(line), Ok) {
@@ -357,7 +342,7 @@ impl LineHandler for SummaryParser {
             Err(e) => diags.at(e.code, no, e.column, line, || e.message.clone()),
             Ok(note) => {
                 if let Some(n) = note {
-                    n.report_note(no, line, &mut self.crlf_reported, diags);
+                    n.report_note(no, line, &mut self.header.crlf_reported, diags);
                 }
                 self.record(no, line, &lexed, diags);
             }

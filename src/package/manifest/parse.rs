@@ -3,8 +3,8 @@
 
 use super::{FileFacts, FileRecord, FileTime, Kind, MANIFEST_NAME, Manifest, Mode, PackageId};
 use crate::diag::{Code, Diagnostic, Examples, FileDiagnostics};
-use crate::model::{Sha256Digest, Timestamp, ValueError, Version, check_export_id, check_id, parse_bool, parse_uint};
-use crate::parse::{FileKind, Lexed, LineHandler, Rec, Schema, frame, header_line, lex};
+use crate::model::{Sha256Digest, Timestamp, ValueError, check_export_id, check_id, parse_bool, parse_uint};
+use crate::parse::{FileKind, Header, Lexed, LineHandler, Rec, Schema, frame, lex};
 use crate::staging::is_staging_file_name;
 
 static PACKAGE: Schema = Schema {
@@ -42,8 +42,7 @@ struct PackageRec {
 #[derive(Default)]
 struct Parser {
     lexed: Lexed,
-    version: Option<Version>,
-    header_failed: bool,
+    header: Header,
     rank: u8,
     packages: u32,
     package: Option<PackageRec>,
@@ -87,14 +86,7 @@ pub fn parse_manifest(bytes: &[u8], examples: Examples) -> Result<Manifest, Vec<
 
 impl LineHandler for Parser {
     fn line(&mut self, no: u64, line: &[u8], text: Option<&str>, diags: &mut FileDiagnostics) {
-        if no == 1 {
-            match header_line(line, FileKind::Manifest, diags) {
-                Some((v, _)) => self.version = Some(v),
-                None => self.header_failed = true,
-            }
-            return;
-        }
-        if self.header_failed {
+        if self.header.takes(no, line, FileKind::Manifest, diags) {
             return;
         }
         let text = match text.map_or_else(|| std::str::from_utf8(line), Ok) {
@@ -198,8 +190,8 @@ impl Parser {
     }
 
     fn finish(self, diags: &mut FileDiagnostics) -> Option<Manifest> {
-        let Some(version) = self.version else {
-            if !self.header_failed {
+        let Some(version) = self.header.version else {
+            if !self.header.failed {
                 diags.file_level(Code::UnsupportedVersion, "the manifest has no header line `CATSTAGE MANIFEST 1.0`");
             }
             return None;

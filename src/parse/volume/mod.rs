@@ -4,15 +4,14 @@
 
 use super::fast::fast_diskfile;
 use super::frame::{Framed, LineHandler, frame_with};
-use super::header::{FileKind, header_line};
+use super::header::{FileKind, Header};
 use super::lex::{Lexed, as_text, lex};
 use super::record::{Rec, Schema};
 
 mod records;
 use crate::diag::{Code, Diagnostic, Examples, FileDiagnostics};
 use crate::model::{
-    DiskFile, DiskFileRef, Sha256Digest, TapeFile, TapeVolume, Version, VolumeExport, VolumeFile, VolumeHead,
-    VolumeRecord,
+    DiskFile, DiskFileRef, Sha256Digest, TapeFile, TapeVolume, VolumeExport, VolumeFile, VolumeHead, VolumeRecord,
 };
 use std::io::{self, Read};
 
@@ -142,9 +141,7 @@ pub fn parse_volume(name: &str, bytes: &[u8], examples: Examples) -> (Option<Vol
 struct VolumeParser<'v, V: VolumeVisitor> {
     visitor: &'v mut V,
     lexed: Lexed,
-    crlf_reported: bool,
-    version: Option<Version>,
-    header_failed: bool,
+    header: Header,
     rank: u8,
     export: Option<VolumeExport>,
     volume: Option<VolumeRecord>,
@@ -196,9 +193,7 @@ impl<'v, V: VolumeVisitor> VolumeParser<'v, V> {
         VolumeParser {
             visitor,
             lexed: Lexed::default(),
-            crlf_reported: false,
-            version: None,
-            header_failed: false,
+            header: Header::default(),
             rank: 0,
             export: None,
             volume: None,
@@ -219,8 +214,8 @@ impl<'v, V: VolumeVisitor> VolumeParser<'v, V> {
     }
 
     fn finish(&mut self, diags: &mut FileDiagnostics) {
-        if self.version.is_none() {
-            if !self.header_failed {
+        if self.header.version.is_none() {
+            if !self.header.failed {
                 diags.file_level(Code::UnsupportedVersion, "the file has no header line `CATSTAGE VOLUME 1.0`");
             }
             return;
@@ -263,7 +258,9 @@ impl<'v, V: VolumeVisitor> VolumeParser<'v, V> {
             return;
         }
         self.head_done = true;
-        if let (Some(version), Some(export), Some(volume)) = (self.version, self.export.take(), self.volume.take()) {
+        if let (Some(version), Some(export), Some(volume)) =
+            (self.header.version, self.export.take(), self.volume.take())
+        {
             let mut tapefiles = std::mem::take(&mut self.tapefiles);
             // A whole area's heads are kept: no spare capacity in each (most hold one).
             tapefiles.shrink_to_fit();
@@ -276,17 +273,7 @@ impl<'v, V: VolumeVisitor> VolumeParser<'v, V> {
 
 impl<V: VolumeVisitor> LineHandler for VolumeParser<'_, V> {
     fn line(&mut self, no: u64, line: &[u8], text: Option<&str>, diags: &mut FileDiagnostics) {
-        if no == 1 {
-            match header_line(line, FileKind::Volume, diags) {
-                Some((v, crlf)) => {
-                    self.version = Some(v);
-                    self.crlf_reported |= crlf;
-                }
-                None => self.header_failed = true,
-            }
-            return;
-        }
-        if self.header_failed {
+        if self.header.takes(no, line, FileKind::Volume, diags) {
             return;
         }
         // Nearly every line of a large file is a canonical disk file: read it directly.
@@ -312,7 +299,7 @@ impl<V: VolumeVisitor> LineHandler for VolumeParser<'_, V> {
             }
             Ok(note) => {
                 if let Some(n) = note {
-                    n.report_note(no, line, &mut self.crlf_reported, diags);
+                    n.report_note(no, line, &mut self.header.crlf_reported, diags);
                 }
                 self.record(no, line, &lexed, diags);
             }
