@@ -176,15 +176,10 @@ struct Properties {
     examples: Option<Vec<String>>,
 }
 
-/// The SARIF log of the findings of `subjects`. `cwd` is the directory relative paths are
-/// relative to.
-pub fn log(subjects: &[Subject<'_>], cwd: &Path) -> SarifLog {
-    log_noting(subjects, &[], cwd)
-}
-
-/// As [`log`], with `notes` (what the run left out on purpose, and why) as notifications
-/// of level `note`: they do not make the run unsuccessful.
-pub fn log_noting(subjects: &[Subject<'_>], notes: &[String], cwd: &Path) -> SarifLog {
+/// The SARIF log of the findings of `subjects`, with `notes` (what the run left out on
+/// purpose, what it could not check, and why) as notifications of level `note`: they do
+/// not make the run unsuccessful. `cwd` is the directory relative paths are relative to.
+pub fn log(subjects: &[Subject<'_>], notes: &[String], cwd: &Path) -> SarifLog {
     let mut results = Vec::new();
     let mut seen: HashMap<String, u32> = HashMap::new();
     for a in subjects {

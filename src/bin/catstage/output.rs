@@ -186,7 +186,7 @@ pub fn finish<R: Report>(
             let not_checked =
                 coverage.missing().map(|(check, input)| format!("not checked: {check} (for want of {input})"));
             let notes: Vec<String> = skipped.chain(not_checked).collect();
-            writeln!(w, "{:#}", catstage::report::sarif::log_noting(&report.subjects(), &notes, &cwd))
+            writeln!(w, "{:#}", catstage::report::sarif::log(&report.subjects(), &notes, &cwd))
         }
         Format::Junit => {
             let coverage = report.coverage();
