@@ -139,11 +139,16 @@ impl Coverage {
         })
     }
 
-    /// Writes `not checked: CHECK (for want of INPUT)` lines, one per check that did not
-    /// run; nothing when every check ran.
+    /// `not checked: CHECK (for want of INPUT)`, one per check that did not run: the text's
+    /// lines and SARIF's notes.
+    pub fn notes(&self) -> impl Iterator<Item = String> + '_ {
+        self.missing().map(|(check, input)| format!("not checked: {check} (for want of {input})"))
+    }
+
+    /// Writes [`Coverage::notes`], a line each; nothing when every check ran.
     pub fn write_text(&self, out: &mut dyn Write) -> io::Result<()> {
-        for (check, input) in self.missing() {
-            writeln!(out, "not checked: {check} (for want of {input})")?;
+        for note in self.notes() {
+            writeln!(out, "{note}")?;
         }
         Ok(())
     }

@@ -183,9 +183,7 @@ pub fn finish<R: Report>(
             let cwd = std::env::current_dir().unwrap_or_default();
             let coverage = report.coverage();
             let skipped = report.skipped().into_iter().map(|(p, why)| format!("{p}: skipped: {why}"));
-            let not_checked =
-                coverage.missing().map(|(check, input)| format!("not checked: {check} (for want of {input})"));
-            let notes: Vec<String> = skipped.chain(not_checked).collect();
+            let notes: Vec<String> = skipped.chain(coverage.notes()).collect();
             writeln!(w, "{:#}", catstage::report::sarif::log(&report.subjects(), &notes, &cwd))
         }
         Format::Junit => {
